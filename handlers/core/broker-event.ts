@@ -1,0 +1,43 @@
+/**
+ * Events the broker publishes on its bus (source `jit.broker`, BRIEF §6). Agents and operators subscribe
+ * to them; their shape is a public contract.
+ */
+export const BROKER_EVENT_SOURCE = 'jit.broker';
+export const AGENT_EVENT_SOURCE = 'jit.agent';
+export const ELEVATION_REQUESTED = 'Elevation Requested';
+
+export const BROKER_OUTCOMES = [
+  'Pending Approval',
+  'Granted',
+  'Denied',
+  'Approval Expired',
+  'Rejected',
+  'Failed',
+  'Ended',
+  'Revoked',
+  'Audited',
+] as const;
+
+export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];
+
+export function detailTypeFor(outcome: BrokerOutcome): `Elevation ${BrokerOutcome}` {
+  return `Elevation ${outcome}`;
+}
+
+export interface BrokerEventDetail {
+  readonly requestId?: string;
+  readonly account?: string;
+  readonly accountName?: string;
+  readonly role?: string;
+  readonly minutes?: number;
+  readonly expiresAt?: string;
+  readonly reportUri?: string;
+  /** Why a request was rejected, denied or failed; never secret material. */
+  readonly reason?: string;
+  readonly [extra: string]: unknown;
+}
+
+export interface BrokerEvent {
+  readonly outcome: BrokerOutcome;
+  readonly detail: BrokerEventDetail;
+}

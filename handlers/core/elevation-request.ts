@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { type BrokerSettings, findAccount, findRole } from './broker-settings';
+
+/**
+ * Request ids travel in role session names, source identities, secret versions and URLs, so they are
+ * restricted to characters that are safe in all of them. 36 characters fits a UUID.
+ */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{7,35}$/;
+export const MAX_REASON_LENGTH = 500;
+export const MAX_PLANNED_ACTIONS = 20;
+export const MAX_PLANNED_ACTION_LENGTH = 200;
+
+/** Control characters other than tab and newline have no place in text an approver reads. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/;
+
+/** `detail` of an `Elevation Requested` event (source `jit.agent`), as the agent sends it (BRIEF §6). */
+export const elevationRequestDetailSchema = z
+  .object({
+    requestId: z.string().regex(REQUEST_ID_PATTERN, 'must be 8-36 letters, digits or dashes, starting with a letter or digit').optional(),
+    account: z.string().min(1).max(64),
+    role: z.string().min(1).max(64),
+    minutes: z.number().int('must be a whole number'),
+    reason: z.string(),
+    plannedActions: z.array(z.string()).optional(),
+    /** Free-text name of the agent or person on whose behalf the request is made. */
+    requester: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
+export type ElevationRequestDetail = z.infer<typeof elevationRequestDetailSchema>;
+
+/** A request that passed validation against the config, as the broker stores and passes it along. */
+export const elevationRequestSchema = z.object({
+  requestId: z.string().regex(REQUEST_ID_PATTERN),
+  accountId: z.string().regex(/^\d{12}$/),
+  accountName: z.string(),
+  role: z.string(),
+  minutes: z.number().int().positive(),
+  reason: z.string(),
+  plannedActions: z.array(z.string()),
+  requester: z.string().optional(),
+  /** The AWS account the request event was sent from. */
+  sourceAccount: z.string().optional(),
+  requestedAt: z.iso.datetime(),
+});
+
+export type ElevationRequest = z.infer<typeof elevationRequestSchema>;
+
+/** The EventBridge envelope the rule hands to the state machine as execution input. */
+export const requestEventSchema = z.object({
+  id: z.string().min(1).max(128),
+  source: z.literal('jit.agent'),
+  'detail-type': z.literal('Elevation Requested'),
+  account: z.string().optional(),
+  time: z.string().optional(),
+  detail: z.unknown(),
+});
+
+export type RequestEvent = z.infer<typeof requestEventSchema>;
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'detail';
+    return `${where}: ${issue.message}`;
+  });
+}
+
+function checkText(field: string, text: string, max: number, problems: string[]): string {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) problems.push(`${field}: must not be empty`);
+  if (trimmed.length > max) problems.push(`${field}: must be at most ${max} characters (got ${trimmed.length})`);
+  if (CONTROL_CHARS.test(trimmed)) problems.push(`${field}: must not contain control characters`);
+  return trimmed;
+}
+
+/**
+ * The request id for an event: the agent's own when it sent one, else derived from the EventBridge
+ * event id, which stays the same when EventBridge delivers the event again — so a redelivery is
+ * recognised as a duplicate instead of becoming a second grant.
+ */
+export function requestIdFor(event: { id: string; detail?: unknown }): string | undefined {
+  const detail = event.detail as { requestId?: unknown } | undefined;
+  if (detail && typeof detail.requestId === 'string') return detail.requestId;
+  const derived = event.id.replace(/[^A-Za-z0-9-]/g, '').slice(0, 36);
+  return REQUEST_ID_PATTERN.test(derived) ? derived : undefined;
+}
+
+/**
+ * Validates an `Elevation Requested` event against the config: the account and role must be
+ * configured, `1 <= minutes <= role max`, the reason 1..500 characters of printable text.
+ * Returns every problem at once so the agent can fix its request in one go.
+ */
+export function validateElevationRequest(
+  event: RequestEvent,
+  settings: BrokerSettings,
+  now: Date,
+): Validation<ElevationRequest> {
+  const parsed = elevationRequestDetailSchema.safeParse(event.detail);
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error) };
+  const detail = parsed.data;
+  const problems: string[] = [];
+
+  const requestId = requestIdFor(event);
+  if (!requestId) problems.push('requestId: missing, and the event id cannot serve as one');
+
+  const account = findAccount(settings, detail.account);
+  const role = account ? findRole(account, detail.role) : undefined;
+  if (!account) {
+    problems.push(`account: "${detail.account}" is not a configured account`);
+  } else if (!role) {
+    const allowed = account.roles.map((r) => r.name).join(', ');
+    problems.push(`role: "${detail.role}" is not configured for account ${account.name} (allowed: ${allowed})`);
+  }
+  if (detail.minutes < 1) problems.push('minutes: must be at least 1');
+  if (role && detail.minutes > role.maxMinutes) {
+    problems.push(`minutes: ${detail.minutes} is more than the ${role.maxMinutes} allowed for role ${role.name}`);
+  }
+
+  const reason = checkText('reason', detail.reason, MAX_REASON_LENGTH, problems);
+  const plannedActions = (detail.plannedActions ?? []).map((action, i) =>
+    checkText(`plannedActions.${i}`, action, MAX_PLANNED_ACTION_LENGTH, problems),
+  );
+  if (plannedActions.length > MAX_PLANNED_ACTIONS) {
+    problems.push(`plannedActions: at most ${MAX_PLANNED_ACTIONS} entries (got ${plannedActions.length})`);
+  }
+  const requester = detail.requester === undefined ? undefined : checkText('requester', detail.requester, 128, problems);
+
+  if (problems.length > 0 || !account || !role || !requestId) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      requestId,
+      accountId: account.id,
+      accountName: account.name,
+      role: role.name,
+      minutes: detail.minutes,
+      reason,
+      plannedActions,
+      ...(requester ? { requester } : {}),
+      ...(event.account ? { sourceAccount: event.account } : {}),
+      requestedAt: now.toISOString(),
+    },
+  };
+}
+
+/**
+ * What can safely be said about a request that failed validation, for the Rejected event: only values
+ * that are well-formed, so nothing a sender made up reaches the event bus unchecked.
+ */
+export function describeRejectedRequest(event: unknown): { requestId?: string; account?: string; role?: string } {
+  const parsedEvent = requestEventSchema.safeParse(event);
+  if (!parsedEvent.success) return {};
+  const detail = (parsedEvent.data.detail ?? {}) as Record<string, unknown>;
+  const requestId = requestIdFor(parsedEvent.data);
+  const safe = (value: unknown) => (typeof value === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(value) ? value : undefined);
+  return {
+    ...(requestId && REQUEST_ID_PATTERN.test(requestId) ? { requestId } : {}),
+    ...(safe(detail.account) ? { account: safe(detail.account) } : {}),
+    ...(safe(detail.role) ? { role: safe(detail.role) } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Errors of the broker's domain. Each sets `name` explicitly: Lambda reports it as the error type and
+ * Step Functions matches `Retry` and `Catch` on that name, so these names are part of the state machine's
+ * contract and must not change.
+ */
+
+/** The request event failed validation; the workflow ends in Rejected and nothing is minted. */
+export class InvalidRequestError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`Invalid elevation request: ${problems.join('; ')}`, options);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+/** The approver's decision does not fit the request or the config (a role not allowed, too many minutes). */
+export class InvalidDecisionError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidDecisionError';
+  }
+}
+
+/**
+ * Error name the approval side passes to SendTaskFailure when a human denies a request. The workflow
+ * catches it and ends in Denied.
+ */
+export const APPROVAL_DENIED_ERROR = 'ApprovalDeniedError';
+
+/** An AWS API throttled us; the state machine retries the task with backoff and jitter. */
+export class ThrottledError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ThrottledError';
+  }
+}
+
+/** A transient AWS fault (5xx, timeout, connection reset); retried like throttling. */
+export class TransientAwsError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TransientAwsError';
+  }
+}
+
+/** Secrets Manager refused a new version: too many versions written recently (BRIEF §4). */
+export class SecretVersionLimitError extends Error {
+  constructor(secretId: string, options?: ErrorOptions) {
+    super(
+      `Secrets Manager refused a new version of ${secretId}: too many versions were written recently ` +
+        '(outdated versions are removed only above 100 and after 24 hours). Wait, or reduce how often grants are minted for this account.',
+      options,
+    );
+    this.name = 'SecretVersionLimitError';
+  }
+}
+
+/** Input to a handler that did not come from the state machine we deploy (a bug or a tampered call). */
+export class MalformedTaskInputError extends Error {
+  constructor(handler: string, problems: string, options?: ErrorOptions) {
+    super(`${handler} received malformed input: ${problems}`, options);
+    this.name = 'MalformedTaskInputError';
+  }
+}
+
+/** Errors the state machine retries with backoff and jitter. */
+export const RETRYABLE_ERRORS: readonly string[] = ['ThrottledError', 'TransientAwsError'];

@@ -1,0 +1,67 @@
+/**
+ * Time-box arithmetic for a grant (BRIEF §3.3).
+ *
+ * STS refuses `DurationSeconds` below 900 and caps a role-chained session at 3600, so the STS session
+ * is `clamp(minutes * 60, 900, 3600)` long, and a session policy fences every call to the approved
+ * expiry. A 5-minute grant therefore gets a 15-minute STS session that stops working after 5 minutes.
+ */
+
+export const STS_MIN_DURATION_SECONDS = 900;
+export const STS_MAX_CHAINED_DURATION_SECONDS = 3600;
+
+export function stsDurationSeconds(minutes: number): number {
+  if (!Number.isInteger(minutes) || minutes < 1) {
+    throw new RangeError(`Grant minutes must be a positive whole number. Received: ${minutes}`);
+  }
+  return Math.min(Math.max(minutes * 60, STS_MIN_DURATION_SECONDS), STS_MAX_CHAINED_DURATION_SECONDS);
+}
+
+/** The approved expiry: the moment the grant's time fence closes. Whole seconds, so every clock agrees. */
+export function approvedExpiry(grantedAt: Date, minutes: number): Date {
+  const ms = grantedAt.getTime() + minutes * 60_000;
+  return new Date(Math.floor(ms / 1000) * 1000);
+}
+
+/** ISO 8601 in UTC without milliseconds, the format IAM conditions and the secret use. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** RoleSessionName that names the request, visible in CloudTrail `userIdentity.arn`. */
+export function roleSessionName(requestId: string): string {
+  return `jit-${requestId}`;
+}
+
+/**
+ * SourceIdentity set on every elevated session. It survives role chaining and appears in CloudTrail as
+ * `userIdentity.sessionContext.sourceIdentity`; early revoke denies on it (BRIEF §3.8). 2-64 characters.
+ */
+export function sourceIdentityFor(requestId: string): string {
+  return `jit-${requestId}`;
+}
+
+/** Prefix every broker SourceIdentity starts with; elevated roles' trust policies require it. */
+export const SOURCE_IDENTITY_PREFIX = 'jit-';
+
+const GRANT_SUFFIX_HEX = 24;
+
+/**
+ * A grant id names one minted credential set. It doubles as the Secrets Manager version id
+ * (ClientRequestToken, 32-64 characters), so the reset can tell which grant the secret holds without
+ * reading any credential, and it starts with the request id so a failed mint can be cleaned up.
+ */
+export function newGrantId(requestId: string, randomHex: string): string {
+  if (!/^[0-9a-f]+$/.test(randomHex) || randomHex.length < GRANT_SUFFIX_HEX) {
+    throw new RangeError(`Grant id needs ${GRANT_SUFFIX_HEX} random hex characters.`);
+  }
+  return `${requestId}-${randomHex.slice(0, GRANT_SUFFIX_HEX)}`;
+}
+
+/** True when a secret version id is a grant of this request (used to clean up after a failed mint). */
+export function isGrantOfRequest(versionId: string, requestId: string): boolean {
+  const suffix = versionId.slice(requestId.length + 1);
+  return versionId.startsWith(`${requestId}-`) && new RegExp(`^[0-9a-f]{${GRANT_SUFFIX_HEX}}$`).test(suffix);
+}
+
+/** Random bytes needed for a grant id suffix. */
+export const GRANT_RANDOM_BYTES = GRANT_SUFFIX_HEX / 2;

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/**
+ * What the workflow and the request store remember about a minted grant. No secret material: this object
+ * travels through the state machine's execution history, which is readable by operators.
+ */
+export const grantSummarySchema = z.object({
+  grantId: z.string(),
+  requestId: z.string(),
+  accountId: z.string(),
+  role: z.string(),
+  roleArn: z.string(),
+  /** Not secret; the audit looks CloudTrail events up by it. */
+  accessKeyId: z.string(),
+  sourceIdentity: z.string(),
+  grantedAt: z.iso.datetime(),
+  /** The approved expiry, when the time fence closes. */
+  expiresAt: z.iso.datetime(),
+  /** When the STS credentials themselves stop working (at least 15 minutes after issue). */
+  stsExpiresAt: z.iso.datetime(),
+  resetScheduleName: z.string(),
+});
+
+export type GrantSummary = z.infer<typeof grantSummarySchema>;

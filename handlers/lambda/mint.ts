@@ -1,0 +1,37 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import { SchedulerResetScheduler } from '../adapters/aws/scheduler-reset-scheduler';
+import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
+import { StsCredentialIssuer } from '../adapters/aws/sts-credential-issuer';
+import { mintGrant } from '../use-cases/mint-grant';
+import { cryptoRandom, logger, requireEnv, settingsFromEnv, systemClock, taskHandler } from './runtime';
+
+const deps = {
+  issuer: new StsCredentialIssuer(new STSClient({})),
+  vault: new SecretsManagerVault(new SecretsManagerClient({})),
+  scheduler: new SchedulerResetScheduler({
+    client: new SchedulerClient({}),
+    groupName: requireEnv('SCHEDULE_GROUP'),
+    resetFunctionArn: requireEnv('RESET_FUNCTION_ARN'),
+    schedulerRoleArn: requireEnv('SCHEDULER_ROLE_ARN'),
+  }),
+  settings: settingsFromEnv(),
+  clock: systemClock,
+  random: cryptoRandom,
+  partition: requireEnv('TARGET_PARTITION'),
+};
+
+/** Mint: AssumeRole, schedule the reset, store the grant in the account's secret. */
+export const handler = taskHandler('mint', async (event) => {
+  const grant = await mintGrant(event, deps);
+  // The summary holds no secret material; log only its identifiers and times.
+  logger.info('grant minted', {
+    requestId: grant.requestId,
+    grantId: grant.grantId,
+    accountId: grant.accountId,
+    role: grant.role,
+    expiresAt: grant.expiresAt,
+  });
+  return grant;
+});

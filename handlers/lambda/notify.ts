@@ -1,0 +1,23 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
+import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
+import { notifyOutcome } from '../use-cases/notify-outcome';
+import { logger, requireEnv, systemClock, taskHandler } from './runtime';
+
+const deps = {
+  store: new DynamoDbRequestStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    tableName: requireEnv('REQUEST_TABLE'),
+  }),
+  publisher: new EventBridgePublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME')),
+  clock: systemClock,
+};
+
+/** Notify: record the outcome on the request and publish its broker event. */
+export const handler = taskHandler('notify', async (event) => {
+  const result = await notifyOutcome(event, deps);
+  logger.info('outcome published', { outcome: result.published });
+  return result;
+});

@@ -1,0 +1,24 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
+import { registerRequest } from '../use-cases/register-request';
+import { logger, requireEnv, settingsFromEnv, systemClock, taskHandler } from './runtime';
+
+const deps = {
+  store: new DynamoDbRequestStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    tableName: requireEnv('REQUEST_TABLE'),
+  }),
+  settings: settingsFromEnv(),
+  clock: systemClock,
+};
+
+/** Register: validate the request event and store it once. */
+export const handler = taskHandler('register', async (event) => {
+  const result = await registerRequest(event, deps);
+  logger.info('request registered', {
+    requestId: result.status === 'registered' ? result.request.requestId : result.requestId,
+    outcome: result.status,
+  });
+  return result;
+});

@@ -1,0 +1,29 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
+import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
+import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
+import { requestApproval } from '../use-cases/request-approval';
+import { cryptoRandom, logger, requireEnv, settingsFromEnv, systemClock, taskHandler } from './runtime';
+
+const deps = {
+  store: new DynamoDbRequestStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    tableName: requireEnv('REQUEST_TABLE'),
+  }),
+  mailer: new SesV2Mailer(new SESv2Client({})),
+  publisher: new EventBridgePublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME')),
+  settings: settingsFromEnv(),
+  clock: systemClock,
+  random: cryptoRandom,
+  reviewBaseUrl: requireEnv('REVIEW_BASE_URL'),
+};
+
+/** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */
+export const handler = taskHandler('request-approval', async (event) => {
+  const result = await requestApproval(event, deps);
+  logger.info('approval requested', { requestId: result.requestId, approvalDeadline: result.approvalDeadline });
+  return result;
+});

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { type BrokerSettings, brokerSettingsSchema } from '../core/broker-settings';
+import { ThrottledError, TransientAwsError } from '../core/errors';
+import type { Clock, RandomSource } from '../ports/clock';
+
+/**
+ * What every Lambda entry point shares: the logger, configuration from the environment, the real clock
+ * and randomness, and the error classification that lets the state machine retry the right failures.
+ *
+ * Logging rule: log ids and outcomes, never payloads. Task inputs carry task tokens and mint results
+ * carry credentials; neither may reach CloudWatch Logs.
+ */
+export const logger = new Logger({ serviceName: 'jit-broker' });
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set; the function was deployed without it.`);
+  return value;
+}
+
+export function settingsFromEnv(): BrokerSettings {
+  return brokerSettingsSchema.parse(JSON.parse(requireEnv('JIT_SETTINGS')));
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+export const cryptoRandom: RandomSource = { bytes: (count) => randomBytes(count) };
+
+type SdkError = Parameters<typeof isThrottlingError>[0];
+
+/** Maps AWS SDK throttling and transient faults to the two error names the state machine retries. */
+export function classifyError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const sdkError = error as SdkError;
+  if (isThrottlingError(sdkError)) return new ThrottledError(`${error.name}: ${error.message}`, { cause: error });
+  if (isTransientError(sdkError) || isServerError(sdkError)) {
+    return new TransientAwsError(`${error.name}: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * Wraps a task's domain function as a Lambda handler: errors are classified for Step Functions and
+ * logged by name and message only.
+ */
+export function taskHandler<O>(task: string, run: (event: unknown) => Promise<O>): (event: unknown) => Promise<O> {
+  return async (event) => {
+    logger.appendKeys({ task });
+    try {
+      return await run(event);
+    } catch (error) {
+      const classified = classifyError(error);
+      const err = classified instanceof Error ? classified : new Error(String(classified));
+      logger.error('task failed', { errorName: err.name, errorMessage: err.message });
+      throw classified;
+    }
+  };
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { approvalDecisionSchema, checkDecision } from '../core/approval-decision';
+import { type BrokerSettings, elevatedRoleArn } from '../core/broker-settings';
+import { elevationRequestSchema } from '../core/elevation-request';
+import { MalformedTaskInputError } from '../core/errors';
+import type { GrantSummary } from '../core/grant';
+import {
+  GRANT_RANDOM_BYTES,
+  approvedExpiry,
+  isoSeconds,
+  newGrantId,
+  roleSessionName,
+  sourceIdentityFor,
+  stsDurationSeconds,
+} from '../core/grant-window';
+import { grantedForText, type ActiveSecret } from '../core/secret-value';
+import { timeFencedSessionPolicy } from '../core/session-policy';
+import type { Clock, RandomSource } from '../ports/clock';
+import type { CredentialIssuer } from '../ports/credential-issuer';
+import type { ResetScheduler } from '../ports/reset-scheduler';
+import type { Vault } from '../ports/vault';
+
+export const mintGrantInputSchema = z.object({
+  request: elevationRequestSchema,
+  decision: approvalDecisionSchema,
+});
+
+export interface MintGrantDeps {
+  readonly issuer: CredentialIssuer;
+  readonly vault: Vault;
+  readonly scheduler: ResetScheduler;
+  readonly settings: BrokerSettings;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  /** AWS partition of the target accounts, e.g. `aws`. */
+  readonly partition: string;
+}
+
+/** Name of the one-time reset schedule of a request (at most 64 characters; request ids are at most 36). */
+export function resetScheduleName(requestId: string): string {
+  return `jit-reset-${requestId}`;
+}
+
+/**
+ * Mints the approved grant: AssumeRole into the elevated role with the request's SourceIdentity and a
+ * time-fenced session policy, schedule the safety-net reset, then hand the credentials to the agent
+ * through the account's secret. The reset is scheduled before the secret is written, so there is never
+ * a moment when live credentials sit in the secret without a reset on the way.
+ *
+ * Returns a summary without any secret material; it travels through the execution history.
+ */
+export async function mintGrant(input: unknown, deps: MintGrantDeps): Promise<GrantSummary> {
+  const parsed = mintGrantInputSchema.safeParse(input);
+  if (!parsed.success) throw new MalformedTaskInputError('mint', parsed.error.message);
+  const { request, decision } = parsed.data;
+  const { role } = checkDecision(request, decision, deps.settings);
+
+  const grantedAt = deps.clock.now();
+  const expiresAt = approvedExpiry(grantedAt, decision.minutes);
+  const grantId = newGrantId(request.requestId, Buffer.from(deps.random.bytes(GRANT_RANDOM_BYTES)).toString('hex'));
+  const roleArn = elevatedRoleArn(deps.partition, request.accountId, role.iamRoleName);
+  const sourceIdentity = sourceIdentityFor(request.requestId);
+
+  const credentials = await deps.issuer.assumeElevatedRole({
+    roleArn,
+    sessionName: roleSessionName(request.requestId),
+    sourceIdentity,
+    durationSeconds: stsDurationSeconds(decision.minutes),
+    sessionPolicy: timeFencedSessionPolicy(expiresAt),
+  });
+
+  const scheduleName = resetScheduleName(request.requestId);
+  await deps.scheduler.scheduleReset(scheduleName, expiresAt, {
+    source: 'jit.reset-schedule',
+    requestId: request.requestId,
+    accountId: request.accountId,
+    grantId,
+  });
+
+  const secret: ActiveSecret = {
+    AccessKeyId: credentials.accessKeyId,
+    SecretAccessKey: credentials.secretAccessKey,
+    SessionToken: credentials.sessionToken,
+    Expiration: isoSeconds(expiresAt),
+    GrantedFor: grantedForText(decision.minutes),
+    GrantedAt: isoSeconds(grantedAt),
+    RoleName: role.iamRoleName,
+    RequestId: request.requestId,
+    GrantId: grantId,
+  };
+  await deps.vault.storeGrant(request.accountId, secret);
+
+  return {
+    grantId,
+    requestId: request.requestId,
+    accountId: request.accountId,
+    role: role.name,
+    roleArn,
+    accessKeyId: credentials.accessKeyId,
+    sourceIdentity,
+    grantedAt: isoSeconds(grantedAt),
+    expiresAt: isoSeconds(expiresAt),
+    stsExpiresAt: isoSeconds(credentials.expiration),
+    resetScheduleName: scheduleName,
+  };
+}

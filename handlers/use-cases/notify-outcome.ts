@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { approvalDecisionSchema } from '../core/approval-decision';
+import { BROKER_OUTCOMES, type BrokerEventDetail, type BrokerOutcome } from '../core/broker-event';
+import { describeRejectedRequest, elevationRequestSchema } from '../core/elevation-request';
+import { MalformedTaskInputError } from '../core/errors';
+import { grantSummarySchema } from '../core/grant';
+import type { RequestStatus } from '../core/request-record';
+import type { Clock } from '../ports/clock';
+import type { EventPublisher } from '../ports/event-publisher';
+import type { RequestStore, StatusUpdate } from '../ports/request-store';
+
+/** A Step Functions error object, as a Catch with a ResultPath puts it into the state. */
+const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+const reportSchema = z.object({
+  jsonUri: z.string(),
+  markdownUri: z.string(),
+  jsonVersionId: z.string().optional(),
+  markdownVersionId: z.string().optional(),
+  complete: z.boolean(),
+  eventCount: z.number().int().nonnegative(),
+});
+
+export const notifyInputSchema = z.object({
+  outcome: z.enum(BROKER_OUTCOMES),
+  /** Which step failed, for `Failed`. */
+  stage: z.string().max(32).optional(),
+  request: elevationRequestSchema.optional(),
+  /** The raw request event, for `Rejected` (the request never validated). */
+  event: z.unknown().optional(),
+  decision: approvalDecisionSchema.optional(),
+  grant: grantSummarySchema.optional(),
+  report: reportSchema.optional(),
+  error: caughtErrorSchema.optional(),
+  /** For `Ended`: whether the reset found this grant in the secret or something newer. */
+  resetOutcome: z.enum(['reset', 'already-reset', 'not-current']).optional(),
+});
+
+export type NotifyInput = z.infer<typeof notifyInputSchema>;
+
+const STATUS_FOR: Record<BrokerOutcome, RequestStatus | undefined> = {
+  'Pending Approval': 'PENDING_APPROVAL',
+  Granted: 'GRANTED',
+  Denied: 'DENIED',
+  'Approval Expired': 'APPROVAL_EXPIRED',
+  Rejected: undefined,
+  Failed: 'FAILED',
+  Ended: 'ENDED',
+  Revoked: 'REVOKED',
+  Audited: 'AUDITED',
+};
+
+const MAX_REASON = 500;
+
+/**
+ * A readable, bounded reason from a caught error. Lambda errors arrive with a JSON `Cause` holding
+ * `errorMessage`; a denial's `Cause` is the approver's text. Our errors never carry secret material.
+ */
+export function reasonFromError(error: { Error: string; Cause?: string } | undefined): string | undefined {
+  if (!error) return undefined;
+  let message = error.Cause ?? '';
+  try {
+    const cause = JSON.parse(message) as { errorMessage?: unknown; reason?: unknown };
+    if (typeof cause.errorMessage === 'string') message = cause.errorMessage;
+    else if (typeof cause.reason === 'string') message = cause.reason;
+  } catch {
+    // A plain-text cause is used as it is.
+  }
+  const text = message ? `${error.Error}: ${message}` : error.Error;
+  return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
+}
+
+export interface NotifyOutcomeDeps {
+  readonly store: RequestStore;
+  readonly publisher: EventPublisher;
+  readonly clock: Clock;
+}
+
+/**
+ * Records an outcome on the request and publishes its broker event. Every path of the workflow,
+ * successful or not, ends here, so no request ends in silence.
+ */
+export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Promise<{ published: BrokerOutcome }> {
+  const parsed = notifyInputSchema.safeParse(input);
+  if (!parsed.success) throw new MalformedTaskInputError('notify', parsed.error.message);
+  const { outcome, request, grant, decision, report, error, stage, resetOutcome } = parsed.data;
+
+  const identity = request
+    ? { requestId: request.requestId, account: request.accountId, accountName: request.accountName, role: request.role }
+    : describeRejectedRequest(parsed.data.event);
+  const reason = outcome === 'Denied' || outcome === 'Rejected' || outcome === 'Failed' ? reasonFromError(error) : undefined;
+
+  const detail: BrokerEventDetail = {
+    ...identity,
+    ...(decision ? { role: decision.role, minutes: decision.minutes } : request ? { minutes: request.minutes } : {}),
+    ...(grant ? { expiresAt: grant.expiresAt, grantId: grant.grantId } : {}),
+    ...(report
+      ? {
+          reportUri: report.jsonUri,
+          markdownUri: report.markdownUri,
+          reportVersionIds: { json: report.jsonVersionId, markdown: report.markdownVersionId },
+          complete: report.complete,
+          eventCount: report.eventCount,
+        }
+      : {}),
+    ...(reason ? { reason } : {}),
+    ...(stage ? { stage } : {}),
+    ...(resetOutcome ? { resetOutcome } : {}),
+  };
+
+  const status = STATUS_FOR[outcome];
+  if (status && request) {
+    const update: StatusUpdate = {
+      ...(grant ? { grant } : {}),
+      ...(report ? { report } : {}),
+      ...(decision ? { decision } : {}),
+      ...(reason && outcome === 'Failed' ? { failure: reason } : {}),
+    };
+    await deps.store.setStatus(request.requestId, status, update, deps.clock.now());
+  }
+  await deps.publisher.publish({ outcome, detail });
+  return { published: outcome };
+}

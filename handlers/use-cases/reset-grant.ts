@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { MalformedTaskInputError } from '../core/errors';
+import { isGrantOfRequest } from '../core/grant-window';
+import { REQUEST_ID_PATTERN } from '../core/elevation-request';
+import { resetVersionIdFor } from '../core/reset-token';
+import type { Vault } from '../ports/vault';
+
+/**
+ * Why a reset runs. `expired` and `scheduled` reset one known grant; `mint-failed` cleans up whatever
+ * grant of this request a failed mint may have left; `revoked` ends a grant early.
+ */
+export const resetGrantInputSchema = z.discriminatedUnion('mode', [
+  z.object({
+    mode: z.enum(['expired', 'scheduled', 'revoked']),
+    requestId: z.string().regex(REQUEST_ID_PATTERN),
+    accountId: z.string().regex(/^\d{12}$/),
+    grantId: z.string().min(32).max(64),
+  }),
+  z.object({
+    mode: z.literal('mint-failed'),
+    requestId: z.string().regex(REQUEST_ID_PATTERN),
+    accountId: z.string().regex(/^\d{12}$/),
+  }),
+]);
+
+export type ResetGrantInput = z.infer<typeof resetGrantInputSchema>;
+
+/**
+ * - `reset`: the secret held this grant and now holds the placeholder;
+ * - `already-reset`: an earlier reset of this grant already did it;
+ * - `not-current`: the secret holds something else (a newer grant, or nothing of ours); left alone.
+ */
+export type ResetOutcome = 'reset' | 'already-reset' | 'not-current';
+
+export interface ResetGrantDeps {
+  readonly vault: Vault;
+}
+
+/**
+ * Resets an account's secret to the placeholder, only if it still holds this grant (BRIEF §3.6). Safe to
+ * run any number of times, from the workflow and from the safety-net schedule alike.
+ */
+export async function resetGrant(input: unknown, deps: ResetGrantDeps): Promise<{ outcome: ResetOutcome }> {
+  const parsed = resetGrantInputSchema.safeParse(input);
+  if (!parsed.success) throw new MalformedTaskInputError('reset', parsed.error.message);
+  const target = parsed.data;
+
+  const current = await deps.vault.currentVersion(target.accountId);
+  const holdsThisGrant =
+    target.mode === 'mint-failed'
+      ? isGrantOfRequest(current.versionId, target.requestId)
+      : current.versionId === target.grantId;
+
+  if (!holdsThisGrant) {
+    const alreadyReset = target.mode !== 'mint-failed' && current.versionId === resetVersionIdFor(target.grantId);
+    return { outcome: alreadyReset ? 'already-reset' : 'not-current' };
+  }
+  const result = await deps.vault.resetIfCurrent(target.accountId, current.versionId, resetVersionIdFor(current.versionId));
+  return { outcome: result === 'reset' ? 'reset' : 'not-current' };
+}

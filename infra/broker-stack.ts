@@ -1,0 +1,230 @@
+import { Annotations, Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { AGENT_EVENT_SOURCE, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
+import { auditReaderRoleArn, elevatedRoleArn } from '../handlers/core/broker-settings';
+import { ElevationWorkflow } from '../workflows/elevation-workflow';
+import { type LoadedConfig, toBrokerSettings } from './config/load-config';
+import { AccountSecrets } from './constructs/account-secrets';
+import { AuditBucket } from './constructs/audit-bucket';
+import { BrokerFunction } from './constructs/broker-function';
+import { RequestTable } from './constructs/request-table';
+import { BROKER_NAMES } from './naming';
+
+export interface BrokerStackProps extends StackProps {
+  /** The validated operator config. */
+  readonly config: LoadedConfig;
+}
+
+/** Lambda allows 4 KB of environment variables in total; the settings must leave room for the rest. */
+const MAX_SETTINGS_BYTES = 3000;
+
+/**
+ * The broker in the hub account: the event bus agents send requests to, the elevation workflow and its
+ * functions, the request table, one secret per target account, the audit bucket, and the reset safety
+ * net (an EventBridge Scheduler group and the role its schedules run as).
+ */
+export class BrokerStack extends Stack {
+  readonly bus: events.EventBus;
+  readonly workflow: ElevationWorkflow;
+  readonly requestTable: RequestTable;
+  readonly secrets: AccountSecrets;
+  readonly auditBucket: AuditBucket;
+  readonly functions: Readonly<Record<'register' | 'requestApproval' | 'mint' | 'reset' | 'notify' | 'audit', BrokerFunction>>;
+
+  constructor(scope: Construct, id: string, props: BrokerStackProps) {
+    super(scope, id, props);
+    const { config } = props.config;
+    const settings = toBrokerSettings(config);
+    const settingsJson = JSON.stringify(settings);
+    if (Buffer.byteLength(settingsJson) > MAX_SETTINGS_BYTES) {
+      throw new Error(
+        `The broker settings derived from ${props.config.file} take ${Buffer.byteLength(settingsJson)} bytes; ` +
+          `Lambda environment variables allow about ${MAX_SETTINGS_BYTES}. Shorten role descriptions or split accounts across brokers.`,
+      );
+    }
+
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: BROKER_NAMES.eventBus });
+    this.requestTable = new RequestTable(this, 'Requests', { tableName: BROKER_NAMES.requestTable });
+    this.secrets = new AccountSecrets(this, 'Secrets', { accountIds: config.accounts.map((a) => a.id) });
+    this.auditBucket = new AuditBucket(this, 'AuditReports', {
+      objectLock: config.audit.objectLock,
+      retentionDays: config.audit.retentionDays,
+    });
+    const scheduleGroup = new scheduler.ScheduleGroup(this, 'ResetSchedules', {
+      scheduleGroupName: BROKER_NAMES.scheduleGroup,
+    });
+
+    const table = this.requestTable.table;
+    const common = { JIT_SETTINGS: settingsJson };
+    const reviewBaseUrl = config.approval.publicUrl;
+    if (!reviewBaseUrl) {
+      Annotations.of(this).addWarning(
+        'approval.publicUrl is not set: approval emails link to https://approval.invalid until the approval endpoint is deployed.',
+      );
+    }
+
+    const register = new BrokerFunction(this, 'Register', {
+      entry: 'register',
+      description: 'Validates an elevation request and stores it once',
+      environment: { ...common, REQUEST_TABLE: table.tableName },
+    });
+    table.grant(register.role, 'dynamodb:PutItem');
+
+    const requestApproval = new BrokerFunction(this, 'RequestApproval', {
+      entry: 'request-approval',
+      description: 'Stores the task token and a hashed approval capability, emails the approver',
+      environment: {
+        ...common,
+        REQUEST_TABLE: table.tableName,
+        EVENT_BUS_NAME: this.bus.eventBusName,
+        REVIEW_BASE_URL: reviewBaseUrl ?? 'https://approval.invalid',
+      },
+    });
+    table.grant(requestApproval.role, 'dynamodb:UpdateItem');
+    this.bus.grantPutEventsTo(requestApproval.role);
+    const senderDomain = config.approval.sender.split('@')[1];
+    requestApproval.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendApprovalEmailAsTheBrokerOnly',
+        actions: ['ses:SendEmail'],
+        resources: [
+          `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${config.approval.sender}`,
+          `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${senderDomain}`,
+        ],
+        conditions: { StringEquals: { 'ses:FromAddress': config.approval.sender } },
+      }),
+    );
+
+    const reset = new BrokerFunction(this, 'Reset', {
+      entry: 'reset',
+      roleName: BROKER_NAMES.resetRole,
+      description: 'Resets an account secret to the placeholder if it still holds the given grant',
+      environment: { EVENT_BUS_NAME: this.bus.eventBusName },
+    });
+    reset.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CompareAndResetAccountSecrets',
+        // DescribeSecret tells which grant is current without reading any credential.
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: this.secrets.secretArns,
+      }),
+    );
+    this.bus.grantPutEventsTo(reset.role);
+
+    const schedulerRole = new iam.Role(this, 'ResetSchedulerRole', {
+      roleName: BROKER_NAMES.schedulerRole,
+      description: 'Lets one-time EventBridge Scheduler schedules invoke the reset function',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    });
+    reset.function.grantInvoke(schedulerRole);
+
+    const elevatedRoleArns = settings.accounts.flatMap((account) =>
+      account.roles.map((role) => elevatedRoleArn(Aws.PARTITION, account.id, role.iamRoleName)),
+    );
+    const mint = new BrokerFunction(this, 'Mint', {
+      entry: 'mint',
+      roleName: BROKER_NAMES.mintRole,
+      description: 'Assumes the elevated role, schedules the reset and stores the grant in the account secret',
+      environment: {
+        ...common,
+        TARGET_PARTITION: Aws.PARTITION,
+        SCHEDULE_GROUP: scheduleGroup.scheduleGroupName,
+        RESET_FUNCTION_ARN: reset.function.functionArn,
+        SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+      },
+    });
+    mint.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeConfiguredElevatedRolesWithSourceIdentity',
+        actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        resources: elevatedRoleArns,
+      }),
+    );
+    mint.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteGrantsIntoAccountSecrets',
+        actions: ['secretsmanager:PutSecretValue'],
+        resources: this.secrets.secretArns,
+      }),
+    );
+    mint.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ScheduleTheResetSafetyNet',
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+        resources: [
+          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${scheduleGroup.scheduleGroupName}/jit-reset-*`,
+        ],
+      }),
+    );
+    schedulerRole.grantPassRole(mint.role);
+
+    const notify = new BrokerFunction(this, 'Notify', {
+      entry: 'notify',
+      description: 'Records a request outcome and publishes its broker event',
+      environment: { REQUEST_TABLE: table.tableName, EVENT_BUS_NAME: this.bus.eventBusName },
+    });
+    table.grant(notify.role, 'dynamodb:UpdateItem');
+    this.bus.grantPutEventsTo(notify.role);
+
+    const audit = new BrokerFunction(this, 'Audit', {
+      entry: 'audit',
+      roleName: BROKER_NAMES.auditRole,
+      description: 'Reads CloudTrail in the target account and writes the audit report',
+      timeout: Duration.minutes(5),
+      environment: { ...common, TARGET_PARTITION: Aws.PARTITION, AUDIT_BUCKET: this.auditBucket.bucket.bucketName },
+    });
+    audit.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadTargetAccountTrails',
+        actions: ['sts:AssumeRole'],
+        resources: settings.accounts.map((account) => auditReaderRoleArn(Aws.PARTITION, account.id)),
+      }),
+    );
+    this.auditBucket.bucket.grantPut(audit.role, 'reports/*');
+
+    this.functions = { register, requestApproval, mint, reset, notify, audit };
+    this.workflow = new ElevationWorkflow(this, 'Elevation', {
+      functions: {
+        register: register.function,
+        requestApproval: requestApproval.function,
+        mint: mint.function,
+        reset: reset.function,
+        notify: notify.function,
+        audit: audit.function,
+      },
+      approvalWindow: Duration.minutes(config.approval.windowMinutes),
+      trailDelay: Duration.minutes(config.audit.delayMinutes),
+    });
+
+    // Requests that cannot even start an execution land here instead of vanishing.
+    const undeliverable = new sqs.Queue(this, 'UndeliverableRequests', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    new events.Rule(this, 'ElevationRequested', {
+      eventBus: this.bus,
+      description: 'Starts the elevation workflow for each request from an agent',
+      eventPattern: { source: [AGENT_EVENT_SOURCE], detailType: [ELEVATION_REQUESTED] },
+      targets: [
+        new targets.SfnStateMachine(this.workflow.stateMachine, {
+          deadLetterQueue: undeliverable,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RequestTableName', { value: table.tableName });
+    new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucket.bucketName });
+  }
+}

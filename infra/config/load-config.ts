@@ -1,0 +1,161 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { BrokerSettings } from '../../handlers/core/broker-settings';
+import { type JitConfig, jitConfigSchema } from './jit-config';
+
+export const CONFIG_FILE = 'jit.config.json';
+export const EXAMPLE_CONFIG_FILE = 'jit.config.example.json';
+
+/** A config that cannot be used. The message names the file, each field and what is wrong with it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid JIT config ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** An IAM policy document as read from a role's policy file. */
+export interface PolicyDocument {
+  readonly Version: string;
+  readonly Statement: ReadonlyArray<Record<string, unknown>>;
+}
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: JitConfig;
+  /** Each role's policy document, by role name. */
+  readonly policies: ReadonlyMap<string, PolicyDocument>;
+}
+
+/**
+ * Which config file to use: `$JIT_CONFIG` when set, else `jit.config.json` in `cwd` when present, else the
+ * committed example, so a fresh clone synthesizes without any setup.
+ */
+export function resolveConfigPath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (env.JIT_CONFIG) return resolve(cwd, env.JIT_CONFIG);
+  const own = resolve(cwd, CONFIG_FILE);
+  return existsSync(own) ? own : resolve(cwd, EXAMPLE_CONFIG_FILE);
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function received(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function readPolicy(file: string, field: string, problems: string[]): PolicyDocument | undefined {
+  if (!existsSync(file)) {
+    problems.push(`${field}: unknown policy file ${file} (no such file)`);
+    return undefined;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    problems.push(`${field}: policy file ${file} is not valid JSON (${(error as Error).message})`);
+    return undefined;
+  }
+  const policy = doc as Partial<PolicyDocument>;
+  if (policy.Version !== '2012-10-17' || !Array.isArray(policy.Statement) || policy.Statement.length === 0) {
+    problems.push(`${field}: policy file ${file} must have Version "2012-10-17" and a non-empty Statement list`);
+    return undefined;
+  }
+  return policy as PolicyDocument;
+}
+
+function duplicates(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
+}
+
+/** Checks what the schema cannot: uniqueness, references between sections, policy files on disk. */
+function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map<string, PolicyDocument> {
+  for (const id of duplicates(config.accounts.map((a) => a.id))) problems.push(`accounts: duplicate account id ${id}`);
+  for (const name of duplicates(config.accounts.map((a) => a.name))) problems.push(`accounts: duplicate account name ${name}`);
+  for (const name of duplicates(config.roles.map((r) => r.name))) problems.push(`roles: duplicate role name ${name}`);
+  const iamNames = config.roles.map((r) => iamRoleNameOf(r));
+  for (const name of duplicates(iamNames)) problems.push(`roles: two roles share the IAM role name ${name}`);
+
+  const roleNames = new Set(config.roles.map((r) => r.name));
+  config.accounts.forEach((account, i) => {
+    for (const role of account.roles ?? []) {
+      if (!roleNames.has(role)) problems.push(`accounts.${i}.roles: unknown role "${role}" (configured: ${[...roleNames].join(', ')})`);
+    }
+  });
+
+  const policies = new Map<string, PolicyDocument>();
+  config.roles.forEach((role, i) => {
+    if (role.defaultMinutes > role.maxMinutes) {
+      problems.push(`roles.${i}.defaultMinutes: ${role.defaultMinutes} is more than maxMinutes ${role.maxMinutes}`);
+    }
+    const file = isAbsolute(role.policyFile) ? role.policyFile : resolve(baseDir, role.policyFile);
+    const policy = readPolicy(file, `roles.${i}.policyFile`, problems);
+    if (policy) policies.set(role.name, policy);
+  });
+  return policies;
+}
+
+/** Reads and validates a config file; every problem is reported at once. */
+export function loadJitConfig(file: string = resolveConfigPath()): LoadedConfig {
+  if (!existsSync(file)) throw new ConfigError(file, ['file not found']);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  const parsed = jitConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      file,
+      parsed.error.issues.map((issue) => {
+        const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+        return `${where}: ${issue.message}. Received: ${received(valueAt(raw, issue.path))}`;
+      }),
+    );
+  }
+  const problems: string[] = [];
+  const policies = crossCheck(parsed.data, dirname(file), problems);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return { file, config: parsed.data, policies };
+}
+
+export function iamRoleNameOf(role: { name: string; iamRoleName?: string }): string {
+  return role.iamRoleName ?? `jit-elevated-${role.name.toLowerCase()}`;
+}
+
+/** The part of the config the broker's functions need at run time. */
+export function toBrokerSettings(config: JitConfig): BrokerSettings {
+  return {
+    accounts: config.accounts.map((account) => ({
+      id: account.id,
+      name: account.name,
+      roles: config.roles
+        .filter((role) => !account.roles || account.roles.includes(role.name))
+        .map((role) => ({
+          name: role.name,
+          iamRoleName: iamRoleNameOf(role),
+          defaultMinutes: role.defaultMinutes,
+          maxMinutes: role.maxMinutes,
+          ...(role.description ? { description: role.description } : {}),
+        })),
+    })),
+    approvalWindowMinutes: config.approval.windowMinutes,
+    approvers: config.approval.approvers,
+    sender: config.approval.sender,
+    auditRegions: config.audit.regions,
+    auditDelayMinutes: config.audit.delayMinutes,
+    auditMaxLagMinutes: config.audit.maxLagMinutes,
+  };
+}

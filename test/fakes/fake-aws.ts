@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { CloudTrailClient, LookupEventsCommand, type Event as CloudTrailApiEvent } from '@aws-sdk/client-cloudtrail';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ConflictException, CreateScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { secretNameFor } from '../../handlers/core/broker-settings';
+import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
+import { LocalTaskTokens, TaskTimedOutError } from '../../workflows/local/task-tokens';
+import { FakeDynamoDb } from './fake-dynamodb';
+import { FakeSecretsManager } from './fake-secrets-manager';
+
+export interface PublishedEvent {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+  readonly bus: string;
+}
+
+export interface SentEmail {
+  readonly from: string;
+  readonly to: string[];
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+export interface MintedCredentials {
+  readonly roleArn: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly input: Record<string, unknown>;
+}
+
+function fakeKey(prefix: string, length: number): string {
+  return prefix + randomBytes(length).toString('hex').toUpperCase().slice(0, length - prefix.length);
+}
+
+/**
+ * Every AWS API the broker's handlers call, faked at the SDK boundary with aws-sdk-client-mock and
+ * enough state to follow a whole elevation: secrets with versions, the request table, published
+ * events, sent emails, schedules, minted credentials, CloudTrail events and stored reports. Task-token
+ * callbacks go to a LocalTaskTokens the local workflow run waits on.
+ */
+export class FakeAws {
+  readonly secrets = new FakeSecretsManager();
+  readonly table = new FakeDynamoDb();
+  readonly tokens = new LocalTaskTokens();
+  readonly events: PublishedEvent[] = [];
+  readonly emails: SentEmail[] = [];
+  readonly schedules = new Map<string, Record<string, unknown>>();
+  readonly minted: MintedCredentials[] = [];
+  readonly reports = new Map<string, { body: string; contentType: string; versionId: string }>();
+  /** CloudTrail events by access key id; the test fills it in. */
+  readonly trail = new Map<string, CloudTrailApiEvent[]>();
+
+  readonly sts = mockClient(STSClient);
+  readonly scheduler = mockClient(SchedulerClient);
+  readonly ses = mockClient(SESv2Client);
+  readonly eventBridge = mockClient(EventBridgeClient);
+  readonly cloudTrail = mockClient(CloudTrailClient);
+  readonly s3 = mockClient(S3Client);
+  readonly sfn = mockClient(SFNClient);
+
+  constructor(accountIds: readonly string[]) {
+    for (const id of accountIds) this.secrets.create(secretNameFor(id), PLACEHOLDER_SECRET_STRING);
+
+    this.sts.on(AssumeRoleCommand).callsFake((input: Record<string, unknown>) => {
+      const roleArn = String(input.RoleArn);
+      const creds = {
+        accessKeyId: fakeKey('ASIA', 20),
+        secretAccessKey: randomBytes(30).toString('base64'),
+        sessionToken: `FwoGZXIvYXdzE${randomBytes(120).toString('base64')}`,
+      };
+      if (!roleArn.endsWith(':role/jit-audit-reader')) this.minted.push({ roleArn, ...creds, input });
+      return {
+        Credentials: {
+          AccessKeyId: creds.accessKeyId,
+          SecretAccessKey: creds.secretAccessKey,
+          SessionToken: creds.sessionToken,
+          Expiration: new Date(Date.now() + Number(input.DurationSeconds ?? 3600) * 1000),
+        },
+        SourceIdentity: input.SourceIdentity,
+      };
+    });
+    this.scheduler.on(CreateScheduleCommand).callsFake((input: Record<string, unknown>) => {
+      const name = String(input.Name);
+      if (this.schedules.has(name)) throw new ConflictException({ message: `Schedule ${name} already exists.`, Message: `Schedule ${name} already exists.`, $metadata: {} });
+      this.schedules.set(name, input);
+      return { ScheduleArn: `arn:aws:scheduler:eu-west-1:111111111111:schedule/${String(input.GroupName)}/${name}` };
+    });
+    this.scheduler.on(UpdateScheduleCommand).callsFake((input: Record<string, unknown>) => {
+      this.schedules.set(String(input.Name), input);
+      return {};
+    });
+    this.ses.on(SendEmailCommand).callsFake((input) => {
+      const simple = input.Content.Simple;
+      this.emails.push({
+        from: input.FromEmailAddress,
+        to: input.Destination.ToAddresses,
+        subject: simple.Subject.Data,
+        html: simple.Body.Html.Data,
+        text: simple.Body.Text.Data,
+      });
+      return { MessageId: `msg-${this.emails.length}` };
+    });
+    this.eventBridge.on(PutEventsCommand).callsFake((input) => {
+      for (const entry of input.Entries) {
+        this.events.push({ source: entry.Source, detailType: entry.DetailType, detail: JSON.parse(entry.Detail), bus: entry.EventBusName });
+      }
+      return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: randomBytes(8).toString('hex') })) };
+    });
+    this.cloudTrail.on(LookupEventsCommand).callsFake((input) => {
+      const key = input.LookupAttributes[0].AttributeValue;
+      return { Events: this.trail.get(key) ?? [] };
+    });
+    this.s3.on(PutObjectCommand).callsFake((input) => {
+      const versionId = randomBytes(8).toString('hex');
+      this.reports.set(`s3://${input.Bucket}/${input.Key}`, { body: String(input.Body), contentType: input.ContentType, versionId });
+      return { VersionId: versionId };
+    });
+    const callback = (send: () => void) => {
+      try {
+        send();
+        return {};
+      } catch (error) {
+        if (error instanceof TaskTimedOutError) throw new TaskTimedOut({ message: error.message, $metadata: {} });
+        throw error;
+      }
+    };
+    this.sfn.on(SendTaskSuccessCommand).callsFake((input) => callback(() => this.tokens.sendTaskSuccess(input.taskToken, input.output)));
+    this.sfn.on(SendTaskFailureCommand).callsFake((input) =>
+      callback(() => this.tokens.sendTaskFailure(input.taskToken, input.error ?? 'States.TaskFailed', input.cause ?? '')),
+    );
+  }
+
+  /** Broker events by detail-type, in order. */
+  detailTypes(): string[] {
+    return this.events.map((e) => e.detailType);
+  }
+
+  secret(accountId: string): unknown {
+    return this.secrets.read(secretNameFor(accountId));
+  }
+
+  restore(): void {
+    for (const mock of [this.sts, this.scheduler, this.ses, this.eventBridge, this.cloudTrail, this.s3, this.sfn]) mock.restore();
+    this.secrets.restore();
+    this.table.restore();
+  }
+}

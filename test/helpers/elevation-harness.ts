@@ -1,0 +1,97 @@
+import { FakeAws } from '../fakes/fake-aws';
+import { type LocalExecutionResult, type LocalFunction, runLocalExecution } from '../../workflows/local/local-execution';
+import { resolveIntrinsics, synthesizedWorkflow, type IntrinsicContext, type SynthesizedWorkflow } from '../../workflows/local/synthesized-workflow';
+import { STATE } from '../../workflows/state-names';
+import { exampleSettings, synthApp } from './synth';
+
+export const CTX: IntrinsicContext = { partition: 'aws', region: 'eu-west-1', accountId: '111111111111' };
+export const PROD = '222222222222';
+
+let cached: { workflow: SynthesizedWorkflow; env: Record<string, string> } | undefined;
+
+/**
+ * The synthesized state machine, plus the environment its functions are deployed with (from the same
+ * template, intrinsics resolved to stand-ins), merged across functions.
+ */
+export function synthesizedElevation(): { workflow: SynthesizedWorkflow; env: Record<string, string> } {
+  if (cached) return cached;
+  const { json } = synthApp();
+  const workflow = synthesizedWorkflow(json, CTX);
+  const env: Record<string, string> = {};
+  for (const resource of Object.values(json.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const vars = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    for (const [name, value] of Object.entries(vars)) {
+      if (name === 'JIT_FUNCTION') continue;
+      const resolved = String(resolveIntrinsics(value, json, CTX));
+      if (env[name] !== undefined && env[name] !== resolved) throw new Error(`Functions disagree on ${name}`);
+      env[name] = resolved;
+    }
+  }
+  cached = { workflow, env };
+  return cached;
+}
+
+/** Loads the real Lambda entry modules with the deployed environment and maps function ARNs to them. */
+export function deployedFunctions(): Map<string, LocalFunction> {
+  const { workflow, env } = synthesizedElevation();
+  Object.assign(process.env, env, { AWS_REGION: CTX.region }, { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
+  const functions = new Map<string, LocalFunction>();
+  for (const [arn, entry] of workflow.functionEntries) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(`../../handlers/lambda/${entry}`) as { handler: LocalFunction };
+    functions.set(arn, mod.handler);
+  }
+  return functions;
+}
+
+/** An `Elevation Requested` event as EventBridge delivers it to the state machine. */
+export function requestEvent(detail: Record<string, unknown>, id = 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d') {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Elevation Requested',
+    source: 'jit.agent',
+    account: '111111111111',
+    time: '2026-11-28T10:00:00Z',
+    region: CTX.region,
+    resources: [],
+    detail,
+  };
+}
+
+export interface RunOptions {
+  readonly beforeTask?: (state: string, input: unknown) => Promise<void> | void;
+  readonly approvalTimeoutSeconds?: number;
+}
+
+/** Runs one execution of the synthesized workflow against the fakes; waits are skipped. */
+export function runElevation(aws: FakeAws, event: unknown, options: RunOptions = {}): Promise<LocalExecutionResult> {
+  const { workflow } = synthesizedElevation();
+  return runLocalExecution(event, {
+    definition: workflow.definition,
+    functions: deployedFunctions(),
+    tokens: aws.tokens,
+    waitOverrides: { [STATE.waitUntilExpiry]: 0, [STATE.waitForTrail]: 0 },
+    retryIntervalOverrides: Object.fromEntries(Object.keys(workflow.definition.States).map((s) => [s, 0])),
+    ...(options.approvalTimeoutSeconds ? { taskTimeoutOverrides: { [STATE.awaitApproval]: options.approvalTimeoutSeconds } } : {}),
+    beforeTask: options.beforeTask,
+  });
+}
+
+/** Resolves once the request waits for a decision, with its stored task token. */
+export async function pendingTaskToken(aws: FakeAws, requestId: string, timeoutMs = 5000): Promise<string> {
+  const started = Date.now();
+  for (;;) {
+    const item = aws.table.items.get(requestId);
+    if (item?.status === 'PENDING_APPROVAL' && typeof item.taskToken === 'string' && aws.tokens.isWaiting(item.taskToken)) {
+      return item.taskToken;
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`Request ${requestId} never reached PENDING_APPROVAL`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export function newFakeAws(): FakeAws {
+  return new FakeAws(exampleSettings().accounts.map((a) => a.id));
+}

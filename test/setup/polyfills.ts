@@ -1,0 +1,1 @@
+import '../../workflows/local/promise-with-resolvers';

@@ -1,0 +1,209 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { APPROVAL_DENIED_ERROR, RETRYABLE_ERRORS } from '../handlers/core/errors';
+import { STATE } from './state-names';
+
+/** The Lambda functions the workflow's tasks call, one per step. */
+export interface ElevationFunctions {
+  readonly register: lambda.IFunction;
+  readonly requestApproval: lambda.IFunction;
+  readonly mint: lambda.IFunction;
+  readonly reset: lambda.IFunction;
+  readonly notify: lambda.IFunction;
+  readonly audit: lambda.IFunction;
+}
+
+export interface ElevationWorkflowProps {
+  readonly functions: ElevationFunctions;
+  /** How long a request waits for an approver; the AwaitApproval task times out after it. */
+  readonly approvalWindow: Duration;
+  /** CloudTrail delivery lag to wait after a grant ends, before the audit reads the trail. */
+  readonly trailDelay: Duration;
+  /**
+   * Upper bound for the whole execution; past it the execution fails visibly instead of hanging.
+   * @default approval window + 60 min grant + trail delay + 2 h
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the state machine's execution log.
+   * @default one year
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Throttling and transient faults, retried with exponential backoff and full jitter on every task. */
+const RETRY_TRANSIENT: sfn.RetryProps = {
+  errors: [...RETRYABLE_ERRORS, 'Lambda.TooManyRequestsException'],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * The elevation lifecycle (BRIEF §2) as a Standard state machine in JSONPath mode:
+ *
+ * Register → AwaitApproval (.waitForTaskToken) → Mint → NotifyGranted → WaitUntilExpiry → Reset →
+ * NotifyEnded → WaitForTrail → Audit → NotifyAudited.
+ *
+ * Every other way out — invalid request, denial, approval timeout, a failed step — goes through a
+ * Notify task that records the outcome and publishes its broker event before the execution ends, so
+ * no request ends in silence. A failed mint first makes sure the secret holds no part of it.
+ */
+export class ElevationWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ElevationWorkflowProps) {
+    super(scope, id);
+    const fns = props.functions;
+
+    const invoke = (
+      name: string,
+      fn: lambda.IFunction,
+      payload: Record<string, unknown> | undefined,
+      resultPath: string | typeof sfn.JsonPath.DISCARD | undefined,
+    ) => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: fn,
+        // Without a payload template the function receives the whole state input.
+        payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
+        // The function's return value is the task result, not the Invoke API envelope.
+        payloadResponseOnly: true,
+        resultPath,
+      });
+      task.addRetry(RETRY_TRANSIENT);
+      return task;
+    };
+    const notify = (name: string, outcome: string, extra: Record<string, unknown>) =>
+      invoke(name, fns.notify, { outcome, ...extra }, sfn.JsonPath.DISCARD);
+    const at = (path: string) => sfn.JsonPath.objectAt(path);
+    const text = (path: string) => sfn.JsonPath.stringAt(path);
+
+    // Failure paths.
+    const rejected = notify(STATE.notifyRejected, 'Rejected', { event: at('$'), error: at('$.error') }).next(
+      new sfn.Fail(this, STATE.rejected, { stateName: STATE.rejected, error: 'Rejected', cause: 'The request failed validation.' }),
+    );
+    const registerFailed = notify(STATE.notifyRegisterFailed, 'Failed', { stage: 'register', event: at('$'), error: at('$.error') }).next(
+      new sfn.Fail(this, STATE.registerFailed, { stateName: STATE.registerFailed, error: 'RegisterFailed', cause: 'The request could not be registered.' }),
+    );
+    const denied = notify(STATE.notifyDenied, 'Denied', { request: at('$.request'), error: at('$.error') }).next(
+      new sfn.Fail(this, STATE.denied, { stateName: STATE.denied, error: 'Denied', cause: 'An approver denied the request.' }),
+    );
+    const expired = notify(STATE.notifyApprovalExpired, 'Approval Expired', { request: at('$.request') }).next(
+      new sfn.Fail(this, STATE.approvalExpired, { stateName: STATE.approvalExpired, error: 'ApprovalExpired', cause: 'Nobody decided within the approval window.' }),
+    );
+    const approvalFailed = notify(STATE.notifyApprovalFailed, 'Failed', { stage: 'approval', request: at('$.request'), error: at('$.error') }).next(
+      new sfn.Fail(this, STATE.approvalFailed, { stateName: STATE.approvalFailed, error: 'ApprovalFailed', cause: 'The approval could not be requested.' }),
+    );
+    const notifyMintFailed = notify(STATE.notifyMintFailed, 'Failed', {
+      stage: 'mint',
+      request: at('$.request'),
+      decision: at('$.decision'),
+      error: at('$.error'),
+    }).next(new sfn.Fail(this, STATE.mintFailed, { stateName: STATE.mintFailed, error: 'MintFailed', cause: 'No grant was issued.' }));
+    const ensurePlaceholder = invoke(
+      STATE.ensurePlaceholder,
+      fns.reset,
+      { mode: 'mint-failed', requestId: text('$.request.requestId'), accountId: text('$.request.accountId') },
+      '$.cleanup',
+    );
+    // Even if the clean-up itself fails, the failure is still published.
+    ensurePlaceholder.addCatch(notifyMintFailed, { errors: [sfn.Errors.ALL], resultPath: '$.cleanupError' });
+    ensurePlaceholder.next(notifyMintFailed);
+    const auditFailed = notify(STATE.notifyAuditFailed, 'Failed', {
+      stage: 'audit',
+      request: at('$.request'),
+      grant: at('$.grant'),
+      error: at('$.error'),
+    }).next(new sfn.Fail(this, STATE.auditFailed, { stateName: STATE.auditFailed, error: 'AuditFailed', cause: 'The audit report could not be written.' }));
+
+    // Happy path.
+    // Register receives the EventBridge event exactly as the rule delivered it.
+    // Its result replaces the state (no ResultPath, which means "$").
+    const register = invoke(STATE.register, fns.register, undefined, undefined);
+    register.addCatch(rejected, { errors: ['InvalidRequestError'], resultPath: '$.error' });
+    register.addCatch(registerFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const awaitApproval = new tasks.LambdaInvoke(this, STATE.awaitApproval, {
+      stateName: STATE.awaitApproval,
+      lambdaFunction: fns.requestApproval,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ taskToken: sfn.JsonPath.taskToken, request: at('$.request') }),
+      taskTimeout: sfn.Timeout.duration(props.approvalWindow),
+      resultPath: '$.decision',
+    });
+    awaitApproval.addRetry(RETRY_TRANSIENT);
+    awaitApproval.addCatch(expired, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.error' });
+    awaitApproval.addCatch(denied, { errors: [APPROVAL_DENIED_ERROR], resultPath: '$.error' });
+    awaitApproval.addCatch(approvalFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const mint = invoke(STATE.mint, fns.mint, { request: at('$.request'), decision: at('$.decision') }, '$.grant');
+    mint.addCatch(ensurePlaceholder, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const waitForTrail = new sfn.Wait(this, STATE.waitForTrail, {
+      stateName: STATE.waitForTrail,
+      time: sfn.WaitTime.duration(props.trailDelay),
+    });
+    const reset = invoke(
+      STATE.reset,
+      fns.reset,
+      { mode: 'expired', requestId: text('$.request.requestId'), accountId: text('$.request.accountId'), grantId: text('$.grant.grantId') },
+      '$.reset',
+    );
+    // A failed reset is published as a failure; the safety-net schedule still resets, and the audit still runs.
+    reset.addCatch(
+      notify(STATE.notifyResetFailed, 'Failed', { stage: 'reset', request: at('$.request'), grant: at('$.grant'), error: at('$.error') }).next(
+        waitForTrail,
+      ),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+
+    const audit = invoke(STATE.audit, fns.audit, { request: at('$.request'), grant: at('$.grant'), decision: at('$.decision') }, '$.report');
+    audit.addCatch(auditFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const definition = register.next(
+      new sfn.Choice(this, STATE.isDuplicate, { stateName: STATE.isDuplicate })
+        .when(
+          sfn.Condition.stringEquals('$.status', 'duplicate'),
+          new sfn.Succeed(this, STATE.duplicateIgnored, { stateName: STATE.duplicateIgnored, comment: 'A redelivered request; the first delivery is being served.' }),
+        )
+        .otherwise(
+          awaitApproval
+            .next(mint)
+            .next(notify(STATE.notifyGranted, 'Granted', { request: at('$.request'), decision: at('$.decision'), grant: at('$.grant') }))
+            .next(new sfn.Wait(this, STATE.waitUntilExpiry, { stateName: STATE.waitUntilExpiry, time: sfn.WaitTime.timestampPath('$.grant.expiresAt') }))
+            .next(reset)
+            .next(notify(STATE.notifyEnded, 'Ended', { request: at('$.request'), grant: at('$.grant'), resetOutcome: text('$.reset.outcome') }))
+            .next(waitForTrail),
+        ),
+    );
+    waitForTrail
+      .next(audit)
+      .next(notify(STATE.notifyAudited, 'Audited', { request: at('$.request'), grant: at('$.grant'), report: at('$.report') }))
+      .next(new sfn.Succeed(this, STATE.audited, { stateName: STATE.audited }));
+
+    this.logGroup = new logs.LogGroup(this, 'ExecutionLog', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout:
+        props.timeout ??
+        Duration.minutes(props.approvalWindow.toMinutes() + 60 + props.trailDelay.toMinutes() + 120),
+      tracingEnabled: true,
+      // Execution data holds task tokens; the log records state transitions and errors only.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'Just-in-time elevation: register, approve, mint, reset at expiry, audit.',
+    });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Names of the elevation state machine's states. They appear in execution history, alarms and tests, and
+ * the local runner keys its overrides on them, so they are part of the workflow's contract.
+ */
+export const STATE = {
+  register: 'Register',
+  isDuplicate: 'IsDuplicate',
+  duplicateIgnored: 'DuplicateIgnored',
+  awaitApproval: 'AwaitApproval',
+  mint: 'Mint',
+  ensurePlaceholder: 'EnsurePlaceholder',
+  notifyGranted: 'NotifyGranted',
+  waitUntilExpiry: 'WaitUntilExpiry',
+  reset: 'Reset',
+  notifyEnded: 'NotifyEnded',
+  waitForTrail: 'WaitForTrail',
+  audit: 'Audit',
+  notifyAudited: 'NotifyAudited',
+  audited: 'Audited',
+  notifyRejected: 'NotifyRejected',
+  rejected: 'Rejected',
+  notifyDenied: 'NotifyDenied',
+  denied: 'Denied',
+  notifyApprovalExpired: 'NotifyApprovalExpired',
+  approvalExpired: 'ApprovalExpired',
+  notifyMintFailed: 'NotifyMintFailed',
+  mintFailed: 'MintFailed',
+  notifyRegisterFailed: 'NotifyRegisterFailed',
+  registerFailed: 'RegisterFailed',
+  notifyApprovalFailed: 'NotifyApprovalFailed',
+  approvalFailed: 'ApprovalFailed',
+  notifyResetFailed: 'NotifyResetFailed',
+  notifyAuditFailed: 'NotifyAuditFailed',
+  auditFailed: 'AuditFailed',
+} as const;
+
+export type StateName = (typeof STATE)[keyof typeof STATE];
