@@ -1,0 +1,62 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../../../../handlers/adapters/aws/dynamodb-request-store';
+import type { ElevationRequest } from '../../../../handlers/core/elevation-request';
+import { FakeDynamoDb } from '../../../fakes/fake-dynamodb';
+
+const request: ElevationRequest = {
+  requestId: 'req-00000001',
+  accountId: '222222222222',
+  accountName: 'prod',
+  role: 'Ops',
+  minutes: 5,
+  reason: 'Restart the worker',
+  plannedActions: [],
+  requestedAt: '2026-11-28T10:00:00.000Z',
+};
+const now = new Date('2026-11-28T10:00:01Z');
+
+describe('DynamoDbRequestStore', () => {
+  let table: FakeDynamoDb;
+  let store: DynamoDbRequestStore;
+  beforeEach(() => {
+    table = new FakeDynamoDb();
+    store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'jit-requests' });
+  });
+  afterEach(() => table.restore());
+
+  it('creates a request once, with a TTL, and reports a redelivery as existing', async () => {
+    await expect(store.create(request, now)).resolves.toBe('created');
+    await expect(store.create({ ...request, reason: 'second delivery' }, now)).resolves.toBe('exists');
+    expect(table.mock).toHaveReceivedCommandWith(PutCommand, { TableName: 'jit-requests', ConditionExpression: 'attribute_not_exists(requestId)' });
+    expect(table.items.get('req-00000001')).toMatchObject({
+      reason: 'Restart the worker',
+      status: 'REGISTERED',
+      expiresAtEpoch: Math.floor(now.getTime() / 1000) + 400 * 86_400,
+    });
+  });
+
+  it('stores the task token only from REGISTERED or PENDING_APPROVAL', async () => {
+    await store.create(request, now);
+    await store.awaitDecision('req-00000001', { taskToken: 't1', capabilityHash: 'h1', approvalDeadline: 'd1' }, now);
+    expect(table.items.get('req-00000001')).toMatchObject({ status: 'PENDING_APPROVAL', taskToken: 't1', capabilityHash: 'h1' });
+    await store.setStatus('req-00000001', 'DENIED', {}, now);
+    await expect(store.awaitDecision('req-00000001', { taskToken: 't2', capabilityHash: 'h2', approvalDeadline: 'd2' }, now)).rejects.toThrow(
+      'The conditional request failed',
+    );
+  });
+
+  it('drops the task token and capability when the status moves on, and ignores a repeat', async () => {
+    await store.create(request, now);
+    await store.awaitDecision('req-00000001', { taskToken: 't1', capabilityHash: 'h1', approvalDeadline: 'd1' }, now);
+    await expect(store.setStatus('req-00000001', 'APPROVAL_EXPIRED', {}, now)).resolves.toBe(true);
+    const item = table.items.get('req-00000001');
+    expect(item?.taskToken).toBeUndefined();
+    expect(item?.capabilityHash).toBeUndefined();
+    await expect(store.setStatus('req-00000001', 'APPROVAL_EXPIRED', {}, now)).resolves.toBe(false);
+    await expect(store.setStatus('req-unknown-1', 'FAILED', {}, now)).resolves.toBe(false);
+    expect(table.mock).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: 'attribute_exists(requestId) AND #status <> :status',
+    });
+  });
+});
