@@ -1,19 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRequestStore } from '../../../../handlers/adapters/aws/dynamodb-request-store';
-import type { ElevationRequest } from '../../../../handlers/core/elevation-request';
+import { sampleRequest } from '../../../helpers/fixtures';
 import { FakeDynamoDb } from '../../../fakes/fake-dynamodb';
 
-const request: ElevationRequest = {
-  requestId: 'req-00000001',
-  accountId: '222222222222',
-  accountName: 'prod',
-  role: 'Ops',
-  minutes: 5,
-  reason: 'Restart the worker',
-  plannedActions: [],
-  requestedAt: '2026-11-28T10:00:00.000Z',
-};
+const request = sampleRequest({ requestedAt: '2026-11-28T10:00:00.000Z' });
 const now = new Date('2026-11-28T10:00:01Z');
 
 describe('DynamoDbRequestStore', () => {
