@@ -46,7 +46,8 @@ export function readReviewForm(body: Buffer, contentType: string | undefined): F
   if (capability === undefined || !isWellFormedCapability(capability)) return { ok: false, status: 404 };
 
   const action = seen.get('action');
-  const note = seen.get('note');
+  // Browsers submit a textarea's line breaks as CRLF; a lone CR is not a line break anyone typed.
+  const note = seen.get('note')?.replace(/\r\n/g, '\n');
   if (action === 'deny') return { ok: true, capability, verdict: { action: 'deny', ...(note !== undefined ? { reason: note } : {}) } };
   if (action !== 'approve') return { ok: false, status: 400, problem: 'The form does not say whether to approve or deny.' };
   const role = seen.get('role');
