@@ -4,6 +4,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { randomBytes } from 'node:crypto';
 import { DynamoDbRequestStore } from '../../handlers/adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../../handlers/adapters/aws/eventbridge-publisher';
 import { SesV2Mailer } from '../../handlers/adapters/aws/sesv2-mailer';
@@ -11,7 +12,6 @@ import { SfnTaskCallbacks } from '../../handlers/adapters/aws/sfn-task-callbacks
 import type { BrokerSettings } from '../../handlers/core/broker-settings';
 import { type ElevationRequest } from '../../handlers/core/elevation-request';
 import type { ReviewLog } from '../../handlers/http/review-routes';
-import { cryptoRandom } from '../../handlers/lambda/runtime';
 import type { Clock } from '../../handlers/ports/clock';
 import type { DecideRequestDeps } from '../../handlers/use-cases/decide-request';
 import { requestApproval } from '../../handlers/use-cases/request-approval';
@@ -101,7 +101,7 @@ export async function pendingRequest(
       publisher: new EventBridgePublisher(new EventBridgeClient({ region: REGION }), 'jit-broker'),
       settings: deps.settings,
       clock: deps.clock,
-      random: cryptoRandom,
+      random: { bytes: (count) => randomBytes(count) },
       reviewBaseUrl,
     },
   );
