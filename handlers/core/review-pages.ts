@@ -36,6 +36,8 @@ button{flex:1;font:inherit;font-weight:600;padding:.9rem;border-radius:6px;borde
 .deny{background:#fff;color:#a4161a;border:2px solid #a4161a}
 .problems{background:#fdecea;border:1px solid #e0a3a0;border-radius:8px;padding:.75rem 1rem;margin-bottom:1rem}
 .muted{color:#555;font-size:.9rem}
+.planned{margin:.8rem 0 0}
+.lead{margin-top:0}
 `;
 
 /** `Content-Security-Policy` for every page: nothing may load or run; only the form may post, to us. */
@@ -86,7 +88,7 @@ function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): st
 function summary(request: RequestView): string {
   const planned =
     request.plannedActions.length > 0
-      ? `<p class="muted" style="margin:.8rem 0 0">Planned actions</p><ul>${request.plannedActions.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`
+      ? `<p class="muted planned">Planned actions</p><ul>${request.plannedActions.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`
       : '';
   return `<section class="card">${rows([
     ['Account', `${request.accountName} (${request.accountId})`],
@@ -179,7 +181,7 @@ export function approvedPage(request: RequestView, decision: ApprovalDecision): 
     200,
     'Approved',
     `<h1>Approved</h1>
-<section class="card"><p style="margin-top:0">${escapeHtml(decision.role)} in ${escapeHtml(request.accountName)} for ${decision.minutes} minutes.
+<section class="card"><p class="lead">${escapeHtml(decision.role)} in ${escapeHtml(request.accountName)} for ${decision.minutes} minutes.
 The credentials are issued now and stop working ${decision.minutes} minutes after that, about ${escapeHtml(until)}.</p>
 ${decisionRows(decision, undefined)}</section>
 <p class="muted">Every approver gets a confirmation email. You can close this page.</p>`,
@@ -192,7 +194,7 @@ export function deniedPage(request: RequestView, denial: Denial): Page {
     200,
     'Denied',
     `<h1>Denied</h1>
-<section class="card"><p style="margin-top:0">Nothing is issued for ${escapeHtml(request.role)} in ${escapeHtml(request.accountName)}.</p>
+<section class="card"><p class="lead">Nothing is issued for ${escapeHtml(request.role)} in ${escapeHtml(request.accountName)}.</p>
 ${decisionRows(undefined, denial)}</section>
 <p class="muted">Every approver gets a confirmation email. You can close this page.</p>`,
   );
