@@ -77,7 +77,7 @@ describe('BrokerStack', () => {
 
   it('runs every function on the current Node.js LTS runtime, arm64, with its own role', () => {
     const functions = functionsByEntry();
-    expect([...functions.keys()].sort()).toEqual(['audit', 'mint', 'notify', 'register', 'request-approval', 'reset']);
+    expect([...functions.keys()].sort()).toEqual(['approval-web', 'audit', 'mint', 'notify', 'register', 'request-approval', 'reset']);
     const roles = new Set<string>();
     for (const props of functions.values()) {
       expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });

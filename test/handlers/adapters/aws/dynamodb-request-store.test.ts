@@ -29,21 +29,20 @@ describe('DynamoDbRequestStore', () => {
 
   it('stores the task token only from REGISTERED or PENDING_APPROVAL', async () => {
     await store.create(request, now);
-    await store.awaitDecision('req-00000001', { taskToken: 't1', capabilityHash: 'h1', approvalDeadline: 'd1' }, now);
-    expect(table.items.get('req-00000001')).toMatchObject({ status: 'PENDING_APPROVAL', taskToken: 't1', capabilityHash: 'h1' });
+    await store.awaitDecision('req-00000001', { taskToken: 't1', approverLinks: { h1: 'lead@example.com' }, approvalDeadline: 'd1' }, now);
+    expect(table.items.get('req-00000001')).toMatchObject({ status: 'PENDING_APPROVAL', taskToken: 't1', approverLinks: { h1: 'lead@example.com' } });
     await store.setStatus('req-00000001', 'DENIED', {}, now);
-    await expect(store.awaitDecision('req-00000001', { taskToken: 't2', capabilityHash: 'h2', approvalDeadline: 'd2' }, now)).rejects.toThrow(
+    await expect(store.awaitDecision('req-00000001', { taskToken: 't2', approverLinks: { h2: 'lead@example.com' }, approvalDeadline: 'd2' }, now)).rejects.toThrow(
       'The conditional request failed',
     );
   });
 
-  it('drops the task token and capability when the status moves on, and ignores a repeat', async () => {
+  it('drops the task token when the status moves on, and ignores a repeat', async () => {
     await store.create(request, now);
-    await store.awaitDecision('req-00000001', { taskToken: 't1', capabilityHash: 'h1', approvalDeadline: 'd1' }, now);
+    await store.awaitDecision('req-00000001', { taskToken: 't1', approverLinks: { h1: 'lead@example.com' }, approvalDeadline: 'd1' }, now);
     await expect(store.setStatus('req-00000001', 'APPROVAL_EXPIRED', {}, now)).resolves.toBe(true);
     const item = table.items.get('req-00000001');
     expect(item?.taskToken).toBeUndefined();
-    expect(item?.capabilityHash).toBeUndefined();
     await expect(store.setStatus('req-00000001', 'APPROVAL_EXPIRED', {}, now)).resolves.toBe(false);
     await expect(store.setStatus('req-unknown-1', 'FAILED', {}, now)).resolves.toBe(false);
     expect(table.mock).toHaveReceivedCommandWith(UpdateCommand, {
