@@ -6,14 +6,16 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AGENT_EVENT_SOURCE, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
-import { auditReaderRoleArn, elevatedRoleArn } from '../handlers/core/broker-settings';
+import { auditReaderRoleArn, elevatedRoleArn, revokerRoleArn } from '../handlers/core/broker-settings';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
-import { type LoadedConfig, toBrokerSettings } from './config/load-config';
+import { agentPrincipalArn, type LoadedConfig, toBrokerSettings } from './config/load-config';
 import { AccountSecrets } from './constructs/account-secrets';
+import { AgentIdentity } from './constructs/agent-identity';
 import { AuditBucket } from './constructs/audit-bucket';
 import { BrokerFunction } from './constructs/broker-function';
 import { RequestTable } from './constructs/request-table';
-import { BROKER_NAMES } from './naming';
+import { RevokeRole } from './constructs/revoke-role';
+import { BROKER_NAMES, auditBucketName, hubRoleArn } from './naming';
 
 export interface BrokerStackProps extends StackProps {
   /** The validated operator config. */
@@ -34,6 +36,10 @@ export class BrokerStack extends Stack {
   readonly requestTable: RequestTable;
   readonly secrets: AccountSecrets;
   readonly auditBucket: AuditBucket;
+  /** The agent's IAM user or role and its standing policy. */
+  readonly agent: AgentIdentity;
+  /** Execution role for the revoke function (issue 6 adds the function). */
+  readonly revokeRole: RevokeRole;
   readonly functions: Readonly<Record<'register' | 'requestApproval' | 'mint' | 'reset' | 'notify' | 'audit', BrokerFunction>>;
 
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
@@ -50,8 +56,25 @@ export class BrokerStack extends Stack {
 
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: BROKER_NAMES.eventBus });
     this.requestTable = new RequestTable(this, 'Requests', { tableName: BROKER_NAMES.requestTable });
-    this.secrets = new AccountSecrets(this, 'Secrets', { accountIds: config.accounts.map((a) => a.id) });
+    // Fixed role names, so the secrets' resource policies need no reference to the roles themselves.
+    const brokerRole = (name: string) => hubRoleArn(Aws.PARTITION, Aws.ACCOUNT_ID, name);
+    const secretWriters = [brokerRole(BROKER_NAMES.mintRole), brokerRole(BROKER_NAMES.resetRole)];
+    this.secrets = new AccountSecrets(this, 'Secrets', {
+      accountIds: config.accounts.map((a) => a.id),
+      writerArns: secretWriters,
+      readerArns: [agentPrincipalArn(config.agent, Aws.PARTITION, Aws.ACCOUNT_ID), ...secretWriters],
+    });
+    this.agent = new AgentIdentity(this, 'Agent', {
+      agent: config.agent,
+      secretArnPatterns: this.secrets.secretArnPatterns,
+      bus: this.bus,
+    });
+    this.revokeRole = new RevokeRole(this, 'Revoke', {
+      roleName: BROKER_NAMES.revokeRole,
+      revokerRoleArns: config.accounts.map((account) => revokerRoleArn(Aws.PARTITION, account.id)),
+    });
     this.auditBucket = new AuditBucket(this, 'AuditReports', {
+      bucketName: auditBucketName(config.hub.account, config.hub.region),
       objectLock: config.audit.objectLock,
       retentionDays: config.audit.retentionDays,
     });
@@ -163,7 +186,15 @@ export class BrokerStack extends Stack {
         ],
       }),
     );
-    schedulerRole.grantPassRole(mint.role);
+    mint.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PassTheSchedulerRoleToSchedulerOnly',
+        // grantPassRole cannot name the receiving service; this role is for EventBridge Scheduler alone.
+        actions: ['iam:PassRole'],
+        resources: [schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
 
     const notify = new BrokerFunction(this, 'Notify', {
       entry: 'notify',
@@ -199,6 +230,7 @@ export class BrokerStack extends Stack {
         notify: notify.function,
         audit: audit.function,
       },
+      stateMachineName: BROKER_NAMES.stateMachine,
       approvalWindow: Duration.minutes(config.approval.windowMinutes),
       trailDelay: Duration.minutes(config.audit.delayMinutes),
     });
