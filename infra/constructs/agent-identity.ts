@@ -59,7 +59,12 @@ export class AgentIdentity extends Construct {
           sid: 'RequestElevationOnTheBrokerBusOnly',
           actions: ['events:PutEvents'],
           resources: [props.bus.eventBusArn],
-          conditions: { StringEquals: { 'events:source': AGENT_EVENT_SOURCE } },
+          // `events:source` is multivalued (one value per entry of a PutEvents call): every entry must say
+          // jit.agent, and a call must carry at least one, since ForAllValues alone holds on an empty set.
+          conditions: {
+            'ForAllValues:StringEquals': { 'events:source': [AGENT_EVENT_SOURCE] },
+            Null: { 'events:source': 'false' },
+          },
         }),
       ],
     });
