@@ -67,3 +67,11 @@ export class MalformedTaskInputError extends Error {
 
 /** Errors the state machine retries with backoff and jitter. */
 export const RETRYABLE_ERRORS: readonly string[] = ['ThrottledError', 'TransientAwsError'];
+
+/** A revocation deny may only be removed once the revoked session's STS credentials have expired. */
+export class RevocationLiftTooEarlyError extends Error {
+  constructor(requestId: string, stsExpiresAt: string, options?: ErrorOptions) {
+    super(`The revocation deny of ${requestId} stays until its credentials expire at ${stsExpiresAt}.`, options);
+    this.name = 'RevocationLiftTooEarlyError';
+  }
+}

@@ -10,7 +10,7 @@ export interface PendingApproval {
 }
 
 /** Fields a status change may record alongside the new status. */
-export type StatusUpdate = Partial<Pick<RequestRecord, 'grant' | 'report' | 'failure' | 'decision'>>;
+export type StatusUpdate = Partial<Pick<RequestRecord, 'grant' | 'report' | 'failure' | 'decision' | 'revokedAt' | 'revokedBy' | 'revokeReason'>>;
 
 /**
  * An approver's claim on the one decision a pending request gets. The store grants it to exactly one
@@ -62,8 +62,9 @@ export interface RequestStore {
   /** Requests waiting for a decision, oldest first (including those whose window has just closed). */
   listPending(): Promise<PendingSummary[]>;
   /**
-   * Moves a request to a new status and drops the task token. Returns false when the request is unknown
-   * or already in that status, so replays change nothing.
+   * Moves a request to a new status and drops the task token. Returns false when the request is unknown,
+   * already in that status, or in a status the new one may not follow (`STATUS_ENTERED_FROM`), so
+   * replays and late writers change nothing.
    */
   setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean>;
 }
