@@ -29,9 +29,10 @@ function unqualified(functionArn: string): string {
   return functionArn.split(':').slice(0, 7).join(':');
 }
 
-function depsFor(context: Pick<Context, 'invokedFunctionArn'> | undefined): RevokeGrantDeps {
+function depsFor(context: Pick<Context, 'invokedFunctionArn'>): RevokeGrantDeps {
   if (deps) return deps;
-  const region = requireEnv('AWS_REGION');
+  // Set by the Lambda runtime in every function.
+  const region = process.env.AWS_REGION ?? 'us-east-1';
   deps = {
     store,
     publisher,
@@ -41,7 +42,7 @@ function depsFor(context: Pick<Context, 'invokedFunctionArn'> | undefined): Revo
     lifts: new SchedulerLiftScheduler({
       client: new SchedulerClient({}),
       groupName: requireEnv('SCHEDULE_GROUP'),
-      revokeFunctionArn: unqualified(context?.invokedFunctionArn ?? requireEnv('REVOKE_FUNCTION_ARN')),
+      revokeFunctionArn: unqualified(context.invokedFunctionArn),
       schedulerRoleArn: requireEnv('LIFT_SCHEDULER_ROLE_ARN'),
     }),
     verifier: new StsIdentityVerifier({ endpoint: process.env.STS_PROOF_ENDPOINT ?? regionalStsEndpoint(region), clock: systemClock }),
@@ -71,7 +72,7 @@ function inputOf(event: unknown): unknown {
  * as an `Elevation End Requested` event, and the one-time lift schedule calls it after the STS expiry.
  * Proofs and events are never logged.
  */
-export const run = async (event: unknown, context?: Pick<Context, 'invokedFunctionArn'>): Promise<RevokeResult | { kind: string }> => {
+export const run = async (event: unknown, context: Pick<Context, 'invokedFunctionArn'>): Promise<RevokeResult | { kind: string }> => {
   const raw = inputOf(event);
   let input;
   try {
