@@ -23,6 +23,22 @@ export const EXIT = {
   INVALID_DECISION: 8,
   /** The workflow could not be reached; nothing was decided. Try again. */
   UNAVAILABLE: 9,
+  /** No usable grant for the account: the secret holds none, or its approved expiry has passed. */
+  NO_ACTIVE_GRANT: 10,
+  /** `--wait`: an approver denied the request. */
+  DENIED: 11,
+  /** `--wait`: the broker rejected the request (it does not fit the broker's config). */
+  REJECTED: 12,
+  /** `--wait` / `jit end`: no outcome arrived within `--timeout`; the request may still be decided. */
+  WAIT_TIMEOUT: 13,
+  /** `--wait`: the broker failed to grant an approved request (e.g. the mint failed); nothing was granted. */
+  BROKER_FAILED: 14,
+  /** The broker refused to end or revoke: the proof of identity was not accepted, or not the grant's own session. */
+  REFUSED: 15,
+  /** Nothing to end or revoke: the request was never granted, or its grant is already over. */
+  NOT_ACTIVE: 16,
+  /** The request does not fit the config (unknown role, too many minutes, empty reason); nothing was published. */
+  INVALID_REQUEST: 17,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

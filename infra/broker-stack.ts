@@ -232,6 +232,7 @@ export class BrokerStack extends Stack {
     const revoke = new BrokerFunction(this, 'EarlyRevoke', {
       entry: 'revoke',
       role: this.revokeRole.role,
+      functionName: BROKER_NAMES.revokeFunction,
       description: 'Ends a grant early: resets the secret, denies its SourceIdentity on the role, lifts the deny after expiry',
       environment: {
         REQUEST_TABLE: table.tableName,

@@ -118,8 +118,7 @@ describe('AgentIdentity: standing permissions (BRIEF invariants 1 and 2), evalua
   });
 
   it('cannot invoke the revoke function: it ends its own grant only by proving it holds it (jit end)', async () => {
-    const logicalId = Object.keys(f.broker.resources).find((id) => id.startsWith('EarlyRevokeFunction') && f.broker.resources[id].Type === 'AWS::Lambda::Function');
-    const fn = `arn:aws:lambda:${f.region}:${f.hub}:function:JitBroker-${logicalId}`;
+    const fn = `arn:aws:lambda:${f.region}:${f.hub}:function:${BROKER_NAMES.revokeFunction}`;
     await expect(agent('lambda:InvokeFunction', fn)).resolves.toBe('ImplicitlyDenied');
   });
 
