@@ -32,10 +32,11 @@ export class SqsNotificationInbox implements NotificationInbox {
   ) {}
 
   private queueUrl(): Promise<string> {
-    this.url ??= this.client.send(new GetQueueUrlCommand({ QueueName: this.queueName })).then((r) => {
-      if (!r.QueueUrl) throw new Error(`SQS returned no URL for queue ${this.queueName}.`);
-      return r.QueueUrl;
-    });
+    this.url ??= (async () => {
+      const found = await this.client.send(new GetQueueUrlCommand({ QueueName: this.queueName }));
+      if (!found.QueueUrl) throw new Error(`SQS returned no URL for queue ${this.queueName}.`);
+      return found.QueueUrl;
+    })();
     return this.url;
   }
 

@@ -68,7 +68,7 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
       const { requestId } = submitted;
       if (!options.wait) {
         ctx.data({ ...submitted, status: 'requested' }, requestId);
-        ctx.note(`Requested ${submitted.role} in ${submitted.account} for ${submitted.minutes} minutes. Follow it with: jit status ${requestId}`);
+        if (!ctx.json) ctx.note(`Requested ${submitted.role} in ${submitted.account} for ${submitted.minutes} minutes. Follow it with: jit status ${requestId}`);
         return;
       }
       const timeoutSeconds = options.timeout ?? ctx.settings().approvalWindowMinutes * 60 + 60;
@@ -82,6 +82,6 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
         spinner.stop();
       }
       ctx.data(granted, requestId);
-      ctx.note(grantedText(granted));
+      if (!ctx.json) ctx.note(grantedText(granted));
     });
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CliContext, type CliIo } from '../../cli/context';
 import { runJit } from '../../cli/main';
 import { SecretsManagerVault } from '../../handlers/adapters/aws/secrets-manager-vault';
@@ -108,6 +109,12 @@ export class AgentWorld {
     await Promise.all(this.inFlight.splice(0));
   }
 
+  /** The caller is the agent: like the real request store, the fake refuses it (BRIEF §3.2). */
+  asAgent(): this {
+    this.aws.table.mock.on(GetCommand).rejects(Object.assign(new Error('User: jit-agent is not authorized to perform: dynamodb:GetItem'), { name: 'AccessDeniedException' }));
+    return this;
+  }
+
   /** Makes every credential set minted so far known to the local STS, as its elevated session. */
   registerMintedSessions(): void {
     for (const m of this.aws.minted) {
@@ -132,12 +139,32 @@ export class AgentWorld {
   }
 
   async jit(...args: string[]): Promise<JitRun> {
+    return this.jitIn(this.cacheDir, ...args);
+  }
+
+  /** Runs jit with its own local state folder, as another user or host of the same agent would. */
+  async jitIn(cacheDir: string, ...args: string[]): Promise<JitRun> {
     const io = new CapturedIo();
+    const clock = this.clock;
+    class Context extends CliContext {
+      override cacheDir(): string {
+        return cacheDir;
+      }
+    }
     const code = await runJit(['node', 'jit', '--config', EXAMPLE_CONFIG, '--endpoint', this.sts.url, ...args], {
       io,
-      context: (options, contextIo) => new CliContext(options, contextIo, this.clock),
+      context: (options, contextIo) => new Context(options, contextIo, clock),
     });
     return { code, stdout: io.stdout, stderr: io.stderr };
+  }
+
+  /** Answers each agent request with these broker events, a little later, as the broker would. */
+  answerRequests(answer: (requestId: string, detail: Record<string, unknown>) => Array<[string, Record<string, unknown>]>, delayMs = 30): void {
+    this.aws.rules.push((event) => {
+      if (event.source !== AGENT_EVENT_SOURCE || event.detailType !== 'Elevation Requested') return;
+      const requestId = String(event.detail.requestId);
+      answer(requestId, event.detail).forEach(([outcome, detail], i) => setTimeout(() => this.brokerEvent(outcome, { requestId, ...detail }), delayMs * (i + 1)));
+    });
   }
 
   /** Publishes a broker event as the broker would, through the fake bus (and so onto the queue). */

@@ -26,18 +26,19 @@ export class IamRoleRevoker implements RoleRevoker {
     let client = this.clients.get(accountId);
     if (client) return client;
     let cached: Promise<AwsCredentialIdentity> | undefined;
+    const assume = async (): Promise<AwsCredentialIdentity> => {
+      const r = await this.options.sts.send(
+        new AssumeRoleCommand({ RoleArn: revokerRoleArn(this.options.partition, accountId), RoleSessionName: 'jit-revoke', DurationSeconds: 900 }),
+      );
+      const c = r.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`No revoker credentials for account ${accountId}.`);
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    };
     const credentials = (): Promise<AwsCredentialIdentity> => {
-      cached ??= this.options.sts
-        .send(new AssumeRoleCommand({ RoleArn: revokerRoleArn(this.options.partition, accountId), RoleSessionName: 'jit-revoke', DurationSeconds: 900 }))
-        .then((r) => {
-          const c = r.Credentials;
-          if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`No revoker credentials for account ${accountId}.`);
-          return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
-        })
-        .catch((error: unknown) => {
-          cached = undefined;
-          throw error;
-        });
+      cached ??= assume().catch((error: unknown) => {
+        cached = undefined;
+        throw error;
+      });
       return cached;
     };
     // IAM is global; its endpoint lives in us-east-1 (aws partition).
