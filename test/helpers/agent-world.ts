@@ -59,16 +59,25 @@ export const REVOKE_FUNCTION_ARN = `arn:aws:lambda:${CTX.region}:${CTX.accountId
 export class AgentWorld {
   readonly aws = new FakeAws(exampleSettings().accounts.map((a) => a.id));
   readonly sqs = new FakeSqs(BROKER_NAMES.notificationQueue);
-  readonly sts = new LocalAwsEndpoint();
+  /**
+   * One local STS per test file: the revoke function, like any Lambda module, keeps the endpoint it
+   * was first called with. Its keys are reset for each world.
+   */
+  private static shared?: LocalAwsEndpoint;
+  readonly sts = (AgentWorld.shared ??= new LocalAwsEndpoint());
   readonly cacheDir = mkdtempSync(join(tmpdir(), 'jit-agent-'));
   readonly vault = new SecretsManagerVault(new SecretsManagerClient({ region: CTX.region }));
   clock: Clock = { now: () => new Date() };
+  /** The revoke function's entry (`run`) as this world loaded it. */
+  revokeFunction: (event: unknown, context: { invokedFunctionArn: string }) => Promise<unknown> = () => Promise.reject(new Error('not started'));
   /** Pending async invocations (EventBridge → Lambda), awaited by settle(). */
   private readonly inFlight: Promise<unknown>[] = [];
   private readonly savedEnv = { ...process.env };
 
   async start(): Promise<this> {
-    await this.sts.start();
+    if (!this.sts.url) await this.sts.start();
+    this.sts.keys.clear();
+    this.sts.received.length = 0;
     const { env } = synthesizedElevation();
     Object.assign(process.env, env, {
       AWS_REGION: CTX.region,
@@ -88,8 +97,11 @@ export class AgentWorld {
     const reset = require('../../handlers/lambda/reset') as { handler: (e: unknown) => Promise<unknown> };
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const revoke = require('../../handlers/lambda/revoke') as { run: (e: unknown, c: { invokedFunctionArn: string }) => Promise<unknown> };
-    this.aws.functions.set(env.RESET_FUNCTION_ARN, (e) => reset.handler(e));
-    const invokeRevoke = (e: unknown) => revoke.run(e, { invokedFunctionArn: REVOKE_FUNCTION_ARN });
+    this.revokeFunction = revoke.run;
+    const resetHandler = reset.handler;
+    const revokeRun = revoke.run;
+    this.aws.functions.set(env.RESET_FUNCTION_ARN, (e) => resetHandler(e));
+    const invokeRevoke = (e: unknown) => revokeRun(e, { invokedFunctionArn: REVOKE_FUNCTION_ARN });
     this.aws.functions.set(BROKER_NAMES.revokeFunction, invokeRevoke);
 
     const notified = new Set<string>(NOTIFIED_OUTCOMES.map((o) => detailTypeFor(o)));
@@ -174,7 +186,6 @@ export class AgentWorld {
 
   async stop(): Promise<void> {
     await this.settle();
-    await this.sts.stop();
     this.aws.restore();
     this.sqs.restore();
     rmSync(this.cacheDir, { recursive: true, force: true });

@@ -60,7 +60,8 @@ export class LocalAwsEndpoint {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
         ({ status, type, body }) => {
-          res.writeHead(status, { 'content-type': type });
+          // No keep-alive: an idle client socket would keep the test process running.
+          res.writeHead(status, { 'content-type': type, connection: 'close' });
           res.end(body);
         },
         (error: unknown) => {
@@ -70,6 +71,8 @@ export class LocalAwsEndpoint {
       );
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    // A shared endpoint may outlive its tests; it must not keep the process alive.
+    this.server.unref();
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
