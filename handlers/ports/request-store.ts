@@ -1,5 +1,6 @@
 import type { ElevationRequest } from '../core/elevation-request';
-import type { RequestRecord, RequestStatus } from '../core/request-record';
+import type { IssuedCredentialsRecord } from '../core/issued-credentials';
+import type { ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
 
 export interface PendingApproval {
   readonly taskToken: string;
@@ -8,7 +9,7 @@ export interface PendingApproval {
 }
 
 /** Fields a status change may record alongside the new status. */
-export type StatusUpdate = Partial<Pick<RequestRecord, 'grant' | 'report' | 'failure' | 'decision'>>;
+export type StatusUpdate = Partial<Pick<RequestRecord, 'grant' | 'report' | 'failure' | 'decision' | 'revokedAt' | 'revokedBy' | 'revokeReason'>>;
 
 /**
  * Durable state of every request: who asked for what, where it stands, and — while a decision is
@@ -25,4 +26,11 @@ export interface RequestStore {
    * request is unknown or already in that status, so replays change nothing.
    */
   setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean>;
+  /**
+   * Appends a credential set mint just issued to the request's `issuedCredentials`, whatever the status:
+   * the audit must know every key that existed. Fails when the request is unknown.
+   */
+  recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void>;
+  /** Records where the audit report of a request is, without changing its status (a failed mint stays FAILED). */
+  attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void>;
 }
