@@ -70,7 +70,7 @@ export interface PlannedPattern {
   readonly pattern?: RegExp;
 }
 
-const IAM_ACTION_PATTERN = /^([a-z0-9-]+):([A-Za-z0-9*?]+)$/;
+const IAM_ACTION_PATTERN = /^([A-Za-z0-9-]+):([A-Za-z0-9*?]+)$/;
 
 /**
  * Reads the request's planned actions. Entries written as IAM actions (`service:Action`, wildcards

@@ -10,16 +10,18 @@ export interface RateLimiterOptions {
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Spaces requests at least `1000 / perSecond` ms apart for everyone sharing the instance: concurrent callers
- * each reserve the next free slot, so several page loops of one region together stay within the limit.
- * After a throttling error `backOff` pushes every later slot out, so the whole account and region slows
- * down, not only the request that was refused.
+ * Spaces requests at least `1000 / perSecond` ms apart for everyone sharing the instance: callers take turns,
+ * each waiting until the interval since the previous request has passed, so several page loops of one region
+ * together stay within the limit. After a throttling error `backOff` pauses every caller that has not sent
+ * yet — the whole account and region slows down, not only the request that was refused.
  */
 export class RateLimiter {
   private readonly intervalMs: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private nextSlot = 0;
+  private turn: Promise<void> = Promise.resolve();
+  private lastSent = Number.NEGATIVE_INFINITY;
+  private pausedUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: RateLimiterOptions) {
     if (!(options.perSecond > 0)) throw new RangeError(`perSecond must be positive. Received: ${options.perSecond}`);
@@ -29,15 +31,22 @@ export class RateLimiter {
   }
 
   /** Resolves when the caller may send its request. */
-  async acquire(): Promise<void> {
-    const slot = Math.max(this.now(), this.nextSlot);
-    this.nextSlot = slot + this.intervalMs;
-    // Timers may fire a millisecond early; never send before the slot.
-    for (let wait = slot - this.now(); wait > 0; wait = slot - this.now()) await this.sleep(wait);
+  acquire(): Promise<void> {
+    const mine = this.turn.then(async () => {
+      // Re-checked after every sleep: a backOff may have come in meanwhile, and timers may fire early.
+      for (let wait = this.waitMs(); wait > 0; wait = this.waitMs()) await this.sleep(wait);
+      this.lastSent = this.now();
+    });
+    this.turn = mine.catch(() => undefined);
+    return mine;
   }
 
-  /** No slot starts earlier than `ms` from now. */
+  /** Nobody sends for the next `ms`. */
   backOff(ms: number): void {
-    this.nextSlot = Math.max(this.nextSlot, this.now() + ms);
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+  }
+
+  private waitMs(): number {
+    return Math.max(this.lastSent + this.intervalMs, this.pausedUntil) - this.now();
   }
 }
