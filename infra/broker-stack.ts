@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,8 @@ import { REPORT_PREFIX } from '../handlers/core/report-location';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
 import { type LoadedConfig, toBrokerSettings } from './config/load-config';
 import { AccountSecrets } from './constructs/account-secrets';
+import { ApprovalEndpoint } from './constructs/approval-endpoint';
+import { ApproverPolicy } from './constructs/approver-policy';
 import { AuditBucket } from './constructs/audit-bucket';
 import { BrokerFunction } from './constructs/broker-function';
 import { RequestTable } from './constructs/request-table';
@@ -35,6 +37,7 @@ export class BrokerStack extends Stack {
   readonly requestTable: RequestTable;
   readonly secrets: AccountSecrets;
   readonly auditBucket: AuditBucket;
+  readonly approvals: ApprovalEndpoint;
   readonly functions: Readonly<Record<'register' | 'requestApproval' | 'mint' | 'reset' | 'notify' | 'audit', BrokerFunction>>;
 
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
@@ -62,12 +65,14 @@ export class BrokerStack extends Stack {
 
     const table = this.requestTable.table;
     const common = { JIT_SETTINGS: settingsJson };
-    const reviewBaseUrl = config.approval.publicUrl;
-    if (!reviewBaseUrl) {
-      Annotations.of(this).addWarning(
-        'approval.publicUrl is not set: approval emails link to https://approval.invalid until the approval endpoint is deployed.',
-      );
-    }
+    this.approvals = new ApprovalEndpoint(this, 'Approvals', {
+      table,
+      settingsJson,
+      sender: config.approval.sender,
+      apiName: BROKER_NAMES.approvalApi,
+    });
+    // approval.publicUrl: the review page behind the operator's own domain (e.g. CloudFront with WAF).
+    const reviewBaseUrl = config.approval.publicUrl ?? this.approvals.url;
 
     const register = new BrokerFunction(this, 'Register', {
       entry: 'register',
@@ -83,7 +88,7 @@ export class BrokerStack extends Stack {
         ...common,
         REQUEST_TABLE: table.tableName,
         EVENT_BUS_NAME: this.bus.eventBusName,
-        REVIEW_BASE_URL: reviewBaseUrl ?? 'https://approval.invalid',
+        REVIEW_BASE_URL: reviewBaseUrl,
       },
     });
     table.grant(requestApproval.role, 'dynamodb:UpdateItem');
@@ -235,6 +240,14 @@ export class BrokerStack extends Stack {
       auditMaxLag: Duration.minutes(config.audit.maxLagMinutes),
     });
 
+    this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);
+    new ApproverPolicy(this, 'Approver', {
+      table,
+      stateMachine: this.workflow.stateMachine,
+      sender: config.approval.sender,
+      managedPolicyName: BROKER_NAMES.approverPolicy,
+    });
+
     // Requests that cannot even start an execution land here instead of vanishing.
     const undeliverable = new sqs.Queue(this, 'UndeliverableRequests', {
       enforceSSL: true,
@@ -258,5 +271,6 @@ export class BrokerStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RequestTableName', { value: table.tableName });
     new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucket.bucketName });
+    new CfnOutput(this, 'ReviewBaseUrl', { value: reviewBaseUrl });
   }
 }

@@ -16,6 +16,10 @@ export const BROKER_NAMES = {
   scheduleGroup: 'jit-broker-resets',
   stateMachine: 'jit-elevation',
   requestTable: 'jit-requests',
+  /** The HTTP API that serves the review links. */
+  approvalApi: 'jit-approvals',
+  /** Managed policy to attach to the people who approve from the terminal (`jit approve`). */
+  approverPolicy: 'jit-approver',
 } as const;
 
 export function hubRoleArn(partition: string, hubAccount: string, roleName: string): string {

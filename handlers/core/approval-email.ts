@@ -1,5 +1,5 @@
 import type { ElevationRequest } from './elevation-request';
-import { escapeHtml, headerSafe } from './html';
+import { escapeHtml, headerSafe, utcText as utc } from './html';
 
 export interface EmailMessage {
   readonly subject: string;
@@ -11,10 +11,6 @@ export interface ApprovalEmailInput {
   readonly request: ElevationRequest;
   readonly reviewUrl: string;
   readonly approvalDeadline: Date;
-}
-
-function utc(date: Date | string): string {
-  return new Date(date).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
 }
 
 /**

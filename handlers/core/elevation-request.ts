@@ -12,7 +12,7 @@ export const MAX_PLANNED_ACTION_LENGTH = 200;
 
 /** Control characters other than tab and newline have no place in text an approver reads. */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/;
+export const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/;
 
 /** `detail` of an `Elevation Requested` event (source `jit.agent`), as the agent sends it (BRIEF §6). */
 export const elevationRequestDetailSchema = z

@@ -14,3 +14,8 @@ export function headerSafe(text: string, max = 200): string {
   const flat = text.replace(/[\r\n\u0000-\u001F\u007F]+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+/** A timestamp as people read it in an email or page: `2026-11-28 10:00:00 UTC`. */
+export function utcText(date: Date | string): string {
+  return new Date(date).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+}

@@ -1,4 +1,4 @@
-import type { ApprovalDecision } from './approval-decision';
+import type { ApprovalDecision, Denial } from './approval-decision';
 import type { ElevationRequest } from './elevation-request';
 import type { GrantSummary } from './grant';
 import type { IssuedCredentialsRecord } from './issued-credentials';
@@ -23,14 +23,24 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export type { ReportLocation } from './report-location';
 
-/** A request as the store holds it. `taskToken` and `capabilityHash` exist only while a decision is pending. */
+/**
+ * SHA-256 (hex) of each approver's link capability → that approver's address. Every approver gets a
+ * link of their own, so the decision names who made it. Kept after the decision (hashes are worthless
+ * to an attacker) so a used link can still say who decided what, instead of a bare "not found".
+ */
+export type ApproverLinks = Readonly<Record<string, string>>;
+
+/** A request as the store holds it. `taskToken` exists only while a decision is pending or being delivered. */
 export interface RequestRecord extends ElevationRequest {
   readonly status: RequestStatus;
   readonly updatedAt: string;
   readonly approvalDeadline?: string;
-  readonly capabilityHash?: string;
+  readonly approverLinks?: ApproverLinks;
   readonly taskToken?: string;
+  /** When an approver claimed the decision; set together with `decision` or `denial`. */
+  readonly decidedAt?: string;
   readonly decision?: ApprovalDecision;
+  readonly denial?: Denial;
   readonly grant?: GrantSummary;
   readonly report?: ReportLocation;
   readonly failure?: string;
@@ -44,3 +54,6 @@ export interface RequestRecord extends ElevationRequest {
   readonly revokedBy?: string;
   readonly revokeReason?: string;
 }
+
+/** A request as pages and the CLI may show it: never the task token or the link hashes. */
+export type RequestView = Omit<RequestRecord, 'taskToken' | 'approverLinks'>;

@@ -1,10 +1,12 @@
+import type { ApprovalDecision, Denial } from '../core/approval-decision';
 import type { ElevationRequest } from '../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../core/issued-credentials';
-import type { ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
+import type { ApproverLinks, ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
 
 export interface PendingApproval {
   readonly taskToken: string;
-  readonly capabilityHash: string;
+  /** SHA-256 of each approver's link capability → that approver. */
+  readonly approverLinks: ApproverLinks;
   readonly approvalDeadline: string;
 }
 
@@ -12,18 +14,57 @@ export interface PendingApproval {
 export type StatusUpdate = Partial<Pick<RequestRecord, 'grant' | 'report' | 'failure' | 'decision' | 'revokedAt' | 'revokedBy' | 'revokeReason'>>;
 
 /**
+ * An approver's claim on the one decision a pending request gets. The store grants it to exactly one
+ * caller, and only while the request is pending, its approval window open and — for a link — the link's
+ * capability still the one on record for that approver.
+ */
+export interface DecisionClaim {
+  readonly outcome: { readonly status: 'APPROVED'; readonly decision: ApprovalDecision } | { readonly status: 'DENIED'; readonly denial: Denial };
+  /** When the claim is made; the approval deadline must be later. Also identifies the claim when it is settled. */
+  readonly decidedAt: string;
+  /** For a link: the stored capability hash and the approver it belongs to. A CLI claim has none. */
+  readonly link?: { readonly capabilityHash: string; readonly approver: string };
+}
+
+/**
+ * How a claimed decision ended: delivered to the waiting workflow, refused because the workflow no longer
+ * waits (its approval timed out or it was stopped), or not delivered because of a fault (the claim is
+ * released, so the approver can try again).
+ */
+export type DecisionDelivery = 'delivered' | 'gone' | 'undelivered';
+
+/** What `jit pending` shows of a request; no task token, no link hashes. */
+export type PendingSummary = Pick<
+  RequestRecord,
+  'requestId' | 'accountId' | 'accountName' | 'role' | 'minutes' | 'reason' | 'plannedActions' | 'requester' | 'requestedAt' | 'approvalDeadline'
+>;
+
+/**
  * Durable state of every request: who asked for what, where it stands, and — while a decision is
- * pending — the task token and the hashed approval capability. The agent has no access to it.
+ * pending — the task token and the hashed approval capabilities. The agent has no access to it.
  */
 export interface RequestStore {
   /** Stores a new request. Returns `exists` when the request id was seen before (a redelivered event). */
   create(request: ElevationRequest, now: Date): Promise<'created' | 'exists'>;
   get(requestId: string): Promise<RequestRecord | undefined>;
-  /** Records the task token and capability hash; only from REGISTERED or PENDING_APPROVAL (a retried task). */
+  /** Records the task token and the link hashes; only from REGISTERED or PENDING_APPROVAL (a retried task). */
   awaitDecision(requestId: string, pending: PendingApproval, now: Date): Promise<void>;
   /**
-   * Moves a request to a new status and drops the task token and capability. Returns false when the
-   * request is unknown or already in that status, so replays change nothing.
+   * Atomically takes the single decision of a pending request (a conditional write). Returns false when
+   * someone else decided first, the window closed, or the link is no longer the one on record.
+   */
+  claimDecision(requestId: string, claim: DecisionClaim): Promise<boolean>;
+  /**
+   * Records how delivering a claimed decision ended: `delivered` drops the task token; `gone` marks the
+   * request APPROVAL_EXPIRED; `undelivered` returns it to PENDING_APPROVAL. Only touches the record while
+   * it still holds this claim, so a later state written by the workflow is never overwritten.
+   */
+  settleDecision(requestId: string, claim: DecisionClaim, delivery: DecisionDelivery, now: Date): Promise<void>;
+  /** Requests waiting for a decision, oldest first (including those whose window has just closed). */
+  listPending(): Promise<PendingSummary[]>;
+  /**
+   * Moves a request to a new status and drops the task token. Returns false when the request is unknown
+   * or already in that status, so replays change nothing.
    */
   setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean>;
   /**

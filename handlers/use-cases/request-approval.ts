@@ -32,9 +32,10 @@ export interface RequestApprovalResult {
 }
 
 /**
- * Parks the workflow until a human decides. The task token stays in the request store; the approver
- * gets a link with a fresh random capability whose hash is stored beside it, valid until the approval
- * window closes. A retried invocation issues a new capability, which makes the previous link invalid.
+ * Parks the workflow until a human decides. The task token stays in the request store; each approver
+ * gets an email with a link of their own, carrying a fresh random capability whose hash is stored beside
+ * the token, valid until the approval window closes. Links of their own let the decision name who made
+ * it. A retried invocation issues new links, which makes the previous ones invalid.
  */
 export async function requestApproval(input: unknown, deps: RequestApprovalDeps): Promise<RequestApprovalResult> {
   const parsed = requestApprovalInputSchema.safeParse(input);
@@ -43,19 +44,28 @@ export async function requestApproval(input: unknown, deps: RequestApprovalDeps)
 
   const now = deps.clock.now();
   const approvalDeadline = new Date(now.getTime() + deps.settings.approvalWindowMinutes * 60_000);
-  const capability = encodeCapability(deps.random.bytes(CAPABILITY_BYTES));
+  const links = deps.settings.approvers.map((approver) => ({
+    approver,
+    capability: encodeCapability(deps.random.bytes(CAPABILITY_BYTES)),
+  }));
   await deps.store.awaitDecision(
     request.requestId,
-    { taskToken, capabilityHash: hashCapability(capability), approvalDeadline: approvalDeadline.toISOString() },
+    {
+      taskToken,
+      approverLinks: Object.fromEntries(links.map((link) => [hashCapability(link.capability), link.approver])),
+      approvalDeadline: approvalDeadline.toISOString(),
+    },
     now,
   );
 
-  const email = renderApprovalEmail({
-    request,
-    reviewUrl: reviewLink(deps.reviewBaseUrl, request.requestId, capability),
-    approvalDeadline,
-  });
-  await deps.mailer.send({ from: deps.settings.sender, to: deps.settings.approvers, ...email });
+  for (const link of links) {
+    const email = renderApprovalEmail({
+      request,
+      reviewUrl: reviewLink(deps.reviewBaseUrl, request.requestId, link.capability),
+      approvalDeadline,
+    });
+    await deps.mailer.send({ from: deps.settings.sender, to: [link.approver], ...email });
+  }
   await deps.publisher.publish({
     outcome: 'Pending Approval',
     detail: {

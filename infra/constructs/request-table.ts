@@ -1,10 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { STATUS_INDEX, STATUS_INDEX_ATTRIBUTES } from '../../handlers/adapters/aws/dynamodb-request-store';
 
 /**
  * The request store: one item per request (state, task token while pending, hashed approval
- * capability). On demand, point-in-time recovery on, expired items removed by TTL, kept on stack deletion.
+ * capabilities). On demand, point-in-time recovery on, expired items removed by TTL, kept on stack deletion.
+ * A status index lists pending requests for `jit pending`; it projects no task token and no link hash.
  */
 export class RequestTable extends Construct {
   readonly table: dynamodb.Table;
@@ -20,6 +22,13 @@ export class RequestTable extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: STATUS_INDEX,
+      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'requestedAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...STATUS_INDEX_ATTRIBUTES],
     });
   }
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
 type Item = Record<string, unknown>;
@@ -13,6 +13,16 @@ function attr(token: string, names: Names): string {
   return t.startsWith('#') ? (names?.[t] ?? t) : t;
 }
 
+/** Reads a document path such as `#links.#hash` (map keys only, no list indexes). */
+function read(item: Item | undefined, path: string, names: Names): unknown {
+  let node: unknown = item;
+  for (const part of path.trim().split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Item)[attr(part, names)];
+  }
+  return node;
+}
+
 function value(token: string, values: Values): unknown {
   const t = token.trim();
   if (!t.startsWith(':') || !values || !(t in values)) throw new Error(`fake dynamodb: unknown value ${t}`);
@@ -21,7 +31,8 @@ function value(token: string, values: Values): unknown {
 
 /**
  * Evaluates the condition-expression grammar the request store uses: `attribute_exists(a)`,
- * `attribute_not_exists(a)`, `a = :v`, `a <> :v`, `a < :v`, `a > :v`, `a IN (:x, :y)`, joined by AND.
+ * `attribute_not_exists(a)`, `a = :v`, `a <> :v`, `a < :v`, `a > :v`, `a IN (:x, :y)`, joined by AND,
+ * where `a` may be a map path (`#links.#hash`).
  * Anything else throws, so a store change that needs more grammar is noticed here.
  */
 export function evaluateCondition(expression: string, item: Item | undefined, names: Names, values: Values): boolean {
@@ -29,17 +40,17 @@ export function evaluateCondition(expression: string, item: Item | undefined, na
     const c = clause.trim().replace(/^\((.*)\)$/, '$1');
     let m = /^attribute_(not_)?exists\(([^)]+)\)$/.exec(c);
     if (m) {
-      const present = item !== undefined && item[attr(m[2], names)] !== undefined;
+      const present = read(item, m[2], names) !== undefined;
       return m[1] ? !present : present;
     }
     m = /^(\S+)\s+IN\s+\(([^)]+)\)$/i.exec(c);
     if (m) {
-      const actual = item?.[attr(m[1], names)];
+      const actual = read(item, m[1], names);
       return m[2].split(',').some((v) => value(v, values) === actual);
     }
     m = /^(\S+)\s*(=|<>|<|>)\s*(\S+)$/.exec(c);
     if (m) {
-      const actual = item?.[attr(m[1], names)] as string | number | undefined;
+      const actual = read(item, m[1], names) as string | number | undefined;
       const expected = value(m[3], values) as string | number;
       switch (m[2]) {
         case '=':
@@ -119,6 +130,7 @@ export class FakeDynamoDb {
       const item = this.items.get(String(input.Key[this.key]));
       return item ? { Item: structuredClone(item) } : {};
     });
+    this.mock.on(QueryCommand).callsFake((input) => this.queryHandler(input));
     this.mock.on(UpdateCommand).callsFake(
       (input: { Key: Item; UpdateExpression: string; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValues?: string }) => {
         const id = String(input.Key[this.key]);
@@ -130,6 +142,22 @@ export class FakeDynamoDb {
       },
     );
   }
+
+  private queryHandler = (input: {
+    KeyConditionExpression: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+    ScanIndexForward?: boolean;
+    FilterExpression?: string;
+  }) => {
+    // Index projections are not modelled: the store under test must pick what it returns.
+    if (input.FilterExpression) throw new Error('fake dynamodb: FilterExpression is not supported');
+    const matches = [...this.items.values()]
+      .filter((item) => evaluateCondition(input.KeyConditionExpression, item, input.ExpressionAttributeNames, input.ExpressionAttributeValues))
+      .sort((a, b) => String(a.requestedAt).localeCompare(String(b.requestedAt)));
+    if (input.ScanIndexForward === false) matches.reverse();
+    return { Items: matches.map((item) => structuredClone(item)), Count: matches.length };
+  };
 
   restore(): void {
     this.mock.restore();

@@ -80,6 +80,9 @@ export function resolveIntrinsics(value: unknown, template: CfnTemplate, ctx: In
       const [logicalId, attribute] = arg as [string, string];
       const resource = template.Resources[logicalId];
       if (!resource) throw new Error(`Fn::GetAtt on unknown resource ${logicalId}`);
+      if (attribute === 'ApiEndpoint' && resource.Type === 'AWS::ApiGatewayV2::Api') {
+        return `https://${logicalId.toLowerCase()}.execute-api.${ctx.region}.amazonaws.com`;
+      }
       if (attribute !== 'Arn') throw new Error(`Fn::GetAtt ${logicalId}.${attribute} is not supported locally`);
       return standInArn(logicalId, resource.Type, ctx);
     }

@@ -1,9 +1,36 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ElevationRequest } from '../../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../core/issued-credentials';
 import type { ReportLocation, RequestRecord, RequestStatus } from '../../core/request-record';
-import type { PendingApproval, RequestStore, StatusUpdate } from '../../ports/request-store';
+import type {
+  DecisionClaim,
+  DecisionDelivery,
+  PendingApproval,
+  PendingSummary,
+  RequestStore,
+  StatusUpdate,
+} from '../../ports/request-store';
+
+/**
+ * Global secondary index on `status` (sort key `requestedAt`) that lists pending requests for
+ * `jit pending`. It projects only what an approver reads, never the task token or link hashes.
+ */
+export const STATUS_INDEX = 'byStatus';
+
+/** Attributes the status index projects besides its keys and the table key. */
+export const STATUS_INDEX_ATTRIBUTES = [
+  'accountId',
+  'accountName',
+  'role',
+  'minutes',
+  'reason',
+  'plannedActions',
+  'requester',
+  'approvalDeadline',
+] as const;
+
+const PENDING: RequestStatus = 'PENDING_APPROVAL';
 
 export interface DynamoDbRequestStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -65,14 +92,14 @@ export class DynamoDbRequestStore implements RequestStore {
         TableName: this.tableName,
         Key: { requestId },
         UpdateExpression:
-          'SET #status = :pending, taskToken = :taskToken, capabilityHash = :capabilityHash, approvalDeadline = :deadline, updatedAt = :now',
+          'SET #status = :pending, taskToken = :taskToken, approverLinks = :links, approvalDeadline = :deadline, updatedAt = :now',
         ConditionExpression: '#status IN (:registered, :pending)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':pending': 'PENDING_APPROVAL',
           ':registered': 'REGISTERED',
           ':taskToken': pending.taskToken,
-          ':capabilityHash': pending.capabilityHash,
+          ':links': pending.approverLinks,
           ':deadline': pending.approvalDeadline,
           ':now': now.toISOString(),
         },
@@ -95,8 +122,9 @@ export class DynamoDbRequestStore implements RequestStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { requestId },
-          // The token and capability are worthless once the request left PENDING_APPROVAL; drop them.
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE taskToken, capabilityHash`,
+          // The token is worthless once the request left PENDING_APPROVAL; drop it. The link hashes stay,
+          // so a used link can still show who decided.
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE taskToken`,
           ConditionExpression: 'attribute_exists(requestId) AND #status <> :status',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -107,6 +135,102 @@ export class DynamoDbRequestStore implements RequestStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async claimDecision(requestId: string, claim: DecisionClaim): Promise<boolean> {
+    const { outcome, link, decidedAt } = claim;
+    const names: Record<string, string> = { '#status': 'status', '#outcome': outcome.status === 'APPROVED' ? 'decision' : 'denial' };
+    const values: Record<string, unknown> = {
+      ':pending': PENDING,
+      ':claimed': outcome.status,
+      ':outcome': outcome.status === 'APPROVED' ? outcome.decision : outcome.denial,
+      ':now': decidedAt,
+    };
+    const conditions = ['#status = :pending', 'approvalDeadline > :now', 'attribute_exists(taskToken)'];
+    if (link) {
+      // Pins the link: a retried approval request that issued new links makes this one worthless.
+      names['#links'] = 'approverLinks';
+      names['#hash'] = link.capabilityHash;
+      values[':approver'] = link.approver;
+      conditions.push('#links.#hash = :approver');
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { requestId },
+          UpdateExpression: 'SET #status = :claimed, #outcome = :outcome, decidedAt = :now, updatedAt = :now',
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async settleDecision(requestId: string, claim: DecisionClaim, delivery: DecisionDelivery, now: Date): Promise<void> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':decidedAt': claim.decidedAt, ':now': now.toISOString() };
+    let update: string;
+    let condition = 'decidedAt = :decidedAt';
+    if (delivery === 'delivered') {
+      // The workflow may already have moved on (GRANTED, DENIED); only the token is dropped.
+      update = 'SET updatedAt = :now REMOVE taskToken';
+      delete names['#status'];
+    } else {
+      names['#outcome'] = claim.outcome.status === 'APPROVED' ? 'decision' : 'denial';
+      values[':claimed'] = claim.outcome.status;
+      condition = `#status = :claimed AND ${condition}`;
+      if (delivery === 'gone') {
+        values[':next'] = 'APPROVAL_EXPIRED' satisfies RequestStatus;
+        update = 'SET #status = :next, updatedAt = :now REMOVE taskToken, #outcome, decidedAt';
+      } else {
+        values[':next'] = PENDING;
+        update = 'SET #status = :next, updatedAt = :now REMOVE #outcome, decidedAt';
+      }
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { requestId },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      // The workflow already recorded a later state; it wins.
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
+  }
+
+  async listPending(): Promise<PendingSummary[]> {
+    const pending: PendingSummary[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        IndexName: STATUS_INDEX,
+        KeyConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': PENDING },
+        ScanIndexForward: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const { taskToken: _token, approverLinks: _links, ...summary } = item as RequestRecord;
+        pending.push(summary as PendingSummary);
+      }
+    }
+    return pending;
   }
 
   async recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void> {

@@ -1,0 +1,107 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-store';
+import { SesV2Mailer } from '../handlers/adapters/aws/sesv2-mailer';
+import { SfnTaskCallbacks } from '../handlers/adapters/aws/sfn-task-callbacks';
+import type { BrokerSettings } from '../handlers/core/broker-settings';
+import { systemClock } from '../handlers/lambda/runtime';
+import type { Clock } from '../handlers/ports/clock';
+import type { DecideRequestDeps } from '../handlers/use-cases/decide-request';
+import { ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings } from '../infra/config/load-config';
+import { BROKER_NAMES } from '../infra/naming';
+import { AwsClients } from './aws-clients';
+import { CliError } from './errors';
+import { EXIT } from './exit-codes';
+
+/** Options every command accepts (declared once on the program). */
+export interface GlobalOptions {
+  readonly json?: boolean;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly config?: string;
+}
+
+/** Where a command writes: data to `out` (stdout), diagnostics to `err` (stderr). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/**
+ * What a command gets to work with: the parsed global options, the config, one AWS client factory, and
+ * the broker's resources found by their fixed names (infra/naming.ts).
+ */
+export class CliContext {
+  private loaded?: LoadedConfig;
+  private clientsCache?: AwsClients;
+
+  constructor(
+    readonly options: GlobalOptions,
+    readonly io: CliIo,
+    readonly clock: Clock = systemClock,
+  ) {}
+
+  get json(): boolean {
+    return this.options.json === true;
+  }
+
+  config(): LoadedConfig {
+    if (!this.loaded) {
+      const file = resolveConfigPath(this.options.config ? { ...process.env, JIT_CONFIG: this.options.config } : process.env);
+      try {
+        this.loaded = loadJitConfig(file);
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          throw new CliError(error.message, EXIT.CONFIG, 'Pass --config <file> or set JIT_CONFIG to your jit.config.json.', { cause: error });
+        }
+        throw error;
+      }
+    }
+    return this.loaded;
+  }
+
+  settings(): BrokerSettings {
+    return toBrokerSettings(this.config().config);
+  }
+
+  /** `--region`, else the hub region of the config. */
+  region(): string {
+    return this.options.region ?? this.config().config.hub.region;
+  }
+
+  clients(): AwsClients {
+    this.clientsCache ??= new AwsClients({ region: this.region(), ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}) });
+    return this.clientsCache;
+  }
+
+  requestStore(): DynamoDbRequestStore {
+    return new DynamoDbRequestStore({ client: this.clients().dynamoDb(), tableName: BROKER_NAMES.requestTable });
+  }
+
+  /** The ports of a terminal decision, over the caller's own credentials. */
+  decideDeps(): DecideRequestDeps {
+    return {
+      store: this.requestStore(),
+      callbacks: new SfnTaskCallbacks(this.clients().sfn()),
+      mailer: new SesV2Mailer(this.clients().sesv2()),
+      settings: this.settings(),
+      clock: this.clock,
+    };
+  }
+
+  /** Who is calling, as AWS authenticated them: the approver named on a terminal decision. */
+  async callerArn(): Promise<string> {
+    const identity = await this.clients().sts().send(new GetCallerIdentityCommand({}));
+    if (!identity.Arn) throw new CliError('AWS did not say who you are (GetCallerIdentity returned no ARN).', EXIT.AWS_ACCESS);
+    return identity.Arn;
+  }
+
+  /** Prints data: one JSON document with `--json`, else the text. */
+  data(value: unknown, text: string): void {
+    this.io.out(this.json ? `${JSON.stringify(value)}\n` : text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** A diagnostic on stderr; kept out of `--json` data. */
+  note(text: string): void {
+    this.io.err(`${text}\n`);
+  }
+}

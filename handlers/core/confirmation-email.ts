@@ -1,0 +1,54 @@
+import type { ApprovalDecision, Denial } from './approval-decision';
+import type { EmailMessage } from './approval-email';
+import type { ElevationRequest } from './elevation-request';
+import { escapeHtml, headerSafe, utcText } from './html';
+
+export type ConfirmedDecision = { readonly approved: ApprovalDecision } | { readonly denied: Denial };
+
+const CHANNEL_TEXT = { web: 'the review page', cli: 'the jit CLI' } as const;
+
+/**
+ * The short email every approver gets once a decision reached the workflow: who decided what, when and
+ * how. It tells the other approvers their link is spent, and the decider that it counted.
+ */
+export function renderConfirmationEmail(request: ElevationRequest, confirmed: ConfirmedDecision): EmailMessage {
+  const rows: Array<[string, string]> = [['Account', `${request.accountName} (${request.accountId})`]];
+  let verb: string;
+  let who: { approver: string; decidedAt: string; channel?: 'web' | 'cli' };
+  if ('approved' in confirmed) {
+    const d = confirmed.approved;
+    verb = 'Approved';
+    who = d;
+    rows.push(['Role', d.role], ['Duration', `${d.minutes} minutes`]);
+    if (d.note) rows.push(['Note', d.note]);
+  } else {
+    const d = confirmed.denied;
+    verb = 'Denied';
+    who = d;
+    rows.push(['Role', request.role], ['Requested', `${request.minutes} minutes`], ['Reason', d.reason || '(none given)']);
+  }
+  rows.push(
+    ['Requested reason', request.reason],
+    [`${verb} by`, who.approver],
+    [`${verb} at`, utcText(who.decidedAt)],
+    ['Through', CHANNEL_TEXT[who.channel ?? 'web']],
+  );
+  const subject = headerSafe(
+    `${verb}: ${'approved' in confirmed ? confirmed.approved.role : request.role} in ${request.accountName} (request ${request.requestId})`,
+  );
+  const closing =
+    'approved' in confirmed
+      ? 'The broker now issues the credentials; their time box starts when they are issued.'
+      : 'Nothing was issued.';
+  const text = [`${verb}: request ${request.requestId}.`, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', closing].join('\n');
+  const cell = 'padding:4px 12px 4px 0;vertical-align:top';
+  const html = `<!doctype html>
+<html><body style="font-family:-apple-system,Segoe UI,Roboto,sans-serif;font-size:15px;color:#111;max-width:560px">
+<p><strong>${escapeHtml(verb)}</strong>: request ${escapeHtml(request.requestId)}.</p>
+<table style="border-collapse:collapse">
+${rows.map(([k, v]) => `<tr><th style="${cell};text-align:left;color:#555">${escapeHtml(k)}</th><td style="${cell};white-space:pre-wrap">${escapeHtml(v)}</td></tr>`).join('\n')}
+</table>
+<p style="color:#555;font-size:13px">${escapeHtml(closing)}</p>
+</body></html>`;
+  return { subject, html, text };
+}

@@ -1,0 +1,196 @@
+import { capabilityMatches, isWellFormedCapability } from '../core/approval-capability';
+import {
+  type ApprovalDecision,
+  type DecisionChannel,
+  type Denial,
+  type Verdict,
+  approvalTerms,
+  approverText,
+} from '../core/approval-decision';
+import { type BrokerSettings, type ElevatedRole, findAccount } from '../core/broker-settings';
+import { renderConfirmationEmail, type ConfirmedDecision } from '../core/confirmation-email';
+import type { RequestRecord, RequestView } from '../core/request-record';
+import type { Clock } from '../ports/clock';
+import type { Mailer } from '../ports/mailer';
+import type { DecisionClaim, RequestStore } from '../ports/request-store';
+import type { TaskCallbacks } from '../ports/task-callbacks';
+
+export interface DecideRequestDeps {
+  readonly store: RequestStore;
+  readonly callbacks: TaskCallbacks;
+  readonly mailer: Mailer;
+  readonly settings: BrokerSettings;
+  readonly clock: Clock;
+}
+
+/**
+ * What entitles a caller to decide. A link holder proves it with the capability from their email; a CLI
+ * caller was already authenticated by AWS (IAM allowed the call) and is named by their principal ARN.
+ */
+export type DecisionAuthority =
+  | { readonly channel: 'web'; readonly capability: string }
+  | { readonly channel: 'cli'; readonly approver: string };
+
+/** Outcomes that say why nothing can be decided (any more). */
+export type ClosedOutcome =
+  /** Unknown request, or a link that is not (or no longer) one of its links: one answer for both. */
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'expired'; readonly request: RequestView }
+  /** Someone decided already: the view holds `decision` or `denial`. */
+  | { readonly kind: 'decided'; readonly request: RequestView }
+  /** Over for another reason (rejected, failed, no decision on record). */
+  | { readonly kind: 'closed'; readonly request: RequestView };
+
+export interface DecisionForm {
+  readonly request: RequestView;
+  readonly approver: string;
+  /** The roles the approver may pick: those configured for the request's account. */
+  readonly roles: readonly ElevatedRole[];
+}
+
+export type ReviewOutcome = ClosedOutcome | ({ readonly kind: 'pending' } & DecisionForm);
+
+export type DecideOutcome =
+  | ClosedOutcome
+  /** The verdict does not fit the config; nothing changed. */
+  | ({ readonly kind: 'invalid'; readonly problems: readonly string[]; readonly verdict: Verdict } & DecisionForm)
+  | { readonly kind: 'approved'; readonly request: RequestView; readonly decision: ApprovalDecision; readonly confirmation: Confirmation }
+  | { readonly kind: 'denied'; readonly request: RequestView; readonly denial: Denial; readonly confirmation: Confirmation }
+  /** The workflow could not be reached; the claim was released and nothing changed. Try again. */
+  | { readonly kind: 'unavailable'; readonly request: RequestView; readonly error: unknown };
+
+/** Whether the confirmation email went out; a failed one never undoes a delivered decision. */
+export type Confirmation = { readonly sent: true } | { readonly sent: false; readonly error: unknown };
+
+function view(record: RequestRecord): RequestView {
+  const { taskToken: _token, approverLinks: _links, ...rest } = record;
+  return rest;
+}
+
+/**
+ * Finds which approver a capability belongs to. Every stored hash is compared, in constant time each,
+ * so the time taken does not depend on which link (if any) matched.
+ */
+function authorize(
+  record: RequestRecord,
+  authority: DecisionAuthority,
+): { approver: string; link?: { capabilityHash: string; approver: string } } | undefined {
+  if (authority.channel === 'cli') return { approver: authority.approver };
+  if (!isWellFormedCapability(authority.capability)) return undefined;
+  let found: { capabilityHash: string; approver: string } | undefined;
+  for (const [capabilityHash, approver] of Object.entries(record.approverLinks ?? {})) {
+    if (capabilityMatches(authority.capability, capabilityHash) && !found) found = { capabilityHash, approver };
+  }
+  return found ? { approver: found.approver, link: found } : undefined;
+}
+
+function standing(record: RequestRecord, now: Date): 'pending' | ClosedOutcome['kind'] {
+  if (record.status === 'PENDING_APPROVAL') {
+    const open = record.taskToken !== undefined && record.approvalDeadline !== undefined && Date.parse(record.approvalDeadline) > now.getTime();
+    return open ? 'pending' : 'expired';
+  }
+  if (record.status === 'APPROVAL_EXPIRED') return 'expired';
+  return record.decision || record.denial ? 'decided' : 'closed';
+}
+
+function closed(record: RequestRecord, kind: ClosedOutcome['kind']): ClosedOutcome {
+  return kind === 'not-found' ? { kind } : { kind, request: view(record) };
+}
+
+function form(record: RequestRecord, approver: string, settings: BrokerSettings): DecisionForm {
+  return { request: view(record), approver, roles: findAccount(settings, record.accountId)?.roles ?? [] };
+}
+
+/**
+ * What the holder of a review link (or a CLI approver) may see. Changes nothing: mail scanners open links.
+ */
+export async function reviewRequest(requestId: string, authority: DecisionAuthority, deps: DecideRequestDeps): Promise<ReviewOutcome> {
+  const record = await deps.store.get(requestId);
+  const auth = record && authorize(record, authority);
+  if (!record || !auth) return { kind: 'not-found' };
+  const kind = standing(record, deps.clock.now());
+  return kind === 'pending' ? { kind, ...form(record, auth.approver, deps.settings) } : closed(record, kind);
+}
+
+/**
+ * Decides a pending request once (BRIEF §3.7): authorize, check the verdict against the config, take the
+ * single decision with a conditional write, then answer the waiting workflow. The workflow publishes the
+ * Granted/Denied event itself; every approver gets a short confirmation email.
+ *
+ * Forged, replayed, expired and already-decided attempts return an outcome that says so and change
+ * nothing. If the workflow cannot be reached, the claim is released so the approver can try again.
+ */
+export async function decideRequest(
+  requestId: string,
+  authority: DecisionAuthority,
+  verdict: Verdict,
+  deps: DecideRequestDeps,
+): Promise<DecideOutcome> {
+  const record = await deps.store.get(requestId);
+  const auth = record && authorize(record, authority);
+  if (!record || !auth) return { kind: 'not-found' };
+  const now = deps.clock.now();
+  const kind = standing(record, now);
+  if (kind !== 'pending' || !record.taskToken) return closed(record, kind === 'pending' ? 'expired' : kind);
+
+  const channel: DecisionChannel = authority.channel;
+  const decidedAt = now.toISOString();
+  let claim: DecisionClaim;
+  if (verdict.action === 'approve') {
+    const terms = approvalTerms(record, verdict, deps.settings);
+    if (!terms.ok) return { kind: 'invalid', problems: terms.problems, verdict, ...form(record, auth.approver, deps.settings) };
+    const decision: ApprovalDecision = {
+      role: terms.value.role.name,
+      minutes: terms.value.minutes,
+      approver: auth.approver,
+      ...(terms.value.note ? { note: terms.value.note } : {}),
+      decidedAt,
+      channel,
+    };
+    claim = { outcome: { status: 'APPROVED', decision }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
+  } else {
+    const problems: string[] = [];
+    const reason = approverText('reason', verdict.reason, problems);
+    if (problems.length > 0) return { kind: 'invalid', problems, verdict, ...form(record, auth.approver, deps.settings) };
+    const denial: Denial = { approver: auth.approver, reason: reason ?? '', decidedAt, channel };
+    claim = { outcome: { status: 'DENIED', denial }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
+  }
+
+  if (!(await deps.store.claimDecision(requestId, claim))) {
+    // Someone else decided first, the window closed, or the link was replaced meanwhile.
+    const latest = await deps.store.get(requestId);
+    if (!latest || !authorize(latest, authority)) return { kind: 'not-found' };
+    const latestKind = standing(latest, deps.clock.now());
+    return closed(latest, latestKind === 'pending' ? 'expired' : latestKind);
+  }
+
+  const outcome = claim.outcome;
+  let delivery;
+  try {
+    delivery =
+      outcome.status === 'APPROVED'
+        ? await deps.callbacks.approve(record.taskToken, outcome.decision)
+        : await deps.callbacks.deny(record.taskToken, outcome.denial.reason || `Denied by ${outcome.denial.approver} without a reason.`);
+  } catch (error) {
+    await deps.store.settleDecision(requestId, claim, 'undelivered', deps.clock.now());
+    return { kind: 'unavailable', request: view(record), error };
+  }
+  await deps.store.settleDecision(requestId, claim, delivery, deps.clock.now());
+  if (delivery === 'gone') return { kind: 'expired', request: view(record) };
+
+  const confirmed: ConfirmedDecision = outcome.status === 'APPROVED' ? { approved: outcome.decision } : { denied: outcome.denial };
+  const confirmation = await confirm(record, confirmed, deps);
+  const decided: RequestView = { ...view(record), status: outcome.status, decidedAt };
+  return outcome.status === 'APPROVED'
+    ? { kind: 'approved', request: { ...decided, decision: outcome.decision }, decision: outcome.decision, confirmation }
+    : { kind: 'denied', request: { ...decided, denial: outcome.denial }, denial: outcome.denial, confirmation };
+}
+
+async function confirm(record: RequestRecord, confirmed: ConfirmedDecision, deps: DecideRequestDeps): Promise<Confirmation> {
+  try {
+    await deps.mailer.send({ from: deps.settings.sender, to: deps.settings.approvers, ...renderConfirmationEmail(record, confirmed) });
+    return { sent: true };
+  } catch (error) {
+    return { sent: false, error };
+  }
+}

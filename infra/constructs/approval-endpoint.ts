@@ -1,0 +1,121 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BrokerFunction } from './broker-function';
+
+export interface ApprovalEndpointProps {
+  /** The request table: the function reads requests and claims decisions in it. */
+  readonly table: dynamodb.ITable;
+  /** The broker settings as JSON (`JIT_SETTINGS`). */
+  readonly settingsJson: string;
+  /** Address the confirmation emails are sent from (a verified SES identity). */
+  readonly sender: string;
+  /** Name of the HTTP API. */
+  readonly apiName: string;
+  /**
+   * Steady-state requests per second the API lets through to the function, over all routes.
+   * @default 10
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst of requests the API lets through before throttling (HTTP 429).
+   * @default 20
+   */
+  readonly burstLimit?: number;
+}
+
+/**
+ * `ses:SendEmail` as the broker's sender only, to anyone: approval and confirmation emails.
+ * SESv2 SendEmail is authorized on the identity it sends from.
+ */
+export function sendAsSenderStatement(sid: string, sender: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    actions: ['ses:SendEmail'],
+    resources: [
+      `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${sender}`,
+      `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${sender.split('@')[1]}`,
+    ],
+    conditions: { StringEquals: { 'ses:FromAddress': sender } },
+  });
+}
+
+/**
+ * Where review links point: an API Gateway HTTP API with one route, `ANY /review/{requestId}`, in front
+ * of the approval function. GET shows the request; POST decides.
+ *
+ * Why an HTTP API and not a Lambda function URL: the stage throttles (a flood of scanner prefetches or
+ * link guessing gets HTTP 429 from API Gateway instead of eating the account's Lambda concurrency, which
+ * the workflow's functions share); only the review route reaches the function (anything else is
+ * API Gateway's own 404); access logs record who called without the query string; and a custom domain
+ * can be mapped. Neither an HTTP API nor a function URL can carry AWS WAF directly; put CloudFront with
+ * WAF in front and set `approval.publicUrl` when that is wanted. At approval volumes the cost is nil.
+ */
+export class ApprovalEndpoint extends Construct {
+  readonly api: apigwv2.HttpApi;
+  readonly handler: BrokerFunction;
+  /** Base URL of the review links, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ApprovalEndpointProps) {
+    super(scope, id);
+    const rateLimit = props.rateLimit ?? 10;
+    const burstLimit = props.burstLimit ?? 20;
+    if (!Number.isInteger(rateLimit) || rateLimit < 1) throw new Error(`ApprovalEndpoint rateLimit must be a positive whole number. Received: ${rateLimit}`);
+    if (!Number.isInteger(burstLimit) || burstLimit < 1) throw new Error(`ApprovalEndpoint burstLimit must be a positive whole number. Received: ${burstLimit}`);
+
+    this.handler = new BrokerFunction(this, 'Handler', {
+      entry: 'approval-web',
+      description: 'Serves the approval review page and records the single decision',
+      timeout: Duration.seconds(15),
+      environment: { JIT_SETTINGS: props.settingsJson, REQUEST_TABLE: props.table.tableName },
+    });
+    props.table.grant(this.handler.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    this.handler.role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
+
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: props.apiName,
+      description: 'Review links of the just-in-time access broker',
+      createDefaultStage: false,
+    });
+    const accessLog = new logs.LogGroup(this, 'AccessLog', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit, burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLog),
+        // No path or query string: the query string carries the link's capability.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            method: '$context.httpMethod',
+            route: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    this.api.addRoutes({
+      path: '/review/{requestId}',
+      // ANY: the function answers other methods with 405 and a page, instead of a bare API error.
+      methods: [apigwv2.HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('Review', this.handler.function),
+    });
+    this.url = this.api.apiEndpoint;
+  }
+}

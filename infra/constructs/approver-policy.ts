@@ -1,0 +1,60 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { STATUS_INDEX } from '../../handlers/adapters/aws/dynamodb-request-store';
+import { sendAsSenderStatement } from './approval-endpoint';
+
+export interface ApproverPolicyProps {
+  readonly table: dynamodb.ITable;
+  readonly stateMachine: sfn.IStateMachine;
+  /** Address confirmation emails are sent from. */
+  readonly sender: string;
+  /** Name of the managed policy. */
+  readonly managedPolicyName: string;
+}
+
+/** Attributes a terminal approval may write: the decision fields, nothing about grants or reports. */
+const DECISION_ATTRIBUTES = ['requestId', 'status', 'decision', 'denial', 'decidedAt', 'updatedAt', 'taskToken'];
+
+/**
+ * What a person needs to approve from the terminal (`jit pending`, `jit approve`, `jit deny`) with their
+ * own AWS credentials: list pending requests through the status index, read one request, write only its
+ * decision fields, answer the waiting task, send the confirmation email. Attach it to approvers' roles
+ * or groups, never to an agent (BRIEF §3.2: the agent has no SendTask* and no read of the request store).
+ */
+export class ApproverPolicy extends Construct {
+  readonly policy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: ApproverPolicyProps) {
+    super(scope, id);
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      managedPolicyName: props.managedPolicyName,
+      description: 'Approve or deny just-in-time elevation requests from the jit CLI',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ListPendingRequests',
+          actions: ['dynamodb:Query'],
+          resources: [`${props.table.tableArn}/index/${STATUS_INDEX}`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadRequests',
+          actions: ['dynamodb:GetItem'],
+          resources: [props.table.tableArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteOnlyDecisionFields',
+          actions: ['dynamodb:UpdateItem'],
+          resources: [props.table.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': DECISION_ATTRIBUTES } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'AnswerApprovalTasks',
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: [props.stateMachine.stateMachineArn],
+        }),
+        sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender),
+      ],
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../../../../handlers/adapters/aws/dynamodb-request-store';
+import { sampleRequest } from '../../../helpers/fixtures';
+import { FakeDynamoDb } from '../../../fakes/fake-dynamodb';
+
+const request = sampleRequest({ requestedAt: '2026-11-28T10:00:00.000Z' });
+const now = new Date('2026-11-28T10:00:01Z');
+
+describe('DynamoDbRequestStore', () => {
+  let table: FakeDynamoDb;
+  let store: DynamoDbRequestStore;
+  beforeEach(() => {
+    table = new FakeDynamoDb();
+    store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'jit-requests' });
+  });
+  afterEach(() => table.restore());
+
+  it('creates a request once, with a TTL, and reports a redelivery as existing', async () => {
+    await expect(store.create(request, now)).resolves.toBe('created');
+    await expect(store.create({ ...request, reason: 'second delivery' }, now)).resolves.toBe('exists');
+    expect(table.mock).toHaveReceivedCommandWith(PutCommand, { TableName: 'jit-requests', ConditionExpression: 'attribute_not_exists(requestId)' });
+    expect(table.items.get('req-00000001')).toMatchObject({
+      reason: 'Restart the worker',
+      status: 'REGISTERED',
+      expiresAtEpoch: Math.floor(now.getTime() / 1000) + 400 * 86_400,
+    });
+  });
+
+  it('stores the task token only from REGISTERED or PENDING_APPROVAL', async () => {
+    await store.create(request, now);
+    await store.awaitDecision('req-00000001', { taskToken: 't1', approverLinks: { h1: 'lead@example.com' }, approvalDeadline: 'd1' }, now);
+    expect(table.items.get('req-00000001')).toMatchObject({ status: 'PENDING_APPROVAL', taskToken: 't1', approverLinks: { h1: 'lead@example.com' } });
+    await store.setStatus('req-00000001', 'DENIED', {}, now);
+    await expect(store.awaitDecision('req-00000001', { taskToken: 't2', approverLinks: { h2: 'lead@example.com' }, approvalDeadline: 'd2' }, now)).rejects.toThrow(
+      'The conditional request failed',
+    );
+  });
+
+  it('drops the task token when the status moves on, and ignores a repeat', async () => {
+    await store.create(request, now);
+    await store.awaitDecision('req-00000001', { taskToken: 't1', approverLinks: { h1: 'lead@example.com' }, approvalDeadline: 'd1' }, now);
+    await expect(store.setStatus('req-00000001', 'APPROVAL_EXPIRED', {}, now)).resolves.toBe(true);
+    const item = table.items.get('req-00000001');
+    expect(item?.taskToken).toBeUndefined();
+    await expect(store.setStatus('req-00000001', 'APPROVAL_EXPIRED', {}, now)).resolves.toBe(false);
+    await expect(store.setStatus('req-unknown-1', 'FAILED', {}, now)).resolves.toBe(false);
+    expect(table.mock).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: 'attribute_exists(requestId) AND #status <> :status',
+    });
+  });
+});

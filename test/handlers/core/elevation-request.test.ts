@@ -1,0 +1,73 @@
+import {
+  describeRejectedRequest,
+  requestIdFor,
+  validateElevationRequest,
+  type RequestEvent,
+} from '../../../handlers/core/elevation-request';
+import { exampleSettings } from '../../helpers/synth';
+
+const settings = exampleSettings();
+const now = new Date('2026-11-28T10:00:00Z');
+const event = (detail: Record<string, unknown>, id = 'ev-1234567890'): RequestEvent => ({
+  id,
+  source: 'jit.agent',
+  'detail-type': 'Elevation Requested',
+  account: '111111111111',
+  detail,
+});
+const valid = { requestId: 'req-00000001', account: 'prod', role: 'Ops', minutes: 15, reason: 'Restart the worker' };
+
+describe('validateElevationRequest', () => {
+  it('accepts a configured account by name or id and normalises it', () => {
+    for (const account of ['prod', '222222222222']) {
+      const result = validateElevationRequest(event({ ...valid, account }), settings, now);
+      expect(result).toEqual({
+        ok: true,
+        value: expect.objectContaining({ accountId: '222222222222', accountName: 'prod', role: 'Ops', minutes: 15 }),
+      });
+    }
+  });
+
+  it('refuses a 90-minute request for a role whose max is 60', () => {
+    const result = validateElevationRequest(event({ ...valid, minutes: 90 }), settings, now);
+    expect(result).toEqual({ ok: false, problems: ['minutes: 90 is more than the 60 allowed for role Ops'] });
+  });
+
+  it.each([
+    [{ minutes: 0 }, 'minutes: must be at least 1'],
+    [{ minutes: 2.5 }, 'minutes: must be a whole number'],
+    [{ account: 'dev' }, 'account: "dev" is not a configured account'],
+    [{ account: 'staging', role: 'Admin' }, 'role: "Admin" is not configured for account staging (allowed: Ops, Deploy, Security)'],
+    [{ reason: '   ' }, 'reason: must not be empty'],
+    [{ reason: 'x'.repeat(501) }, 'reason: must be at most 500 characters (got 501)'],
+    [{ reason: 'bell\u0007' }, 'reason: must not contain control characters'],
+    [{ requestId: 'bad id!' }, 'requestId: must be 8-36 letters, digits or dashes, starting with a letter or digit'],
+    [{ extra: true }, 'detail: Unrecognized key: "extra"'],
+  ])('names the problem with %j', (override, problem) => {
+    const result = validateElevationRequest(event({ ...valid, ...override }), settings, now);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.problems).toContain(problem);
+  });
+
+  it('reports every problem at once', () => {
+    const result = validateElevationRequest(event({ ...valid, account: 'dev', minutes: 0, reason: '' }), settings, now);
+    expect(result.ok ? [] : result.problems).toHaveLength(3);
+  });
+});
+
+describe('requestIdFor', () => {
+  it('prefers the agent-supplied id and falls back to the EventBridge event id', () => {
+    expect(requestIdFor({ id: 'x', detail: { requestId: 'req-00000001' } })).toBe('req-00000001');
+    expect(requestIdFor({ id: 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d', detail: {} })).toBe('f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d');
+  });
+});
+
+describe('describeRejectedRequest', () => {
+  it('passes on only well-formed identifiers', () => {
+    expect(describeRejectedRequest(event({ ...valid, account: '<b>prod</b>', role: 'Ops' }))).toEqual({
+      requestId: 'req-00000001',
+      role: 'Ops',
+    });
+    expect(describeRejectedRequest({ not: 'an event' })).toEqual({});
+  });
+});

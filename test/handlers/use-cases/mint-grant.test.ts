@@ -1,0 +1,174 @@
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
+import { SchedulerResetScheduler } from '../../../handlers/adapters/aws/scheduler-reset-scheduler';
+import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
+import { StsCredentialIssuer } from '../../../handlers/adapters/aws/sts-credential-issuer';
+import type { ApprovalDecision } from '../../../handlers/core/approval-decision';
+import { sampleRequest } from '../../helpers/fixtures';
+import { mintGrant } from '../../../handlers/use-cases/mint-grant';
+import { exampleSettings } from '../../helpers/synth';
+
+const request = sampleRequest();
+const decision: ApprovalDecision = { role: 'Ops', minutes: 5, approver: 'lead@example.com', decidedAt: '2026-11-28T09:59:30.000Z' };
+const now = new Date('2026-11-28T10:00:00.250Z');
+
+describe('mintGrant with the AWS adapters', () => {
+  const sts = mockClient(STSClient);
+  const secrets = mockClient(SecretsManagerClient);
+  const scheduler = mockClient(SchedulerClient);
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  beforeEach(() => {
+    sts.reset();
+    secrets.reset();
+    scheduler.reset();
+    dynamo.reset();
+    dynamo.on(UpdateCommand).resolves({});
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
+        SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        SessionToken: 'FwoGZXIvYXdzEXAMPLE',
+        Expiration: new Date('2026-11-28T10:15:00Z'),
+      },
+    });
+    secrets.on(PutSecretValueCommand).resolves({});
+    scheduler.on(CreateScheduleCommand).resolves({});
+  });
+
+  const mint = (d: ApprovalDecision = decision) =>
+    mintGrant(
+      { request, decision: d },
+      {
+        issuer: new StsCredentialIssuer(new STSClient({})),
+        vault: new SecretsManagerVault(new SecretsManagerClient({})),
+        scheduler: new SchedulerResetScheduler({
+          client: new SchedulerClient({}),
+          groupName: 'jit-broker-resets',
+          resetFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:reset',
+          schedulerRoleArn: 'arn:aws:iam::111111111111:role/jit-broker-reset-scheduler',
+        }),
+        store: new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'jit-requests' }),
+        settings: exampleSettings(),
+        clock: { now: () => now },
+        random: { bytes: (n) => new Uint8Array(n).fill(0xab) },
+        partition: 'aws',
+      },
+    );
+
+  it('asks STS for 900 s with SourceIdentity and a session policy fenced at +5 minutes', async () => {
+    await mint();
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+      RoleSessionName: 'jit-req-00000001',
+      SourceIdentity: 'jit-req-00000001',
+      DurationSeconds: 900,
+    });
+    const policy = JSON.parse(String(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.Policy));
+    expect(policy.Statement[0].Condition).toEqual({ DateLessThan: { 'aws:CurrentTime': '2026-11-28T10:05:00Z' } });
+  });
+
+  it('writes the seed-compatible secret as the version named by the grant id', async () => {
+    const grant = await mint();
+    const input = secrets.commandCalls(PutSecretValueCommand)[0].args[0].input;
+    expect(input.SecretId).toBe('agent/elevated/222222222222');
+    expect(input.ClientRequestToken).toBe(grant.grantId);
+    expect(grant.grantId).toBe(`req-00000001-${'ab'.repeat(12)}`);
+    expect(JSON.parse(String(input.SecretString))).toEqual({
+      AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
+      SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      SessionToken: 'FwoGZXIvYXdzEXAMPLE',
+      Expiration: '2026-11-28T10:05:00Z',
+      GrantedFor: '5 minutes',
+      GrantedAt: '2026-11-28T10:00:00Z',
+      RoleName: 'jit-elevated-ops',
+      RequestId: 'req-00000001',
+      GrantId: grant.grantId,
+    });
+  });
+
+  it('schedules a self-deleting reset at the approved expiry before the secret is written', async () => {
+    const grant = await mint();
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+      Name: 'jit-reset-req-00000001',
+      GroupName: 'jit-broker-resets',
+      ScheduleExpression: 'at(2026-11-28T10:05:00)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+    });
+    const target = scheduler.commandCalls(CreateScheduleCommand)[0].args[0].input.Target;
+    expect(JSON.parse(String(target?.Input))).toEqual({
+      source: 'jit.reset-schedule',
+      requestId: 'req-00000001',
+      accountId: '222222222222',
+      grantId: grant.grantId,
+    });
+  });
+
+  it('creates the reset schedule before it writes the secret', async () => {
+    const order: string[] = [];
+    scheduler.on(CreateScheduleCommand).callsFake(() => order.push('schedule'));
+    secrets.on(PutSecretValueCommand).callsFake(() => order.push('secret'));
+    await mint();
+    expect(order).toEqual(['schedule', 'secret']);
+  });
+
+  it('records the issued access key on the request before the reset is scheduled or the secret written', async () => {
+    const order: string[] = [];
+    dynamo.on(UpdateCommand).callsFake(() => order.push('record'));
+    scheduler.on(CreateScheduleCommand).callsFake(() => order.push('schedule'));
+    secrets.on(PutSecretValueCommand).callsFake(() => order.push('secret'));
+
+    const grant = await mint();
+
+    expect(order).toEqual(['record', 'schedule', 'secret']);
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'jit-requests',
+      Key: { requestId: 'req-00000001' },
+      ConditionExpression: 'attribute_exists(requestId)',
+      ExpressionAttributeValues: {
+        ':none': [],
+        ':issued': [
+          {
+            accessKeyId: 'ASIAEXAMPLEEXAMPLE12',
+            grantId: grant.grantId,
+            roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+            sourceIdentity: 'jit-req-00000001',
+            issuedAt: '2026-11-28T10:00:00Z',
+            expiresAt: '2026-11-28T10:05:00Z',
+            stsExpiresAt: '2026-11-28T10:15:00Z',
+          },
+        ],
+        ':now': now.toISOString(),
+      },
+    });
+    expect(JSON.stringify(dynamo.commandCalls(UpdateCommand)[0].args[0].input)).not.toContain('wJalrXUtnFEMI');
+  });
+
+  it('hands the credentials to nobody when they cannot be recorded', async () => {
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+
+    await expect(mint()).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
+  });
+
+  it('returns a summary without any secret material', async () => {
+    const grant = await mint();
+    const text = JSON.stringify(grant);
+    expect(text).not.toContain('wJalrXUtnFEMI');
+    expect(text).not.toContain('FwoGZXIvYXdzEXAMPLE');
+    expect(grant).toMatchObject({ accessKeyId: 'ASIAEXAMPLEEXAMPLE12', expiresAt: '2026-11-28T10:05:00Z', stsExpiresAt: '2026-11-28T10:15:00Z' });
+  });
+
+  it('refuses a decision above the role maximum before calling STS', async () => {
+    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/exceed the 60 allowed for role Ops/);
+    await expect(mint({ ...decision, role: 'Admin' })).rejects.toThrow(/Role Admin is not configured/);
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+  });
+});

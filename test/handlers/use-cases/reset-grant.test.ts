@@ -1,0 +1,92 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
+import type { ActiveSecret } from '../../../handlers/core/secret-value';
+import { resetGrant } from '../../../handlers/use-cases/reset-grant';
+import { FakeSecretsManager } from '../../fakes/fake-secrets-manager';
+
+const ACCOUNT = '222222222222';
+const NAME = `agent/elevated/${ACCOUNT}`;
+const grant = (requestId: string, suffix: string): ActiveSecret => ({
+  AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
+  SecretAccessKey: 's',
+  SessionToken: 't',
+  Expiration: '2026-11-28T10:05:00Z',
+  GrantedFor: '5 minutes',
+  GrantedAt: '2026-11-28T10:00:00Z',
+  RoleName: 'jit-elevated-ops',
+  RequestId: requestId,
+  GrantId: `${requestId}-${suffix.repeat(24)}`,
+});
+
+describe('resetGrant', () => {
+  let fake: FakeSecretsManager;
+  let vault: SecretsManagerVault;
+  beforeEach(() => {
+    fake = new FakeSecretsManager();
+    fake.create(NAME, '{"status":"inactive"}');
+    vault = new SecretsManagerVault(new SecretsManagerClient({}));
+  });
+  afterEach(() => fake.restore());
+
+  it('resets the grant it was told about, and a second run is a no-op', async () => {
+    const g = grant('req-00000001', 'a');
+    await vault.storeGrant(ACCOUNT, g);
+    const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId };
+
+    await expect(resetGrant(input, { vault })).resolves.toEqual({ outcome: 'reset' });
+    expect(fake.read(NAME)).toEqual({ status: 'inactive' });
+    const versions = fake.versionCount(NAME);
+    await expect(resetGrant({ ...input, mode: 'scheduled' }, { vault })).resolves.toEqual({ outcome: 'already-reset' });
+    expect(fake.versionCount(NAME)).toBe(versions);
+  });
+
+  it('leaves a newer grant alone', async () => {
+    const older = grant('req-00000001', 'a');
+    const newer = grant('req-00000002', 'b');
+    await vault.storeGrant(ACCOUNT, older);
+    await vault.storeGrant(ACCOUNT, newer);
+
+    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault })).resolves.toEqual({
+      outcome: 'not-current',
+    });
+    expect(fake.read(NAME)).toEqual(newer);
+  });
+
+  it('after a failed mint, resets whatever grant of that request is current, and nothing else', async () => {
+    const other = grant('req-00000002', 'b');
+    await vault.storeGrant(ACCOUNT, other);
+    await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault })).resolves.toEqual({
+      outcome: 'not-current',
+    });
+    expect(fake.read(NAME)).toEqual(other);
+
+    await vault.storeGrant(ACCOUNT, grant('req-00000001', 'c'));
+    await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault })).resolves.toEqual({
+      outcome: 'reset',
+    });
+    expect(fake.read(NAME)).toEqual({ status: 'inactive' });
+  });
+
+  it('loses the race cleanly when a newer grant lands between the check and the swap', async () => {
+    const older = grant('req-00000001', 'a');
+    await vault.storeGrant(ACCOUNT, older);
+    const newer = grant('req-00000002', 'b');
+    const racingVault = {
+      currentVersion: (id: string) => vault.currentVersion(id),
+      storeGrant: (id: string, s: ActiveSecret) => vault.storeGrant(id, s),
+      resetIfCurrent: async (id: string, expected: string, token: string) => {
+        await vault.storeGrant(ACCOUNT, newer);
+        return vault.resetIfCurrent(id, expected, token);
+      },
+    };
+    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault: racingVault })).resolves.toEqual({
+      outcome: 'not-current',
+    });
+    expect(fake.read(NAME)).toEqual(newer);
+  });
+
+  it('refuses malformed input without touching the secret', async () => {
+    await expect(resetGrant({ mode: 'expired', requestId: 'req-00000001', accountId: 'prod' }, { vault })).rejects.toThrow(/reset received malformed input/);
+    expect(fake.mock.calls()).toHaveLength(0);
+  });
+});

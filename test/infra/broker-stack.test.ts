@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { REPO_ROOT, synthApp } from '../helpers/synth';
+
+const { template, json } = synthApp();
+
+function functionsByEntry(): Map<string, { Environment?: { Variables?: Record<string, unknown> }; Role?: unknown; [k: string]: unknown }> {
+  const result = new Map();
+  for (const resource of Object.values(json.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const env = (resource.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables;
+    if (typeof env?.JIT_FUNCTION === 'string') result.set(env.JIT_FUNCTION, resource.Properties);
+  }
+  return result;
+}
+
+describe('BrokerStack', () => {
+  it('keeps requests in an on-demand table with point-in-time recovery and TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'jit-requests',
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true },
+      KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
+    });
+  });
+
+  it('creates one placeholder secret per configured account', () => {
+    for (const id of ['222222222222', '333333333333']) {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: `agent/elevated/${id}`,
+        SecretString: '{"status":"inactive"}',
+      });
+    }
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+  });
+
+  it('stores audit reports in a versioned, encrypted, TLS-only, private bucket with Object Lock', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: Match.objectLike({}),
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } } },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('starts the workflow from a rule on the broker bus for jit.agent requests, with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'jit-broker' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['jit.agent'], 'detail-type': ['Elevation Requested'] },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }) })],
+    });
+  });
+
+  it('runs a Standard state machine with logging that leaves out execution data', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: 'ALL' }),
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('gives the reset safety net a schedule group and a role scheduler.amazonaws.com may assume', () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'jit-broker-resets' });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'jit-broker-reset-scheduler',
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+      },
+    });
+  });
+
+  it('runs every function on the current Node.js LTS runtime, arm64, with its own role', () => {
+    const functions = functionsByEntry();
+    expect([...functions.keys()].sort()).toEqual(['approval-web', 'audit', 'mint', 'notify', 'register', 'request-approval', 'reset']);
+    const roles = new Set<string>();
+    for (const props of functions.values()) {
+      expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+      roles.add(JSON.stringify(props.Role));
+    }
+    expect(roles.size).toBe(functions.size);
+  });
+
+  it('sets every environment variable each function reads at start-up', () => {
+    for (const [entry, props] of functionsByEntry()) {
+      const source = readFileSync(join(REPO_ROOT, 'handlers', 'lambda', `${entry}.ts`), 'utf8');
+      const required = [...source.matchAll(/requireEnv\('([A-Z_]+)'\)/g)].map((m) => m[1]);
+      if (source.includes('settingsFromEnv()')) required.push('JIT_SETTINGS');
+      const provided = Object.keys(props.Environment?.Variables ?? {});
+      expect({ entry, missing: required.filter((name) => !provided.includes(name)) }).toEqual({ entry, missing: [] });
+    }
+  });
+
+  it('names the roles target accounts trust, so they can be referenced without cross-stack exports', () => {
+    for (const name of ['jit-broker-mint', 'jit-broker-reset', 'jit-broker-audit']) {
+      template.hasResourceProperties('AWS::IAM::Role', { RoleName: name });
+    }
+  });
+});

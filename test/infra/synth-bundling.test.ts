@@ -1,0 +1,26 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { addJitStacks } from '../../infra/jit-app';
+import { exampleConfig } from '../helpers/synth';
+
+describe('cdk synth with bundling (what `npx cdk synth` does on a fresh clone)', () => {
+  it('bundles every handler with the local esbuild, without Docker, into the cloud assembly', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'jit-cdk-out-'));
+    const app = new App({ outdir });
+    addJitStacks(app, exampleConfig());
+    app.synth();
+
+    const template = JSON.parse(readFileSync(join(outdir, 'JitBroker.template.json'), 'utf8'));
+    const assets = readdirSync(outdir).filter((f) => f.startsWith('asset.'));
+    const lambdas = Object.values(template.Resources as Record<string, { Type: string }>).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(assets.length).toBeGreaterThanOrEqual(lambdas.length);
+    for (const asset of assets) {
+      const index = join(outdir, asset, 'index.js');
+      expect(statSync(index).size).toBeGreaterThan(1000);
+      // The SDK comes from the Lambda runtime and must not be bundled.
+      expect(readFileSync(index, 'utf8')).not.toMatch(/@aws-sdk\/client-[a-z-]+\/dist-cjs/);
+    }
+  });
+});
