@@ -8,6 +8,8 @@ import { RateLimiter, realSleep } from './rate-limiter';
 
 /** LookupEvents allows 2 requests per second per account and region (BRIEF §4). */
 export const LOOKUP_EVENTS_PER_SECOND = 2;
+/** Spacing added to the 500 ms between requests, so arrival jitter does not make a third in one second. */
+export const LOOKUP_EVENTS_MARGIN_MS = 10;
 /** LookupEvents returns at most 50 events a page. */
 export const LOOKUP_EVENTS_PAGE_SIZE = 50;
 
@@ -81,7 +83,7 @@ export interface CloudTrailTrailOptions {
   readonly clientFor: (region: string) => CloudTrailClient;
   /**
    * The rate limiter of a region. Share one per account and region between everything that reads it.
-   * @default one limiter per region for this trail, at 2 requests/s
+   * @default one limiter per region for this trail, at 2 requests/s (510 ms apart)
    */
   readonly limiterFor?: (region: string) => RateLimiter;
   readonly retry?: RetryOptions;
@@ -135,7 +137,7 @@ export class CloudTrailTrail implements Trail {
     if (this.options.limiterFor) return this.options.limiterFor(region);
     let limiter = this.limiters.get(region);
     if (!limiter) {
-      limiter = new RateLimiter({ perSecond: LOOKUP_EVENTS_PER_SECOND, now: this.now, sleep: this.sleep });
+      limiter = new RateLimiter({ perSecond: LOOKUP_EVENTS_PER_SECOND, marginMs: LOOKUP_EVENTS_MARGIN_MS, now: this.now, sleep: this.sleep });
       this.limiters.set(region, limiter);
     }
     return limiter;
@@ -176,7 +178,7 @@ function sharedLimiter(accountId: string, region: string): RateLimiter {
   const key = `${accountId}/${region}`;
   let limiter = processLimiters.get(key);
   if (!limiter) {
-    limiter = new RateLimiter({ perSecond: LOOKUP_EVENTS_PER_SECOND });
+    limiter = new RateLimiter({ perSecond: LOOKUP_EVENTS_PER_SECOND, marginMs: LOOKUP_EVENTS_MARGIN_MS });
     processLimiters.set(key, limiter);
   }
   return limiter;

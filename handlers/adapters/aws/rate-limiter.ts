@@ -1,6 +1,12 @@
 export interface RateLimiterOptions {
   /** Requests allowed per second. */
   readonly perSecond: number;
+  /**
+   * Added to the interval between requests. Requests leave exactly `1000 / perSecond` ms apart but reach the
+   * service with some jitter; a few milliseconds keep their arrivals within the limit too.
+   * @default 0
+   */
+  readonly marginMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
   /** @default setTimeout */
@@ -25,7 +31,7 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions) {
     if (!(options.perSecond > 0)) throw new RangeError(`perSecond must be positive. Received: ${options.perSecond}`);
-    this.intervalMs = 1000 / options.perSecond;
+    this.intervalMs = 1000 / options.perSecond + (options.marginMs ?? 0);
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
   }

@@ -15,10 +15,12 @@ function isNotFound(error: unknown): boolean {
 export class S3ReportReader implements ReportReader {
   constructor(
     private readonly client: S3Client,
-    private readonly bucketName: string,
+    /** The audit bucket, to find reports by key; without it only reports named by URI can be read. */
+    private readonly bucketName?: string,
   ) {}
 
   async findJsonUri(requestId: string, accountId?: string): Promise<string | undefined> {
+    if (!this.bucketName) return undefined;
     const prefix = accountId ? `${REPORT_PREFIX}${accountId}/` : REPORT_PREFIX;
     const suffix = `/${requestId}.json`;
     for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucketName, Prefix: prefix })) {
