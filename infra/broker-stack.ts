@@ -6,17 +6,20 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AGENT_EVENT_SOURCE, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
-import { auditReaderRoleArn, elevatedRoleArn } from '../handlers/core/broker-settings';
+import { auditReaderRoleArn, elevatedRoleArn, revokerRoleArn } from '../handlers/core/broker-settings';
 import { REPORT_PREFIX } from '../handlers/core/report-location';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
-import { type LoadedConfig, toBrokerSettings } from './config/load-config';
+import { agentPrincipalArn, type LoadedConfig, toBrokerSettings } from './config/load-config';
 import { AccountSecrets } from './constructs/account-secrets';
 import { ApprovalEndpoint } from './constructs/approval-endpoint';
 import { ApproverPolicy } from './constructs/approver-policy';
+import { sendAsSenderStatement } from './constructs/send-as-sender-statement';
+import { AgentIdentity } from './constructs/agent-identity';
 import { AuditBucket } from './constructs/audit-bucket';
 import { BrokerFunction } from './constructs/broker-function';
 import { RequestTable } from './constructs/request-table';
-import { BROKER_NAMES } from './naming';
+import { RevokeRole } from './constructs/revoke-role';
+import { BROKER_NAMES, auditBucketName, hubRoleArn } from './naming';
 
 export interface BrokerStackProps extends StackProps {
   /** The validated operator config. */
@@ -38,6 +41,10 @@ export class BrokerStack extends Stack {
   readonly secrets: AccountSecrets;
   readonly auditBucket: AuditBucket;
   readonly approvals: ApprovalEndpoint;
+  /** The agent's IAM user or role and its standing policy. */
+  readonly agent: AgentIdentity;
+  /** Execution role for the revoke function (issue 6 adds the function). */
+  readonly revokeRole: RevokeRole;
   readonly functions: Readonly<Record<'register' | 'requestApproval' | 'mint' | 'reset' | 'notify' | 'audit', BrokerFunction>>;
 
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
@@ -54,8 +61,25 @@ export class BrokerStack extends Stack {
 
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: BROKER_NAMES.eventBus });
     this.requestTable = new RequestTable(this, 'Requests', { tableName: BROKER_NAMES.requestTable });
-    this.secrets = new AccountSecrets(this, 'Secrets', { accountIds: config.accounts.map((a) => a.id) });
+    // Fixed role names, so the secrets' resource policies need no reference to the roles themselves.
+    const brokerRole = (name: string) => hubRoleArn(Aws.PARTITION, Aws.ACCOUNT_ID, name);
+    const secretWriters = [brokerRole(BROKER_NAMES.mintRole), brokerRole(BROKER_NAMES.resetRole)];
+    this.secrets = new AccountSecrets(this, 'Secrets', {
+      accountIds: config.accounts.map((a) => a.id),
+      writerArns: secretWriters,
+      readerArns: [agentPrincipalArn(config.agent, Aws.PARTITION, Aws.ACCOUNT_ID), ...secretWriters],
+    });
+    this.agent = new AgentIdentity(this, 'Agent', {
+      agent: config.agent,
+      secretArnPatterns: this.secrets.secretArnPatterns,
+      bus: this.bus,
+    });
+    this.revokeRole = new RevokeRole(this, 'Revoke', {
+      roleName: BROKER_NAMES.revokeRole,
+      revokerRoleArns: config.accounts.map((account) => revokerRoleArn(Aws.PARTITION, account.id)),
+    });
     this.auditBucket = new AuditBucket(this, 'AuditReports', {
+      bucketName: auditBucketName(config.hub.account, config.hub.region),
       objectLock: config.audit.objectLock,
       retentionDays: config.audit.retentionDays,
     });
@@ -79,7 +103,7 @@ export class BrokerStack extends Stack {
       description: 'Validates an elevation request and stores it once',
       environment: { ...common, REQUEST_TABLE: table.tableName },
     });
-    table.grant(register.role, 'dynamodb:PutItem');
+    this.requestTable.grantItems(register.role, 'dynamodb:PutItem');
 
     const requestApproval = new BrokerFunction(this, 'RequestApproval', {
       entry: 'request-approval',
@@ -91,20 +115,10 @@ export class BrokerStack extends Stack {
         REVIEW_BASE_URL: reviewBaseUrl,
       },
     });
-    table.grant(requestApproval.role, 'dynamodb:UpdateItem');
+    this.requestTable.grantItems(requestApproval.role, 'dynamodb:UpdateItem');
     this.bus.grantPutEventsTo(requestApproval.role);
-    const senderDomain = config.approval.sender.split('@')[1];
-    requestApproval.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'SendApprovalEmailAsTheBrokerOnly',
-        actions: ['ses:SendEmail'],
-        resources: [
-          `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${config.approval.sender}`,
-          `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${senderDomain}`,
-        ],
-        conditions: { StringEquals: { 'ses:FromAddress': config.approval.sender } },
-      }),
-    );
+    requestApproval.role.addToPolicy(sendAsSenderStatement('SendApprovalEmailAsTheBrokerOnly', config.approval.sender));
+
 
     const reset = new BrokerFunction(this, 'Reset', {
       entry: 'reset',
@@ -170,7 +184,15 @@ export class BrokerStack extends Stack {
         ],
       }),
     );
-    schedulerRole.grantPassRole(mint.role);
+    mint.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PassTheSchedulerRoleToSchedulerOnly',
+        // grantPassRole cannot name the receiving service; this role is for EventBridge Scheduler alone.
+        actions: ['iam:PassRole'],
+        resources: [schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
     mint.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'RecordIssuedCredentialsForTheAudit',
@@ -189,7 +211,7 @@ export class BrokerStack extends Stack {
       description: 'Records a request outcome and publishes its broker event',
       environment: { REQUEST_TABLE: table.tableName, EVENT_BUS_NAME: this.bus.eventBusName },
     });
-    table.grant(notify.role, 'dynamodb:UpdateItem');
+    this.requestTable.grantItems(notify.role, 'dynamodb:UpdateItem');
     this.bus.grantPutEventsTo(notify.role);
 
     const audit = new BrokerFunction(this, 'Audit', {
@@ -224,7 +246,7 @@ export class BrokerStack extends Stack {
       }),
     );
     // Which credentials a request had and whether it was revoked.
-    table.grant(audit.role, 'dynamodb:GetItem');
+    this.requestTable.grantItems(audit.role, 'dynamodb:GetItem');
 
     this.functions = { register, requestApproval, mint, reset, notify, audit };
     this.workflow = new ElevationWorkflow(this, 'Elevation', {
@@ -236,6 +258,7 @@ export class BrokerStack extends Stack {
         notify: notify.function,
         audit: audit.function,
       },
+      stateMachineName: BROKER_NAMES.stateMachine,
       approvalWindow: Duration.minutes(config.approval.windowMinutes),
       auditMaxLag: Duration.minutes(config.audit.maxLagMinutes),
     });

@@ -37,6 +37,11 @@ export interface ElevationWorkflowProps {
    * @default one year
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Fixed state machine name, so that target accounts' deny-always ceilings can name it.
+   * @default a generated name
+   */
+  readonly stateMachineName?: string;
 }
 
 /** Throttling and transient faults, retried with exponential backoff and full jitter on every task. */
@@ -240,6 +245,7 @@ export class ElevationWorkflow extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

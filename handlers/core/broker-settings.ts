@@ -54,6 +54,16 @@ export function auditReaderRoleArn(partition: string, accountId: string): string
   return `arn:${partition}:iam::${accountId}:role/${AUDIT_READER_ROLE_NAME}`;
 }
 
+/**
+ * Name of the role in every target account that may attach and remove the early-revoke deny on the
+ * elevated roles (BRIEF §3.8), trusted by the broker's revoke role.
+ */
+export const REVOKER_ROLE_NAME = 'jit-revoker';
+
+export function revokerRoleArn(partition: string, accountId: string): string {
+  return `arn:${partition}:iam::${accountId}:role/${REVOKER_ROLE_NAME}`;
+}
+
 /** Secret that hands a grant to the agent: one per target account. */
 export function secretNameFor(accountId: string): string {
   return `agent/elevated/${accountId}`;

@@ -43,6 +43,16 @@ export function sourceIdentityFor(requestId: string): string {
 /** Prefix every broker SourceIdentity starts with; elevated roles' trust policies require it. */
 export const SOURCE_IDENTITY_PREFIX = 'jit-';
 
+/** Shortest request id `REQUEST_ID_PATTERN` admits. */
+const MIN_REQUEST_ID_LENGTH = 8;
+
+/**
+ * `StringLike` pattern every broker SourceIdentity matches: the prefix and at least as many characters as
+ * the shortest request id. IAM has no regular expressions, so this is as close to `sourceIdentityFor`'s
+ * format as a trust policy can say; the broker's mint role is the only principal trusted anyway.
+ */
+export const SOURCE_IDENTITY_TRUST_PATTERN = `${SOURCE_IDENTITY_PREFIX}${'?'.repeat(MIN_REQUEST_ID_LENGTH)}*`;
+
 const GRANT_SUFFIX_HEX = 24;
 
 /**

@@ -15,6 +15,12 @@ const ROLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
 /** IAM role names allow more, but we keep to a set that is safe in ARNs, URLs and session names. */
 const IAM_ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** IAM user and role names. */
+const IAM_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/;
+/** A role or user, never an account root: trusting a whole account lets any of its principals be the agent. */
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/([A-Za-z0-9+=,.@_-]+\/)*[A-Za-z0-9+=,.@_-]{1,64}$/;
+const TRUST_ANCHOR_ARN = /^arn:aws[a-z-]*:rolesanywhere:[a-z]{2}(-[a-z]+)+-\d:\d{12}:trust-anchor\/[0-9a-f-]{36}$/;
 
 /** STS caps a role-chained session at one hour, so no grant may be longer (BRIEF §4). */
 export const MAX_GRANT_MINUTES = 60;
@@ -49,6 +55,55 @@ export const accountConfigSchema = z
   })
   .strict();
 
+/**
+ * The agent's identity in the hub account. Its standing policy is fixed by the broker (BRIEF §3.1); only
+ * how the agent authenticates is configurable.
+ */
+export const agentConfigSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      /** An IAM user. The stack creates no access keys: the operator creates (and rotates) them. */
+      kind: z.literal('user'),
+      /** @default `jit-agent` */
+      name: z.string().regex(IAM_NAME, 'is not a valid IAM user name').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /** An IAM role the agent assumes: from an instance profile or task role, another role, or IAM Roles Anywhere. */
+      kind: z.literal('role'),
+      /** @default `jit-agent` */
+      name: z.string().regex(IAM_NAME, 'is not a valid IAM role name').optional(),
+      /** Who may assume the agent role; at least one of the three. */
+      trust: z
+        .object({
+          /** Service principals, e.g. `ec2.amazonaws.com` for an instance profile, `ecs-tasks.amazonaws.com`. */
+          services: z.array(z.string().regex(SERVICE_PRINCIPAL, 'must be a service principal such as ec2.amazonaws.com')).min(1).optional(),
+          /** Roles or users (never an account root) that may assume the agent role. */
+          principals: z
+            .array(z.string().regex(PRINCIPAL_ARN, 'must be the ARN of an IAM role or user (not an account root)'))
+            .min(1)
+            .optional(),
+          /** IAM Roles Anywhere: the trust anchors whose certificates may assume the agent role. */
+          rolesAnywhere: z
+            .object({
+              trustAnchorArns: z.array(z.string().regex(TRUST_ANCHOR_ARN, 'must be a Roles Anywhere trust anchor ARN')).min(1),
+              /** Only certificates with this subject common name. @default any certificate of the anchors */
+              certificateCommonName: z.string().min(1).max(64).optional(),
+            })
+            .strict()
+            .optional(),
+        })
+        .strict()
+        .refine((t) => Boolean(t.services ?? t.principals ?? t.rolesAnywhere), {
+          message: 'must name at least one of services, principals or rolesAnywhere',
+        }),
+      /** Longest agent session, in hours. @default 1 */
+      maxSessionHours: z.number().int().min(1).max(12).optional(),
+    })
+    .strict(),
+]);
+
 export const jitConfigSchema = z
   .object({
     hub: z
@@ -70,6 +125,8 @@ export const jitConfigSchema = z
         publicUrl: z.url({ protocol: /^https$/ }).optional(),
       })
       .strict(),
+    /** @default an IAM user named `jit-agent` (the seed's way) */
+    agent: agentConfigSchema.default({ kind: 'user' }),
     roles: z.array(roleConfigSchema).min(1),
     accounts: z.array(accountConfigSchema).min(1),
     audit: z
@@ -96,3 +153,4 @@ export const jitConfigSchema = z
 export type JitConfig = z.infer<typeof jitConfigSchema>;
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 export type AccountConfig = z.infer<typeof accountConfigSchema>;
+export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { BrokerSettings } from '../../handlers/core/broker-settings';
-import { type JitConfig, jitConfigSchema } from './jit-config';
+import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../naming';
+import { type AgentConfig, type JitConfig, jitConfigSchema } from './jit-config';
 
 export const CONFIG_FILE = 'jit.config.json';
 export const EXAMPLE_CONFIG_FILE = 'jit.config.example.json';
@@ -79,6 +80,50 @@ function duplicates(values: readonly string[]): string[] {
   return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
 }
 
+const RESERVED_ROLE_NAMES: ReadonlySet<string> = new Set([
+  BROKER_NAMES.mintRole,
+  BROKER_NAMES.resetRole,
+  BROKER_NAMES.auditRole,
+  BROKER_NAMES.revokeRole,
+  BROKER_NAMES.schedulerRole,
+  TARGET_NAMES.auditReaderRole,
+  TARGET_NAMES.revokerRole,
+]);
+
+function accountOfArn(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
+
+function nameOfArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/** The agent must be neither a broker principal nor an elevated role, and must not be trusted by one. */
+function checkAgent(config: JitConfig, elevatedNames: readonly string[], problems: string[]): void {
+  const agent = config.agent;
+  const name = agentNameOf(agent);
+  if (RESERVED_ROLE_NAMES.has(name) || elevatedNames.includes(name)) {
+    problems.push(`agent.name: "${name}" is the name of a broker or elevated role; the agent needs a name of its own`);
+  }
+  if (agent.kind !== 'role') return;
+  (agent.trust.principals ?? []).forEach((arn, i) => {
+    const trusted = nameOfArn(arn);
+    if (accountOfArn(arn) === config.hub.account && (RESERVED_ROLE_NAMES.has(trusted) || trusted === name)) {
+      problems.push(`agent.trust.principals.${i}: ${arn} is a broker role or the agent itself; the agent must be separate from the broker`);
+    }
+    if (elevatedNames.includes(trusted) && config.accounts.some((a) => a.id === accountOfArn(arn))) {
+      problems.push(`agent.trust.principals.${i}: ${arn} is an elevated role; an elevated session must not become the agent`);
+    }
+  });
+  (agent.trust.rolesAnywhere?.trustAnchorArns ?? []).forEach((arn, i) => {
+    if (accountOfArn(arn) !== config.hub.account) {
+      problems.push(
+        `agent.trust.rolesAnywhere.trustAnchorArns.${i}: ${arn} is not in the hub account ${config.hub.account}; Roles Anywhere needs the trust anchor and the role in one account`,
+      );
+    }
+  });
+}
+
 /** Checks what the schema cannot: uniqueness, references between sections, policy files on disk. */
 function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map<string, PolicyDocument> {
   for (const id of duplicates(config.accounts.map((a) => a.id))) problems.push(`accounts: duplicate account id ${id}`);
@@ -93,6 +138,8 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
       if (!roleNames.has(role)) problems.push(`accounts.${i}.roles: unknown role "${role}" (configured: ${[...roleNames].join(', ')})`);
     }
   });
+
+  checkAgent(config, iamNames, problems);
 
   const policies = new Map<string, PolicyDocument>();
   config.roles.forEach((role, i) => {
@@ -133,6 +180,16 @@ export function loadJitConfig(file: string = resolveConfigPath()): LoadedConfig 
 
 export function iamRoleNameOf(role: { name: string; iamRoleName?: string }): string {
   return role.iamRoleName ?? `jit-elevated-${role.name.toLowerCase()}`;
+}
+
+/** The agent's IAM user or role name in the hub account. */
+export function agentNameOf(agent: Pick<AgentConfig, 'name'>): string {
+  return agent.name ?? DEFAULT_AGENT_NAME;
+}
+
+/** The ARN the agent's requests carry as `aws:PrincipalArn` (for a role session: the role's ARN). */
+export function agentPrincipalArn(agent: AgentConfig, partition: string, hubAccount: string): string {
+  return `arn:${partition}:iam::${hubAccount}:${agent.kind}/${agentNameOf(agent)}`;
 }
 
 /** The part of the config the broker's functions need at run time. */

@@ -1,10 +1,11 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { sendAsSenderStatement } from './send-as-sender-statement';
 import { Construct } from 'constructs';
 import { BrokerFunction } from './broker-function';
 
@@ -29,21 +30,6 @@ export interface ApprovalEndpointProps {
   readonly burstLimit?: number;
 }
 
-/**
- * `ses:SendEmail` as the broker's sender only, to anyone: approval and confirmation emails.
- * SESv2 SendEmail is authorized on the identity it sends from.
- */
-export function sendAsSenderStatement(sid: string, sender: string): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid,
-    actions: ['ses:SendEmail'],
-    resources: [
-      `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${sender}`,
-      `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${sender.split('@')[1]}`,
-    ],
-    conditions: { StringEquals: { 'ses:FromAddress': sender } },
-  });
-}
 
 /**
  * Where review links point: an API Gateway HTTP API with one route, `ANY /review/{requestId}`, in front
@@ -75,7 +61,8 @@ export class ApprovalEndpoint extends Construct {
       timeout: Duration.seconds(15),
       environment: { JIT_SETTINGS: props.settingsJson, REQUEST_TABLE: props.table.tableName },
     });
-    props.table.grant(this.handler.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // Items only: the review page never needs the status index.
+    iam.Grant.addToPrincipal({ grantee: this.handler.role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
     this.handler.role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
 
     this.api = new apigwv2.HttpApi(this, 'Api', {

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { STATUS_INDEX } from '../../handlers/adapters/aws/dynamodb-request-store';
-import { sendAsSenderStatement } from './approval-endpoint';
+import { sendAsSenderStatement } from './send-as-sender-statement';
 
 export interface ApproverPolicyProps {
   readonly table: dynamodb.ITable;

@@ -6,6 +6,11 @@ export interface AuditBucketProps {
   /** Object Lock mode for reports. `NONE` turns default retention off (Object Lock stays enabled). */
   readonly objectLock: 'NONE' | 'GOVERNANCE' | 'COMPLIANCE';
   readonly retentionDays: number;
+  /**
+   * Fixed bucket name, so that target accounts' deny-always ceilings can name it.
+   * @default a generated name
+   */
+  readonly bucketName?: string;
 }
 
 /**
@@ -20,6 +25,7 @@ export class AuditBucket extends Construct {
     super(scope, id);
     const retention = Duration.days(props.retentionDays);
     this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
       versioned: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,

@@ -22,6 +22,12 @@ export interface BrokerFunctionProps {
    * @default a generated name
    */
   readonly roleName?: string;
+  /**
+   * An execution role made elsewhere (e.g. `RevokeRole`), for a function whose role must exist before
+   * the function does. Mutually exclusive with `roleName`.
+   * @default a new role of its own
+   */
+  readonly role?: iam.Role;
 }
 
 /**
@@ -35,16 +41,21 @@ export class BrokerFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BrokerFunctionProps) {
     super(scope, id);
+    if (props.role && props.roleName !== undefined) {
+      throw new Error(`BrokerFunction ${id}: pass either role or roleName, not both. Received roleName: ${props.roleName}`);
+    }
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // An own role instead of AWSLambdaBasicExecutionRole, whose log permissions cover every log group.
-    this.role = new iam.Role(this, 'Role', {
-      roleName: props.roleName,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of the broker's ${props.entry} function`,
-    });
+    this.role =
+      props.role ??
+      new iam.Role(this, 'Role', {
+        roleName: props.roleName,
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Execution role of the broker's ${props.entry} function`,
+      });
     logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(REPO_ROOT, 'handlers', 'lambda', `${props.entry}.ts`),

@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { STATUS_INDEX, STATUS_INDEX_ATTRIBUTES } from '../../handlers/adapters/aws/dynamodb-request-store';
@@ -30,5 +31,13 @@ export class RequestTable extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...STATUS_INDEX_ATTRIBUTES],
     });
+  }
+
+  /**
+   * Grants item-level actions on the table itself, not its indexes. `Table.grant` adds `index/*` once the
+   * table has an index, which functions that only write items do not need.
+   */
+  grantItems(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
   }
 }

@@ -1,0 +1,99 @@
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { AccountConfig } from './config/jit-config';
+import { iamRoleNameOf, type LoadedConfig } from './config/load-config';
+import { ElevatedRole } from './constructs/elevated-role';
+import { ElevationCeiling } from './constructs/elevation-ceiling';
+import { BROKER_NAMES, TARGET_NAMES, hubRoleArn } from './naming';
+
+export interface TargetAccountStackProps extends StackProps {
+  /** The validated operator config. */
+  readonly config: LoadedConfig;
+  /** The account this stack is deployed into; `env.account` must be its id. */
+  readonly account: AccountConfig;
+}
+
+/**
+ * What the broker needs in one target account, deployed into that account: the elevated roles from
+ * config, the deny-always ceiling and the permissions boundary, the audit reader role and the revoker
+ * role. Every role here trusts one broker role in the hub account by its fixed name, so this stack has no
+ * cross-account reference; it must be deployed after the broker stack, because IAM refuses a trust
+ * policy that names a role that does not exist yet.
+ */
+export class TargetAccountStack extends Stack {
+  readonly ceiling: ElevationCeiling;
+  /** Elevated roles by configured role name (e.g. `Ops`). */
+  readonly elevatedRoles: ReadonlyMap<string, iam.Role>;
+  readonly auditReader: iam.Role;
+  readonly revoker: iam.Role;
+
+  constructor(scope: Construct, id: string, props: TargetAccountStackProps) {
+    super(scope, id, props);
+    const { config, policies } = props.config;
+    const { account } = props;
+    if (props.env?.account !== undefined && props.env.account !== account.id) {
+      throw new Error(`TargetAccountStack: env.account must be the target account ${account.id}. Received: ${props.env.account}`);
+    }
+    const hub = config.hub.account;
+    const partition = Aws.PARTITION;
+
+    this.ceiling = new ElevationCeiling(this, 'Ceiling', {
+      partition,
+      accountId: account.id,
+      hubAccount: hub,
+      hubRegion: config.hub.region,
+      elevatedRoleNames: config.roles.map((role) => iamRoleNameOf(role)),
+    });
+
+    const mintRoleArn = hubRoleArn(partition, hub, BROKER_NAMES.mintRole);
+    const roles = new Map<string, iam.Role>();
+    for (const role of config.roles.filter((r) => !account.roles || account.roles.includes(r.name))) {
+      const policy = policies.get(role.name);
+      if (!policy) throw new Error(`TargetAccountStack: no policy document was loaded for role ${role.name}.`);
+      const elevated = new ElevatedRole(this, `Elevated${role.name}`, {
+        roleName: iamRoleNameOf(role),
+        mintRoleArn,
+        policy,
+        denyAlways: this.ceiling.denyAlways,
+        description: role.description ? `JIT ${role.name}: ${role.description}` : undefined,
+      });
+      roles.set(role.name, elevated.role);
+    }
+    this.elevatedRoles = roles;
+
+    this.auditReader = new iam.Role(this, 'AuditReader', {
+      roleName: TARGET_NAMES.auditReaderRole,
+      description: "Lets the JIT broker's audit function read this account's CloudTrail event history",
+      assumedBy: new iam.ArnPrincipal(hubRoleArn(partition, hub, BROKER_NAMES.auditRole)),
+      maxSessionDuration: Duration.hours(1),
+    });
+    this.auditReader.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'LookupEventsOnly',
+        // LookupEvents has no resource-level permissions.
+        actions: ['cloudtrail:LookupEvents'],
+        resources: ['*'],
+      }),
+    );
+
+    this.revoker = new iam.Role(this, 'Revoker', {
+      roleName: TARGET_NAMES.revokerRole,
+      description: "Lets the JIT broker attach and remove the early-revoke deny on this account's elevated roles",
+      assumedBy: new iam.ArnPrincipal(hubRoleArn(partition, hub, BROKER_NAMES.revokeRole)),
+      maxSessionDuration: Duration.hours(1),
+    });
+    this.revoker.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteRevocationDenyOnElevatedRolesOnly',
+        actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:GetRolePolicy'],
+        resources: [...roles.values()].map((role) => role.roleArn),
+      }),
+    );
+
+    new CfnOutput(this, 'BoundaryPolicyArn', {
+      value: this.ceiling.boundaryArn,
+      description: 'Every role or user an elevated session creates must carry this permissions boundary',
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { asList, identityPoliciesOf, synthesizedStack } from '../helpers/iam-template';
+import { synthApp } from '../helpers/synth';
+
+const { stacks } = synthApp();
+const broker = synthesizedStack(stacks.broker);
+
+function policiesOf(role: IConstruct) {
+  const cfn = role.node.defaultChild as CfnElement;
+  return identityPoliciesOf(broker, Stack.of(cfn).getLogicalId(cfn));
+}
+
+function actionsOf(role: IConstruct): string[] {
+  const policies = policiesOf(role);
+  const actions = policies.flatMap((p) => p.policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action)));
+  return [...new Set(actions)].sort();
+}
+
+/** What each function's code calls (handlers/adapters/aws/*), plus writing its own log group. */
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+describe('BrokerStack: each function role holds only what that function calls', () => {
+  it.each([
+    ['register', ['dynamodb:PutItem']],
+    ['requestApproval', ['dynamodb:UpdateItem', 'events:PutEvents', 'ses:SendEmail']],
+    ['mint', ['iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'secretsmanager:PutSecretValue', 'sts:AssumeRole', 'sts:SetSourceIdentity']],
+    ['reset', ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']],
+    ['notify', ['dynamodb:UpdateItem', 'events:PutEvents']],
+    ['audit', ['s3:Abort*', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging', 's3:PutObjectVersionTagging', 'sts:AssumeRole']],
+  ] as const)('%s', (name, expected) => {
+    const fn = stacks.broker.functions[name];
+    expect(actionsOf(fn.role)).toEqual([...expected, ...LOGS].sort());
+  });
+
+  it('gives the revoke role nothing but assuming the target revoker roles', () => {
+    const statements = policiesOf(stacks.broker.revokeRole.role).flatMap((p) => p.policy.Statement);
+    expect(statements.map((s) => [s.Effect, s.Action, s.Resource])).toEqual([
+      ['Allow', 'sts:AssumeRole', ['arn:aws:iam::222222222222:role/jit-revoker', 'arn:aws:iam::333333333333:role/jit-revoker']],
+    ]);
+  });
+
+  it('lets the mint role pass the scheduler role to EventBridge Scheduler only', () => {
+    const passRole = policiesOf(stacks.broker.functions.mint.role).flatMap((p) => p.policy.Statement).find((s) => s.Action === 'iam:PassRole');
+    expect(passRole).toMatchObject({
+      Resource: 'arn:aws:iam::111111111111:role/jit-broker-reset-scheduler',
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+  });
+});

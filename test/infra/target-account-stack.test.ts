@@ -1,0 +1,99 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SOURCE_IDENTITY_TRUST_PATTERN, sourceIdentityFor } from '../../handlers/core/grant-window';
+import { TARGET_NAMES } from '../../infra/naming';
+import { TargetAccountStack } from '../../infra/target-account-stack';
+import { managedPolicyNamed, synthesizedStack } from '../helpers/iam-template';
+import { exampleConfig, synthApp } from '../helpers/synth';
+
+/** IAM's limit for a customer managed policy, counted without whitespace. */
+const MANAGED_POLICY_MAX_CHARS = 6144;
+
+describe('TargetAccountStack', () => {
+  const { stacks } = synthApp();
+  const prod = Template.fromStack(stacks.targets.get('prod')!);
+  const staging = Template.fromStack(stacks.targets.get('staging')!);
+
+  it('is deployed into its own account, in the hub region, after the broker stack', () => {
+    const stack = stacks.targets.get('prod')!;
+    expect(stack.stackName).toBe('JitTarget-prod');
+    expect(stack.account).toBe('222222222222');
+    expect(stack.region).toBe('eu-west-1');
+    expect(stack.dependencies).toContain(stacks.broker);
+  });
+
+  it('creates the configured elevated roles of the account with a one-hour session cap and the ceiling attached', () => {
+    prod.resourceCountIs('AWS::IAM::Role', 5);
+    for (const roleName of ['jit-elevated-ops', 'jit-elevated-deploy', 'jit-elevated-security']) {
+      prod.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: roleName,
+        MaxSessionDuration: 3600,
+        ManagedPolicyArns: [{ Ref: Match.stringLikeRegexp('^CeilingDenyAlways') }],
+      });
+    }
+  });
+
+  it('trusts only the broker mint role, by ARN, and requires a SourceIdentity in the broker format', () => {
+    prod.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'jit-elevated-ops',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/jit-broker-mint']] } },
+            Condition: { StringLike: { 'aws:SourceIdentity': SOURCE_IDENTITY_TRUST_PATTERN } },
+          },
+          {
+            Action: 'sts:SetSourceIdentity',
+            Effect: 'Allow',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/jit-broker-mint']] } },
+            Condition: { StringLike: { 'aws:SourceIdentity': SOURCE_IDENTITY_TRUST_PATTERN } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('accepts the SourceIdentity of the shortest and longest request ids in its trust pattern', () => {
+    const like = new RegExp(`^${SOURCE_IDENTITY_TRUST_PATTERN.replace(/\?/g, '.').replace(/\*/g, '.*')}$`);
+    expect(like.test(sourceIdentityFor('a'.repeat(8)))).toBe(true);
+    expect(like.test(sourceIdentityFor('a'.repeat(36)))).toBe(true);
+    expect(like.test('jit-1234567')).toBe(false);
+    expect(like.test('other-12345678')).toBe(false);
+  });
+
+  it('creates only the roles an account is configured for', () => {
+    // staging has no `roles` list, so it gets every configured role; a narrower account gets fewer.
+    staging.resourceCountIs('AWS::IAM::Role', 5);
+    const loaded = exampleConfig();
+    const narrow = { ...loaded.config.accounts[0], roles: ['Ops'] };
+    const stack = new TargetAccountStack(new App(), 'Narrow', { config: loaded, account: narrow, env: { account: narrow.id, region: 'eu-west-1' } });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::Role', 3);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: TARGET_NAMES.revokerRole,
+      Policies: Match.absent(),
+    });
+  });
+
+  it('refuses an env account that is not the target account', () => {
+    const loaded = exampleConfig();
+    expect(
+      () =>
+        new TargetAccountStack(new App(), 'Wrong', {
+          config: loaded,
+          account: loaded.config.accounts[0],
+          env: { account: '999999999999', region: 'eu-west-1' },
+        }),
+    ).toThrow(/env.account must be the target account 222222222222. Received: 999999999999/);
+  });
+
+  it('keeps the ceiling and the boundary within the managed policy size limit, as IAM counts it after deployment', () => {
+    const deployed = synthesizedStack(stacks.targets.get('prod')!);
+    for (const name of [TARGET_NAMES.denyAlwaysPolicy, TARGET_NAMES.boundaryPolicy]) {
+      const size = JSON.stringify(managedPolicyNamed(deployed, name)).replace(/\s/g, '').length;
+      expect(size).toBeLessThan(MANAGED_POLICY_MAX_CHARS);
+    }
+  });
+});
