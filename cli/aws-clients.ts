@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -88,5 +89,10 @@ export class AwsClients {
   /** The STS endpoint identity proofs are signed for: `--endpoint`, else the region's own. */
   stsEndpoint(): string {
     return this.options.endpoint ?? `https://sts.${this.options.region}.amazonaws.com`;
+  }
+
+  s3(): S3Client {
+    // One endpoint for every service (the sandbox) cannot route virtual-hosted bucket names.
+    return this.once('s3', () => new S3Client({ ...this.config(), ...(this.options.endpoint ? { forcePathStyle: true } : {}) }));
   }
 }

@@ -9,6 +9,7 @@ import { envCommand } from './commands/env';
 import { execCommand } from './commands/exec';
 import { mcpCommand } from './commands/mcp';
 import { pendingCommand } from './commands/pending';
+import { reportCommand } from './commands/report';
 import { requestCommand } from './commands/request';
 import { revokeCommand } from './commands/revoke';
 import { rolesCommand } from './commands/roles';
@@ -70,6 +71,8 @@ export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io
     approveCommand(context),
     denyCommand(context),
     revokeCommand(context),
+    // The auditor's side.
+    reportCommand(context),
   ];
   for (const command of commands) {
     program.addCommand(command.configureOutput(output).exitOverride());

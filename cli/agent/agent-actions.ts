@@ -137,6 +137,7 @@ export async function endOwnGrant(ctx: CliContext, requestId: string, options: {
     region: ctx.region(),
     purpose: 'end',
     requestId,
+    signingDate: ctx.clock.now(),
   });
   await publishEndRequest(clients.eventBridge(), BROKER_NAMES.eventBus, requestId, proof);
   const answer = await waitForOutcome({ requestId, outcomes: END_OUTCOMES, inbox: ctx.inbox(), mailbox: ctx.mailbox(), clock: ctx.clock, timeoutMs: options.timeoutMs });

@@ -31,6 +31,7 @@ export function revokeCommand(context: (command: Command) => CliContext): Comman
         region: ctx.region(),
         purpose: 'revoke',
         requestId,
+        signingDate: ctx.clock.now(),
       });
       const answer = await invokeRevoke(clients.lambda(), BROKER_NAMES.revokeFunction, {
         requestId,

@@ -67,7 +67,8 @@ export class AgentWorld {
   readonly sts = (AgentWorld.shared ??= new LocalAwsEndpoint());
   readonly cacheDir = mkdtempSync(join(tmpdir(), 'jit-agent-'));
   readonly vault = new SecretsManagerVault(new SecretsManagerClient({ region: CTX.region }));
-  clock: Clock = { now: () => new Date() };
+  /** The CLI's clock: the fake world's virtual clock, which the workflow's Wait states advance. */
+  clock: Clock = { now: () => this.aws.clock.now() };
   /** The revoke function's entry (`run`) as this world loaded it. */
   revokeFunction: (event: unknown, context: { invokedFunctionArn: string }) => Promise<unknown> = () => Promise.reject(new Error('not started'));
   /** Pending async invocations (EventBridge → Lambda), awaited by settle(). */

@@ -24,7 +24,7 @@ export function holdBeforeReset(world: AgentWorld, event: unknown, requestId: st
   const granted = new Promise<void>((resolve) => (reached = resolve));
   const run = runElevation(world.aws, event, {
     beforeTask: async (state) => {
-      if (state !== STATE.reset) return;
+      if (state !== STATE.waitUntilExpiry) return;
       world.registerMintedSessions();
       reached();
       await gate;

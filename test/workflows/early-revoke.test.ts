@@ -1,6 +1,7 @@
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { signIdentityProof } from '../../cli/agent/identity-proof-signer';
 import { EXIT } from '../../cli/exit-codes';
+import { auditReportSchema } from '../../handlers/core/audit-report';
 import type { GrantSummary } from '../../handlers/core/grant';
 import { revocationPolicy } from '../../handlers/core/revocation-policy';
 import type { LocalExecutionResult } from '../../workflows/local/local-execution';
@@ -21,7 +22,7 @@ async function liveGrant(world: AgentWorld): Promise<{ grant: GrantSummary; fini
   const atReset = new Promise<void>((resolve) => (reached = resolve));
   const run = runElevation(world.aws, requestEvent(detail), {
     beforeTask: async (state) => {
-      if (state !== STATE.reset) return;
+      if (state !== STATE.waitUntilExpiry) return;
       reached();
       await gate;
     },
@@ -91,6 +92,10 @@ describe('Early revoke, end to end (BRIEF §3.8), through the synthesized workfl
     expect(record(world)).toMatchObject({ status: 'AUDITED', revokedAt: expect.any(String), revokedBy: APPROVER.arn });
     expect(world.aws.secret(PROD)).toEqual({ status: 'inactive' });
     expect(world.aws.detailTypes()).toEqual(['Elevation Pending Approval', 'Elevation Granted', 'Elevation Revoked', 'Elevation Ended', 'Elevation Audited']);
+    // The audit report records the revocation, by the approver STS authenticated.
+    const audited = world.aws.events.find((e) => e.detailType === 'Elevation Audited')?.detail;
+    const report = auditReportSchema.parse(JSON.parse(world.aws.s3.latest(String(audited?.reportUri))?.body ?? '{}'));
+    expect(report).toMatchObject({ outcome: 'revoked', revocation: { revokedBy: APPROVER.arn, reason: 'Work finished early' } });
   });
 
   it('revoking twice changes nothing the second time', async () => {
