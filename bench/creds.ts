@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,26 +44,26 @@ async function main(): Promise<void> {
   const env = { PATH: process.env.PATH, HOME: home, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: join(home, 'config'), JIT_CACHE_DIR: join(home, 'cache') };
   const args = [join(root, 'bin', 'jit.js'), 'creds', '--account', 'prod', '--profile', 'jit-agent', '--config', join(root, 'jit.config.example.json'), '--endpoint', endpoint.url];
 
-  const time = (extra: string[]): number => {
-    const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [...args, ...extra], { env, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`jit creds failed: ${result.stderr}`);
-    return Number(process.hrtime.bigint() - started) / 1e6;
-  };
-  const nodeOnly = (): number => {
-    const started = process.hrtime.bigint();
-    spawnSync(process.execPath, ['-e', '0']);
-    return Number(process.hrtime.bigint() - started) / 1e6;
-  };
+  // Asynchronous: the local endpoint answers from this same process.
+  const timed = (argv: string[]): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const child = spawn(process.execPath, argv, { env });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`failed: ${stderr}`))));
+    });
+  const time = (extra: string[]) => timed([...args, ...extra]);
+  const nodeOnly = () => timed(['-e', '0']);
 
-  time([]); // warm the file system cache
+  await time([]); // warm the file system cache
   const bare: number[] = [];
   const miss: number[] = [];
   const hit: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    bare.push(nodeOnly());
-    miss.push(time(['--no-cache']));
-    hit.push(time([]));
+    bare.push(await nodeOnly());
+    miss.push(await time(['--no-cache']));
+    hit.push(await time([]));
   }
   const reads = endpoint.received.filter((r) => r.operation === 'secretsmanager.GetSecretValue').length;
   console.log(`node -e 0 (process start alone):      ${stats(bare)}`);

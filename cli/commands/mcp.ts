@@ -1,7 +1,5 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Command } from 'commander';
 import type { CliContext } from '../context';
-import { createJitMcpServer } from '../mcp/jit-mcp-server';
 
 /**
  * `jit mcp`: an MCP server on stdin/stdout for AI agents (Claude Code, Cursor, ...). stdout carries
@@ -13,6 +11,12 @@ export function mcpCommand(context: (command: Command) => CliContext): Command {
     .action(async (_options, command: Command) => {
       const ctx = context(command);
       ctx.settings();
+      // Loaded here, not at start-up: every other command (`jit creds` above all) starts without the MCP
+      // SDK. `require`, because tsx compiles TypeScript for require but not for import().
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js') as typeof import('@modelcontextprotocol/sdk/server/stdio.js');
+      const { createJitMcpServer } = require('../mcp/jit-mcp-server') as typeof import('../mcp/jit-mcp-server');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const server = createJitMcpServer(ctx);
       const transport = new StdioServerTransport();
       const closed = new Promise<void>((resolve) => (transport.onclose = resolve));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -5,7 +6,7 @@ import { CliContext } from '../../cli/context';
 import { createJitMcpServer } from '../../cli/mcp/jit-mcp-server';
 import { AgentWorld, CapturedIo } from '../helpers/agent-world';
 import { startWorkflowOnRequests } from '../helpers/live-grant';
-import { EXAMPLE_CONFIG } from '../helpers/synth';
+import { EXAMPLE_CONFIG, REPO_ROOT } from '../helpers/synth';
 
 describe('MCP: jit mcp tools through an in-process MCP client', () => {
   let world: AgentWorld;
@@ -108,5 +109,27 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
     const { result, body } = await call('end_elevation', { requestId: 'req-none-00000001' });
     expect(result.isError).toBe(true);
     expect(body).toMatchObject({ error: { code: 'NOT_ACTIVE' } });
+  });
+});
+
+describe('MCP: jit mcp as a stdio process', () => {
+  it('starts with node alone and lists its tools to a stdio MCP client', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js') as typeof import('@modelcontextprotocol/sdk/client/stdio.js');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [join(REPO_ROOT, 'bin', 'jit.js'), 'mcp'],
+      env: { PATH: process.env.PATH ?? '', JIT_CONFIG: EXAMPLE_CONFIG },
+      stderr: 'pipe',
+    });
+    const stdioClient = new Client({ name: 'stdio-host', version: '1.0.0' });
+    try {
+      await stdioClient.connect(transport);
+      const { tools } = await stdioClient.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(['elevation_status', 'end_elevation', 'list_access', 'request_elevation']);
+      expect(stdioClient.getServerVersion()).toMatchObject({ name: 'jit' });
+    } finally {
+      await stdioClient.close();
+    }
   });
 });
