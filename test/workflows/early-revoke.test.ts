@@ -189,6 +189,11 @@ describe('Early revoke, end to end (BRIEF §3.8), through the synthesized workfl
     await finish();
   });
 
+  it('answers a malformed end request on the bus instead of dropping it', async () => {
+    await world.revokeFunction({ source: 'jit.agent', 'detail-type': 'Elevation End Requested', detail: { requestId: REQUEST_ID, proof: 42 } }, { invokedFunctionArn: REVOKE_FUNCTION_ARN });
+    expect(world.aws.events.find((e) => e.detailType === 'Elevation End Refused')?.detail).toEqual({ requestId: REQUEST_ID, code: 'malformed', reason: 'the end request was malformed' });
+  });
+
   it('keeps the deny until the STS credentials have expired: an early lift is refused', async () => {
     const { finish } = await liveGrant(world);
     await world.jit('revoke', REQUEST_ID);
