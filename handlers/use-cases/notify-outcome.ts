@@ -73,7 +73,7 @@ export interface NotifyOutcomeDeps {
  * Records an outcome on the request and publishes its broker event. Every path of the workflow,
  * successful or not, ends here, so no request ends in silence.
  */
-export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Promise<{ published: BrokerOutcome }> {
+export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Promise<{ published: BrokerOutcome | null }> {
   const parsed = notifyInputSchema.safeParse(input);
   if (!parsed.success) throw new MalformedTaskInputError('notify', parsed.error.message);
   const { outcome, request, grant, decision, report, error, stage, resetOutcome } = parsed.data;
@@ -116,7 +116,10 @@ export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Pr
       ...(decision ? { decision } : {}),
       ...(reason && outcome === 'Failed' ? { failure: reason } : {}),
     };
-    await deps.store.setStatus(request.requestId, status, update, deps.clock.now());
+    const moved = await deps.store.setStatus(request.requestId, status, update, deps.clock.now());
+    // An early end or revoke already published how the grant ended; the workflow's own reset at expiry
+    // found nothing to do, and a second end event would only confuse subscribers.
+    if (!moved && outcome === 'Ended') return { published: null };
   }
   await deps.publisher.publish({ outcome, detail });
   return { published: outcome };
