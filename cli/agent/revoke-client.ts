@@ -1,4 +1,5 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { invokeFunction } from '../../handlers/adapters/aws/invoke-function';
 import { z } from 'zod';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
@@ -21,20 +22,11 @@ export type RevokeAnswer = z.infer<typeof resultSchema>;
 
 /** Invokes the broker's revoke function with the approver's credentials and reads its answer. */
 export async function invokeRevoke(client: LambdaClient, functionName: string, payload: { requestId: string; proof: string; reason?: string }): Promise<RevokeAnswer> {
-  const result = await client.send(
-    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify({ action: 'revoke', ...payload })) }),
-  );
-  const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
-  if (result.FunctionError) {
-    let message = text;
-    try {
-      const error = JSON.parse(text) as { errorType?: string; errorMessage?: string };
-      message = `${error.errorType ?? 'Error'}: ${error.errorMessage ?? ''}`;
-    } catch {
-      // keep the raw text
-    }
-    throw new CliError(`The revoke function failed: ${message.slice(0, 500)}`, EXIT.FAILURE, 'Every step is idempotent: run jit revoke again.');
+  const result = await invokeFunction(client, functionName, { action: 'revoke', ...payload });
+  if (!result.ok) {
+    throw new CliError(`The revoke function failed: ${result.message}`, EXIT.FAILURE, 'Every step is idempotent: run jit revoke again.');
   }
+  const text = result.text;
   let json: unknown;
   try {
     json = JSON.parse(text);

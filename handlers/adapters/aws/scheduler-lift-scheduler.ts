@@ -1,6 +1,6 @@
-import { ConflictException, type CreateScheduleCommandInput, CreateScheduleCommand, type SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { LiftScheduler, ScheduledLiftPayload } from '../../ports/lift-scheduler';
-import { atExpression } from './scheduler-reset-scheduler';
+import { putOneTimeSchedule } from './one-time-schedule';
 
 export interface SchedulerLiftSchedulerOptions {
   readonly client: SchedulerClient;
@@ -16,28 +16,14 @@ export class SchedulerLiftScheduler implements LiftScheduler {
   constructor(private readonly options: SchedulerLiftSchedulerOptions) {}
 
   async scheduleLift(name: string, at: Date, payload: ScheduledLiftPayload): Promise<void> {
-    const input: CreateScheduleCommandInput = {
-      Name: name,
-      GroupName: this.options.groupName,
-      Description: `Remove the revocation deny of request ${payload.requestId} after its credentials expired`,
-      ScheduleExpression: atExpression(at),
-      ScheduleExpressionTimezone: 'UTC',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      ActionAfterCompletion: 'DELETE',
-      State: 'ENABLED',
-      Target: {
-        Arn: this.options.revokeFunctionArn,
-        RoleArn: this.options.schedulerRoleArn,
-        Input: JSON.stringify(payload),
-        // A lift refused as too early is retried; the deny must not stay forever.
-        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
-      },
-    };
-    try {
-      await this.options.client.send(new CreateScheduleCommand(input));
-    } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
-      await this.options.client.send(new UpdateScheduleCommand(input));
-    }
+    await putOneTimeSchedule(this.options.client, {
+      name,
+      groupName: this.options.groupName,
+      description: `Remove the revocation deny of request ${payload.requestId} after its credentials expired`,
+      at,
+      target: { arn: this.options.revokeFunctionArn, roleArn: this.options.schedulerRoleArn, input: payload },
+      // A lift refused as too early is retried; the deny must not stay forever.
+      retryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+    });
   }
 }
