@@ -113,7 +113,8 @@ function resourceMatches(statement: PolicyStatement, resource: string): boolean 
   };
   if (statement.Resource !== undefined) return list(statement.Resource).some(test);
   if (statement.NotResource !== undefined) return !list(statement.NotResource).some(test);
-  return false;
+  // A trust policy names no resource: it is the role's own.
+  return true;
 }
 
 function accountOf(arn: string): string {

@@ -5,6 +5,7 @@ import { queryInput, queryOk } from '../http/protocols';
 import type { Authorizer, InlineRolePolicies } from '../iam/authorizer';
 import { type PolicyDocument, toPolicyDocument, UnsupportedPolicyError } from '../iam/policy-evaluator';
 import { JsonFile } from '../store/json-file';
+import type { ServiceEmulation } from './service';
 
 const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
 /** IAM allows 10,240 characters of inline policies per role in total. */
@@ -21,10 +22,11 @@ type Store = Record<string, Record<string, Record<string, string>>>;
  * Other IAM calls from minted sessions are answered by the target-account emulation (allowed or denied,
  * recorded, no resources).
  */
-export class IamEmulation implements InlineRolePolicies {
+export class IamEmulation implements InlineRolePolicies, ServiceEmulation {
   readonly signingNames = ['iam'];
   private readonly store: JsonFile<Store>;
   private authorizer?: Authorizer;
+  private fallback?: ServiceEmulation;
 
   constructor(
     home: string,
@@ -34,8 +36,9 @@ export class IamEmulation implements InlineRolePolicies {
   }
 
   /** The authorizer reads this store, and this store's calls are authorized by it. */
-  useAuthorizer(authorizer: Authorizer): void {
+  useAuthorizer(authorizer: Authorizer, fallback: ServiceEmulation): void {
     this.authorizer = authorizer;
+    this.fallback = fallback;
   }
 
   policiesOf(accountId: string, roleName: string): PolicyDocument[] {
@@ -49,6 +52,7 @@ export class IamEmulation implements InlineRolePolicies {
   async handle(call: AwsCall): Promise<AwsResponse> {
     const params = queryInput(call);
     const action = params.get('Action') ?? '';
+    if (!this.handles(action) && this.fallback) return this.fallback.handle(call);
     call.note.operation = action;
     call.note.readOnly = action.startsWith('Get') || action.startsWith('List');
     const roleName = params.get('RoleName') ?? '';

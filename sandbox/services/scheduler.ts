@@ -38,6 +38,11 @@ export function fireTimeOf(expression: string, timezone: string | undefined): Da
 
 /** EventBridge Scheduler retries a failed invocation with backoff; the sandbox waits this long (sandbox time). */
 const RETRY_AFTER_MS = 60_000;
+/**
+ * One-time schedules fire within about a minute after their time (BRIEF §4); the sandbox fires them this
+ * long after (sandbox time), so the workflow's own reset at expiry normally comes first, as in AWS.
+ */
+export const SCHEDULE_LAG_MS = 20_000;
 
 /**
  * EventBridge Scheduler for one-time `at(...)` schedules: created, updated, read and deleted over the REST
@@ -196,7 +201,7 @@ export class SchedulerEmulation implements ServiceEmulation {
     if (!schedule || schedule.state !== 'ENABLED' || this.stopped) return;
     const controller = new AbortController();
     this.timers.set(key, controller);
-    const at = schedule.retryAt ?? schedule.fireAt;
+    const at = schedule.retryAt ?? new Date(Date.parse(schedule.fireAt) + SCHEDULE_LAG_MS).toISOString();
     void this.clock.sleepUntil(new Date(at), controller.signal).then(() => {
       if (controller.signal.aborted || this.stopped) return;
       this.timers.delete(key);
