@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -48,5 +49,10 @@ export class AwsClients {
 
   sts(): STSClient {
     return this.once('sts', () => new STSClient(this.config()));
+  }
+
+  s3(): S3Client {
+    // One endpoint for every service (the sandbox) cannot route virtual-hosted bucket names.
+    return this.once('s3', () => new S3Client({ ...this.config(), ...(this.options.endpoint ? { forcePathStyle: true } : {}) }));
   }
 }

@@ -1,5 +1,6 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-store';
+import { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
 import { SesV2Mailer } from '../handlers/adapters/aws/sesv2-mailer';
 import { SfnTaskCallbacks } from '../handlers/adapters/aws/sfn-task-callbacks';
 import type { BrokerSettings } from '../handlers/core/broker-settings';
@@ -75,6 +76,14 @@ export class CliContext {
 
   requestStore(): DynamoDbRequestStore {
     return new DynamoDbRequestStore({ client: this.clients().dynamoDb(), tableName: BROKER_NAMES.requestTable });
+  }
+
+  /**
+   * Reads audit reports. Reports named by a request record are read from the bucket in their URI;
+   * `bucket` is needed only to find a report by its key when the record has expired.
+   */
+  reportReader(bucket?: string): S3ReportReader {
+    return new S3ReportReader(this.clients().s3(), bucket);
   }
 
   /** The ports of a terminal decision, over the caller's own credentials. */

@@ -23,6 +23,8 @@ export const EXIT = {
   INVALID_DECISION: 8,
   /** The workflow could not be reached; nothing was decided. Try again. */
   UNAVAILABLE: 9,
+  /** An audit report was found and printed, but it failed a verification check (see stderr). */
+  REPORT_UNVERIFIED: 10,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

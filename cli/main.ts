@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { approveCommand } from './commands/approve';
 import { denyCommand } from './commands/deny';
 import { pendingCommand } from './commands/pending';
+import { reportCommand } from './commands/report';
 import { CliContext, type CliIo, type GlobalOptions } from './context';
 import { CliError, classifyAwsError } from './errors';
 import { EXIT, type ExitCode, exitCodeName } from './exit-codes';
@@ -34,7 +35,7 @@ export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io
     .configureOutput(output)
     .exitOverride();
   const context = (command: Command) => makeContext(command.optsWithGlobals<GlobalOptions>(), io);
-  for (const command of [pendingCommand(context), approveCommand(context), denyCommand(context)]) {
+  for (const command of [pendingCommand(context), approveCommand(context), denyCommand(context), reportCommand(context)]) {
     program.addCommand(command.configureOutput(output).exitOverride());
   }
   return program;

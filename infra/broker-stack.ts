@@ -7,6 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AGENT_EVENT_SOURCE, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
 import { auditReaderRoleArn, elevatedRoleArn, revokerRoleArn } from '../handlers/core/broker-settings';
+import { REPORT_PREFIX } from '../handlers/core/report-location';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
 import { agentPrincipalArn, type LoadedConfig, toBrokerSettings } from './config/load-config';
 import { AccountSecrets } from './constructs/account-secrets';
@@ -157,6 +158,7 @@ export class BrokerStack extends Stack {
         SCHEDULE_GROUP: scheduleGroup.scheduleGroupName,
         RESET_FUNCTION_ARN: reset.function.functionArn,
         SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+        REQUEST_TABLE: table.tableName,
       },
     });
     mint.role.addToPolicy(
@@ -191,6 +193,18 @@ export class BrokerStack extends Stack {
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
+    mint.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordIssuedCredentialsForTheAudit',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        // Mint may append issued access key ids, nothing else: no status, decision or token, and no reading back.
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['requestId', 'issuedCredentials', 'updatedAt'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_NEW'] },
+        },
+      }),
+    );
 
     const notify = new BrokerFunction(this, 'Notify', {
       entry: 'notify',
@@ -204,8 +218,16 @@ export class BrokerStack extends Stack {
       entry: 'audit',
       roleName: BROKER_NAMES.auditRole,
       description: 'Reads CloudTrail in the target account and writes the audit report',
-      timeout: Duration.minutes(5),
-      environment: { ...common, TARGET_PARTITION: Aws.PARTITION, AUDIT_BUCKET: this.auditBucket.bucket.bucketName },
+      // One poll reads every page at 2 requests/s per region; the longest polls of very busy grants need
+      // the full 15 minutes (it stops reading 2 minutes before, to write the report). See docs/performance.md.
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      environment: {
+        ...common,
+        TARGET_PARTITION: Aws.PARTITION,
+        AUDIT_BUCKET: this.auditBucket.bucket.bucketName,
+        REQUEST_TABLE: table.tableName,
+      },
     });
     audit.role.addToPolicy(
       new iam.PolicyStatement({
@@ -214,7 +236,17 @@ export class BrokerStack extends Stack {
         resources: settings.accounts.map((account) => auditReaderRoleArn(Aws.PARTITION, account.id)),
       }),
     );
-    this.auditBucket.bucket.grantPut(audit.role, 'reports/*');
+    // PutObject only: retention comes from the bucket default, so the audit role needs no Object Lock
+    // permission (grantPut would add s3:PutObjectRetention and s3:PutObjectLegalHold).
+    audit.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteReports',
+        actions: ['s3:PutObject'],
+        resources: [this.auditBucket.bucket.arnForObjects(`${REPORT_PREFIX}*`)],
+      }),
+    );
+    // Which credentials a request had and whether it was revoked.
+    this.requestTable.grantItems(audit.role, 'dynamodb:GetItem');
 
     this.functions = { register, requestApproval, mint, reset, notify, audit };
     this.workflow = new ElevationWorkflow(this, 'Elevation', {
@@ -228,7 +260,7 @@ export class BrokerStack extends Stack {
       },
       stateMachineName: BROKER_NAMES.stateMachine,
       approvalWindow: Duration.minutes(config.approval.windowMinutes),
-      trailDelay: Duration.minutes(config.audit.delayMinutes),
+      auditMaxLag: Duration.minutes(config.audit.maxLagMinutes),
     });
 
     this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);

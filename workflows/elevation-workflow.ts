@@ -21,11 +21,15 @@ export interface ElevationWorkflowProps {
   readonly functions: ElevationFunctions;
   /** How long a request waits for an approver; the AwaitApproval task times out after it. */
   readonly approvalWindow: Duration;
-  /** CloudTrail delivery lag to wait after a grant ends, before the audit reads the trail. */
-  readonly trailDelay: Duration;
+  /**
+   * The longest the audit waits for CloudTrail after the credentials stop working (`audit.maxLagMinutes`).
+   * The audit function itself decides when to poll and when to stop, from the broker settings; this only
+   * sizes the execution timeout.
+   */
+  readonly auditMaxLag: Duration;
   /**
    * Upper bound for the whole execution; past it the execution fails visibly instead of hanging.
-   * @default approval window + 60 min grant + trail delay + 2 h
+   * @default approval window + 60 min grant + audit max lag + 2 h
    */
   readonly timeout?: Duration;
   /**
@@ -54,11 +58,17 @@ const RETRY_TRANSIENT: sfn.RetryProps = {
  * The elevation lifecycle (BRIEF §2) as a Standard state machine in JSONPath mode:
  *
  * Register → AwaitApproval (.waitForTaskToken) → Mint → NotifyGranted → WaitUntilExpiry → Reset →
- * NotifyEnded → WaitForTrail → Audit → NotifyAudited.
+ * NotifyEnded → PlanAudit → WaitForTrail → CollectTrail ⟲ (IsAuditDone → WaitForLateEvents) → NotifyAudited.
+ *
+ * The audit polls in the state machine, not in one Lambda: CloudTrail's lag may outlast a function's
+ * 15 minutes. CollectTrail reads the trail once per call and returns a small state (counts and a digest,
+ * never the events); the Wait states wait until the `nextPollAt` it names, a minute apart, until the trail
+ * has settled or the maximum lag has passed, and then CollectTrail writes the report.
  *
  * Every other way out — invalid request, denial, approval timeout, a failed step — goes through a
  * Notify task that records the outcome and publishes its broker event before the execution ends, so
- * no request ends in silence. A failed mint first makes sure the secret holds no part of it.
+ * no request ends in silence. A failed mint first makes sure the secret holds no part of it, publishes
+ * the failure, and then audits whatever credentials the failed attempts had issued.
  */
 export class ElevationWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -107,12 +117,13 @@ export class ElevationWorkflow extends Construct {
     const approvalFailed = notify(STATE.notifyApprovalFailed, 'Failed', { stage: 'approval', request: at('$.request'), error: at('$.error') }).next(
       new sfn.Fail(this, STATE.approvalFailed, { stateName: STATE.approvalFailed, error: 'ApprovalFailed', cause: 'The approval could not be requested.' }),
     );
+    const mintFailed = new sfn.Fail(this, STATE.mintFailed, { stateName: STATE.mintFailed, error: 'MintFailed', cause: 'No grant was delivered.' });
     const notifyMintFailed = notify(STATE.notifyMintFailed, 'Failed', {
       stage: 'mint',
       request: at('$.request'),
       decision: at('$.decision'),
       error: at('$.error'),
-    }).next(new sfn.Fail(this, STATE.mintFailed, { stateName: STATE.mintFailed, error: 'MintFailed', cause: 'No grant was issued.' }));
+    });
     const ensurePlaceholder = invoke(
       STATE.ensurePlaceholder,
       fns.reset,
@@ -122,10 +133,10 @@ export class ElevationWorkflow extends Construct {
     // Even if the clean-up itself fails, the failure is still published.
     ensurePlaceholder.addCatch(notifyMintFailed, { errors: [sfn.Errors.ALL], resultPath: '$.cleanupError' });
     ensurePlaceholder.next(notifyMintFailed);
+    // Reached from the grant's audit and from a failed mint's, so it names only what both have.
     const auditFailed = notify(STATE.notifyAuditFailed, 'Failed', {
       stage: 'audit',
       request: at('$.request'),
-      grant: at('$.grant'),
       error: at('$.error'),
     }).next(new sfn.Fail(this, STATE.auditFailed, { stateName: STATE.auditFailed, error: 'AuditFailed', cause: 'The audit report could not be written.' }));
 
@@ -152,10 +163,52 @@ export class ElevationWorkflow extends Construct {
     const mint = invoke(STATE.mint, fns.mint, { request: at('$.request'), decision: at('$.decision') }, '$.grant');
     mint.addCatch(ensurePlaceholder, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
+    // The audit loop, shared by a delivered grant and a failed mint that had issued credentials.
+    const planAudit = invoke(STATE.planAudit, fns.audit, { mode: 'plan', requestId: text('$.request.requestId'), grant: at('$.grant') }, '$.audit');
+    planAudit.addCatch(auditFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const waitForTrail = new sfn.Wait(this, STATE.waitForTrail, {
       stateName: STATE.waitForTrail,
-      time: sfn.WaitTime.duration(props.trailDelay),
+      comment: 'CloudTrail delivery lag after the last moment the credentials could be used',
+      time: sfn.WaitTime.timestampPath('$.audit.nextPollAt'),
     });
+    const collectTrail = invoke(
+      STATE.collectTrail,
+      fns.audit,
+      { mode: 'poll', request: at('$.request'), decision: at('$.decision'), audit: at('$.audit') },
+      '$.audit',
+    );
+    collectTrail.addCatch(auditFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const waitForLateEvents = new sfn.Wait(this, STATE.waitForLateEvents, {
+      stateName: STATE.waitForLateEvents,
+      comment: 'A minute between polls, until CloudTrail settles or the maximum lag passes',
+      time: sfn.WaitTime.timestampPath('$.audit.nextPollAt'),
+    });
+    const notifyAudited = notify(STATE.notifyAudited, 'Audited', { request: at('$.request'), grant: at('$.grant'), report: at('$.audit.report') }).next(
+      new sfn.Succeed(this, STATE.audited, { stateName: STATE.audited }),
+    );
+    const notifyMintAudited = notify(STATE.notifyMintAudited, 'Audited', {
+      stage: 'mint',
+      request: at('$.request'),
+      decision: at('$.decision'),
+      report: at('$.audit.report'),
+    }).next(mintFailed);
+    waitForTrail.next(collectTrail).next(
+      new sfn.Choice(this, STATE.isAuditDone, { stateName: STATE.isAuditDone })
+        .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.audit.done', true), sfn.Condition.isPresent('$.grant')), notifyAudited)
+        .when(sfn.Condition.booleanEquals('$.audit.done', true), notifyMintAudited)
+        .otherwise(waitForLateEvents.next(collectTrail)),
+    );
+    planAudit.next(waitForTrail);
+
+    // After a failed mint: publish the failure at once, then audit what the failed attempts issued, if anything.
+    const planMintAudit = invoke(STATE.planMintFailedAudit, fns.audit, { mode: 'plan', requestId: text('$.request.requestId') }, '$.audit');
+    planMintAudit.addCatch(auditFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    notifyMintFailed.next(planMintAudit).next(
+      new sfn.Choice(this, STATE.wereCredentialsIssued, { stateName: STATE.wereCredentialsIssued })
+        .when(sfn.Condition.booleanEquals('$.audit.done', false), waitForTrail)
+        .otherwise(mintFailed),
+    );
+
     const reset = invoke(
       STATE.reset,
       fns.reset,
@@ -165,13 +218,10 @@ export class ElevationWorkflow extends Construct {
     // A failed reset is published as a failure; the safety-net schedule still resets, and the audit still runs.
     reset.addCatch(
       notify(STATE.notifyResetFailed, 'Failed', { stage: 'reset', request: at('$.request'), grant: at('$.grant'), error: at('$.error') }).next(
-        waitForTrail,
+        planAudit,
       ),
       { errors: [sfn.Errors.ALL], resultPath: '$.error' },
     );
-
-    const audit = invoke(STATE.audit, fns.audit, { request: at('$.request'), grant: at('$.grant'), decision: at('$.decision') }, '$.report');
-    audit.addCatch(auditFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     const definition = register.next(
       new sfn.Choice(this, STATE.isDuplicate, { stateName: STATE.isDuplicate })
@@ -186,13 +236,9 @@ export class ElevationWorkflow extends Construct {
             .next(new sfn.Wait(this, STATE.waitUntilExpiry, { stateName: STATE.waitUntilExpiry, time: sfn.WaitTime.timestampPath('$.grant.expiresAt') }))
             .next(reset)
             .next(notify(STATE.notifyEnded, 'Ended', { request: at('$.request'), grant: at('$.grant'), resetOutcome: text('$.reset.outcome') }))
-            .next(waitForTrail),
+            .next(planAudit),
         ),
     );
-    waitForTrail
-      .next(audit)
-      .next(notify(STATE.notifyAudited, 'Audited', { request: at('$.request'), grant: at('$.grant'), report: at('$.report') }))
-      .next(new sfn.Succeed(this, STATE.audited, { stateName: STATE.audited }));
 
     this.logGroup = new logs.LogGroup(this, 'ExecutionLog', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -205,7 +251,7 @@ export class ElevationWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout:
         props.timeout ??
-        Duration.minutes(props.approvalWindow.toMinutes() + 60 + props.trailDelay.toMinutes() + 120),
+        Duration.minutes(props.approvalWindow.toMinutes() + 60 + props.auditMaxLag.toMinutes() + 120),
       tracingEnabled: true,
       // Execution data holds task tokens; the log records state transitions and errors only.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

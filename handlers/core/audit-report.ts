@@ -1,146 +1,361 @@
-import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { ApprovalDecision } from './approval-decision';
+import { changeKindOf, iamActionOf, isAccessDenied, matchesPlan, parsePlannedAction } from './audit-classification';
 import type { ElevationRequest } from './elevation-request';
-import type { GrantSummary } from './grant';
+import type { Revocation } from './revocation';
 import type { TrailEvent } from '../ports/trail';
 
+/**
+ * The audit report: everything a grant's credentials did, from the target account's CloudTrail. Its JSON
+ * form is a versioned public format (docs/audit.md): fields are only ever added within a version; any
+ * rename, removal or change of meaning bumps `schemaVersion`. Readers validate with `auditReportSchema`.
+ */
+export const AUDIT_REPORT_SCHEMA = 'jit-audit-report';
 export const AUDIT_REPORT_SCHEMA_VERSION = 1;
+
+const iso = z.iso.datetime();
+const count = z.number().int().nonnegative();
+
+export const ACTION_FLAGS = [
+  /** `readOnly: false` in CloudTrail. */
+  'mutating',
+  /** CloudTrail did not say whether the call was read-only; treated like a change until someone looks. */
+  'read-only-unknown',
+  /** Refused for lack of permission: attempted overreach. */
+  'access-denied',
+  /** Failed for another reason. */
+  'error',
+  'iam-change',
+  'security-group-change',
+  /** Created credentials that outlive the grant's time box (AssumeRole, CreateAccessKey, ...). */
+  'credential-change',
+  /** A change that matches none of the request's planned actions. */
+  'unplanned',
+  /** Made after the approved expiry (denied by the session policy's time fence). */
+  'after-expiry',
+  /** Made after the grant was revoked. */
+  'after-revoke',
+] as const;
+
+export type ActionFlag = (typeof ACTION_FLAGS)[number];
+
+export const auditActionSchema = z.object({
+  eventId: z.string(),
+  time: iso,
+  region: z.string(),
+  /** CloudTrail event source without `.amazonaws.com`, e.g. `ecs`. */
+  service: z.string(),
+  /** CloudTrail event name, e.g. `UpdateService`. */
+  action: z.string(),
+  /** The IAM action it stands for, e.g. `ecs:UpdateService`. */
+  iamAction: z.string(),
+  readOnly: z.boolean().nullable(),
+  /** `Success`, or the CloudTrail error code. */
+  result: z.string(),
+  errorMessage: z.string().optional(),
+  resources: z.array(z.string()),
+  accessKeyId: z.string(),
+  sourceIpAddress: z.string().optional(),
+  userAgent: z.string().optional(),
+  flags: z.array(z.enum(ACTION_FLAGS)),
+});
+
+export type AuditAction = z.infer<typeof auditActionSchema>;
+
+export const regionCollectionSchema = z.object({
+  region: z.string(),
+  /** Events LookupEvents returned for the region (before de-duplication across regions). */
+  events: count,
+  pages: count,
+  /** False when the region could not be read to the last page. */
+  complete: z.boolean(),
+  error: z.string().optional(),
+});
+
+export type RegionCollection = z.infer<typeof regionCollectionSchema>;
+
+export const collectionSchema = z.object({
+  complete: z.boolean(),
+  /** Why the report is (in)complete, in one sentence. */
+  reason: z.string(),
+  /** The LookupEvents time window. */
+  window: z.object({ start: iso, end: iso }),
+  regions: z.array(regionCollectionSchema),
+  polls: count,
+  firstPollAt: iso.nullable(),
+  lastPollAt: iso.nullable(),
+  /** Polling gave up at this moment if the trail had not settled by then. */
+  deadline: iso,
+  delayMinutes: count,
+  maxLagMinutes: count,
+});
+
+export type Collection = z.infer<typeof collectionSchema>;
+
+export const reportCredentialSchema = z.object({
+  accessKeyId: z.string(),
+  grantId: z.string(),
+  issuedAt: iso,
+  expiresAt: iso,
+  stsExpiresAt: iso,
+  /** True for the credentials the grant handed over; false for those of a mint attempt that failed. */
+  delivered: z.boolean(),
+});
+
+export const auditSummarySchema = z.object({
+  total: count,
+  mutating: count,
+  readOnlyUnknown: count,
+  errors: count,
+  accessDenied: count,
+  iamChanges: count,
+  securityGroupChanges: count,
+  credentialChanges: count,
+  unplannedMutating: count,
+  afterExpiry: count,
+  afterRevoke: count,
+  firstCallAt: iso.nullable(),
+  lastCallAt: iso.nullable(),
+});
+
+export type AuditSummary = z.infer<typeof auditSummarySchema>;
+
+export const auditReportSchema = z.object({
+  schema: z.literal(AUDIT_REPORT_SCHEMA),
+  schemaVersion: z.literal(AUDIT_REPORT_SCHEMA_VERSION),
+  requestId: z.string(),
+  generatedAt: iso,
+  /** `ended` at expiry, `revoked` early, or `mint-failed` (credentials were issued, the grant was not delivered). */
+  outcome: z.enum(['ended', 'revoked', 'mint-failed']),
+  account: z.object({ id: z.string(), name: z.string() }),
+  request: z.object({
+    role: z.string(),
+    minutes: z.number().int(),
+    reason: z.string(),
+    requestedBy: z.string().nullable(),
+    requestedAt: iso,
+    plannedActions: z.array(z.string()),
+    sourceAccount: z.string().nullable(),
+  }),
+  approval: z
+    .object({
+      approvedBy: z.string(),
+      decidedAt: iso,
+      channel: z.string().nullable(),
+      note: z.string().nullable(),
+      role: z.string(),
+      minutes: z.number().int(),
+      /** What the approver changed from the request. */
+      changes: z.array(z.object({ field: z.enum(['role', 'minutes']), requested: z.string(), approved: z.string() })),
+    })
+    .nullable(),
+  grant: z
+    .object({
+      grantId: z.string(),
+      role: z.string(),
+      roleArn: z.string(),
+      sourceIdentity: z.string(),
+      grantedAt: iso,
+      expiresAt: iso,
+      stsExpiresAt: iso,
+      /** Approved expiry, or the revoke when that came first. */
+      endedAt: iso,
+      endedBy: z.enum(['expiry', 'revoke']),
+      minutesGranted: z.number(),
+      /** From the grant to the last recorded call, in minutes (one decimal); null without calls. */
+      minutesUsed: z.number().nullable(),
+    })
+    .nullable(),
+  revocation: z.object({ revokedAt: iso, revokedBy: z.string(), reason: z.string().nullable() }).nullable(),
+  credentials: z.array(reportCredentialSchema),
+  collection: collectionSchema,
+  summary: auditSummarySchema,
+  plan: z.object({
+    given: z.boolean(),
+    planned: z.array(z.object({ text: z.string(), checkable: z.boolean(), calls: count })),
+    /** Actions that match no planned IAM action; empty when the plan holds no IAM actions to compare with. */
+    unplanned: z.array(z.object({ iamAction: z.string(), calls: count, mutating: z.boolean() })),
+  }),
+  /** Every call, oldest first. */
+  actions: z.array(auditActionSchema),
+});
+
+export type AuditReport = z.infer<typeof auditReportSchema>;
+export type ReportCredential = z.infer<typeof reportCredentialSchema>;
 
 export interface AuditReportInput {
   readonly request: ElevationRequest;
-  readonly grant: GrantSummary;
   readonly decision?: ApprovalDecision;
+  readonly credentials: readonly (ReportCredential & { readonly roleArn: string; readonly sourceIdentity: string })[];
+  readonly revocation?: Revocation;
+  /** Events of all regions and keys, duplicates allowed. */
   readonly events: readonly TrailEvent[];
-  readonly regions: readonly string[];
-  readonly window: { readonly start: string; readonly end: string };
-  readonly complete: boolean;
-  readonly completeness: string;
+  readonly collection: Collection;
   readonly generatedAt: string;
 }
 
-export interface AuditAction {
-  readonly time: string;
-  readonly service: string;
-  readonly action: string;
-  readonly region: string;
-  readonly readOnly: boolean | null;
-  readonly result: string;
-  readonly resources: string[];
-  readonly eventId: string;
+const MAX_TEXT = 512;
+
+function bounded(text: string | undefined, max = MAX_TEXT): string | undefined {
+  if (text === undefined) return undefined;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-export interface AuditReport {
-  readonly schemaVersion: number;
-  readonly requestId: string;
-  readonly account: { readonly id: string; readonly name: string };
-  readonly role: string;
-  readonly reason: string;
-  readonly requestedBy: string | null;
-  readonly approvedBy: string | null;
-  readonly window: { readonly grantedAt: string; readonly expiresAt: string };
-  readonly accessKeyId: string;
-  readonly regionsSearched: string[];
-  readonly complete: boolean;
-  readonly completeness: string;
-  readonly summary: { readonly total: number; readonly mutating: number; readonly errors: number };
-  readonly actions: AuditAction[];
-  readonly generatedAt: string;
-}
-
-function serviceOf(eventSource: string): string {
-  return eventSource.replace(/\.amazonaws\.com$/, '');
-}
-
-/** Merges events from several regions: de-duplicated by event id, oldest first, mutating calls kept whole. */
-export function mergeTrailEvents(events: readonly TrailEvent[]): TrailEvent[] {
+/** Merges events from several regions and keys: de-duplicated by event id, oldest first. */
+export function mergeTrailEvents(events: Iterable<TrailEvent>): TrailEvent[] {
   const byId = new Map<string, TrailEvent>();
   for (const event of events) if (!byId.has(event.eventId)) byId.set(event.eventId, event);
-  return [...byId.values()].sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventId.localeCompare(b.eventId));
+  return [...byId.values()].sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : a.eventId < b.eventId ? -1 : 1));
 }
 
-/** Builds the report of everything one grant's credentials did, from CloudTrail. */
+function minutesBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 6_000) / 10;
+}
+
+/** Builds the report of everything a request's credentials did, from CloudTrail. Pure and deterministic. */
 export function buildAuditReport(input: AuditReportInput): AuditReport {
-  const actions = mergeTrailEvents(input.events).map(
-    (e): AuditAction => ({
-      time: e.eventTime,
-      service: serviceOf(e.eventSource),
-      action: e.eventName,
-      region: e.awsRegion,
-      readOnly: e.readOnly ?? null,
-      result: e.errorCode ? e.errorCode : 'Success',
-      resources: e.resources.map((r) => r.name ?? r.type ?? '').filter((r) => r.length > 0),
+  const { request, decision, revocation } = input;
+  const plan = request.plannedActions.map(parsePlannedAction);
+  const checkablePlan = plan.some((p) => p.pattern);
+  const expiryOf = new Map(input.credentials.map((c) => [c.accessKeyId, c.expiresAt]));
+  const plannedCalls = new Map<string, number>(plan.map((p) => [p.text, 0]));
+  const unplanned = new Map<string, { calls: number; mutating: boolean }>();
+
+  const actions = mergeTrailEvents(input.events).map((e): AuditAction => {
+    const iamAction = iamActionOf(e.eventSource, e.eventName);
+    const flags: ActionFlag[] = [];
+    if (e.readOnly === false) flags.push('mutating');
+    if (e.readOnly === undefined) flags.push('read-only-unknown');
+    if (isAccessDenied(e.errorCode)) flags.push('access-denied');
+    else if (e.errorCode) flags.push('error');
+    const change = changeKindOf(iamAction, e.readOnly);
+    if (change) flags.push(`${change}-change`);
+    for (const p of plan) if (p.pattern?.test(iamAction)) plannedCalls.set(p.text, (plannedCalls.get(p.text) ?? 0) + 1);
+    if (checkablePlan && !matchesPlan(iamAction, plan)) {
+      const mutating = e.readOnly !== true;
+      if (mutating) flags.push('unplanned');
+      const seen = unplanned.get(iamAction) ?? { calls: 0, mutating: false };
+      unplanned.set(iamAction, { calls: seen.calls + 1, mutating: seen.mutating || mutating });
+    }
+    const expiresAt = expiryOf.get(e.accessKeyId);
+    if (expiresAt && e.eventTime > expiresAt) flags.push('after-expiry');
+    if (revocation && e.eventTime > revocation.revokedAt) flags.push('after-revoke');
+    const errorMessage = bounded(e.errorMessage);
+    const sourceIpAddress = bounded(e.sourceIpAddress, 64);
+    const userAgent = bounded(e.userAgent, 256);
+    return {
       eventId: e.eventId,
-    }),
-  );
+      time: e.eventTime,
+      region: e.awsRegion,
+      service: e.eventSource.replace(/\.amazonaws\.com(\.cn)?$/, ''),
+      action: e.eventName,
+      iamAction,
+      readOnly: e.readOnly ?? null,
+      result: e.errorCode ?? 'Success',
+      ...(errorMessage ? { errorMessage } : {}),
+      resources: e.resources.map((r) => r.name ?? r.type ?? '').filter((r) => r.length > 0),
+      accessKeyId: e.accessKeyId,
+      ...(sourceIpAddress ? { sourceIpAddress } : {}),
+      ...(userAgent ? { userAgent } : {}),
+      flags,
+    };
+  });
+
+  const has = (flag: ActionFlag) => actions.filter((a) => a.flags.includes(flag)).length;
+  const firstCallAt = actions[0]?.time ?? null;
+  const lastCallAt = actions[actions.length - 1]?.time ?? null;
+  const delivered = input.credentials.find((c) => c.delivered);
+  const approvedRole = decision?.role ?? request.role;
+
+  let grant: AuditReport['grant'] = null;
+  if (delivered) {
+    const revokedFirst = revocation !== undefined && revocation.revokedAt < delivered.expiresAt;
+    grant = {
+      grantId: delivered.grantId,
+      role: approvedRole,
+      roleArn: delivered.roleArn,
+      sourceIdentity: delivered.sourceIdentity,
+      grantedAt: delivered.issuedAt,
+      expiresAt: delivered.expiresAt,
+      stsExpiresAt: delivered.stsExpiresAt,
+      endedAt: revokedFirst ? revocation.revokedAt : delivered.expiresAt,
+      endedBy: revokedFirst ? 'revoke' : 'expiry',
+      minutesGranted: minutesBetween(delivered.issuedAt, delivered.expiresAt),
+      minutesUsed: lastCallAt ? Math.max(0, minutesBetween(delivered.issuedAt, lastCallAt)) : null,
+    };
+  }
+
+  const changes: NonNullable<AuditReport['approval']>['changes'] = [];
+  if (decision && decision.role !== request.role) changes.push({ field: 'role', requested: request.role, approved: decision.role });
+  if (decision && decision.minutes !== request.minutes) {
+    changes.push({ field: 'minutes', requested: String(request.minutes), approved: String(decision.minutes) });
+  }
+
   return {
+    schema: AUDIT_REPORT_SCHEMA,
     schemaVersion: AUDIT_REPORT_SCHEMA_VERSION,
-    requestId: input.request.requestId,
-    account: { id: input.request.accountId, name: input.request.accountName },
-    role: input.grant.role,
-    reason: input.request.reason,
-    requestedBy: input.request.requester ?? null,
-    approvedBy: input.decision?.approver ?? null,
-    window: { grantedAt: input.grant.grantedAt, expiresAt: input.grant.expiresAt },
-    accessKeyId: input.grant.accessKeyId,
-    regionsSearched: [...input.regions],
-    complete: input.complete,
-    completeness: input.completeness,
+    requestId: request.requestId,
+    generatedAt: input.generatedAt,
+    outcome: revocation ? 'revoked' : delivered ? 'ended' : 'mint-failed',
+    account: { id: request.accountId, name: request.accountName },
+    request: {
+      role: request.role,
+      minutes: request.minutes,
+      reason: request.reason,
+      requestedBy: request.requester ?? null,
+      requestedAt: request.requestedAt,
+      plannedActions: [...request.plannedActions],
+      sourceAccount: request.sourceAccount ?? null,
+    },
+    approval: decision
+      ? {
+          approvedBy: decision.approver,
+          decidedAt: decision.decidedAt,
+          channel: decision.channel ?? null,
+          note: decision.note ?? null,
+          role: decision.role,
+          minutes: decision.minutes,
+          changes,
+        }
+      : null,
+    grant,
+    revocation: revocation ? { revokedAt: revocation.revokedAt, revokedBy: revocation.revokedBy, reason: revocation.reason ?? null } : null,
+    credentials: input.credentials.map((c) => ({
+      accessKeyId: c.accessKeyId,
+      grantId: c.grantId,
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt,
+      stsExpiresAt: c.stsExpiresAt,
+      delivered: c.delivered,
+    })),
+    collection: input.collection,
     summary: {
       total: actions.length,
-      mutating: actions.filter((a) => a.readOnly === false).length,
+      mutating: has('mutating'),
+      readOnlyUnknown: has('read-only-unknown'),
       errors: actions.filter((a) => a.result !== 'Success').length,
+      accessDenied: has('access-denied'),
+      iamChanges: has('iam-change'),
+      securityGroupChanges: has('security-group-change'),
+      credentialChanges: has('credential-change'),
+      unplannedMutating: has('unplanned'),
+      afterExpiry: has('after-expiry'),
+      afterRevoke: has('after-revoke'),
+      firstCallAt,
+      lastCallAt,
+    },
+    plan: {
+      given: plan.length > 0,
+      planned: plan.map((p) => ({ text: p.text, checkable: p.pattern !== undefined, calls: plannedCalls.get(p.text) ?? 0 })),
+      unplanned: [...unplanned.entries()]
+        .map(([iamAction, u]) => ({ iamAction, calls: u.calls, mutating: u.mutating }))
+        .sort((a, b) => Number(b.mutating) - Number(a.mutating) || b.calls - a.calls || a.iamAction.localeCompare(b.iamAction)),
     },
     actions,
-    generatedAt: input.generatedAt,
   };
 }
 
-/** SHA-256 of a report body, so a reader can check that what they read is what was written. */
-export function reportDigest(body: string): string {
-  return createHash('sha256').update(body, 'utf8').digest('hex');
-}
-
-function mdCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
-}
-
-/** The report as Markdown, for people. Requester text is escaped so it cannot forge table rows or HTML. */
-export function renderAuditMarkdown(report: AuditReport): string {
-  const lines = [
-    `# Elevation audit: ${mdCell(report.requestId)}`,
-    '',
-    `| | |`,
-    `|---|---|`,
-    `| Account | ${mdCell(report.account.name)} (${report.account.id}) |`,
-    `| Role | ${mdCell(report.role)} |`,
-    `| Reason | ${mdCell(report.reason)} |`,
-    `| Requested by | ${mdCell(report.requestedBy ?? 'unknown')} |`,
-    `| Approved by | ${mdCell(report.approvedBy ?? 'unknown')} |`,
-    `| Window | ${report.window.grantedAt} → ${report.window.expiresAt} |`,
-    `| Access key | ${report.accessKeyId} |`,
-    `| Regions searched | ${report.regionsSearched.join(', ')} |`,
-    `| Complete | ${report.complete ? 'yes' : 'NO'}: ${mdCell(report.completeness)} |`,
-    '',
-    `**${report.summary.total}** calls, **${report.summary.mutating}** mutating, **${report.summary.errors}** errors.`,
-    '',
-  ];
-  if (report.actions.length === 0) {
-    lines.push('No calls were recorded for these credentials.');
-  } else {
-    lines.push('| Time | Service | Action | Resources | Region | Result |', '|---|---|---|---|---|---|');
-    for (const a of report.actions) {
-      lines.push(
-        `| ${a.time} | ${mdCell(a.service)} | ${mdCell(a.action)}${a.readOnly === false ? ' ✎' : ''} | ${mdCell(a.resources.join(', '))} | ${a.region} | ${mdCell(a.result)} |`,
-      );
-    }
-  }
-  lines.push('', `Generated ${report.generatedAt}.`, '');
-  return lines.join('\n');
-}
-
-/** `reports/<account>/<yyyy>/<mm>/<requestId>` (without extension). */
-export function reportKeyBase(accountId: string, requestId: string, grantedAt: string): string {
-  const d = new Date(grantedAt);
-  const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
-  return `reports/${accountId}/${d.getUTCFullYear()}/${mm}/${requestId}`;
+/** The report's bytes as stored: the digest is taken over exactly this text. */
+export function serializeAuditReport(report: AuditReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
 }

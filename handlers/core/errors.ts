@@ -67,3 +67,27 @@ export class MalformedTaskInputError extends Error {
 
 /** Errors the state machine retries with backoff and jitter. */
 export const RETRYABLE_ERRORS: readonly string[] = ['ThrottledError', 'TransientAwsError'];
+
+/** The audit cannot tell which credentials a request had: the request record is gone and no grant was passed. */
+export class AuditSubjectUnknownError extends Error {
+  constructor(requestId: string, options?: ErrorOptions) {
+    super(`Cannot audit request ${requestId}: its record is missing, so it is unknown which credentials were issued.`, options);
+    this.name = 'AuditSubjectUnknownError';
+  }
+}
+
+/** No report is stored for a request. */
+export class ReportNotFoundError extends Error {
+  constructor(requestId: string, options?: ErrorOptions) {
+    super(`No audit report was found for request ${requestId}. Reports are written after the grant ends and CloudTrail settles (up to the configured maximum lag).`, options);
+    this.name = 'ReportNotFoundError';
+  }
+}
+
+/** A report query that cannot name a report (a malformed request id). */
+export class InvalidReportQueryError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidReportQueryError';
+  }
+}

@@ -1,6 +1,8 @@
 import type { ApprovalDecision, Denial } from './approval-decision';
 import type { ElevationRequest } from './elevation-request';
 import type { GrantSummary } from './grant';
+import type { IssuedCredentialsRecord } from './issued-credentials';
+import type { ReportLocation } from './report-location';
 
 /** Where a request stands. Terminal states never change again, except GRANTED → ENDED/REVOKED → AUDITED. */
 export const REQUEST_STATUSES = [
@@ -19,14 +21,7 @@ export const REQUEST_STATUSES = [
 
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
-export interface ReportLocation {
-  readonly jsonUri: string;
-  readonly markdownUri: string;
-  readonly jsonVersionId?: string;
-  readonly markdownVersionId?: string;
-  readonly complete: boolean;
-  readonly eventCount: number;
-}
+export type { ReportLocation } from './report-location';
 
 /**
  * SHA-256 (hex) of each approver's link capability → that approver's address. Every approver gets a
@@ -49,6 +44,15 @@ export interface RequestRecord extends ElevationRequest {
   readonly grant?: GrantSummary;
   readonly report?: ReportLocation;
   readonly failure?: string;
+  /**
+   * Every credential set minted for the request, appended by mint right after AssumeRole and before the
+   * credentials go anywhere. More than one when a mint attempt failed after AssumeRole and was retried.
+   */
+  readonly issuedCredentials?: readonly IssuedCredentialsRecord[];
+  /** Set by an early revoke (BRIEF §3.8); the audit reports it and flags calls made after it. */
+  readonly revokedAt?: string;
+  readonly revokedBy?: string;
+  readonly revokeReason?: string;
 }
 
 /** A request as pages and the CLI may show it: never the task token or the link hashes. */

@@ -1,20 +1,53 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { cloudTrailTrailFactory } from '../adapters/aws/cloudtrail-trail';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { S3ReportStore } from '../adapters/aws/s3-report-store';
+import { MalformedTaskInputError } from '../core/errors';
 import { auditGrant } from '../use-cases/audit-grant';
+import { planRequestAudit } from '../use-cases/plan-audit';
 import { logger, requireEnv, settingsFromEnv, systemClock, taskHandler } from './runtime';
 
-const deps = {
+const settings = settingsFromEnv();
+const store = new DynamoDbRequestStore({
+  client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+  tableName: requireEnv('REQUEST_TABLE'),
+});
+const pollDeps = {
   trails: cloudTrailTrailFactory({ sts: new STSClient({}), partition: requireEnv('TARGET_PARTITION') }),
   reports: new S3ReportStore(new S3Client({}), requireEnv('AUDIT_BUCKET')),
-  settings: settingsFromEnv(),
+  settings,
   clock: systemClock,
 };
 
-/** Audit: read the grant's CloudTrail events in the target account and write the report. */
-export const handler = taskHandler('audit', async (event) => {
-  const report = await auditGrant(event, deps);
-  logger.info('audit written', { reportUri: report.jsonUri, eventCount: report.eventCount, complete: report.complete });
-  return report;
+/** Time kept back from reading CloudTrail to build and write the report before the function times out. */
+const WRITE_RESERVE_MS = 120_000;
+
+/**
+ * Audit, in two modes the state machine calls: `plan` starts the audit of a request (which keys, which
+ * window, when to poll); `poll` reads CloudTrail once and, when it has settled or the maximum lag has
+ * passed, writes the report.
+ */
+export const handler = taskHandler('audit', async (event, context) => {
+  const mode = (event as { mode?: unknown } | null)?.mode;
+  if (mode === 'plan') {
+    const state = await planRequestAudit(event, { store, settings, clock: systemClock });
+    logger.info('audit planned', { credentials: state.credentials.length, nextPollAt: state.nextPollAt, deadline: state.deadline });
+    return state;
+  }
+  if (mode === 'poll') {
+    const stopReadingAt = context ? Date.now() + context.getRemainingTimeInMillis() - WRITE_RESERVE_MS : undefined;
+    const state = await auditGrant(event, pollDeps, { stopReadingAt });
+    logger.info('audit poll', {
+      polls: state.polls,
+      quietPolls: state.quietPolls,
+      eventCount: state.eventCount,
+      done: state.done,
+      ...(state.report ? { reportUri: state.report.jsonUri, complete: state.report.complete } : {}),
+    });
+    return state;
+  }
+  throw new MalformedTaskInputError('audit', 'mode must be "plan" or "poll"');
 });

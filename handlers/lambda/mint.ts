@@ -1,6 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { SchedulerResetScheduler } from '../adapters/aws/scheduler-reset-scheduler';
 import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../adapters/aws/sts-credential-issuer';
@@ -15,6 +18,10 @@ const deps = {
     groupName: requireEnv('SCHEDULE_GROUP'),
     resetFunctionArn: requireEnv('RESET_FUNCTION_ARN'),
     schedulerRoleArn: requireEnv('SCHEDULER_ROLE_ARN'),
+  }),
+  store: new DynamoDbRequestStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    tableName: requireEnv('REQUEST_TABLE'),
   }),
   settings: settingsFromEnv(),
   clock: systemClock,

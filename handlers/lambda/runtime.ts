@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { type BrokerSettings, brokerSettingsSchema } from '../core/broker-settings';
 import { ThrottledError, TransientAwsError } from '../core/errors';
@@ -44,11 +45,14 @@ export function classifyError(error: unknown): unknown {
  * Wraps a task's domain function as a Lambda handler: errors are classified for Step Functions and
  * logged by name and message only.
  */
-export function taskHandler<O>(task: string, run: (event: unknown) => Promise<O>): (event: unknown) => Promise<O> {
-  return async (event) => {
+export function taskHandler<O>(
+  task: string,
+  run: (event: unknown, context?: Context) => Promise<O>,
+): (event: unknown, context?: Context) => Promise<O> {
+  return async (event, context) => {
     logger.appendKeys({ task });
     try {
-      return await run(event);
+      return await run(event, context);
     } catch (error) {
       const classified = classifyError(error);
       const err = classified instanceof Error ? classified : new Error(String(classified));

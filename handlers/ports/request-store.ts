@@ -1,6 +1,7 @@
 import type { ApprovalDecision, Denial } from '../core/approval-decision';
 import type { ElevationRequest } from '../core/elevation-request';
-import type { ApproverLinks, RequestRecord, RequestStatus } from '../core/request-record';
+import type { IssuedCredentialsRecord } from '../core/issued-credentials';
+import type { ApproverLinks, ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
 
 export interface PendingApproval {
   readonly taskToken: string;
@@ -10,7 +11,7 @@ export interface PendingApproval {
 }
 
 /** Fields a status change may record alongside the new status. */
-export type StatusUpdate = Partial<Pick<RequestRecord, 'grant' | 'report' | 'failure' | 'decision'>>;
+export type StatusUpdate = Partial<Pick<RequestRecord, 'grant' | 'report' | 'failure' | 'decision' | 'revokedAt' | 'revokedBy' | 'revokeReason'>>;
 
 /**
  * An approver's claim on the one decision a pending request gets. The store grants it to exactly one
@@ -66,4 +67,11 @@ export interface RequestStore {
    * or already in that status, so replays change nothing.
    */
   setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean>;
+  /**
+   * Appends a credential set mint just issued to the request's `issuedCredentials`, whatever the status:
+   * the audit must know every key that existed. Fails when the request is unknown.
+   */
+  recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void>;
+  /** Records where the audit report of a request is, without changing its status (a failed mint stays FAILED). */
+  attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void>;
 }

@@ -1,19 +1,21 @@
 import { z } from 'zod';
 import { approvalDecisionSchema } from '../core/approval-decision';
-import { buildAuditReport, renderAuditMarkdown, reportDigest, reportKeyBase } from '../core/audit-report';
+import { renderAuditMarkdown } from '../core/audit-markdown';
+import { type AuditState, auditRegions, auditStateSchema, observePoll } from '../core/audit-polling';
+import { buildAuditReport, type RegionCollection, serializeAuditReport } from '../core/audit-report';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
 import { MalformedTaskInputError } from '../core/errors';
-import { grantSummarySchema } from '../core/grant';
-import type { ReportLocation } from '../core/request-record';
+import { reportKeyBase, type ReportLocation } from '../core/report-location';
+import { sha256Hex } from '../core/report-digest';
 import type { Clock } from '../ports/clock';
 import type { ReportStore } from '../ports/report-store';
 import type { TrailEvent, TrailFactory } from '../ports/trail';
 
 export const auditGrantInputSchema = z.object({
   request: elevationRequestSchema,
-  grant: grantSummarySchema,
   decision: approvalDecisionSchema.optional(),
+  audit: auditStateSchema,
 });
 
 export interface AuditGrantDeps {
@@ -23,53 +25,130 @@ export interface AuditGrantDeps {
   readonly clock: Clock;
 }
 
-/** IAM and global STS events are recorded in us-east-1, whatever region the agent worked in. */
-export const GLOBAL_EVENTS_REGION = 'us-east-1';
+export interface AuditGrantOptions {
+  /**
+   * Wall-clock time (epoch ms) at which to stop reading CloudTrail, so the invocation still has time to
+   * write the report. Regions cut short make the poll incomplete, never silently short.
+   */
+  readonly stopReadingAt?: number;
+}
 
-export function auditRegions(configured: readonly string[]): string[] {
-  return [...new Set([...configured, GLOBAL_EVENTS_REGION])];
+const MAX_ERROR_TEXT = 300;
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text;
+}
+
+interface PollResult {
+  readonly events: TrailEvent[];
+  readonly regions: RegionCollection[];
+}
+
+/** Reads every region for every key at once; the trail's per-region limiter keeps each region within its rate. */
+async function readTrail(state: AuditState, accountId: string, now: Date, deps: AuditGrantDeps, options: AuditGrantOptions): Promise<PollResult> {
+  const trail = deps.trails(accountId);
+  const startTime = new Date(state.window.start);
+  const endTime = new Date(Math.min(Date.parse(state.window.end), now.getTime()));
+  const perRegion = await Promise.all(
+    auditRegions(deps.settings.auditRegions).map(async (region) => {
+      const lookups = await Promise.all(
+        state.credentials.map(async (c) => {
+          try {
+            const found = await trail.lookupByAccessKey({ region, accessKeyId: c.accessKeyId, startTime, endTime, stopAt: options.stopReadingAt });
+            return { ...found, error: found.complete ? undefined : `stopped after ${found.pages} pages to leave time for the report` };
+          } catch (error) {
+            return { events: [] as TrailEvent[], pages: 0, complete: false, error: describeError(error) };
+          }
+        }),
+      );
+      const error = lookups.find((l) => l.error)?.error;
+      const summary: RegionCollection = {
+        region,
+        events: lookups.reduce((n, l) => n + l.events.length, 0),
+        pages: lookups.reduce((n, l) => n + l.pages, 0),
+        complete: lookups.every((l) => l.complete),
+        ...(error ? { error } : {}),
+      };
+      return { summary, events: lookups.flatMap((l) => l.events) };
+    }),
+  );
+  return { events: perRegion.flatMap((r) => r.events), regions: perRegion.map((r) => r.summary) };
 }
 
 /**
- * Reads from CloudTrail, in the target account, everything the grant's access key did, in every
- * configured region plus us-east-1, and writes the report as JSON and Markdown.
+ * One poll of the audit loop the state machine runs: reads, in the target account, what each of the
+ * request's credentials did in every configured region plus us-east-1, and decides with the previous
+ * polls whether CloudTrail has settled. When it has, or the maximum lag has passed, it writes the report
+ * as JSON and Markdown and returns its location in `report`; otherwise the state machine waits until
+ * `nextPollAt` and calls again. The returned state holds counts and a digest, never the events.
  */
-export async function auditGrant(input: unknown, deps: AuditGrantDeps): Promise<ReportLocation> {
+export async function auditGrant(input: unknown, deps: AuditGrantDeps, options: AuditGrantOptions = {}): Promise<AuditState> {
   const parsed = auditGrantInputSchema.safeParse(input);
   if (!parsed.success) throw new MalformedTaskInputError('audit', parsed.error.message);
-  const { request, grant, decision } = parsed.data;
+  const { request, decision, audit } = parsed.data;
+  // A retried task after the report was written must not write it again.
+  if (audit.done) return audit;
 
-  const regions = auditRegions(deps.settings.auditRegions);
-  const trail = deps.trails(request.accountId);
-  const startTime = new Date(grant.grantedAt);
-  const endTime = deps.clock.now();
-  const events: TrailEvent[] = [];
-  for (const region of regions) {
-    events.push(...(await trail.lookupByAccessKey({ region, accessKeyId: grant.accessKeyId, startTime, endTime })));
-  }
+  const now = deps.clock.now();
+  const timing = { delayMinutes: deps.settings.auditDelayMinutes, maxLagMinutes: deps.settings.auditMaxLagMinutes };
+  const { events, regions } = await readTrail(audit, request.accountId, now, deps, options);
+  const verdict = observePoll(
+    audit,
+    { eventIds: events.map((e) => e.eventId), readEverything: regions.every((r) => r.complete) },
+    now,
+    timing,
+  );
+  if (!verdict.state.done) return verdict.state;
 
   const report = buildAuditReport({
     request,
-    grant,
     decision,
+    credentials: audit.credentials,
+    revocation: audit.revocation,
     events,
-    regions,
-    window: { start: startTime.toISOString(), end: endTime.toISOString() },
-    complete: true,
-    completeness: `searched ${regions.length} region(s) after waiting ${deps.settings.auditDelayMinutes} min for CloudTrail delivery`,
-    generatedAt: endTime.toISOString(),
+    collection: {
+      complete: verdict.complete,
+      reason: verdict.reason,
+      window: audit.window,
+      regions,
+      polls: verdict.state.polls,
+      firstPollAt: verdict.state.firstPollAt ?? null,
+      lastPollAt: verdict.state.lastPollAt ?? null,
+      deadline: audit.deadline,
+      ...timing,
+    },
+    generatedAt: now.toISOString(),
   });
-  const json = JSON.stringify(report, null, 2);
-  const markdown = `${renderAuditMarkdown(report)}\nSHA-256 of the JSON report: \`${reportDigest(json)}\`\n`;
-  const base = reportKeyBase(request.accountId, request.requestId, grant.grantedAt);
-  const jsonObject = await deps.reports.put(`${base}.json`, json, 'application/json');
-  const markdownObject = await deps.reports.put(`${base}.md`, markdown, 'text/markdown; charset=utf-8');
-  return {
+  const json = serializeAuditReport(report);
+  const sha256 = sha256Hex(json);
+  const base = reportKeyBase(request.accountId, request.requestId, audit.credentials[0]?.issuedAt ?? now.toISOString());
+  const jsonObject = await deps.reports.put(`${base}.json`, json, 'application/json', sha256);
+  const markdown = renderAuditMarkdown(report, { jsonSha256: sha256, jsonUri: jsonObject.uri });
+  const markdownSha256 = sha256Hex(markdown);
+  const markdownObject = await deps.reports.put(`${base}.md`, markdown, 'text/markdown; charset=utf-8', markdownSha256);
+
+  const s = report.summary;
+  const location: ReportLocation = {
     jsonUri: jsonObject.uri,
     markdownUri: markdownObject.uri,
     ...(jsonObject.versionId ? { jsonVersionId: jsonObject.versionId } : {}),
     ...(markdownObject.versionId ? { markdownVersionId: markdownObject.versionId } : {}),
-    complete: report.complete,
-    eventCount: report.summary.total,
+    sha256,
+    markdownSha256,
+    complete: report.collection.complete,
+    completeness: verdict.reason.slice(0, 500),
+    eventCount: s.total,
+    summary: {
+      mutating: s.mutating,
+      accessDenied: s.accessDenied,
+      iamChanges: s.iamChanges,
+      securityGroupChanges: s.securityGroupChanges,
+      credentialChanges: s.credentialChanges,
+      unplannedMutating: s.unplannedMutating,
+      afterExpiry: s.afterExpiry,
+      afterRevoke: s.afterRevoke,
+    },
   };
+  return { ...verdict.state, report: location };
 }

@@ -17,6 +17,7 @@ import { grantedForText, type ActiveSecret } from '../core/secret-value';
 import { timeFencedSessionPolicy } from '../core/session-policy';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { CredentialIssuer } from '../ports/credential-issuer';
+import type { RequestStore } from '../ports/request-store';
 import type { ResetScheduler } from '../ports/reset-scheduler';
 import type { Vault } from '../ports/vault';
 
@@ -29,6 +30,8 @@ export interface MintGrantDeps {
   readonly issuer: CredentialIssuer;
   readonly vault: Vault;
   readonly scheduler: ResetScheduler;
+  /** Where every issued credential set is recorded for the audit. */
+  readonly store: Pick<RequestStore, 'recordIssuedCredentials'>;
   readonly settings: BrokerSettings;
   readonly clock: Clock;
   readonly random: RandomSource;
@@ -45,7 +48,9 @@ export function resetScheduleName(requestId: string): string {
  * Mints the approved grant: AssumeRole into the elevated role with the request's SourceIdentity and a
  * time-fenced session policy, schedule the safety-net reset, then hand the credentials to the agent
  * through the account's secret. The reset is scheduled before the secret is written, so there is never
- * a moment when live credentials sit in the secret without a reset on the way.
+ * a moment when live credentials sit in the secret without a reset on the way. Before either, the new
+ * access key is recorded on the request: if a later step fails and the workflow retries, every key that
+ * ever existed — and may have reached the secret — is still audited.
  *
  * Returns a summary without any secret material; it travels through the execution history.
  */
@@ -68,6 +73,21 @@ export async function mintGrant(input: unknown, deps: MintGrantDeps): Promise<Gr
     durationSeconds: stsDurationSeconds(decision.minutes),
     sessionPolicy: timeFencedSessionPolicy(expiresAt),
   });
+
+  // If this write fails, the credentials never leave this function: nobody can use them.
+  await deps.store.recordIssuedCredentials(
+    request.requestId,
+    {
+      accessKeyId: credentials.accessKeyId,
+      grantId,
+      roleArn,
+      sourceIdentity,
+      issuedAt: isoSeconds(grantedAt),
+      expiresAt: isoSeconds(expiresAt),
+      stsExpiresAt: isoSeconds(credentials.expiration),
+    },
+    deps.clock.now(),
+  );
 
   const scheduleName = resetScheduleName(request.requestId);
   await deps.scheduler.scheduleReset(scheduleName, expiresAt, {

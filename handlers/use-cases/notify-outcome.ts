@@ -4,6 +4,7 @@ import { BROKER_OUTCOMES, type BrokerEventDetail, type BrokerOutcome } from '../
 import { describeRejectedRequest, elevationRequestSchema } from '../core/elevation-request';
 import { MalformedTaskInputError } from '../core/errors';
 import { grantSummarySchema } from '../core/grant';
+import { reportLocationSchema } from '../core/report-location';
 import type { RequestStatus } from '../core/request-record';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -11,15 +12,6 @@ import type { RequestStore, StatusUpdate } from '../ports/request-store';
 
 /** A Step Functions error object, as a Catch with a ResultPath puts it into the state. */
 const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
-
-const reportSchema = z.object({
-  jsonUri: z.string(),
-  markdownUri: z.string(),
-  jsonVersionId: z.string().optional(),
-  markdownVersionId: z.string().optional(),
-  complete: z.boolean(),
-  eventCount: z.number().int().nonnegative(),
-});
 
 export const notifyInputSchema = z.object({
   outcome: z.enum(BROKER_OUTCOMES),
@@ -30,7 +22,7 @@ export const notifyInputSchema = z.object({
   event: z.unknown().optional(),
   decision: approvalDecisionSchema.optional(),
   grant: grantSummarySchema.optional(),
-  report: reportSchema.optional(),
+  report: reportLocationSchema.optional(),
   error: caughtErrorSchema.optional(),
   /** For `Ended`: whether the reset found this grant in the secret or something newer. */
   resetOutcome: z.enum(['reset', 'already-reset', 'not-current']).optional(),
@@ -99,8 +91,12 @@ export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Pr
           reportUri: report.jsonUri,
           markdownUri: report.markdownUri,
           reportVersionIds: { json: report.jsonVersionId, markdown: report.markdownVersionId },
+          reportSha256: report.sha256,
+          markdownSha256: report.markdownSha256,
           complete: report.complete,
+          completeness: report.completeness,
           eventCount: report.eventCount,
+          summary: report.summary,
         }
       : {}),
     ...(reason ? { reason } : {}),
@@ -109,7 +105,10 @@ export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Pr
   };
 
   const status = STATUS_FOR[outcome];
-  if (status && request) {
+  if (outcome === 'Audited' && !grant && report && request) {
+    // The audit of a failed mint: the request stays FAILED, the record learns where the report is.
+    await deps.store.attachReport(request.requestId, report, deps.clock.now());
+  } else if (status && request) {
     const update: StatusUpdate = {
       ...(grant ? { grant } : {}),
       ...(report ? { report } : {}),

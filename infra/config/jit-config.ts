@@ -22,6 +22,9 @@ const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/;
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/([A-Za-z0-9+=,.@_-]+\/)*[A-Za-z0-9+=,.@_-]{1,64}$/;
 const TRUST_ANCHOR_ARN = /^arn:aws[a-z-]*:rolesanywhere:[a-z]{2}(-[a-z]+)+-\d:\d{12}:trust-anchor\/[0-9a-f-]{36}$/;
 
+/** Minutes the audit needs after the delivery lag to see the trail settle (a baseline poll, then two quiet ones). */
+export const AUDIT_SETTLE_MINUTES = 3;
+
 /** STS caps a role-chained session at one hour, so no grant may be longer (BRIEF §4). */
 export const MAX_GRANT_MINUTES = 60;
 
@@ -143,8 +146,10 @@ export const jitConfigSchema = z
         objectLock: z.enum(['NONE', 'GOVERNANCE', 'COMPLIANCE']),
       })
       .strict()
-      .refine((a) => a.maxLagMinutes >= a.delayMinutes, {
-        message: 'must be at least delayMinutes',
+      .refine((a) => a.maxLagMinutes >= a.delayMinutes + AUDIT_SETTLE_MINUTES, {
+        // Settling takes a baseline poll and two quiet polls a minute apart after the delay; with less
+        // room no report could ever be complete.
+        message: `must be at least delayMinutes + ${AUDIT_SETTLE_MINUTES}`,
         path: ['maxLagMinutes'],
       }),
   })

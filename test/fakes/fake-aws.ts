@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CloudTrailClient, LookupEventsCommand, type Event as CloudTrailApiEvent } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConflictException, CreateScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
@@ -10,7 +9,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { secretNameFor } from '../../handlers/core/broker-settings';
 import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
 import { LocalTaskTokens, TaskTimedOutError } from '../../workflows/local/task-tokens';
+import { VirtualClock } from '../../workflows/local/virtual-clock';
+import { FakeCloudTrail } from './fake-cloudtrail';
 import { FakeDynamoDb } from './fake-dynamodb';
+import { FakeS3 } from './fake-s3';
 import { FakeSecretsManager } from './fake-secrets-manager';
 
 export interface PublishedEvent {
@@ -43,7 +45,8 @@ function fakeKey(prefix: string, length: number): string {
 /**
  * Every AWS API the broker's handlers call, faked at the SDK boundary with aws-sdk-client-mock and
  * enough state to follow a whole elevation: secrets with versions, the request table, published
- * events, sent emails, schedules, minted credentials, CloudTrail events and stored reports. Task-token
+ * events, sent emails, schedules, minted credentials, CloudTrail events and stored reports, on a virtual
+ * clock that local workflow runs advance at every Wait state. Task-token
  * callbacks go to a LocalTaskTokens the local workflow run waits on.
  */
 export class FakeAws {
@@ -54,16 +57,19 @@ export class FakeAws {
   readonly emails: SentEmail[] = [];
   readonly schedules = new Map<string, Record<string, unknown>>();
   readonly minted: MintedCredentials[] = [];
-  readonly reports = new Map<string, { body: string; contentType: string; versionId: string }>();
-  /** CloudTrail events by access key id; the test fills it in. */
-  readonly trail = new Map<string, CloudTrailApiEvent[]>();
+  /** The fake world's time; local workflow runs advance it at every Wait state. */
+  readonly clock = new VirtualClock();
+  /** The target accounts' CloudTrail; the test records calls in it. */
+  readonly trail = new FakeCloudTrail(() => this.clock.now());
+  /** The audit bucket (versioned, Object Lock default retention). */
+  readonly s3 = new FakeS3({ retentionDays: 365, now: () => this.clock.now() });
+  private readonly cleanups: (() => void)[] = [];
 
   readonly sts = mockClient(STSClient);
   readonly scheduler = mockClient(SchedulerClient);
   readonly ses = mockClient(SESv2Client);
   readonly eventBridge = mockClient(EventBridgeClient);
   readonly cloudTrail = mockClient(CloudTrailClient);
-  readonly s3 = mockClient(S3Client);
   readonly sfn = mockClient(SFNClient);
 
   constructor(accountIds: readonly string[]) {
@@ -82,7 +88,7 @@ export class FakeAws {
           AccessKeyId: creds.accessKeyId,
           SecretAccessKey: creds.secretAccessKey,
           SessionToken: creds.sessionToken,
-          Expiration: new Date(Date.now() + Number(input.DurationSeconds ?? 3600) * 1000),
+          Expiration: new Date(this.clock.now().getTime() + Number(input.DurationSeconds ?? 3600) * 1000),
         },
         SourceIdentity: input.SourceIdentity,
       };
@@ -114,14 +120,9 @@ export class FakeAws {
       }
       return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: randomBytes(8).toString('hex') })) };
     });
-    this.cloudTrail.on(LookupEventsCommand).callsFake((input) => {
-      const key = input.LookupAttributes[0].AttributeValue;
-      return { Events: this.trail.get(key) ?? [] };
-    });
-    this.s3.on(PutObjectCommand).callsFake((input) => {
-      const versionId = randomBytes(8).toString('hex');
-      this.reports.set(`s3://${input.Bucket}/${input.Key}`, { body: String(input.Body), contentType: input.ContentType, versionId });
-      return { VersionId: versionId };
+    this.cloudTrail.on(LookupEventsCommand).callsFake(async (input, getClient) => {
+      const region = await getClient().config.region();
+      return this.trail.lookup(region, input);
     });
     const callback = (send: () => void) => {
       try {
@@ -148,8 +149,15 @@ export class FakeAws {
   }
 
   restore(): void {
-    for (const mock of [this.sts, this.scheduler, this.ses, this.eventBridge, this.cloudTrail, this.s3, this.sfn]) mock.restore();
+    for (const mock of [this.sts, this.scheduler, this.ses, this.eventBridge, this.cloudTrail, this.sfn]) mock.restore();
     this.secrets.restore();
     this.table.restore();
+    this.s3.restore();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  /** Runs `cleanup` on restore (e.g. to undo a clock hooked into the handlers). */
+  onRestore(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
   }
 }

@@ -67,14 +67,48 @@ export function evaluateCondition(expression: string, item: Item | undefined, na
   });
 }
 
-/** Applies `SET a = :v, ... REMOVE x, y`. */
+/** Splits on commas outside parentheses. */
+function topLevel(list: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === '(') depth++;
+    else if (list[i] === ')') depth--;
+    else if (list[i] === ',' && depth === 0) {
+      parts.push(list.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(list.slice(start));
+  return parts;
+}
+
+/** The right-hand side of a SET: `:v`, or `list_append(if_not_exists(a, :empty), :more)`. */
+function operand(token: string, item: Item, names: Names, values: Values): unknown {
+  const t = token.trim();
+  const append = /^list_append\((.*)\)$/.exec(t);
+  if (append) {
+    const [first, second] = topLevel(append[1]).map((p) => operand(p, item, names, values));
+    if (!Array.isArray(first) || !Array.isArray(second)) throw new Error(`fake dynamodb: list_append needs lists in "${t}"`);
+    return [...first, ...second];
+  }
+  const ifNotExists = /^if_not_exists\(([^,]+),(.*)\)$/.exec(t);
+  if (ifNotExists) {
+    const current = item[attr(ifNotExists[1], names)];
+    return current !== undefined ? current : operand(ifNotExists[2], item, names, values);
+  }
+  return structuredClone(value(t, values));
+}
+
+/** Applies `SET a = :v, b = list_append(if_not_exists(b, :none), :more) ... REMOVE x, y`. */
 export function applyUpdate(item: Item, expression: string, names: Names, values: Values): Item {
   const next = { ...item };
   const m = /^\s*SET\s+(.*?)(?:\s+REMOVE\s+(.*))?$/i.exec(expression);
   if (!m) throw new Error(`fake dynamodb: unsupported update "${expression}"`);
-  for (const assignment of m[1].split(',')) {
-    const [left, right] = assignment.split('=');
-    next[attr(left, names)] = structuredClone(value(right, values));
+  for (const assignment of topLevel(m[1])) {
+    const at = assignment.indexOf('=');
+    next[attr(assignment.slice(0, at), names)] = operand(assignment.slice(at + 1), item, names, values);
   }
   for (const removed of m[2]?.split(',') ?? []) delete next[attr(removed, names)];
   return next;

@@ -65,14 +65,29 @@ export interface RunOptions {
   readonly approvalTimeoutSeconds?: number;
 }
 
-/** Runs one execution of the synthesized workflow against the fakes; waits are skipped. */
+/**
+ * Points the handlers' clock at the fake world's virtual clock until `aws.restore()`: every Wait state of a
+ * local run advances it, so expiry, CloudTrail lag and the audit's polling pass in no real time.
+ */
+function useVirtualTime(aws: FakeAws): void {
+  // Loaded only after deployedFunctions() set the environment the handlers' logger reads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { systemClock } = require('../../handlers/lambda/runtime') as typeof import('../../handlers/lambda/runtime');
+  if (jest.isMockFunction(systemClock.now)) return;
+  const spy = jest.spyOn(systemClock, 'now').mockImplementation(() => aws.clock.now());
+  aws.onRestore(() => spy.mockRestore());
+}
+
+/** Runs one execution of the synthesized workflow against the fakes, in virtual time. */
 export function runElevation(aws: FakeAws, event: unknown, options: RunOptions = {}): Promise<LocalExecutionResult> {
   const { workflow } = synthesizedElevation();
+  const functions = deployedFunctions();
+  useVirtualTime(aws);
   return runLocalExecution(event, {
     definition: workflow.definition,
-    functions: deployedFunctions(),
+    functions,
     tokens: aws.tokens,
-    waitOverrides: { [STATE.waitUntilExpiry]: 0, [STATE.waitForTrail]: 0 },
+    clock: aws.clock,
     retryIntervalOverrides: Object.fromEntries(Object.keys(workflow.definition.States).map((s) => [s, 0])),
     ...(options.approvalTimeoutSeconds ? { taskTimeoutOverrides: { [STATE.awaitApproval]: options.approvalTimeoutSeconds } } : {}),
     beforeTask: options.beforeTask,

@@ -32,19 +32,17 @@ describe('Workflow: elevation state machine (synthesized, run locally with the r
     const secretAt: Record<string, unknown> = {};
     const run = runElevation(aws, requestEvent(detail()), {
       beforeTask: (state) => {
-        if (state === STATE.mint || state === STATE.reset || state === STATE.audit) secretAt[state] = aws.secret(PROD);
-        if (state === STATE.audit) {
-          const key = aws.minted[0].accessKeyId;
-          aws.trail.set(key, [
-            {
-              EventId: 'e-1',
-              EventName: 'UpdateService',
-              EventSource: 'ecs.amazonaws.com',
-              EventTime: new Date(),
-              Resources: [{ ResourceType: 'AWS::ECS::Service', ResourceName: 'payments' }],
-              CloudTrailEvent: JSON.stringify({ awsRegion: 'eu-west-1', readOnly: false }),
-            },
-          ]);
+        if (state === STATE.mint || state === STATE.reset || state === STATE.collectTrail) secretAt[state] ??= aws.secret(PROD);
+        if (state === STATE.notifyGranted) {
+          // The agent restarts the service while the grant is live.
+          aws.trail.record(aws.minted[0].accessKeyId, {
+            id: 'e-1',
+            name: 'UpdateService',
+            source: 'ecs.amazonaws.com',
+            time: aws.clock.now(),
+            readOnly: false,
+            resources: [{ type: 'AWS::ECS::Service', name: 'payments' }],
+          });
         }
       },
     });
@@ -67,7 +65,7 @@ describe('Workflow: elevation state machine (synthesized, run locally with the r
     expect(active.RequestId).toBe(REQUEST_ID);
     expect(active.RoleName).toBe('jit-elevated-ops');
     expect(Date.parse(active.Expiration) - Date.parse(active.GrantedAt)).toBe(5 * 60_000);
-    expect(secretAt[STATE.audit]).toEqual({ status: 'inactive' });
+    expect(secretAt[STATE.collectTrail]).toEqual({ status: 'inactive' });
     expect(aws.secret(PROD)).toEqual({ status: 'inactive' });
 
     expect(aws.detailTypes()).toEqual([
@@ -81,7 +79,7 @@ describe('Workflow: elevation state machine (synthesized, run locally with the r
     expect(granted).toMatchObject({ requestId: REQUEST_ID, account: PROD, role: 'Ops', minutes: 5, expiresAt: active.Expiration });
     const audited = aws.events[3].detail;
     expect(audited.reportUri).toMatch(new RegExp(`^s3://.+/reports/${PROD}/\\d{4}/\\d{2}/${REQUEST_ID}\\.json$`));
-    const report = JSON.parse(aws.reports.get(String(audited.reportUri))?.body ?? '{}');
+    const report = JSON.parse(aws.s3.latest(String(audited.reportUri))?.body ?? '{}');
     expect(report.actions).toEqual([expect.objectContaining({ service: 'ecs', action: 'UpdateService', readOnly: false })]);
 
     expect(aws.emails).toHaveLength(1);

@@ -2,6 +2,7 @@ import './promise-with-resolvers';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition, AslState } from './synthesized-workflow';
 import { LocalTaskTokens } from './task-tokens';
+import type { VirtualClock } from './virtual-clock';
 
 /** A function as Lambda would run it: JSON in, JSON out, errors reported by name. */
 export type LocalFunction = (payload: unknown) => Promise<unknown>;
@@ -13,6 +14,11 @@ export interface LocalExecutionOptions {
   readonly tokens: LocalTaskTokens;
   /** Wait state name → milliseconds to wait instead of what the definition says. */
   readonly waitOverrides?: Readonly<Record<string, number>>;
+  /**
+   * Virtual time: every Wait state advances this clock by what it would wait (seconds, or up to its
+   * timestamp) and goes on at once. Handlers that read the same clock see time pass.
+   */
+  readonly clock?: VirtualClock;
   /** Task state name → TimeoutSeconds to use instead of the definition's (for testing timeouts). */
   readonly taskTimeoutOverrides?: Readonly<Record<string, number>>;
   /** Task state name → milliseconds between retries instead of the definition's backoff. */
@@ -113,10 +119,14 @@ class StatesTimeout extends Error {
 }
 
 /**
- * With `time`, every Wait state becomes a Task (same name, input passed on unchanged) that waits on the
- * execution's own clock, and callback tasks get no engine timeout: the runner times them out on `time`.
+ * With a `clock` or `time`, every Wait state becomes a Task (same name, input passed on unchanged,
+ * ResultPath null) that the runner answers: a virtual clock jumps to the wait's end, a running one sleeps
+ * until it. With `time`, callback tasks also get no engine timeout: the runner times them out on `time`.
  */
-function withOwnTime(definition: AslDefinition): { definition: AslDefinition; waits: Map<string, AslState>; callbackTimeouts: Map<string, number> } {
+function withOwnTime(
+  definition: AslDefinition,
+  callbacksOnTime: boolean,
+): { definition: AslDefinition; waits: Map<string, AslState>; callbackTimeouts: Map<string, number> } {
   const states: Record<string, AslState> = {};
   const waits = new Map<string, AslState>();
   const callbackTimeouts = new Map<string, number>();
@@ -125,7 +135,7 @@ function withOwnTime(definition: AslDefinition): { definition: AslDefinition; wa
       waits.set(name, state);
       const { Seconds: _s, SecondsPath: _sp, Timestamp: _t, TimestampPath: _tp, Type: _type, ...rest } = state;
       states[name] = { ...rest, Type: 'Task', Resource: TIMED_WAIT_RESOURCE, ResultPath: null, TimeoutSeconds: NEVER_SECONDS };
-    } else if (state.Type === 'Task' && typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
+    } else if (callbacksOnTime && state.Type === 'Task' && typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
       if (state.TimeoutSeconds) callbackTimeouts.set(name, state.TimeoutSeconds);
       states[name] = { ...state, TimeoutSeconds: NEVER_SECONDS };
     } else {
@@ -152,7 +162,11 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
   const timed = withTimeouts(options.definition, options.taskTimeoutOverrides ?? {});
   const time = options.time;
   if (options.resume && !time) throw new Error('Resuming an execution needs its time (options.time).');
-  const own = time ? withOwnTime(timed) : { definition: timed, waits: new Map<string, AslState>(), callbackTimeouts: new Map<string, number>() };
+  if (time && options.clock) throw new Error('An execution runs on a virtual clock or on its own time, not both.');
+  const own =
+    time || options.clock
+      ? withOwnTime(timed, time !== undefined)
+      : { definition: timed, waits: new Map<string, AslState>(), callbackTimeouts: new Map<string, number>() };
   const definition = options.resume ? { ...own.definition, StartAt: options.resume.stateName } : own.definition;
   const token = options.taskToken ?? LocalTaskTokens.newToken();
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -165,14 +179,17 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
       return { at: r.enteredAt, resumed: r };
     }
     resumed = undefined;
-    return { at: time ? time.now() : new Date() };
+    return { at: time ? time.now() : options.clock ? options.clock.now() : new Date() };
   };
 
   for (const [stateName, state] of Object.entries(definition.States)) {
     const wait = own.waits.get(stateName);
-    if (wait && time) {
+    if (wait && (time || options.clock)) {
+      const clock = options.clock;
       handlers[stateName] = async (waitInput) => {
-        await time.waitUntil(waitEnd(wait, waitInput, enteredAt(stateName).at), options.signal);
+        const end = waitEnd(wait, waitInput, enteredAt(stateName).at);
+        if (clock) clock.advanceTo(end);
+        else await time?.waitUntil(end, options.signal);
         return {};
       };
       continue;

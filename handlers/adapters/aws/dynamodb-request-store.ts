@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ElevationRequest } from '../../core/elevation-request';
-import type { RequestRecord, RequestStatus } from '../../core/request-record';
+import type { IssuedCredentialsRecord } from '../../core/issued-credentials';
+import type { ReportLocation, RequestRecord, RequestStatus } from '../../core/request-record';
 import type {
   DecisionClaim,
   DecisionDelivery,
@@ -230,5 +231,30 @@ export class DynamoDbRequestStore implements RequestStore {
       }
     }
     return pending;
+  }
+
+  async recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { requestId },
+        UpdateExpression: 'SET issuedCredentials = list_append(if_not_exists(issuedCredentials, :none), :issued), updatedAt = :now',
+        ConditionExpression: 'attribute_exists(requestId)',
+        ExpressionAttributeValues: { ':none': [], ':issued': [issued], ':now': now.toISOString() },
+      }),
+    );
+  }
+
+  async attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { requestId },
+        UpdateExpression: 'SET #report = :report, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(requestId)',
+        ExpressionAttributeNames: { '#report': 'report' },
+        ExpressionAttributeValues: { ':report': report, ':now': now.toISOString() },
+      }),
+    );
   }
 }

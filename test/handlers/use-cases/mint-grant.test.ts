@@ -1,7 +1,10 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
 import { SchedulerResetScheduler } from '../../../handlers/adapters/aws/scheduler-reset-scheduler';
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../../../handlers/adapters/aws/sts-credential-issuer';
@@ -18,10 +21,13 @@ describe('mintGrant with the AWS adapters', () => {
   const sts = mockClient(STSClient);
   const secrets = mockClient(SecretsManagerClient);
   const scheduler = mockClient(SchedulerClient);
+  const dynamo = mockClient(DynamoDBDocumentClient);
   beforeEach(() => {
     sts.reset();
     secrets.reset();
     scheduler.reset();
+    dynamo.reset();
+    dynamo.on(UpdateCommand).resolves({});
     sts.on(AssumeRoleCommand).resolves({
       Credentials: {
         AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
@@ -46,6 +52,7 @@ describe('mintGrant with the AWS adapters', () => {
           resetFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:reset',
           schedulerRoleArn: 'arn:aws:iam::111111111111:role/jit-broker-reset-scheduler',
         }),
+        store: new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'jit-requests' }),
         settings: exampleSettings(),
         clock: { now: () => now },
         random: { bytes: (n) => new Uint8Array(n).fill(0xab) },
@@ -109,6 +116,46 @@ describe('mintGrant with the AWS adapters', () => {
     secrets.on(PutSecretValueCommand).callsFake(() => order.push('secret'));
     await mint();
     expect(order).toEqual(['schedule', 'secret']);
+  });
+
+  it('records the issued access key on the request before the reset is scheduled or the secret written', async () => {
+    const order: string[] = [];
+    dynamo.on(UpdateCommand).callsFake(() => order.push('record'));
+    scheduler.on(CreateScheduleCommand).callsFake(() => order.push('schedule'));
+    secrets.on(PutSecretValueCommand).callsFake(() => order.push('secret'));
+
+    const grant = await mint();
+
+    expect(order).toEqual(['record', 'schedule', 'secret']);
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'jit-requests',
+      Key: { requestId: 'req-00000001' },
+      ConditionExpression: 'attribute_exists(requestId)',
+      ExpressionAttributeValues: {
+        ':none': [],
+        ':issued': [
+          {
+            accessKeyId: 'ASIAEXAMPLEEXAMPLE12',
+            grantId: grant.grantId,
+            roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+            sourceIdentity: 'jit-req-00000001',
+            issuedAt: '2026-11-28T10:00:00Z',
+            expiresAt: '2026-11-28T10:05:00Z',
+            stsExpiresAt: '2026-11-28T10:15:00Z',
+          },
+        ],
+        ':now': now.toISOString(),
+      },
+    });
+    expect(JSON.stringify(dynamo.commandCalls(UpdateCommand)[0].args[0].input)).not.toContain('wJalrXUtnFEMI');
+  });
+
+  it('hands the credentials to nobody when they cannot be recorded', async () => {
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+
+    await expect(mint()).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
   });
 
   it('returns a summary without any secret material', async () => {

@@ -33,7 +33,7 @@ describe('loadJitConfig', () => {
     ['a short account id', (c: typeof example) => (c.accounts[1].id = '1234'), 'accounts.1.id: must be a 12-digit AWS account id. Received: "1234"'],
     ['default above max', (c: typeof example) => (c.roles[2].defaultMinutes = 45), 'roles.2.defaultMinutes: 45 is more than maxMinutes 30'],
     ['an unknown field', (c: typeof example) => (c.hub.acount = '1'), 'hub: Unrecognized key: "acount". Received: {"account":"111111111111","region":"eu-west-1","acount":"1"}'],
-    ['max lag below the delay', (c: typeof example) => (c.audit.maxLagMinutes = 5), 'audit.maxLagMinutes: must be at least delayMinutes. Received: 5'],
+    ['max lag too close to the delay', (c: typeof example) => (c.audit.maxLagMinutes = 12), 'audit.maxLagMinutes: must be at least delayMinutes + 3. Received: 12'],
   ])('fails with a message naming the field for %s', (_case, mutate, message) => {
     const load = loadVariant(mutate);
     expect(load).toThrow(ConfigError);

@@ -1,0 +1,80 @@
+import type { ApprovalDecision } from '../../handlers/core/approval-decision';
+import type { AuditCredential } from '../../handlers/core/audit-polling';
+import type { Collection } from '../../handlers/core/audit-report';
+import type { ElevationRequest } from '../../handlers/core/elevation-request';
+import type { TrailEvent } from '../../handlers/ports/trail';
+
+/** Shared, readable fixtures for audit tests: one request, its approval, its credentials, its calls. */
+export const GRANTED_AT = '2026-11-28T10:00:00Z';
+export const EXPIRES_AT = '2026-11-28T10:30:00Z';
+export const KEY = 'ASIAEXAMPLEKEY000001';
+
+export function request(overrides: Partial<ElevationRequest> = {}): ElevationRequest {
+  return {
+    requestId: 'req-audit-0001',
+    accountId: '222222222222',
+    accountName: 'prod',
+    role: 'Deploy',
+    minutes: 45,
+    reason: 'Roll out payments v2',
+    plannedActions: ['ecs:UpdateService', 'ecs:Describe*'],
+    requester: 'ops-agent',
+    requestedAt: '2026-11-28T09:50:00Z',
+    ...overrides,
+  };
+}
+
+export function decision(overrides: Partial<ApprovalDecision> = {}): ApprovalDecision {
+  return { role: 'Ops', minutes: 30, approver: 'security-lead@example.com', decidedAt: '2026-11-28T09:58:00Z', channel: 'web', ...overrides };
+}
+
+export function credential(overrides: Partial<AuditCredential> = {}): AuditCredential {
+  return {
+    accessKeyId: KEY,
+    grantId: 'req-audit-0001-0123456789abcdef01234567',
+    roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+    sourceIdentity: 'jit-req-audit-0001',
+    issuedAt: GRANTED_AT,
+    expiresAt: EXPIRES_AT,
+    stsExpiresAt: EXPIRES_AT,
+    delivered: true,
+    ...overrides,
+  };
+}
+
+let counter = 0;
+
+/** A call made with the grant's key; `minute` counts from the grant. */
+export function call(minute: number, name: string, source: string, overrides: Partial<TrailEvent> = {}): TrailEvent {
+  counter += 1;
+  return {
+    eventId: `evt-${String(counter).padStart(6, '0')}`,
+    eventTime: new Date(Date.parse(GRANTED_AT) + minute * 60_000).toISOString(),
+    eventSource: source,
+    eventName: name,
+    awsRegion: 'eu-west-1',
+    accessKeyId: KEY,
+    readOnly: name.startsWith('Describe') || name.startsWith('Get') || name.startsWith('List'),
+    resources: [],
+    ...overrides,
+  };
+}
+
+export function collection(overrides: Partial<Collection> = {}): Collection {
+  return {
+    complete: true,
+    reason: 'CloudTrail settled.',
+    window: { start: '2026-11-28T09:55:00Z', end: '2026-11-28T11:05:00Z' },
+    regions: [
+      { region: 'eu-west-1', events: 0, pages: 1, complete: true },
+      { region: 'us-east-1', events: 0, pages: 1, complete: true },
+    ],
+    polls: 3,
+    firstPollAt: '2026-11-28T10:40:00Z',
+    lastPollAt: '2026-11-28T10:42:00Z',
+    deadline: '2026-11-28T11:00:00Z',
+    delayMinutes: 10,
+    maxLagMinutes: 30,
+    ...overrides,
+  };
+}

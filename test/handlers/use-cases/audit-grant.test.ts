@@ -1,0 +1,294 @@
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudTrailTrail } from '../../../handlers/adapters/aws/cloudtrail-trail';
+import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
+import { S3ReportStore } from '../../../handlers/adapters/aws/s3-report-store';
+import type { AuditState } from '../../../handlers/core/audit-polling';
+import { auditReportSchema } from '../../../handlers/core/audit-report';
+import type { GrantSummary } from '../../../handlers/core/grant';
+import { sha256Hex } from '../../../handlers/core/report-digest';
+import { auditGrant } from '../../../handlers/use-cases/audit-grant';
+import { planRequestAudit } from '../../../handlers/use-cases/plan-audit';
+import { FakeCloudTrail, type TrailEventSpec } from '../../fakes/fake-cloudtrail';
+import { FakeDynamoDb } from '../../fakes/fake-dynamodb';
+import { FakeS3 } from '../../fakes/fake-s3';
+import { FakeTime } from '../../helpers/fake-time';
+import { exampleSettings } from '../../helpers/synth';
+import { decision, request } from '../audit-fixtures';
+
+const BUCKET = 'jit-audit-reports';
+const GRANTED_AT = '2026-11-28T10:00:00Z';
+const EXPIRES_AT = '2026-11-28T10:30:00Z';
+const KEY = 'ASIAGRANTKEY00000001';
+
+const grant = (overrides: Partial<GrantSummary> = {}): GrantSummary => ({
+  grantId: 'req-audit-0001-0123456789abcdef01234567',
+  requestId: 'req-audit-0001',
+  accountId: '222222222222',
+  role: 'Ops',
+  roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+  accessKeyId: KEY,
+  sourceIdentity: 'jit-req-audit-0001',
+  grantedAt: GRANTED_AT,
+  expiresAt: EXPIRES_AT,
+  stsExpiresAt: EXPIRES_AT,
+  resetScheduleName: 'jit-reset-req-audit-0001',
+  ...overrides,
+});
+
+describe('Audit of a grant (plan, poll until settled, write the report)', () => {
+  const cloudTrailMock = mockClient(CloudTrailClient);
+  let time: FakeTime;
+  let trail: FakeCloudTrail;
+  let s3: FakeS3;
+  let table: FakeDynamoDb;
+  const settings = exampleSettings();
+  const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'jit-requests' });
+
+  beforeEach(() => {
+    time = new FakeTime(Date.parse('2026-11-28T10:30:01Z'));
+    trail = new FakeCloudTrail(time.date);
+    cloudTrailMock.reset();
+    cloudTrailMock.on(LookupEventsCommand).callsFake(async (input, getClient) => trail.lookup(await getClient().config.region(), input));
+    s3 = new FakeS3({ retentionDays: 365, now: time.date });
+    table = new FakeDynamoDb();
+    table.items.set('req-audit-0001', { ...request(), status: 'ENDED', updatedAt: GRANTED_AT });
+  });
+  afterEach(() => {
+    s3.restore();
+    table.restore();
+  });
+  afterAll(() => cloudTrailMock.restore());
+
+  const deps = () => ({
+    trails: () => new CloudTrailTrail({ clientFor: (region: string) => new CloudTrailClient({ region, credentials: { accessKeyId: 'AKIDAUDIT', secretAccessKey: 's' } }), now: time.now, sleep: time.sleep, random: () => 0.5 }),
+    reports: new S3ReportStore(new S3Client({ region: 'eu-west-1' }), BUCKET),
+    settings,
+    clock: { now: time.date },
+  });
+
+  const record = (spec: Omit<TrailEventSpec, 'time'> & { minute: number }, deliveredAt?: Date, key = KEY) =>
+    trail.record(key, { ...spec, time: new Date(Date.parse(GRANTED_AT) + spec.minute * 60_000) }, deliveredAt);
+
+  /** Runs the audit loop as the state machine does: plan, then wait until nextPollAt and poll, until done. */
+  async function runAudit(options: { grant?: GrantSummary; beforePoll?: (poll: number) => void } = {}): Promise<{ state: AuditState; states: AuditState[] }> {
+    const plannedGrant = 'grant' in options ? options.grant : grant();
+    let state = await planRequestAudit({ requestId: 'req-audit-0001', ...(plannedGrant ? { grant: plannedGrant } : {}) }, { store, settings, clock: { now: time.date } });
+    const states: AuditState[] = [state];
+    for (let poll = 1; !state.done; poll++) {
+      if (poll > 100) throw new Error('the audit never finished');
+      await time.sleep(Math.max(0, Date.parse(state.nextPollAt) - time.now()));
+      options.beforePoll?.(poll);
+      state = await auditGrant({ request: request(), decision: decision(), audit: state }, deps());
+      states.push(state);
+    }
+    return { state, states };
+  }
+
+  const reportOf = (state: AuditState) => auditReportSchema.parse(JSON.parse(s3.latest(state.report?.jsonUri ?? '')?.body ?? '{}'));
+
+  it('reads every configured region plus us-east-1 and merges them, de-duplicated by event id', async () => {
+    // Prepare
+    record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', region: 'eu-west-1', readOnly: false, minute: 2 });
+    record({ id: 'iam-1', name: 'CreateRole', source: 'iam.amazonaws.com', region: 'us-east-1', readOnly: false, minute: 3 });
+    // A global event both regions return.
+    record({ id: 'sts-1', name: 'GetCallerIdentity', source: 'sts.amazonaws.com', region: 'us-east-1', readOnly: true, minute: 1 });
+    record({ id: 'sts-1', name: 'GetCallerIdentity', source: 'sts.amazonaws.com', region: 'eu-west-1', readOnly: true, minute: 1 });
+
+    // Act
+    const { state } = await runAudit();
+
+    // Assess
+    const report = reportOf(state);
+    expect(report.actions.map((a) => a.eventId)).toEqual(['sts-1', 'ecs-1', 'iam-1']);
+    expect(report.collection.regions.map((r) => [r.region, r.events])).toEqual([
+      ['eu-west-1', 2],
+      ['us-east-1', 2],
+    ]);
+    expect(new Set(trail.requests.map((r) => r.region))).toEqual(new Set(['eu-west-1', 'us-east-1']));
+    expect(report.collection.complete).toBe(true);
+    expect(state.report).toMatchObject({ complete: true, eventCount: 3, summary: { mutating: 2, iamChanges: 1 } });
+  });
+
+  it('waits a delivery lag after expiry, then settles after two quiet polls a minute apart', async () => {
+    record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
+
+    const { state, states } = await runAudit();
+
+    const polledAt = states.slice(1).map((s) => s.lastPollAt);
+    expect(polledAt).toEqual(['2026-11-28T10:40:00.000Z', '2026-11-28T10:41:00.000Z', '2026-11-28T10:42:00.000Z']);
+    expect(reportOf(state).collection).toMatchObject({ complete: true, polls: 3, firstPollAt: '2026-11-28T10:40:00.000Z' });
+  });
+
+  it('picks up events that CloudTrail delivers while the audit polls', async () => {
+    record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
+    // A call at minute 29 that CloudTrail delivers only at 10:41:30, between the second and the third poll.
+    record({ id: 'late-1', name: 'DeleteService', source: 'ecs.amazonaws.com', readOnly: false, minute: 29 }, new Date('2026-11-28T10:41:30Z'));
+
+    const { state, states } = await runAudit();
+
+    expect(states.slice(1).map((s) => [s.eventCount, s.quietPolls])).toEqual([
+      [1, 0],
+      [1, 1],
+      [2, 0],
+      [2, 1],
+      [2, 2],
+    ]);
+    expect(reportOf(state).actions.map((a) => a.eventId)).toEqual(['ecs-1', 'late-1']);
+    expect(reportOf(state).collection.complete).toBe(true);
+  });
+
+  it('writes an incomplete report, and says why, when the trail has not settled by the maximum lag', async () => {
+    // Something new turns up before every poll.
+    const { state } = await runAudit({
+      beforePoll: (poll) =>
+        record({ id: `drip-${poll}`, name: 'DescribeServices', source: 'ecs.amazonaws.com', readOnly: true, minute: poll % 30 }, new Date(time.now())),
+    });
+
+    const report = reportOf(state);
+    expect(report.collection.complete).toBe(false);
+    expect(report.collection.reason).toMatch(/maximum lag of 30 min after the credentials stopped working passed before the trail settled/);
+    expect(report.collection.lastPollAt).toBe('2026-11-28T11:00:00.000Z');
+    expect(state.report).toMatchObject({ complete: false, completeness: report.collection.reason });
+    expect(s3.latest(state.report?.markdownUri ?? '')?.body).toContain('> **INCOMPLETE REPORT.**');
+  });
+
+  it('gives an empty session a complete report with no calls', async () => {
+    const { state } = await runAudit();
+
+    const report = reportOf(state);
+    expect(report).toMatchObject({ outcome: 'ended', actions: [], summary: { total: 0 }, collection: { complete: true, polls: 3 } });
+  });
+
+  it('says which region could not be read, and keeps what the others returned', async () => {
+    record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
+    cloudTrailMock.on(LookupEventsCommand).callsFake(async (input, getClient) => {
+      const region = await getClient().config.region();
+      if (region === 'us-east-1') throw Object.assign(new Error('User is not authorized to perform: cloudtrail:LookupEvents'), { name: 'AccessDeniedException' });
+      return trail.lookup(region, input);
+    });
+
+    const { state } = await runAudit();
+
+    const report = reportOf(state);
+    expect(report.collection.complete).toBe(false);
+    expect(report.collection.regions.find((r) => r.region === 'us-east-1')).toMatchObject({ complete: false, error: expect.stringContaining('AccessDeniedException') });
+    expect(report.actions.map((a) => a.eventId)).toEqual(['ecs-1']);
+    expect(report.collection.reason).toMatch(/Not every region could be read/);
+  });
+
+  it('writes JSON and Markdown under the report key, with digests S3 checked on arrival', async () => {
+    record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
+
+    const { state } = await runAudit();
+
+    const location = state.report;
+    expect(location?.jsonUri).toBe(`s3://${BUCKET}/reports/222222222222/2026/11/req-audit-0001.json`);
+    expect(location?.markdownUri).toBe(`s3://${BUCKET}/reports/222222222222/2026/11/req-audit-0001.md`);
+    const json = s3.latest(location?.jsonUri ?? '');
+    const markdown = s3.latest(location?.markdownUri ?? '');
+    expect(location).toMatchObject({ jsonVersionId: json?.versionId, markdownVersionId: markdown?.versionId });
+    expect(location?.sha256).toBe(sha256Hex(json?.body ?? ''));
+    expect(Buffer.from(json?.checksumSha256 ?? '', 'base64').toString('hex')).toBe(location?.sha256);
+    expect(location?.markdownSha256).toBe(sha256Hex(markdown?.body ?? ''));
+    expect(markdown?.body).toContain(location?.sha256);
+    expect(json?.retainUntil).toBeDefined();
+  });
+
+  it('does not write the report again when a finished poll is retried', async () => {
+    const { state } = await runAudit();
+    const writes = s3.mock.commandCalls(PutObjectCommand).length;
+
+    const again = await auditGrant({ request: request(), decision: decision(), audit: state }, deps());
+
+    expect(again).toEqual(state);
+    expect(s3.mock.commandCalls(PutObjectCommand)).toHaveLength(writes);
+  });
+
+  it('audits every key issued for the request, also those of mint attempts that failed', async () => {
+    const failedKey = 'ASIAFAILEDATTEMPT001';
+    table.items.set('req-audit-0001', {
+      ...request(),
+      status: 'ENDED',
+      updatedAt: GRANTED_AT,
+      issuedCredentials: [
+        { accessKeyId: failedKey, grantId: 'req-audit-0001-aaaaaaaaaaaaaaaaaaaaaaaa', roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: '2026-11-28T09:59:58Z', expiresAt: '2026-11-28T10:29:58Z', stsExpiresAt: '2026-11-28T10:29:58Z' },
+        { accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT },
+      ],
+    });
+    record({ id: 'from-failed', name: 'ListBuckets', source: 's3.amazonaws.com', readOnly: true, minute: 1 }, undefined, failedKey);
+    record({ id: 'from-grant', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
+
+    const { state } = await runAudit();
+
+    const report = reportOf(state);
+    expect(report.credentials.map((c) => [c.accessKeyId, c.delivered])).toEqual([
+      [failedKey, false],
+      [KEY, true],
+    ]);
+    expect(report.actions.map((a) => [a.eventId, a.accessKeyId])).toEqual([
+      ['from-failed', failedKey],
+      ['from-grant', KEY],
+    ]);
+  });
+
+  it('reports a failed mint that had issued credentials, without a grant', async () => {
+    table.items.set('req-audit-0001', {
+      ...request(),
+      status: 'FAILED',
+      updatedAt: GRANTED_AT,
+      issuedCredentials: [{ accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT }],
+    });
+    record({ id: 'used-anyway', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 1 });
+
+    const { state } = await runAudit({ grant: undefined });
+
+    expect(reportOf(state)).toMatchObject({ outcome: 'mint-failed', grant: null, summary: { total: 1, mutating: 1 } });
+  });
+
+  it('has nothing to audit after a failed mint that never issued credentials', async () => {
+    const state = await planRequestAudit({ requestId: 'req-audit-0001' }, { store, settings, clock: { now: time.date } });
+
+    expect(state).toMatchObject({ done: true, credentials: [] });
+  });
+
+  it('refuses to guess which credentials existed when the request record is gone', async () => {
+    table.items.clear();
+
+    await expect(planRequestAudit({ requestId: 'req-audit-0001' }, { store, settings, clock: { now: time.date } })).rejects.toMatchObject({
+      name: 'AuditSubjectUnknownError',
+    });
+  });
+
+  it('reports a revoked grant with who revoked it and what happened after', async () => {
+    table.items.set('req-audit-0001', { ...request(), status: 'REVOKED', updatedAt: GRANTED_AT, revokedAt: '2026-11-28T10:12:00Z', revokedBy: 'security-lead@example.com', revokeReason: 'Unplanned IAM calls' });
+    record({ id: 'before', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 5 });
+    record({ id: 'after', name: 'CreateUser', source: 'iam.amazonaws.com', region: 'us-east-1', readOnly: false, errorCode: 'AccessDenied', minute: 14 });
+
+    const { state } = await runAudit();
+
+    const report = reportOf(state);
+    expect(report).toMatchObject({
+      outcome: 'revoked',
+      revocation: { revokedAt: '2026-11-28T10:12:00Z', revokedBy: 'security-lead@example.com', reason: 'Unplanned IAM calls' },
+      grant: { endedBy: 'revoke', endedAt: '2026-11-28T10:12:00Z' },
+      summary: { afterRevoke: 1, accessDenied: 1 },
+    });
+    expect(state.report?.summary.afterRevoke).toBe(1);
+  });
+
+  it('keeps the state it hands back to the state machine small, however many calls there were', async () => {
+    for (let i = 0; i < 3000; i++) {
+      record({ id: `bulk-${String(i).padStart(5, '0')}`, name: 'DescribeServices', source: 'ecs.amazonaws.com', readOnly: true, minute: (i % 1500) / 60 });
+    }
+
+    const { states } = await runAudit();
+
+    const largest = Math.max(...states.map((s) => Buffer.byteLength(JSON.stringify(s))));
+    expect(largest).toBeLessThan(4096);
+    expect(states[states.length - 1].eventCount).toBe(3000);
+  });
+});

@@ -1,0 +1,166 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
+import { S3ReportReader } from '../../../handlers/adapters/aws/s3-report-reader';
+import { S3ReportStore } from '../../../handlers/adapters/aws/s3-report-store';
+import { renderAuditMarkdown } from '../../../handlers/core/audit-markdown';
+import { buildAuditReport, serializeAuditReport } from '../../../handlers/core/audit-report';
+import type { ReportLocation } from '../../../handlers/core/report-location';
+import { sha256Hex } from '../../../handlers/core/report-digest';
+import { readReport } from '../../../handlers/use-cases/read-report';
+import { FakeDynamoDb } from '../../fakes/fake-dynamodb';
+import { FakeS3 } from '../../fakes/fake-s3';
+import { call, collection, credential, decision, request } from '../audit-fixtures';
+
+const BUCKET = 'jit-audit-reports';
+const REQUEST_ID = 'req-audit-0001';
+const KEY_BASE = `reports/222222222222/2026/11/${REQUEST_ID}`;
+
+describe('readReport', () => {
+  let s3: FakeS3;
+  let table: FakeDynamoDb;
+  const client = new S3Client({ region: 'eu-west-1' });
+  const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'jit-requests' });
+  const reader = new S3ReportReader(client, BUCKET);
+
+  beforeEach(() => {
+    s3 = new FakeS3({ retentionDays: 365 });
+    table = new FakeDynamoDb();
+  });
+  afterEach(() => {
+    s3.restore();
+    table.restore();
+  });
+
+  /** Writes a report the way the audit does and records it on the request. */
+  async function writeReport(): Promise<{ json: string; location: ReportLocation }> {
+    const report = buildAuditReport({
+      request: request(),
+      decision: decision(),
+      credentials: [credential()],
+      events: [call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })],
+      collection: collection(),
+      generatedAt: '2026-11-28T10:42:00Z',
+    });
+    const json = serializeAuditReport(report);
+    const sha256 = sha256Hex(json);
+    const writer = new S3ReportStore(client, BUCKET);
+    const jsonObject = await writer.put(`${KEY_BASE}.json`, json, 'application/json', sha256);
+    const markdown = renderAuditMarkdown(report, { jsonSha256: sha256, jsonUri: jsonObject.uri });
+    const markdownObject = await writer.put(`${KEY_BASE}.md`, markdown, 'text/markdown', sha256Hex(markdown));
+    const location: ReportLocation = {
+      jsonUri: jsonObject.uri,
+      markdownUri: markdownObject.uri,
+      jsonVersionId: jsonObject.versionId,
+      markdownVersionId: markdownObject.versionId,
+      sha256,
+      markdownSha256: sha256Hex(markdown),
+      complete: true,
+      completeness: 'settled',
+      eventCount: 1,
+      summary: { mutating: 1, accessDenied: 0, iamChanges: 0, securityGroupChanges: 0, credentialChanges: 0, unplannedMutating: 0, afterExpiry: 0, afterRevoke: 0 },
+    };
+    table.items.set(REQUEST_ID, { ...request(), status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: location });
+    return { json, location };
+  }
+
+  it('fetches the version the audit wrote and verifies it', async () => {
+    // Prepare
+    const { json, location } = await writeReport();
+
+    // Act
+    const result = await readReport(REQUEST_ID, { reader, store });
+
+    // Assess
+    expect(result).toMatchObject({ verified: true, json, sha256: location.sha256, jsonVersionId: location.jsonVersionId, report: { requestId: REQUEST_ID } });
+    expect(Object.fromEntries(result.checks.map((c) => [c.name, c.ok]))).toEqual({
+      schema: true,
+      'published-digest': true,
+      'stored-checksum': true,
+      'markdown-names-digest': true,
+      'markdown-digest': true,
+      'latest-version': true,
+      'object-lock': true,
+    });
+    expect(result.markdown).toContain('# Elevation audit: req-audit-0001');
+  });
+
+  it('still shows the original when a newer version was written over the report, and says so', async () => {
+    const { json } = await writeReport();
+    const forged = json.replace('"mutating": 1', '"mutating": 0');
+    await new S3ReportStore(client, BUCKET).put(`${KEY_BASE}.json`, forged, 'application/json', sha256Hex(forged));
+
+    const result = await readReport(REQUEST_ID, { reader, store });
+
+    expect(result.json).toBe(json);
+    expect(result.verified).toBe(false);
+    expect(result.checks.find((c) => c.name === 'latest-version')).toMatchObject({ ok: false, detail: expect.stringContaining('a newer version was written over the report') });
+  });
+
+  it('refuses bytes that differ from the digest published when the report was written', async () => {
+    const { location } = await writeReport();
+    // An unversioned copy elsewhere: the record's digest is what it is checked against.
+    table.items.set(REQUEST_ID, { ...request(), status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: { ...location, jsonVersionId: undefined, sha256: 'f'.repeat(64) } });
+
+    const result = await readReport(REQUEST_ID, { reader, store });
+
+    expect(result.verified).toBe(false);
+    expect(result.checks.find((c) => c.name === 'published-digest')).toMatchObject({ ok: false });
+  });
+
+  it('finds a report by its key when the request record has expired', async () => {
+    await writeReport();
+    table.items.clear();
+
+    const result = await readReport(REQUEST_ID, { reader, store });
+
+    expect(result.jsonUri).toBe(`s3://${BUCKET}/${KEY_BASE}.json`);
+    expect(result.checks.find((c) => c.name === 'published-digest')).toMatchObject({ ok: null });
+    expect(result.checks.find((c) => c.name === 'stored-checksum')).toMatchObject({ ok: true });
+    expect(result.verified).toBe(true);
+  });
+
+  it('works without access to the request store', async () => {
+    await writeReport();
+
+    const result = await readReport(REQUEST_ID, { reader }, { accountId: '222222222222' });
+
+    expect(result.verified).toBe(true);
+  });
+
+  it('says clearly when there is no report yet', async () => {
+    await expect(readReport('req-unknown-0009', { reader, store })).rejects.toMatchObject({ name: 'ReportNotFoundError', message: expect.stringContaining('req-unknown-0009') });
+  });
+
+  it('rejects a malformed request id before reading anything', async () => {
+    await expect(readReport('../../etc/passwd', { reader, store })).rejects.toMatchObject({ name: 'InvalidReportQueryError' });
+    expect(s3.mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('S3ReportStore', () => {
+  it('sends the SHA-256 so S3 checks the body, as Object Lock buckets require', async () => {
+    const s3 = new FakeS3({ retentionDays: 30 });
+    const body = '{"hello":"auditor"}\n';
+
+    const stored = await new S3ReportStore(new S3Client({ region: 'eu-west-1' }), BUCKET).put('reports/x.json', body, 'application/json', sha256Hex(body));
+
+    expect(s3.mock).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: BUCKET,
+      Key: 'reports/x.json',
+      ChecksumAlgorithm: 'SHA256',
+      ChecksumSHA256: Buffer.from(sha256Hex(body), 'hex').toString('base64'),
+    });
+    expect(stored).toEqual({ uri: `s3://${BUCKET}/reports/x.json`, versionId: expect.any(String) });
+    s3.restore();
+  });
+
+  it('fails rather than store bytes that do not match their digest', async () => {
+    const s3 = new FakeS3({ retentionDays: 30 });
+
+    await expect(new S3ReportStore(new S3Client({ region: 'eu-west-1' }), BUCKET).put('reports/x.json', 'tampered', 'application/json', sha256Hex('original'))).rejects.toMatchObject({ name: 'BadDigest' });
+    expect(s3.objects.size).toBe(0);
+    s3.restore();
+  });
+});
