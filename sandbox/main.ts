@@ -108,7 +108,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${time()}  ${signal}: stopping; running executions continue on the next start`);
-    void sandbox.stop().then(() => process.exit(0));
+    // Everything is on disk already; a stop that hangs must not keep the port.
+    const deadline = new Promise((resolve) => setTimeout(resolve, 3000).unref());
+    void Promise.race([sandbox.stop(), deadline]).then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -264,7 +264,8 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     await collecting;
     return { status: 'SUCCEEDED', output, path, finalState: path[path.length - 1] ?? '' };
   } catch (error) {
-    await collecting.catch(() => undefined);
+    // After an abort the engine's event log never ends; do not wait for it.
+    if (!options.signal?.aborted) await collecting.catch(() => undefined);
     options.tokens.cancel(token);
     const cause = (error as { cause?: { name?: string; message?: string } }).cause;
     return {
