@@ -115,7 +115,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const functions = brokerFunctions(broker);
   const handlers = new Map<string, LocalFunction>();
   const tokens = new LocalTaskTokens(() => clock.nowMs());
-  let engine: ExecutionEngine | undefined;
+  // Events can only start executions once the engine exists; it needs the handlers, which need the URL.
+  const late: { engine?: ExecutionEngine } = {};
 
   const invokeFunction = async (functionArn: string, payload: unknown) => {
     const handler = handlers.get(functionArn);
@@ -124,8 +125,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   };
   const dispatch = async (target: string, event: DeliveredEvent) => {
     if (target === stateMachineArn) {
-      if (!engine) throw new Error('The workflow is not running yet.');
-      engine.start(event);
+      if (!late.engine) throw new Error('The workflow is not running yet.');
+      late.engine.start(event);
       return;
     }
     if (handlers.has(target)) return invokeFunction(target, event);
@@ -204,7 +205,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const handler = fn ? handlers.get(fn.arn) : undefined;
     if (handler) definitionFunctions.set(standIn, handler);
   }
-  engine = new ExecutionEngine({
+  const engine = new ExecutionEngine({
     home,
     definition: workflow.definition,
     stateMachineArn,
@@ -213,6 +214,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     clock,
     onFinished: (record: ExecutionRecord) => narrate(`execution ${record.name} ${record.status.toLowerCase()} in ${record.finalState}`),
   });
+  late.engine = engine;
 
   events.onEvent((logged) => {
     if (logged.event.source !== 'jit.agent') narrate(describeEvent(logged));
@@ -256,7 +258,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       if (stopped) return;
       stopped = true;
       scheduler.stop();
-      await engine?.stop();
+      await engine.stop();
       await server.close();
     },
   };

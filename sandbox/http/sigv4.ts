@@ -4,7 +4,7 @@ import type { Checksum, SourceData } from '@smithy/types';
 import { AwsError } from './aws-error';
 
 /** SHA-256 and HMAC-SHA256 from node:crypto, in the shape @smithy/signature-v4 asks for. */
-class NodeSha256 implements Checksum {
+export class NodeSha256 implements Checksum {
   private readonly hash;
 
   constructor(secret?: SourceData) {

@@ -1,4 +1,3 @@
-import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,24 +6,12 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SecretsManagerVault } from '../../handlers/adapters/aws/secrets-manager-vault';
 import type { ActiveSecret } from '../../handlers/core/secret-value';
+import { NodeSha256 } from '../../sandbox/http/sigv4';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox';
 import { EXAMPLE_CONFIG } from '../helpers/synth';
 
 const PROD = '222222222222';
 
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
-  }
-  update(data: Uint8Array) {
-    this.hash.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset() {}
-}
 
 function grant(requestId: string, grantId: string): ActiveSecret {
   return {
@@ -77,7 +64,7 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
 
   it('refuses a signed request whose body was changed after signing', async () => {
     // Prepare: a request signed by the agent, then its body replaced.
-    const signer = new SignatureV4({ credentials: sandbox.keys.agent, region: 'eu-west-1', service: 'secretsmanager', sha256: Sha256, applyChecksum: false });
+    const signer = new SignatureV4({ credentials: sandbox.keys.agent, region: 'eu-west-1', service: 'secretsmanager', sha256: NodeSha256, applyChecksum: false });
     const url = new URL(sandbox.url);
     const body = JSON.stringify({ SecretId: `agent/elevated/${PROD}` });
     const signed = await signer.sign({
