@@ -5,7 +5,6 @@ import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const run = promisify(execFile);
 
 /** The environment of a child process, without anything that would send AWS calls elsewhere. */
@@ -38,7 +37,9 @@ export class SandboxProcess {
 
   async start(timeoutMs = 60_000): Promise<string> {
     this.output = '';
-    const child = spawn(TSX, ['sandbox/main.ts', '--port', '0', '--home', this.home, '--time-scale', String(this.timeScale)], {
+    // One process (tsx as a loader of this node, not its wrapper that forks another), so that a kill
+    // reaches the sandbox itself and nothing outlives the test.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--home', this.home, '--time-scale', String(this.timeScale)], {
       cwd: REPO_ROOT,
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -23,7 +23,7 @@ if (!haveAwsCli) {
   console.warn(message);
 }
 
-/** Sandbox time runs 60 times faster: a 5-minute grant lasts 5 real seconds. */
+/** Sandbox time runs 60 times faster: a 10-minute grant lasts 10 real seconds, with room for a slow machine. */
 const TIME_SCALE = 60;
 const PROD = '222222222222';
 const SECRET = `agent/elevated/${PROD}`;
@@ -56,7 +56,7 @@ function parseSecret(stdout: string): Record<string, string> {
     const agent = sandbox.env('agent');
 
     // Act 1: the agent asks for elevation (the AWS CLI, signed with the agent's key).
-    const put = await sandbox.aws(agent, ['events', 'put-events', '--entries', requestEntries('req-e2e-first', 5)]);
+    const put = await sandbox.aws(agent, ['events', 'put-events', '--entries', requestEntries('req-e2e-first', 10)]);
     expect(put).toMatchObject({ code: 0 });
     expect(JSON.parse(put.stdout)).toMatchObject({ FailedEntryCount: 0 });
 
@@ -71,7 +71,7 @@ function parseSecret(stdout: string): Record<string, string> {
     const decided = await fetch(link.split('?')[0], {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ c: capability, action: 'approve', minutes: '5' }).toString(),
+      body: new URLSearchParams({ c: capability, action: 'approve', minutes: '10' }).toString(),
     });
     expect(decided.status).toBe(200);
     const granted = await sandbox.waitForEvent('Elevation Granted', 'req-e2e-first');
@@ -80,7 +80,7 @@ function parseSecret(stdout: string): Record<string, string> {
     const read = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
     expect(read.code).toBe(0);
     const creds = parseSecret(read.stdout);
-    expect(creds).toMatchObject({ RoleName: 'jit-elevated-ops', RequestId: 'req-e2e-first', GrantedFor: '5 minutes' });
+    expect(creds).toMatchObject({ RoleName: 'jit-elevated-ops', RequestId: 'req-e2e-first', GrantedFor: '10 minutes' });
     expect(creds.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(creds.SecretAccessKey).toHaveLength(40);
     expect(creds.Expiration).toBe(granted.detail.expiresAt);
@@ -117,7 +117,7 @@ function parseSecret(stdout: string): Record<string, string> {
     expect(audited.detail).toMatchObject({ requestId: 'req-e2e-first' });
 
     // Act 4: a second grant, approved from the terminal; the sandbox is killed while it is live.
-    await sandbox.aws(agent, ['events', 'put-events', '--entries', requestEntries('req-e2e-second', 15)]);
+    await sandbox.aws(agent, ['events', 'put-events', '--entries', requestEntries('req-e2e-second', 20)]);
     await sandbox.waitForEvent('Elevation Pending Approval', 'req-e2e-second');
     const pending = await sandbox.jit('approver', ['pending', '--json']);
     expect(JSON.parse(pending.stdout).pending.map((p: { requestId: string }) => p.requestId)).toEqual(['req-e2e-second']);
