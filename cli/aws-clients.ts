@@ -1,9 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 export interface AwsClientOptions {
   /** Region every client talks to. */
@@ -14,12 +19,17 @@ export interface AwsClientOptions {
    * @default each service's own AWS endpoint
    */
   readonly endpoint?: string;
+  /**
+   * The shared-config profile of the caller's own credentials (`--profile`, `JIT_PROFILE`).
+   * @default the standard provider chain (AWS_PROFILE, environment, SSO, instance role, ...)
+   */
+  readonly profile?: string;
 }
 
 /**
- * The only place the CLI creates AWS SDK clients, so `--region` and `--endpoint` apply to every call.
- * Clients are created on first use and reused; credentials come from the standard provider chain
- * (the person's own profile, SSO session or environment).
+ * The only place the CLI creates AWS SDK clients, so `--region`, `--endpoint` and `--profile` apply to
+ * every call. Clients are created on first use and reused; credentials come from the standard provider
+ * chain (the person's or agent's own profile, SSO session, environment or instance role).
  */
 export class AwsClients {
   private readonly cache = new Map<string, unknown>();
@@ -27,7 +37,11 @@ export class AwsClients {
   constructor(readonly options: AwsClientOptions) {}
 
   private config() {
-    return { region: this.options.region, ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}) };
+    return {
+      region: this.options.region,
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(this.options.profile ? { profile: this.options.profile } : {}),
+    };
   }
 
   private once<T>(key: string, create: () => T): T {
@@ -49,6 +63,32 @@ export class AwsClients {
 
   sts(): STSClient {
     return this.once('sts', () => new STSClient(this.config()));
+  }
+
+  eventBridge(): EventBridgeClient {
+    return this.once('eventbridge', () => new EventBridgeClient(this.config()));
+  }
+
+  secretsManager(): SecretsManagerClient {
+    return this.once('secretsmanager', () => new SecretsManagerClient(this.config()));
+  }
+
+  sqs(): SQSClient {
+    return this.once('sqs', () => new SQSClient(this.config()));
+  }
+
+  lambda(): LambdaClient {
+    return this.once('lambda', () => new LambdaClient(this.config()));
+  }
+
+  /** The caller's own credentials, as the clients resolve them (to sign an identity proof). */
+  async credentials(): Promise<AwsCredentialIdentity> {
+    return this.sts().config.credentials();
+  }
+
+  /** The STS endpoint identity proofs are signed for: `--endpoint`, else the region's own. */
+  stsEndpoint(): string {
+    return this.options.endpoint ?? `https://sts.${this.options.region}.amazonaws.com`;
   }
 
   s3(): S3Client {

@@ -3,12 +3,16 @@ import { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-
 import { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
 import { SesV2Mailer } from '../handlers/adapters/aws/sesv2-mailer';
 import { SfnTaskCallbacks } from '../handlers/adapters/aws/sfn-task-callbacks';
-import type { BrokerSettings } from '../handlers/core/broker-settings';
+import { type BrokerSettings, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
 import { systemClock } from '../handlers/lambda/runtime';
 import type { Clock } from '../handlers/ports/clock';
 import type { DecideRequestDeps } from '../handlers/use-cases/decide-request';
 import { ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings } from '../infra/config/load-config';
 import { BROKER_NAMES } from '../infra/naming';
+import { cacheDir } from './agent/cache-dir';
+import { CredentialsCache } from './agent/credentials-cache';
+import { type NotificationInbox, SqsNotificationInbox } from './agent/notification-inbox';
+import { OutcomeMailbox } from './agent/outcome-mailbox';
 import { AwsClients } from './aws-clients';
 import { CliError } from './errors';
 import { EXIT } from './exit-codes';
@@ -19,12 +23,21 @@ export interface GlobalOptions {
   readonly region?: string;
   readonly endpoint?: string;
   readonly config?: string;
+  /** The shared-config profile of the caller's own AWS credentials. */
+  readonly profile?: string;
 }
 
 /** Where a command writes: data to `out` (stdout), diagnostics to `err` (stderr). */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** A spinner on the terminal while waiting; absent when stderr is not a terminal (or in tests). */
+  spinner?(text: string): Spinner;
+}
+
+export interface Spinner {
+  update(text: string): void;
+  stop(): void;
 }
 
 /**
@@ -70,8 +83,52 @@ export class CliContext {
   }
 
   clients(): AwsClients {
-    this.clientsCache ??= new AwsClients({ region: this.region(), ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}) });
+    this.clientsCache ??= new AwsClients({
+      region: this.region(),
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(this.options.profile ? { profile: this.options.profile } : {}),
+    });
     return this.clientsCache;
+  }
+
+  /** The per-user folder of local state (credential cache, received outcomes). */
+  cacheDir(): string {
+    return cacheDir();
+  }
+
+  credentialsCache(): CredentialsCache {
+    const seconds = process.env.JIT_CREDS_CACHE_SECONDS;
+    if (seconds !== undefined && !/^\d{1,5}$/.test(seconds)) {
+      throw new CliError(`JIT_CREDS_CACHE_SECONDS must be a whole number of seconds. Received: ${JSON.stringify(seconds)}`, EXIT.USAGE);
+    }
+    return new CredentialsCache({ dir: this.cacheDir(), ...(seconds !== undefined ? { maxAgeSeconds: Number(seconds) } : {}) });
+  }
+
+  mailbox(): OutcomeMailbox {
+    return new OutcomeMailbox(this.cacheDir());
+  }
+
+  inbox(): NotificationInbox {
+    return new SqsNotificationInbox(this.clients().sqs(), BROKER_NAMES.notificationQueue);
+  }
+
+  /** Finds a configured account by id or name, or says which exist. */
+  account(idOrName: string): TargetAccount {
+    const account = findAccount(this.settings(), idOrName);
+    if (!account) {
+      throw new CliError(
+        `No account ${JSON.stringify(idOrName)} in ${this.config().file}.`,
+        EXIT.USAGE,
+        `Configured accounts: ${this.settings().accounts.map((a) => `${a.name} (${a.id})`).join(', ')}. See: jit roles`,
+      );
+    }
+    return account;
+  }
+
+  /** Starts a spinner on stderr for people; silent with --json or without a terminal. */
+  spinner(text: string): Spinner {
+    if (this.json || !this.io.spinner) return { update: () => undefined, stop: () => undefined };
+    return this.io.spinner(text);
   }
 
   requestStore(): DynamoDbRequestStore {

@@ -10,10 +10,27 @@ export class CliError extends Error {
     readonly exitCode: ExitCode,
     /** What to do about it, e.g. a corrected command line. */
     readonly hint?: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & {
+      /** Facts for machines, added to the `--json` error (e.g. the request id of a denied request). */
+      readonly details?: Readonly<Record<string, unknown>>;
+    },
   ) {
     super(message, options);
     this.name = 'CliError';
+    this.details = options?.details;
+  }
+
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * `jit exec`: the command ran and exited with this code, which becomes jit's own exit code. Not an
+ * error of jit's; nothing is printed for it.
+ */
+export class ChildExit extends Error {
+  constructor(readonly code: number) {
+    super(`The command exited with code ${code}.`);
+    this.name = 'ChildExit';
   }
 }
 
@@ -40,7 +57,7 @@ export function classifyAwsError(error: unknown): CliError | undefined {
     return new CliError(
       `AWS refused the call: ${error.name}: ${error.message}`,
       EXIT.AWS_ACCESS,
-      'Check your AWS credentials and region, and that your principal has the jit-approver policy (docs/approvals.md).',
+      'Check your AWS credentials (--profile, JIT_PROFILE) and region. Approvers need the jit-approver policy (docs/approvals.md); the agent its own identity (docs/agent.md).',
       { cause: error },
     );
   }

@@ -25,6 +25,22 @@ export const EXIT = {
   UNAVAILABLE: 9,
   /** An audit report was found and printed, but it failed a verification check (see stderr). */
   REPORT_UNVERIFIED: 10,
+  /** No usable grant for the account: the secret holds none, or its approved expiry has passed. */
+  NO_ACTIVE_GRANT: 11,
+  /** `--wait`: an approver denied the request. */
+  DENIED: 12,
+  /** `--wait`: the broker rejected the request (it does not fit the broker's config). */
+  REJECTED: 13,
+  /** `--wait` / `jit end`: no outcome arrived within `--timeout`; the request may still be decided. */
+  WAIT_TIMEOUT: 14,
+  /** `--wait`: the broker failed to grant an approved request (e.g. the mint failed); nothing was granted. */
+  BROKER_FAILED: 15,
+  /** The broker refused to end or revoke: the proof of identity was not accepted, or not the grant's own session. */
+  REFUSED: 16,
+  /** Nothing to end or revoke: the request was never granted, or its grant is already over. */
+  NOT_ACTIVE: 17,
+  /** The request does not fit the config (unknown role, too many minutes, empty reason); nothing was published. */
+  INVALID_REQUEST: 18,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

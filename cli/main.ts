@@ -1,10 +1,21 @@
 import { Command, CommanderError, Option } from 'commander';
+import { createSpinner } from 'nanospinner';
 import { approveCommand } from './commands/approve';
+import { awsConfigCommand } from './commands/aws-config';
+import { credsCommand } from './commands/creds';
 import { denyCommand } from './commands/deny';
+import { endCommand } from './commands/end';
+import { envCommand } from './commands/env';
+import { execCommand } from './commands/exec';
+import { mcpCommand } from './commands/mcp';
 import { pendingCommand } from './commands/pending';
 import { reportCommand } from './commands/report';
+import { requestCommand } from './commands/request';
+import { revokeCommand } from './commands/revoke';
+import { rolesCommand } from './commands/roles';
+import { statusCommand } from './commands/status';
 import { CliContext, type CliIo, type GlobalOptions } from './context';
-import { CliError, classifyAwsError } from './errors';
+import { ChildExit, CliError, classifyAwsError } from './errors';
 import { EXIT, type ExitCode, exitCodeName } from './exit-codes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,6 +30,14 @@ export interface RunOptions {
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  ...(process.stderr.isTTY
+    ? {
+        spinner: (text: string) => {
+          const spinner = createSpinner(text, { stream: process.stderr }).start();
+          return { update: (next: string) => void spinner.update({ text: next }), stop: () => void spinner.clear() };
+        },
+      }
+    : {}),
 };
 
 /** The `jit` program: global options and one subcommand per file in `cli/commands/`. */
@@ -31,11 +50,31 @@ export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io
     .option('--region <region>', "AWS region of the broker (default: the config's hub region)")
     .addOption(new Option('--endpoint <url>', 'send every AWS API call to this URL, e.g. the local sandbox').env('JIT_ENDPOINT'))
     .addOption(new Option('--config <file>', 'the jit config file (default: ./jit.config.json, else the example)').env('JIT_CONFIG'))
+    .addOption(new Option('--profile <name>', 'the AWS profile of your own credentials (default: the standard chain)').env('JIT_PROFILE'))
     .showSuggestionAfterError()
     .configureOutput(output)
     .exitOverride();
   const context = (command: Command) => makeContext(command.optsWithGlobals<GlobalOptions>(), io);
-  for (const command of [pendingCommand(context), approveCommand(context), denyCommand(context), reportCommand(context)]) {
+  const commands = [
+    // The agent's side.
+    requestCommand(context),
+    statusCommand(context),
+    rolesCommand(context),
+    credsCommand(context),
+    envCommand(context),
+    execCommand(context),
+    endCommand(context),
+    awsConfigCommand(context),
+    mcpCommand(context),
+    // The approver's side.
+    pendingCommand(context),
+    approveCommand(context),
+    denyCommand(context),
+    revokeCommand(context),
+    // The auditor's side.
+    reportCommand(context),
+  ];
+  for (const command of commands) {
     program.addCommand(command.configureOutput(output).exitOverride());
   }
   return program;
@@ -43,14 +82,18 @@ export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io
 
 function reportError(error: CliError, io: CliIo, json: boolean): void {
   if (json) {
-    io.err(`${JSON.stringify({ error: { code: exitCodeName(error.exitCode), exitCode: error.exitCode, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } })}\n`);
+    const body = { code: exitCodeName(error.exitCode), exitCode: error.exitCode, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...error.details };
+    io.err(`${JSON.stringify({ error: body })}\n`);
   } else {
     io.err(`jit: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
   }
 }
 
-/** Runs `jit` with the given arguments (`process.argv` shape) and returns its exit code. Never exits. */
-export async function runJit(argv: readonly string[], options: RunOptions = {}): Promise<ExitCode> {
+/**
+ * Runs `jit` with the given arguments (`process.argv` shape) and returns its exit code: one of `EXIT`,
+ * or for `jit exec` the command's own. Never exits.
+ */
+export async function runJit(argv: readonly string[], options: RunOptions = {}): Promise<ExitCode | number> {
   const io = options.io ?? processIo;
   const makeContext = options.context ?? ((global: GlobalOptions, contextIo: CliIo) => new CliContext(global, contextIo));
   const program = buildProgram(io, makeContext);
@@ -58,6 +101,7 @@ export async function runJit(argv: readonly string[], options: RunOptions = {}):
     await program.parseAsync([...argv]);
     return EXIT.OK;
   } catch (error) {
+    if (error instanceof ChildExit) return error.code;
     const json = program.opts<GlobalOptions>().json === true;
     if (error instanceof CommanderError) {
       // Asked-for help and version are successful exits; anything else commander refused (including no

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { AGENT_EVENT_SOURCE, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
+import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
 import { auditReaderRoleArn, elevatedRoleArn, revokerRoleArn } from '../handlers/core/broker-settings';
 import { REPORT_PREFIX } from '../handlers/core/report-location';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
@@ -15,6 +15,7 @@ import { ApprovalEndpoint } from './constructs/approval-endpoint';
 import { ApproverPolicy } from './constructs/approver-policy';
 import { sendAsSenderStatement } from './constructs/send-as-sender-statement';
 import { AgentIdentity } from './constructs/agent-identity';
+import { AgentNotifications } from './constructs/agent-notifications';
 import { AuditBucket } from './constructs/audit-bucket';
 import { BrokerFunction } from './constructs/broker-function';
 import { RequestTable } from './constructs/request-table';
@@ -43,9 +44,12 @@ export class BrokerStack extends Stack {
   readonly approvals: ApprovalEndpoint;
   /** The agent's IAM user or role and its standing policy. */
   readonly agent: AgentIdentity;
-  /** Execution role for the revoke function (issue 6 adds the function). */
+  /** Execution role of the revoke function. */
   readonly revokeRole: RevokeRole;
-  readonly functions: Readonly<Record<'register' | 'requestApproval' | 'mint' | 'reset' | 'notify' | 'audit', BrokerFunction>>;
+  /** The agent's notification queue (`jit request --wait`). */
+  readonly notifications: AgentNotifications;
+  readonly approverPolicy: ApproverPolicy;
+  readonly functions: Readonly<Record<'register' | 'requestApproval' | 'mint' | 'reset' | 'notify' | 'audit' | 'revoke', BrokerFunction>>;
 
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
     super(scope, id, props);
@@ -248,7 +252,58 @@ export class BrokerStack extends Stack {
     // Which credentials a request had and whether it was revoked.
     this.requestTable.grantItems(audit.role, 'dynamodb:GetItem');
 
-    this.functions = { register, requestApproval, mint, reset, notify, audit };
+    // Early revoke (BRIEF §3.8): `jit revoke` invokes it, `jit end` reaches it as an event, and a one-time
+    // schedule calls it again to lift the deny after the STS expiry.
+    const liftSchedulerRole = new iam.Role(this, 'LiftSchedulerRole', {
+      roleName: BROKER_NAMES.liftSchedulerRole,
+      description: 'Lets one-time EventBridge Scheduler schedules invoke the revoke function to lift a revocation deny',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    });
+    const revoke = new BrokerFunction(this, 'EarlyRevoke', {
+      entry: 'revoke',
+      role: this.revokeRole.role,
+      functionName: BROKER_NAMES.revokeFunction,
+      description: 'Ends a grant early: resets the secret, denies its SourceIdentity on the role, lifts the deny after expiry',
+      environment: {
+        REQUEST_TABLE: table.tableName,
+        EVENT_BUS_NAME: this.bus.eventBusName,
+        TARGET_PARTITION: Aws.PARTITION,
+        RESET_FUNCTION_ARN: reset.function.functionArn,
+        SCHEDULE_GROUP: scheduleGroup.scheduleGroupName,
+        LIFT_SCHEDULER_ROLE_ARN: liftSchedulerRole.roleArn,
+      },
+    });
+    this.requestTable.grantItems(this.revokeRole.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    this.bus.grantPutEventsTo(this.revokeRole.role);
+    // The reset function stays the only writer of the placeholder; revoke asks it to reset. The function
+    // itself, not its versions (grantInvoke would add `:*`).
+    this.revokeRole.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'ResetTheRevokedGrant', actions: ['lambda:InvokeFunction'], resources: [reset.function.functionArn] }),
+    );
+    this.revokeRole.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ScheduleTheRevocationLift',
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+        resources: [
+          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${scheduleGroup.scheduleGroupName}/jit-lift-*`,
+        ],
+      }),
+    );
+    this.revokeRole.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PassTheLiftSchedulerRoleToSchedulerOnly',
+        actions: ['iam:PassRole'],
+        resources: [liftSchedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    liftSchedulerRole.addToPolicy(
+      new iam.PolicyStatement({ sid: 'InvokeTheRevokeFunction', actions: ['lambda:InvokeFunction'], resources: [revoke.function.functionArn] }),
+    );
+
+    this.functions = { register, requestApproval, mint, reset, notify, audit, revoke };
     this.workflow = new ElevationWorkflow(this, 'Elevation', {
       functions: {
         register: register.function,
@@ -264,11 +319,12 @@ export class BrokerStack extends Stack {
     });
 
     this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);
-    new ApproverPolicy(this, 'Approver', {
+    this.approverPolicy = new ApproverPolicy(this, 'Approver', {
       table,
       stateMachine: this.workflow.stateMachine,
       sender: config.approval.sender,
       managedPolicyName: BROKER_NAMES.approverPolicy,
+      revokeFunction: revoke.function,
     });
 
     // Requests that cannot even start an execution land here instead of vanishing.
@@ -290,10 +346,25 @@ export class BrokerStack extends Stack {
       ],
     });
 
+    new events.Rule(this, 'ElevationEndRequested', {
+      eventBus: this.bus,
+      description: "Hands an agent's request to end its own grant to the revoke function",
+      eventPattern: { source: [AGENT_EVENT_SOURCE], detailType: [ELEVATION_END_REQUESTED] },
+      targets: [new targets.LambdaFunction(revoke.function, { deadLetterQueue: undeliverable, retryAttempts: 185, maxEventAge: Duration.hours(1) })],
+    });
+
+    this.notifications = new AgentNotifications(this, 'AgentNotifications', {
+      bus: this.bus,
+      queueName: BROKER_NAMES.notificationQueue,
+    });
+    this.agent.grantConsumeNotifications(this.notifications.queue);
+
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RequestTableName', { value: table.tableName });
     new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucket.bucketName });
     new CfnOutput(this, 'ReviewBaseUrl', { value: reviewBaseUrl });
+    new CfnOutput(this, 'RevokeFunctionName', { value: revoke.function.functionName });
+    new CfnOutput(this, 'AgentNotificationQueueUrl', { value: this.notifications.queue.queueUrl });
   }
 }

@@ -60,6 +60,16 @@ function suppressBroker(broker: BrokerStack): void {
   const undeliverable = broker.node.findChild('UndeliverableRequests');
   ack(undeliverable, 'SQS3', 'This queue is itself the dead-letter queue of the request rule.');
   ack(
+    broker.notifications.queue,
+    'SQS3',
+    'Outcome notifications for the agent; an unread one simply expires (retention one hour). A redrive would move messages other waiters still read.',
+  );
+  ack(
+    broker.revokeRole.role,
+    'IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/jit-broker-resets/jit-lift-*]',
+    'Lift schedule names carry the request id, unknown at deploy time; the pattern is limited to lift schedules in the broker group.',
+  );
+  ack(
     broker.agent.policy,
     'IAM5[Resource::*]',
     'cloudtrail:LookupEvents and sts:GetCallerIdentity support no resource-level permissions (BRIEF invariant 1 names both).',

@@ -16,6 +16,8 @@ export const BROKER_NAMES = {
   revokeRole: 'jit-broker-revoke',
   /** EventBridge Scheduler's role for the reset safety net. */
   schedulerRole: 'jit-broker-reset-scheduler',
+  /** EventBridge Scheduler's role for lifting revocation denies after the STS expiry. */
+  liftSchedulerRole: 'jit-broker-lift-scheduler',
   eventBus: 'jit-broker',
   scheduleGroup: 'jit-broker-resets',
   stateMachine: 'jit-elevation',
@@ -24,6 +26,10 @@ export const BROKER_NAMES = {
   approvalApi: 'jit-approvals',
   /** Managed policy to attach to the people who approve from the terminal (`jit approve`). */
   approverPolicy: 'jit-approver',
+  /** The revoke function, which `jit revoke` invokes by name (the ceiling protects `JitBroker-*`). */
+  revokeFunction: 'JitBroker-Revoke',
+  /** The broker's outcomes for the agent (`jit request --wait`), which only the agent consumes. */
+  notificationQueue: 'jit-agent-notifications',
 } as const;
 
 /**

@@ -1,16 +1,7 @@
 import { Command } from 'commander';
 import { listPending } from '../../handlers/use-cases/list-pending';
 import type { CliContext } from '../context';
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
-}
-
-function oneLine(text: string, max = 60): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
+import { oneLine, table } from './table';
 
 /** `jit pending`: the requests waiting for a decision, oldest first. */
 export function pendingCommand(context: (command: Command) => CliContext): Command {

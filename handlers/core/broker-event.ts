@@ -5,6 +5,11 @@
 export const BROKER_EVENT_SOURCE = 'jit.broker';
 export const AGENT_EVENT_SOURCE = 'jit.agent';
 export const ELEVATION_REQUESTED = 'Elevation Requested';
+/**
+ * An agent gives back its own grant early (`jit end`). The detail carries the request id and a proof
+ * that the sender holds the grant's credentials (handlers/core/identity-proof.ts).
+ */
+export const ELEVATION_END_REQUESTED = 'Elevation End Requested';
 
 export const BROKER_OUTCOMES = [
   'Pending Approval',
@@ -16,6 +21,8 @@ export const BROKER_OUTCOMES = [
   'Ended',
   'Revoked',
   'Audited',
+  /** An agent's request to end a grant was not honoured (not its grant, or nothing active to end). */
+  'End Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

@@ -68,6 +68,14 @@ export class MalformedTaskInputError extends Error {
 /** Errors the state machine retries with backoff and jitter. */
 export const RETRYABLE_ERRORS: readonly string[] = ['ThrottledError', 'TransientAwsError'];
 
+/** A revocation deny may only be removed once the revoked session's STS credentials have expired. */
+export class RevocationLiftTooEarlyError extends Error {
+  constructor(requestId: string, stsExpiresAt: string, options?: ErrorOptions) {
+    super(`The revocation deny of ${requestId} stays until its credentials expire at ${stsExpiresAt}.`, options);
+    this.name = 'RevocationLiftTooEarlyError';
+  }
+}
+
 /** The audit cannot tell which credentials a request had: the request record is gone and no grant was passed. */
 export class AuditSubjectUnknownError extends Error {
   constructor(requestId: string, options?: ErrorOptions) {

@@ -49,11 +49,25 @@ export interface RequestRecord extends ElevationRequest {
    * credentials go anywhere. More than one when a mint attempt failed after AssumeRole and was retried.
    */
   readonly issuedCredentials?: readonly IssuedCredentialsRecord[];
-  /** Set by an early revoke (BRIEF §3.8); the audit reports it and flags calls made after it. */
+  /**
+   * Set by an early end (BRIEF §3.8): `jit revoke` by an approver (status REVOKED) or `jit end` by the
+   * agent (status ENDED). `revokedBy` is the ARN STS authenticated for the caller. The audit reports it
+   * and flags calls made after it.
+   */
   readonly revokedAt?: string;
   readonly revokedBy?: string;
   readonly revokeReason?: string;
 }
+
+/**
+ * Statuses a request may enter only from the listed ones. An early revoke and the end at expiry race
+ * for the same grant; whichever records first wins, and the other cannot overwrite it (the workflow's
+ * later `Ended` leaves a REVOKED request as it is). The store enforces this with a conditional write.
+ */
+export const STATUS_ENTERED_FROM: Readonly<Partial<Record<RequestStatus, readonly RequestStatus[]>>> = {
+  ENDED: ['GRANTED'],
+  REVOKED: ['GRANTED'],
+};
 
 /** A request as pages and the CLI may show it: never the task token or the link hashes. */
 export type RequestView = Omit<RequestRecord, 'taskToken' | 'approverLinks'>;

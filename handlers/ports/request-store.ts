@@ -63,8 +63,9 @@ export interface RequestStore {
   /** Requests waiting for a decision, oldest first (including those whose window has just closed). */
   listPending(): Promise<PendingSummary[]>;
   /**
-   * Moves a request to a new status and drops the task token. Returns false when the request is unknown
-   * or already in that status, so replays change nothing.
+   * Moves a request to a new status and drops the task token. Returns false when the request is unknown,
+   * already in that status, or in a status the new one may not follow (`STATUS_ENTERED_FROM`), so
+   * replays and late writers change nothing.
    */
   setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean>;
   /**

@@ -40,6 +40,7 @@ const STATUS_FOR: Record<BrokerOutcome, RequestStatus | undefined> = {
   Ended: 'ENDED',
   Revoked: 'REVOKED',
   Audited: 'AUDITED',
+  'End Refused': undefined,
 };
 
 const MAX_REASON = 500;

@@ -86,6 +86,7 @@ const RESERVED_ROLE_NAMES: ReadonlySet<string> = new Set([
   BROKER_NAMES.auditRole,
   BROKER_NAMES.revokeRole,
   BROKER_NAMES.schedulerRole,
+  BROKER_NAMES.liftSchedulerRole,
   TARGET_NAMES.auditReaderRole,
   TARGET_NAMES.revokerRole,
 ]);

@@ -1,4 +1,5 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -12,15 +13,18 @@ export interface ApproverPolicyProps {
   readonly sender: string;
   /** Name of the managed policy. */
   readonly managedPolicyName: string;
+  /** The broker's revoke function, which `jit revoke` invokes. */
+  readonly revokeFunction: lambda.IFunction;
 }
 
 /** Attributes a terminal approval may write: the decision fields, nothing about grants or reports. */
 const DECISION_ATTRIBUTES = ['requestId', 'status', 'decision', 'denial', 'decidedAt', 'updatedAt', 'taskToken'];
 
 /**
- * What a person needs to approve from the terminal (`jit pending`, `jit approve`, `jit deny`) with their
- * own AWS credentials: list pending requests through the status index, read one request, write only its
- * decision fields, answer the waiting task, send the confirmation email. Attach it to approvers' roles
+ * What a person needs to approve from the terminal (`jit pending`, `jit approve`, `jit deny`, `jit status`,
+ * `jit revoke`) with their own AWS credentials: list pending requests through the status index, read one
+ * request, write only its decision fields, answer the waiting task, send the confirmation email, and
+ * invoke the revoke function (which does the revocation with the broker's own roles). Attach it to approvers' roles
  * or groups, never to an agent (BRIEF §3.2: the agent has no SendTask* and no read of the request store).
  */
 export class ApproverPolicy extends Construct {
@@ -54,6 +58,12 @@ export class ApproverPolicy extends Construct {
           resources: [props.stateMachine.stateMachineArn],
         }),
         sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender),
+        new iam.PolicyStatement({
+          sid: 'RevokeGrants',
+          // The function itself, not its versions or aliases (no `:*`).
+          actions: ['lambda:InvokeFunction'],
+          resources: [props.revokeFunction.functionArn],
+        }),
       ],
     });
   }

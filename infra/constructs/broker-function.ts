@@ -28,6 +28,12 @@ export interface BrokerFunctionProps {
    * @default a new role of its own
    */
   readonly role?: iam.Role;
+  /**
+   * Fixed function name, for a function people invoke by name (`jit revoke`). Must start with the
+   * broker stack's name and a dash, which the target accounts' ceiling protects.
+   * @default a generated name
+   */
+  readonly functionName?: string;
 }
 
 /**
@@ -58,6 +64,7 @@ export class BrokerFunction extends Construct {
       });
     logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
       entry: join(REPO_ROOT, 'handlers', 'lambda', `${props.entry}.ts`),
       handler: 'handler',
       projectRoot: REPO_ROOT,

@@ -5,6 +5,8 @@ import { ConflictException, CreateScheduleCommand, SchedulerClient, UpdateSchedu
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { secretNameFor } from '../../handlers/core/broker-settings';
 import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
@@ -71,6 +73,14 @@ export class FakeAws {
   readonly eventBridge = mockClient(EventBridgeClient);
   readonly cloudTrail = mockClient(CloudTrailClient);
   readonly sfn = mockClient(SFNClient);
+  readonly iam = mockClient(IAMClient);
+  readonly lambda = mockClient(LambdaClient);
+  /** Inline role policies in target accounts, by `<roleName>/<policyName>` (IAM calls carry no account). */
+  readonly rolePolicies = new Map<string, string>();
+  /** Lambda functions by name or ARN, for Invoke (RequestResponse); the test registers them. */
+  readonly functions = new Map<string, (event: unknown) => Promise<unknown>>();
+  /** Called with every event put on a bus, after it is recorded: EventBridge rules the test wires up. */
+  readonly rules: Array<(event: PublishedEvent & { id: string; time: string }) => void> = [];
 
   constructor(accountIds: readonly string[]) {
     for (const id of accountIds) this.secrets.create(secretNameFor(id), PLACEHOLDER_SECRET_STRING);
@@ -115,10 +125,42 @@ export class FakeAws {
       return { MessageId: `msg-${this.emails.length}` };
     });
     this.eventBridge.on(PutEventsCommand).callsFake((input) => {
+      const ids: string[] = [];
       for (const entry of input.Entries) {
-        this.events.push({ source: entry.Source, detailType: entry.DetailType, detail: JSON.parse(entry.Detail), bus: entry.EventBusName });
+        const event = { source: entry.Source, detailType: entry.DetailType, detail: JSON.parse(entry.Detail), bus: entry.EventBusName };
+        this.events.push(event);
+        const id = randomBytes(8).toString('hex');
+        ids.push(id);
+        for (const rule of this.rules) rule({ ...event, id, time: new Date().toISOString() });
       }
-      return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: randomBytes(8).toString('hex') })) };
+      return { FailedEntryCount: 0, Entries: ids.map((EventId) => ({ EventId })) };
+    });
+    this.iam.on(PutRolePolicyCommand).callsFake((input: { RoleName: string; PolicyName: string; PolicyDocument: string }) => {
+      this.rolePolicies.set(`${input.RoleName}/${input.PolicyName}`, input.PolicyDocument);
+      return {};
+    });
+    this.iam.on(GetRolePolicyCommand).callsFake((input: { RoleName: string; PolicyName: string }) => {
+      const doc = this.rolePolicies.get(`${input.RoleName}/${input.PolicyName}`);
+      if (doc === undefined) throw new NoSuchEntityException({ message: 'The role policy cannot be found.', $metadata: {} });
+      return { RoleName: input.RoleName, PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(doc) };
+    });
+    this.iam.on(DeleteRolePolicyCommand).callsFake((input: { RoleName: string; PolicyName: string }) => {
+      if (!this.rolePolicies.delete(`${input.RoleName}/${input.PolicyName}`)) {
+        throw new NoSuchEntityException({ message: 'The role policy cannot be found.', $metadata: {} });
+      }
+      return {};
+    });
+    this.lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload?: Uint8Array }) => {
+      const fn = this.functions.get(input.FunctionName);
+      if (!fn) throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), { name: 'ResourceNotFoundException' });
+      const event = input.Payload ? (JSON.parse(Buffer.from(input.Payload).toString('utf8')) as unknown) : {};
+      try {
+        const result = await fn(event);
+        return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result ?? null)) };
+      } catch (error) {
+        const e = error as Error;
+        return { StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from(JSON.stringify({ errorType: e.name, errorMessage: e.message })) };
+      }
     });
     this.cloudTrail.on(LookupEventsCommand).callsFake(async (input, getClient) => {
       const region = await getClient().config.region();
@@ -149,7 +191,7 @@ export class FakeAws {
   }
 
   restore(): void {
-    for (const mock of [this.sts, this.scheduler, this.ses, this.eventBridge, this.cloudTrail, this.sfn]) mock.restore();
+    for (const mock of [this.sts, this.scheduler, this.ses, this.eventBridge, this.cloudTrail, this.sfn, this.iam, this.lambda]) mock.restore();
     this.secrets.restore();
     this.table.restore();
     this.s3.restore();

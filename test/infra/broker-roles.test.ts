@@ -28,16 +28,30 @@ describe('BrokerStack: each function role holds only what that function calls', 
     ['reset', ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']],
     ['notify', ['dynamodb:UpdateItem', 'events:PutEvents']],
     ['audit', ['dynamodb:GetItem', 's3:PutObject', 'sts:AssumeRole']],
+    [
+      'revoke',
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'iam:PassRole', 'lambda:InvokeFunction', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'sts:AssumeRole'],
+    ],
   ] as const)('%s', (name, expected) => {
     const fn = stacks.broker.functions[name];
     expect(actionsOf(fn.role)).toEqual([...expected, ...LOGS].sort());
   });
 
-  it('gives the revoke role nothing but assuming the target revoker roles', () => {
+  it('lets the revoke role assume the target revoker roles, reset only through the reset function, and schedule only lifts', () => {
     const statements = policiesOf(stacks.broker.revokeRole.role).flatMap((p) => p.policy.Statement);
-    expect(statements.map((s) => [s.Effect, s.Action, s.Resource])).toEqual([
-      ['Allow', 'sts:AssumeRole', ['arn:aws:iam::222222222222:role/jit-revoker', 'arn:aws:iam::333333333333:role/jit-revoker']],
-    ]);
+    const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
+    expect(bySid('AssumeTargetRevokerRoles')).toMatchObject({
+      Action: 'sts:AssumeRole',
+      Resource: ['arn:aws:iam::222222222222:role/jit-revoker', 'arn:aws:iam::333333333333:role/jit-revoker'],
+    });
+    expect(bySid('ResetTheRevokedGrant')).toMatchObject({ Action: 'lambda:InvokeFunction', Resource: expect.stringMatching(/:function:JitBroker-ResetFunction/) });
+    expect(bySid('ScheduleTheRevocationLift')?.Resource).toBe('arn:aws:scheduler:eu-west-1:111111111111:schedule/jit-broker-resets/jit-lift-*');
+    expect(bySid('PassTheLiftSchedulerRoleToSchedulerOnly')).toMatchObject({
+      Resource: 'arn:aws:iam::111111111111:role/jit-broker-lift-scheduler',
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+    // Never a secret: the revoke role cannot write (or read) any credential.
+    expect(statements.flatMap((s) => asList(s.Action)).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
   });
 
   it('lets the mint role pass the scheduler role to EventBridge Scheduler only', () => {

@@ -77,7 +77,7 @@ describe('BrokerStack', () => {
 
   it('runs every function on the current Node.js LTS runtime, arm64, with its own role', () => {
     const functions = functionsByEntry();
-    expect([...functions.keys()].sort()).toEqual(['approval-web', 'audit', 'mint', 'notify', 'register', 'request-approval', 'reset']);
+    expect([...functions.keys()].sort()).toEqual(['approval-web', 'audit', 'mint', 'notify', 'register', 'request-approval', 'reset', 'revoke']);
     const roles = new Set<string>();
     for (const props of functions.values()) {
       expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
@@ -97,7 +97,7 @@ describe('BrokerStack', () => {
   });
 
   it('names the roles target accounts trust, so they can be referenced without cross-stack exports', () => {
-    for (const name of ['jit-broker-mint', 'jit-broker-reset', 'jit-broker-audit']) {
+    for (const name of ['jit-broker-mint', 'jit-broker-reset', 'jit-broker-audit', 'jit-broker-revoke']) {
       template.hasResourceProperties('AWS::IAM::Role', { RoleName: name });
     }
   });

@@ -23,7 +23,10 @@ export interface LocalExecutionOptions {
   readonly taskTimeoutOverrides?: Readonly<Record<string, number>>;
   /** Task state name → milliseconds between retries instead of the definition's backoff. */
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
-  /** Called before a Task state's code runs; lets a test or the sandbox act in between states. */
+  /**
+   * Called before a Task state's code runs, and (in virtual time) before a Wait state moves the clock;
+   * lets a test or the sandbox act in between states, e.g. while a grant is live before its expiry.
+   */
   readonly beforeTask?: (stateName: string, input: unknown) => Promise<void> | void;
   /**
    * The execution's own time, instead of the engine's real-time timers: Wait states wait until their
@@ -187,6 +190,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     if (wait && (time || options.clock)) {
       const clock = options.clock;
       handlers[stateName] = async (waitInput) => {
+        await options.beforeTask?.(stateName, waitInput);
         const end = waitEnd(wait, waitInput, enteredAt(stateName).at);
         if (clock) clock.advanceTo(end);
         else await time?.waitUntil(end, options.signal);

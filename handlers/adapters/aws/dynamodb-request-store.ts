@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ElevationRequest } from '../../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../core/issued-credentials';
-import type { ReportLocation, RequestRecord, RequestStatus } from '../../core/request-record';
+import { type ReportLocation, type RequestRecord, type RequestStatus, STATUS_ENTERED_FROM } from '../../core/request-record';
 import type {
   DecisionClaim,
   DecisionDelivery,
@@ -111,6 +111,12 @@ export class DynamoDbRequestStore implements RequestStore {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':status': status, ':now': now.toISOString() };
     const sets = ['#status = :status', 'updatedAt = :now'];
+    const conditions = ['attribute_exists(requestId)', '#status <> :status'];
+    const from = STATUS_ENTERED_FROM[status];
+    if (from) {
+      from.forEach((previous, i) => (values[`:from${i}`] = previous));
+      conditions.push(`#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`);
+    }
     for (const [field, value] of Object.entries(update)) {
       if (value === undefined) continue;
       names[`#${field}`] = field;
@@ -125,7 +131,7 @@ export class DynamoDbRequestStore implements RequestStore {
           // The token is worthless once the request left PENDING_APPROVAL; drop it. The link hashes stay,
           // so a used link can still show who decided.
           UpdateExpression: `SET ${sets.join(', ')} REMOVE taskToken`,
-          ConditionExpression: 'attribute_exists(requestId) AND #status <> :status',
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

@@ -101,10 +101,37 @@ describe('AgentIdentity: standing permissions (BRIEF invariants 1 and 2), evalua
     await expect(agent('sts:GetCallerIdentity', '*')).resolves.toBe('Allowed');
   });
 
-  it('holds exactly the permissions of invariant 1 and nothing else', () => {
+  it('consumes its own notification queue (the amendment of invariant 1 for --wait)', async () => {
+    const queue = `arn:aws:sqs:${f.region}:${f.hub}:${BROKER_NAMES.notificationQueue}`;
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes']) {
+      await expect(agent(action, queue)).resolves.toBe('Allowed');
+    }
+  });
+
+  it('cannot forge, purge or reconfigure notifications, nor read any other queue', async () => {
+    const queue = `arn:aws:sqs:${f.region}:${f.hub}:${BROKER_NAMES.notificationQueue}`;
+    for (const action of ['sqs:SendMessage', 'sqs:PurgeQueue', 'sqs:SetQueueAttributes', 'sqs:DeleteQueue', 'sqs:AddPermission']) {
+      await expect(agent(action, queue)).resolves.toBe('ImplicitlyDenied');
+    }
+    const other = `arn:aws:sqs:${f.region}:${f.hub}:JitBroker-UndeliverableRequests`;
+    await expect(agent('sqs:ReceiveMessage', other)).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('cannot invoke the revoke function: it ends its own grant only by proving it holds it (jit end)', async () => {
+    const fn = `arn:aws:lambda:${f.region}:${f.hub}:function:${BROKER_NAMES.revokeFunction}`;
+    await expect(agent('lambda:InvokeFunction', fn)).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('holds exactly the permissions of invariant 1, as amended for the notification queue, and nothing else', () => {
     const statements = f.agentPolicies.flatMap((p) => p.policy.Statement);
     const grants = statements.map((s) => ({ effect: s.Effect, actions: s.Action, resources: s.Resource, condition: s.Condition }));
     expect(grants).toEqual([
+      {
+        effect: 'Allow',
+        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: `arn:aws:sqs:${f.region}:${f.hub}:${BROKER_NAMES.notificationQueue}`,
+        condition: undefined,
+      },
       {
         effect: 'Allow',
         actions: 'secretsmanager:GetSecretValue',

@@ -37,6 +37,25 @@ describe('DynamoDbRequestStore', () => {
     );
   });
 
+  it('records a revocation only on a GRANTED request, and never lets the end at expiry overwrite it', async () => {
+    // Prepare
+    await store.create(request, now);
+    const revocation = { revokedAt: '2026-11-28T10:03:00.000Z', revokedBy: 'arn:aws:sts::111111111111:assumed-role/OnCall/alice', revokeReason: 'done' };
+
+    // Act / Assess: not granted yet, so nothing to revoke.
+    await expect(store.setStatus('req-00000001', 'REVOKED', revocation, now)).resolves.toBe(false);
+    await store.setStatus('req-00000001', 'GRANTED', {}, now);
+    await expect(store.setStatus('req-00000001', 'REVOKED', revocation, now)).resolves.toBe(true);
+    await expect(store.setStatus('req-00000001', 'ENDED', {}, now)).resolves.toBe(false);
+    await expect(store.setStatus('req-00000001', 'AUDITED', {}, now)).resolves.toBe(true);
+
+    expect(table.items.get('req-00000001')).toMatchObject({ status: 'AUDITED', ...revocation });
+    expect(table.mock).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: 'attribute_exists(requestId) AND #status <> :status AND #status IN (:from0)',
+      ExpressionAttributeValues: expect.objectContaining({ ':status': 'REVOKED', ':from0': 'GRANTED', ':revokedBy': revocation.revokedBy }),
+    });
+  });
+
   it('drops the task token when the status moves on, and ignores a repeat', async () => {
     await store.create(request, now);
     await store.awaitDecision('req-00000001', { taskToken: 't1', approverLinks: { h1: 'lead@example.com' }, approvalDeadline: 'd1' }, now);

@@ -1,0 +1,96 @@
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { activeSecretSchema, type ActiveSecret } from '../../handlers/core/secret-value';
+import { privateDir } from './cache-dir';
+
+/**
+ * Default longest reuse of a cached grant, in seconds. An AWS tool runs `credential_process` often
+ * (botocore on every call in a grant's last ten minutes), and the cache spares a Secrets Manager call
+ * each time; the bound keeps a revoked grant from being handed out for long (the SourceIdentity deny
+ * stops its use anyway).
+ */
+export const DEFAULT_CACHE_SECONDS = 60;
+
+const entrySchema = z.object({ cachedAt: z.iso.datetime(), secret: activeSecretSchema });
+
+export interface CredentialsCacheOptions {
+  /** Folder of the cache files (created 0700). */
+  readonly dir: string;
+  /** Seconds an entry is reused; 0 turns the cache off. @default 60 */
+  readonly maxAgeSeconds?: number;
+}
+
+/**
+ * A per-user cache of the grant read from an account's secret: one file per broker and account, mode
+ * 0600 in a 0700 folder, written atomically, used only before the grant's approved expiry and for at
+ * most `maxAgeSeconds`, and deleted once it is stale. A file anyone else could read is not used.
+ */
+export class CredentialsCache {
+  private readonly maxAgeMs: number;
+
+  constructor(private readonly options: CredentialsCacheOptions) {
+    this.maxAgeMs = (options.maxAgeSeconds ?? DEFAULT_CACHE_SECONDS) * 1000;
+  }
+
+  get enabled(): boolean {
+    return this.maxAgeMs > 0;
+  }
+
+  fileFor(hubAccount: string, accountId: string): string {
+    return join(this.options.dir, `creds-${hubAccount}-${accountId}.json`);
+  }
+
+  /** A cached grant that is still fresh and unexpired, else undefined (a stale file is removed). */
+  read(hubAccount: string, accountId: string, now: Date): ActiveSecret | undefined {
+    if (!this.enabled) return undefined;
+    const file = this.fileFor(hubAccount, accountId);
+    let text: string;
+    try {
+      const fd = openSync(file, 'r');
+      try {
+        const stat = fstatSync(fd);
+        const foreign = typeof process.getuid === 'function' && stat.uid !== process.getuid();
+        if (foreign || (stat.mode & 0o077) !== 0) {
+          this.drop(hubAccount, accountId);
+          return undefined;
+        }
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return undefined;
+    }
+    let entry: z.infer<typeof entrySchema> | undefined;
+    try {
+      const parsed = entrySchema.safeParse(JSON.parse(text));
+      entry = parsed.success ? parsed.data : undefined;
+    } catch {
+      entry = undefined;
+    }
+    const fresh =
+      entry !== undefined &&
+      Date.parse(entry.secret.Expiration) > now.getTime() &&
+      now.getTime() - Date.parse(entry.cachedAt) < this.maxAgeMs &&
+      Date.parse(entry.cachedAt) <= now.getTime();
+    if (!fresh) {
+      this.drop(hubAccount, accountId);
+      return undefined;
+    }
+    return entry?.secret;
+  }
+
+  write(hubAccount: string, accountId: string, secret: ActiveSecret, now: Date): void {
+    if (!this.enabled) return;
+    privateDir(this.options.dir);
+    const file = this.fileFor(hubAccount, accountId);
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify({ cachedAt: now.toISOString(), secret }), { mode: 0o600, flag: 'w' });
+    renameSync(temp, file);
+  }
+
+  drop(hubAccount: string, accountId: string): void {
+    rmSync(this.fileFor(hubAccount, accountId), { force: true });
+  }
+}

@@ -1,0 +1,87 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
+import { awaitDecision, submitRequest } from '../agent/agent-actions';
+import { grantedText } from '../agent/request-outcome';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { EXIT } from '../exit-codes';
+
+export function wholeNumber(what: string, max: number) {
+  return (value: string): number => {
+    if (!/^\d{1,6}$/.test(value) || Number(value) > max) throw new InvalidArgumentError(`Expected a whole number of ${what} up to ${max}.`);
+    return Number(value);
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+interface RequestOptions {
+  account: string;
+  role: string;
+  minutes?: number;
+  reason: string;
+  plan?: string[];
+  requestId?: string;
+  requester?: string;
+  wait?: boolean;
+  timeout?: number;
+}
+
+/**
+ * `jit request`: asks the broker for elevation by publishing `Elevation Requested` with the agent's own
+ * credentials, after checking the request against the config exactly as the broker will. With `--wait`
+ * it follows the agent's notification queue until the request is granted or ends.
+ */
+export function requestCommand(context: (command: Command) => CliContext): Command {
+  return new Command('request')
+    .description('Ask for an elevated role in an account for some minutes, with a reason; optionally wait for the outcome')
+    .requiredOption('--account <id|name>', 'the target account (see: jit roles)')
+    .requiredOption('--role <role>', 'the role to request, as configured (see: jit roles)')
+    .addOption(new Option('--minutes <n>', "how long (default: the role's default minutes)").argParser(wholeNumber('minutes', 1440)))
+    .requiredOption('--reason <text>', 'why; the approver reads it (at most 500 characters)')
+    .addOption(new Option('--plan <action>', 'a planned action, e.g. "ecs:UpdateService payments"; repeat for several').argParser(collect))
+    .addOption(new Option('--request-id <id>', 'use this request id (8-36 letters, digits, dashes) instead of a new UUID'))
+    .addOption(new Option('--requester <name>', 'who the request is for, shown to the approver').env('JIT_REQUESTER'))
+    .option('--wait', 'wait until the request is granted, denied, expires or is rejected')
+    .addOption(new Option('--timeout <s>', 'with --wait: give up after this many seconds (default: the approval window + 1 min)').argParser(wholeNumber('seconds', 86_400)))
+    .addHelpText(
+      'after',
+      '\nExample:\n  jit request --account prod --role Ops --minutes 15 --reason "Restart the stuck payment worker" \\\n    --plan "ecs:UpdateService payments-worker" --wait',
+    )
+    .action(async (options: RequestOptions, command: Command) => {
+      const ctx = context(command);
+      if (options.timeout !== undefined && !options.wait) throw new CliError('--timeout only applies with --wait.', EXIT.USAGE, 'Add --wait.');
+      if (options.requestId !== undefined && !REQUEST_ID_PATTERN.test(options.requestId)) {
+        throw new CliError(`--request-id must be 8-36 letters, digits or dashes, starting with a letter or digit. Received: ${JSON.stringify(options.requestId)}`, EXIT.USAGE);
+      }
+      const submitted = await submitRequest(ctx, {
+        account: options.account,
+        role: options.role,
+        reason: options.reason,
+        ...(options.minutes !== undefined ? { minutes: options.minutes } : {}),
+        ...(options.plan ? { plannedActions: options.plan } : {}),
+        ...(options.requestId ? { requestId: options.requestId } : {}),
+        ...(options.requester ? { requester: options.requester } : {}),
+      });
+      const { requestId } = submitted;
+      if (!options.wait) {
+        ctx.data({ ...submitted, status: 'requested' }, requestId);
+        if (!ctx.json) ctx.note(`Requested ${submitted.role} in ${submitted.account} for ${submitted.minutes} minutes. Follow it with: jit status ${requestId}`);
+        return;
+      }
+      const timeoutSeconds = options.timeout ?? ctx.settings().approvalWindowMinutes * 60 + 60;
+      const spinner = ctx.spinner(`Requested ${requestId}; waiting for the broker…`);
+      let granted;
+      try {
+        granted = await awaitDecision(ctx, requestId, ctx.account(submitted.accountId), timeoutSeconds * 1000, (n) => {
+          if (n.outcome === 'Pending Approval') spinner.update(`Waiting for an approver to decide ${requestId}…`);
+        });
+      } finally {
+        spinner.stop();
+      }
+      ctx.data(granted, requestId);
+      if (!ctx.json) ctx.note(grantedText(granted));
+    });
+}

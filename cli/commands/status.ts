@@ -1,0 +1,75 @@
+import { Command } from 'commander';
+import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
+import type { RequestRecord, RequestView } from '../../handlers/core/request-record';
+import { agentStatus } from '../agent/agent-actions';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { EXIT } from '../exit-codes';
+
+/** How long the agent's view listens to its notification queue for news of the request. */
+const SWEEP_MS = 2000;
+
+function viewOf(record: RequestRecord): RequestView {
+  const { taskToken: _token, approverLinks: _links, ...view } = record;
+  return view;
+}
+
+function recordText(r: RequestView): string {
+  const lines = [
+    `${r.requestId}: ${r.status}`,
+    `  ${r.role} in ${r.accountName} (${r.accountId}) for ${r.minutes} minutes, requested ${r.requestedAt}`,
+    `  reason: ${r.reason}`,
+  ];
+  if (r.decision) lines.push(`  approved by ${r.decision.approver} at ${r.decision.decidedAt}: ${r.decision.role} for ${r.decision.minutes} minutes`);
+  if (r.denial) lines.push(`  denied by ${r.denial.approver} at ${r.denial.decidedAt}${r.denial.reason ? `: ${r.denial.reason}` : ''}`);
+  if (r.grant) lines.push(`  granted ${r.grant.grantedAt}, expires ${r.grant.expiresAt} (access key ${r.grant.accessKeyId})`);
+  if (r.revokedAt) lines.push(`  ended early ${r.revokedAt} by ${r.revokedBy ?? 'unknown'}${r.revokeReason ? `: ${r.revokeReason}` : ''}`);
+  if (r.report) lines.push(`  audit report: ${r.report.markdownUri}${r.report.complete ? '' : ' (incomplete)'}`);
+  if (r.failure) lines.push(`  failure: ${r.failure}`);
+  return lines.join('\n');
+}
+
+function isAccessDenied(error: unknown): boolean {
+  return error instanceof Error && ['AccessDeniedException', 'AccessDenied', 'UnrecognizedClientException'].includes(error.name);
+}
+
+async function agentView(ctx: CliContext, requestId: string): Promise<void> {
+  const status = await agentStatus(ctx, requestId, { listenMs: SWEEP_MS });
+  if (!status.lastOutcome && !status.grant) {
+    throw new CliError(
+      `Nothing known about ${requestId} to this agent: no outcome arrived on its notification queue.`,
+      EXIT.NOT_FOUND,
+      'Outcomes stay on the queue for an hour; an approver (jit-approver policy) sees every request with jit status.',
+    );
+  }
+  ctx.data(
+    { ...status, view: 'agent' },
+    [
+      `${requestId}: ${status.lastOutcome ?? 'unknown'} (as the agent sees it)`,
+      ...status.outcomes.map((o) => `  ${o.time ?? ''} ${o.outcome}${o.reason ? `: ${o.reason}` : ''}`),
+      ...(status.grant ? [`  grant ${status.grant.active ? 'active' : 'expired'}: ${status.grant.roleName}, expires ${status.grant.expiresAt}; AWS_PROFILE=${status.profile}`] : []),
+    ].join('\n'),
+  );
+}
+
+/** `jit status`: where a request stands. */
+export function statusCommand(context: (command: Command) => CliContext): Command {
+  return new Command('status')
+    .description("Show where a request stands: the full record with an approver's credentials, else what the agent has been told")
+    .argument('<requestId>', 'the request id printed by jit request')
+    .action(async (requestId: string, _options, command: Command) => {
+      const ctx = context(command);
+      if (!REQUEST_ID_PATTERN.test(requestId)) throw new CliError(`Not a request id: ${JSON.stringify(requestId)}.`, EXIT.USAGE);
+      let record: RequestRecord | undefined;
+      try {
+        record = await ctx.requestStore().get(requestId);
+      } catch (error) {
+        // The agent may not read the request store (BRIEF §3.2); it gets its own view instead.
+        if (isAccessDenied(error)) return agentView(ctx, requestId);
+        throw error;
+      }
+      if (!record) throw new CliError(`No request ${requestId}.`, EXIT.NOT_FOUND);
+      const view = viewOf(record);
+      ctx.data(view, recordText(view));
+    });
+}

@@ -1,0 +1,165 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { DECISION_OUTCOMES, END_OUTCOMES } from '../../handlers/core/broker-notification';
+import { grantAvailability, grantFacts } from '../../handlers/core/credential-process';
+import { MAX_PLANNED_ACTIONS, MAX_PLANNED_ACTION_LENGTH, MAX_REASON_LENGTH, REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
+import { agentStatus, awaitDecision, endOwnGrant, submitRequest } from '../agent/agent-actions';
+import { profileNameFor } from '../agent/aws-profile';
+import { readGrant } from '../agent/grant-reader';
+import type { CliContext } from '../context';
+import { CliError, classifyAwsError } from '../errors';
+import { exitCodeName } from '../exit-codes';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+const INSTRUCTIONS = [
+  'Just-in-time AWS access. Your standing AWS permissions cannot change anything; to work in an account,',
+  'call request_elevation with the account, the role, the minutes you need and a reason a human approver',
+  'will read (list_access shows what exists). A human approves by email; wait with waitSeconds or poll',
+  'elevation_status. Once granted, run AWS commands with the AWS_PROFILE the tools name (for example',
+  'AWS_PROFILE=jit-prod aws ...); credentials never pass through this conversation. Call end_elevation as',
+  'soon as the work is done.',
+].join(' ');
+
+/** A tool result: the facts as JSON text and as structured content. Never secret material. */
+function ok(result: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result };
+}
+
+function failure(error: unknown): CallToolResult {
+  const cliError = error instanceof CliError ? error : classifyAwsError(error);
+  if (!cliError) throw error;
+  const body = { error: { code: exitCodeName(cliError.exitCode), message: cliError.message, ...(cliError.hint ? { hint: cliError.hint } : {}), ...cliError.details } };
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify(body, null, 2) }], structuredContent: body };
+}
+
+async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await run();
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/**
+ * The MCP server of `jit mcp`: four tools over the same actions as the CLI, with the agent's own
+ * credentials. Results carry ids, outcomes, expiries and the AWS profile to use — never keys: the
+ * agent's AWS tools fetch those themselves through `credential_process`.
+ */
+export function createJitMcpServer(ctx: CliContext): McpServer {
+  const server = new McpServer({ name: 'jit', version }, { instructions: INSTRUCTIONS });
+  /** Accounts of the requests this server sent, so status can look at the right secret. */
+  const accountOf = new Map<string, string>();
+
+  server.registerTool(
+    'list_access',
+    {
+      title: 'List requestable access',
+      description: 'Accounts and roles you may request, with default and maximum minutes, the AWS_PROFILE of each account, and any grant active now.',
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    () =>
+      guarded(async () => {
+        const now = ctx.clock.now();
+        const accounts = [];
+        for (const account of ctx.settings().accounts) {
+          const availability = grantAvailability(await readGrant(ctx.clients().secretsManager(), account.id), now);
+          accounts.push({
+            account: account.name,
+            accountId: account.id,
+            profile: profileNameFor(account),
+            roles: account.roles.map((r) => ({ role: r.name, defaultMinutes: r.defaultMinutes, maxMinutes: r.maxMinutes, ...(r.description ? { description: r.description } : {}) })),
+            activeGrant: availability.kind === 'active' ? grantFacts(availability.secret) : null,
+          });
+        }
+        return ok({ accounts, approvalWindowMinutes: ctx.settings().approvalWindowMinutes });
+      }),
+  );
+
+  server.registerTool(
+    'request_elevation',
+    {
+      title: 'Request elevated access',
+      description:
+        'Ask a human approver for a role in an account for some minutes. Returns the request id; with waitSeconds > 0 it waits that long for the decision. When granted, use the returned AWS_PROFILE.',
+      inputSchema: {
+        account: z.string().min(1).max(64).describe('account name or 12-digit id (see list_access)'),
+        role: z.string().min(1).max(64).describe('role name (see list_access)'),
+        minutes: z.number().int().min(1).max(60).optional().describe("minutes needed (default: the role's default)"),
+        reason: z.string().min(1).max(MAX_REASON_LENGTH).describe('why, for the approver'),
+        plannedActions: z.array(z.string().min(1).max(MAX_PLANNED_ACTION_LENGTH)).max(MAX_PLANNED_ACTIONS).optional().describe('what you plan to do, e.g. "ecs:UpdateService payments"'),
+        waitSeconds: z.number().int().min(0).max(900).optional().describe('how long to wait for the decision (default 0: return at once)'),
+      },
+      annotations: { destructiveHint: false, openWorldHint: true },
+    },
+    (input) =>
+      guarded(async () => {
+        const submitted = await submitRequest(ctx, {
+          account: input.account,
+          role: input.role,
+          reason: input.reason,
+          ...(input.minutes !== undefined ? { minutes: input.minutes } : {}),
+          ...(input.plannedActions ? { plannedActions: input.plannedActions } : {}),
+        });
+        accountOf.set(submitted.requestId, submitted.accountId);
+        const wait = input.waitSeconds ?? 0;
+        if (wait === 0) {
+          return ok({ ...submitted, status: 'requested', next: `Call elevation_status with requestId ${submitted.requestId} (waitSeconds up to 300) until it is granted.` });
+        }
+        const granted = await awaitDecision(ctx, submitted.requestId, ctx.account(submitted.accountId), wait * 1000);
+        return ok({ ...granted, status: 'granted', next: `Run AWS commands with AWS_PROFILE=${granted.profile}; call end_elevation when done.` });
+      }),
+  );
+
+  server.registerTool(
+    'elevation_status',
+    {
+      title: 'Status of an elevation request',
+      description: 'What the broker has said about a request (pending, granted, denied, expired, ended, revoked) and whether its grant is active, with the AWS_PROFILE to use.',
+      inputSchema: {
+        requestId: z.string().regex(REQUEST_ID_PATTERN).describe('the id request_elevation returned'),
+        waitSeconds: z.number().int().min(0).max(300).optional().describe('wait up to this long for a decision or an end (default 2)'),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    (input) =>
+      guarded(async () => {
+        const hint = accountOf.get(input.requestId);
+        const status = await agentStatus(ctx, input.requestId, {
+          listenMs: (input.waitSeconds ?? 2) * 1000,
+          until: new Set([...DECISION_OUTCOMES, ...END_OUTCOMES, 'Revoked']),
+          ...(hint ? { accountHint: hint } : {}),
+        });
+        const active = status.grant?.active === true;
+        return ok({
+          ...status,
+          status: active ? 'granted' : (status.lastOutcome ?? 'unknown'),
+          next: active
+            ? `Run AWS commands with AWS_PROFILE=${status.profile} until ${status.grant?.expiresAt}; call end_elevation when done.`
+            : status.lastOutcome === undefined || status.lastOutcome === 'Pending Approval'
+              ? 'Not decided yet; call elevation_status again with waitSeconds.'
+              : 'No active grant for this request.',
+        });
+      }),
+  );
+
+  server.registerTool(
+    'end_elevation',
+    {
+      title: 'Give back a grant',
+      description: 'End your own active grant early, as soon as the work is done. Only the holder of a grant can end it.',
+      inputSchema: { requestId: z.string().regex(REQUEST_ID_PATTERN).describe('the granted request') },
+      annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    },
+    (input) =>
+      guarded(async () => {
+        const hint = accountOf.get(input.requestId);
+        const ended = await endOwnGrant(ctx, input.requestId, { timeoutMs: 60_000, ...(hint ? { account: hint } : {}) });
+        return ok({ ...ended, status: 'ended' });
+      }),
+  );
+
+  return server;
+}

@@ -1,0 +1,42 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
+import type { GrantResetter, RevokedGrantReset } from '../../ports/grant-resetter';
+import type { ResetOutcome } from '../../use-cases/reset-grant';
+
+const resultSchema = z.object({ outcome: z.enum(['reset', 'already-reset', 'not-current']) });
+
+/** Error a Lambda function raised, as Invoke reports it (`FunctionError` set, error in the payload). */
+export class ResetInvocationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ResetInvocationError';
+  }
+}
+
+/** Resets a grant by invoking the broker's reset function synchronously. */
+export class LambdaGrantResetter implements GrantResetter {
+  constructor(
+    private readonly client: LambdaClient,
+    private readonly resetFunctionArn: string,
+  ) {}
+
+  async reset(input: RevokedGrantReset): Promise<ResetOutcome> {
+    const result = await this.client.send(
+      new InvokeCommand({ FunctionName: this.resetFunctionArn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(input)) }),
+    );
+    const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
+    if (result.FunctionError) {
+      let message = text;
+      try {
+        const error = JSON.parse(text) as { errorType?: string; errorMessage?: string };
+        message = `${error.errorType ?? 'Error'}: ${error.errorMessage ?? ''}`;
+      } catch {
+        // keep the raw text
+      }
+      throw new ResetInvocationError(`The reset function failed: ${message.slice(0, 500)}`);
+    }
+    const parsed = resultSchema.safeParse(text ? JSON.parse(text) : undefined);
+    if (!parsed.success) throw new ResetInvocationError(`The reset function returned an unexpected result: ${text.slice(0, 200)}`);
+    return parsed.data.outcome;
+  }
+}

@@ -1,0 +1,101 @@
+import type { Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
+import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
+import { IamRoleRevoker } from '../adapters/aws/iam-role-revoker';
+import { LambdaGrantResetter } from '../adapters/aws/lambda-grant-resetter';
+import { SchedulerLiftScheduler } from '../adapters/aws/scheduler-lift-scheduler';
+import { StsIdentityVerifier, regionalStsEndpoint } from '../adapters/aws/sts-identity-verifier';
+import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED } from '../core/broker-event';
+import { REQUEST_ID_PATTERN } from '../core/elevation-request';
+import { type RevokeGrantDeps, liftRevocation, parseRevokeGrantInput, revokeGrant } from '../use-cases/revoke-grant';
+import { revokeResultOf, type RevokeResult } from '../use-cases/revoke-result';
+import { logger, requireEnv, systemClock, taskHandler } from './runtime';
+
+const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: requireEnv('REQUEST_TABLE') });
+const publisher = new EventBridgePublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME'));
+const sts = new STSClient({});
+const partition = requireEnv('TARGET_PARTITION');
+
+let deps: RevokeGrantDeps | undefined;
+
+/** The revoke function's own ARN, without a version or alias: the lift schedule invokes it. */
+function unqualified(functionArn: string): string {
+  return functionArn.split(':').slice(0, 7).join(':');
+}
+
+function depsFor(context: Pick<Context, 'invokedFunctionArn'>): RevokeGrantDeps {
+  if (deps) return deps;
+  // Set by the Lambda runtime in every function.
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  deps = {
+    store,
+    publisher,
+    clock: systemClock,
+    resetter: new LambdaGrantResetter(new LambdaClient({}), requireEnv('RESET_FUNCTION_ARN')),
+    revoker: new IamRoleRevoker({ sts, partition }),
+    lifts: new SchedulerLiftScheduler({
+      client: new SchedulerClient({}),
+      groupName: requireEnv('SCHEDULE_GROUP'),
+      revokeFunctionArn: unqualified(context.invokedFunctionArn),
+      schedulerRoleArn: requireEnv('LIFT_SCHEDULER_ROLE_ARN'),
+    }),
+    verifier: new StsIdentityVerifier({ endpoint: process.env.STS_PROOF_ENDPOINT ?? regionalStsEndpoint(region), clock: systemClock }),
+  };
+  return deps;
+}
+
+interface IncomingEvent {
+  source?: unknown;
+  'detail-type'?: unknown;
+  detail?: { requestId?: unknown; proof?: unknown } & Record<string, unknown>;
+  requestId?: unknown;
+}
+
+/** The three callers, each in its own shape, as one validated input. */
+function inputOf(event: unknown): unknown {
+  const e = (event ?? {}) as IncomingEvent;
+  if (e.source === AGENT_EVENT_SOURCE && e['detail-type'] === ELEVATION_END_REQUESTED) {
+    return { action: 'end', requestId: e.detail?.requestId, proof: e.detail?.proof };
+  }
+  if (e.source === 'jit.lift-schedule') return { action: 'lift', requestId: e.requestId };
+  return event;
+}
+
+/**
+ * Revoke: `jit revoke` invokes it directly (an approver's credentials), the agent's `jit end` reaches it
+ * as an `Elevation End Requested` event, and the one-time lift schedule calls it after the STS expiry.
+ * Proofs and events are never logged.
+ */
+export const run = async (event: unknown, context: Pick<Context, 'invokedFunctionArn'>): Promise<RevokeResult | { kind: string }> => {
+  const raw = inputOf(event);
+  let input;
+  try {
+    input = parseRevokeGrantInput(raw);
+  } catch (error) {
+    // An end request that does not validate still gets an answer on the bus when it names a request.
+    const candidate = (raw as { action?: unknown; requestId?: unknown }) ?? {};
+    if (candidate.action === 'end' && typeof candidate.requestId === 'string' && REQUEST_ID_PATTERN.test(candidate.requestId)) {
+      await publisher.publish({ outcome: 'End Refused', detail: { requestId: candidate.requestId, code: 'malformed', reason: 'the end request was malformed' } });
+      logger.warn('malformed end request', { requestId: candidate.requestId });
+      return { kind: 'refused' };
+    }
+    throw error;
+  }
+  const d = depsFor(context);
+  if (input.action === 'lift') {
+    const lifted = await liftRevocation(input, d);
+    logger.info('revocation lift finished', { requestId: input.requestId, outcome: lifted.kind });
+    return lifted;
+  }
+  const outcome = await revokeGrant(input, d);
+  logger.info('revocation finished', { requestId: input.requestId, action: input.action, outcome: outcome.kind });
+  return revokeResultOf(input.requestId, outcome);
+};
+
+export const handler = (event: unknown, context: Context) => taskHandler('revoke', (e) => run(e, context))(event);

@@ -1,0 +1,99 @@
+import { EXIT } from '../../cli/exit-codes';
+import { parseBrokerNotification } from '../../handlers/core/broker-notification';
+import { BROKER_NAMES } from '../../infra/naming';
+import { AgentWorld } from '../helpers/agent-world';
+import { newRequest } from '../helpers/approval-fixtures';
+
+describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => {
+  let world: AgentWorld;
+  beforeEach(async () => {
+    world = await new AgentWorld().start();
+  });
+  afterEach(() => world.stop());
+
+  it('lists what may be requested, with limits and the profile of each account', async () => {
+    const run = await world.jit('--json', 'roles');
+    expect(run.code).toBe(EXIT.OK);
+    const { accounts } = JSON.parse(run.stdout) as { accounts: Array<{ name: string; profile: string; roles: Array<{ name: string; maxMinutes: number }> }> };
+    expect(accounts.map((a) => [a.name, a.profile])).toEqual([
+      ['prod', 'jit-prod'],
+      ['staging', 'jit-staging'],
+    ]);
+    expect(accounts[0].roles.find((r) => r.name === 'Security')?.maxMinutes).toBe(30);
+    expect(world.aws.eventBridge.calls()).toHaveLength(0);
+  });
+
+  it('prints ~/.aws/config profiles whose credential_process is jit creds with the agent profile', async () => {
+    const run = await world.jit('aws-config', '--agent-profile', 'jit-agent');
+    expect(run.code).toBe(EXIT.OK);
+    expect(run.stdout).toContain('[profile jit-prod]\ncredential_process = jit creds --account prod --profile jit-agent\nregion = eu-west-1');
+    expect(run.stdout).toContain('[profile jit-staging]');
+  });
+
+  it('shows an approver the full record, without task token or link hashes', async () => {
+    // Prepare
+    world.aws.table.items.set('req-status-0001', {
+      ...newRequest({ requestId: 'req-status-0001' }),
+      status: 'PENDING_APPROVAL',
+      updatedAt: new Date().toISOString(),
+      taskToken: 'secret-task-token',
+      approverLinks: { abc: 'security-lead@example.com' },
+    });
+
+    // Act
+    const run = await world.jit('--json', 'status', 'req-status-0001');
+
+    // Assess
+    expect(run.code).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout)).toMatchObject({ requestId: 'req-status-0001', status: 'PENDING_APPROVAL', accountName: 'prod' });
+    expect(run.stdout).not.toContain('secret-task-token');
+    expect(run.stdout).not.toContain('approverLinks');
+  });
+
+  it("shows the agent what it was told, without taking other requests' outcomes off the queue", async () => {
+    // Prepare
+    world.asAgent();
+    world.brokerEvent('Pending Approval', { requestId: 'req-status-0002', account: '222222222222' });
+    world.brokerEvent('Denied', { requestId: 'req-status-0002', account: '222222222222', reason: 'ApprovalDeniedError: no' });
+    world.brokerEvent('Granted', { requestId: 'req-someone-else', account: '222222222222' });
+
+    // Act
+    const run = await world.jit('--json', 'status', 'req-status-0002');
+
+    // Assess
+    expect(run.code).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      requestId: 'req-status-0002',
+      view: 'agent',
+      lastOutcome: 'Denied',
+      outcomes: [{ outcome: 'Pending Approval' }, { outcome: 'Denied', reason: 'ApprovalDeniedError: no' }],
+      account: 'prod',
+      profile: 'jit-prod',
+    });
+    expect(world.sqs.messages.map((m) => parseBrokerNotification(m.body)?.requestId)).toEqual(['req-someone-else']);
+  });
+
+  it('says when nothing is known to the agent about a request', async () => {
+    world.asAgent();
+    const run = await world.jit('status', 'req-unknown-0001');
+    expect(run.code).toBe(EXIT.NOT_FOUND);
+    expect(run.stderr).toContain('Nothing known about req-unknown-0001 to this agent');
+  });
+
+  it('reports a failing revoke function without claiming anything was revoked', async () => {
+    world.aws.functions.set(BROKER_NAMES.revokeFunction, () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledError' })));
+    const run = await world.jit('revoke', 'req-status-0003');
+    expect(run.code).toBe(EXIT.FAILURE);
+    expect(run.stderr).toContain('The revoke function failed: ThrottledError: Rate exceeded');
+    expect(run.stderr).toContain('run jit revoke again');
+    expect(run.stdout).toBe('');
+  });
+
+  it('refuses a malformed request id before calling AWS', async () => {
+    for (const command of ['status', 'revoke', 'end']) {
+      const run = await world.jit(command, 'not an id');
+      expect(run.code).toBe(EXIT.USAGE);
+    }
+    expect(world.aws.lambda.calls()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,158 @@
+import type { BrokerEvent } from '../../../handlers/core/broker-event';
+import type { GrantSummary } from '../../../handlers/core/grant';
+import type { RequestRecord, RequestStatus } from '../../../handlers/core/request-record';
+import { STATUS_ENTERED_FROM } from '../../../handlers/core/request-record';
+import type { RevocationPolicy } from '../../../handlers/core/revocation-policy';
+import type { RequestStore, StatusUpdate } from '../../../handlers/ports/request-store';
+import { LIFT_MARGIN_MINUTES, liftRevocation, revokeGrant, type RevokeGrantDeps } from '../../../handlers/use-cases/revoke-grant';
+import { ManualClock } from '../../helpers/approval-fixtures';
+
+const REQUEST_ID = 'req-unit-0001';
+const SESSION = `arn:aws:sts::222222222222:assumed-role/jit-elevated-ops/jit-${REQUEST_ID}`;
+const APPROVER = 'arn:aws:sts::111111111111:assumed-role/OnCall/alice';
+
+function grantedRecord(now: Date): RequestRecord {
+  const grant: GrantSummary = {
+    grantId: `${REQUEST_ID}-${'c'.repeat(24)}`,
+    requestId: REQUEST_ID,
+    accountId: '222222222222',
+    role: 'Ops',
+    roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+    accessKeyId: 'ASIAUNIT000000000001',
+    sourceIdentity: `jit-${REQUEST_ID}`,
+    grantedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    expiresAt: new Date(now.getTime() + 5 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    stsExpiresAt: new Date(now.getTime() + 15 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    resetScheduleName: `jit-reset-${REQUEST_ID}`,
+  };
+  return {
+    requestId: REQUEST_ID,
+    accountId: '222222222222',
+    accountName: 'prod',
+    role: 'Ops',
+    minutes: 5,
+    reason: 'r',
+    plannedActions: [],
+    requestedAt: now.toISOString(),
+    status: 'GRANTED',
+    updatedAt: now.toISOString(),
+    grant,
+  };
+}
+
+/** The store's contract in memory, including the status guard the DynamoDB store writes as a condition. */
+class MemoryStore implements Pick<RequestStore, 'get' | 'setStatus'> {
+  constructor(public record: RequestRecord | undefined) {}
+  async get(): Promise<RequestRecord | undefined> {
+    return this.record && structuredClone(this.record);
+  }
+  async setStatus(_id: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean> {
+    const r = this.record;
+    const from = STATUS_ENTERED_FROM[status];
+    if (!r || r.status === status || (from && !from.includes(r.status))) return false;
+    this.record = { ...r, ...update, status, updatedAt: now.toISOString() };
+    return true;
+  }
+}
+
+function deps(store: MemoryStore, clock: ManualClock, arn: string | undefined) {
+  const calls = { resets: 0, denies: [] as RevocationPolicy[], removed: [] as string[], lifts: [] as Array<{ name: string; at: Date }>, events: [] as BrokerEvent[] };
+  const d: RevokeGrantDeps = {
+    store: store as unknown as RequestStore,
+    clock,
+    resetter: { reset: async () => (calls.resets++, 'reset') },
+    revoker: {
+      attachDeny: async (_a, _r, policy) => void calls.denies.push(policy),
+      removeDeny: async (_a, _r, name) => (calls.removed.push(name), 'removed'),
+    },
+    lifts: { scheduleLift: async (name, at) => void calls.lifts.push({ name, at }) },
+    verifier: { verify: async () => (arn ? { ok: true, arn } : { ok: false, reason: 'STS refused it (SignatureDoesNotMatch)' }) },
+    publisher: { publish: async (e) => void calls.events.push(e) },
+  };
+  return { d, calls };
+}
+
+describe('revokeGrant', () => {
+  const clock = new ManualClock(new Date('2026-11-28T10:00:00Z'));
+
+  it('schedules the lift the margin after the STS expiry, not the approved expiry', async () => {
+    const store = new MemoryStore(grantedRecord(clock.now()));
+    const { d, calls } = deps(store, clock, APPROVER);
+
+    await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
+
+    expect(calls.lifts).toEqual([{ name: `jit-lift-${REQUEST_ID}`, at: new Date(Date.parse('2026-11-28T10:15:00Z') + LIFT_MARGIN_MINUTES * 60_000) }]);
+  });
+
+  it('refuses an approver whose proof STS does not accept, and changes nothing', async () => {
+    const store = new MemoryStore(grantedRecord(clock.now()));
+    const before = structuredClone(store.record);
+    const { d, calls } = deps(store, clock, undefined);
+
+    const outcome = await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
+
+    expect(outcome).toEqual({ kind: 'refused', reason: 'the proof of identity was not accepted: STS refused it (SignatureDoesNotMatch)' });
+    expect(store.record).toEqual(before);
+    expect(calls).toMatchObject({ resets: 0, denies: [], lifts: [], events: [] });
+  });
+
+  it('does nothing for a grant past its approved expiry: the time fence already ended it', async () => {
+    const store = new MemoryStore(grantedRecord(new Date(clock.now().getTime() - 6 * 60_000)));
+    const { d, calls } = deps(store, clock, APPROVER);
+
+    const outcome = await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
+
+    expect(outcome.kind).toBe('not-active');
+    expect(calls.denies).toEqual([]);
+  });
+
+  it('lets the first of two concurrent revocations record; the second reports the first', async () => {
+    const store = new MemoryStore(grantedRecord(clock.now()));
+    const first = deps(store, clock, APPROVER);
+    const second = deps(store, clock, SESSION);
+
+    const [a, b] = await Promise.all([
+      revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, first.d),
+      revokeGrant({ action: 'end', requestId: REQUEST_ID, proof: 'p' }, second.d),
+    ]);
+
+    expect([a.kind, b.kind].sort()).toEqual(['already-revoked', 'revoked']);
+    expect(store.record?.revokedBy).toBe(a.kind === 'revoked' ? APPROVER : SESSION);
+  });
+
+  it('cannot be overwritten by the end at expiry: ENDED only follows GRANTED', async () => {
+    const store = new MemoryStore(grantedRecord(clock.now()));
+    const { d } = deps(store, clock, APPROVER);
+    await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
+
+    expect(await store.setStatus(REQUEST_ID, 'ENDED', {}, clock.now())).toBe(false);
+    expect(store.record?.status).toBe('REVOKED');
+  });
+});
+
+describe('liftRevocation', () => {
+  it('refuses before the STS expiry and removes the deny after it', async () => {
+    // Prepare
+    const clock = new ManualClock(new Date('2026-11-28T10:00:00Z'));
+    const store = new MemoryStore(grantedRecord(clock.now()));
+    const { d, calls } = deps(store, clock, APPROVER);
+    await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
+
+    // Act / Assess: still within the STS validity.
+    clock.advance(14 * 60_000);
+    await expect(liftRevocation({ action: 'lift', requestId: REQUEST_ID }, d)).rejects.toMatchObject({ name: 'RevocationLiftTooEarlyError' });
+    expect(calls.removed).toEqual([]);
+
+    // Act / Assess: the credentials are dead.
+    clock.advance(6 * 60_000);
+    await expect(liftRevocation({ action: 'lift', requestId: REQUEST_ID }, d)).resolves.toEqual({ kind: 'lifted' });
+    expect(calls.removed).toEqual([`jit-revoked-${REQUEST_ID}`]);
+  });
+
+  it('removes nothing for a request that was never revoked', async () => {
+    const clock = new ManualClock(new Date('2026-11-28T11:00:00Z'));
+    const { d, calls } = deps(new MemoryStore(grantedRecord(new Date('2026-11-28T10:00:00Z'))), clock, APPROVER);
+    await expect(liftRevocation({ action: 'lift', requestId: REQUEST_ID }, d)).resolves.toEqual({ kind: 'not-revoked' });
+    expect(calls.removed).toEqual([]);
+  });
+});
