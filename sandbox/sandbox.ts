@@ -7,7 +7,7 @@ import type { LocalFunction } from '../workflows/local/local-execution';
 import { synthesizedWorkflow } from '../workflows/local/synthesized-workflow';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
-import { type BrokerFunctionInfo, brokerFunctions, loadHandler, sharedEnvironment, useClockInHandlers } from './engine/functions';
+import { type BrokerFunctionInfo, brokerFunctions, invokeWithContext, loadHandler, sharedEnvironment, useClockInHandlers } from './engine/functions';
 import { ExecutionEngine, type ExecutionRecord } from './engine/executions';
 import { AwsRouter } from './http/aws-router';
 import { SandboxServer } from './http/server';
@@ -23,7 +23,9 @@ import { S3Emulation } from './services/s3';
 import { SchedulerEmulation } from './services/scheduler';
 import { SecretsManagerEmulation, secretsOf } from './services/secrets-manager';
 import { type OutboxEntry, SesV2Emulation } from './services/sesv2';
+import { LambdaEmulation } from './services/lambda';
 import { SfnEmulation } from './services/sfn';
+import { SqsEmulation, queuesOf } from './services/sqs';
 import { StsEmulation, assumableRoles } from './services/sts';
 import { TargetAccountEmulation } from './services/target-account';
 import { TrailStore } from './services/trail-store';
@@ -121,7 +123,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const invokeFunction = async (functionArn: string, payload: unknown) => {
     const handler = handlers.get(functionArn);
     if (!handler) throw new Error(`No function ${functionArn} in the broker stack.`);
-    await handler(JSON.parse(JSON.stringify(payload)));
+    await invokeWithContext(handler, functionArn, JSON.parse(JSON.stringify(payload)));
   };
   const dispatch = async (target: string, event: DeliveredEvent) => {
     if (target === stateMachineArn) {
@@ -130,6 +132,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       return;
     }
     if (handlers.has(target)) return invokeFunction(target, event);
+    if (sqs.deliver(target, JSON.stringify(event))) return;
     throw new Error(`The sandbox cannot deliver to ${target}.`);
   };
 
@@ -143,10 +146,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const sts = new StsEmulation(roles, identities, authorizer, clock, hub.account);
   const sfn = new SfnEmulation(tokens, stateMachineArn, authorizer);
   const cloudtrail = new CloudTrailEmulation(trail, authorizer);
+  const sqs = new SqsEmulation(queuesOf(broker), home, hub, authorizer, clock);
+  const lambda = new LambdaEmulation(() => handlers, authorizer);
 
   const router = new AwsRouter({
     identities,
-    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail],
+    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda],
     sessionServices: [sts, cloudtrail, iam],
     fallback,
     trail,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { LocalFunction } from '../../workflows/local/local-execution';
 import { type SynthesizedStack, arnOf, prop, resolve, resourcesOfType } from '../template/deployed-template';
@@ -56,4 +57,25 @@ export function useClockInHandlers(now: () => Date): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const runtime = require(join(__dirname, '..', '..', 'handlers', 'lambda', 'runtime')) as { systemClock: { now: () => Date } };
   runtime.systemClock.now = now;
+}
+
+/** The part of Lambda's invocation context the broker's handlers read. */
+export function lambdaContext(functionArn: string, timeoutMs = 300_000): Record<string, unknown> {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    functionName: functionArn.slice(functionArn.lastIndexOf(':') + 1),
+    functionVersion: '$LATEST',
+    invokedFunctionArn: functionArn,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionArn.slice(functionArn.lastIndexOf(':') + 1)}`,
+    logStreamName: 'sandbox',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+/** Invokes a handler as Lambda does: the event and an invocation context. */
+export function invokeWithContext(fn: LocalFunction, functionArn: string, payload: unknown): Promise<unknown> {
+  return (fn as (event: unknown, context: unknown) => Promise<unknown>)(payload, lambdaContext(functionArn));
 }
