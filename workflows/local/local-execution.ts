@@ -28,6 +28,40 @@ export interface LocalExecutionOptions {
    * lets a test or the sandbox act in between states, e.g. while a grant is live before its expiry.
    */
   readonly beforeTask?: (stateName: string, input: unknown) => Promise<void> | void;
+  /**
+   * The execution's own time, instead of the engine's real-time timers: Wait states wait until their
+   * time comes on it, and a `.waitForTaskToken` task times out when its TimeoutSeconds have passed on it.
+   * The local sandbox runs its executions on its (possibly faster) clock this way.
+   */
+  readonly time?: ExecutionTime;
+  /** The execution's task token (`$$.Task.Token`); default: a new one. The sandbox keeps it across restarts. */
+  readonly taskToken?: string;
+  /** Continue an execution from a state it had entered, e.g. after the sandbox restarted. Needs `time`. */
+  readonly resume?: ResumeAt;
+  /** Called as each state is entered, with its input (the sandbox persists progress with it). */
+  readonly onStateEntered?: (stateName: string, input: unknown) => void;
+  /** Aborts the execution (the sandbox stopping); the result is then FAILED with `ExecutionAborted`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Time as an execution sees it; see `LocalExecutionOptions.time`. */
+export interface ExecutionTime {
+  now(): Date;
+  /** Resolves once `at` has come (at once if it has), or when `signal` aborts. */
+  waitUntil(at: Date, signal?: AbortSignal): Promise<void>;
+}
+
+export interface ResumeAt {
+  /** The state to start from, entered again with `input`. */
+  readonly stateName: string;
+  readonly input: unknown;
+  /** When the state was first entered: a Wait of `Seconds` and a task's timeout count from then. */
+  readonly enteredAt: Date;
+  /**
+   * For a `.waitForTaskToken` task: its function already ran (the approver has the link), so only wait
+   * for the token again.
+   */
+  readonly callbackAlreadyInvoked?: boolean;
 }
 
 export interface LocalExecutionResult {
@@ -44,7 +78,7 @@ export interface LocalExecutionResult {
 /** The part of the engine's event log the runner reads. */
 interface EngineEvent {
   readonly type: string;
-  readonly state?: { readonly name: string };
+  readonly state?: { readonly name: string; readonly input?: unknown };
 }
 
 const LAMBDA_INVOKE = /^arn:[^:]+:states:::lambda:invoke(\.waitForTaskToken)?$/;
@@ -63,36 +97,55 @@ function readPath(input: unknown, path: string): unknown {
     .reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), input);
 }
 
-/** How far a Wait state moves the virtual clock for a given input. */
-function advanceFor(state: AslState, input: unknown, clock: VirtualClock): void {
+/** When a Wait state entered at `enteredAt` with `input` ends. */
+function waitEnd(state: AslState, input: unknown, enteredAt: Date): Date {
   const seconds = state.Seconds ?? (state.SecondsPath ? readPath(input, String(state.SecondsPath)) : undefined);
-  if (typeof seconds === 'number') return clock.advanceBy(seconds * 1000);
+  if (typeof seconds === 'number') return new Date(enteredAt.getTime() + seconds * 1000);
   const timestamp = state.Timestamp ?? (state.TimestampPath ? readPath(input, String(state.TimestampPath)) : undefined);
   if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) {
     throw new Error(`Wait state has no usable Seconds or Timestamp (got ${JSON.stringify(timestamp ?? seconds)})`);
   }
-  clock.advanceTo(new Date(timestamp));
+  return new Date(timestamp);
 }
 
-const VIRTUAL_WAIT_RESOURCE = 'local:virtual-wait';
+const TIMED_WAIT_RESOURCE = 'local:timed-wait';
+/** Timers of the engine itself must never fire before the execution's own time says so. */
+// Below 2^31 ms, the most setTimeout takes (about 24.8 days).
+const NEVER_SECONDS = 2_000_000;
+
+/** The error Step Functions raises when a task's TimeoutSeconds pass; Catch rules match its name. */
+class StatesTimeout extends Error {
+  constructor() {
+    super('The task did not finish within its TimeoutSeconds.');
+    this.name = 'States.Timeout';
+  }
+}
 
 /**
- * Replaces every Wait state by a Task that advances the virtual clock and passes its input on unchanged
- * (ResultPath null), keeping the state's name, so the execution path reads the same.
+ * With a `clock` or `time`, every Wait state becomes a Task (same name, input passed on unchanged,
+ * ResultPath null) that the runner answers: a virtual clock jumps to the wait's end, a running one sleeps
+ * until it. With `time`, callback tasks also get no engine timeout: the runner times them out on `time`.
  */
-function withVirtualWaits(definition: AslDefinition): { definition: AslDefinition; waits: Map<string, AslState> } {
+function withOwnTime(
+  definition: AslDefinition,
+  callbacksOnTime: boolean,
+): { definition: AslDefinition; waits: Map<string, AslState>; callbackTimeouts: Map<string, number> } {
   const states: Record<string, AslState> = {};
   const waits = new Map<string, AslState>();
+  const callbackTimeouts = new Map<string, number>();
   for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type !== 'Wait') {
+    if (state.Type === 'Wait') {
+      waits.set(name, state);
+      const { Seconds: _s, SecondsPath: _sp, Timestamp: _t, TimestampPath: _tp, Type: _type, ...rest } = state;
+      states[name] = { ...rest, Type: 'Task', Resource: TIMED_WAIT_RESOURCE, ResultPath: null, TimeoutSeconds: NEVER_SECONDS };
+    } else if (callbacksOnTime && state.Type === 'Task' && typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
+      if (state.TimeoutSeconds) callbackTimeouts.set(name, state.TimeoutSeconds);
+      states[name] = { ...state, TimeoutSeconds: NEVER_SECONDS };
+    } else {
       states[name] = state;
-      continue;
     }
-    waits.set(name, state);
-    const { Seconds: _s, SecondsPath: _sp, Timestamp: _t, TimestampPath: _tp, Type: _type, ...rest } = state;
-    states[name] = { ...rest, Type: 'Task', Resource: VIRTUAL_WAIT_RESOURCE, ResultPath: null };
   }
-  return { definition: { ...definition, States: states }, waits };
+  return { definition: { ...definition, States: states }, waits, callbackTimeouts };
 }
 
 function withTimeouts(definition: AslDefinition, overrides: Readonly<Record<string, number>>): AslDefinition {
@@ -110,17 +163,37 @@ function withTimeouts(definition: AslDefinition, overrides: Readonly<Record<stri
  */
 export async function runLocalExecution(input: unknown, options: LocalExecutionOptions): Promise<LocalExecutionResult> {
   const timed = withTimeouts(options.definition, options.taskTimeoutOverrides ?? {});
-  const { definition, waits } = options.clock ? withVirtualWaits(timed) : { definition: timed, waits: new Map<string, AslState>() };
-  const token = LocalTaskTokens.newToken();
+  const time = options.time;
+  if (options.resume && !time) throw new Error('Resuming an execution needs its time (options.time).');
+  if (time && options.clock) throw new Error('An execution runs on a virtual clock or on its own time, not both.');
+  const own =
+    time || options.clock
+      ? withOwnTime(timed, time !== undefined)
+      : { definition: timed, waits: new Map<string, AslState>(), callbackTimeouts: new Map<string, number>() };
+  const definition = options.resume ? { ...own.definition, StartAt: options.resume.stateName } : own.definition;
+  const token = options.taskToken ?? LocalTaskTokens.newToken();
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  // The resumed state's first entry counts from when it was entered before; later entries from now.
+  let resumed = options.resume;
+  const enteredAt = (stateName: string): { at: Date; resumed?: ResumeAt } => {
+    if (resumed && resumed.stateName === stateName) {
+      const r = resumed;
+      resumed = undefined;
+      return { at: r.enteredAt, resumed: r };
+    }
+    resumed = undefined;
+    return { at: time ? time.now() : options.clock ? options.clock.now() : new Date() };
+  };
 
   for (const [stateName, state] of Object.entries(definition.States)) {
-    const wait = waits.get(stateName);
-    if (wait && options.clock) {
+    const wait = own.waits.get(stateName);
+    if (wait && (time || options.clock)) {
       const clock = options.clock;
-      handlers[stateName] = async (input) => {
-        await options.beforeTask?.(stateName, input);
-        advanceFor(wait, input, clock);
+      handlers[stateName] = async (waitInput) => {
+        await options.beforeTask?.(stateName, waitInput);
+        const end = waitEnd(wait, waitInput, enteredAt(stateName).at);
+        if (clock) clock.advanceTo(end);
+        else await time?.waitUntil(end, options.signal);
         return {};
       };
       continue;
@@ -129,6 +202,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     const resource = state.Resource;
     const callback = LAMBDA_INVOKE.exec(resource);
     handlers[stateName] = async (taskInput) => {
+      const entry = enteredAt(stateName);
       await options.beforeTask?.(stateName, taskInput);
       if (!callback) {
         const fn = options.functions.get(resource);
@@ -139,14 +213,30 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
       const fn = options.functions.get(FunctionName);
       if (!fn) throw new Error(`No local code for ${FunctionName} (state ${stateName})`);
       if (!callback[1]) return { StatusCode: 200, Payload: asJson(await fn(asJson(Payload))) };
-      const answered = options.tokens.wait(token, state.TimeoutSeconds ?? 99_999_999);
-      try {
-        await fn(asJson(Payload));
-      } catch (error) {
-        options.tokens.cancel(token);
-        throw error;
+      const timeoutSeconds = own.callbackTimeouts.get(stateName) ?? state.TimeoutSeconds ?? NEVER_SECONDS;
+      const deadline = new Date(entry.at.getTime() + timeoutSeconds * 1000);
+      // Tokens expire on the execution's clock: LocalTaskTokens checks deadlines against its own `now`.
+      const answered = options.tokens.wait(token, time ? (deadline.getTime() - time.now().getTime()) / 1000 : timeoutSeconds);
+      if (!entry.resumed?.callbackAlreadyInvoked) {
+        try {
+          await fn(asJson(Payload));
+        } catch (error) {
+          options.tokens.cancel(token);
+          throw error;
+        }
       }
-      return asJson(await answered);
+      if (!time) return asJson(await answered);
+      const stop = new AbortController();
+      const timedOut = time.waitUntil(deadline, stop.signal).then(() => {
+        if (stop.signal.aborted) return undefined;
+        options.tokens.cancel(token);
+        throw new StatesTimeout();
+      });
+      try {
+        return asJson(await Promise.race([answered, timedOut]));
+      } finally {
+        stop.abort();
+      }
     };
   }
 
@@ -162,10 +252,15 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     context: { Task: { Token: token } },
   });
 
+  const onAbort = () => execution.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const path: string[] = [];
   const collecting = (async () => {
     for await (const event of execution.eventLogs as AsyncGenerator<EngineEvent>) {
-      if (event.type === 'StateEntered' && event.state) path.push(event.state.name);
+      if (event.type === 'StateEntered' && event.state) {
+        path.push(event.state.name);
+        options.onStateEntered?.(event.state.name, event.state.input);
+      }
     }
   })();
   try {
@@ -173,7 +268,8 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     await collecting;
     return { status: 'SUCCEEDED', output, path, finalState: path[path.length - 1] ?? '' };
   } catch (error) {
-    await collecting.catch(() => undefined);
+    // After an abort the engine's event log never ends; do not wait for it.
+    if (!options.signal?.aborted) await collecting.catch(() => undefined);
     options.tokens.cancel(token);
     const cause = (error as { cause?: { name?: string; message?: string } }).cause;
     return {

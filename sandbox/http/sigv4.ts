@@ -1,0 +1,161 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { Checksum, SourceData } from '@smithy/types';
+import { AwsError } from './aws-error';
+
+/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape @smithy/signature-v4 asks for. */
+export class NodeSha256 implements Checksum {
+  private readonly hash;
+
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
+  }
+
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+
+  reset(): void {
+    throw new Error('not needed for verification');
+  }
+}
+
+function toBuffer(data: SourceData): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+/** What the Authorization header says about the signature. */
+export interface SignatureClaim {
+  readonly accessKeyId: string;
+  readonly date: string;
+  readonly region: string;
+  readonly service: string;
+  readonly signedHeaders: readonly string[];
+  readonly signature: string;
+}
+
+const AUTHORIZATION = /^AWS4-HMAC-SHA256\s+Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;\-_.]+),\s*Signature=([0-9a-f]{64})$/;
+
+/** Parses `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
+export function parseAuthorization(header: string | undefined): SignatureClaim {
+  if (!header) throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  const m = AUTHORIZATION.exec(header.trim());
+  if (!m) {
+    throw new AwsError('IncompleteSignature', 'Authorization header requires a SigV4 Credential, SignedHeaders and Signature (AWS4-HMAC-SHA256).', 403);
+  }
+  return { accessKeyId: m[1], date: m[2], region: m[3], service: m[4], signedHeaders: m[5].split(';'), signature: m[6] };
+}
+
+/** An HTTP request as it arrived, headers with lower-case names. */
+export interface SignedRequest {
+  readonly method: string;
+  /** The path as sent on the wire (percent-encoded), without the query. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export interface SigningSecret {
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** AWS accepts a request signed up to 15 minutes before or after its own clock. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
+
+function parseAmzDate(value: string | undefined): Date {
+  const m = value ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value) : null;
+  if (!m) throw new AwsError('IncompleteSignature', 'The request must carry an X-Amz-Date header (YYYYMMDDTHHMMSSZ).', 403);
+  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+}
+
+function queryRecord(query: URLSearchParams): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = {};
+  for (const [name, value] of query) {
+    const existing = record[name];
+    record[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return record;
+}
+
+/**
+ * Checks a SigV4 header signature by signing the request again with the caller's secret through
+ * @smithy/signature-v4 (the SDK's own signer) and comparing: only the headers the caller signed, the
+ * date it signed at, the region and service of its credential scope. Also checks the clock skew, the
+ * session token of temporary credentials, and that a declared payload hash matches the body.
+ *
+ * @throws AwsError `SignatureDoesNotMatch`, `InvalidSignatureException`-style refusals as AWS words them.
+ */
+export async function verifySignature(request: SignedRequest, claim: SignatureClaim, secret: SigningSecret, now: Date = new Date()): Promise<void> {
+  const amzDate = request.headers['x-amz-date'];
+  const signingDate = parseAmzDate(amzDate);
+  if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
+    throw new AwsError('SignatureDoesNotMatch', `Signature expired: ${amzDate} is more than 15 minutes away from the server's time.`, 403);
+  }
+  if (amzDate.slice(0, 8) !== claim.date) {
+    throw new AwsError('SignatureDoesNotMatch', 'The credential scope date does not match X-Amz-Date.', 403);
+  }
+  for (const required of ['host', 'x-amz-date']) {
+    if (!claim.signedHeaders.includes(required)) throw new AwsError('SignatureDoesNotMatch', `The ${required} header must be signed.`, 403);
+  }
+  const token = request.headers['x-amz-security-token'];
+  if (secret.sessionToken !== undefined) {
+    if (token !== secret.sessionToken || !claim.signedHeaders.includes('x-amz-security-token')) {
+      throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+    }
+  } else if (token !== undefined) {
+    throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+  }
+
+  const declaredHash = request.headers['x-amz-content-sha256'];
+  if (declaredHash && /^[0-9a-f]{64}$/.test(declaredHash)) {
+    const actual = request.body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(request.body).digest('hex');
+    if (actual !== declaredHash) throw new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
+  }
+
+  const headers: Record<string, string> = {};
+  for (const name of claim.signedHeaders) {
+    const value = request.headers[name];
+    if (value === undefined) throw new AwsError('SignatureDoesNotMatch', `Signed header ${name} is missing from the request.`, 403);
+    headers[name] = value;
+  }
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: claim.accessKeyId, secretAccessKey: secret.secretAccessKey, ...(secret.sessionToken ? { sessionToken: secret.sessionToken } : {}) },
+    region: claim.region,
+    service: claim.service,
+    sha256: NodeSha256,
+    // S3 signs the path as sent; every other service signs it URI-encoded once more.
+    uriEscapePath: claim.service !== 's3',
+    // Add nothing the caller did not sign.
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'http:',
+      hostname: headers.host ?? '',
+      path: request.path,
+      query: queryRecord(request.query),
+      headers,
+      body: request.body.length > 0 ? new Uint8Array(request.body) : undefined,
+    },
+    { signingDate, signingRegion: claim.region, signingService: claim.service, signableHeaders: new Set(claim.signedHeaders) },
+  );
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '';
+  if (expected.length !== claim.signature.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(claim.signature))) {
+    throw new AwsError(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      403,
+    );
+  }
+}

@@ -1,0 +1,135 @@
+import { agentNameOf } from '../../infra/config/load-config';
+import { BROKER_NAMES } from '../../infra/naming';
+import type { SandboxClock } from '../clock';
+import { AwsError } from '../http/aws-error';
+import type { AwsCall } from '../http/aws-call';
+import { protocolOf } from '../http/protocols';
+import { identityPoliciesOf, identityPoliciesOfRole, managedPolicyNamed, principalLogicalId } from '../template/deployed-template';
+import type { SynthesizedInstallation } from '../template/installation';
+import type { Caller } from './caller';
+import {
+  type ContextValue,
+  type Evaluation,
+  type PolicyDocument,
+  type PolicySet,
+  UnsupportedPolicyError,
+  evaluatePolicies,
+  toPolicyDocument,
+} from './policy-evaluator';
+
+/** Inline policies the sandbox's IAM holds on roles (the early-revoke denies). */
+export interface InlineRolePolicies {
+  policiesOf(accountId: string, roleName: string): PolicyDocument[];
+}
+
+export interface AuthorizeOptions {
+  /** The resource's own policy (a secret's), evaluated with the caller's. */
+  readonly resourcePolicy?: PolicyDocument;
+  /** Request-specific context keys (`events:source`, `iam:PermissionsBoundary`, ...). */
+  readonly context?: Readonly<Record<string, ContextValue | undefined>>;
+}
+
+/**
+ * Answers "may this caller do this?" the way IAM would, from the policies the installation deploys:
+ *
+ * - the agent: its standing policy from the synthesized broker stack (BRIEF §3.1);
+ * - the approver: the `jit-approver` managed policy;
+ * - a minted session: its role's policies from the synthesized target-account stack (the role's policy
+ *   file and the deny-always ceiling), the role's inline policies (revocation denies), and the session
+ *   policy it was minted with (the time fence), at the sandbox's `aws:CurrentTime`;
+ * - the broker's key: trusted; it stands in for the broker's function roles, whose policies are
+ *   verified by the infra tests instead.
+ */
+export class Authorizer {
+  private readonly agentPolicies: PolicyDocument[];
+  private readonly approverPolicies: PolicyDocument[];
+
+  constructor(
+    private readonly installation: SynthesizedInstallation,
+    private readonly inline: InlineRolePolicies,
+    private readonly clock: SandboxClock,
+  ) {
+    const { broker, loaded } = installation;
+    const agent = loaded.config.agent;
+    this.agentPolicies = identityPoliciesOf(broker, principalLogicalId(broker, agent.kind, agentNameOf(agent))).map((p) => toPolicyDocument(p.policy));
+    this.approverPolicies = [toPolicyDocument(managedPolicyNamed(broker, BROKER_NAMES.approverPolicy))];
+  }
+
+  /** The identity-side policies of a caller; undefined for the trusted broker key. */
+  policiesOf(caller: Caller): PolicySet | undefined {
+    switch (caller.kind) {
+      case 'broker':
+        return undefined;
+      case 'agent':
+        return { identity: this.agentPolicies };
+      case 'approver':
+        return { identity: this.approverPolicies };
+      case 'session': {
+        const target = this.installation.targets.get(caller.accountId);
+        let rolePolicies: PolicyDocument[] = [];
+        try {
+          rolePolicies = target ? identityPoliciesOfRole(target, caller.roleName).map((p) => toPolicyDocument(p.policy)) : [];
+        } catch {
+          rolePolicies = [];
+        }
+        return {
+          identity: [...rolePolicies, ...this.inline.policiesOf(caller.accountId, caller.roleName)],
+          ...(caller.sessionPolicy ? { sessionPolicy: toPolicyDocument(JSON.parse(caller.sessionPolicy)) } : {}),
+        };
+      }
+    }
+  }
+
+  /** The request context IAM would build for this caller now. */
+  contextOf(caller: Caller, region: string): Record<string, ContextValue> {
+    const now = this.clock.now();
+    return {
+      'aws:CurrentTime': now.toISOString(),
+      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+      'aws:PrincipalArn': caller.principalArn,
+      'aws:PrincipalAccount': caller.accountId,
+      'aws:PrincipalType': caller.kind === 'session' || caller.identityType === 'AssumedRole' ? 'AssumedRole' : 'User',
+      'aws:userid': caller.userId,
+      'aws:RequestedRegion': region,
+      'aws:SecureTransport': 'false',
+      ...(caller.kind !== 'session' && caller.identityType === 'IAMUser' ? { 'aws:username': caller.arn.slice(caller.arn.lastIndexOf('/') + 1) } : {}),
+      ...(caller.kind === 'session' ? { 'aws:TokenIssueTime': caller.issuedAt } : {}),
+      ...(caller.kind === 'session' && caller.sourceIdentity ? { 'aws:SourceIdentity': caller.sourceIdentity } : {}),
+    };
+  }
+
+  evaluate(caller: Caller, action: string, resource: string, region: string, options: AuthorizeOptions = {}): Evaluation {
+    const policies = this.policiesOf(caller);
+    if (!policies) return { decision: 'Allowed' };
+    return evaluatePolicies(
+      { ...policies, ...(options.resourcePolicy ? { resourcePolicy: options.resourcePolicy } : {}) },
+      { principalArn: caller.arn, action, resource, context: { ...this.contextOf(caller, region), ...options.context } },
+    );
+  }
+
+  /**
+   * Throws the AccessDenied error AWS would answer, worded as AWS words it, unless the call is allowed.
+   * A policy the evaluator cannot read denies (fail closed) and says so.
+   */
+  authorize(call: AwsCall, action: string, resource: string, options: AuthorizeOptions = {}): void {
+    let evaluation: Evaluation;
+    try {
+      evaluation = this.evaluate(call.caller, action, resource, call.region, options);
+    } catch (error) {
+      if (!(error instanceof UnsupportedPolicyError)) throw error;
+      throw this.denied(call, `User: ${call.caller.arn} is not authorized to perform: ${action} on resource: ${resource}: ${error.message}`);
+    }
+    call.note.evaluations.push({ action, resource, decision: evaluation.decision });
+    if (evaluation.decision === 'Allowed') return;
+    const where =
+      evaluation.decision === 'ExplicitlyDenied'
+        ? `with an explicit deny in ${evaluation.deniedIn === 'resource' ? 'a resource-based policy' : evaluation.deniedIn === 'session' ? 'a session policy' : evaluation.deniedIn === 'boundary' ? 'a permissions boundary' : 'an identity-based policy'}`
+        : `because no ${evaluation.missingAllowIn === 'session' ? 'session policy' : evaluation.missingAllowIn === 'boundary' ? 'permissions boundary' : 'identity-based policy'} allows the ${action} action`;
+    throw this.denied(call, `User: ${call.caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${where}`);
+  }
+
+  private denied(call: AwsCall, message: string): AwsError {
+    const protocol = protocolOf(call.service, call);
+    return new AwsError(protocol === 'json' || protocol === 'rest-json' ? 'AccessDeniedException' : 'AccessDenied', message, 403);
+  }
+}

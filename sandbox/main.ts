@@ -1,0 +1,119 @@
+import { relative } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../infra/config/load-config';
+import { DEFAULT_HOME, DEFAULT_PORT, type RunningSandbox, startSandbox } from './sandbox';
+
+interface MainOptions {
+  readonly port: number;
+  readonly home: string;
+  readonly timeScale: number;
+  readonly config?: string;
+  readonly verbose?: boolean;
+}
+
+function integer(name: string, min: number, max: number) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return Number(value);
+  };
+}
+
+function time(): string {
+  return new Date().toISOString().slice(11, 19);
+}
+
+/** What the sandbox prints at start: what it is, where, the keys, and what to try next. */
+export function banner(sandbox: RunningSandbox): string {
+  const { url, keys, config, clock } = sandbox;
+  const home = relative(process.cwd(), sandbox.home) || '.';
+  const hub = config.config.hub;
+  const prod = config.config.accounts[0];
+  const role = config.config.roles.find((r) => !prod.roles || prod.roles.includes(r.name)) ?? config.config.roles[0];
+  const detail = JSON.stringify(JSON.stringify({ account: prod.name, role: role.name, minutes: role.defaultMinutes, reason: 'Restart the stuck payment worker' }));
+  const entries = `'[{"EventBusName":"jit-broker","Source":"jit.agent","DetailType":"Elevation Requested","Detail":${detail}}]'`;
+  return [
+    '',
+    'JIT sandbox: the just-in-time access broker, running offline.',
+    '',
+    `  URL      ${url}  (AWS APIs in their wire protocols, review links, ${url}/outbox)`,
+    `  State    ${home}/  (delete it to start over)`,
+    `  Config   ${relative(process.cwd(), config.file)}: hub ${hub.account} ${hub.region}; ${config.config.accounts.map((a) => `${a.name} ${a.id}`).join(', ')}`,
+    `  Time     ${clock.scale === 1 ? 'real time' : `${clock.scale}x real time (--time-scale ${clock.scale})`}; sandbox now ${clock.now().toISOString()}`,
+    '',
+    'Keys (every call is SigV4-checked; these keys exist only in this sandbox):',
+    `  agent     ${keys.agent.accessKeyId} / ${keys.agent.secretAccessKey}   env: . ${home}/agent.env`,
+    `  approver  ${keys.approver.accessKeyId} / ${keys.approver.secretAccessKey}   env: . ${home}/approver.env`,
+    `  broker    ${keys.broker.accessKeyId} (the broker's own functions)`,
+    '',
+    'Try it (in another terminal):',
+    `  1. As the agent, ask for ${role.name} in ${prod.name}:`,
+    `       . ${home}/agent.env`,
+    `       aws --endpoint-url ${url} events put-events --entries ${entries}`,
+    `  2. Read the approval email at ${url}/outbox and approve from its link, or as the approver:`,
+    `       . ${home}/approver.env && npx jit pending && npx jit approve <requestId>`,
+    `  3. As the agent, read the credentials and use them:`,
+    `       aws --endpoint-url ${url} secretsmanager get-secret-value --secret-id agent/elevated/${prod.id}`,
+    `  4. Watch ${url}/ for the grant to end, the secret to reset and the audit report to appear.`,
+    '',
+    `Walkthrough: README.md ("Try it offline"); details: docs/sandbox.md. Ctrl-C stops; state stays in ${home}/.`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const program = new Command('jit-sandbox')
+    .description('Run the whole JIT broker offline on 127.0.0.1')
+    .addOption(new Option('--port <port>', 'TCP port (0: any free port)').env('JIT_PORT').argParser(integer('--port', 0, 65535)).default(DEFAULT_PORT))
+    .addOption(new Option('--home <dir>', 'folder for all sandbox state').env('JIT_HOME').default(DEFAULT_HOME))
+    .addOption(new Option('--time-scale <n>', 'run sandbox time n times faster than real time').env('JIT_TIME_SCALE').argParser(integer('--time-scale', 1, 10_000)).default(1))
+    .addOption(new Option('--config <file>', 'the jit config (default: ./jit.config.json, else the example)').env('JIT_CONFIG'))
+    .option('--verbose', "show the broker handlers' own logs")
+    .showSuggestionAfterError();
+  program.parse();
+  const options = program.opts<MainOptions>();
+
+  let sandbox: RunningSandbox;
+  try {
+    sandbox = await startSandbox({
+      home: options.home,
+      port: options.port,
+      timeScale: options.timeScale,
+      ...(options.config ? { configFile: options.config } : {}),
+      handlerLogLevel: options.verbose ? 'INFO' : 'WARN',
+      narrate: (line) => console.log(`${time()}  ${line}`),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exitCode = 3;
+      return;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`Port ${options.port} is in use: another sandbox may be running. Stop it, or pick another port with --port or JIT_PORT.`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+  console.log(banner(sandbox));
+  if (sandbox.resumed > 0 || sandbox.overdueSchedules > 0) {
+    console.log(`${time()}  reconciled: ${sandbox.resumed} execution(s) continued, ${sandbox.overdueSchedules} overdue reset schedule(s) firing now`);
+  }
+  console.log(`${time()}  listening on ${sandbox.url}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${time()}  ${signal}: stopping; running executions continue on the next start`);
+    // Everything is on disk already; a stop that hangs must not keep the port.
+    const deadline = new Promise((resolve) => setTimeout(resolve, 3000).unref());
+    void Promise.race([sandbox.stop(), deadline]).then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

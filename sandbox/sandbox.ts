@@ -1,0 +1,270 @@
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type LoadedConfig, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
+import { BROKER_NAMES, auditBucketName } from '../infra/naming';
+import type { LocalFunction } from '../workflows/local/local-execution';
+import { synthesizedWorkflow } from '../workflows/local/synthesized-workflow';
+import { LocalTaskTokens } from '../workflows/local/task-tokens';
+import { SandboxClock } from './clock';
+import { type BrokerFunctionInfo, brokerFunctions, invokeWithContext, loadHandler, sharedEnvironment, useClockInHandlers } from './engine/functions';
+import { ExecutionEngine, type ExecutionRecord } from './engine/executions';
+import { AwsRouter } from './http/aws-router';
+import { SandboxServer } from './http/server';
+import { Authorizer } from './iam/authorizer';
+import { Identities } from './iam/identities';
+import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
+import { sandboxPages } from './pages';
+import { CloudTrailEmulation } from './services/cloudtrail';
+import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
+import { type DeliveredEvent, EventBridgeEmulation, type LoggedEvent, rulesOf } from './services/eventbridge';
+import { IamEmulation } from './services/iam';
+import { S3Emulation } from './services/s3';
+import { SchedulerEmulation } from './services/scheduler';
+import { SecretsManagerEmulation, secretsOf } from './services/secrets-manager';
+import { type OutboxEntry, SesV2Emulation } from './services/sesv2';
+import { LambdaEmulation } from './services/lambda';
+import { SfnEmulation } from './services/sfn';
+import { SqsEmulation, queuesOf } from './services/sqs';
+import { StsEmulation, assumableRoles } from './services/sts';
+import { TargetAccountEmulation } from './services/target-account';
+import { TrailStore } from './services/trail-store';
+import { arnOf, prop, resourcesOfType } from './template/deployed-template';
+import { type SynthesizedInstallation, synthesizeInstallation } from './template/installation';
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOME = '.jit-local';
+
+export interface SandboxOptions {
+  /** Folder for all state. @default `.jit-local` */
+  readonly home: string;
+  /** TCP port on 127.0.0.1; 0 picks a free one. @default 8787 */
+  readonly port: number;
+  /** Sandbox time runs this many times faster than real time. @default 1 */
+  readonly timeScale: number;
+  /** The jit config. @default as the CLI resolves it: JIT_CONFIG, ./jit.config.json, the example */
+  readonly configFile?: string;
+  /** Where the sandbox narrates what happens (one line per event and email). @default nowhere */
+  readonly narrate?: (line: string) => void;
+  /** Log level of the broker's handlers (Powertools). @default WARN */
+  readonly handlerLogLevel?: string;
+}
+
+/** A running sandbox. */
+export interface RunningSandbox {
+  readonly url: string;
+  readonly home: string;
+  readonly keys: SandboxKeys;
+  readonly clock: SandboxClock;
+  readonly config: LoadedConfig;
+  readonly installation: SynthesizedInstallation;
+  /** Executions continued after a restart. */
+  readonly resumed: number;
+  /** Schedules that were due while the sandbox was stopped and fired on start. */
+  readonly overdueSchedules: number;
+  /** Env files that point the AWS CLI, the SDKs and `jit` at the sandbox with a key. */
+  readonly envFiles: Readonly<Record<'agent' | 'approver', string>>;
+  readonly engine: ExecutionEngine;
+  stop(): Promise<void>;
+}
+
+/** Variables that would send the handlers' SDK clients elsewhere than the sandbox. */
+const FOREIGN_AWS_ENV = /^AWS_(PROFILE|DEFAULT_PROFILE|SESSION_TOKEN|ENDPOINT_URL_.+|CONFIG_FILE|SHARED_CREDENTIALS_FILE|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONTAINER_.+)$/;
+
+function envFile(values: Record<string, string>): string {
+  const lines = Object.entries(values).map(([k, v]) => `export ${k}=${v}`);
+  return `# Written by the JIT sandbox: \`. <this file>\` points the AWS CLI, the AWS SDKs and jit at it.\nunset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE\n${lines.join('\n')}\n`;
+}
+
+function describeEvent(logged: LoggedEvent): string {
+  const { event } = logged;
+  const d = event.detail as { requestId?: string; account?: string; accountName?: string; role?: string; expiresAt?: string; minutes?: number; reason?: string };
+  const who = [d.requestId, d.accountName ?? d.account, d.role].filter(Boolean).join(' ');
+  const extra = event['detail-type'] === 'Elevation Granted' && d.expiresAt ? ` until ${d.expiresAt}` : '';
+  return `${event.source} ${event['detail-type']}${who ? `: ${who}` : ''}${extra}`;
+}
+
+/**
+ * Starts the whole broker offline: synthesizes the app from the config, serves local emulations of the
+ * AWS APIs the system calls on one HTTP port (SigV4-checked, in the AWS wire protocols), loads the real
+ * Lambda handler modules with the template's environment pointed at it, runs the synthesized state
+ * machine for each request, and reconciles what happened while it was stopped.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const home = resolvePath(options.home);
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const narrate = options.narrate ?? (() => undefined);
+  const config = loadJitConfig(options.configFile ? resolvePath(options.configFile) : resolveConfigPath());
+  const installation = synthesizeInstallation(config);
+  const hub = { account: installation.hubAccount, region: installation.region };
+  const clock = SandboxClock.persisted(home, options.timeScale);
+  const keys = loadOrCreateKeys(home);
+  const identities = new Identities(keys, config.config, home);
+  const trail = new TrailStore(home);
+  const roles = assumableRoles(installation.targets.values());
+  const iam = new IamEmulation(home, (account, roleName) => roles.has(`arn:aws:iam::${account}:role/${roleName}`));
+  const authorizer = new Authorizer(installation, iam, clock);
+  const fallback = new TargetAccountEmulation(authorizer);
+  iam.useAuthorizer(authorizer, fallback);
+
+  const broker = installation.broker;
+  const stateMachine = resourcesOfType(broker, 'AWS::StepFunctions::StateMachine')[0];
+  if (!stateMachine) throw new Error('The broker stack defines no state machine.');
+  const stateMachineArn = arnOf(broker, stateMachine[0], stateMachine[1]);
+  const buses = new Map<string, string>([['default', `arn:aws:events:${hub.region}:${hub.account}:event-bus/default`]]);
+  for (const [id, resource] of resourcesOfType(broker, 'AWS::Events::EventBus')) buses.set(String(prop(resource, 'Name')), arnOf(broker, id, resource));
+
+  const functions = brokerFunctions(broker);
+  const handlers = new Map<string, LocalFunction>();
+  const tokens = new LocalTaskTokens(() => clock.nowMs());
+  // Events can only start executions once the engine exists; it needs the handlers, which need the URL.
+  const late: { engine?: ExecutionEngine } = {};
+
+  const invokeFunction = async (functionArn: string, payload: unknown) => {
+    const handler = handlers.get(functionArn);
+    if (!handler) throw new Error(`No function ${functionArn} in the broker stack.`);
+    await invokeWithContext(handler, functionArn, JSON.parse(JSON.stringify(payload)));
+  };
+  const dispatch = async (target: string, event: DeliveredEvent) => {
+    if (target === stateMachineArn) {
+      if (!late.engine) throw new Error('The workflow is not running yet.');
+      late.engine.start(event);
+      return;
+    }
+    if (handlers.has(target)) return invokeFunction(target, event);
+    if (sqs.deliver(target, JSON.stringify(event))) return;
+    throw new Error(`The sandbox cannot deliver to ${target}.`);
+  };
+
+  const dynamodb = new DynamoDbEmulation(tablesOf(broker), home, authorizer);
+  const secrets = new SecretsManagerEmulation(secretsOf(broker), home, hub, authorizer, clock);
+  const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
+  const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
+  const ses = new SesV2Emulation(home, hub, authorizer, clock);
+  const buckets = resourcesOfType(broker, 'AWS::S3::Bucket').map(([, r]) => String(prop(r, 'BucketName') ?? auditBucketName(hub.account, hub.region)));
+  const s3 = new S3Emulation(buckets, home, authorizer, clock);
+  const sts = new StsEmulation(roles, identities, authorizer, clock, hub.account);
+  const sfn = new SfnEmulation(tokens, stateMachineArn, authorizer);
+  const cloudtrail = new CloudTrailEmulation(trail, authorizer);
+  const sqs = new SqsEmulation(queuesOf(broker), home, hub, authorizer, clock);
+  const lambda = new LambdaEmulation(() => handlers, authorizer);
+
+  const router = new AwsRouter({
+    identities,
+    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda],
+    sessionServices: [sts, cloudtrail, iam],
+    fallback,
+    trail,
+    clock,
+  });
+
+  let url = '';
+  let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
+  const reportBucket = buckets[0] ?? '';
+  const server = new SandboxServer(
+    router,
+    sandboxPages({
+      url: () => url,
+      outbox: () => ses.list(),
+      outboxFile: (file) => (existsSync(join(ses.folder, file)) ? readFileSync(join(ses.folder, file)) : undefined),
+      requests: () => dynamodb.items(BROKER_NAMES.requestTable).map(({ taskToken: _t, approverLinks: _l, ...rest }) => rest),
+      events: () => events.log(),
+      reportKeys: () => s3.keys(reportBucket),
+      report: (key) => s3.read(reportBucket, key),
+      review: async (event) => {
+        if (!review) throw new Error('The approval function is not loaded yet.');
+        return review(event);
+      },
+    }),
+  );
+  url = await server.listen('127.0.0.1', options.port);
+
+  // The handlers' environment: the template's, pointed at the sandbox with the broker's key, set before
+  // their modules load (they create their clients and read their settings on load).
+  for (const name of Object.keys(process.env)) if (FOREIGN_AWS_ENV.test(name)) delete process.env[name];
+  Object.assign(process.env, sharedEnvironment(functions), {
+    REVIEW_BASE_URL: url,
+    AWS_REGION: hub.region,
+    AWS_DEFAULT_REGION: hub.region,
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: keys.broker.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.broker.secretAccessKey,
+    POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_SERVICE_NAME: 'jit-broker',
+  });
+  // The handlers' clock is the sandbox's: the grant window, the time fence and the audit all see it.
+  useClockInHandlers(() => clock.now());
+  const functionFor = (fn: BrokerFunctionInfo) => loadHandler(fn.entry);
+  for (const fn of functions) {
+    if (fn.entry === 'approval-web') {
+      review = loadHandler<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>>(fn.entry);
+    } else {
+      handlers.set(fn.arn, functionFor(fn));
+    }
+  }
+
+  const workflow = synthesizedWorkflow(installation.brokerTemplate, { partition: 'aws', region: hub.region, accountId: hub.account });
+  const definitionFunctions = new Map<string, LocalFunction>();
+  for (const [standIn, entry] of workflow.functionEntries) {
+    const fn = functions.find((f) => f.entry === entry);
+    const handler = fn ? handlers.get(fn.arn) : undefined;
+    if (handler) definitionFunctions.set(standIn, handler);
+  }
+  const engine = new ExecutionEngine({
+    home,
+    definition: workflow.definition,
+    stateMachineArn,
+    functions: definitionFunctions,
+    tokens,
+    clock,
+    onFinished: (record: ExecutionRecord) => narrate(`execution ${record.name} ${record.status.toLowerCase()} in ${record.finalState}`),
+  });
+  late.engine = engine;
+
+  events.onEvent((logged) => {
+    if (logged.event.source !== 'jit.agent') narrate(describeEvent(logged));
+    else narrate(`${logged.event.source} ${logged.event['detail-type']} received`);
+  });
+  ses.onEmail((entry: OutboxEntry) => narrate(`email to ${entry.to.join(', ')}: "${entry.subject}" → ${url}/outbox/${entry.id}.html`));
+
+  const overdueSchedules = scheduler.pending().filter((s) => Date.parse(s.retryAt ?? s.fireAt) <= clock.nowMs()).length;
+  const resumed = engine.resumeAll();
+  scheduler.start();
+
+  const envFiles = { agent: join(home, 'agent.env'), approver: join(home, 'approver.env') };
+  for (const holder of ['agent', 'approver'] as const) {
+    writeFileSync(
+      envFiles[holder],
+      envFile({
+        AWS_ACCESS_KEY_ID: keys[holder].accessKeyId,
+        AWS_SECRET_ACCESS_KEY: keys[holder].secretAccessKey,
+        AWS_REGION: hub.region,
+        AWS_DEFAULT_REGION: hub.region,
+        AWS_ENDPOINT_URL: url,
+        JIT_ENDPOINT: url,
+      }),
+      { mode: 0o600 },
+    );
+  }
+
+  let stopped = false;
+  return {
+    url,
+    home,
+    keys,
+    clock,
+    config,
+    installation,
+    resumed,
+    overdueSchedules,
+    envFiles,
+    engine,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      scheduler.stop();
+      await engine.stop();
+      await server.close();
+    },
+  };
+}

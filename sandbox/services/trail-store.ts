@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { appendJsonLine, readJsonLines } from '../store/json-file';
+
+/** One CloudTrail record, as `CloudTrailEvent` holds it (management events, the fields audits read). */
+export interface TrailRecord {
+  readonly eventVersion: '1.09';
+  readonly eventID: string;
+  readonly eventTime: string;
+  readonly eventSource: string;
+  readonly eventName: string;
+  readonly awsRegion: string;
+  readonly sourceIPAddress: string;
+  readonly userAgent: string;
+  readonly userIdentity: Record<string, unknown>;
+  readonly requestParameters: Record<string, unknown> | null;
+  readonly responseElements: null;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly requestID: string;
+  readonly readOnly: boolean;
+  readonly resources?: ReadonlyArray<{ readonly type?: string; readonly ARN?: string }>;
+  readonly eventType: 'AwsApiCall';
+  readonly managementEvent: true;
+  readonly recipientAccountId: string;
+  readonly eventCategory: 'Management';
+}
+
+export type NewTrailRecord = Omit<TrailRecord, 'eventVersion' | 'eventID' | 'eventType' | 'managementEvent' | 'eventCategory' | 'responseElements'>;
+
+/**
+ * The local CloudTrail: one JSON-lines file per account under `$JIT_HOME/trail/`, appended to for every
+ * call the sandbox answers (allowed or denied), so a grant's audit report shows what its credentials did.
+ * Events are visible at once: the sandbox has no delivery lag (the workflow still waits the configured
+ * delay, on the sandbox clock).
+ */
+export class TrailStore {
+  private readonly folder: string;
+
+  constructor(home: string) {
+    this.folder = join(home, 'trail');
+  }
+
+  record(accountId: string, record: NewTrailRecord): TrailRecord {
+    const full: TrailRecord = {
+      eventVersion: '1.09',
+      eventID: randomUUID(),
+      ...record,
+      responseElements: null,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      eventCategory: 'Management',
+    };
+    appendJsonLine(join(this.folder, `${accountId}.jsonl`), full);
+    return full;
+  }
+
+  /** Every record of an account, oldest first. */
+  events(accountId: string): TrailRecord[] {
+    if (!/^\d{12}$/.test(accountId)) return [];
+    return readJsonLines<TrailRecord>(join(this.folder, `${accountId}.jsonl`));
+  }
+}

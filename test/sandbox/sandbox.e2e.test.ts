@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SandboxProcess } from './sandbox-process';
+
+/**
+ * The sandbox end to end, as a person or an agent uses it: `npm start` as a child process, driven only
+ * through HTTP, the `jit` CLI and the AWS CLI (which signs its own requests with botocore, a second SigV4
+ * implementation). CI installs the AWS CLI (`.ci/run`); locally the test is skipped, loudly, without it.
+ */
+const haveAwsCli = (() => {
+  try {
+    execFileSync('aws', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!haveAwsCli) {
+  const message = '\n\n*** SANDBOX E2E TEST NOT RUN: no AWS CLI (`aws`) on PATH. Install it with: apt-get install awscli ***\n\n';
+  if (process.env.CI) throw new Error(message);
+  console.warn(message);
+}
+
+/** Sandbox time runs 60 times faster: a 10-minute grant lasts 10 real seconds, with room for a slow machine. */
+const TIME_SCALE = 60;
+const PROD = '222222222222';
+const SECRET = `agent/elevated/${PROD}`;
+
+function requestEntries(requestId: string, minutes: number): string {
+  const detail = JSON.stringify({ requestId, account: 'prod', role: 'Ops', minutes, reason: 'Restart the stuck payment worker' });
+  return JSON.stringify([{ EventBusName: 'jit-broker', Source: 'jit.agent', DetailType: 'Elevation Requested', Detail: detail }]);
+}
+
+function parseSecret(stdout: string): Record<string, string> {
+  return JSON.parse((JSON.parse(stdout) as { SecretString: string }).SecretString) as Record<string, string>;
+}
+
+(haveAwsCli ? describe : describe.skip)('Sandbox: the whole broker offline, through HTTP, jit and the AWS CLI', () => {
+  let home: string;
+  let sandbox: SandboxProcess;
+
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'jit-sandbox-e2e-'));
+    sandbox = new SandboxProcess(home, TIME_SCALE);
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('grants through the emailed link, hands over credentials, resets at expiry and audits what they did; a restart mid-grant still resets on time', async () => {
+    // Prepare: the sandbox, and the agent's and the approver's env files it writes.
+    await sandbox.start();
+    const agent = sandbox.env('agent');
+
+    // Act 1: the agent asks for elevation (the AWS CLI, signed with the agent's key).
+    const put = await sandbox.aws(agent, ['events', 'put-events', '--entries', requestEntries('req-e2e-first', 10)]);
+    expect(put).toMatchObject({ code: 0 });
+    expect(JSON.parse(put.stdout)).toMatchObject({ FailedEntryCount: 0 });
+
+    // Act 2: the approver opens the emailed link (GET shows, changes nothing), then presses Approve (POST).
+    const email = await sandbox.waitForEmail((e) => e.subject.includes('req-e2e-first') && e.text.includes('/review/'));
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/review\/[^\s]+)/.exec(email.text)?.[1] ?? '';
+    expect(link.startsWith(`${sandbox.url}/review/req-e2e-first?c=`)).toBe(true);
+    const shown = await fetch(link);
+    expect(shown.status).toBe(200);
+    expect(await shown.text()).toContain('Restart the stuck payment worker');
+    const capability = new URL(link).searchParams.get('c') ?? '';
+    const decided = await fetch(link.split('?')[0], {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ c: capability, action: 'approve', minutes: '10' }).toString(),
+    });
+    expect(decided.status).toBe(200);
+    const granted = await sandbox.waitForEvent('Elevation Granted', 'req-e2e-first');
+
+    // Assess: the agent reads well-formed temporary credentials with the AWS CLI's GetSecretValue.
+    const read = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
+    expect(read.code).toBe(0);
+    const creds = parseSecret(read.stdout);
+    expect(creds).toMatchObject({ RoleName: 'jit-elevated-ops', RequestId: 'req-e2e-first', GrantedFor: '10 minutes' });
+    expect(creds.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
+    expect(creds.SecretAccessKey).toHaveLength(40);
+    expect(creds.Expiration).toBe(granted.detail.expiresAt);
+
+    // Act 3: the agent uses them: who am I (always allowed), a call the deny-always ceiling forbids.
+    const session = { AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey, AWS_SESSION_TOKEN: creds.SessionToken, AWS_REGION: 'eu-west-1' };
+    const whoami = await sandbox.aws(session, ['sts', 'get-caller-identity']);
+    expect(JSON.parse(whoami.stdout)).toMatchObject({ Account: PROD, Arn: `arn:aws:sts::${PROD}:assumed-role/jit-elevated-ops/jit-req-e2e-first` });
+    const persist = await sandbox.aws(session, ['iam', 'create-access-key', '--user-name', 'admin']);
+    expect(persist.code).not.toBe(0);
+    expect(persist.stderr).toMatch(/AccessDenied.*iam:CreateAccessKey.*explicit deny/);
+    // The agent cannot approve itself either: its own key may not answer a task token.
+    const selfApproval = await sandbox.aws(agent, ['stepfunctions', 'send-task-success', '--task-token', 'AQBforged', '--task-output', '{}']);
+    expect(selfApproval.stderr).toMatch(/AccessDenied.*states:SendTaskSuccess/);
+
+    // Assess: at expiry the secret is reset, and the same credentials are refused by the time fence.
+    const ended = await sandbox.waitForEvent('Elevation Ended', 'req-e2e-first');
+    expect(Date.parse(ended.time)).toBeGreaterThanOrEqual(Date.parse(creds.Expiration));
+    const after = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
+    expect(parseSecret(after.stdout)).toEqual({ status: 'inactive' });
+    const fenced = await sandbox.aws(session, ['ec2', 'describe-instances']);
+    expect(fenced.stderr).toMatch(/AccessDenied.*ec2:DescribeInstances.*no session policy allows/);
+
+    // Assess: the audit report, read from the sandbox over HTTP, lists what the credentials did.
+    const audited = await sandbox.waitForEvent('Elevation Audited', 'req-e2e-first', 90_000);
+    const { reports } = await sandbox.getJson<{ reports: string[] }>('/reports');
+    const markdownKey = reports.find((k) => k.includes('req-e2e-first') && k.endsWith('.md'));
+    expect(markdownKey).toBeDefined();
+    const markdown = await (await fetch(`${sandbox.url}/reports/${markdownKey}`)).text();
+    expect(markdown).toContain(creds.AccessKeyId);
+    expect(markdown).toMatch(/GetCallerIdentity/);
+    expect(markdown).toMatch(/CreateAccessKey/);
+    expect(markdown).toMatch(/DescribeInstances/);
+    expect(audited.detail).toMatchObject({ requestId: 'req-e2e-first' });
+
+    // Act 4: a second grant, approved from the terminal; the sandbox is killed while it is live.
+    await sandbox.aws(agent, ['events', 'put-events', '--entries', requestEntries('req-e2e-second', 20)]);
+    await sandbox.waitForEvent('Elevation Pending Approval', 'req-e2e-second');
+    const pending = await sandbox.jit('approver', ['pending', '--json']);
+    expect(JSON.parse(pending.stdout).pending.map((p: { requestId: string }) => p.requestId)).toEqual(['req-e2e-second']);
+    const approved = await sandbox.jit('approver', ['approve', 'req-e2e-second']);
+    expect(approved).toMatchObject({ code: 0 });
+    const second = await sandbox.waitForEvent('Elevation Granted', 'req-e2e-second');
+    await sandbox.stop('SIGKILL');
+
+    // Act 5: start it again on the same state; the grant still has minutes to run.
+    await sandbox.start();
+    const live = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
+    expect(parseSecret(live.stdout)).toMatchObject({ RequestId: 'req-e2e-second' });
+
+    // Assess: the resumed execution resets the secret at the grant's expiry, not before and not late.
+    const secondEnded = await sandbox.waitForEvent('Elevation Ended', 'req-e2e-second');
+    const lateBy = Date.parse(secondEnded.time) - Date.parse(String(second.detail.expiresAt));
+    expect(lateBy).toBeGreaterThanOrEqual(0);
+    expect(lateBy).toBeLessThanOrEqual(30_000);
+    const reset = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
+    expect(parseSecret(reset.stdout)).toEqual({ status: 'inactive' });
+  });
+});

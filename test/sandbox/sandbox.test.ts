@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { SecretsManagerVault } from '../../handlers/adapters/aws/secrets-manager-vault';
+import type { ActiveSecret } from '../../handlers/core/secret-value';
+import { NodeSha256 } from '../../sandbox/http/sigv4';
+import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox';
+import { EXAMPLE_CONFIG } from '../helpers/synth';
+
+const PROD = '222222222222';
+
+
+function grant(requestId: string, grantId: string): ActiveSecret {
+  return {
+    AccessKeyId: 'ASIAEXAMPLEEXAMPLE00',
+    SecretAccessKey: 'x'.repeat(40),
+    SessionToken: 'token',
+    Expiration: '2026-11-28T10:15:00Z',
+    GrantedFor: '15 minutes',
+    GrantedAt: '2026-11-28T10:00:00Z',
+    RoleName: 'jit-elevated-ops',
+    RequestId: requestId,
+    GrantId: grantId,
+  };
+}
+
+describe('Sandbox: AWS APIs over HTTP (in process)', () => {
+  let home: string;
+  let sandbox: RunningSandbox;
+  const client = <T>(make: (config: object) => T, key: 'agent' | 'approver' | 'broker', secret?: string) =>
+    make({
+      region: 'eu-west-1',
+      endpoint: sandbox.url,
+      credentials: { accessKeyId: sandbox.keys[key].accessKeyId, secretAccessKey: secret ?? sandbox.keys[key].secretAccessKey },
+      maxAttempts: 1,
+    });
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'jit-sandbox-'));
+    sandbox = await startSandbox({ home, port: 0, timeScale: 1, configFile: EXAMPLE_CONFIG });
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('answers GetCallerIdentity for each of its keys', async () => {
+    const who = await client((c) => new STSClient(c), 'agent').send(new GetCallerIdentityCommand({}));
+    expect(who).toMatchObject({ Account: '111111111111', Arn: 'arn:aws:iam::111111111111:user/jit-agent' });
+    const approver = await client((c) => new STSClient(c), 'approver').send(new GetCallerIdentityCommand({}));
+    expect(approver.Arn).toBe('arn:aws:iam::111111111111:user/jit-sandbox-approver');
+  });
+
+  it('refuses a call signed with the wrong secret, and one from an unknown key', async () => {
+    await expect(client((c) => new STSClient(c), 'agent', 'not-the-secret').send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+    });
+    const stranger = new SecretsManagerClient({ region: 'eu-west-1', endpoint: sandbox.url, maxAttempts: 1, credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x' } });
+    await expect(stranger.send(new GetSecretValueCommand({ SecretId: `agent/elevated/${PROD}` }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+  });
+
+  it('refuses a signed request whose body was changed after signing', async () => {
+    // Prepare: a request signed by the agent, then its body replaced.
+    const signer = new SignatureV4({ credentials: sandbox.keys.agent, region: 'eu-west-1', service: 'secretsmanager', sha256: NodeSha256, applyChecksum: false });
+    const url = new URL(sandbox.url);
+    const body = JSON.stringify({ SecretId: `agent/elevated/${PROD}` });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/',
+      headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
+      body,
+    });
+
+    // Act
+    const honest = await fetch(sandbox.url, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+    const tampered = await fetch(sandbox.url, { method: 'POST', headers: signed.headers as Record<string, string>, body: body.replace(PROD, '333333333333') });
+
+    // Assess
+    expect(honest.status).toBe(200);
+    expect(tampered.status).toBe(403);
+    expect(await tampered.json()).toMatchObject({ __type: 'SignatureDoesNotMatch' });
+  });
+
+  it("lets the agent read its secret but not the approver, whom the secret's resource policy denies", async () => {
+    const read = await client((c) => new SecretsManagerClient(c), 'agent').send(new GetSecretValueCommand({ SecretId: `agent/elevated/${PROD}` }));
+    expect(JSON.parse(read.SecretString ?? '')).toEqual({ status: 'inactive' });
+    expect(read.ARN).toMatch(new RegExp(`:secret:agent/elevated/${PROD}-[A-Za-z0-9]{6}$`));
+    await expect(client((c) => new SecretsManagerClient(c), 'approver').send(new GetSecretValueCommand({ SecretId: `agent/elevated/${PROD}` }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+  });
+
+  it('makes the reset a compare-and-swap, as Secrets Manager does: a newer grant is never clobbered', async () => {
+    // Prepare: the broker's real vault adapter, over HTTP, with the broker's key; two grants in a row.
+    const vault = new SecretsManagerVault(client((c) => new SecretsManagerClient(c), 'broker'));
+    const first = 'req-cas-00001-aaaaaaaaaaaaaaaaaaaaaaaa';
+    const second = 'req-cas-00002-bbbbbbbbbbbbbbbbbbbbbbbb';
+    await vault.storeGrant('333333333333', grant('req-cas-00001', first));
+    await vault.storeGrant('333333333333', grant('req-cas-00002', second));
+
+    // Act: the first grant's reset comes late; then the second's.
+    const late = await vault.resetIfCurrent('333333333333', first, `reset-${first}`.slice(0, 64));
+    const current = await vault.resetIfCurrent('333333333333', second, `reset-${second}`.slice(0, 64));
+    const again = await vault.resetIfCurrent('333333333333', second, `reset-${second}`.slice(0, 64));
+
+    // Assess
+    expect(late).toBe('conflict');
+    expect(current).toBe('reset');
+    expect(again).toBe('reset');
+    const read = await client((c) => new SecretsManagerClient(c), 'agent').send(new GetSecretValueCommand({ SecretId: 'agent/elevated/333333333333' }));
+    expect(JSON.parse(read.SecretString ?? '')).toEqual({ status: 'inactive' });
+  });
+});
