@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-store';
 import { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
 import { SesV2Mailer } from '../handlers/adapters/aws/sesv2-mailer';
 import { SfnTaskCallbacks } from '../handlers/adapters/aws/sfn-task-callbacks';
 import { type BrokerSettings, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
-import { systemClock } from '../handlers/lambda/runtime';
+import { systemClock } from '../handlers/adapters/system/system-clock';
 import type { Clock } from '../handlers/ports/clock';
 import type { DecideRequestDeps } from '../handlers/use-cases/decide-request';
 import { ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings } from '../infra/config/load-config';
@@ -91,9 +93,14 @@ export class CliContext {
     return this.clientsCache;
   }
 
-  /** The per-user folder of local state (credential cache, received outcomes). */
+  /**
+   * The per-user folder of local state (credential cache, received outcomes). Each `--endpoint` (a local
+   * sandbox) gets its own subfolder, so a grant from one broker is never handed out for another.
+   */
   cacheDir(): string {
-    return cacheDir();
+    const base = cacheDir();
+    if (!this.options.endpoint) return base;
+    return join(base, 'endpoints', createHash('sha256').update(this.options.endpoint).digest('hex').slice(0, 16));
   }
 
   credentialsCache(): CredentialsCache {

@@ -187,6 +187,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     AWS_REGION: hub.region,
     AWS_DEFAULT_REGION: hub.region,
     AWS_ENDPOINT_URL: url,
+    // Identity proofs (jit end, jit revoke) are presigned for the endpoint the CLI talks to: this one.
+    STS_PROOF_ENDPOINT: url,
     AWS_ACCESS_KEY_ID: keys.broker.accessKeyId,
     AWS_SECRET_ACCESS_KEY: keys.broker.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',

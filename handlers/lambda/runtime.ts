@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { type BrokerSettings, brokerSettingsSchema } from '../core/broker-settings';
 import { ThrottledError, TransientAwsError } from '../core/errors';
-import type { Clock, RandomSource } from '../ports/clock';
 
 /**
  * What every Lambda entry point shares: the logger, configuration from the environment, the real clock
@@ -25,8 +23,8 @@ export function settingsFromEnv(): BrokerSettings {
   return brokerSettingsSchema.parse(JSON.parse(requireEnv('JIT_SETTINGS')));
 }
 
-export const systemClock: Clock = { now: () => new Date() };
-export const cryptoRandom: RandomSource = { bytes: (count) => randomBytes(count) };
+// Re-exported so handlers get everything from here; the objects live where the CLI can use them without the logger.
+export { cryptoRandom, systemClock } from '../adapters/system/system-clock';
 
 type SdkError = Parameters<typeof isThrottlingError>[0];
 

@@ -7,7 +7,7 @@ import type { TrailStore } from '../services/trail-store';
 import type { AwsCall, AwsResponse } from './aws-call';
 import { AwsError } from './aws-error';
 import { type WireProtocol, errorResponse, protocolOf } from './protocols';
-import { type SignedRequest, parseAuthorization, verifySignature } from './sigv4';
+import { type SignedRequest, parseAuthorization, parsePresigned, verifyPresignedSignature, verifySignature } from './sigv4';
 
 /** Services whose events CloudTrail records in us-east-1, whatever region was called. */
 const GLOBAL_SERVICES = new Set(['iam']);
@@ -56,11 +56,14 @@ export class AwsRouter {
     let protocol: WireProtocol = protocolOf('unknown', request);
     let call: AwsCall;
     try {
-      const claim = parseAuthorization(request.headers.authorization);
+      // A presigned URL (identity proofs are presigned GetCallerIdentity calls) or a signed header.
+      const presigned = parsePresigned(request.query);
+      const claim = presigned ?? parseAuthorization(request.headers.authorization);
       protocol = protocolOf(claim.service, request);
       const known = this.options.identities.resolve(claim.accessKeyId);
       if (!known) throw new AwsError(accessErrorCode(protocol, 'unknown'), 'The security token included in the request is invalid.', 403);
-      await verifySignature(request, claim, known.secret);
+      if (presigned) await verifyPresignedSignature(request, presigned, known.secret, new Date(this.options.clock.nowMs()));
+      else await verifySignature(request, claim, known.secret);
       if (known.caller.kind === 'session' && Date.parse(known.caller.expiresAt) <= this.options.clock.nowMs()) {
         throw new AwsError(accessErrorCode(protocol, 'expired'), 'The security token included in the request is expired', 403);
       }

@@ -55,10 +55,13 @@ function parseSecret(stdout: string): Record<string, string> {
     await sandbox.start();
     const agent = sandbox.env('agent');
 
-    // Act 1: the agent asks for elevation (the AWS CLI, signed with the agent's key).
-    const put = await sandbox.aws(agent, ['events', 'put-events', '--entries', requestEntries('req-e2e-first', 10)]);
-    expect(put).toMatchObject({ code: 0 });
-    expect(JSON.parse(put.stdout)).toMatchObject({ FailedEntryCount: 0 });
+    // Act 1: the agent asks for elevation with jit (signed with the agent's key).
+    const asked = await sandbox.jit('agent', [
+      '--json', 'request', '--account', 'prod', '--role', 'Ops', '--minutes', '10',
+      '--reason', 'Restart the stuck payment worker', '--request-id', 'req-e2e-first',
+    ]);
+    expect(asked.code).toBe(0);
+    expect(JSON.parse(asked.stdout)).toMatchObject({ requestId: 'req-e2e-first' });
 
     // Act 2: the approver opens the emailed link (GET shows, changes nothing), then presses Approve (POST).
     const email = await sandbox.waitForEmail((e) => e.subject.includes('req-e2e-first') && e.text.includes('/review/'));
@@ -84,6 +87,16 @@ function parseSecret(stdout: string): Record<string, string> {
     expect(creds.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(creds.SecretAccessKey).toHaveLength(40);
     expect(creds.Expiration).toBe(granted.detail.expiresAt);
+    // The same grant through jit creds, as an AWS profile's credential_process gets it.
+    const process = await sandbox.jit('agent', ['creds', '--account', 'prod']);
+    expect(process.code).toBe(0);
+    expect(JSON.parse(process.stdout)).toEqual({
+      Version: 1,
+      AccessKeyId: creds.AccessKeyId,
+      SecretAccessKey: creds.SecretAccessKey,
+      SessionToken: creds.SessionToken,
+      Expiration: creds.Expiration,
+    });
 
     // Act 3: the agent uses them: who am I (always allowed), a call the deny-always ceiling forbids.
     const session = { AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey, AWS_SESSION_TOKEN: creds.SessionToken, AWS_REGION: 'eu-west-1' };
@@ -138,5 +151,39 @@ function parseSecret(stdout: string): Record<string, string> {
     expect(lateBy).toBeLessThanOrEqual(30_000);
     const reset = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
     expect(parseSecret(reset.stdout)).toEqual({ status: 'inactive' });
+  });
+
+  it('revokes a live grant from the terminal: the secret resets, jit creds fails, the role denies the session', async () => {
+    // Prepare: a sandbox in real time (identity proofs are signed by real clocks), and a live grant.
+    const realtime = new SandboxProcess(mkdtempSync(join(tmpdir(), 'jit-sandbox-revoke-')), 1);
+    try {
+      await realtime.start();
+      const agent = realtime.env('agent');
+      const asked = await realtime.jit('agent', ['request', '--account', 'prod', '--role', 'Ops', '--minutes', '5', '--reason', 'Rotate the worker', '--request-id', 'req-e2e-revoke']);
+      expect(asked.code).toBe(0);
+      await realtime.waitForEvent('Elevation Pending Approval', 'req-e2e-revoke');
+      expect((await realtime.jit('approver', ['approve', 'req-e2e-revoke'])).code).toBe(0);
+      await realtime.waitForEvent('Elevation Granted', 'req-e2e-revoke');
+      const creds = parseSecret((await realtime.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET])).stdout);
+      const session = { AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey, AWS_SESSION_TOKEN: creds.SessionToken, AWS_REGION: 'eu-west-1' };
+      expect((await realtime.aws(session, ['ec2', 'describe-instances'])).code).toBe(0);
+
+      // Act: the approver revokes it early.
+      const revoked = await realtime.jit('approver', ['revoke', 'req-e2e-revoke', '--reason', 'Done early']);
+
+      // Assess
+      expect(revoked).toMatchObject({ code: 0 });
+      const event = await realtime.waitForEvent('Elevation Revoked', 'req-e2e-revoke');
+      expect(event.detail).toMatchObject({ revokedBy: 'arn:aws:iam::111111111111:user/jit-sandbox-approver' });
+      expect(parseSecret((await realtime.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET])).stdout)).toEqual({ status: 'inactive' });
+      const after = await realtime.jit('agent', ['creds', '--account', 'prod', '--no-cache']);
+      expect(after.code).not.toBe(0);
+      expect(after.stderr.trim().split('\n')).toHaveLength(1);
+      // Copies of the credentials stop working too: the role now denies this session's SourceIdentity.
+      const copy = await realtime.aws(session, ['ec2', 'describe-instances']);
+      expect(copy.stderr).toMatch(/AccessDenied.*explicit deny/);
+    } finally {
+      await realtime.stop();
+    }
   });
 });
