@@ -31,8 +31,6 @@ export function banner(sandbox: RunningSandbox): string {
   const hub = config.config.hub;
   const prod = config.config.accounts[0];
   const role = config.config.roles.find((r) => !prod.roles || prod.roles.includes(r.name)) ?? config.config.roles[0];
-  const detail = JSON.stringify(JSON.stringify({ account: prod.name, role: role.name, minutes: role.defaultMinutes, reason: 'Restart the stuck payment worker' }));
-  const entries = `'[{"EventBusName":"jit-broker","Source":"jit.agent","DetailType":"Elevation Requested","Detail":${detail}}]'`;
   return [
     '',
     'JIT sandbox: the just-in-time access broker, running offline.',
@@ -50,11 +48,12 @@ export function banner(sandbox: RunningSandbox): string {
     'Try it (in another terminal):',
     `  1. As the agent, ask for ${role.name} in ${prod.name}:`,
     `       . ${home}/agent.env`,
-    `       aws --endpoint-url ${url} events put-events --entries ${entries}`,
+    `       npx jit request --account ${prod.name} --role ${role.name} --minutes 5 --reason "Restart the stuck payment worker"`,
     `  2. Read the approval email at ${url}/outbox and approve from its link, or as the approver:`,
     `       . ${home}/approver.env && npx jit pending && npx jit approve <requestId>`,
-    `  3. As the agent, read the credentials and use them:`,
-    `       aws --endpoint-url ${url} secretsmanager get-secret-value --secret-id agent/elevated/${prod.id}`,
+    `  3. As the agent, take the credentials and use them:`,
+    `       . ${home}/agent.env && npx jit creds --account ${prod.name}`,
+    `       npx jit exec --account ${prod.name} -- aws --endpoint-url ${url} sts get-caller-identity`,
     `  4. Watch ${url}/ for the grant to end, the secret to reset and the audit report to appear.`,
     '',
     `Walkthrough: README.md ("Try it offline"); details: docs/sandbox.md. Ctrl-C stops; state stays in ${home}/.`,
