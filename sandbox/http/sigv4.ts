@@ -87,6 +87,41 @@ function queryRecord(query: URLSearchParams): Record<string, string | string[]> 
   return record;
 }
 
+/** The values of the headers a caller signed; a signed header missing from the request fails. */
+function signedHeaderValues(request: SignedRequest, signedHeaders: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of signedHeaders) {
+    const value = request.headers[name];
+    if (value === undefined) throw new AwsError('SignatureDoesNotMatch', `Signed header ${name} is missing from the request.`, 403);
+    headers[name] = value;
+  }
+  return headers;
+}
+
+/** The SDK's own signer, set up as the caller's was: same key, scope, and path escaping. */
+function signerFor(claim: SignatureClaim, secret: SigningSecret): SignatureV4 {
+  return new SignatureV4({
+    credentials: { accessKeyId: claim.accessKeyId, secretAccessKey: secret.secretAccessKey, ...(secret.sessionToken ? { sessionToken: secret.sessionToken } : {}) },
+    region: claim.region,
+    service: claim.service,
+    sha256: NodeSha256,
+    // S3 signs the path as sent; every other service signs it URI-encoded once more.
+    uriEscapePath: claim.service !== 's3',
+    // Add nothing the caller did not sign.
+    applyChecksum: false,
+  });
+}
+
+function assertSameSignature(expected: string, provided: string): void {
+  if (expected.length !== provided.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(provided))) {
+    throw new AwsError(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      403,
+    );
+  }
+}
+
 /**
  * Checks a SigV4 header signature by signing the request again with the caller's secret through
  * @smithy/signature-v4 (the SDK's own signer) and comparing: only the headers the caller signed, the
@@ -122,22 +157,8 @@ export async function verifySignature(request: SignedRequest, claim: SignatureCl
     if (actual !== declaredHash) throw new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400);
   }
 
-  const headers: Record<string, string> = {};
-  for (const name of claim.signedHeaders) {
-    const value = request.headers[name];
-    if (value === undefined) throw new AwsError('SignatureDoesNotMatch', `Signed header ${name} is missing from the request.`, 403);
-    headers[name] = value;
-  }
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: claim.accessKeyId, secretAccessKey: secret.secretAccessKey, ...(secret.sessionToken ? { sessionToken: secret.sessionToken } : {}) },
-    region: claim.region,
-    service: claim.service,
-    sha256: NodeSha256,
-    // S3 signs the path as sent; every other service signs it URI-encoded once more.
-    uriEscapePath: claim.service !== 's3',
-    // Add nothing the caller did not sign.
-    applyChecksum: false,
-  });
+  const headers = signedHeaderValues(request, claim.signedHeaders);
+  const signer = signerFor(claim, secret);
   const signed = await signer.sign(
     {
       method: request.method,
@@ -150,14 +171,7 @@ export async function verifySignature(request: SignedRequest, claim: SignatureCl
     },
     { signingDate, signingRegion: claim.region, signingService: claim.service, signableHeaders: new Set(claim.signedHeaders) },
   );
-  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '';
-  if (expected.length !== claim.signature.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(claim.signature))) {
-    throw new AwsError(
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-      403,
-    );
-  }
+  assertSameSignature(/Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '', claim.signature);
 }
 
 /** A SigV4 signature carried in the query string (a presigned URL), with how long it is valid. */
@@ -224,31 +238,12 @@ export async function verifyPresignedSignature(request: SignedRequest, claim: Pr
   if ((secret.sessionToken ?? undefined) !== claim.sessionToken) {
     throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
   }
-  const headers: Record<string, string> = {};
-  for (const name of claim.signedHeaders) {
-    const value = request.headers[name];
-    if (value === undefined) throw new AwsError('SignatureDoesNotMatch', `Signed header ${name} is missing from the request.`, 403);
-    headers[name] = value;
-  }
+  const headers = signedHeaderValues(request, claim.signedHeaders);
   const query = new URLSearchParams([...request.query].filter(([name]) => !PRESIGN_PARAMETERS.has(name)));
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: claim.accessKeyId, secretAccessKey: secret.secretAccessKey, ...(secret.sessionToken ? { sessionToken: secret.sessionToken } : {}) },
-    region: claim.region,
-    service: claim.service,
-    sha256: NodeSha256,
-    uriEscapePath: claim.service !== 's3',
-    applyChecksum: false,
-  });
+  const signer = signerFor(claim, secret);
   const signed = await signer.presign(
     { method: request.method, protocol: 'http:', hostname: headers.host ?? '', path: request.path, query: queryRecord(query), headers },
     { signingDate, expiresIn: claim.expiresInSeconds, signingRegion: claim.region, signingService: claim.service, signableHeaders: new Set(claim.signedHeaders) },
   );
-  const expected = String(signed.query?.['X-Amz-Signature'] ?? '');
-  if (expected.length !== claim.signature.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(claim.signature))) {
-    throw new AwsError(
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-      403,
-    );
-  }
+  assertSameSignature(String(signed.query?.['X-Amz-Signature'] ?? ''), claim.signature);
 }

@@ -116,4 +116,35 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
     const read = await client((c) => new SecretsManagerClient(c), 'agent').send(new GetSecretValueCommand({ SecretId: 'agent/elevated/333333333333' }));
     expect(JSON.parse(read.SecretString ?? '')).toEqual({ status: 'inactive' });
   });
+
+  it('verifies presigned requests (identity proofs): the signer is answered, a tampered or expired URL is refused', async () => {
+    // Prepare: a presigned GetCallerIdentity, as `jit end` and `jit revoke` send their proofs.
+    const url = new URL(sandbox.url);
+    const presign = async (signingDate: Date) => {
+      const signer = new SignatureV4({ credentials: sandbox.keys.approver, region: 'eu-west-1', service: 'sts', sha256: NodeSha256 });
+      const signed = await signer.presign(
+        { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: { Action: 'GetCallerIdentity', Version: '2011-06-15' }, headers: { host: url.host } },
+        { expiresIn: 300, signingDate },
+      );
+      const target = new URL(`${sandbox.url}/`);
+      for (const [name, value] of Object.entries(signed.query ?? {})) target.searchParams.set(name, String(value));
+      return target;
+    };
+
+    // Act and assess: as signed, it names the signer.
+    const good = await presign(new Date());
+    const answer = await fetch(good);
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('<Arn>arn:aws:iam::111111111111:user/jit-sandbox-approver</Arn>');
+
+    // A changed parameter breaks the signature; an old one is past its X-Amz-Expires.
+    const tampered = new URL(good);
+    tampered.searchParams.set('Version', '2011-06-16');
+    expect((await fetch(tampered)).status).toBe(403);
+    const stale = await presign(new Date(Date.now() - 10 * 60_000));
+    const refused = await fetch(stale);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('Signature expired');
+  });
 });
+

@@ -123,24 +123,9 @@ export class DynamoDbRequestStore implements RequestStore {
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { requestId },
-          // The token is worthless once the request left PENDING_APPROVAL; drop it. The link hashes stay,
-          // so a used link can still show who decided.
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE taskToken`,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    // The token is worthless once the request left PENDING_APPROVAL; drop it. The link hashes stay, so a
+    // used link can still show who decided.
+    return this.updateIf(requestId, `SET ${sets.join(', ')} REMOVE taskToken`, conditions.join(' AND '), names, values);
   }
 
   async claimDecision(requestId: string, claim: DecisionClaim): Promise<boolean> {
@@ -160,22 +145,7 @@ export class DynamoDbRequestStore implements RequestStore {
       values[':approver'] = link.approver;
       conditions.push('#links.#hash = :approver');
     }
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { requestId },
-          UpdateExpression: 'SET #status = :claimed, #outcome = :outcome, decidedAt = :now, updatedAt = :now',
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(requestId, 'SET #status = :claimed, #outcome = :outcome, decidedAt = :now, updatedAt = :now', conditions.join(' AND '), names, values);
   }
 
   async settleDecision(requestId: string, claim: DecisionClaim, delivery: DecisionDelivery, now: Date): Promise<void> {
@@ -199,22 +169,8 @@ export class DynamoDbRequestStore implements RequestStore {
         update = 'SET #status = :next, updatedAt = :now REMOVE #outcome, decidedAt';
       }
     }
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { requestId },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      // The workflow already recorded a later state; it wins.
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw error;
-    }
+    // Refused when the workflow already recorded a later state; it wins.
+    await this.updateIf(requestId, update, condition, names, values);
   }
 
   async listPending(): Promise<PendingSummary[]> {
@@ -262,5 +218,31 @@ export class DynamoDbRequestStore implements RequestStore {
         ExpressionAttributeValues: { ':report': report, ':now': now.toISOString() },
       }),
     );
+  }
+
+  /** A conditional UpdateItem; false when the condition did not hold (nothing was written). */
+  private async updateIf(
+    requestId: string,
+    update: string,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { requestId },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }
