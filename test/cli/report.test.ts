@@ -1,15 +1,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ReportStore } from '../../handlers/adapters/aws/s3-report-store';
-import { renderAuditMarkdown } from '../../handlers/core/audit-markdown';
-import { buildAuditReport, serializeAuditReport } from '../../handlers/core/audit-report';
-import type { ReportLocation } from '../../handlers/core/report-location';
 import { sha256Hex } from '../../handlers/core/report-digest';
 import type { CliIo } from '../../cli/context';
 import { EXIT } from '../../cli/exit-codes';
 import { runJit } from '../../cli/main';
 import { FakeAws } from '../fakes/fake-aws';
-import { call, collection, credential, decision, request } from '../handlers/audit-fixtures';
+import { request, writeSampleReport } from '../handlers/audit-fixtures';
 import { EXAMPLE_CONFIG } from '../helpers/synth';
 
 const BUCKET = 'jitbroker-auditreportsbucket-1a2b3c';
@@ -37,32 +34,7 @@ describe('CLI: jit report', () => {
     aws = new FakeAws(['222222222222', '333333333333']);
     io = new CapturedIo();
     // A report as the audit writes it, and the record that points at it.
-    const report = buildAuditReport({
-      request: request(),
-      decision: decision(),
-      credentials: [credential()],
-      events: [call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })],
-      collection: collection(),
-      generatedAt: '2026-11-28T10:42:00Z',
-    });
-    const json = serializeAuditReport(report);
-    const sha256 = sha256Hex(json);
-    const store = new S3ReportStore(s3, BUCKET);
-    const jsonObject = await store.put(`${KEY_BASE}.json`, json, 'application/json', sha256);
-    const markdown = renderAuditMarkdown(report, { jsonSha256: sha256, jsonUri: jsonObject.uri });
-    const markdownObject = await store.put(`${KEY_BASE}.md`, markdown, 'text/markdown', sha256Hex(markdown));
-    const location: ReportLocation = {
-      jsonUri: jsonObject.uri,
-      markdownUri: markdownObject.uri,
-      jsonVersionId: jsonObject.versionId,
-      markdownVersionId: markdownObject.versionId,
-      sha256,
-      markdownSha256: sha256Hex(markdown),
-      complete: true,
-      completeness: 'settled',
-      eventCount: 1,
-      summary: { mutating: 1, accessDenied: 0, iamChanges: 0, securityGroupChanges: 0, credentialChanges: 0, unplannedMutating: 0, afterExpiry: 0, afterRevoke: 0 },
-    };
+    const { location } = await writeSampleReport(s3, BUCKET, KEY_BASE);
     aws.table.items.set(REQUEST_ID, { ...request(), status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: location });
   });
   afterEach(() => aws.restore());

@@ -1,7 +1,12 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { S3ReportStore } from '../../handlers/adapters/aws/s3-report-store';
 import type { ApprovalDecision } from '../../handlers/core/approval-decision';
+import { renderAuditMarkdown } from '../../handlers/core/audit-markdown';
 import type { AuditCredential } from '../../handlers/core/audit-polling';
-import type { Collection } from '../../handlers/core/audit-report';
+import { buildAuditReport, type Collection, serializeAuditReport } from '../../handlers/core/audit-report';
 import type { ElevationRequest } from '../../handlers/core/elevation-request';
+import type { ReportLocation } from '../../handlers/core/report-location';
+import { sha256Hex } from '../../handlers/core/report-digest';
 import type { TrailEvent } from '../../handlers/ports/trail';
 
 /** Shared, readable fixtures for audit tests: one request, its approval, its credentials, its calls. */
@@ -77,4 +82,38 @@ export function collection(overrides: Partial<Collection> = {}): Collection {
     maxLagMinutes: 30,
     ...overrides,
   };
+}
+
+/**
+ * Writes a one-call report the way the audit does (JSON with its SHA-256, then the Markdown naming it) and
+ * returns where it went, as the request record holds it.
+ */
+export async function writeSampleReport(s3: S3Client, bucket: string, keyBase: string): Promise<{ json: string; location: ReportLocation }> {
+  const report = buildAuditReport({
+    request: request(),
+    decision: decision(),
+    credentials: [credential()],
+    events: [call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })],
+    collection: collection(),
+    generatedAt: '2026-11-28T10:42:00Z',
+  });
+  const json = serializeAuditReport(report);
+  const sha256 = sha256Hex(json);
+  const writer = new S3ReportStore(s3, bucket);
+  const jsonObject = await writer.put(`${keyBase}.json`, json, 'application/json', sha256);
+  const markdown = renderAuditMarkdown(report, { jsonSha256: sha256, jsonUri: jsonObject.uri });
+  const markdownObject = await writer.put(`${keyBase}.md`, markdown, 'text/markdown', sha256Hex(markdown));
+  const location: ReportLocation = {
+    jsonUri: jsonObject.uri,
+    markdownUri: markdownObject.uri,
+    jsonVersionId: jsonObject.versionId,
+    markdownVersionId: markdownObject.versionId,
+    sha256,
+    markdownSha256: sha256Hex(markdown),
+    complete: true,
+    completeness: 'settled',
+    eventCount: 1,
+    summary: { mutating: 1, accessDenied: 0, iamChanges: 0, securityGroupChanges: 0, credentialChanges: 0, unplannedMutating: 0, afterExpiry: 0, afterRevoke: 0 },
+  };
+  return { json, location };
 }

@@ -4,14 +4,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
 import { S3ReportReader } from '../../../handlers/adapters/aws/s3-report-reader';
 import { S3ReportStore } from '../../../handlers/adapters/aws/s3-report-store';
-import { renderAuditMarkdown } from '../../../handlers/core/audit-markdown';
-import { buildAuditReport, serializeAuditReport } from '../../../handlers/core/audit-report';
 import type { ReportLocation } from '../../../handlers/core/report-location';
 import { sha256Hex } from '../../../handlers/core/report-digest';
 import { readReport } from '../../../handlers/use-cases/read-report';
 import { FakeDynamoDb } from '../../fakes/fake-dynamodb';
 import { FakeS3 } from '../../fakes/fake-s3';
-import { call, collection, credential, decision, request } from '../audit-fixtures';
+import { request, writeSampleReport } from '../audit-fixtures';
 
 const BUCKET = 'jit-audit-reports';
 const REQUEST_ID = 'req-audit-0001';
@@ -35,32 +33,7 @@ describe('readReport', () => {
 
   /** Writes a report the way the audit does and records it on the request. */
   async function writeReport(): Promise<{ json: string; location: ReportLocation }> {
-    const report = buildAuditReport({
-      request: request(),
-      decision: decision(),
-      credentials: [credential()],
-      events: [call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })],
-      collection: collection(),
-      generatedAt: '2026-11-28T10:42:00Z',
-    });
-    const json = serializeAuditReport(report);
-    const sha256 = sha256Hex(json);
-    const writer = new S3ReportStore(client, BUCKET);
-    const jsonObject = await writer.put(`${KEY_BASE}.json`, json, 'application/json', sha256);
-    const markdown = renderAuditMarkdown(report, { jsonSha256: sha256, jsonUri: jsonObject.uri });
-    const markdownObject = await writer.put(`${KEY_BASE}.md`, markdown, 'text/markdown', sha256Hex(markdown));
-    const location: ReportLocation = {
-      jsonUri: jsonObject.uri,
-      markdownUri: markdownObject.uri,
-      jsonVersionId: jsonObject.versionId,
-      markdownVersionId: markdownObject.versionId,
-      sha256,
-      markdownSha256: sha256Hex(markdown),
-      complete: true,
-      completeness: 'settled',
-      eventCount: 1,
-      summary: { mutating: 1, accessDenied: 0, iamChanges: 0, securityGroupChanges: 0, credentialChanges: 0, unplannedMutating: 0, afterExpiry: 0, afterRevoke: 0 },
-    };
+    const { json, location } = await writeSampleReport(client, BUCKET, KEY_BASE);
     table.items.set(REQUEST_ID, { ...request(), status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: location });
     return { json, location };
   }
