@@ -8,7 +8,7 @@ import { APPROVAL_DENIED_ERROR } from '../../handlers/core/errors';
 import { handleReviewHttp } from '../../handlers/http/review-routes';
 import type { DecideRequestDeps } from '../../handlers/use-cases/decide-request';
 import { AwsClients } from '../../cli/aws-clients';
-import { CliContext, type CliIo } from '../../cli/context';
+import { CliContext } from '../../cli/context';
 import { EXIT } from '../../cli/exit-codes';
 import { runJit } from '../../cli/main';
 import { FakeAws } from '../fakes/fake-aws';
@@ -23,19 +23,10 @@ import {
   splitLink,
 } from '../helpers/approval-fixtures';
 import { EXAMPLE_CONFIG, REPO_ROOT, exampleSettings } from '../helpers/synth';
+import { CapturedIo } from '../helpers/captured-io';
 
 const CALLER = 'arn:aws:sts::111111111111:assumed-role/OnCall/alice';
 
-class CapturedIo implements CliIo {
-  stdout = '';
-  stderr = '';
-  out(text: string): void {
-    this.stdout += text;
-  }
-  err(text: string): void {
-    this.stderr += text;
-  }
-}
 
 describe('CLI: jit pending, jit approve, jit deny', () => {
   let aws: FakeAws;

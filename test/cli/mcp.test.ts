@@ -4,7 +4,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CliContext } from '../../cli/context';
 import { createJitMcpServer } from '../../cli/mcp/jit-mcp-server';
-import { AgentWorld, CapturedIo } from '../helpers/agent-world';
+import { AgentWorld } from '../helpers/agent-world';
+import { CapturedIo } from '../helpers/captured-io';
 import { startWorkflowOnRequests } from '../helpers/live-grant';
 import { EXAMPLE_CONFIG, REPO_ROOT } from '../helpers/synth';
 

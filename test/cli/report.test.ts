@@ -2,27 +2,17 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ReportStore } from '../../handlers/adapters/aws/s3-report-store';
 import { sha256Hex } from '../../handlers/core/report-digest';
-import type { CliIo } from '../../cli/context';
 import { EXIT } from '../../cli/exit-codes';
 import { runJit } from '../../cli/main';
 import { FakeAws } from '../fakes/fake-aws';
 import { request, writeSampleReport } from '../handlers/audit-fixtures';
 import { EXAMPLE_CONFIG } from '../helpers/synth';
+import { CapturedIo } from '../helpers/captured-io';
 
 const BUCKET = 'jitbroker-auditreportsbucket-1a2b3c';
 const REQUEST_ID = 'req-audit-0001';
 const KEY_BASE = `reports/222222222222/2026/11/${REQUEST_ID}`;
 
-class CapturedIo implements CliIo {
-  stdout = '';
-  stderr = '';
-  out(text: string): void {
-    this.stdout += text;
-  }
-  err(text: string): void {
-    this.stderr += text;
-  }
-}
 
 describe('CLI: jit report', () => {
   let aws: FakeAws;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { CliContext, type CliIo } from '../../cli/context';
+import { CliContext } from '../../cli/context';
 import { runJit } from '../../cli/main';
 import { SecretsManagerVault } from '../../handlers/adapters/aws/secrets-manager-vault';
 import { AGENT_EVENT_SOURCE, BROKER_EVENT_SOURCE, ELEVATION_END_REQUESTED, detailTypeFor } from '../../handlers/core/broker-event';
@@ -16,17 +16,8 @@ import { FakeSqs } from '../fakes/fake-sqs';
 import { CTX, synthesizedElevation } from './elevation-harness';
 import { LocalAwsEndpoint } from './local-aws-endpoint';
 import { EXAMPLE_CONFIG, exampleSettings } from './synth';
+import { CapturedIo } from './captured-io';
 
-export class CapturedIo implements CliIo {
-  stdout = '';
-  stderr = '';
-  out(text: string): void {
-    this.stdout += text;
-  }
-  err(text: string): void {
-    this.stderr += text;
-  }
-}
 
 export interface JitRun {
   readonly code: number;
