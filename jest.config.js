@@ -6,7 +6,11 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', {}],
   },
+  // One temporary folder per run, removed at the end: see test/setup/temp-root.ts.
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup/polyfills.ts', '<rootDir>/test/setup/environment.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup/matchers.ts'],
-  testTimeout: 60000,
+  // Generous on purpose: CI and developers share 2 cores, and a second run may share them too.
+  testTimeout: 120000,
 };
