@@ -6,7 +6,6 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
-import { auditReaderRoleArn, elevatedRoleArn, revokerRoleArn } from '../handlers/core/broker-settings';
 import { REPORT_PREFIX } from '../handlers/core/report-location';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
 import { agentPrincipalArn, type LoadedConfig, toBrokerSettings } from './config/load-config';
@@ -20,7 +19,15 @@ import { AuditBucket } from './constructs/audit-bucket';
 import { BrokerFunction } from './constructs/broker-function';
 import { RequestTable } from './constructs/request-table';
 import { RevokeRole } from './constructs/revoke-role';
-import { BROKER_NAMES, auditBucketName, hubRoleArn } from './naming';
+import {
+  BROKER_NAMES,
+  LIFT_SCHEDULE_PREFIX,
+  RESET_SCHEDULE_PREFIX,
+  auditBucketName,
+  auditReaderRoleArn,
+  revokerRoleArn,
+  roleArn,
+} from '../handlers/core/resource-names';
 
 export interface BrokerStackProps extends StackProps {
   /** The validated operator config. */
@@ -66,7 +73,7 @@ export class BrokerStack extends Stack {
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: BROKER_NAMES.eventBus });
     this.requestTable = new RequestTable(this, 'Requests', { tableName: BROKER_NAMES.requestTable });
     // Fixed role names, so the secrets' resource policies need no reference to the roles themselves.
-    const brokerRole = (name: string) => hubRoleArn(Aws.PARTITION, Aws.ACCOUNT_ID, name);
+    const brokerRole = (name: string) => roleArn(Aws.PARTITION, Aws.ACCOUNT_ID, name);
     const secretWriters = [brokerRole(BROKER_NAMES.mintRole), brokerRole(BROKER_NAMES.resetRole)];
     this.secrets = new AccountSecrets(this, 'Secrets', {
       accountIds: config.accounts.map((a) => a.id),
@@ -150,7 +157,7 @@ export class BrokerStack extends Stack {
     reset.function.grantInvoke(schedulerRole);
 
     const elevatedRoleArns = settings.accounts.flatMap((account) =>
-      account.roles.map((role) => elevatedRoleArn(Aws.PARTITION, account.id, role.iamRoleName)),
+      account.roles.map((role) => roleArn(Aws.PARTITION, account.id, role.iamRoleName)),
     );
     const mint = new BrokerFunction(this, 'Mint', {
       entry: 'mint',
@@ -184,7 +191,7 @@ export class BrokerStack extends Stack {
         sid: 'ScheduleTheResetSafetyNet',
         actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
         resources: [
-          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${scheduleGroup.scheduleGroupName}/jit-reset-*`,
+          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${scheduleGroup.scheduleGroupName}/${RESET_SCHEDULE_PREFIX}*`,
         ],
       }),
     );
@@ -287,7 +294,7 @@ export class BrokerStack extends Stack {
         sid: 'ScheduleTheRevocationLift',
         actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
         resources: [
-          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${scheduleGroup.scheduleGroupName}/jit-lift-*`,
+          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${scheduleGroup.scheduleGroupName}/${LIFT_SCHEDULE_PREFIX}*`,
         ],
       }),
     );
