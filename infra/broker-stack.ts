@@ -99,8 +99,7 @@ export class BrokerStack extends Stack {
     });
 
     const table = this.requestTable.table;
-    const common = { JIT_SETTINGS: settingsJson };
-    this.approvals = new ApprovalEndpoint(this, 'Approvals', {
+        this.approvals = new ApprovalEndpoint(this, 'Approvals', {
       table,
       settingsJson,
       sender: config.approval.sender,
@@ -112,7 +111,7 @@ export class BrokerStack extends Stack {
     const register = new BrokerFunction(this, 'Register', {
       entry: 'register',
       description: 'Validates an elevation request and stores it once',
-      environment: { ...common, REQUEST_TABLE: table.tableName },
+      environment: { settings: settingsJson, requestTable: table.tableName },
     });
     this.requestTable.grantItems(register.role, 'dynamodb:PutItem');
 
@@ -120,10 +119,10 @@ export class BrokerStack extends Stack {
       entry: 'request-approval',
       description: 'Stores the task token and a hashed approval capability, emails the approver',
       environment: {
-        ...common,
-        REQUEST_TABLE: table.tableName,
-        EVENT_BUS_NAME: this.bus.eventBusName,
-        REVIEW_BASE_URL: reviewBaseUrl,
+        settings: settingsJson,
+        requestTable: table.tableName,
+        eventBusName: this.bus.eventBusName,
+        reviewBaseUrl,
       },
     });
     this.requestTable.grantItems(requestApproval.role, 'dynamodb:UpdateItem');
@@ -135,7 +134,7 @@ export class BrokerStack extends Stack {
       entry: 'reset',
       roleName: BROKER_NAMES.resetRole,
       description: 'Resets an account secret to the placeholder if it still holds the given grant',
-      environment: { EVENT_BUS_NAME: this.bus.eventBusName },
+      environment: { eventBusName: this.bus.eventBusName },
     });
     reset.role.addToPolicy(
       new iam.PolicyStatement({
@@ -164,12 +163,12 @@ export class BrokerStack extends Stack {
       roleName: BROKER_NAMES.mintRole,
       description: 'Assumes the elevated role, schedules the reset and stores the grant in the account secret',
       environment: {
-        ...common,
-        TARGET_PARTITION: Aws.PARTITION,
-        SCHEDULE_GROUP: scheduleGroup.scheduleGroupName,
-        RESET_FUNCTION_ARN: reset.function.functionArn,
-        SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
-        REQUEST_TABLE: table.tableName,
+        settings: settingsJson,
+        targetPartition: Aws.PARTITION,
+        scheduleGroup: scheduleGroup.scheduleGroupName,
+        resetFunctionArn: reset.function.functionArn,
+        schedulerRoleArn: schedulerRole.roleArn,
+        requestTable: table.tableName,
       },
     });
     mint.role.addToPolicy(
@@ -220,7 +219,7 @@ export class BrokerStack extends Stack {
     const notify = new BrokerFunction(this, 'Notify', {
       entry: 'notify',
       description: 'Records a request outcome and publishes its broker event',
-      environment: { REQUEST_TABLE: table.tableName, EVENT_BUS_NAME: this.bus.eventBusName },
+      environment: { requestTable: table.tableName, eventBusName: this.bus.eventBusName },
     });
     this.requestTable.grantItems(notify.role, 'dynamodb:UpdateItem');
     this.bus.grantPutEventsTo(notify.role);
@@ -234,10 +233,10 @@ export class BrokerStack extends Stack {
       timeout: Duration.minutes(15),
       memorySize: 1024,
       environment: {
-        ...common,
-        TARGET_PARTITION: Aws.PARTITION,
-        AUDIT_BUCKET: this.auditBucket.bucket.bucketName,
-        REQUEST_TABLE: table.tableName,
+        settings: settingsJson,
+        targetPartition: Aws.PARTITION,
+        auditBucket: this.auditBucket.bucket.bucketName,
+        requestTable: table.tableName,
       },
     });
     audit.role.addToPolicy(
@@ -274,12 +273,12 @@ export class BrokerStack extends Stack {
       functionName: BROKER_NAMES.revokeFunction,
       description: 'Ends a grant early: resets the secret, denies its SourceIdentity on the role, lifts the deny after expiry',
       environment: {
-        REQUEST_TABLE: table.tableName,
-        EVENT_BUS_NAME: this.bus.eventBusName,
-        TARGET_PARTITION: Aws.PARTITION,
-        RESET_FUNCTION_ARN: reset.function.functionArn,
-        SCHEDULE_GROUP: scheduleGroup.scheduleGroupName,
-        LIFT_SCHEDULER_ROLE_ARN: liftSchedulerRole.roleArn,
+        requestTable: table.tableName,
+        eventBusName: this.bus.eventBusName,
+        targetPartition: Aws.PARTITION,
+        resetFunctionArn: reset.function.functionArn,
+        scheduleGroup: scheduleGroup.scheduleGroupName,
+        liftSchedulerRoleArn: liftSchedulerRole.roleArn,
       },
     });
     this.requestTable.grantItems(this.revokeRole.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');

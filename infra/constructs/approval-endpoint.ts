@@ -59,7 +59,7 @@ export class ApprovalEndpoint extends Construct {
       entry: 'approval-web',
       description: 'Serves the approval review page and records the single decision',
       timeout: Duration.seconds(15),
-      environment: { JIT_SETTINGS: props.settingsJson, REQUEST_TABLE: props.table.tableName },
+      environment: { settings: props.settingsJson, requestTable: props.table.tableName },
     });
     // Items only: the review page never needs the status index.
     iam.Grant.addToPrincipal({ grantee: this.handler.role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
