@@ -1,33 +1,53 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
-import { auditReaderRoleArn, elevatedRoleArn, revokerRoleArn } from '../handlers/core/broker-settings';
-import { REPORT_PREFIX } from '../handlers/core/report-location';
+import { MAX_DELIVERY_EVENT_AGE_SECONDS, MAX_DELIVERY_RETRY_ATTEMPTS } from '../handlers/core/delivery-retry';
+import { BROKER_NAMES, auditBucketName, auditReaderRoleArn, revokerRoleArn, roleArn } from '../handlers/core/resource-names';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
+import { SQS_MAX_RETENTION } from './aws-limits';
 import { agentPrincipalArn, type LoadedConfig, toBrokerSettings } from './config/load-config';
 import { AccountSecrets } from './constructs/account-secrets';
-import { ApprovalEndpoint } from './constructs/approval-endpoint';
-import { ApproverPolicy } from './constructs/approver-policy';
-import { sendAsSenderStatement } from './constructs/send-as-sender-statement';
 import { AgentIdentity } from './constructs/agent-identity';
 import { AgentNotifications } from './constructs/agent-notifications';
+import { ApprovalEndpoint } from './constructs/approval-endpoint';
+import { ApproverPolicy } from './constructs/approver-policy';
 import { AuditBucket } from './constructs/audit-bucket';
-import { BrokerFunction } from './constructs/broker-function';
+import { AuditFunction } from './constructs/audit-function';
+import { MintFunction } from './constructs/mint-function';
+import { NotifyFunction } from './constructs/notify-function';
+import { RegisterFunction } from './constructs/register-function';
+import { RequestApprovalFunction } from './constructs/request-approval-function';
 import { RequestTable } from './constructs/request-table';
+import { ResetFunction } from './constructs/reset-function';
+import { RevokeFunction } from './constructs/revoke-function';
 import { RevokeRole } from './constructs/revoke-role';
-import { BROKER_NAMES, auditBucketName, hubRoleArn } from './naming';
+import { ScheduleInvokerRole } from './constructs/schedule-invoker-role';
+
+/** The broker's functions outside the approval endpoint, each with its own role, grants and environment. */
+export interface BrokerFunctions {
+  readonly register: RegisterFunction;
+  readonly requestApproval: RequestApprovalFunction;
+  readonly mint: MintFunction;
+  readonly reset: ResetFunction;
+  readonly notify: NotifyFunction;
+  readonly audit: AuditFunction;
+  readonly revoke: RevokeFunction;
+}
 
 export interface BrokerStackProps extends StackProps {
   /** The validated operator config. */
   readonly config: LoadedConfig;
 }
 
-/** Lambda allows 4 KB of environment variables in total; the settings must leave room for the rest. */
+/**
+ * Lambda allows 4 KB of environment variables in total; the settings must leave room for the rest.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
 const MAX_SETTINGS_BYTES = 3000;
 
 /**
@@ -49,7 +69,8 @@ export class BrokerStack extends Stack {
   /** The agent's notification queue (`jit request --wait`). */
   readonly notifications: AgentNotifications;
   readonly approverPolicy: ApproverPolicy;
-  readonly functions: Readonly<Record<'register' | 'requestApproval' | 'mint' | 'reset' | 'notify' | 'audit' | 'revoke', BrokerFunction>>;
+  /** The workflow's functions and the revoke function, one construct per function role. */
+  readonly functions: BrokerFunctions;
 
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
     super(scope, id, props);
@@ -66,7 +87,7 @@ export class BrokerStack extends Stack {
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: BROKER_NAMES.eventBus });
     this.requestTable = new RequestTable(this, 'Requests', { tableName: BROKER_NAMES.requestTable });
     // Fixed role names, so the secrets' resource policies need no reference to the roles themselves.
-    const brokerRole = (name: string) => hubRoleArn(Aws.PARTITION, Aws.ACCOUNT_ID, name);
+    const brokerRole = (name: string) => roleArn(Aws.PARTITION, Aws.ACCOUNT_ID, name);
     const secretWriters = [brokerRole(BROKER_NAMES.mintRole), brokerRole(BROKER_NAMES.resetRole)];
     this.secrets = new AccountSecrets(this, 'Secrets', {
       accountIds: config.accounts.map((a) => a.id),
@@ -92,7 +113,6 @@ export class BrokerStack extends Stack {
     });
 
     const table = this.requestTable.table;
-    const common = { JIT_SETTINGS: settingsJson };
     this.approvals = new ApprovalEndpoint(this, 'Approvals', {
       table,
       settingsJson,
@@ -102,206 +122,60 @@ export class BrokerStack extends Stack {
     // approval.publicUrl: the review page behind the operator's own domain (e.g. CloudFront with WAF).
     const reviewBaseUrl = config.approval.publicUrl ?? this.approvals.url;
 
-    const register = new BrokerFunction(this, 'Register', {
-      entry: 'register',
-      description: 'Validates an elevation request and stores it once',
-      environment: { ...common, REQUEST_TABLE: table.tableName },
+    const register = new RegisterFunction(this, 'Register', { settingsJson, requestTable: this.requestTable });
+    const requestApproval = new RequestApprovalFunction(this, 'RequestApproval', {
+      settingsJson,
+      requestTable: this.requestTable,
+      bus: this.bus,
+      reviewBaseUrl,
+      sender: config.approval.sender,
     });
-    this.requestTable.grantItems(register.role, 'dynamodb:PutItem');
 
-    const requestApproval = new BrokerFunction(this, 'RequestApproval', {
-      entry: 'request-approval',
-      description: 'Stores the task token and a hashed approval capability, emails the approver',
-      environment: {
-        ...common,
-        REQUEST_TABLE: table.tableName,
-        EVENT_BUS_NAME: this.bus.eventBusName,
-        REVIEW_BASE_URL: reviewBaseUrl,
-      },
-    });
-    this.requestTable.grantItems(requestApproval.role, 'dynamodb:UpdateItem');
-    this.bus.grantPutEventsTo(requestApproval.role);
-    requestApproval.role.addToPolicy(sendAsSenderStatement('SendApprovalEmailAsTheBrokerOnly', config.approval.sender));
-
-
-    const reset = new BrokerFunction(this, 'Reset', {
-      entry: 'reset',
-      roleName: BROKER_NAMES.resetRole,
-      description: 'Resets an account secret to the placeholder if it still holds the given grant',
-      environment: { EVENT_BUS_NAME: this.bus.eventBusName },
-    });
-    reset.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'CompareAndResetAccountSecrets',
-        // DescribeSecret tells which grant is current without reading any credential.
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-        resources: this.secrets.secretArns,
-      }),
-    );
-    this.bus.grantPutEventsTo(reset.role);
-
-    const schedulerRole = new iam.Role(this, 'ResetSchedulerRole', {
+    const reset = new ResetFunction(this, 'Reset', { roleName: BROKER_NAMES.resetRole, secrets: this.secrets, bus: this.bus });
+    const schedulerRole = new ScheduleInvokerRole(this, 'ResetSchedulerRole', {
       roleName: BROKER_NAMES.schedulerRole,
       description: 'Lets one-time EventBridge Scheduler schedules invoke the reset function',
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
     });
     reset.function.grantInvoke(schedulerRole);
 
-    const elevatedRoleArns = settings.accounts.flatMap((account) =>
-      account.roles.map((role) => elevatedRoleArn(Aws.PARTITION, account.id, role.iamRoleName)),
-    );
-    const mint = new BrokerFunction(this, 'Mint', {
-      entry: 'mint',
+    const mint = new MintFunction(this, 'Mint', {
       roleName: BROKER_NAMES.mintRole,
-      description: 'Assumes the elevated role, schedules the reset and stores the grant in the account secret',
-      environment: {
-        ...common,
-        TARGET_PARTITION: Aws.PARTITION,
-        SCHEDULE_GROUP: scheduleGroup.scheduleGroupName,
-        RESET_FUNCTION_ARN: reset.function.functionArn,
-        SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
-        REQUEST_TABLE: table.tableName,
-      },
+      settingsJson,
+      elevatedRoleArns: settings.accounts.flatMap((account) =>
+        account.roles.map((role) => roleArn(Aws.PARTITION, account.id, role.iamRoleName)),
+      ),
+      secrets: this.secrets,
+      requestTable: this.requestTable,
+      scheduleGroupName: scheduleGroup.scheduleGroupName,
+      resetFunction: reset.function,
+      schedulerRole,
     });
-    mint.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'AssumeConfiguredElevatedRolesWithSourceIdentity',
-        actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
-        resources: elevatedRoleArns,
-      }),
-    );
-    mint.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteGrantsIntoAccountSecrets',
-        actions: ['secretsmanager:PutSecretValue'],
-        resources: this.secrets.secretArns,
-      }),
-    );
-    mint.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ScheduleTheResetSafetyNet',
-        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
-        resources: [
-          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${scheduleGroup.scheduleGroupName}/jit-reset-*`,
-        ],
-      }),
-    );
-    mint.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PassTheSchedulerRoleToSchedulerOnly',
-        // grantPassRole cannot name the receiving service; this role is for EventBridge Scheduler alone.
-        actions: ['iam:PassRole'],
-        resources: [schedulerRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      }),
-    );
-    mint.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'RecordIssuedCredentialsForTheAudit',
-        actions: ['dynamodb:UpdateItem'],
-        resources: [table.tableArn],
-        // Mint may append issued access key ids, nothing else: no status, decision or token, and no reading back.
-        conditions: {
-          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['requestId', 'issuedCredentials', 'updatedAt'] },
-          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_NEW'] },
-        },
-      }),
-    );
 
-    const notify = new BrokerFunction(this, 'Notify', {
-      entry: 'notify',
-      description: 'Records a request outcome and publishes its broker event',
-      environment: { REQUEST_TABLE: table.tableName, EVENT_BUS_NAME: this.bus.eventBusName },
-    });
-    this.requestTable.grantItems(notify.role, 'dynamodb:UpdateItem');
-    this.bus.grantPutEventsTo(notify.role);
+    const notify = new NotifyFunction(this, 'Notify', { requestTable: this.requestTable, bus: this.bus });
 
-    const audit = new BrokerFunction(this, 'Audit', {
-      entry: 'audit',
+    const audit = new AuditFunction(this, 'Audit', {
       roleName: BROKER_NAMES.auditRole,
-      description: 'Reads CloudTrail in the target account and writes the audit report',
-      // One poll reads every page at 2 requests/s per region; the longest polls of very busy grants need
-      // the full 15 minutes (it stops reading 2 minutes before, to write the report). See docs/performance.md.
-      timeout: Duration.minutes(15),
-      memorySize: 1024,
-      environment: {
-        ...common,
-        TARGET_PARTITION: Aws.PARTITION,
-        AUDIT_BUCKET: this.auditBucket.bucket.bucketName,
-        REQUEST_TABLE: table.tableName,
-      },
+      settingsJson,
+      auditReaderRoleArns: settings.accounts.map((account) => auditReaderRoleArn(Aws.PARTITION, account.id)),
+      auditBucket: this.auditBucket.bucket,
+      requestTable: this.requestTable,
     });
-    audit.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadTargetAccountTrails',
-        actions: ['sts:AssumeRole'],
-        resources: settings.accounts.map((account) => auditReaderRoleArn(Aws.PARTITION, account.id)),
-      }),
-    );
-    // PutObject only: retention comes from the bucket default, so the audit role needs no Object Lock
-    // permission (grantPut would add s3:PutObjectRetention and s3:PutObjectLegalHold).
-    audit.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteReports',
-        actions: ['s3:PutObject'],
-        resources: [this.auditBucket.bucket.arnForObjects(`${REPORT_PREFIX}*`)],
-      }),
-    );
-    // Which credentials a request had and whether it was revoked.
-    this.requestTable.grantItems(audit.role, 'dynamodb:GetItem');
 
-    // Early revoke (BRIEF §3.8): `jit revoke` invokes it, `jit end` reaches it as an event, and a one-time
-    // schedule calls it again to lift the deny after the STS expiry.
-    const liftSchedulerRole = new iam.Role(this, 'LiftSchedulerRole', {
+    // Early revoke: `jit revoke` invokes it, `jit end` reaches it as an event, and a one-time schedule
+    // calls it again to lift the deny after the STS expiry.
+    const liftSchedulerRole = new ScheduleInvokerRole(this, 'LiftSchedulerRole', {
       roleName: BROKER_NAMES.liftSchedulerRole,
       description: 'Lets one-time EventBridge Scheduler schedules invoke the revoke function to lift a revocation deny',
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
     });
-    const revoke = new BrokerFunction(this, 'EarlyRevoke', {
-      entry: 'revoke',
-      role: this.revokeRole.role,
+    const revoke = new RevokeFunction(this, 'EarlyRevoke', {
       functionName: BROKER_NAMES.revokeFunction,
-      description: 'Ends a grant early: resets the secret, denies its SourceIdentity on the role, lifts the deny after expiry',
-      environment: {
-        REQUEST_TABLE: table.tableName,
-        EVENT_BUS_NAME: this.bus.eventBusName,
-        TARGET_PARTITION: Aws.PARTITION,
-        RESET_FUNCTION_ARN: reset.function.functionArn,
-        SCHEDULE_GROUP: scheduleGroup.scheduleGroupName,
-        LIFT_SCHEDULER_ROLE_ARN: liftSchedulerRole.roleArn,
-      },
+      revokeRole: this.revokeRole,
+      requestTable: this.requestTable,
+      bus: this.bus,
+      resetFunction: reset.function,
+      scheduleGroupName: scheduleGroup.scheduleGroupName,
+      liftSchedulerRole,
     });
-    this.requestTable.grantItems(this.revokeRole.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    this.bus.grantPutEventsTo(this.revokeRole.role);
-    // The reset function stays the only writer of the placeholder; revoke asks it to reset. The function
-    // itself, not its versions (grantInvoke would add `:*`).
-    this.revokeRole.role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'ResetTheRevokedGrant', actions: ['lambda:InvokeFunction'], resources: [reset.function.functionArn] }),
-    );
-    this.revokeRole.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ScheduleTheRevocationLift',
-        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
-        resources: [
-          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${scheduleGroup.scheduleGroupName}/jit-lift-*`,
-        ],
-      }),
-    );
-    this.revokeRole.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PassTheLiftSchedulerRoleToSchedulerOnly',
-        actions: ['iam:PassRole'],
-        resources: [liftSchedulerRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      }),
-    );
-    liftSchedulerRole.addToPolicy(
-      new iam.PolicyStatement({ sid: 'InvokeTheRevokeFunction', actions: ['lambda:InvokeFunction'], resources: [revoke.function.functionArn] }),
-    );
 
     this.functions = { register, requestApproval, mint, reset, notify, audit, revoke };
     this.workflow = new ElevationWorkflow(this, 'Elevation', {
@@ -327,21 +201,22 @@ export class BrokerStack extends Stack {
       revokeFunction: revoke.function,
     });
 
-    // Requests that cannot even start an execution land here instead of vanishing.
+    // Requests that cannot even start an execution land here instead of vanishing, kept as long as SQS allows.
     const undeliverable = new sqs.Queue(this, 'UndeliverableRequests', {
       enforceSSL: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: SQS_MAX_RETENTION,
     });
     new events.Rule(this, 'ElevationRequested', {
       eventBus: this.bus,
       description: 'Starts the elevation workflow for each request from an agent',
       eventPattern: { source: [AGENT_EVENT_SOURCE], detailType: [ELEVATION_REQUESTED] },
+      // Every request is retried as often and as long as EventBridge allows.
       targets: [
         new targets.SfnStateMachine(this.workflow.stateMachine, {
           deadLetterQueue: undeliverable,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
+          retryAttempts: MAX_DELIVERY_RETRY_ATTEMPTS,
+          maxEventAge: Duration.seconds(MAX_DELIVERY_EVENT_AGE_SECONDS),
         }),
       ],
     });
@@ -350,7 +225,14 @@ export class BrokerStack extends Stack {
       eventBus: this.bus,
       description: "Hands an agent's request to end its own grant to the revoke function",
       eventPattern: { source: [AGENT_EVENT_SOURCE], detailType: [ELEVATION_END_REQUESTED] },
-      targets: [new targets.LambdaFunction(revoke.function, { deadLetterQueue: undeliverable, retryAttempts: 185, maxEventAge: Duration.hours(1) })],
+      // An end request is worth delivering within the hour; after that the grant has ended anyway.
+      targets: [
+        new targets.LambdaFunction(revoke.function, {
+          deadLetterQueue: undeliverable,
+          retryAttempts: MAX_DELIVERY_RETRY_ATTEMPTS,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
     });
 
     this.notifications = new AgentNotifications(this, 'AgentNotifications', {

@@ -5,7 +5,7 @@ import type { AccountConfig } from './config/jit-config';
 import { iamRoleNameOf, type LoadedConfig } from './config/load-config';
 import { ElevatedRole } from './constructs/elevated-role';
 import { ElevationCeiling } from './constructs/elevation-ceiling';
-import { BROKER_NAMES, TARGET_NAMES, hubRoleArn } from './naming';
+import { BROKER_NAMES, TARGET_NAMES, roleArn } from '../handlers/core/resource-names';
 
 export interface TargetAccountStackProps extends StackProps {
   /** The validated operator config. */
@@ -46,7 +46,7 @@ export class TargetAccountStack extends Stack {
       elevatedRoleNames: config.roles.map((role) => iamRoleNameOf(role)),
     });
 
-    const mintRoleArn = hubRoleArn(partition, hub, BROKER_NAMES.mintRole);
+    const mintRoleArn = roleArn(partition, hub, BROKER_NAMES.mintRole);
     const roles = new Map<string, iam.Role>();
     for (const role of config.roles.filter((r) => !account.roles || account.roles.includes(r.name))) {
       const policy = policies.get(role.name);
@@ -65,7 +65,7 @@ export class TargetAccountStack extends Stack {
     this.auditReader = new iam.Role(this, 'AuditReader', {
       roleName: TARGET_NAMES.auditReaderRole,
       description: "Lets the JIT broker's audit function read this account's CloudTrail event history",
-      assumedBy: new iam.ArnPrincipal(hubRoleArn(partition, hub, BROKER_NAMES.auditRole)),
+      assumedBy: new iam.ArnPrincipal(roleArn(partition, hub, BROKER_NAMES.auditRole)),
       maxSessionDuration: Duration.hours(1),
     });
     this.auditReader.addToPolicy(
@@ -80,7 +80,7 @@ export class TargetAccountStack extends Stack {
     this.revoker = new iam.Role(this, 'Revoker', {
       roleName: TARGET_NAMES.revokerRole,
       description: "Lets the JIT broker attach and remove the early-revoke deny on this account's elevated roles",
-      assumedBy: new iam.ArnPrincipal(hubRoleArn(partition, hub, BROKER_NAMES.revokeRole)),
+      assumedBy: new iam.ArnPrincipal(roleArn(partition, hub, BROKER_NAMES.revokeRole)),
       maxSessionDuration: Duration.hours(1),
     });
     this.revoker.addToPolicy(

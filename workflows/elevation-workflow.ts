@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { APPROVAL_DENIED_ERROR, RETRYABLE_ERRORS } from '../handlers/core/errors';
+import { STS_MAX_CHAINED_DURATION_SECONDS } from '../handlers/core/grant-window';
 import { STATE } from './state-names';
 
 /** The Lambda functions the workflow's tasks call, one per step. */
@@ -43,6 +44,19 @@ export interface ElevationWorkflowProps {
    */
   readonly stateMachineName?: string;
 }
+
+/** The Fail state a failure tail ends in: its state name, and the error and cause the execution fails with. */
+interface FailureEnd {
+  readonly state: string;
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** The longest grant, in minutes: STS caps a chained role session (the mint's) at one hour. */
+const LONGEST_GRANT_MINUTES = STS_MAX_CHAINED_DURATION_SECONDS / 60;
+
+/** Room in the execution timeout for retries, waits between steps and the audit's polls. */
+const EXECUTION_MARGIN_MINUTES = 120;
 
 /** Throttling and transient faults, retried with exponential backoff and full jitter on every task. */
 const RETRY_TRANSIENT: sfn.RetryProps = {
@@ -98,25 +112,38 @@ export class ElevationWorkflow extends Construct {
     };
     const notify = (name: string, outcome: string, extra: Record<string, unknown>) =>
       invoke(name, fns.notify, { outcome, ...extra }, sfn.JsonPath.DISCARD);
+    /** A Notify task that records and publishes an outcome, followed by the Fail state the execution ends in. */
+    const failureTail = (notifyState: string, outcome: string, payload: Record<string, unknown>, fail: FailureEnd) =>
+      notify(notifyState, outcome, payload).next(new sfn.Fail(this, fail.state, { stateName: fail.state, error: fail.error, cause: fail.cause }));
     const at = (path: string) => sfn.JsonPath.objectAt(path);
     const text = (path: string) => sfn.JsonPath.stringAt(path);
 
-    // Failure paths.
-    const rejected = notify(STATE.notifyRejected, 'Rejected', { event: at('$'), error: at('$.error') }).next(
-      new sfn.Fail(this, STATE.rejected, { stateName: STATE.rejected, error: 'Rejected', cause: 'The request failed validation.' }),
-    );
-    const registerFailed = notify(STATE.notifyRegisterFailed, 'Failed', { stage: 'register', event: at('$'), error: at('$.error') }).next(
-      new sfn.Fail(this, STATE.registerFailed, { stateName: STATE.registerFailed, error: 'RegisterFailed', cause: 'The request could not be registered.' }),
-    );
-    const denied = notify(STATE.notifyDenied, 'Denied', { request: at('$.request'), error: at('$.error') }).next(
-      new sfn.Fail(this, STATE.denied, { stateName: STATE.denied, error: 'Denied', cause: 'An approver denied the request.' }),
-    );
-    const expired = notify(STATE.notifyApprovalExpired, 'Approval Expired', { request: at('$.request') }).next(
-      new sfn.Fail(this, STATE.approvalExpired, { stateName: STATE.approvalExpired, error: 'ApprovalExpired', cause: 'Nobody decided within the approval window.' }),
-    );
-    const approvalFailed = notify(STATE.notifyApprovalFailed, 'Failed', { stage: 'approval', request: at('$.request'), error: at('$.error') }).next(
-      new sfn.Fail(this, STATE.approvalFailed, { stateName: STATE.approvalFailed, error: 'ApprovalFailed', cause: 'The approval could not be requested.' }),
-    );
+    // Failure tails: record and publish the outcome, then fail. A failed mint has a longer way out, below.
+    const rejected = failureTail(STATE.notifyRejected, 'Rejected', { event: at('$'), error: at('$.error') }, {
+      state: STATE.rejected,
+      error: 'Rejected',
+      cause: 'The request failed validation.',
+    });
+    const registerFailed = failureTail(STATE.notifyRegisterFailed, 'Failed', { stage: 'register', event: at('$'), error: at('$.error') }, {
+      state: STATE.registerFailed,
+      error: 'RegisterFailed',
+      cause: 'The request could not be registered.',
+    });
+    const denied = failureTail(STATE.notifyDenied, 'Denied', { request: at('$.request'), error: at('$.error') }, {
+      state: STATE.denied,
+      error: 'Denied',
+      cause: 'An approver denied the request.',
+    });
+    const expired = failureTail(STATE.notifyApprovalExpired, 'Approval Expired', { request: at('$.request') }, {
+      state: STATE.approvalExpired,
+      error: 'ApprovalExpired',
+      cause: 'Nobody decided within the approval window.',
+    });
+    const approvalFailed = failureTail(STATE.notifyApprovalFailed, 'Failed', { stage: 'approval', request: at('$.request'), error: at('$.error') }, {
+      state: STATE.approvalFailed,
+      error: 'ApprovalFailed',
+      cause: 'The approval could not be requested.',
+    });
     const mintFailed = new sfn.Fail(this, STATE.mintFailed, { stateName: STATE.mintFailed, error: 'MintFailed', cause: 'No grant was delivered.' });
     const notifyMintFailed = notify(STATE.notifyMintFailed, 'Failed', {
       stage: 'mint',
@@ -134,11 +161,11 @@ export class ElevationWorkflow extends Construct {
     ensurePlaceholder.addCatch(notifyMintFailed, { errors: [sfn.Errors.ALL], resultPath: '$.cleanupError' });
     ensurePlaceholder.next(notifyMintFailed);
     // Reached from the grant's audit and from a failed mint's, so it names only what both have.
-    const auditFailed = notify(STATE.notifyAuditFailed, 'Failed', {
-      stage: 'audit',
-      request: at('$.request'),
-      error: at('$.error'),
-    }).next(new sfn.Fail(this, STATE.auditFailed, { stateName: STATE.auditFailed, error: 'AuditFailed', cause: 'The audit report could not be written.' }));
+    const auditFailed = failureTail(STATE.notifyAuditFailed, 'Failed', { stage: 'audit', request: at('$.request'), error: at('$.error') }, {
+      state: STATE.auditFailed,
+      error: 'AuditFailed',
+      cause: 'The audit report could not be written.',
+    });
 
     // Happy path.
     // Register receives the EventBridge event exactly as the rule delivered it.
@@ -251,7 +278,7 @@ export class ElevationWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout:
         props.timeout ??
-        Duration.minutes(props.approvalWindow.toMinutes() + 60 + props.auditMaxLag.toMinutes() + 120),
+        Duration.minutes(props.approvalWindow.toMinutes() + LONGEST_GRANT_MINUTES + props.auditMaxLag.toMinutes() + EXECUTION_MARGIN_MINUTES),
       tracingEnabled: true,
       // Execution data holds task tokens; the log records state transitions and errors only.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

@@ -42,29 +42,5 @@ export function findRole(account: TargetAccount, roleName: string): ElevatedRole
   return account.roles.find((r) => r.name === roleName);
 }
 
-/** The ARN of an elevated role; names are predictable so no stack has to export them. */
-export function elevatedRoleArn(partition: string, accountId: string, iamRoleName: string): string {
-  return `arn:${partition}:iam::${accountId}:role/${iamRoleName}`;
-}
-
-/** Name of the read-only CloudTrail role in every target account, trusted by the broker's audit function. */
-export const AUDIT_READER_ROLE_NAME = 'jit-audit-reader';
-
-export function auditReaderRoleArn(partition: string, accountId: string): string {
-  return `arn:${partition}:iam::${accountId}:role/${AUDIT_READER_ROLE_NAME}`;
-}
-
-/**
- * Name of the role in every target account that may attach and remove the early-revoke deny on the
- * elevated roles (BRIEF §3.8), trusted by the broker's revoke role.
- */
-export const REVOKER_ROLE_NAME = 'jit-revoker';
-
-export function revokerRoleArn(partition: string, accountId: string): string {
-  return `arn:${partition}:iam::${accountId}:role/${REVOKER_ROLE_NAME}`;
-}
-
-/** Secret that hands a grant to the agent: one per target account. */
-export function secretNameFor(accountId: string): string {
-  return `agent/elevated/${accountId}`;
-}
+// Kept for the importers that still name this file; the names and ARNs live in resource-names.ts.
+export { secretNameFor } from './resource-names';

@@ -99,3 +99,18 @@ export class InvalidReportQueryError extends Error {
     this.name = 'InvalidReportQueryError';
   }
 }
+
+/** A function started without an environment variable its entry point reads: it was deployed without it. */
+export class MissingEnvironmentError extends Error {
+  constructor(
+    readonly entry: string,
+    readonly missing: readonly string[],
+  ) {
+    super(
+      missing.length === 1
+        ? `Environment variable ${missing[0]} is not set; the ${entry} function was deployed without it.`
+        : `Environment variables ${missing.join(', ')} are not set; the ${entry} function was deployed without them.`,
+    );
+    this.name = 'MissingEnvironmentError';
+  }
+}

@@ -7,16 +7,18 @@ import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
 import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
 import { handleReviewHttp } from '../http/review-routes';
-import { logger, requireEnv, settingsFromEnv, systemClock } from './runtime';
+import { functionEnvironment, logger, parseSettings, systemClock } from './runtime';
+
+const env = functionEnvironment('approval-web');
 
 const deps = {
   store: new DynamoDbRequestStore({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: requireEnv('REQUEST_TABLE'),
+    tableName: env.requestTable,
   }),
   callbacks: new SfnTaskCallbacks(new SFNClient({})),
   mailer: new SesV2Mailer(new SESv2Client({})),
-  settings: settingsFromEnv(),
+  settings: parseSettings(env.settings),
   clock: systemClock,
 };
 

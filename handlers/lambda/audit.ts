@@ -8,16 +8,17 @@ import { S3ReportStore } from '../adapters/aws/s3-report-store';
 import { MalformedTaskInputError } from '../core/errors';
 import { auditGrant } from '../use-cases/audit-grant';
 import { planRequestAudit } from '../use-cases/plan-audit';
-import { logger, requireEnv, settingsFromEnv, systemClock, taskHandler } from './runtime';
+import { functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
 
-const settings = settingsFromEnv();
+const env = functionEnvironment('audit');
+const settings = parseSettings(env.settings);
 const store = new DynamoDbRequestStore({
   client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-  tableName: requireEnv('REQUEST_TABLE'),
+  tableName: env.requestTable,
 });
 const pollDeps = {
-  trails: cloudTrailTrailFactory({ sts: new STSClient({}), partition: requireEnv('TARGET_PARTITION') }),
-  reports: new S3ReportStore(new S3Client({}), requireEnv('AUDIT_BUCKET')),
+  trails: cloudTrailTrailFactory({ sts: new STSClient({}), partition: env.targetPartition }),
+  reports: new S3ReportStore(new S3Client({}), env.auditBucket),
   settings,
   clock: systemClock,
 };

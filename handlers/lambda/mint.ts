@@ -8,25 +8,27 @@ import { SchedulerResetScheduler } from '../adapters/aws/scheduler-reset-schedul
 import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../adapters/aws/sts-credential-issuer';
 import { mintGrant } from '../use-cases/mint-grant';
-import { cryptoRandom, logger, requireEnv, settingsFromEnv, systemClock, taskHandler } from './runtime';
+import { cryptoRandom, functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
+
+const env = functionEnvironment('mint');
 
 const deps = {
   issuer: new StsCredentialIssuer(new STSClient({})),
   vault: new SecretsManagerVault(new SecretsManagerClient({})),
   scheduler: new SchedulerResetScheduler({
     client: new SchedulerClient({}),
-    groupName: requireEnv('SCHEDULE_GROUP'),
-    resetFunctionArn: requireEnv('RESET_FUNCTION_ARN'),
-    schedulerRoleArn: requireEnv('SCHEDULER_ROLE_ARN'),
+    groupName: env.scheduleGroup,
+    resetFunctionArn: env.resetFunctionArn,
+    schedulerRoleArn: env.schedulerRoleArn,
   }),
   store: new DynamoDbRequestStore({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: requireEnv('REQUEST_TABLE'),
+    tableName: env.requestTable,
   }),
-  settings: settingsFromEnv(),
+  settings: parseSettings(env.settings),
   clock: systemClock,
   random: cryptoRandom,
-  partition: requireEnv('TARGET_PARTITION'),
+  partition: env.targetPartition,
 };
 
 /** Mint: AssumeRole, schedule the reset, store the grant in the account's secret. */

@@ -4,14 +4,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { notifyOutcome } from '../use-cases/notify-outcome';
-import { logger, requireEnv, systemClock, taskHandler } from './runtime';
+import { functionEnvironment, logger, systemClock, taskHandler } from './runtime';
+
+const env = functionEnvironment('notify');
 
 const deps = {
   store: new DynamoDbRequestStore({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: requireEnv('REQUEST_TABLE'),
+    tableName: env.requestTable,
   }),
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME')),
+  publisher: new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName),
   clock: systemClock,
 };
 

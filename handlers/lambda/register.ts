@@ -2,14 +2,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { registerRequest } from '../use-cases/register-request';
-import { logger, requireEnv, settingsFromEnv, systemClock, taskHandler } from './runtime';
+import { functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
+
+const env = functionEnvironment('register');
 
 const deps = {
   store: new DynamoDbRequestStore({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: requireEnv('REQUEST_TABLE'),
+    tableName: env.requestTable,
   }),
-  settings: settingsFromEnv(),
+  settings: parseSettings(env.settings),
   clock: systemClock,
 };
 

@@ -6,19 +6,21 @@ import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
 import { requestApproval } from '../use-cases/request-approval';
-import { cryptoRandom, logger, requireEnv, settingsFromEnv, systemClock, taskHandler } from './runtime';
+import { cryptoRandom, functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
+
+const env = functionEnvironment('request-approval');
 
 const deps = {
   store: new DynamoDbRequestStore({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: requireEnv('REQUEST_TABLE'),
+    tableName: env.requestTable,
   }),
   mailer: new SesV2Mailer(new SESv2Client({})),
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME')),
-  settings: settingsFromEnv(),
+  publisher: new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName),
+  settings: parseSettings(env.settings),
   clock: systemClock,
   random: cryptoRandom,
-  reviewBaseUrl: requireEnv('REVIEW_BASE_URL'),
+  reviewBaseUrl: env.reviewBaseUrl,
 };
 
 /** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */

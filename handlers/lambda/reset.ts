@@ -3,10 +3,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
 import { resetGrant } from '../use-cases/reset-grant';
-import { logger, requireEnv, taskHandler } from './runtime';
+import { functionEnvironment, logger, taskHandler } from './runtime';
 
+const env = functionEnvironment('reset');
 const vault = new SecretsManagerVault(new SecretsManagerClient({}));
-const publisher = new EventBridgePublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME'));
+const publisher = new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName);
 
 interface ScheduledInput {
   source?: unknown;

@@ -15,12 +15,13 @@ import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED } from '../core/broker-even
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { type RevokeGrantDeps, liftRevocation, parseRevokeGrantInput, revokeGrant } from '../use-cases/revoke-grant';
 import { revokeResultOf, type RevokeResult } from '../use-cases/revoke-result';
-import { logger, requireEnv, systemClock, taskHandler } from './runtime';
+import { functionEnvironment, logger, systemClock, taskHandler } from './runtime';
 
-const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: requireEnv('REQUEST_TABLE') });
-const publisher = new EventBridgePublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME'));
+const env = functionEnvironment('revoke');
+const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: env.requestTable });
+const publisher = new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName);
 const sts = new STSClient({});
-const partition = requireEnv('TARGET_PARTITION');
+const partition = env.targetPartition;
 
 let deps: RevokeGrantDeps | undefined;
 
@@ -37,13 +38,13 @@ function depsFor(context: Pick<Context, 'invokedFunctionArn'>): RevokeGrantDeps 
     store,
     publisher,
     clock: systemClock,
-    resetter: new LambdaGrantResetter(new LambdaClient({}), requireEnv('RESET_FUNCTION_ARN')),
+    resetter: new LambdaGrantResetter(new LambdaClient({}), env.resetFunctionArn),
     revoker: new IamRoleRevoker({ sts, partition }),
     lifts: new SchedulerLiftScheduler({
       client: new SchedulerClient({}),
-      groupName: requireEnv('SCHEDULE_GROUP'),
+      groupName: env.scheduleGroup,
       revokeFunctionArn: unqualified(context.invokedFunctionArn),
-      schedulerRoleArn: requireEnv('LIFT_SCHEDULER_ROLE_ARN'),
+      schedulerRoleArn: env.liftSchedulerRoleArn,
     }),
     verifier: new StsIdentityVerifier({ endpoint: process.env.STS_PROOF_ENDPOINT ?? regionalStsEndpoint(region), clock: systemClock }),
   };

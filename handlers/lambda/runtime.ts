@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { type BrokerSettings, brokerSettingsSchema } from '../core/broker-settings';
 import { ThrottledError, TransientAwsError } from '../core/errors';
+import { type FunctionEntry, type FunctionEnvironment, parseFunctionEnvironment } from '../core/function-environment';
 
 /**
  * What every Lambda entry point shares: the logger, configuration from the environment, the real clock
@@ -13,14 +14,17 @@ import { ThrottledError, TransientAwsError } from '../core/errors';
  */
 export const logger = new Logger({ serviceName: 'jit-broker' });
 
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`Environment variable ${name} is not set; the function was deployed without it.`);
-  return value;
+/**
+ * The environment variables this function's entry point reads, by contract key
+ * (`handlers/core/function-environment.ts`); throws `MissingEnvironmentError` naming any that is not set.
+ */
+export function functionEnvironment<E extends FunctionEntry>(entry: E): FunctionEnvironment<E> {
+  return parseFunctionEnvironment(entry, process.env);
 }
 
-export function settingsFromEnv(): BrokerSettings {
-  return brokerSettingsSchema.parse(JSON.parse(requireEnv('JIT_SETTINGS')));
+/** The broker settings from their `JIT_SETTINGS` JSON. */
+export function parseSettings(json: string): BrokerSettings {
+  return brokerSettingsSchema.parse(JSON.parse(json));
 }
 
 // Re-exported so handlers get everything from here; the objects live where the CLI can use them without the logger.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { approvalDecisionSchema, checkDecision } from '../core/approval-decision';
-import { type BrokerSettings, elevatedRoleArn } from '../core/broker-settings';
+import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
 import { MalformedTaskInputError } from '../core/errors';
 import type { GrantSummary } from '../core/grant';
@@ -14,6 +14,7 @@ import {
   stsDurationSeconds,
 } from '../core/grant-window';
 import { grantedForText, type ActiveSecret } from '../core/secret-value';
+import { RESET_SCHEDULE_PREFIX, roleArn as iamRoleArn } from '../core/resource-names';
 import { timeFencedSessionPolicy } from '../core/session-policy';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { CredentialIssuer } from '../ports/credential-issuer';
@@ -41,7 +42,7 @@ export interface MintGrantDeps {
 
 /** Name of the one-time reset schedule of a request (at most 64 characters; request ids are at most 36). */
 export function resetScheduleName(requestId: string): string {
-  return `jit-reset-${requestId}`;
+  return `${RESET_SCHEDULE_PREFIX}${requestId}`;
 }
 
 /**
@@ -63,7 +64,7 @@ export async function mintGrant(input: unknown, deps: MintGrantDeps): Promise<Gr
   const grantedAt = deps.clock.now();
   const expiresAt = approvedExpiry(grantedAt, decision.minutes);
   const grantId = newGrantId(request.requestId, Buffer.from(deps.random.bytes(GRANT_RANDOM_BYTES)).toString('hex'));
-  const roleArn = elevatedRoleArn(deps.partition, request.accountId, role.iamRoleName);
+  const roleArn = iamRoleArn(deps.partition, request.accountId, role.iamRoleName);
   const sourceIdentity = sourceIdentityFor(request.requestId);
 
   const credentials = await deps.issuer.assumeElevatedRole({

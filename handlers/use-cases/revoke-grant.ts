@@ -5,6 +5,7 @@ import { MalformedTaskInputError, RevocationLiftTooEarlyError } from '../core/er
 import { roleSessionName } from '../core/grant-window';
 import { assumedRoleSessionOf, type ProofPurpose, proofBinding } from '../core/identity-proof';
 import type { RequestRecord } from '../core/request-record';
+import { LIFT_SCHEDULE_PREFIX } from '../core/resource-names';
 import { revocationPolicy, revocationPolicyName } from '../core/revocation-policy';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -37,7 +38,7 @@ export const LIFT_MARGIN_MINUTES = 5;
 
 /** Name of the one-time schedule that lifts a request's revocation deny (at most 64 characters). */
 export function liftScheduleName(requestId: string): string {
-  return `jit-lift-${requestId}`;
+  return `${LIFT_SCHEDULE_PREFIX}${requestId}`;
 }
 
 /** The revocation as recorded on the request. */

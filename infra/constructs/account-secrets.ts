@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
-import { secretNameFor } from '../../handlers/core/broker-settings';
+import { secretNameFor } from '../../handlers/core/resource-names';
 
 export interface AccountSecretsProps {
   /** Target account ids; one secret each. */

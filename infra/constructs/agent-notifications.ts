@@ -4,6 +4,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BROKER_EVENT_SOURCE, detailTypeFor } from '../../handlers/core/broker-event';
+import { MAX_DELIVERY_RETRY_ATTEMPTS } from '../../handlers/core/delivery-retry';
+import { SQS_MAX_RETENTION, SQS_MIN_RETENTION } from '../aws-limits';
 import { NOTIFIED_OUTCOMES } from '../../handlers/core/broker-notification';
 
 export interface AgentNotificationsProps {
@@ -33,7 +35,7 @@ export class AgentNotifications extends Construct {
   constructor(scope: Construct, id: string, props: AgentNotificationsProps) {
     super(scope, id);
     const retention = props.retention ?? Duration.hours(1);
-    if (retention.toSeconds() < 60 || retention.toSeconds() > 14 * 86_400) {
+    if (retention.toSeconds() < SQS_MIN_RETENTION.toSeconds() || retention.toSeconds() > SQS_MAX_RETENTION.toSeconds()) {
       throw new Error(`AgentNotifications: retention must be between 60 seconds and 14 days. Received: ${retention.toHumanString()}`);
     }
     this.queue = new sqs.Queue(this, 'Queue', {
@@ -49,7 +51,8 @@ export class AgentNotifications extends Construct {
       eventBus: props.bus,
       description: "Forwards the broker's outcome events to the agent's notification queue",
       eventPattern: { source: [BROKER_EVENT_SOURCE], detailType: NOTIFIED_OUTCOMES.map((o) => detailTypeFor(o)) },
-      targets: [new targets.SqsQueue(this.queue, { retryAttempts: 185, maxEventAge: Duration.hours(1) })],
+      // As often as EventBridge allows, within the hour an outcome is worth reading.
+      targets: [new targets.SqsQueue(this.queue, { retryAttempts: MAX_DELIVERY_RETRY_ATTEMPTS, maxEventAge: Duration.hours(1) })],
     });
   }
 }

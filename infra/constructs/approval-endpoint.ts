@@ -1,13 +1,11 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { sendAsSenderStatement } from './send-as-sender-statement';
 import { Construct } from 'constructs';
-import { BrokerFunction } from './broker-function';
+import { ApprovalWebFunction } from './approval-web-function';
 
 export interface ApprovalEndpointProps {
   /** The request table: the function reads requests and claims decisions in it. */
@@ -44,7 +42,7 @@ export interface ApprovalEndpointProps {
  */
 export class ApprovalEndpoint extends Construct {
   readonly api: apigwv2.HttpApi;
-  readonly handler: BrokerFunction;
+  readonly handler: ApprovalWebFunction;
   /** Base URL of the review links, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
   readonly url: string;
 
@@ -55,15 +53,7 @@ export class ApprovalEndpoint extends Construct {
     if (!Number.isInteger(rateLimit) || rateLimit < 1) throw new Error(`ApprovalEndpoint rateLimit must be a positive whole number. Received: ${rateLimit}`);
     if (!Number.isInteger(burstLimit) || burstLimit < 1) throw new Error(`ApprovalEndpoint burstLimit must be a positive whole number. Received: ${burstLimit}`);
 
-    this.handler = new BrokerFunction(this, 'Handler', {
-      entry: 'approval-web',
-      description: 'Serves the approval review page and records the single decision',
-      timeout: Duration.seconds(15),
-      environment: { JIT_SETTINGS: props.settingsJson, REQUEST_TABLE: props.table.tableName },
-    });
-    // Items only: the review page never needs the status index.
-    iam.Grant.addToPrincipal({ grantee: this.handler.role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
-    this.handler.role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
+    this.handler = new ApprovalWebFunction(this, 'Handler', { settingsJson: props.settingsJson, table: props.table, sender: props.sender });
 
     this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: props.apiName,

@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { STATUS_INDEX } from '../../handlers/adapters/aws/dynamodb-request-store';
+import { STATUS_INDEX } from '../../handlers/core/request-table-schema';
 import { sendAsSenderStatement } from './send-as-sender-statement';
 
 export interface ApproverPolicyProps {

@@ -5,14 +5,19 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { FUNCTION_ENTRY_VARIABLE, type FunctionEntry, type FunctionEnvironment, environmentVariables } from '../../handlers/core/function-environment';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
-export interface BrokerFunctionProps {
+export interface BrokerFunctionProps<E extends FunctionEntry = FunctionEntry> {
   /** Entry file name under `handlers/lambda/`, without extension, e.g. `mint`. */
-  readonly entry: string;
+  readonly entry: E;
   readonly description: string;
-  readonly environment?: Record<string, string>;
+  /**
+   * The values of exactly the variables the entry point reads (`handlers/core/function-environment.ts`),
+   * set under their environment names.
+   */
+  readonly environment: FunctionEnvironment<E>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** @default 256 */
@@ -40,12 +45,12 @@ export interface BrokerFunctionProps {
  * A broker Lambda function: TypeScript from `handlers/lambda/` bundled by the local esbuild (no Docker),
  * the current Node.js LTS runtime on arm64, JSON logs in a log group with a fixed retention.
  */
-export class BrokerFunction extends Construct {
+export class BrokerFunction<E extends FunctionEntry = FunctionEntry> extends Construct {
   readonly function: NodejsFunction;
   /** The function's own role: it may write to its own log group and nothing else until granted more. */
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, props: BrokerFunctionProps) {
+  constructor(scope: Construct, id: string, props: BrokerFunctionProps<E>) {
     super(scope, id);
     if (props.role && props.roleName !== undefined) {
       throw new Error(`BrokerFunction ${id}: pass either role or roleName, not both. Received roleName: ${props.roleName}`);
@@ -79,10 +84,9 @@ export class BrokerFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'jit-broker',
-        // Names the handler module; the local runner maps synthesized functions back to code by it.
-        JIT_FUNCTION: props.entry,
+        [FUNCTION_ENTRY_VARIABLE]: props.entry,
         NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
+        ...environmentVariables(props.entry, props.environment),
       },
       bundling: {
         forceDockerBundling: false,

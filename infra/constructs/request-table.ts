@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { STATUS_INDEX, STATUS_INDEX_ATTRIBUTES } from '../../handlers/adapters/aws/dynamodb-request-store';
+import { REQUEST_KEY, STATUS_INDEX, STATUS_INDEX_ATTRIBUTES, STATUS_INDEX_KEYS, TTL_ATTRIBUTE } from '../../handlers/core/request-table-schema';
 
 /**
  * The request store: one item per request (state, task token while pending, hashed approval
@@ -16,18 +16,18 @@ export class RequestTable extends Construct {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
-      partitionKey: { name: 'requestId', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: REQUEST_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAtEpoch',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: STATUS_INDEX,
-      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'requestedAt', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: STATUS_INDEX_KEYS.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: STATUS_INDEX_KEYS.sort, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...STATUS_INDEX_ATTRIBUTES],
     });

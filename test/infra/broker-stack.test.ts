@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { ENVIRONMENT_VARIABLES, FUNCTION_ENTRY_VARIABLE, FUNCTION_ENVIRONMENT, type FunctionEntry } from '../../handlers/core/function-environment';
 import { REPO_ROOT, synthApp } from '../helpers/synth';
+
+/** Set on every broker function by `BrokerFunction` itself, outside the contract between stack and handlers. */
+const RUNTIME_VARIABLES = ['POWERTOOLS_SERVICE_NAME', FUNCTION_ENTRY_VARIABLE, 'NODE_OPTIONS'];
 
 const { template, json } = synthApp();
 
@@ -10,7 +14,8 @@ function functionsByEntry(): Map<string, { Environment?: { Variables?: Record<st
   for (const resource of Object.values(json.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const env = (resource.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables;
-    if (typeof env?.JIT_FUNCTION === 'string') result.set(env.JIT_FUNCTION, resource.Properties);
+    const entry = env?.[FUNCTION_ENTRY_VARIABLE];
+    if (typeof entry === 'string') result.set(entry, resource.Properties);
   }
   return result;
 }
@@ -86,13 +91,23 @@ describe('BrokerStack', () => {
     expect(roles.size).toBe(functions.size);
   });
 
-  it('sets every environment variable each function reads at start-up', () => {
-    for (const [entry, props] of functionsByEntry()) {
+  it('sets exactly the environment variables of the contract each function reads at start-up', () => {
+    const functions = functionsByEntry();
+    expect([...functions.keys()].sort()).toEqual(Object.keys(FUNCTION_ENVIRONMENT).sort());
+    for (const [entry, props] of functions) {
+      const contract = FUNCTION_ENVIRONMENT[entry as FunctionEntry].map((key) => ENVIRONMENT_VARIABLES[key]);
+      const provided = Object.keys(props.Environment?.Variables ?? {}).filter((name) => !RUNTIME_VARIABLES.includes(name));
+      expect({ entry, provided: provided.sort() }).toEqual({ entry, provided: [...contract].sort() });
+    }
+  });
+
+  it('has every entry point read its environment through the contract, under its own entry name', () => {
+    for (const entry of functionsByEntry().keys()) {
       const source = readFileSync(join(REPO_ROOT, 'handlers', 'lambda', `${entry}.ts`), 'utf8');
-      const required = [...source.matchAll(/requireEnv\('([A-Z_]+)'\)/g)].map((m) => m[1]);
-      if (source.includes('settingsFromEnv()')) required.push('JIT_SETTINGS');
-      const provided = Object.keys(props.Environment?.Variables ?? {});
-      expect({ entry, missing: required.filter((name) => !provided.includes(name)) }).toEqual({ entry, missing: [] });
+      expect({ entry, reads: source.includes(`functionEnvironment('${entry}')`) }).toEqual({ entry, reads: true });
+      // Only variables the Lambda runtime or the sandbox set, never one the stack sets.
+      const direct = [...source.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]);
+      expect({ entry, direct: direct.filter((name) => Object.values(ENVIRONMENT_VARIABLES).includes(name as never)) }).toEqual({ entry, direct: [] });
     }
   });
 

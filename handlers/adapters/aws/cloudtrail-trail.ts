@@ -2,7 +2,7 @@ import { CloudTrailClient, LookupEventsCommand, type Event as CloudTrailApiEvent
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { auditReaderRoleArn } from '../../core/broker-settings';
+import { auditReaderRoleArn } from '../../core/resource-names';
 import type { Trail, TrailEvent, TrailFactory, TrailLookup, TrailQuery } from '../../ports/trail';
 import { RateLimiter, realSleep } from './rate-limiter';
 

@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, Upd
 import type { ElevationRequest } from '../../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../core/issued-credentials';
 import { type ReportLocation, type RequestRecord, type RequestStatus, STATUS_ENTERED_FROM } from '../../core/request-record';
+import { STATUS_INDEX, TTL_ATTRIBUTE } from '../../core/request-table-schema';
 import type {
   DecisionClaim,
   DecisionDelivery,
@@ -11,24 +12,6 @@ import type {
   RequestStore,
   StatusUpdate,
 } from '../../ports/request-store';
-
-/**
- * Global secondary index on `status` (sort key `requestedAt`) that lists pending requests for
- * `jit pending`. It projects only what an approver reads, never the task token or link hashes.
- */
-export const STATUS_INDEX = 'byStatus';
-
-/** Attributes the status index projects besides its keys and the table key. */
-export const STATUS_INDEX_ATTRIBUTES = [
-  'accountId',
-  'accountName',
-  'role',
-  'minutes',
-  'reason',
-  'plannedActions',
-  'requester',
-  'approvalDeadline',
-] as const;
 
 const PENDING: RequestStatus = 'PENDING_APPROVAL';
 
@@ -62,7 +45,7 @@ export class DynamoDbRequestStore implements RequestStore {
       ...request,
       status: 'REGISTERED' satisfies RequestStatus,
       updatedAt: now.toISOString(),
-      expiresAtEpoch: Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400,
+      [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400,
     };
     try {
       await this.client.send(

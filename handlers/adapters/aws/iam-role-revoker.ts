@@ -1,7 +1,7 @@
 import { DeleteRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import { revokerRoleArn } from '../../core/broker-settings';
+import { revokerRoleArn } from '../../core/resource-names';
 import type { RevocationPolicy } from '../../core/revocation-policy';
 import type { RoleRevoker } from '../../ports/role-revoker';
 

@@ -1,4 +1,5 @@
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { MAX_DELIVERY_EVENT_AGE_SECONDS, MAX_DELIVERY_RETRY_ATTEMPTS } from '../../core/delivery-retry';
 import type { LiftScheduler, ScheduledLiftPayload } from '../../ports/lift-scheduler';
 import { putOneTimeSchedule } from './one-time-schedule';
 
@@ -23,7 +24,7 @@ export class SchedulerLiftScheduler implements LiftScheduler {
       at,
       target: { arn: this.options.revokeFunctionArn, roleArn: this.options.schedulerRoleArn, input: payload },
       // A lift refused as too early is retried; the deny must not stay forever.
-      retryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+      retryPolicy: { MaximumRetryAttempts: MAX_DELIVERY_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: MAX_DELIVERY_EVENT_AGE_SECONDS },
     });
   }
 }

@@ -7,7 +7,7 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { secretNameFor } from '../../core/broker-settings';
+import { secretNameFor } from '../../core/resource-names';
 import { SecretVersionLimitError } from '../../core/errors';
 import { PLACEHOLDER_SECRET_STRING, type ActiveSecret } from '../../core/secret-value';
 import type { Vault, VaultVersion } from '../../ports/vault';

@@ -1,0 +1,33 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { BrokerFunction } from './broker-function';
+import { sendAsSenderStatement } from './send-as-sender-statement';
+
+export interface ApprovalWebFunctionProps {
+  /** The broker settings as JSON (`JIT_SETTINGS`). */
+  readonly settingsJson: string;
+  /** The request table: the function reads requests and claims decisions in it. */
+  readonly table: dynamodb.ITable;
+  /** Address the confirmation emails are sent from (a verified SES identity). */
+  readonly sender: string;
+}
+
+/**
+ * The review page's function: GET shows a request, POST records the single decision and answers the
+ * workflow's task token (the stack grants that once the state machine exists).
+ */
+export class ApprovalWebFunction extends BrokerFunction<'approval-web'> {
+  constructor(scope: Construct, id: string, props: ApprovalWebFunctionProps) {
+    super(scope, id, {
+      entry: 'approval-web',
+      description: 'Serves the approval review page and records the single decision',
+      timeout: Duration.seconds(15),
+      environment: { settings: props.settingsJson, requestTable: props.table.tableName },
+    });
+    // Items only: the review page never needs the status index, which Table.grant would add.
+    iam.Grant.addToPrincipal({ grantee: this.role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
+    this.role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
+  }
+}

@@ -1,0 +1,22 @@
+import type { Construct } from 'constructs';
+import { BrokerFunction } from './broker-function';
+import type { RequestTable } from './request-table';
+
+export interface RegisterFunctionProps {
+  /** The broker settings as JSON (`JIT_SETTINGS`): the request is validated against them. */
+  readonly settingsJson: string;
+  /** Where the request is stored, once. */
+  readonly requestTable: RequestTable;
+}
+
+/** Register: validates an elevation request and stores it with a conditional put. It may put items, nothing else. */
+export class RegisterFunction extends BrokerFunction<'register'> {
+  constructor(scope: Construct, id: string, props: RegisterFunctionProps) {
+    super(scope, id, {
+      entry: 'register',
+      description: 'Validates an elevation request and stores it once',
+      environment: { settings: props.settingsJson, requestTable: props.requestTable.table.tableName },
+    });
+    props.requestTable.grantItems(this.role, 'dynamodb:PutItem');
+  }
+}
