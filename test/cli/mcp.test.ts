@@ -76,9 +76,9 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
 
     // Act 3: status, and what list_access says now.
     const status = await call('elevation_status', { requestId, waitSeconds: 0 });
-    expect(status.body).toMatchObject({ requestId, status: 'granted', profile: 'jit-prod', grant: { active: true, requestId, roleName: 'jit-elevated-ops' } });
+    expect(status.body).toMatchObject({ requestId, status: 'granted', profile: 'jit-prod', grant: { active: true, requestId, roleName: 'AgentElevated-Ops' } });
     const during = await call('list_access');
-    expect((during.body.accounts as Array<Record<string, unknown>>)[0].activeGrant).toMatchObject({ requestId, roleName: 'jit-elevated-ops' });
+    expect((during.body.accounts as Array<Record<string, unknown>>)[0].activeGrant).toMatchObject({ requestId, roleName: 'AgentElevated-Ops' });
 
     // Act 4: give it back.
     const ended = await call('end_elevation', { requestId });

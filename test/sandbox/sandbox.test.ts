@@ -19,9 +19,10 @@ function grant(requestId: string, grantId: string): ActiveSecret {
     SecretAccessKey: 'x'.repeat(40),
     SessionToken: 'token',
     Expiration: '2026-11-28T10:15:00Z',
-    GrantedFor: '15 minutes',
+    GrantedFor: 'restart ECS service',
+    GrantedMinutes: 15,
     GrantedAt: '2026-11-28T10:00:00Z',
-    RoleName: 'jit-elevated-ops',
+    RoleName: 'AgentElevated-Ops',
     RequestId: requestId,
     GrantId: grantId,
   };

@@ -63,7 +63,7 @@ describe('mintGrant with the AWS adapters', () => {
   it('asks STS for 900 s with SourceIdentity and a session policy fenced at +5 minutes', async () => {
     await mint();
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
-      RoleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+      RoleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
       RoleSessionName: 'jit-req-00000001',
       SourceIdentity: 'jit-req-00000001',
       DurationSeconds: 900,
@@ -83,9 +83,10 @@ describe('mintGrant with the AWS adapters', () => {
       SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       SessionToken: 'FwoGZXIvYXdzEXAMPLE',
       Expiration: '2026-11-28T10:05:00Z',
-      GrantedFor: '5 minutes',
+      GrantedFor: 'Restart the worker',
+      GrantedMinutes: 5,
       GrantedAt: '2026-11-28T10:00:00Z',
-      RoleName: 'jit-elevated-ops',
+      RoleName: 'AgentElevated-Ops',
       RequestId: 'req-00000001',
       GrantId: grant.grantId,
     });
@@ -137,7 +138,7 @@ describe('mintGrant with the AWS adapters', () => {
           {
             accessKeyId: 'ASIAEXAMPLEEXAMPLE12',
             grantId: grant.grantId,
-            roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+            roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
             sourceIdentity: 'jit-req-00000001',
             issuedAt: '2026-11-28T10:00:00Z',
             expiresAt: '2026-11-28T10:05:00Z',
