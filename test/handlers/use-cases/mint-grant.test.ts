@@ -168,7 +168,7 @@ describe('mintGrant with the AWS adapters', () => {
   });
 
   it('refuses a decision above the role maximum before calling STS', async () => {
-    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/exceed the 60 allowed for role Ops/);
+    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/exceed the 30 allowed for role Ops/);
     await expect(mint({ ...decision, role: 'Admin' })).rejects.toThrow(/Role Admin is not configured/);
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });
