@@ -97,6 +97,11 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
     });
   });
 
+  it("finds a secret only in the hub's region: secrets are regional, as in Secrets Manager", async () => {
+    const elsewhere = new SecretsManagerClient({ region: 'ap-southeast-2', endpoint: sandbox.url, maxAttempts: 1, credentials: sandbox.keys.agent });
+    await expect(elsewhere.send(new GetSecretValueCommand({ SecretId: `agent/elevated/${PROD}` }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
   it('makes the reset a compare-and-swap, as Secrets Manager does: a newer grant is never clobbered', async () => {
     // Prepare: the broker's real vault adapter, over HTTP, with the broker's key; two grants in a row.
     const vault = new SecretsManagerVault(client((c) => new SecretsManagerClient(c), 'broker'));

@@ -225,7 +225,7 @@ describe('Workflow: elevation state machine (synthesized, run locally with the r
       requestId: REQUEST_ID,
       account: 'prod',
       role: 'Ops',
-      reason: expect.stringContaining('90 is more than the 60 allowed'),
+      reason: expect.stringContaining('90 is more than the 30 allowed'),
     });
     expect(aws.table.items.size).toBe(0);
   });
