@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EXAMPLE_CONFIG } from '../helpers/synth';
 import { REPO_ROOT, SandboxProcess, cleanEnv } from '../sandbox/sandbox-process';
 
 /**
@@ -38,6 +39,8 @@ if (missing.length > 0) {
  */
 const TIME_SCALE = 30;
 const PROD = '222222222222';
+/** The blog's scripts look for the secret in ap-southeast-2 (`REGION=`), the blog's hub region. */
+const SEED_REGION = 'ap-southeast-2';
 const REQUEST_ID = 'req-seed-script-01';
 const REASON = 'restart ECS service';
 const MINUTES = 15;
@@ -110,7 +113,14 @@ function documentedCommand(page: string, marker: string): string {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'jit-seed-home-'));
     work = mkdtempSync(join(tmpdir(), 'jit-seed-work-'));
-    sandbox = new SandboxProcess(home, TIME_SCALE);
+    // The example config with the seed's region as the hub's, where the blog's script looks for the secret.
+    const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as { hub: { region: string }; audit: { regions: string[] }; roles: Array<{ policyFile: string }> };
+    example.hub.region = SEED_REGION;
+    example.audit.regions = [SEED_REGION];
+    for (const role of example.roles) role.policyFile = join(REPO_ROOT, role.policyFile);
+    const config = join(work, 'jit.config.json');
+    writeFileSync(config, JSON.stringify(example));
+    sandbox = new SandboxProcess(home, TIME_SCALE, config);
     await sandbox.start(180_000);
     bin = scriptBin(work, home);
   }, 200_000);
@@ -121,9 +131,9 @@ function documentedCommand(page: string, marker: string): string {
   });
 
   it('agent-use-elevated.sh: refuses the placeholder, uses an active grant with its role and minutes, refuses after expiry; the documented audit command lists the call', async () => {
-    // Placeholder: no grant yet.
+    // Placeholder: no grant yet. (No stderr: the secret was read, and it is the placeholder.)
     const before = await agentUseElevated();
-    expect(before).toMatchObject({ code: 1, stdout: '❌ No valid credentials found\n' });
+    expect(before).toEqual({ code: 1, stdout: '❌ No valid credentials found\n', stderr: '' });
 
     // Prepare: the agent asks (by the seed's IAM role name, as grant-elevated.sh names roles), the approver approves.
     const asked = await sandbox.jit('agent', ['--json', 'request', '--account', 'prod', '--role', 'AgentElevated-Ops', '--minutes', String(MINUTES), '--reason', REASON, '--request-id', REQUEST_ID]);
@@ -155,7 +165,7 @@ function documentedCommand(page: string, marker: string): string {
     // After expiry: the broker has reset the secret, so the script refuses.
     await sandbox.waitForEvent('Elevation Ended', REQUEST_ID);
     const after = await agentUseElevated();
-    expect(after).toMatchObject({ code: 1, stdout: '❌ No valid credentials found\n' });
+    expect(after).toEqual({ code: 1, stdout: '❌ No valid credentials found\n', stderr: '' });
 
     // The blog's audit-report.sh, run by the agent as the blog does: an empty table (docs/audit.md says why).
     const sessionStart = new Date((expiresAt - MINUTES * 60 - 60) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -178,7 +188,7 @@ function documentedCommand(page: string, marker: string): string {
       AWS_SECRET_ACCESS_KEY: readerCreds.SecretAccessKey,
       AWS_SESSION_TOKEN: readerCreds.SessionToken,
       REQUEST_ID,
-      REGION: 'eu-west-1',
+      REGION: SEED_REGION,
       SESSION_START: sessionStart,
     });
     expect(replacement).toMatchObject({ code: 0, stderr: '' });
