@@ -92,6 +92,12 @@ describe('mintGrant with the AWS adapters', () => {
     });
   });
 
+  it("keeps the request's reason in GrantedFor and the approver's minutes in GrantedMinutes when the approver grants fewer", async () => {
+    await mint({ ...decision, minutes: 3 });
+    const written = JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString));
+    expect(written).toMatchObject({ GrantedFor: request.reason, GrantedMinutes: 3, Expiration: '2026-11-28T10:03:00Z' });
+  });
+
   it('schedules a self-deleting reset at the approved expiry before the secret is written', async () => {
     const grant = await mint();
     expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
