@@ -176,8 +176,12 @@ function documentedCommand(page: string, marker: string): string {
     // here the broker's jit-audit-reader role (the sandbox's broker key stands in for the audit function).
     const keys = JSON.parse(readFileSync(join(home, 'keys.json'), 'utf8')) as { broker: { accessKeyId: string; secretAccessKey: string } };
     const brokerEnv = { ...sandbox.env('agent'), AWS_ACCESS_KEY_ID: keys.broker.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.broker.secretAccessKey };
-    const reader = await sandbox.aws(brokerEnv, ['sts', 'assume-role', '--role-arn', `arn:aws:iam::${PROD}:role/jit-audit-reader`, '--role-session-name', 'operator-audit']);
-    expect(reader.code).toBe(0);
+    const reader = await bash(
+      `aws sts assume-role --endpoint-url "$AWS_ENDPOINT_URL" --role-arn arn:aws:iam::${PROD}:role/jit-audit-reader --role-session-name operator-audit --output json`,
+      [],
+      brokerEnv,
+    );
+    expect(reader).toMatchObject({ code: 0, stderr: '' });
     const readerCreds = (JSON.parse(reader.stdout) as { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }).Credentials;
     // As for the blog's scripts, the only change is the endpoint.
     const documented = documentedCommand('docs/audit.md', '<!-- seed-audit-command -->').replace(/^aws cloudtrail lookup-events/m, '$& --endpoint-url "$AWS_ENDPOINT_URL"');
@@ -190,6 +194,10 @@ function documentedCommand(page: string, marker: string): string {
       REGION: SEED_REGION,
       SESSION_START: sessionStart,
     });
+    // The script's one call, GetCallerIdentity, is recorded (CloudTrail logs every authenticated STS call) under
+    // the session's name as Username, as AWS's own lookup-events example shows for an AssumedRole event.
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html
+    // @see https://docs.aws.amazon.com/cli/latest/reference/cloudtrail/lookup-events.html
     expect(replacement).toMatchObject({ code: 0, stderr: '' });
     expect(replacement.stdout).toMatch(/\|\s+GetCallerIdentity\s+\|/);
   }, 240_000);
