@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -54,8 +54,8 @@ const REAL_DATE = execFileSync('sh', ['-c', 'command -v date'], { encoding: 'utf
  */
 function scriptBin(dir: string, sandboxHome: string): string {
   const bin = join(dir, 'bin');
-  execFileSync('mkdir', ['-p', bin]);
-  execFileSync('ln', ['-s', AWS_CLI, join(bin, 'aws')]);
+  mkdirSync(bin);
+  symlinkSync(AWS_CLI, join(bin, 'aws'));
   writeFileSync(
     join(bin, 'date'),
     [
