@@ -67,11 +67,11 @@ function record(region: string, i: number, count: number): CloudTrailApiEvent {
       userIdentity: {
         type: 'AssumedRole',
         principalId: 'AROAEXAMPLEID:jit-req-bench-0001',
-        arn: 'arn:aws:sts::222222222222:assumed-role/jit-elevated-ops/jit-req-bench-0001',
+        arn: 'arn:aws:sts::222222222222:assumed-role/AgentElevated-Ops/jit-req-bench-0001',
         accountId: '222222222222',
         accessKeyId: KEY,
         sessionContext: {
-          sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEID', arn: 'arn:aws:iam::222222222222:role/jit-elevated-ops', accountId: '222222222222', userName: 'jit-elevated-ops' },
+          sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEID', arn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops', accountId: '222222222222', userName: 'AgentElevated-Ops' },
           attributes: { creationDate: new Date(GRANTED_AT).toISOString(), mfaAuthenticated: 'false' },
           sourceIdentity: 'jit-req-bench-0001',
         },
@@ -152,7 +152,7 @@ async function runScenario(name: string, total: number, time: Time, timeMode: 'r
   const perRegion = REGIONS.map((_, i) => Math.floor(total / REGIONS.length) + (i < total % REGIONS.length ? 1 : 0));
   const services = new Map(REGIONS.map((region, i) => [region, new SimulatedLookupEvents(region, perRegion[i], time)]));
   const settings: BrokerSettings = {
-    accounts: [{ id: '222222222222', name: 'prod', roles: [{ name: 'Ops', iamRoleName: 'jit-elevated-ops', defaultMinutes: 15, maxMinutes: 60 }] }],
+    accounts: [{ id: '222222222222', name: 'prod', roles: [{ name: 'Ops', iamRoleName: 'AgentElevated-Ops', defaultMinutes: 15, maxMinutes: 60 }] }],
     approvalWindowMinutes: 30,
     approvers: ['security-lead@example.com'],
     sender: 'jit-broker@example.com',
@@ -172,7 +172,7 @@ async function runScenario(name: string, total: number, time: Time, timeMode: 'r
   };
   const iso = (ms: number) => new Date(ms).toISOString();
   const planned = planAudit(
-    [{ accessKeyId: KEY, grantId: 'req-bench-0001-000000000000000000000000', roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops', sourceIdentity: 'jit-req-bench-0001', issuedAt: iso(GRANTED_AT), expiresAt: iso(GRANTED_AT + SESSION_MS), stsExpiresAt: iso(GRANTED_AT + SESSION_MS), delivered: true }],
+    [{ accessKeyId: KEY, grantId: 'req-bench-0001-000000000000000000000000', roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops', sourceIdentity: 'jit-req-bench-0001', issuedAt: iso(GRANTED_AT), expiresAt: iso(GRANTED_AT + SESSION_MS), stsExpiresAt: iso(GRANTED_AT + SESSION_MS), delivered: true }],
     undefined,
     { delayMinutes: 10, maxLagMinutes: 30 },
     new Date(GRANTED_AT + SESSION_MS),

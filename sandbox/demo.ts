@@ -105,8 +105,8 @@ async function demo(sandbox: RunningSandbox): Promise<void> {
   const sts = new STSClient({ ...config, credentials: session });
   const who = await sts.send(new GetCallerIdentityCommand({}));
   say(`  sts:GetCallerIdentity → ${who.Arn}`);
-  const list = await callJson(url, session, 'ecs', 'AmazonEC2ContainerServiceV20141113.ListClusters', {});
-  say(`  ecs:ListClusters → HTTP ${list.status} (allowed by the Ops role inside the window; the sandbox has no clusters)`);
+  const list = await callJson(url, session, 'ecs', 'AmazonEC2ContainerServiceV20141113.ListTasks', {});
+  say(`  ecs:ListTasks → HTTP ${list.status} (allowed by the Ops role inside the window; the sandbox has no tasks)`);
   try {
     await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${prod.id}:role/OrganizationAccountAccessRole`, RoleSessionName: 'escape' }));
   } catch (error) {
@@ -121,8 +121,8 @@ async function demo(sandbox: RunningSandbox): Promise<void> {
   say('Waiting for the grant to expire (5 sandbox minutes)...');
   await until('the reset', async () => ((await readSecret()).status === 'inactive' ? true : undefined));
   say(`At expiry the secret was reset: ${JSON.stringify(await readSecret())}.`);
-  const fenced = await callJson(url, session, 'ecs', 'AmazonEC2ContainerServiceV20141113.ListClusters', {});
-  say(`  The same credentials now: ecs:ListClusters → HTTP ${fenced.status} (${(JSON.parse(fenced.text) as { __type?: string }).__type}: the session policy's time fence).`);
+  const fenced = await callJson(url, session, 'ecs', 'AmazonEC2ContainerServiceV20141113.ListTasks', {});
+  say(`  The same credentials now: ecs:ListTasks → HTTP ${fenced.status} (${(JSON.parse(fenced.text) as { __type?: string }).__type}: the session policy's time fence).`);
 
   say(`Waiting for CloudTrail to settle (${sandbox.config.config.audit.delayMinutes} sandbox minutes and the audit's polls)...`);
   const key = await until(

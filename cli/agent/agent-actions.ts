@@ -46,7 +46,7 @@ export async function submitRequest(ctx: CliContext, input: ElevationInput): Pro
   const detail: ElevationRequestDetail = {
     requestId: input.requestId ?? randomUUID(),
     account: account.id,
-    role: input.role,
+    role: role?.name ?? input.role,
     minutes: input.minutes ?? role?.defaultMinutes ?? 1,
     reason: input.reason,
     ...(input.plannedActions ? { plannedActions: [...input.plannedActions] } : {}),

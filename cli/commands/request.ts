@@ -38,7 +38,7 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
   return new Command('request')
     .description('Ask for an elevated role in an account for some minutes, with a reason; optionally wait for the outcome')
     .requiredOption('--account <id|name>', 'the target account (see: jit roles)')
-    .requiredOption('--role <role>', 'the role to request, as configured (see: jit roles)')
+    .requiredOption('--role <role>', 'the role to request, by its name or IAM role name (see: jit roles)')
     .addOption(new Option('--minutes <n>', "how long (default: the role's default minutes)").argParser(wholeNumber('minutes', 1440)))
     .requiredOption('--reason <text>', 'why; the approver reads it (at most 500 characters)')
     .addOption(new Option('--plan <action>', 'a planned action, e.g. "ecs:UpdateService payments"; repeat for several').argParser(collect))

@@ -86,7 +86,7 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
         'Ask a human approver for a role in an account for some minutes. Returns the request id; with waitSeconds > 0 it waits that long for the decision. When granted, use the returned AWS_PROFILE.',
       inputSchema: {
         account: z.string().min(1).max(64).describe('account name or 12-digit id (see list_access)'),
-        role: z.string().min(1).max(64).describe('role name (see list_access)'),
+        role: z.string().min(1).max(64).describe('role name, or its IAM role name such as AgentElevated-Ops (see list_access)'),
         minutes: z.number().int().min(1).max(60).optional().describe("minutes needed (default: the role's default)"),
         reason: z.string().min(1).max(MAX_REASON_LENGTH).describe('why, for the approver'),
         plannedActions: z.array(z.string().min(1).max(MAX_PLANNED_ACTION_LENGTH)).max(MAX_PLANNED_ACTIONS).optional().describe('what you plan to do, e.g. "ecs:UpdateService payments"'),

@@ -37,9 +37,13 @@ export function findAccount(settings: BrokerSettings, idOrName: string): TargetA
   return settings.accounts.find((a) => a.id === idOrName || a.name === idOrName);
 }
 
-/** Finds a role configured for an account, matching the role name exactly. */
+/**
+ * Finds a role configured for an account by its short name (`Ops`) or its IAM role name
+ * (`AgentElevated-Ops`, as the seed's `grant-elevated.sh` names roles), matching exactly. The config
+ * loader refuses a short name that is another role's IAM name, so the answer is never ambiguous.
+ */
 export function findRole(account: TargetAccount, roleName: string): ElevatedRole | undefined {
-  return account.roles.find((r) => r.name === roleName);
+  return account.roles.find((r) => r.name === roleName) ?? account.roles.find((r) => r.iamRoleName === roleName);
 }
 
 // Kept for the importers that still name this file; the names and ARNs live in resource-names.ts.

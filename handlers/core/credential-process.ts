@@ -55,7 +55,9 @@ export interface GrantFacts {
   readonly roleName: string;
   readonly grantedAt: string;
   readonly expiresAt: string;
+  /** The request's reason (the secret's `GrantedFor`). */
   readonly grantedFor: string;
+  readonly grantedMinutes: number;
 }
 
 export function grantFacts(secret: ActiveSecret): GrantFacts {
@@ -65,5 +67,6 @@ export function grantFacts(secret: ActiveSecret): GrantFacts {
     grantedAt: secret.GrantedAt,
     expiresAt: secret.Expiration,
     grantedFor: secret.GrantedFor,
+    grantedMinutes: secret.GrantedMinutes,
   };
 }

@@ -111,7 +111,7 @@ export interface AssumedRoleSession {
   readonly sessionName: string;
 }
 
-/** `arn:aws:sts::222222222222:assumed-role/jit-elevated-ops/jit-req-1` → its parts; anything else → undefined. */
+/** `arn:aws:sts::222222222222:assumed-role/AgentElevated-Ops/jit-req-1` → its parts; anything else → undefined. */
 export function assumedRoleSessionOf(arn: string): AssumedRoleSession | undefined {
   const m = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([A-Za-z0-9+=,.@_-]{1,64})\/([A-Za-z0-9+=,.@_-]{2,64})$/.exec(arn);
   return m ? { partition: m[1], accountId: m[2], roleName: m[3], sessionName: m[4] } : undefined;

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
 /**
- * What the per-account secret `agent/elevated/<account>` holds (BRIEF §6). The seven seed fields stay
- * as they were so existing agent scripts keep working; `RequestId` and `GrantId` are added.
+ * What the per-account secret `agent/elevated/<account>` holds. The first seven fields are the seed's
+ * (the blog's `grant-elevated.sh` writes them and its `agent-use-elevated.sh` reads them) and keep the
+ * seed's meanings, so scripts written against the blog keep working; the broker only adds fields
+ * (`GrantedMinutes`, `RequestId`, `GrantId`) and never redefines one. See docs/agent.md.
  */
 
 export const PLACEHOLDER_SECRET = { status: 'inactive' } as const;
@@ -15,10 +17,13 @@ export const activeSecretSchema = z.object({
   SessionToken: z.string().min(1),
   /** The approved expiry (not the longer STS expiry): the moment the time fence closes. */
   Expiration: z.iso.datetime(),
-  /** The approved duration, e.g. `15 minutes`. */
+  /** Why the grant exists: the request's reason, e.g. `restart ECS service` (the seed's meaning). */
   GrantedFor: z.string(),
   GrantedAt: z.iso.datetime(),
+  /** The IAM name of the elevated role, e.g. `AgentElevated-Ops`. */
   RoleName: z.string(),
+  /** Added by the broker: the approved duration in whole minutes (`Expiration - GrantedAt`). */
+  GrantedMinutes: z.number().int().positive(),
   RequestId: z.string(),
   GrantId: z.string(),
 });
@@ -38,8 +43,4 @@ export function parseSecretValue(secretString: string | undefined): SecretState 
   }
   const active = activeSecretSchema.safeParse(json);
   return active.success ? { status: 'active', value: active.data } : { status: 'inactive' };
-}
-
-export function grantedForText(minutes: number): string {
-  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }

@@ -13,7 +13,7 @@ import {
   sourceIdentityFor,
   stsDurationSeconds,
 } from '../core/grant-window';
-import { grantedForText, type ActiveSecret } from '../core/secret-value';
+import type { ActiveSecret } from '../core/secret-value';
 import { RESET_SCHEDULE_PREFIX, roleArn as iamRoleArn } from '../core/resource-names';
 import { timeFencedSessionPolicy } from '../core/session-policy';
 import type { Clock, RandomSource } from '../ports/clock';
@@ -103,9 +103,10 @@ export async function mintGrant(input: unknown, deps: MintGrantDeps): Promise<Gr
     SecretAccessKey: credentials.secretAccessKey,
     SessionToken: credentials.sessionToken,
     Expiration: isoSeconds(expiresAt),
-    GrantedFor: grantedForText(decision.minutes),
+    GrantedFor: request.reason,
     GrantedAt: isoSeconds(grantedAt),
     RoleName: role.iamRoleName,
+    GrantedMinutes: decision.minutes,
     RequestId: request.requestId,
     GrantId: grantId,
   };

@@ -132,6 +132,11 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
   for (const name of duplicates(config.roles.map((r) => r.name))) problems.push(`roles: duplicate role name ${name}`);
   const iamNames = config.roles.map((r) => iamRoleNameOf(r));
   for (const name of duplicates(iamNames)) problems.push(`roles: two roles share the IAM role name ${name}`);
+  // A role may be asked for by either name, so one role's short name must not be another's IAM name.
+  config.roles.forEach((role, i) => {
+    const other = config.roles.findIndex((r, j) => j !== i && iamRoleNameOf(r) === role.name);
+    if (other >= 0) problems.push(`roles.${i}.name: "${role.name}" is the IAM role name of roles.${other}; requests name a role by either`);
+  });
 
   const roleNames = new Set(config.roles.map((r) => r.name));
   config.accounts.forEach((account, i) => {

@@ -67,6 +67,7 @@ export class SecretsManagerEmulation implements ServiceEmulation {
   readonly signingNames = ['secretsmanager'];
   private readonly store: JsonFile<Record<string, StoredSecret>>;
   private readonly policies = new Map<string, PolicyDocument>();
+  private readonly region: string;
 
   constructor(
     definitions: readonly SecretDefinition[],
@@ -75,6 +76,7 @@ export class SecretsManagerEmulation implements ServiceEmulation {
     private readonly authorizer: Authorizer,
     private readonly clock: SandboxClock,
   ) {
+    this.region = hub.region;
     this.store = new JsonFile(join(home, 'secretsmanager.json'), () => ({}));
     for (const definition of definitions) {
       if (definition.resourcePolicy) this.policies.set(definition.name, definition.resourcePolicy);
@@ -112,8 +114,13 @@ export class SecretsManagerEmulation implements ServiceEmulation {
     return handleJson(call, 'Secrets Manager', '1.1', operations);
   }
 
-  private find(secretId: string): StoredSecret {
-    const all = this.store.get();
+  /**
+   * A secret lives in one region (the hub's here): a call to another region's endpoint does not see it;
+   * only a replica, with its own ARN in that region, would be found there.
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html
+   */
+  private find(secretId: string, call: AwsCall): StoredSecret {
+    const all = call.region === this.region ? this.store.get() : {};
     const secret =
       all[secretId] ??
       Object.values(all).find((s) => s.arn === secretId || (secretId.startsWith('arn:') && s.arn.slice(0, -7) === secretId));
@@ -128,7 +135,7 @@ export class SecretsManagerEmulation implements ServiceEmulation {
   }
 
   private getSecretValue(input: Record<string, unknown>, call: AwsCall) {
-    const secret = this.find(requiredString(input, 'SecretId'));
+    const secret = this.find(requiredString(input, 'SecretId'), call);
     this.authorize(call, 'secretsmanager:GetSecretValue', secret);
     const versionId = optionalString(input, 'VersionId');
     const stage = optionalString(input, 'VersionStage') ?? (versionId ? undefined : 'AWSCURRENT');
@@ -156,7 +163,7 @@ export class SecretsManagerEmulation implements ServiceEmulation {
   }
 
   private putSecretValue(input: Record<string, unknown>, call: AwsCall) {
-    const secret = this.find(requiredString(input, 'SecretId'));
+    const secret = this.find(requiredString(input, 'SecretId'), call);
     this.authorize(call, 'secretsmanager:PutSecretValue', secret);
     const value = optionalString(input, 'SecretString');
     if (value === undefined) throw new AwsError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.', 400);
@@ -182,7 +189,7 @@ export class SecretsManagerEmulation implements ServiceEmulation {
   }
 
   private updateSecretVersionStage(input: Record<string, unknown>, call: AwsCall) {
-    const secret = this.find(requiredString(input, 'SecretId'));
+    const secret = this.find(requiredString(input, 'SecretId'), call);
     this.authorize(call, 'secretsmanager:UpdateSecretVersionStage', secret);
     const stage = requiredString(input, 'VersionStage');
     const moveTo = optionalString(input, 'MoveToVersionId');
@@ -206,7 +213,7 @@ export class SecretsManagerEmulation implements ServiceEmulation {
   }
 
   private describeSecret(input: Record<string, unknown>, call: AwsCall) {
-    const secret = this.find(requiredString(input, 'SecretId'));
+    const secret = this.find(requiredString(input, 'SecretId'), call);
     this.authorize(call, 'secretsmanager:DescribeSecret', secret);
     return {
       ARN: secret.arn,
@@ -219,7 +226,7 @@ export class SecretsManagerEmulation implements ServiceEmulation {
   }
 
   private listSecretVersionIds(input: Record<string, unknown>, call: AwsCall) {
-    const secret = this.find(requiredString(input, 'SecretId'));
+    const secret = this.find(requiredString(input, 'SecretId'), call);
     this.authorize(call, 'secretsmanager:ListSecretVersionIds', secret);
     return {
       ARN: secret.arn,

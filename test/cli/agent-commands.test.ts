@@ -19,7 +19,7 @@ describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => 
       ['prod', 'jit-prod'],
       ['staging', 'jit-staging'],
     ]);
-    expect(accounts[0].roles.find((r) => r.name === 'Security')?.maxMinutes).toBe(30);
+    expect(accounts[0].roles.find((r) => r.name === 'Security')?.maxMinutes).toBe(5);
     expect(world.aws.eventBridge.calls()).toHaveLength(0);
   });
 

@@ -109,7 +109,7 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
   });
 
   it.each([
-    [['approve', 'req-review-0001', '--minutes', '61'], EXIT.INVALID_DECISION, 'minutes: 61 is more than the 60 allowed for role Ops'],
+    [['approve', 'req-review-0001', '--minutes', '61'], EXIT.INVALID_DECISION, 'minutes: 61 is more than the 30 allowed for role Ops'],
     [['approve', 'req-review-0001', '--minutes', '0'], EXIT.INVALID_DECISION, 'minutes: must be at least 1'],
     [['approve', 'req-review-0001', '--role', 'Admin'], EXIT.INVALID_DECISION, 'role: "Admin" is not configured for account prod'],
     [['approve', 'req-review-0001', '--minutes', 'ten'], EXIT.USAGE, 'Expected a whole number of minutes'],

@@ -33,7 +33,7 @@ const GRANT = {
   accessKeyId: 'ASIAGRANTPROCESS0001',
   secretAccessKey: 'minted/secret+key=',
   sessionToken: 'FwoGZXIvYXdzEminted/session+token==',
-  arn: `arn:aws:sts::${PROD}:assumed-role/jit-elevated-ops/jit-req-process-01`,
+  arn: `arn:aws:sts::${PROD}:assumed-role/AgentElevated-Ops/jit-req-process-01`,
 };
 
 describe('credential_process: jit creds in ~/.aws/config', () => {
@@ -73,9 +73,10 @@ describe('credential_process: jit creds in ~/.aws/config', () => {
         SecretAccessKey: GRANT.secretAccessKey,
         SessionToken: GRANT.sessionToken,
         Expiration: expiration,
-        GrantedFor: '10 minutes',
+        GrantedFor: 'restart ECS service',
+        GrantedMinutes: 10,
         GrantedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        RoleName: 'jit-elevated-ops',
+        RoleName: 'AgentElevated-Ops',
         RequestId: 'req-process-01',
         GrantId: `req-process-01-${'b'.repeat(24)}`,
       }),

@@ -15,9 +15,10 @@ function grant(now: Date, overrides: Partial<ActiveSecret> = {}): ActiveSecret {
     SecretAccessKey: 'grant-secret-access-key',
     SessionToken: 'grant-session-token',
     Expiration: new Date(Math.floor(now.getTime() / 1000) * 1000 + 15 * 60_000).toISOString().replace('.000Z', 'Z'),
-    GrantedFor: '15 minutes',
+    GrantedFor: 'restart ECS service',
+    GrantedMinutes: 15,
     GrantedAt: new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
-    RoleName: 'jit-elevated-ops',
+    RoleName: 'AgentElevated-Ops',
     RequestId: 'req-creds-0001',
     GrantId: `req-creds-0001-${'a'.repeat(24)}`,
     ...overrides,
@@ -82,7 +83,7 @@ describe('CLI: jit creds, jit env, jit exec', () => {
     await world.storeGrant(PROD, grant(clock.now()));
     const run = await world.jit('creds', '--account', 'prod', '--role', 'Deploy');
     expect(run.code).toBe(EXIT.NO_ACTIVE_GRANT);
-    expect(run.stderr).toContain('is for jit-elevated-ops, not Deploy');
+    expect(run.stderr).toContain('is for AgentElevated-Ops, not Deploy');
   });
 
   it('caches a grant per user in a 0600 file: a miss reads the secret, a hit does not', async () => {

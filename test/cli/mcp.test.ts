@@ -76,9 +76,9 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
 
     // Act 3: status, and what list_access says now.
     const status = await call('elevation_status', { requestId, waitSeconds: 0 });
-    expect(status.body).toMatchObject({ requestId, status: 'granted', profile: 'jit-prod', grant: { active: true, requestId, roleName: 'jit-elevated-ops' } });
+    expect(status.body).toMatchObject({ requestId, status: 'granted', profile: 'jit-prod', grant: { active: true, requestId, roleName: 'AgentElevated-Ops' } });
     const during = await call('list_access');
-    expect((during.body.accounts as Array<Record<string, unknown>>)[0].activeGrant).toMatchObject({ requestId, roleName: 'jit-elevated-ops' });
+    expect((during.body.accounts as Array<Record<string, unknown>>)[0].activeGrant).toMatchObject({ requestId, roleName: 'AgentElevated-Ops' });
 
     // Act 4: give it back.
     const ended = await call('end_elevation', { requestId });
@@ -99,7 +99,7 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
   it('returns a tool error, not a crash, for a request that does not fit the config, and publishes nothing', async () => {
     const { result, body } = await call('request_elevation', { account: 'prod', role: 'Security', minutes: 45, reason: 'too long' });
     expect(result.isError).toBe(true);
-    expect(body).toMatchObject({ error: { code: 'INVALID_REQUEST', message: expect.stringContaining('minutes: 45 is more than the 30 allowed for role Security') } });
+    expect(body).toMatchObject({ error: { code: 'INVALID_REQUEST', message: expect.stringContaining('minutes: 45 is more than the 5 allowed for role Security') } });
     // Beyond any role's maximum, the tool's own input schema refuses it.
     const schema = (await client.callTool({ name: 'request_elevation', arguments: { account: 'prod', role: 'Ops', minutes: 61, reason: 'x' } })) as CallToolResult;
     expect(schema.isError).toBe(true);

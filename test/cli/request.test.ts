@@ -50,7 +50,7 @@ describe('CLI: jit request', () => {
   it.each([
     ['an unknown account', ['--account', 'nowhere'], EXIT.USAGE, 'No account "nowhere"'],
     ['a role not configured for the account', ['--role', 'Admin'], EXIT.INVALID_REQUEST, 'role: "Admin" is not configured for account prod'],
-    ['more minutes than the role allows', ['--minutes', '61'], EXIT.INVALID_REQUEST, 'minutes: 61 is more than the 60 allowed for role Ops'],
+    ['more minutes than the role allows', ['--minutes', '61'], EXIT.INVALID_REQUEST, 'minutes: 61 is more than the 30 allowed for role Ops'],
     ['zero minutes', ['--minutes', '0'], EXIT.INVALID_REQUEST, 'minutes: must be at least 1'],
     ['minutes that are not a number', ['--minutes', 'ten'], EXIT.USAGE, 'Expected a whole number of minutes'],
     ['an empty reason', ['--reason', '   '], EXIT.INVALID_REQUEST, 'reason: must not be empty'],

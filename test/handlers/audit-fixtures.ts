@@ -37,7 +37,7 @@ export function credential(overrides: Partial<AuditCredential> = {}): AuditCrede
   return {
     accessKeyId: KEY,
     grantId: 'req-audit-0001-0123456789abcdef01234567',
-    roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+    roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
     sourceIdentity: 'jit-req-audit-0001',
     issuedAt: GRANTED_AT,
     expiresAt: EXPIRES_AT,

@@ -286,7 +286,7 @@ describe('Review routes: the emailed link (GET shows, POST decides)', () => {
     });
 
     it.each([
-      ['above the role max', { minutes: '61' }, 'minutes: 61 is more than the 60 allowed for role Ops'],
+      ['above the role max', { minutes: '61' }, 'minutes: 61 is more than the 30 allowed for role Ops'],
       ["above the chosen role's max", { role: 'Deploy', minutes: '61' }, 'minutes: 61 is more than the 60 allowed for role Deploy'],
       ['zero', { minutes: '0' }, 'minutes: must be at least 1'],
       ['negative', { minutes: '-5' }, 'minutes: must be at least 1'],

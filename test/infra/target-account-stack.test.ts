@@ -24,7 +24,7 @@ describe('TargetAccountStack', () => {
 
   it('creates the configured elevated roles of the account with a one-hour session cap and the ceiling attached', () => {
     prod.resourceCountIs('AWS::IAM::Role', 5);
-    for (const roleName of ['jit-elevated-ops', 'jit-elevated-deploy', 'jit-elevated-security']) {
+    for (const roleName of ['AgentElevated-Ops', 'AgentElevated-Deploy', 'AgentElevated-Security']) {
       prod.hasResourceProperties('AWS::IAM::Role', {
         RoleName: roleName,
         MaxSessionDuration: 3600,
@@ -35,7 +35,7 @@ describe('TargetAccountStack', () => {
 
   it('trusts only the broker mint role, by ARN, and requires a SourceIdentity in the broker format', () => {
     prod.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'jit-elevated-ops',
+      RoleName: 'AgentElevated-Ops',
       AssumeRolePolicyDocument: {
         Statement: [
           {

@@ -33,13 +33,15 @@ export class SandboxProcess {
   constructor(
     readonly home: string,
     private readonly timeScale: number,
+    /** A jit config other than the repository's default (`--config`). */
+    private readonly configFile?: string,
   ) {}
 
   async start(timeoutMs = 60_000): Promise<string> {
     this.output = '';
     // One process (tsx as a loader of this node, not its wrapper that forks another), so that a kill
     // reaches the sandbox itself and nothing outlives the test.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--home', this.home, '--time-scale', String(this.timeScale)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--home', this.home, '--time-scale', String(this.timeScale), ...(this.configFile ? ['--config', this.configFile] : [])], {
       cwd: REPO_ROOT,
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +80,8 @@ export class SandboxProcess {
   /** Runs `jit` (bin/jit.js) with a holder's env file. */
   async jit(holder: 'agent' | 'approver', args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
     try {
-      const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'bin', 'jit.js'), ...args], { cwd: REPO_ROOT, env: cleanEnv(this.env(holder)) });
+      const config = this.configFile ? ['--config', this.configFile] : [];
+      const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'bin', 'jit.js'), ...config, ...args], { cwd: REPO_ROOT, env: cleanEnv(this.env(holder)) });
       return { stdout, stderr, code: 0 };
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; code?: number };

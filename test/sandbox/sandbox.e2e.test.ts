@@ -83,7 +83,7 @@ function parseSecret(stdout: string): Record<string, string> {
     const read = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
     expect(read.code).toBe(0);
     const creds = parseSecret(read.stdout);
-    expect(creds).toMatchObject({ RoleName: 'jit-elevated-ops', RequestId: 'req-e2e-first', GrantedFor: '10 minutes' });
+    expect(creds).toMatchObject({ RoleName: 'AgentElevated-Ops', RequestId: 'req-e2e-first', GrantedFor: 'Restart the stuck payment worker', GrantedMinutes: 10 });
     expect(creds.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(creds.SecretAccessKey).toHaveLength(40);
     expect(creds.Expiration).toBe(granted.detail.expiresAt);
@@ -101,7 +101,7 @@ function parseSecret(stdout: string): Record<string, string> {
     // Act 3: the agent uses them: who am I (always allowed), a call the deny-always ceiling forbids.
     const session = { AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey, AWS_SESSION_TOKEN: creds.SessionToken, AWS_REGION: 'eu-west-1' };
     const whoami = await sandbox.aws(session, ['sts', 'get-caller-identity']);
-    expect(JSON.parse(whoami.stdout)).toMatchObject({ Account: PROD, Arn: `arn:aws:sts::${PROD}:assumed-role/jit-elevated-ops/jit-req-e2e-first` });
+    expect(JSON.parse(whoami.stdout)).toMatchObject({ Account: PROD, Arn: `arn:aws:sts::${PROD}:assumed-role/AgentElevated-Ops/jit-req-e2e-first` });
     const persist = await sandbox.aws(session, ['iam', 'create-access-key', '--user-name', 'admin']);
     expect(persist.code).not.toBe(0);
     expect(persist.stderr).toMatch(/AccessDenied.*iam:CreateAccessKey.*explicit deny/);

@@ -19,9 +19,10 @@ function grant(requestId: string, grantId: string): ActiveSecret {
     SecretAccessKey: 'x'.repeat(40),
     SessionToken: 'token',
     Expiration: '2026-11-28T10:15:00Z',
-    GrantedFor: '15 minutes',
+    GrantedFor: 'restart ECS service',
+    GrantedMinutes: 15,
     GrantedAt: '2026-11-28T10:00:00Z',
-    RoleName: 'jit-elevated-ops',
+    RoleName: 'AgentElevated-Ops',
     RequestId: requestId,
     GrantId: grantId,
   };
@@ -94,6 +95,11 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
     await expect(client((c) => new SecretsManagerClient(c), 'approver').send(new GetSecretValueCommand({ SecretId: `agent/elevated/${PROD}` }))).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
+  });
+
+  it("finds a secret only in the hub's region: secrets are regional, as in Secrets Manager", async () => {
+    const elsewhere = new SecretsManagerClient({ region: 'ap-southeast-2', endpoint: sandbox.url, maxAttempts: 1, credentials: sandbox.keys.agent });
+    await expect(elsewhere.send(new GetSecretValueCommand({ SecretId: `agent/elevated/${PROD}` }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('makes the reset a compare-and-swap, as Secrets Manager does: a newer grant is never clobbered', async () => {

@@ -42,7 +42,7 @@ async function liveGrant(world: AgentWorld): Promise<{ grant: GrantSummary; fini
 }
 
 const record = (world: AgentWorld) => world.aws.table.items.get(REQUEST_ID) as Record<string, unknown>;
-const denyOf = (world: AgentWorld) => world.aws.rolePolicies.get(`jit-elevated-ops/jit-revoked-${REQUEST_ID}`);
+const denyOf = (world: AgentWorld) => world.aws.rolePolicies.get(`AgentElevated-Ops/jit-revoked-${REQUEST_ID}`);
 
 describe('Early revoke, end to end (BRIEF §3.8), through the synthesized workflow', () => {
   let world: AgentWorld;
@@ -135,7 +135,7 @@ describe('Early revoke, end to end (BRIEF §3.8), through the synthesized workfl
     expect(end.stderr).toBe('');
     expect(end.code).toBe(EXIT.OK);
     expect(JSON.parse(end.stdout)).toMatchObject({ requestId: REQUEST_ID, outcome: 'ended', account: 'prod', alreadyEnded: false });
-    const session = `arn:aws:sts::${PROD}:assumed-role/jit-elevated-ops/jit-${REQUEST_ID}`;
+    const session = `arn:aws:sts::${PROD}:assumed-role/AgentElevated-Ops/jit-${REQUEST_ID}`;
     expect(record(world)).toMatchObject({ status: 'ENDED', revokedBy: session, revokeReason: 'given back by the agent (jit end)' });
     expect(denyOf(world)).toBe(revocationPolicy(grant.sourceIdentity).document);
     expect((await world.jit('creds', '--account', 'prod')).code).toBe(EXIT.NO_ACTIVE_GRANT);
@@ -148,7 +148,7 @@ describe('Early revoke, end to end (BRIEF §3.8), through the synthesized workfl
   });
 
   it.each([
-    ["another grant's session", 'ASIAOTHERGRANT000001', `arn:aws:sts::333333333333:assumed-role/jit-elevated-ops/jit-req-other-0001`],
+    ["another grant's session", 'ASIAOTHERGRANT000001', `arn:aws:sts::333333333333:assumed-role/AgentElevated-Ops/jit-req-other-0001`],
     ["the agent's own standing identity", AGENT.accessKeyId, AGENT.arn],
     ['an approver', APPROVER.accessKeyId, APPROVER.arn],
   ])("refuses an end request signed by %s, and changes nothing", async (_who, accessKeyId, arn) => {

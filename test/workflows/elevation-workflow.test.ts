@@ -57,14 +57,17 @@ describe('Workflow: elevation state machine (synthesized, run locally with the r
     expect(result.status).toBe('SUCCEEDED');
     expect(result.finalState).toBe(STATE.audited);
     expect(secretAt[STATE.mint]).toEqual({ status: 'inactive' });
-    const active = secretAt[STATE.reset] as Record<string, string>;
+    const active = secretAt[STATE.reset] as Record<string, string | number>;
+    // The seed's seven fields with the seed's meanings, then the broker's own additions.
     expect(Object.keys(active).sort()).toEqual(
-      ['AccessKeyId', 'Expiration', 'GrantId', 'GrantedAt', 'GrantedFor', 'RequestId', 'RoleName', 'SecretAccessKey', 'SessionToken'].sort(),
+      ['AccessKeyId', 'Expiration', 'GrantId', 'GrantedAt', 'GrantedFor', 'GrantedMinutes', 'RequestId', 'RoleName', 'SecretAccessKey', 'SessionToken'].sort(),
     );
+    expect(active.GrantedFor).toBe(detail().reason);
+    expect(active.GrantedMinutes).toBe(5);
     expect(active.AccessKeyId).toBe(aws.minted[0].accessKeyId);
     expect(active.RequestId).toBe(REQUEST_ID);
-    expect(active.RoleName).toBe('jit-elevated-ops');
-    expect(Date.parse(active.Expiration) - Date.parse(active.GrantedAt)).toBe(5 * 60_000);
+    expect(active.RoleName).toBe('AgentElevated-Ops');
+    expect(Date.parse(String(active.Expiration)) - Date.parse(String(active.GrantedAt))).toBe(5 * 60_000);
     expect(secretAt[STATE.collectTrail]).toEqual({ status: 'inactive' });
     expect(aws.secret(PROD)).toEqual({ status: 'inactive' });
 
@@ -201,7 +204,7 @@ describe('Workflow: elevation state machine (synthesized, run locally with the r
     const result = await older;
 
     expect(result.finalState).toBe(STATE.audited);
-    expect(aws.secret(PROD)).toMatchObject({ RequestId: newer, AccessKeyId: aws.minted[1].accessKeyId, RoleName: 'jit-elevated-deploy' });
+    expect(aws.secret(PROD)).toMatchObject({ RequestId: newer, AccessKeyId: aws.minted[1].accessKeyId, RoleName: 'AgentElevated-Deploy' });
     const ended = aws.events.find((e) => e.detailType === 'Elevation Ended' && e.detail.requestId === REQUEST_ID);
     expect(ended?.detail).toMatchObject({ resetOutcome: 'not-current' });
     expect(aws.secrets.currentVersionId(secretNameFor(PROD))).toBe((aws.secret(PROD) as { GrantId: string }).GrantId);
@@ -222,7 +225,7 @@ describe('Workflow: elevation state machine (synthesized, run locally with the r
       requestId: REQUEST_ID,
       account: 'prod',
       role: 'Ops',
-      reason: expect.stringContaining('90 is more than the 60 allowed'),
+      reason: expect.stringContaining('90 is more than the 30 allowed'),
     });
     expect(aws.table.items.size).toBe(0);
   });

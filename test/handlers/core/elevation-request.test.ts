@@ -28,9 +28,19 @@ describe('validateElevationRequest', () => {
     }
   });
 
-  it('refuses a 90-minute request for a role whose max is 60', () => {
-    const result = validateElevationRequest(event({ ...valid, minutes: 90 }), settings, now);
-    expect(result).toEqual({ ok: false, problems: ['minutes: 90 is more than the 60 allowed for role Ops'] });
+  it("accepts a role by its IAM name, as the seed's grant-elevated.sh names it, and normalises it to the short name", () => {
+    const result = validateElevationRequest(event({ ...valid, role: 'AgentElevated-Ops' }), settings, now);
+    expect(result).toEqual({ ok: true, value: expect.objectContaining({ role: 'Ops' }) });
+  });
+
+  it('refuses a 45-minute Ops request: the seed gives Ops 15 to 30 minutes', () => {
+    const result = validateElevationRequest(event({ ...valid, minutes: 45 }), settings, now);
+    expect(result).toEqual({ ok: false, problems: ['minutes: 45 is more than the 30 allowed for role Ops'] });
+  });
+
+  it('refuses a 6-minute Security request: the seed gives Security 5 minutes', () => {
+    const result = validateElevationRequest(event({ ...valid, role: 'Security', minutes: 6 }), settings, now);
+    expect(result).toEqual({ ok: false, problems: ['minutes: 6 is more than the 5 allowed for role Security'] });
   });
 
   it.each([

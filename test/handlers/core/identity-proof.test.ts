@@ -58,10 +58,10 @@ describe('checkIdentityProof', () => {
 
 describe('assumedRoleSessionOf', () => {
   it('takes an assumed-role session ARN apart', () => {
-    expect(assumedRoleSessionOf('arn:aws:sts::222222222222:assumed-role/jit-elevated-ops/jit-req-1234abcd')).toEqual({
+    expect(assumedRoleSessionOf('arn:aws:sts::222222222222:assumed-role/AgentElevated-Ops/jit-req-1234abcd')).toEqual({
       partition: 'aws',
       accountId: '222222222222',
-      roleName: 'jit-elevated-ops',
+      roleName: 'AgentElevated-Ops',
       sessionName: 'jit-req-1234abcd',
     });
   });

@@ -1,13 +1,14 @@
-import { PLACEHOLDER_SECRET_STRING, grantedForText, parseSecretValue } from '../../../handlers/core/secret-value';
+import { PLACEHOLDER_SECRET_STRING, parseSecretValue } from '../../../handlers/core/secret-value';
 
 const active = {
   AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
   SecretAccessKey: 'secret',
   SessionToken: 'token',
   Expiration: '2026-11-28T10:05:00Z',
-  GrantedFor: '5 minutes',
+  GrantedFor: 'restart ECS service',
+  GrantedMinutes: 5,
   GrantedAt: '2026-11-28T10:00:00Z',
-  RoleName: 'jit-elevated-ops',
+  RoleName: 'AgentElevated-Ops',
   RequestId: 'req-00000001',
   GrantId: 'req-00000001-aaaaaaaaaaaaaaaaaaaaaaaa',
 };
@@ -29,8 +30,8 @@ describe('parseSecretValue', () => {
     expect(parseSecretValue(undefined)).toEqual({ status: 'inactive' });
   });
 
-  it('says the duration in words', () => {
-    expect(grantedForText(1)).toBe('1 minute');
-    expect(grantedForText(15)).toBe('15 minutes');
+  it('reads a grant whose duration is not a whole number of minutes as inactive', () => {
+    expect(parseSecretValue(JSON.stringify({ ...active, GrantedMinutes: '5 minutes' }))).toEqual({ status: 'inactive' });
+    expect(parseSecretValue(JSON.stringify({ ...active, GrantedMinutes: 0 }))).toEqual({ status: 'inactive' });
   });
 });

@@ -29,7 +29,7 @@ const grant = (overrides: Partial<GrantSummary> = {}): GrantSummary => ({
   requestId: 'req-audit-0001',
   accountId: '222222222222',
   role: 'Ops',
-  roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+  roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
   accessKeyId: KEY,
   sourceIdentity: 'jit-req-audit-0001',
   grantedAt: GRANTED_AT,

@@ -63,7 +63,7 @@ describe('mintGrant with the AWS adapters', () => {
   it('asks STS for 900 s with SourceIdentity and a session policy fenced at +5 minutes', async () => {
     await mint();
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
-      RoleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+      RoleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
       RoleSessionName: 'jit-req-00000001',
       SourceIdentity: 'jit-req-00000001',
       DurationSeconds: 900,
@@ -83,12 +83,19 @@ describe('mintGrant with the AWS adapters', () => {
       SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       SessionToken: 'FwoGZXIvYXdzEXAMPLE',
       Expiration: '2026-11-28T10:05:00Z',
-      GrantedFor: '5 minutes',
+      GrantedFor: 'Restart the worker',
+      GrantedMinutes: 5,
       GrantedAt: '2026-11-28T10:00:00Z',
-      RoleName: 'jit-elevated-ops',
+      RoleName: 'AgentElevated-Ops',
       RequestId: 'req-00000001',
       GrantId: grant.grantId,
     });
+  });
+
+  it("keeps the request's reason in GrantedFor and the approver's minutes in GrantedMinutes when the approver grants fewer", async () => {
+    await mint({ ...decision, minutes: 3 });
+    const written = JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString));
+    expect(written).toMatchObject({ GrantedFor: request.reason, GrantedMinutes: 3, Expiration: '2026-11-28T10:03:00Z' });
   });
 
   it('schedules a self-deleting reset at the approved expiry before the secret is written', async () => {
@@ -137,7 +144,7 @@ describe('mintGrant with the AWS adapters', () => {
           {
             accessKeyId: 'ASIAEXAMPLEEXAMPLE12',
             grantId: grant.grantId,
-            roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+            roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
             sourceIdentity: 'jit-req-00000001',
             issuedAt: '2026-11-28T10:00:00Z',
             expiresAt: '2026-11-28T10:05:00Z',
@@ -167,7 +174,7 @@ describe('mintGrant with the AWS adapters', () => {
   });
 
   it('refuses a decision above the role maximum before calling STS', async () => {
-    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/exceed the 60 allowed for role Ops/);
+    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/exceed the 30 allowed for role Ops/);
     await expect(mint({ ...decision, role: 'Admin' })).rejects.toThrow(/Role Admin is not configured/);
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });

@@ -11,9 +11,10 @@ const grant = (requestId: string, suffix: string): ActiveSecret => ({
   SecretAccessKey: 's',
   SessionToken: 't',
   Expiration: '2026-11-28T10:05:00Z',
-  GrantedFor: '5 minutes',
+  GrantedFor: 'restart ECS service',
+  GrantedMinutes: 5,
   GrantedAt: '2026-11-28T10:00:00Z',
-  RoleName: 'jit-elevated-ops',
+  RoleName: 'AgentElevated-Ops',
   RequestId: requestId,
   GrantId: `${requestId}-${suffix.repeat(24)}`,
 });

@@ -8,7 +8,7 @@ import { LIFT_MARGIN_MINUTES, liftRevocation, revokeGrant, type RevokeGrantDeps 
 import { ManualClock } from '../../helpers/approval-fixtures';
 
 const REQUEST_ID = 'req-unit-0001';
-const SESSION = `arn:aws:sts::222222222222:assumed-role/jit-elevated-ops/jit-${REQUEST_ID}`;
+const SESSION = `arn:aws:sts::222222222222:assumed-role/AgentElevated-Ops/jit-${REQUEST_ID}`;
 const APPROVER = 'arn:aws:sts::111111111111:assumed-role/OnCall/alice';
 
 function grantedRecord(now: Date): RequestRecord {
@@ -17,7 +17,7 @@ function grantedRecord(now: Date): RequestRecord {
     requestId: REQUEST_ID,
     accountId: '222222222222',
     role: 'Ops',
-    roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+    roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
     accessKeyId: 'ASIAUNIT000000000001',
     sourceIdentity: `jit-${REQUEST_ID}`,
     grantedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),

@@ -66,7 +66,7 @@ describe('loadJitConfig: agent', () => {
 
   it.each([
     ['a broker role name', { kind: 'user', name: 'jit-broker-mint' }, 'agent.name: "jit-broker-mint" is the name of a broker or elevated role'],
-    ['an elevated role name', { kind: 'role', name: 'jit-elevated-ops', trust: { services: ['ec2.amazonaws.com'] } }, 'agent.name: "jit-elevated-ops"'],
+    ['an elevated role name', { kind: 'role', name: 'AgentElevated-Ops', trust: { services: ['ec2.amazonaws.com'] } }, 'agent.name: "AgentElevated-Ops"'],
     [
       'trust in a broker role',
       { kind: 'role', trust: { principals: ['arn:aws:iam::111111111111:role/jit-broker-mint'] } },
@@ -74,7 +74,7 @@ describe('loadJitConfig: agent', () => {
     ],
     [
       'trust in an elevated role of a target account',
-      { kind: 'role', trust: { principals: ['arn:aws:iam::222222222222:role/jit-elevated-security'] } },
+      { kind: 'role', trust: { principals: ['arn:aws:iam::222222222222:role/AgentElevated-Security'] } },
       'is an elevated role; an elevated session must not become the agent',
     ],
     [

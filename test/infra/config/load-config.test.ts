@@ -31,7 +31,12 @@ describe('loadJitConfig', () => {
     ['an unknown policy file', (c: typeof example) => (c.roles[1].policyFile = '/nowhere/deploy.json'), 'roles.1.policyFile: unknown policy file /nowhere/deploy.json (no such file)'],
     ['an unknown role reference', (c: typeof example) => (c.accounts[0].roles = ['Ops', 'Admin']), 'accounts.0.roles: unknown role "Admin" (configured: Ops, Deploy, Security)'],
     ['a short account id', (c: typeof example) => (c.accounts[1].id = '1234'), 'accounts.1.id: must be a 12-digit AWS account id. Received: "1234"'],
-    ['default above max', (c: typeof example) => (c.roles[2].defaultMinutes = 45), 'roles.2.defaultMinutes: 45 is more than maxMinutes 30'],
+    ['default above max', (c: typeof example) => (c.roles[2].defaultMinutes = 45), 'roles.2.defaultMinutes: 45 is more than maxMinutes 5'],
+    [
+      "a short name that is another role's IAM name",
+      (c: typeof example) => (c.roles[1].name = 'AgentElevated-Ops'),
+      'roles.1.name: "AgentElevated-Ops" is the IAM role name of roles.0; requests name a role by either',
+    ],
     ['an unknown field', (c: typeof example) => (c.hub.acount = '1'), 'hub: Unrecognized key: "acount". Received: {"account":"111111111111","region":"eu-west-1","acount":"1"}'],
     ['max lag too close to the delay', (c: typeof example) => (c.audit.maxLagMinutes = 12), 'audit.maxLagMinutes: must be at least delayMinutes + 3. Received: 12'],
   ])('fails with a message naming the field for %s', (_case, mutate, message) => {
@@ -63,12 +68,13 @@ describe('resolveConfigPath', () => {
 });
 
 describe('toBrokerSettings', () => {
-  it('gives each account the roles it allows, with IAM names', () => {
+  it("gives each account the roles it allows, with the seed's IAM names and typical durations", () => {
     const settings = toBrokerSettings(loadJitConfig(EXAMPLE_CONFIG).config);
-    expect(settings.accounts[0].roles.map((r) => [r.name, r.iamRoleName, r.maxMinutes])).toEqual([
-      ['Ops', 'jit-elevated-ops', 60],
-      ['Deploy', 'jit-elevated-deploy', 60],
-      ['Security', 'jit-elevated-security', 30],
+    // The seed's table: Ops 15-30 min, Deploy 30-60 min, Security 5 min.
+    expect(settings.accounts[0].roles.map((r) => [r.name, r.iamRoleName, r.defaultMinutes, r.maxMinutes])).toEqual([
+      ['Ops', 'AgentElevated-Ops', 15, 30],
+      ['Deploy', 'AgentElevated-Deploy', 30, 60],
+      ['Security', 'AgentElevated-Security', 5, 5],
     ]);
   });
 });

@@ -60,14 +60,14 @@ describe('AgentIdentity: standing permissions (BRIEF invariants 1 and 2), evalua
   });
 
   it('cannot assume an elevated role: neither its own policy nor the role trust allows it', async () => {
-    const role = `arn:aws:iam::${f.prodAccount}:role/jit-elevated-ops`;
+    const role = `arn:aws:iam::${f.prodAccount}:role/AgentElevated-Ops`;
     const decision = await evaluate({
       principal: f.agentArn,
       action: 'sts:AssumeRole',
       resource: role,
       resourceAccount: f.prodAccount,
       identityPolicies: f.agentPolicies,
-      resourcePolicy: trustPolicyOf(f.prod, 'jit-elevated-ops'),
+      resourcePolicy: trustPolicyOf(f.prod, 'AgentElevated-Ops'),
       context: { 'aws:SourceIdentity': 'jit-req-agent-0001' },
     });
     expect(decision).not.toBe('Allowed');

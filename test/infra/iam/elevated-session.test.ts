@@ -51,10 +51,10 @@ function asRole(roleName: string, policies: NamedPolicy[] = identityPoliciesOfRo
     });
 }
 
-const ops = asRole('jit-elevated-ops');
-const security = asRole('jit-elevated-security');
+const ops = asRole('AgentElevated-Ops');
+const security = asRole('AgentElevated-Security');
 /** The worst case: an operator's policy file that allows `*`, still under the ceiling. */
-const adminLike = asRole('jit-elevated-ops', [allowEverything, { name: 'DenyAlways', policy: denyAlways }]);
+const adminLike = asRole('AgentElevated-Ops', [allowEverything, { name: 'DenyAlways', policy: denyAlways }]);
 
 /** A concrete resource ARN of the right type for an action, from the IAM service reference. */
 async function resourceFor(action: string): Promise<string> {
@@ -127,12 +127,12 @@ describe('Elevated session: the deny-always ceiling (BRIEF invariant 4)', () => 
 
   it.each([
     // The broker's identities, in this account and in the hub
-    ['iam:UpdateAssumeRolePolicy', `arn:aws:iam::${account}:role/jit-elevated-ops`],
-    ['iam:DetachRolePolicy', `arn:aws:iam::${account}:role/jit-elevated-security`],
+    ['iam:UpdateAssumeRolePolicy', `arn:aws:iam::${account}:role/AgentElevated-Ops`],
+    ['iam:DetachRolePolicy', `arn:aws:iam::${account}:role/AgentElevated-Security`],
     ['iam:PutRolePolicy', `arn:aws:iam::${account}:role/${TARGET_NAMES.revokerRole}`],
-    ['iam:DeleteRolePolicy', `arn:aws:iam::${account}:role/jit-elevated-ops`],
+    ['iam:DeleteRolePolicy', `arn:aws:iam::${account}:role/AgentElevated-Ops`],
     ['iam:UpdateRole', `arn:aws:iam::${account}:role/${TARGET_NAMES.auditReaderRole}`],
-    ['iam:DeleteRole', `arn:aws:iam::${account}:role/jit-elevated-deploy`],
+    ['iam:DeleteRole', `arn:aws:iam::${account}:role/AgentElevated-Deploy`],
     ['iam:CreatePolicyVersion', `arn:aws:iam::${account}:policy/${TARGET_NAMES.denyAlwaysPolicy}`],
     ['iam:DeletePolicy', `arn:aws:iam::${account}:policy/${TARGET_NAMES.boundaryPolicy}`],
     ['iam:PassRole', `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${f.region}`],
@@ -168,7 +168,7 @@ describe('Elevated session: the deny-always ceiling (BRIEF invariant 4)', () => 
     await expect(adminLike({ action: 's3:GetObject', resource: `arn:aws:s3:::${auditBucketName(f.hub, f.region)}/reports/req-1.json` })).resolves.toBe(
       'Allowed',
     );
-    await expect(adminLike({ action: 'iam:GetRole', resource: `arn:aws:iam::${account}:role/jit-elevated-ops` })).resolves.toBe('Allowed');
+    await expect(adminLike({ action: 'iam:GetRole', resource: `arn:aws:iam::${account}:role/AgentElevated-Ops` })).resolves.toBe('Allowed');
   });
 });
 

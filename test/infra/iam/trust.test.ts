@@ -27,7 +27,7 @@ describe('TargetAccountStack: who may assume what (BRIEF invariant 2)', () => {
   const mint = f.brokerRoleArn(BROKER_NAMES.mintRole);
   const mintSession = `arn:aws:sts::${f.hub}:assumed-role/${BROKER_NAMES.mintRole}/mint-fn`;
 
-  it.each(['jit-elevated-ops', 'jit-elevated-deploy', 'jit-elevated-security'])(
+  it.each(['AgentElevated-Ops', 'AgentElevated-Deploy', 'AgentElevated-Security'])(
     'lets the mint role assume %s only while setting a broker SourceIdentity',
     async (role) => {
       await expect(assume(mintSession, role, 'sts:AssumeRole', { 'aws:SourceIdentity': 'jit-req-mint-0001' })).resolves.toBe('Allowed');
@@ -42,10 +42,10 @@ describe('TargetAccountStack: who may assume what (BRIEF invariant 2)', () => {
     const decision = await evaluate({
       principal: mintSession,
       action: 'sts:AssumeRole',
-      resource: `arn:aws:iam::${account}:role/jit-elevated-ops`,
+      resource: `arn:aws:iam::${account}:role/AgentElevated-Ops`,
       resourceAccount: account,
       identityPolicies: identityPoliciesOfRole(f.broker, BROKER_NAMES.mintRole),
-      resourcePolicy: trustPolicyOf(f.prod, 'jit-elevated-ops'),
+      resourcePolicy: trustPolicyOf(f.prod, 'AgentElevated-Ops'),
       context: { 'aws:PrincipalArn': mint, 'aws:SourceIdentity': 'jit-req-mint-0001' },
     });
     expect(decision).toBe('Allowed');
@@ -58,10 +58,10 @@ describe('TargetAccountStack: who may assume what (BRIEF invariant 2)', () => {
       f.brokerRoleArn(BROKER_NAMES.auditRole),
       f.brokerRoleArn(BROKER_NAMES.revokeRole),
       `arn:aws:iam::${account}:role/SomeAdmin`,
-      `arn:aws:iam::${account}:role/jit-elevated-deploy`,
+      `arn:aws:iam::${account}:role/AgentElevated-Deploy`,
     ];
     for (const principal of others) {
-      await expect(assume(principal, 'jit-elevated-ops', 'sts:AssumeRole', { 'aws:SourceIdentity': 'jit-req-mint-0001' })).resolves.not.toBe('Allowed');
+      await expect(assume(principal, 'AgentElevated-Ops', 'sts:AssumeRole', { 'aws:SourceIdentity': 'jit-req-mint-0001' })).resolves.not.toBe('Allowed');
     }
   });
 
@@ -86,12 +86,12 @@ describe('TargetAccountStack: who may assume what (BRIEF invariant 2)', () => {
         identityPolicies: identityPoliciesOfRole(f.prod, TARGET_NAMES.revokerRole),
       });
     for (const action of ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:GetRolePolicy']) {
-      await expect(revoker(action, 'jit-elevated-security')).resolves.toBe('Allowed');
+      await expect(revoker(action, 'AgentElevated-Security')).resolves.toBe('Allowed');
       await expect(revoker(action, TARGET_NAMES.auditReaderRole)).resolves.toBe('ImplicitlyDenied');
       await expect(revoker(action, 'OrganizationAccountAccessRole')).resolves.toBe('ImplicitlyDenied');
     }
     for (const action of ['iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DetachRolePolicy']) {
-      await expect(revoker(action, 'jit-elevated-ops')).resolves.toBe('ImplicitlyDenied');
+      await expect(revoker(action, 'AgentElevated-Ops')).resolves.toBe('ImplicitlyDenied');
     }
   });
 });

@@ -21,21 +21,4 @@ export const WILDCARD_ALLOW_LIST: readonly WildcardAllowance[] = [
     reason:
       'The permissions boundary: a boundary grants nothing, it caps. Allow * minus the deny-always statements is the ceiling itself.',
   },
-  {
-    stack: /^JitTarget-/,
-    logicalId: /^ElevatedSecurityRole/,
-    action: 'iam:*',
-    reason:
-      'The Security role manages identities (infra/policies/security.json). Only for an approved, time-fenced session, and the ' +
-      'deny-always ceiling requires the broker boundary on every principal it creates or changes and denies credentials, ' +
-      'boundary removal and the broker’s own identities.',
-  },
-  {
-    stack: /^JitTarget-/,
-    logicalId: /^ElevatedDeployRole/,
-    action: 'states:*',
-    reason:
-      'The Deploy role deploys workflows (infra/policies/deploy.json). The ceiling denies task callbacks everywhere and any ' +
-      'change to the broker’s state machine.',
-  },
 ];

@@ -107,42 +107,42 @@ const CASES: Case[] = [
     context: { 'dynamodb:Attributes': ['requestId', 'status', 'grant'] },
     expected: 'ImplicitlyDenied',
   },
-  session('jit-elevated-ops', { name: 'ops session works inside its window', action: 'ec2:DescribeInstances', resource: '*', expected: 'Allowed' }),
-  session('jit-elevated-ops', { name: 'ops session after the time fence', action: 'ec2:DescribeInstances', resource: '*', at: after, expected: 'ImplicitlyDenied' }),
-  session('jit-elevated-ops', { name: 'ops session beyond its role', action: 's3:DeleteBucket', resource: 'arn:aws:s3:::payments-data', expected: 'ImplicitlyDenied' }),
-  session('jit-elevated-ops', {
+  session('AgentElevated-Ops', { name: 'ops session works inside its window', action: 'ec2:DescribeInstances', resource: '*', expected: 'Allowed' }),
+  session('AgentElevated-Ops', { name: 'ops session after the time fence', action: 'ec2:DescribeInstances', resource: '*', at: after, expected: 'ImplicitlyDenied' }),
+  session('AgentElevated-Ops', { name: 'ops session beyond its role', action: 's3:DeleteBucket', resource: 'arn:aws:s3:::payments-data', expected: 'ImplicitlyDenied' }),
+  session('AgentElevated-Ops', {
     name: 'revoked ops session',
     action: 'ec2:DescribeInstances',
     resource: '*',
     extra: [revoked],
     expected: 'ExplicitlyDenied',
   }),
-  session('jit-elevated-security', {
+  session('AgentElevated-Security', {
     name: 'security session makes an access key',
     action: 'iam:CreateAccessKey',
     resource: `arn:aws:iam::${prod}:user/admin`,
     expected: 'ExplicitlyDenied',
   }),
-  session('jit-elevated-security', {
+  session('AgentElevated-Security', {
     name: 'security session chains into another role',
     action: 'sts:AssumeRole',
     resource: `arn:aws:iam::${prod}:role/admin`,
     expected: 'ExplicitlyDenied',
   }),
-  session('jit-elevated-security', {
+  session('AgentElevated-Security', {
     name: 'security session creates a user without the boundary',
     action: 'iam:CreateUser',
     resource: `arn:aws:iam::${prod}:user/helper`,
     expected: 'ExplicitlyDenied',
   }),
-  session('jit-elevated-security', {
+  session('AgentElevated-Security', {
     name: 'security session creates a user under the boundary',
     action: 'iam:CreateUser',
     resource: `arn:aws:iam::${prod}:user/helper`,
     context: { 'iam:PermissionsBoundary': boundaryArn },
     expected: 'Allowed',
   }),
-  session('jit-elevated-ops', {
+  session('AgentElevated-Ops', {
     name: 'ops session reads a broker secret',
     action: 'secretsmanager:GetSecretValue',
     resource: `arn:aws:secretsmanager:${f.region}:${prod}:secret:agent/elevated/${prod}-AbCdEf`,

@@ -11,7 +11,7 @@ const now = new Date('2026-11-28T10:00:01Z');
 const issued = (accessKeyId: string): IssuedCredentialsRecord => ({
   accessKeyId,
   grantId: `req-00000001-${'ab'.repeat(12)}`,
-  roleArn: 'arn:aws:iam::222222222222:role/jit-elevated-ops',
+  roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
   sourceIdentity: 'jit-req-00000001',
   issuedAt: '2026-11-28T10:00:00Z',
   expiresAt: '2026-11-28T10:05:00Z',

@@ -2,7 +2,7 @@ import { signIdentityProof } from '../../../../cli/agent/identity-proof-signer';
 import { StsIdentityVerifier } from '../../../../handlers/adapters/aws/sts-identity-verifier';
 import { LocalAwsEndpoint } from '../../../helpers/local-aws-endpoint';
 
-const session = 'arn:aws:sts::222222222222:assumed-role/jit-elevated-ops/jit-req-1234abcd';
+const session = 'arn:aws:sts::222222222222:assumed-role/AgentElevated-Ops/jit-req-1234abcd';
 const credentials = { accessKeyId: 'ASIAGRANTKEY00000001', secretAccessKey: 'grant-secret', sessionToken: 'grant-token' };
 
 describe('StsIdentityVerifier against a local STS that checks SigV4', () => {
