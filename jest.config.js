@@ -6,6 +6,7 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', {}],
   },
+  globalSetup: '<rootDir>/test/setup/build-cli.ts',
   setupFiles: ['<rootDir>/test/setup/polyfills.ts', '<rootDir>/test/setup/environment.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup/matchers.ts'],
   testTimeout: 60000,
