@@ -85,7 +85,7 @@ export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io
     .option('--json', 'print machine-readable JSON on stdout (errors as JSON on stderr)')
     .option('--region <region>', "AWS region of the broker (default: the config's hub region)")
     .addOption(new Option('--endpoint <url>', 'send every AWS API call to this URL, e.g. the local sandbox').env('JIT_ENDPOINT'))
-    .addOption(new Option('--config <file>', 'the jit config file (default: ./jit.config.json, else the example)').env('JIT_CONFIG'))
+    .addOption(new Option('--config <file>', 'the jit config file (default: ./jit.config.json, ./jit.config.example.json, then ~/.config/jit/jit.config.json)').env('JIT_CONFIG'))
     .addOption(new Option('--profile <name>', 'the AWS profile of your own credentials (default: the standard chain)').env('JIT_PROFILE'))
     .showSuggestionAfterError()
     .configureOutput(output)
