@@ -16,11 +16,13 @@ import { LocalAwsEndpoint } from '../test/helpers/local-aws-endpoint';
  * The runs are interleaved, so a busy machine slows all four alike. Goals (docs/performance.md): a miss
  * at most 0.4x the script, a hit at most 1.5x `node -e 0`. jit runs built (bin/jit.js -> dist/cli).
  *
- * RUNS=n sets the number of runs (default 15); AWS_CLI the AWS CLI (default /usr/bin/aws).
+ * RUNS=n sets the number of runs (default 15); AWS_CLI the AWS CLI (default /usr/bin/aws); JIT_BIN another
+ * jit to time (default bin/jit.js), e.g. an older checkout's, for a before/after.
  */
 const RUNS = Number(process.env.RUNS ?? 15);
 const AWS_CLI = process.env.AWS_CLI ?? '/usr/bin/aws';
 const root = join(__dirname, '..');
+const JIT_BIN = process.env.JIT_BIN ?? join(root, 'bin', 'jit.js');
 const AGENT_KEY = 'AKIABENCH00000000001';
 
 function median(ms: readonly number[]): number {
@@ -34,7 +36,7 @@ function stats(ms: readonly number[]): string {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, 'dist', 'cli', 'jit.cjs'))) throw new Error('jit is not built: run npm run build');
+  if (!process.env.JIT_BIN && !existsSync(join(root, 'dist', 'cli', 'jit.cjs'))) throw new Error('jit is not built: run npm run build');
   const haveAwsCli = existsSync(AWS_CLI);
   const endpoint = new LocalAwsEndpoint();
   await endpoint.start();
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
       AWS_EC2_METADATA_DISABLED: 'true',
       JIT_CACHE_DIR: join(home, 'cache'),
     };
-    const jit = [join(root, 'bin', 'jit.js'), 'creds', '--account', 'prod', '--profile', 'jit-agent', '--config', join(root, 'jit.config.example.json'), '--endpoint', endpoint.url];
+    const jit = [JIT_BIN, 'creds', '--account', 'prod', '--profile', 'jit-agent', '--config', join(root, 'jit.config.example.json'), '--endpoint', endpoint.url];
 
     // Asynchronous: the local endpoint answers from this same process.
     const timed = (command: string, argv: readonly string[], extraEnv: Record<string, string> = {}): Promise<number> =>
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
       if (haveAwsCli) times.script.push(await runs.script());
     }
     const reads = endpoint.received.filter((r) => r.operation === 'secretsmanager.GetSecretValue');
-    console.log(`${RUNS} runs each, interleaved, Node.js ${process.version}\n`);
+    console.log(`${RUNS} runs each, interleaved, Node.js ${process.version}, jit: ${JIT_BIN}\n`);
     console.log(`node -e 0                         ${stats(times.node)}`);
     console.log(`jit creds, cache hit              ${stats(times.hit)}`);
     console.log(`jit creds --no-cache (miss)       ${stats(times.miss)}`);
