@@ -6,7 +6,8 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', {}],
   },
-  // One temporary folder per run, removed at the end: see test/setup/temp-root.ts.
+  // One temporary folder per run, removed at the end (test/setup/temp-root.ts), and dist/cli built from
+  // the current source (test/setup/build-cli.ts).
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup/polyfills.ts', '<rootDir>/test/setup/environment.ts'],

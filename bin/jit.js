@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 'use strict';
-// stderr is part of jit's contract (`jit creds` says what is wrong in one line), so the AWS SDK's
-// multi-line notice about Node.js 20 support is not printed; docs/cli.md says which Node versions work.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// The CLI is TypeScript, run as is: tsx (a runtime dependency) compiles it on load, so `jit` works right
-// after `npm install` on a fresh clone, with no build step and no compiled copy to drift from the source.
-require('tsx/cjs');
-require('../cli/main.ts').main();
+// The CLI runs compiled: scripts/build-cli.mjs bundles cli/ into dist/cli/ when the package is installed
+// from a clone (`npm install` runs `prepare`) and when it is packed (`npm pack`), so no TypeScript is
+// compiled at run time (docs/cli.md).
+try {
+  require('../dist/cli/jit.cjs');
+} catch (error) {
+  if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).includes('dist/cli/')) {
+    process.stderr.write('jit: the CLI is not built (no dist/cli/). Run: npm run build:cli (npm install does it)\n');
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

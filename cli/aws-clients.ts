@@ -1,14 +1,32 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+
+/*
+ * Each SDK package is required on first use, not imported: loading one client package costs tens of
+ * milliseconds, and `jit creds` (run by AWS tools before each call) needs Secrets Manager only.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sdk = {
+  dynamoDb: () => require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb'),
+  documentClient: () => require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb'),
+  eventBridge: () => require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge'),
+  lambda: () => require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda'),
+  s3: () => require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
+  secretsManager: () => require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager'),
+  sesv2: () => require('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2'),
+  sfn: () => require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn'),
+  sqs: () => require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs'),
+  sts: () => require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface AwsClientOptions {
   /** Region every client talks to. */
@@ -50,35 +68,35 @@ export class AwsClients {
   }
 
   dynamoDb(): DynamoDBDocumentClient {
-    return this.once('dynamodb', () => DynamoDBDocumentClient.from(new DynamoDBClient(this.config())));
+    return this.once('dynamodb', () => sdk.documentClient().DynamoDBDocumentClient.from(new (sdk.dynamoDb().DynamoDBClient)(this.config())));
   }
 
   sfn(): SFNClient {
-    return this.once('sfn', () => new SFNClient(this.config()));
+    return this.once('sfn', () => new (sdk.sfn().SFNClient)(this.config()));
   }
 
   sesv2(): SESv2Client {
-    return this.once('sesv2', () => new SESv2Client(this.config()));
+    return this.once('sesv2', () => new (sdk.sesv2().SESv2Client)(this.config()));
   }
 
   sts(): STSClient {
-    return this.once('sts', () => new STSClient(this.config()));
+    return this.once('sts', () => new (sdk.sts().STSClient)(this.config()));
   }
 
   eventBridge(): EventBridgeClient {
-    return this.once('eventbridge', () => new EventBridgeClient(this.config()));
+    return this.once('eventbridge', () => new (sdk.eventBridge().EventBridgeClient)(this.config()));
   }
 
   secretsManager(): SecretsManagerClient {
-    return this.once('secretsmanager', () => new SecretsManagerClient(this.config()));
+    return this.once('secretsmanager', () => new (sdk.secretsManager().SecretsManagerClient)(this.config()));
   }
 
   sqs(): SQSClient {
-    return this.once('sqs', () => new SQSClient(this.config()));
+    return this.once('sqs', () => new (sdk.sqs().SQSClient)(this.config()));
   }
 
   lambda(): LambdaClient {
-    return this.once('lambda', () => new LambdaClient(this.config()));
+    return this.once('lambda', () => new (sdk.lambda().LambdaClient)(this.config()));
   }
 
   /** The caller's own credentials, as the clients resolve them (to sign an identity proof). */
@@ -93,6 +111,6 @@ export class AwsClients {
 
   s3(): S3Client {
     // One endpoint for every service (the sandbox) cannot route virtual-hosted bucket names.
-    return this.once('s3', () => new S3Client({ ...this.config(), ...(this.options.endpoint ? { forcePathStyle: true } : {}) }));
+    return this.once('s3', () => new (sdk.s3().S3Client)({ ...this.config(), ...(this.options.endpoint ? { forcePathStyle: true } : {}) }));
   }
 }

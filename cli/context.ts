@@ -1,22 +1,34 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-store';
-import { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
-import { SesV2Mailer } from '../handlers/adapters/aws/sesv2-mailer';
-import { SfnTaskCallbacks } from '../handlers/adapters/aws/sfn-task-callbacks';
+import type { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-store';
+import type { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
 import { type BrokerSettings, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
 import { systemClock } from '../handlers/adapters/system/system-clock';
 import type { Clock } from '../handlers/ports/clock';
 import type { DecideRequestDeps } from '../handlers/use-cases/decide-request';
-import { ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings } from '../infra/config/load-config';
+import { CONFIG_FILE, ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings, userConfigDir } from '../infra/config/load-config';
 import { BROKER_NAMES } from '../infra/naming';
-import { cacheDir } from './agent/cache-dir';
-import { CredentialsCache } from './agent/credentials-cache';
-import { type NotificationInbox, SqsNotificationInbox } from './agent/notification-inbox';
+import { brokerCacheDir } from './agent/cache-dir';
+import { cacheSecondsFromEnv, CredentialsCache } from './agent/credentials-cache';
+import type { NotificationInbox } from './agent/notification-inbox';
 import { OutcomeMailbox } from './agent/outcome-mailbox';
-import { AwsClients } from './aws-clients';
+import type { AwsClients } from './aws-clients';
 import { CliError } from './errors';
+
+/*
+ * The adapters (and through them the AWS SDK packages) are required where a command first needs them,
+ * not imported: `jit creds` and `jit roles` load none of them (docs/performance.md).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  awsClients: () => require('./aws-clients') as typeof import('./aws-clients'),
+  requestStore: () => require('../handlers/adapters/aws/dynamodb-request-store') as typeof import('../handlers/adapters/aws/dynamodb-request-store'),
+  reportReader: () => require('../handlers/adapters/aws/s3-report-reader') as typeof import('../handlers/adapters/aws/s3-report-reader'),
+  mailer: () => require('../handlers/adapters/aws/sesv2-mailer') as typeof import('../handlers/adapters/aws/sesv2-mailer'),
+  taskCallbacks: () => require('../handlers/adapters/aws/sfn-task-callbacks') as typeof import('../handlers/adapters/aws/sfn-task-callbacks'),
+  inbox: () => require('./agent/notification-inbox') as typeof import('./agent/notification-inbox'),
+  sts: () => require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { EXIT } from './exit-codes';
 
 /** Options every command accepts (declared once on the program). */
@@ -62,12 +74,11 @@ export class CliContext {
 
   config(): LoadedConfig {
     if (!this.loaded) {
-      const file = resolveConfigPath(this.options.config ? { ...process.env, JIT_CONFIG: this.options.config } : process.env);
       try {
-        this.loaded = loadJitConfig(file);
+        this.loaded = loadJitConfig(resolveConfigPath(this.options.config ? { ...process.env, JIT_CONFIG: this.options.config } : process.env));
       } catch (error) {
         if (error instanceof ConfigError) {
-          throw new CliError(error.message, EXIT.CONFIG, 'Pass --config <file> or set JIT_CONFIG to your jit.config.json.', { cause: error });
+          throw new CliError(error.message, EXIT.CONFIG, `Pass --config <file>, set JIT_CONFIG, or put it in ${join(userConfigDir(), CONFIG_FILE)}.`, { cause: error });
         }
         throw error;
       }
@@ -85,7 +96,7 @@ export class CliContext {
   }
 
   clients(): AwsClients {
-    this.clientsCache ??= new AwsClients({
+    this.clientsCache ??= new (lazy.awsClients().AwsClients)({
       region: this.region(),
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       ...(this.options.profile ? { profile: this.options.profile } : {}),
@@ -98,17 +109,15 @@ export class CliContext {
    * sandbox) gets its own subfolder, so a grant from one broker is never handed out for another.
    */
   cacheDir(): string {
-    const base = cacheDir();
-    if (!this.options.endpoint) return base;
-    return join(base, 'endpoints', createHash('sha256').update(this.options.endpoint).digest('hex').slice(0, 16));
+    return brokerCacheDir(this.options.endpoint);
   }
 
   credentialsCache(): CredentialsCache {
-    const seconds = process.env.JIT_CREDS_CACHE_SECONDS;
-    if (seconds !== undefined && !/^\d{1,5}$/.test(seconds)) {
-      throw new CliError(`JIT_CREDS_CACHE_SECONDS must be a whole number of seconds. Received: ${JSON.stringify(seconds)}`, EXIT.USAGE);
+    const seconds = cacheSecondsFromEnv(process.env);
+    if (seconds === null) {
+      throw new CliError(`JIT_CREDS_CACHE_SECONDS must be a whole number of seconds. Received: ${JSON.stringify(process.env.JIT_CREDS_CACHE_SECONDS)}`, EXIT.USAGE);
     }
-    return new CredentialsCache({ dir: this.cacheDir(), ...(seconds !== undefined ? { maxAgeSeconds: Number(seconds) } : {}) });
+    return new CredentialsCache({ dir: this.cacheDir(), ...(seconds !== undefined ? { maxAgeSeconds: seconds } : {}) });
   }
 
   mailbox(): OutcomeMailbox {
@@ -116,7 +125,7 @@ export class CliContext {
   }
 
   inbox(): NotificationInbox {
-    return new SqsNotificationInbox(this.clients().sqs(), BROKER_NAMES.notificationQueue);
+    return new (lazy.inbox().SqsNotificationInbox)(this.clients().sqs(), BROKER_NAMES.notificationQueue);
   }
 
   /** Finds a configured account by id or name, or says which exist. */
@@ -139,7 +148,7 @@ export class CliContext {
   }
 
   requestStore(): DynamoDbRequestStore {
-    return new DynamoDbRequestStore({ client: this.clients().dynamoDb(), tableName: BROKER_NAMES.requestTable });
+    return new (lazy.requestStore().DynamoDbRequestStore)({ client: this.clients().dynamoDb(), tableName: BROKER_NAMES.requestTable });
   }
 
   /**
@@ -147,15 +156,15 @@ export class CliContext {
    * `bucket` is needed only to find a report by its key when the record has expired.
    */
   reportReader(bucket?: string): S3ReportReader {
-    return new S3ReportReader(this.clients().s3(), bucket);
+    return new (lazy.reportReader().S3ReportReader)(this.clients().s3(), bucket);
   }
 
   /** The ports of a terminal decision, over the caller's own credentials. */
   decideDeps(): DecideRequestDeps {
     return {
       store: this.requestStore(),
-      callbacks: new SfnTaskCallbacks(this.clients().sfn()),
-      mailer: new SesV2Mailer(this.clients().sesv2()),
+      callbacks: new (lazy.taskCallbacks().SfnTaskCallbacks)(this.clients().sfn()),
+      mailer: new (lazy.mailer().SesV2Mailer)(this.clients().sesv2()),
       settings: this.settings(),
       clock: this.clock,
     };
@@ -163,7 +172,7 @@ export class CliContext {
 
   /** Who is calling, as AWS authenticated them: the approver named on a terminal decision. */
   async callerArn(): Promise<string> {
-    const identity = await this.clients().sts().send(new GetCallerIdentityCommand({}));
+    const identity = await this.clients().sts().send(new (lazy.sts().GetCallerIdentityCommand)({}));
     if (!identity.Arn) throw new CliError('AWS did not say who you are (GetCallerIdentity returned no ARN).', EXIT.AWS_ACCESS);
     return identity.Arn;
   }

@@ -1,19 +1,4 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createSpinner } from 'nanospinner';
-import { approveCommand } from './commands/approve';
-import { awsConfigCommand } from './commands/aws-config';
-import { credsCommand } from './commands/creds';
-import { denyCommand } from './commands/deny';
-import { endCommand } from './commands/end';
-import { envCommand } from './commands/env';
-import { execCommand } from './commands/exec';
-import { mcpCommand } from './commands/mcp';
-import { pendingCommand } from './commands/pending';
-import { reportCommand } from './commands/report';
-import { requestCommand } from './commands/request';
-import { revokeCommand } from './commands/revoke';
-import { rolesCommand } from './commands/roles';
-import { statusCommand } from './commands/status';
 import { CliContext, type CliIo, type GlobalOptions } from './context';
 import { ChildExit, CliError, classifyAwsError } from './errors';
 import { EXIT, type ExitCode, exitCodeName } from './exit-codes';
@@ -33,6 +18,8 @@ const processIo: CliIo = {
   ...(process.stderr.isTTY
     ? {
         spinner: (text: string) => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { createSpinner } = require('nanospinner') as typeof import('nanospinner');
           const spinner = createSpinner(text, { stream: process.stderr }).start();
           return { update: (next: string) => void spinner.update({ text: next }), stop: () => void spinner.clear() };
         },
@@ -40,8 +27,57 @@ const processIo: CliIo = {
     : {}),
 };
 
-/** The `jit` program: global options and one subcommand per file in `cli/commands/`. */
-export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io: CliIo) => CliContext): Command {
+type CommandFactory = (context: (command: Command) => CliContext) => Command;
+
+/*
+ * Every subcommand, in help order, each loaded only when it runs: `jit creds` does not load what
+ * `jit report` or `jit mcp` needs. To add a command, export a factory from a file in `cli/commands/` and
+ * add one line here (`require`, so the bundle keeps it lazy; docs/cli.md).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () => CommandFactory }> = [
+  // The agent's side.
+  { name: 'request', load: () => (require('./commands/request') as typeof import('./commands/request')).requestCommand },
+  { name: 'status', load: () => (require('./commands/status') as typeof import('./commands/status')).statusCommand },
+  { name: 'roles', load: () => (require('./commands/roles') as typeof import('./commands/roles')).rolesCommand },
+  { name: 'creds', load: () => (require('./commands/creds') as typeof import('./commands/creds')).credsCommand },
+  { name: 'env', load: () => (require('./commands/env') as typeof import('./commands/env')).envCommand },
+  { name: 'exec', load: () => (require('./commands/exec') as typeof import('./commands/exec')).execCommand },
+  { name: 'end', load: () => (require('./commands/end') as typeof import('./commands/end')).endCommand },
+  { name: 'aws-config', load: () => (require('./commands/aws-config') as typeof import('./commands/aws-config')).awsConfigCommand },
+  { name: 'mcp', load: () => (require('./commands/mcp') as typeof import('./commands/mcp')).mcpCommand },
+  // The approver's side.
+  { name: 'pending', load: () => (require('./commands/pending') as typeof import('./commands/pending')).pendingCommand },
+  { name: 'approve', load: () => (require('./commands/approve') as typeof import('./commands/approve')).approveCommand },
+  { name: 'deny', load: () => (require('./commands/deny') as typeof import('./commands/deny')).denyCommand },
+  { name: 'revoke', load: () => (require('./commands/revoke') as typeof import('./commands/revoke')).revokeCommand },
+  // The auditor's side.
+  { name: 'report', load: () => (require('./commands/report') as typeof import('./commands/report')).reportCommand },
+];
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Global options that take a value, so the word after them is not the command's name. */
+const VALUE_OPTIONS: ReadonlySet<string> = new Set(['--region', '--endpoint', '--config', '--profile']);
+
+/**
+ * The command `argv` (`process.argv` shape) runs, when it names one; else undefined (help, a typo,
+ * no command), and then every command is loaded so help and suggestions list them all.
+ */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const word = argv[i];
+    if (VALUE_OPTIONS.has(word)) i++;
+    else if (!word.startsWith('-')) return COMMANDS.some((c) => c.name === word) ? word : undefined;
+    else if (word === '--') return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The `jit` program: global options and one subcommand per file in `cli/commands/`. With `only`, just
+ * that subcommand is loaded and added.
+ */
+export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io: CliIo) => CliContext, only?: string): Command {
   const output = { writeOut: (text: string) => io.out(text), writeErr: (text: string) => io.err(text) };
   const program = new Command('jit')
     .description('Just-in-time AWS access for AI agents: request, approve and audit time-boxed elevation.')
@@ -49,31 +85,13 @@ export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io
     .option('--json', 'print machine-readable JSON on stdout (errors as JSON on stderr)')
     .option('--region <region>', "AWS region of the broker (default: the config's hub region)")
     .addOption(new Option('--endpoint <url>', 'send every AWS API call to this URL, e.g. the local sandbox').env('JIT_ENDPOINT'))
-    .addOption(new Option('--config <file>', 'the jit config file (default: ./jit.config.json, else the example)').env('JIT_CONFIG'))
+    .addOption(new Option('--config <file>', 'the jit config file (default: ./jit.config.json, ./jit.config.example.json, then ~/.config/jit/jit.config.json)').env('JIT_CONFIG'))
     .addOption(new Option('--profile <name>', 'the AWS profile of your own credentials (default: the standard chain)').env('JIT_PROFILE'))
     .showSuggestionAfterError()
     .configureOutput(output)
     .exitOverride();
   const context = (command: Command) => makeContext(command.optsWithGlobals<GlobalOptions>(), io);
-  const commands = [
-    // The agent's side.
-    requestCommand(context),
-    statusCommand(context),
-    rolesCommand(context),
-    credsCommand(context),
-    envCommand(context),
-    execCommand(context),
-    endCommand(context),
-    awsConfigCommand(context),
-    mcpCommand(context),
-    // The approver's side.
-    pendingCommand(context),
-    approveCommand(context),
-    denyCommand(context),
-    revokeCommand(context),
-    // The auditor's side.
-    reportCommand(context),
-  ];
+  const commands = COMMANDS.filter((c) => only === undefined || c.name === only).map((c) => c.load()(context));
   for (const command of commands) {
     program.addCommand(command.configureOutput(output).exitOverride());
   }
@@ -96,7 +114,7 @@ function reportError(error: CliError, io: CliIo, json: boolean): void {
 export async function runJit(argv: readonly string[], options: RunOptions = {}): Promise<ExitCode | number> {
   const io = options.io ?? processIo;
   const makeContext = options.context ?? ((global: GlobalOptions, contextIo: CliIo) => new CliContext(global, contextIo));
-  const program = buildProgram(io, makeContext);
+  const program = buildProgram(io, makeContext, commandNamed(argv));
   try {
     await program.parseAsync([...argv]);
     return EXIT.OK;

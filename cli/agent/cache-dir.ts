@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,16 @@ import { join } from 'node:path';
  */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.JIT_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'jit');
+}
+
+/**
+ * The folder of one broker's local state: `cacheDir()`, and for each `--endpoint` (a local sandbox) a
+ * subfolder of its own, so a grant from one broker is never handed out for another.
+ */
+export function brokerCacheDir(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const base = cacheDir(env);
+  if (!endpoint) return base;
+  return join(base, 'endpoints', createHash('sha256').update(endpoint).digest('hex').slice(0, 16));
 }
 
 /** Creates `dir` (and parents) owner-only, and refuses a folder someone else owns or a symlink. */

@@ -1,7 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { activeSecretSchema, type ActiveSecret } from '../../handlers/core/secret-value';
+import type { ActiveSecret } from '../../handlers/core/secret-value';
 import { privateDir } from './cache-dir';
 
 /**
@@ -12,7 +11,45 @@ import { privateDir } from './cache-dir';
  */
 export const DEFAULT_CACHE_SECONDS = 60;
 
-const entrySchema = z.object({ cachedAt: z.iso.datetime(), secret: activeSecretSchema });
+/**
+ * `$JIT_CREDS_CACHE_SECONDS` as a number: undefined when unset, null when it is not a whole number.
+ */
+export function cacheSecondsFromEnv(env: NodeJS.ProcessEnv): number | undefined | null {
+  const seconds = env.JIT_CREDS_CACHE_SECONDS;
+  if (seconds === undefined) return undefined;
+  return /^\d{1,5}$/.test(seconds) ? Number(seconds) : null;
+}
+
+interface CacheEntry {
+  readonly cachedAt: string;
+  readonly secret: ActiveSecret;
+}
+
+const SECRET_FIELDS = ['AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration', 'GrantedFor', 'GrantedAt', 'RoleName', 'RequestId', 'GrantId'] as const;
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/**
+ * A cache file's entry, checked field by field (no zod: a cache hit is the path `jit creds` takes most
+ * often, and loading zod would double its time). Only jit writes these files, from a secret that
+ * passed `activeSecretSchema`; this rejects a truncated or edited file.
+ */
+function parseEntry(text: string): CacheEntry | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { cachedAt, secret } = json as { cachedAt?: unknown; secret?: unknown };
+  if (typeof cachedAt !== 'string' || !ISO_DATETIME.test(cachedAt) || typeof secret !== 'object' || secret === null) return undefined;
+  const fields = secret as Record<string, unknown>;
+  if (!SECRET_FIELDS.every((f) => typeof fields[f] === 'string')) return undefined;
+  const value = secret as ActiveSecret;
+  if (value.AccessKeyId.length < 16 || !value.SecretAccessKey || !value.SessionToken) return undefined;
+  if (!ISO_DATETIME.test(value.Expiration) || !ISO_DATETIME.test(value.GrantedAt)) return undefined;
+  return { cachedAt, secret: Object.fromEntries(SECRET_FIELDS.map((f) => [f, fields[f]])) as unknown as ActiveSecret };
+}
 
 export interface CredentialsCacheOptions {
   /** Folder of the cache files (created 0700). */
@@ -62,13 +99,7 @@ export class CredentialsCache {
     } catch {
       return undefined;
     }
-    let entry: z.infer<typeof entrySchema> | undefined;
-    try {
-      const parsed = entrySchema.safeParse(JSON.parse(text));
-      entry = parsed.success ? parsed.data : undefined;
-    } catch {
-      entry = undefined;
-    }
+    const entry = parseEntry(text);
     const fresh =
       entry !== undefined &&
       Date.parse(entry.secret.Expiration) > now.getTime() &&

@@ -1,22 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { BrokerSettings } from '../../handlers/core/broker-settings';
+import { ConfigError } from './config-error';
+import { resolveConfigPath } from './config-path';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../naming';
 import { type AgentConfig, type JitConfig, jitConfigSchema } from './jit-config';
 
-export const CONFIG_FILE = 'jit.config.json';
-export const EXAMPLE_CONFIG_FILE = 'jit.config.example.json';
-
-/** A config that cannot be used. The message names the file, each field and what is wrong with it. */
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`Invalid JIT config ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError, ConfigNotFoundError } from './config-error';
+export { CONFIG_FILE, EXAMPLE_CONFIG_FILE, configCandidates, resolveConfigPath, userConfigDir } from './config-path';
 
 /** An IAM policy document as read from a role's policy file. */
 export interface PolicyDocument {
@@ -29,16 +20,6 @@ export interface LoadedConfig {
   readonly config: JitConfig;
   /** Each role's policy document, by role name. */
   readonly policies: ReadonlyMap<string, PolicyDocument>;
-}
-
-/**
- * Which config file to use: `$JIT_CONFIG` when set, else `jit.config.json` in `cwd` when present, else the
- * committed example, so a fresh clone synthesizes without any setup.
- */
-export function resolveConfigPath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  if (env.JIT_CONFIG) return resolve(cwd, env.JIT_CONFIG);
-  const own = resolve(cwd, CONFIG_FILE);
-  return existsSync(own) ? own : resolve(cwd, EXAMPLE_CONFIG_FILE);
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {

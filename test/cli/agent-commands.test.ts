@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { EXIT } from '../../cli/exit-codes';
 import { parseBrokerNotification } from '../../handlers/core/broker-notification';
 import { BROKER_NAMES } from '../../infra/naming';
 import { AgentWorld } from '../helpers/agent-world';
 import { newRequest } from '../helpers/approval-fixtures';
+import { EXAMPLE_CONFIG, REPO_ROOT } from '../helpers/synth';
 
 describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => {
   let world: AgentWorld;
@@ -23,10 +25,13 @@ describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => 
     expect(world.aws.eventBridge.calls()).toHaveLength(0);
   });
 
-  it('prints ~/.aws/config profiles whose credential_process is jit creds with the agent profile', async () => {
+  it('prints ~/.aws/config profiles whose credential_process is jit creds by absolute path, with the agent profile, config and endpoint', async () => {
     const run = await world.jit('aws-config', '--agent-profile', 'jit-agent');
     expect(run.code).toBe(EXIT.OK);
-    expect(run.stdout).toContain('[profile jit-prod]\ncredential_process = jit creds --account prod --profile jit-agent\nregion = eu-west-1');
+    const jit = `${process.execPath} ${join(REPO_ROOT, 'bin', 'jit.js')}`;
+    expect(run.stdout).toContain(
+      `[profile jit-prod]\ncredential_process = ${jit} creds --account prod --profile jit-agent --config ${EXAMPLE_CONFIG} --endpoint ${world.sts.url}\nregion = eu-west-1`,
+    );
     expect(run.stdout).toContain('[profile jit-staging]');
   });
 

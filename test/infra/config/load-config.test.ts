@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadJitConfig, resolveConfigPath, toBrokerSettings } from '../../../infra/config/load-config';
+import { ConfigError, ConfigNotFoundError, loadJitConfig, resolveConfigPath, toBrokerSettings, userConfigDir } from '../../../infra/config/load-config';
 import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
@@ -58,12 +58,45 @@ describe('loadJitConfig', () => {
 });
 
 describe('resolveConfigPath', () => {
-  it('prefers JIT_CONFIG, then jit.config.json, then the example', () => {
+  const dirs: string[] = [];
+  const tempDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'jit-config-'));
-    expect(resolveConfigPath({ JIT_CONFIG: 'custom.json' }, dir)).toBe(join(dir, 'custom.json'));
-    expect(resolveConfigPath({}, dir)).toBe(join(dir, 'jit.config.example.json'));
-    writeFileSync(join(dir, 'jit.config.json'), '{}');
-    expect(resolveConfigPath({}, dir)).toBe(join(dir, 'jit.config.json'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('prefers JIT_CONFIG, then jit.config.json, then the example, then the user config folder', () => {
+    const cwd = tempDir();
+    const xdg = tempDir();
+    const env = { XDG_CONFIG_HOME: xdg };
+    mkdirSync(join(xdg, 'jit'));
+    writeFileSync(join(xdg, 'jit', 'jit.config.json'), '{}');
+    expect(resolveConfigPath({ ...env, JIT_CONFIG: 'custom.json' }, cwd)).toBe(join(cwd, 'custom.json'));
+    expect(resolveConfigPath(env, cwd)).toBe(join(xdg, 'jit', 'jit.config.json'));
+    writeFileSync(join(cwd, 'jit.config.example.json'), '{}');
+    expect(resolveConfigPath(env, cwd)).toBe(join(cwd, 'jit.config.example.json'));
+    writeFileSync(join(cwd, 'jit.config.json'), '{}');
+    expect(resolveConfigPath(env, cwd)).toBe(join(cwd, 'jit.config.json'));
+  });
+
+  it('uses ~/.config/jit without XDG_CONFIG_HOME', () => {
+    expect(userConfigDir({})).toBe(join(homedir(), '.config', 'jit'));
+  });
+
+  it('names every place it looked when there is no config', () => {
+    const cwd = tempDir();
+    const xdg = tempDir();
+    expect(() => resolveConfigPath({ XDG_CONFIG_HOME: xdg }, cwd)).toThrow(ConfigNotFoundError);
+    expect(() => resolveConfigPath({ XDG_CONFIG_HOME: xdg }, cwd)).toThrow(
+      [
+        'No jit config found. Looked for, in order:',
+        '  - --config <file> or $JIT_CONFIG (not set)',
+        `  - ${join(cwd, 'jit.config.json')}`,
+        `  - ${join(cwd, 'jit.config.example.json')}`,
+        `  - ${join(xdg, 'jit', 'jit.config.json')}`,
+      ].join('\n'),
+    );
   });
 });
 
