@@ -16,9 +16,10 @@ const SECRET: ActiveSecret = {
   SecretAccessKey: 'fast-secret',
   SessionToken: 'fast-token',
   Expiration: new Date(Math.floor(NOW.getTime() / 1000) * 1000 + 10 * 60_000).toISOString().replace('.000Z', 'Z'),
-  GrantedFor: '10 minutes',
+  GrantedFor: 'restart ECS service',
+  GrantedMinutes: 10,
   GrantedAt: new Date(Math.floor(NOW.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
-  RoleName: 'jit-elevated-ops',
+  RoleName: 'AgentElevated-Ops',
   RequestId: 'req-fast-0001',
   GrantId: `req-fast-0001-${'f'.repeat(24)}`,
 };

@@ -19,7 +19,7 @@ const run = promisify(execFile);
 const AWS_CLI = process.env.JIT_AWS_CLI ?? '/usr/bin/aws';
 const PROD = '222222222222';
 const AGENT = { accessKeyId: 'AKIAAGENTGLOBAL00001', secretAccessKey: 'agent-global-secret', arn: 'arn:aws:iam::111111111111:user/jit-agent' };
-const GRANT = { accessKeyId: 'ASIAGRANTGLOBAL00001', secretAccessKey: 'minted-global', sessionToken: 'token-global', arn: `arn:aws:sts::${PROD}:assumed-role/jit-elevated-ops/jit-req-global-01` };
+const GRANT = { accessKeyId: 'ASIAGRANTGLOBAL00001', secretAccessKey: 'minted-global', sessionToken: 'token-global', arn: `arn:aws:sts::${PROD}:assumed-role/AgentElevated-Ops/jit-req-global-01` };
 const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 /** The environment of a child: none of npm's own settings from a parent `npm test`. */
@@ -62,9 +62,10 @@ describe('npm pack, npm i -g, then jit from any folder', () => {
         SecretAccessKey: GRANT.secretAccessKey,
         SessionToken: GRANT.sessionToken,
         Expiration: at(10),
-        GrantedFor: '10 minutes',
+        GrantedFor: 'restart ECS service',
+        GrantedMinutes: 10,
         GrantedAt: at(0),
-        RoleName: 'jit-elevated-ops',
+        RoleName: 'AgentElevated-Ops',
         RequestId: 'req-global-01',
         GrantId: `req-global-01-${'c'.repeat(24)}`,
       }),
