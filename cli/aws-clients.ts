@@ -1,5 +1,8 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -79,6 +82,20 @@ export class AwsClients {
 
   lambda(): LambdaClient {
     return this.once('lambda', () => new LambdaClient(this.config()));
+  }
+
+  cloudFormation(): CloudFormationClient {
+    return this.once('cloudformation', () => new CloudFormationClient(this.config()));
+  }
+
+  /** IAM is global; its endpoint is the same from every region. */
+  iam(): IAMClient {
+    return this.once('iam', () => new IAMClient(this.config()));
+  }
+
+  /** CloudTrail in the clients' region, or in another (a trail's home region). */
+  cloudTrail(region = this.options.region): CloudTrailClient {
+    return this.once(`cloudtrail:${region}`, () => new CloudTrailClient({ ...this.config(), region }));
   }
 
   /** The caller's own credentials, as the clients resolve them (to sign an identity proof). */

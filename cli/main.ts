@@ -4,6 +4,7 @@ import { approveCommand } from './commands/approve';
 import { awsConfigCommand } from './commands/aws-config';
 import { credsCommand } from './commands/creds';
 import { denyCommand } from './commands/deny';
+import { doctorCommand } from './commands/doctor';
 import { endCommand } from './commands/end';
 import { envCommand } from './commands/env';
 import { execCommand } from './commands/exec';
@@ -73,6 +74,8 @@ export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io
     revokeCommand(context),
     // The auditor's side.
     reportCommand(context),
+    // The operator's side.
+    doctorCommand(context),
   ];
   for (const command of commands) {
     program.addCommand(command.configureOutput(output).exitOverride());
