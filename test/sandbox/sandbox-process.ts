@@ -33,13 +33,15 @@ export class SandboxProcess {
   constructor(
     readonly home: string,
     private readonly timeScale: number,
+    /** The jit config the sandbox runs. @default as `npm start` resolves it */
+    private readonly configFile?: string,
   ) {}
 
   async start(timeoutMs = 60_000): Promise<string> {
     this.output = '';
     // One process (tsx as a loader of this node, not its wrapper that forks another), so that a kill
     // reaches the sandbox itself and nothing outlives the test.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--home', this.home, '--time-scale', String(this.timeScale)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--home', this.home, '--time-scale', String(this.timeScale), ...(this.configFile ? ['--config', this.configFile] : [])], {
       cwd: REPO_ROOT,
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,10 +77,11 @@ export class SandboxProcess {
     return readEnvFile(join(this.home, `${holder}.env`));
   }
 
-  /** Runs `jit` (bin/jit.js) with a holder's env file. */
+  /** Runs `jit` (bin/jit.js) with a holder's env file (and the sandbox's config). */
   async jit(holder: 'agent' | 'approver', args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
     try {
-      const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'bin', 'jit.js'), ...args], { cwd: REPO_ROOT, env: cleanEnv(this.env(holder)) });
+      const env = cleanEnv({ ...this.env(holder), ...(this.configFile ? { JIT_CONFIG: this.configFile } : {}) });
+      const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'bin', 'jit.js'), ...args], { cwd: REPO_ROOT, env });
       return { stdout, stderr, code: 0 };
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; code?: number };
