@@ -1,4 +1,7 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -15,6 +18,9 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const sdk = {
+  cloudFormation: () => require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation'),
+  cloudTrail: () => require('@aws-sdk/client-cloudtrail') as typeof import('@aws-sdk/client-cloudtrail'),
+  iam: () => require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam'),
   dynamoDb: () => require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb'),
   documentClient: () => require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb'),
   eventBridge: () => require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge'),
@@ -97,6 +103,20 @@ export class AwsClients {
 
   lambda(): LambdaClient {
     return this.once('lambda', () => new (sdk.lambda().LambdaClient)(this.config()));
+  }
+
+  cloudFormation(): CloudFormationClient {
+    return this.once('cloudformation', () => new (sdk.cloudFormation().CloudFormationClient)(this.config()));
+  }
+
+  /** IAM is global; its endpoint is the same from every region. */
+  iam(): IAMClient {
+    return this.once('iam', () => new (sdk.iam().IAMClient)(this.config()));
+  }
+
+  /** CloudTrail in the clients' region, or in another (a trail's home region). */
+  cloudTrail(region = this.options.region): CloudTrailClient {
+    return this.once(`cloudtrail:${region}`, () => new (sdk.cloudTrail().CloudTrailClient)({ ...this.config(), region }));
   }
 
   /** The caller's own credentials, as the clients resolve them (to sign an identity proof). */

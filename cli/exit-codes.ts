@@ -41,6 +41,8 @@ export const EXIT = {
   NOT_ACTIVE: 17,
   /** The request does not fit the config (unknown role, too many minutes, empty reason); nothing was published. */
   INVALID_REQUEST: 18,
+  /** `jit doctor`: at least one check failed (each failure is printed with its fix). */
+  DOCTOR_FAILED: 19,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -53,6 +53,8 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'revoke', load: () => (require('./commands/revoke') as typeof import('./commands/revoke')).revokeCommand },
   // The auditor's side.
   { name: 'report', load: () => (require('./commands/report') as typeof import('./commands/report')).reportCommand },
+  // The operator's side.
+  { name: 'doctor', load: () => (require('./commands/doctor') as typeof import('./commands/doctor')).doctorCommand },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -1,6 +1,7 @@
-import type { App } from 'aws-cdk-lib';
+import { type App, CfnOutput, type Stack } from 'aws-cdk-lib';
 import { BrokerStack } from './broker-stack';
 import type { LoadedConfig } from './config/load-config';
+import { INSTALLATION_DIGEST_OUTPUT, installationDigest } from './installation-digest';
 import { applyNagSuppressions } from './nag-suppressions';
 import { STACK_NAMES, targetStackName } from './naming';
 import { TargetAccountStack } from './target-account-stack';
@@ -31,6 +32,11 @@ export function addJitStacks(app: App, loaded: LoadedConfig): JitStacks {
     // IAM refuses a trust policy naming a role that does not exist yet: the broker's roles come first.
     target.addStackDependency(broker, 'target trust policies name the broker roles');
     targets.set(account.name, target);
+  }
+  // `jit doctor` compares this with the digest of the config it runs with: a stack is current when they match.
+  const digest = installationDigest(loaded);
+  for (const stack of [broker, ...targets.values()] as Stack[]) {
+    new CfnOutput(stack, INSTALLATION_DIGEST_OUTPUT, { value: digest, description: 'Digest of the jit config and role policy files this stack was deployed from' });
   }
   applyNagSuppressions({ broker, targets }, loaded.policies);
   return { broker, targets };

@@ -15,11 +15,13 @@ import { Authorizer } from './iam/authorizer';
 import { Identities } from './iam/identities';
 import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
 import { sandboxPages } from './pages';
+import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
 import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
 import { type DeliveredEvent, EventBridgeEmulation, type LoggedEvent, rulesOf } from './services/eventbridge';
 import { IamEmulation } from './services/iam';
-import { S3Emulation } from './services/s3';
+import { IamReadEmulation } from './services/iam-read';
+import { S3Emulation, objectLockOf } from './services/s3';
 import { SchedulerEmulation } from './services/scheduler';
 import { SecretsManagerEmulation, secretsOf } from './services/secrets-manager';
 import { type OutboxEntry, SesV2Emulation } from './services/sesv2';
@@ -140,18 +142,24 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const secrets = new SecretsManagerEmulation(secretsOf(broker), home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
-  const ses = new SesV2Emulation(home, hub, authorizer, clock);
-  const buckets = resourcesOfType(broker, 'AWS::S3::Bucket').map(([, r]) => String(prop(r, 'BucketName') ?? auditBucketName(hub.account, hub.region)));
-  const s3 = new S3Emulation(buckets, home, authorizer, clock);
+  const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...config.config.approval.approvers]);
+  const bucketResources = resourcesOfType(broker, 'AWS::S3::Bucket').map(([, r]) => [String(prop(r, 'BucketName') ?? auditBucketName(hub.account, hub.region)), r] as const);
+  const buckets = bucketResources.map(([name]) => name);
+  const s3 = new S3Emulation(buckets, home, authorizer, clock, Object.fromEntries(bucketResources.map(([name, r]) => [name, objectLockOf(r.Properties)])));
   const sts = new StsEmulation(roles, identities, authorizer, clock, hub.account);
   const sfn = new SfnEmulation(tokens, stateMachineArn, authorizer);
-  const cloudtrail = new CloudTrailEmulation(trail, authorizer);
+  const cloudtrail = new CloudTrailEmulation(trail, authorizer, hub.region);
+  // Read-only views of the installation for `jit doctor`: the stacks as deployed, IAM's reads and simulator.
+  const stacks = [broker, ...installation.targets.values()];
+  const startedAt = clock.now();
+  const cloudformation = new CloudFormationEmulation(stacks, authorizer, () => startedAt, fallback);
+  const iamRead = new IamReadEmulation(stacks, iam, authorizer, fallback);
   const sqs = new SqsEmulation(queuesOf(broker), home, hub, authorizer, clock);
   const lambda = new LambdaEmulation(() => handlers, authorizer);
 
   const router = new AwsRouter({
     identities,
-    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda],
+    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda, cloudformation, iamRead],
     sessionServices: [sts, cloudtrail, iam],
     fallback,
     trail,

@@ -1,7 +1,7 @@
 import type { AwsCall } from '../http/aws-call';
 import { AwsError } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
-import { type JsonOperation, type ServiceEmulation, epochSeconds, handleJson } from './service';
+import { type JsonOperation, type ServiceEmulation, epochSeconds, handleJson, requiredString } from './service';
 import type { TrailRecord, TrailStore } from './trail-store';
 
 /** The lookup attributes CloudTrail accepts, and how each reads a record. */
@@ -31,17 +31,69 @@ const MAX_RESULTS = 50;
  * CloudTrail's rules: exactly one lookup attribute at most, newest first, at most 50 a page, a NextToken
  * to continue, and the full record as the `CloudTrailEvent` JSON string.
  */
+/** The name of the trail the sandbox reports in every account. */
+export const SANDBOX_TRAIL_NAME = 'jit-sandbox-trail';
+
 export class CloudTrailEmulation implements ServiceEmulation {
   readonly signingNames = ['cloudtrail'];
 
   constructor(
     private readonly trail: TrailStore,
     private readonly authorizer: Authorizer,
+    /** Where the sandbox's trail "lives": the hub region. */
+    private readonly homeRegion = 'us-east-1',
   ) {}
 
   handle(call: AwsCall) {
-    const operations: Record<string, JsonOperation> = { LookupEvents: (input) => this.lookupEvents(input, call) };
+    const operations: Record<string, JsonOperation> = {
+      LookupEvents: (input) => this.lookupEvents(input, call),
+      DescribeTrails: () => this.describeTrails(call),
+      GetTrailStatus: (input) => this.getTrailStatus(input, call),
+    };
     return handleJson(call, 'CloudTrail', '1.1', operations);
+  }
+
+  /** The one trail of the caller's account: the sandbox records every call of every region. */
+  private trailOf(call: AwsCall) {
+    const account = call.caller.accountId;
+    return {
+      Name: SANDBOX_TRAIL_NAME,
+      TrailARN: `arn:aws:cloudtrail:${this.homeRegion}:${account}:trail/${SANDBOX_TRAIL_NAME}`,
+      HomeRegion: this.homeRegion,
+    };
+  }
+
+  /**
+   * One multi-region trail per account, logging, that includes global service events: the sandbox's
+   * local trail records every call it answers, whatever the region.
+   * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html
+   */
+  private describeTrails(call: AwsCall) {
+    const trail = this.trailOf(call);
+    this.authorizer.authorize(call, 'cloudtrail:DescribeTrails', '*');
+    return {
+      trailList: [
+        {
+          ...trail,
+          S3BucketName: `jit-sandbox-trail-${call.caller.accountId}`,
+          IncludeGlobalServiceEvents: true,
+          IsMultiRegionTrail: true,
+          LogFileValidationEnabled: true,
+          HasCustomEventSelectors: false,
+          HasInsightSelectors: false,
+          IsOrganizationTrail: false,
+        },
+      ],
+    };
+  }
+
+  /** @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetTrailStatus.html */
+  private getTrailStatus(input: Record<string, unknown>, call: AwsCall) {
+    const trail = this.trailOf(call);
+    const name = requiredString(input, 'Name', 'InvalidTrailNameException');
+    this.authorizer.authorize(call, 'cloudtrail:GetTrailStatus', trail.TrailARN);
+    if (name !== trail.Name && name !== trail.TrailARN) throw new AwsError('TrailNotFoundException', `Unknown trail: ${name} for the user: ${call.caller.accountId}`, 400);
+    return { IsLogging: true, StartLoggingTime: 0 };
   }
 
   private lookupEvents(input: Record<string, unknown>, call: AwsCall) {

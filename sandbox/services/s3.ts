@@ -49,6 +49,23 @@ const CHECKSUM_HEADERS = ['x-amz-checksum-sha256', 'x-amz-checksum-crc32', 'x-am
  * virtual-host-style. Objects are files under `$JIT_HOME/s3/<bucket>/`, each write a new version id.
  * Object Lock retention itself is not emulated: nothing in the sandbox deletes a report.
  */
+/** A bucket's Object Lock settings, as its CloudFormation properties give them. */
+export interface BucketObjectLock {
+  readonly enabled: boolean;
+  readonly defaultRetention?: { readonly mode: string; readonly days?: number; readonly years?: number };
+}
+
+/** Reads `ObjectLockEnabled` and `ObjectLockConfiguration.Rule.DefaultRetention` of an AWS::S3::Bucket. */
+export function objectLockOf(properties: Readonly<Record<string, unknown>> | undefined): BucketObjectLock {
+  const retention = (properties?.ObjectLockConfiguration as { Rule?: { DefaultRetention?: { Mode?: string; Days?: number; Years?: number } } } | undefined)?.Rule?.DefaultRetention;
+  return {
+    enabled: properties?.ObjectLockEnabled === true,
+    ...(retention?.Mode
+      ? { defaultRetention: { mode: retention.Mode, ...(retention.Days !== undefined ? { days: retention.Days } : {}), ...(retention.Years !== undefined ? { years: retention.Years } : {}) } }
+      : {}),
+  };
+}
+
 export class S3Emulation {
   readonly signingNames = ['s3'];
   private readonly index: JsonFile<Record<string, Record<string, StoredObject>>>;
@@ -58,6 +75,8 @@ export class S3Emulation {
     private readonly home: string,
     private readonly authorizer: Authorizer,
     private readonly clock: SandboxClock,
+    /** Each bucket's `ObjectLockConfiguration` as its template sets it (CloudFormation's shape). */
+    private readonly objectLock: Readonly<Record<string, BucketObjectLock>> = {},
   ) {
     this.index = new JsonFile(join(home, 's3-index.json'), () => ({}));
     for (const bucket of buckets) {
@@ -87,6 +106,7 @@ export class S3Emulation {
     }
     if (!this.index.get()[bucket]) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
     if (!key) {
+      if (call.method === 'GET' && call.query.has('object-lock')) return this.getObjectLockConfiguration(call, bucket);
       if (call.method === 'GET' && (call.query.get('list-type') === '2' || call.query.size === 0 || call.query.has('prefix'))) return this.list(call, bucket);
       throw notEmulated('S3', `${call.method} bucket ${[...call.query.keys()].join(',')}`);
     }
@@ -99,6 +119,30 @@ export class S3Emulation {
       default:
         throw notEmulated('S3', `${call.method} object`);
     }
+  }
+
+  /**
+   * GetObjectLockConfiguration, from the bucket's template. A bucket without Object Lock answers
+   * `ObjectLockConfigurationNotFoundError` (404), as S3 does. The permission is
+   * `s3:GetBucketObjectLockConfiguration`.
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectLockConfiguration.html
+   */
+  private getObjectLockConfiguration(call: AwsCall, bucket: string): AwsResponse {
+    call.note.operation = 'GetObjectLockConfiguration';
+    call.note.readOnly = true;
+    call.note.requestParameters = { bucketName: bucket, 'object-lock': '' };
+    this.authorizer.authorize(call, 's3:GetBucketObjectLockConfiguration', `arn:aws:s3:::${bucket}`);
+    const lock = this.objectLock[bucket];
+    if (!lock?.enabled) throw new AwsError('ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket', 404);
+    const retention = lock.defaultRetention;
+    const rule = retention
+      ? `<Rule><DefaultRetention><Mode>${retention.mode}</Mode>${retention.days !== undefined ? `<Days>${retention.days}</Days>` : ''}${retention.years !== undefined ? `<Years>${retention.years}</Years>` : ''}</DefaultRetention></Rule>`
+      : '';
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled>${rule}</ObjectLockConfiguration>`,
+    };
   }
 
   private locate(call: AwsCall): { bucket?: string; key?: string } {

@@ -46,6 +46,8 @@ export class SesV2Emulation implements ServiceEmulation {
     private readonly hub: { account: string; region: string },
     private readonly authorizer: Authorizer,
     private readonly clock: SandboxClock,
+    /** Identities the sandbox's SES account has verified: the config's sender and approvers. */
+    private readonly verified: readonly string[] = [],
   ) {
     this.folder = join(home, 'outbox');
     mkdirSync(this.folder, { recursive: true, mode: 0o700 });
@@ -66,9 +68,53 @@ export class SesV2Emulation implements ServiceEmulation {
 
   async handle(call: AwsCall): Promise<AwsResponse> {
     const path = call.path.split('?')[0];
+    if (call.method === 'GET' && path === '/v2/email/account') return this.getAccount(call);
+    const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(path);
+    if (call.method === 'GET' && identity) return this.getEmailIdentity(call, decodeURIComponent(identity[1]));
     if (call.method !== 'POST' || path !== '/v2/email/outbound-emails') throw notEmulated('SESv2', `${call.method} ${path}`);
     call.note.operation = 'SendEmail';
     return restJsonOk(await this.sendEmail(call, JSON.parse(call.body.toString('utf8') || '{}') as Record<string, unknown>));
+  }
+
+  /**
+   * The sandbox's SES account is in the SES sandbox (it delivers to its outbox only) with sending enabled.
+   * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetAccount.html
+   */
+  private getAccount(call: AwsCall): AwsResponse {
+    call.note.operation = 'GetAccount';
+    call.note.readOnly = true;
+    this.authorizer.authorize(call, 'ses:GetAccount', '*');
+    return restJsonOk({
+      DedicatedIpAutoWarmupEnabled: false,
+      EnforcementStatus: 'HEALTHY',
+      ProductionAccessEnabled: false,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: this.list().length },
+    });
+  }
+
+  /**
+   * The config's sender and approvers are verified email identities; anything else is unknown
+   * (`NotFoundException`, 404), as SES answers for an identity it does not have.
+   * @see https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_GetEmailIdentity.html
+   */
+  private getEmailIdentity(call: AwsCall, identity: string): AwsResponse {
+    call.note.operation = 'GetEmailIdentity';
+    call.note.readOnly = true;
+    const arn = `arn:aws:ses:${this.hub.region}:${this.hub.account}:identity/${identity}`;
+    this.authorizer.authorize(call, 'ses:GetEmailIdentity', arn);
+    call.note.resources.push({ type: 'AWS::SES::EmailIdentity', name: arn });
+    if (!this.verified.some((v) => v.toLowerCase() === identity.toLowerCase())) throw new AwsError('NotFoundException', `Email identity ${identity} does not exist.`, 404);
+    return restJsonOk({
+      IdentityType: identity.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN',
+      FeedbackForwardingStatus: true,
+      VerifiedForSendingStatus: true,
+      VerificationStatus: 'SUCCESS',
+      DkimAttributes: { SigningEnabled: false, Status: 'NOT_STARTED', SigningAttributesOrigin: 'AWS_SES' },
+      MailFromAttributes: { BehaviorOnMxFailure: 'USE_DEFAULT_VALUE', MailFromDomainStatus: 'PENDING' },
+      Policies: {},
+      Tags: [],
+    });
   }
 
   private async sendEmail(call: AwsCall, input: Record<string, unknown>) {

@@ -22,6 +22,10 @@ export interface SynthesizedStack {
   readonly account: string;
   readonly region: string;
   readonly resources: Readonly<Record<string, CfnResource>>;
+  /** The template's outputs whose values are plain strings, by output key. */
+  readonly outputs?: Readonly<Record<string, string>>;
+  /** The template's description. */
+  readonly description?: string;
 }
 
 /** What Secrets Manager appends to a secret's name in its ARN; six characters, as in real ARNs. */

@@ -30,8 +30,14 @@ export function synthesizeInstallation(loaded: LoadedConfig): SynthesizedInstall
     const stacks = addJitStacks(app, loaded);
     const assembly = app.synth();
     const read = (stackName: string, account: string, region: string): SynthesizedStack => {
-      const template = assembly.getStackByName(stackName).template as { Resources: SynthesizedStack['resources'] };
-      return { name: stackName, account, region, resources: template.Resources };
+      const template = assembly.getStackByName(stackName).template as {
+        Resources: SynthesizedStack['resources'];
+        Outputs?: Record<string, { Value?: unknown }>;
+        Description?: string;
+      };
+      const outputs: Record<string, string> = {};
+      for (const [key, output] of Object.entries(template.Outputs ?? {})) if (typeof output.Value === 'string') outputs[key] = output.Value;
+      return { name: stackName, account, region, resources: template.Resources, outputs, ...(template.Description ? { description: template.Description } : {}) };
     };
     const { hub } = loaded.config;
     const broker = read(stacks.broker.stackName, hub.account, hub.region);
