@@ -125,7 +125,8 @@ export class CliContext {
     if (!account) {
       throw new CliError(
         `No account ${JSON.stringify(idOrName)} in ${this.config().file}.`,
-        EXIT.USAGE,
+        // Like a role or minutes the config does not allow: the command line is well formed, the config says no.
+        EXIT.INVALID_REQUEST,
         `Configured accounts: ${this.settings().accounts.map((a) => `${a.name} (${a.id})`).join(', ')}. See: jit roles`,
       );
     }
