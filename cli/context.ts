@@ -6,7 +6,6 @@ import { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
 import { SesV2Mailer } from '../handlers/adapters/aws/sesv2-mailer';
 import { SfnTaskCallbacks } from '../handlers/adapters/aws/sfn-task-callbacks';
 import { type BrokerSettings, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
-import { systemClock } from '../handlers/adapters/system/system-clock';
 import type { Clock } from '../handlers/ports/clock';
 import type { DecideRequestDeps } from '../handlers/use-cases/decide-request';
 import { ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings } from '../infra/config/load-config';
@@ -17,6 +16,7 @@ import { type NotificationInbox, SqsNotificationInbox } from './agent/notificati
 import { OutcomeMailbox } from './agent/outcome-mailbox';
 import { AwsClients } from './aws-clients';
 import { CliError } from './errors';
+import { cliClock } from './sandbox-clock';
 import { EXIT } from './exit-codes';
 
 /** Options every command accepts (declared once on the program). */
@@ -53,7 +53,7 @@ export class CliContext {
   constructor(
     readonly options: GlobalOptions,
     readonly io: CliIo,
-    readonly clock: Clock = systemClock,
+    readonly clock: Clock = cliClock(),
   ) {}
 
   get json(): boolean {
