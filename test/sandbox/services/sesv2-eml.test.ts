@@ -1,3 +1,4 @@
+import { simpleParser } from 'mailparser';
 import { composeEml } from '../../../sandbox/services/sesv2';
 
 describe('sandbox outbox: the .eml of an approval email', () => {
@@ -17,6 +18,12 @@ describe('sandbox outbox: the .eml of an approval email', () => {
     expect(eml).toContain(`\r\n${link}\r\n`);
     expect(eml).toMatch(/Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit/);
     expect(eml).toContain('Content-Type: text/html');
+  });
+
+  it('reads back as the same text in a mail parser, non-ASCII included', async () => {
+    const text = `Review:\n${link}\n\nÜnïcode ok`;
+    const parsed = await simpleParser(await composeEml({ ...mail, text }));
+    expect(parsed.text?.trimEnd()).toBe(text);
   });
 
   it('falls back to quoted-printable when a line is too long for 8bit', async () => {
