@@ -31,7 +31,7 @@ import { StsEmulation, assumableRoles } from './services/sts';
 import { TargetAccountEmulation } from './services/target-account';
 import { TrailStore } from './services/trail-store';
 import { arnOf, prop, resourcesOfType } from './template/deployed-template';
-import { type SynthesizedInstallation, synthesizeInstallation } from './template/installation';
+import { type SynthesizedInstallation, cachedInstallation } from './template/installation';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOME = '.jit-local';
@@ -105,7 +105,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const narrate = options.narrate ?? (() => undefined);
   const config = loadJitConfig(options.configFile ? resolvePath(options.configFile) : resolveConfigPath());
-  const installation = synthesizeInstallation(config);
+  const installation = cachedInstallation(config, home);
   const hub = { account: installation.hubAccount, region: installation.region };
   const clock = SandboxClock.persisted(home, options.timeScale);
   const keys = loadOrCreateKeys(home);
