@@ -254,9 +254,9 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
       if (wantsJson(request)) return json({ events });
       // Oldest first, as they were put (docs/sandbox.md).
       const rows = events
-        .map((e) => `<tr><td>${escape(e.event.time)}</td><td>${escape(e.event.source)}</td><td>${escape(e.event['detail-type'])}</td><td><code>${escape(String(e.event.detail.requestId ?? ''))}</code></td></tr>`)
+        .map((e) => `<tr><td>${escape(e.event.time)}</td><td>${escape(e.event.source)}</td><td>${escape(e.event['detail-type'])}</td><td><code>${escape(String(e.event.detail.requestId ?? ''))}</code></td><td>${escape(String(e.event.detail.status ?? ''))}</td></tr>`)
         .join('');
-      return page('Events', events.length === 0 ? '<p>No event yet.</p>' : `<table><tr><th>Time</th><th>Source</th><th>Detail type</th><th>Request</th></tr>${rows}</table>`);
+      return page('Events', events.length === 0 ? '<p>No event yet.</p>' : `<table><tr><th>Time</th><th>Source</th><th>Detail type</th><th>Request</th><th>Status</th></tr>${rows}</table>`);
     }
     if (path === '/reports') return reportsPage(sources, request);
     if (path.startsWith('/reports/')) {

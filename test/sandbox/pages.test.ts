@@ -32,7 +32,7 @@ function sources(overrides: Partial<PagesSources> = {}): PagesSources {
     ],
     events: () => [
       { bus: 'jit-broker', event: { time: '2026-11-28T10:00:00Z', source: 'jit.agent', 'detail-type': 'Elevation Requested', detail: { requestId: 'first-0001' } } },
-      { bus: 'jit-broker', event: { time: '2026-11-28T10:00:05Z', source: 'jit.broker', 'detail-type': 'Elevation Pending Approval', detail: { requestId: 'second-0001' } } },
+      { bus: 'jit-broker', event: { time: '2026-11-28T10:00:05Z', source: 'jit.broker', 'detail-type': 'Elevation Pending Approval', detail: { requestId: 'second-0001', status: 'PENDING_APPROVAL' } } },
     ],
     reportKeys: () => [JSON_KEY, MD_KEY],
     report: (key) => (key === JSON_KEY ? Buffer.from(JSON.stringify(REPORT)) : key === MD_KEY ? Buffer.from('# Elevation audit: req-pages-0001\n<b>escaped</b>\n') : undefined),
@@ -79,6 +79,7 @@ describe('sandbox pages', () => {
   it('lists events oldest first, as docs/sandbox.md says', async () => {
     const body = String((await sandboxPages(sources())(get('/events'))).body);
     expect(body.indexOf('first-0001')).toBeLessThan(body.indexOf('second-0001'));
+    expect(body).toContain('<td>PENDING_APPROVAL</td>');
   });
 
   it('lists reports by request with date and summary, linked without a doubled /reports/reports/', async () => {
