@@ -170,7 +170,11 @@ function reportsPage(sources: PagesSources, request: PageRequest): AwsResponse {
   const entries = [...reportEntries(sources.reportKeys()).values()].map((e) => ({ entry: e, facts: reportFacts(sources, e) }));
   entries.sort((a, b) => String(b.facts.generatedAt ?? '').localeCompare(String(a.facts.generatedAt ?? '')));
   if (wantsJson(request)) {
-    return json({ reports: entries.map(({ entry, facts }) => ({ requestId: entry.requestId, generatedAt: facts.generatedAt ?? null, keys: [entry.json, entry.markdown].filter(Boolean), summary: facts.summary ?? null })) });
+    // `reports` stays the bucket's keys (each served raw at /reports/<key>); `byRequest` groups them.
+    return json({
+      reports: sources.reportKeys(),
+      byRequest: entries.map(({ entry, facts }) => ({ requestId: entry.requestId, generatedAt: facts.generatedAt ?? null, keys: [entry.json, entry.markdown].filter(Boolean), summary: facts.summary ?? null })),
+    });
   }
   const rows = entries
     .map(({ entry, facts }) => {
@@ -183,6 +187,12 @@ function reportsPage(sources: PagesSources, request: PageRequest): AwsResponse {
 }
 
 function reportPage(sources: PagesSources, name: string): AwsResponse {
+  if (name.startsWith(REPORT_PREFIX)) {
+    // A bucket key, as /reports?format=json lists them: the object as stored.
+    const body = sources.report(name);
+    if (!body) return notFound();
+    return { status: 200, headers: { 'content-type': name.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8', 'x-content-type-options': 'nosniff' }, body };
+  }
   const raw = /^(.+)\.(json|md)$/.exec(name);
   const requestId = raw ? raw[1] : name;
   const entry = reportEntries(sources.reportKeys()).get(requestId);

@@ -102,5 +102,10 @@ describe('sandbox pages', () => {
     const raw = await sandboxPages(sources())(get('/reports/req-pages-0001.md'));
     expect(raw.headers?.['content-type']).toBe('text/markdown; charset=utf-8');
     expect((await sandboxPages(sources())(get('/reports/req-nothing-01'))).status).toBe(404);
+    // The bucket keys /reports?format=json lists are served as stored too.
+    const listed = JSON.parse(String((await sandboxPages(sources())(get('/reports', 'format=json'))).body)) as { reports: string[]; byRequest: Array<{ requestId: string }> };
+    expect(listed.reports).toEqual([JSON_KEY, MD_KEY]);
+    expect(listed.byRequest.map((r) => r.requestId)).toEqual(['req-pages-0001']);
+    expect(String((await sandboxPages(sources())(get(`/reports/${MD_KEY}`))).body)).toContain('# Elevation audit');
   });
 });
