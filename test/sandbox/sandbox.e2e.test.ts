@@ -23,8 +23,11 @@ if (!haveAwsCli) {
   console.warn(message);
 }
 
-/** Sandbox time runs 60 times faster: a 20-minute grant lasts 20 real seconds, with room for a slow machine. */
-const TIME_SCALE = 60;
+/**
+ * Sandbox time runs 30 times faster: a 10-minute grant lasts 20 real seconds (jit judges it by the
+ * sandbox's clock), and its 15-minute STS session 30, so the time fence can be seen in between.
+ */
+const TIME_SCALE = 30;
 const PROD = '222222222222';
 const SECRET = `agent/elevated/${PROD}`;
 
@@ -57,7 +60,7 @@ function parseSecret(stdout: string): Record<string, string> {
 
     // Act 1: the agent asks for elevation with jit (signed with the agent's key).
     const asked = await sandbox.jit('agent', [
-      '--json', 'request', '--account', 'prod', '--role', 'Ops', '--minutes', '20',
+      '--json', 'request', '--account', 'prod', '--role', 'Ops', '--minutes', '10',
       '--reason', 'Restart the stuck payment worker', '--request-id', 'req-e2e-first',
     ]);
     expect(asked.code).toBe(0);
@@ -74,19 +77,19 @@ function parseSecret(stdout: string): Record<string, string> {
     const decided = await fetch(link.split('?')[0], {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ c: capability, action: 'approve', minutes: '20' }).toString(),
+      body: new URLSearchParams({ c: capability, action: 'approve', minutes: '10' }).toString(),
     });
     expect(decided.status).toBe(200);
     const granted = await sandbox.waitForEvent('Elevation Granted', 'req-e2e-first');
     // The grant through jit creds, as an AWS profile's credential_process gets it. jit judges the expiry
-    // by the sandbox's clock (20 sandbox minutes are 20 real seconds here), so it goes first.
+    // by the sandbox's clock (10 sandbox minutes are 20 real seconds here), so it goes first.
     const process = await sandbox.jit('agent', ['creds', '--account', 'prod']);
 
     // Assess: the agent reads well-formed temporary credentials with the AWS CLI's GetSecretValue.
     const read = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
     expect(read.code).toBe(0);
     const creds = parseSecret(read.stdout);
-    expect(creds).toMatchObject({ RoleName: 'jit-elevated-ops', RequestId: 'req-e2e-first', GrantedFor: '20 minutes' });
+    expect(creds).toMatchObject({ RoleName: 'jit-elevated-ops', RequestId: 'req-e2e-first', GrantedFor: '10 minutes' });
     expect(creds.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(creds.SecretAccessKey).toHaveLength(40);
     expect(creds.Expiration).toBe(granted.detail.expiresAt);
@@ -119,7 +122,7 @@ function parseSecret(stdout: string): Record<string, string> {
     expect(fenced.stderr).toMatch(/AccessDenied.*ec2:DescribeInstances.*no session policy allows/);
 
     // Assess: the audit report, read from the sandbox over HTTP, lists what the credentials did.
-    const audited = await sandbox.waitForEvent('Elevation Audited', 'req-e2e-first', 90_000);
+    const audited = await sandbox.waitForEvent('Elevation Audited', 'req-e2e-first', 150_000);
     const { reports } = await sandbox.getJson<{ reports: string[] }>('/reports');
     const markdownKey = reports.find((k) => k.includes('req-e2e-first') && k.endsWith('.md'));
     expect(markdownKey).toBeDefined();
@@ -155,7 +158,7 @@ function parseSecret(stdout: string): Record<string, string> {
   }, 300_000);
 
   it('revokes a live grant from the terminal: the secret resets, jit creds fails, the role denies the session', async () => {
-    // Prepare: a sandbox in real time (identity proofs are signed by real clocks), and a live grant.
+    // Prepare: a sandbox in real time, and a live grant.
     const realtime = new SandboxProcess(mkdtempSync(join(tmpdir(), 'jit-sandbox-revoke-')), 1);
     try {
       await realtime.start();
