@@ -63,7 +63,7 @@ describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => 
     // Prepare
     world.asAgent();
     world.brokerEvent('Pending Approval', { requestId: 'req-status-0002', account: '222222222222' });
-    world.brokerEvent('Denied', { requestId: 'req-status-0002', account: '222222222222', reason: 'ApprovalDeniedError: no' });
+    world.brokerEvent('Denied', { requestId: 'req-status-0002', account: '222222222222', reason: 'no' });
     world.brokerEvent('Granted', { requestId: 'req-someone-else', account: '222222222222' });
 
     // Act
@@ -75,7 +75,7 @@ describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => 
       requestId: 'req-status-0002',
       view: 'agent',
       lastOutcome: 'Denied',
-      outcomes: [{ outcome: 'Pending Approval' }, { outcome: 'Denied', reason: 'ApprovalDeniedError: no' }],
+      outcomes: [{ outcome: 'Pending Approval' }, { outcome: 'Denied', reason: 'no' }],
       account: 'prod',
       profile: 'jit-prod',
     });
