@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-store';
 import type { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
 import { type BrokerSettings, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
-import { systemClock } from '../handlers/adapters/system/system-clock';
 import type { Clock } from '../handlers/ports/clock';
 import type { DecideRequestDeps } from '../handlers/use-cases/decide-request';
 import { CONFIG_FILE, ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings, userConfigDir } from '../infra/config/load-config';
@@ -13,6 +12,7 @@ import type { NotificationInbox } from './agent/notification-inbox';
 import { OutcomeMailbox } from './agent/outcome-mailbox';
 import type { AwsClients } from './aws-clients';
 import { CliError } from './errors';
+import { cliClock } from './sandbox-clock';
 
 /*
  * The adapters (and through them the AWS SDK packages) are required where a command first needs them,
@@ -65,7 +65,7 @@ export class CliContext {
   constructor(
     readonly options: GlobalOptions,
     readonly io: CliIo,
-    readonly clock: Clock = systemClock,
+    readonly clock: Clock = cliClock(),
   ) {}
 
   get json(): boolean {
@@ -134,7 +134,8 @@ export class CliContext {
     if (!account) {
       throw new CliError(
         `No account ${JSON.stringify(idOrName)} in ${this.config().file}.`,
-        EXIT.USAGE,
+        // Like a role or minutes the config does not allow: the command line is well formed, the config says no.
+        EXIT.INVALID_REQUEST,
         `Configured accounts: ${this.settings().accounts.map((a) => `${a.name} (${a.id})`).join(', ')}. See: jit roles`,
       );
     }

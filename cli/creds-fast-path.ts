@@ -49,6 +49,9 @@ function accountId(config: unknown, idOrName: string): { hub: string; account: s
  */
 export function credsFromCache(argv: readonly string[], env: NodeJS.ProcessEnv, now: Date = new Date()): string | undefined {
   try {
+    // Against the sandbox, grants are dated by its clock (cli/sandbox-clock.ts), not this machine's:
+    // the full CLI judges the cache there.
+    if (env.JIT_SANDBOX_CLOCK) return undefined;
     const args = parseCredsArgs(argv.slice(2));
     if (!args?.['--account']) return undefined;
     const seconds = cacheSecondsFromEnv(env);

@@ -49,10 +49,41 @@ const ACCESS_ERRORS = new Set([
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET']);
 
-/** Maps AWS SDK failures to an exit code with a hint; anything else stays a plain failure. */
-export function classifyAwsError(error: unknown): CliError | undefined {
+/** The network error code of an error, its cause, or one of an AggregateError's (Node tries each address). */
+function networkCode(error: unknown, depth = 0): string | undefined {
+  if (!(error instanceof Error) || depth > 3) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+  // The SDK's retry middleware re-wraps what it does not recognise as an Error ("AWS SDK error wrapper
+  // for Error: connect ECONNREFUSED ..."), keeping only the text.
+  const named = /^AWS SDK error wrapper for .*\b(E[A-Z_]+)\b/.exec(error.message)?.[1];
+  if (named && NETWORK_CODES.has(named)) return named;
+  const nested = [...(error instanceof AggregateError ? error.errors : []), error.cause];
+  for (const inner of nested) {
+    const found = networkCode(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Whether an endpoint URL is on this machine, as the sandbox is (`npm start`). */
+export function isLocalEndpoint(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Maps AWS SDK failures to an exit code with a hint; anything else stays a plain failure. `endpoint` is
+ * the `--endpoint` in use: when it is on this machine and cannot be reached, the hint names the sandbox.
+ */
+export function classifyAwsError(error: unknown, endpoint?: string): CliError | undefined {
   if (!(error instanceof Error)) return undefined;
-  const code = (error as { code?: string }).code;
+  const code = networkCode(error);
   if (ACCESS_ERRORS.has(error.name)) {
     return new CliError(
       `AWS refused the call: ${error.name}: ${error.message}`,
@@ -61,8 +92,13 @@ export function classifyAwsError(error: unknown): CliError | undefined {
       { cause: error },
     );
   }
-  if ((code && NETWORK_CODES.has(code)) || error.name === 'TimeoutError') {
-    return new CliError(`Could not reach AWS: ${error.message}`, EXIT.AWS_ACCESS, 'Check the network, --region and --endpoint.', {
+  if (code && isLocalEndpoint(endpoint)) {
+    return new CliError(`Could not reach ${endpoint} (${code}): is the sandbox running? (npm start)`, EXIT.AWS_ACCESS, 'Start it with npm start in the clone, or point --endpoint (JIT_ENDPOINT) at the one that runs.', {
+      cause: error,
+    });
+  }
+  if (code || error.name === 'TimeoutError') {
+    return new CliError(`Could not reach AWS: ${error.message || code}`, EXIT.AWS_ACCESS, 'Check the network, --region and --endpoint.', {
       cause: error,
     });
   }

@@ -77,10 +77,11 @@ export function commandNamed(argv: readonly string[]): string | undefined {
 
 /**
  * The `jit` program: global options and one subcommand per file in `cli/commands/`. With `only`, just
- * that subcommand is loaded and added.
+ * that subcommand is loaded and added; with `json`, usage errors are left to `runJit` to print as JSON.
  */
-export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io: CliIo) => CliContext, only?: string): Command {
-  const output = { writeOut: (text: string) => io.out(text), writeErr: (text: string) => io.err(text) };
+export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io: CliIo) => CliContext, only?: string, json = false): Command {
+  // With --json, commander's own usage errors are reported as one JSON line instead (runJit).
+  const output = { writeOut: (text: string) => io.out(text), writeErr: (text: string) => (json ? undefined : io.err(text)) };
   const program = new Command('jit')
     .description('Just-in-time AWS access for AI agents: request, approve and audit time-boxed elevation.')
     .version(version, '-V, --version', 'print the version')
@@ -116,22 +117,26 @@ function reportError(error: CliError, io: CliIo, json: boolean): void {
 export async function runJit(argv: readonly string[], options: RunOptions = {}): Promise<ExitCode | number> {
   const io = options.io ?? processIo;
   const makeContext = options.context ?? ((global: GlobalOptions, contextIo: CliIo) => new CliContext(global, contextIo));
-  const program = buildProgram(io, makeContext, commandNamed(argv));
+  // Read from the command line itself: commander may refuse it before it has parsed --json.
+  const jsonAsked = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
+  const program = buildProgram(io, makeContext, commandNamed(argv), jsonAsked);
   try {
     await program.parseAsync([...argv]);
     return EXIT.OK;
   } catch (error) {
     if (error instanceof ChildExit) return error.code;
-    const json = program.opts<GlobalOptions>().json === true;
+    const json = jsonAsked || program.opts<GlobalOptions>().json === true;
     if (error instanceof CommanderError) {
       // Asked-for help and version are successful exits; anything else commander refused (including no
-      // command at all) is a usage error, already explained on stderr by commander.
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.OK : EXIT.USAGE;
+      // command at all) is a usage error, explained on stderr by commander, or with --json as an error line.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
+      if (json) reportError(new CliError(error.message.replace(/^error: /, ''), EXIT.USAGE, 'See: jit --help, or jit <command> --help'), io, true);
+      return EXIT.USAGE;
     }
     const cliError =
       error instanceof CliError
         ? error
-        : (classifyAwsError(error) ?? new CliError(error instanceof Error ? `${error.name}: ${error.message}` : String(error), EXIT.FAILURE));
+        : (classifyAwsError(error, program.opts<GlobalOptions>().endpoint) ?? new CliError(error instanceof Error ? `${error.name}: ${error.message}` : String(error), EXIT.FAILURE));
     reportError(cliError, io, json);
     return cliError.exitCode;
   }

@@ -1,4 +1,3 @@
-import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../infra/config/load-config';
 import { DEFAULT_HOME, DEFAULT_PORT, type RunningSandbox, startSandbox } from './sandbox';
@@ -20,14 +19,21 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+/** Sandbox seconds as real time at `scale`, for people: "15 s", "3 min". */
+function realDuration(sandboxSeconds: number, scale: number): string {
+  const seconds = sandboxSeconds / scale;
+  return seconds < 120 ? `${Math.round(seconds)} real seconds` : `${Math.round(seconds / 60)} real minutes`;
+}
+
 function time(): string {
   return new Date().toISOString().slice(11, 19);
 }
 
 /** What the sandbox prints at start: what it is, where, the keys, and what to try next. */
-export function banner(sandbox: RunningSandbox): string {
+export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
   const { url, keys, config, clock } = sandbox;
-  const home = relative(process.cwd(), sandbox.home) || '.';
+  // Absolute, so every command can be pasted into a terminal in any folder.
+  const home = sandbox.home;
   const hub = config.config.hub;
   const prod = config.config.accounts[0];
   const role = config.config.roles.find((r) => !prod.roles || prod.roles.includes(r.name)) ?? config.config.roles[0];
@@ -37,8 +43,9 @@ export function banner(sandbox: RunningSandbox): string {
     '',
     `  URL      ${url}  (AWS APIs in their wire protocols, review links, ${url}/outbox)`,
     `  State    ${home}/  (delete it to start over)`,
-    `  Config   ${relative(process.cwd(), config.file)}: hub ${hub.account} ${hub.region}; ${config.config.accounts.map((a) => `${a.name} ${a.id}`).join(', ')}`,
-    `  Time     ${clock.scale === 1 ? 'real time' : `${clock.scale}x real time (--time-scale ${clock.scale})`}; sandbox now ${clock.now().toISOString()}`,
+    `  Config   ${config.file}: hub ${hub.account} ${hub.region}; ${config.config.accounts.map((a) => `${a.name} ${a.id}`).join(', ')}`,
+    `  Time     ${clock.scale === 1 ? 'real time' : `${clock.scale}x real time (--time-scale ${clock.scale}): a 15-minute grant lasts ${realDuration(15 * 60, clock.scale)}, the approval window ${realDuration(config.config.approval.windowMinutes * 60, clock.scale)}`}; sandbox now ${clock.now().toISOString()}`,
+    ...(startedInMs !== undefined ? [`  Started  in ${(startedInMs / 1000).toFixed(1)} s`] : []),
     '',
     'Keys (every call is SigV4-checked; these keys exist only in this sandbox):',
     `  agent     ${keys.agent.accessKeyId} / ${keys.agent.secretAccessKey}   env: . ${home}/agent.env`,
@@ -53,8 +60,9 @@ export function banner(sandbox: RunningSandbox): string {
     `       . ${home}/approver.env && npx jit pending && npx jit approve <requestId>`,
     `  3. As the agent, take the credentials and use them:`,
     `       . ${home}/agent.env && npx jit creds --account ${prod.name}`,
+    `       AWS_PROFILE=jit-${prod.name} aws --endpoint-url ${url} sts get-caller-identity`,
     `       npx jit exec --account ${prod.name} -- aws --endpoint-url ${url} sts get-caller-identity`,
-    `  4. Watch ${url}/ for the grant to end, the secret to reset and the audit report to appear.`,
+    `  4. Watch ${url}/ for the grant to end, the secret to reset and the audit report to appear (the page says when it is due).`,
     '',
     `Walkthrough: README.md ("Try it offline"); details: docs/sandbox.md. Ctrl-C stops; state stays in ${home}/.`,
     '',
@@ -99,7 +107,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  console.log(banner(sandbox));
+  // From the process's own start (Node's start-up and module loading included), to the port answering.
+  console.log(banner(sandbox, process.uptime() * 1000));
   if (sandbox.resumed > 0 || sandbox.overdueSchedules > 0) {
     console.log(`${time()}  reconciled: ${sandbox.resumed} execution(s) continued, ${sandbox.overdueSchedules} overdue reset schedule(s) firing now`);
   }

@@ -3,6 +3,12 @@ import type { AwsResponse } from './http/aws-call';
 import { escapeXml as escape } from './http/protocols';
 import type { PageRequest } from './http/server';
 import type { OutboxEntry } from './services/sesv2';
+import { type AuditTiming, reportDue } from '../handlers/core/audit-polling';
+import { REPORT_PREFIX } from '../handlers/core/report-location';
+import type { ExecutionRecord } from './engine/executions';
+
+/** How often the home page reloads itself (a meta refresh: no script, so the CSP stays script-free). */
+const HOME_REFRESH_SECONDS = 5;
 
 export interface PagesSources {
   readonly url: () => string;
@@ -12,6 +18,12 @@ export interface PagesSources {
   readonly events: () => Array<{ bus: string; event: { time: string; source: string; 'detail-type': string; detail: Record<string, unknown> } }>;
   readonly reportKeys: () => string[];
   readonly report: (key: string) => Buffer | undefined;
+  /** Sandbox time (the clock every handler reads). */
+  readonly now: () => Date;
+  /** The config's audit timing, to say when each report is due. */
+  readonly auditTiming: AuditTiming;
+  /** The executions of the state machine, newest first. */
+  readonly executions: () => ReadonlyArray<Pick<ExecutionRecord, 'name' | 'status' | 'startedAt' | 'finishedAt' | 'finalState' | 'error' | 'cause' | 'input'>>;
   /** The approval endpoint's Lambda handler (handlers/lambda/approval-web). */
   readonly review: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 }
@@ -23,12 +35,13 @@ const PAGE_HEADERS = {
   'cache-control': 'no-store',
 };
 
-function page(title: string, body: string, status = 200): AwsResponse {
+function page(title: string, body: string, status = 200, refreshSeconds?: number): AwsResponse {
   const html =
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    (refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : '') +
     `<title>${escape(title)}</title><style>body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem;color:#1d2433}` +
     `table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dde;padding:.35rem .5rem;text-align:left;vertical-align:top}` +
-    `code{background:#f2f4f8;padding:0 .25rem;border-radius:3px}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}.muted{color:#667}</style></head>` +
+    `code{background:#f2f4f8;padding:0 .25rem;border-radius:3px}pre{background:#f7f8fb;padding:.75rem;overflow-x:auto;white-space:pre-wrap}.bad{color:#a11}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}.muted{color:#667}</style></head>` +
     `<body><h1>${escape(title)}</h1>${body}<p class="muted"><a href="/">sandbox</a> · <a href="/outbox">outbox</a> · <a href="/events">events</a> · <a href="/reports">reports</a></p></body></html>`;
   return { status, headers: PAGE_HEADERS, body: html };
 }
@@ -74,16 +87,133 @@ function reviewEvent(request: PageRequest): APIGatewayProxyEventV2 {
   };
 }
 
-function statusTable(requests: Array<Record<string, unknown>>): string {
+/** The report column of a request: its link once written, else when it is due (sandbox time). */
+function reportCell(r: Record<string, unknown>, sources: PagesSources): string {
+  const report = r.report as { jsonUri?: string } | undefined;
+  if (report?.jsonUri) return `<a href="/reports/${encodeURIComponent(String(r.requestId))}">report</a>`;
+  const grant = r.grant as { expiresAt?: string; stsExpiresAt?: string } | undefined;
+  if (!grant?.expiresAt || !grant.stsExpiresAt) return '';
+  const due = reportDue({ expiresAt: grant.expiresAt, stsExpiresAt: grant.stsExpiresAt }, sources.auditTiming);
+  return `due ${escape(due.earliest.toISOString())} (at the latest ${escape(due.latest.toISOString())})`;
+}
+
+function statusTable(requests: Array<Record<string, unknown>>, sources: PagesSources): string {
   if (requests.length === 0) return '<p>No request yet.</p>';
   const rows = requests
     .sort((a, b) => String(b.requestedAt).localeCompare(String(a.requestedAt)))
     .map((r) => {
       const grant = r.grant as { expiresAt?: string } | undefined;
-      return `<tr><td><code>${escape(String(r.requestId))}</code></td><td>${escape(String(r.status))}</td><td>${escape(String(r.accountName ?? r.accountId))}</td><td>${escape(String(r.role))}</td><td>${escape(String(r.minutes))}</td><td>${escape(String(r.requestedAt ?? ''))}</td><td>${escape(grant?.expiresAt ?? '')}</td><td>${escape(String(r.reason ?? ''))}</td></tr>`;
+      const failure = typeof r.failure === 'string' ? `<br><span class="bad">${escape(r.failure)}</span>` : '';
+      return `<tr><td><code>${escape(String(r.requestId))}</code></td><td>${escape(String(r.status))}${failure}</td><td>${escape(String(r.accountName ?? r.accountId))}</td><td>${escape(String(r.role))}</td><td>${escape(String(r.minutes))}</td><td>${escape(String(r.requestedAt ?? ''))}</td><td>${escape(grant?.expiresAt ?? '')}</td><td>${reportCell(r, sources)}</td><td>${escape(String(r.reason ?? ''))}</td></tr>`;
     })
     .join('');
-  return `<table><tr><th>Request</th><th>Status</th><th>Account</th><th>Role</th><th>Min</th><th>Requested</th><th>Expires</th><th>Reason</th></tr>${rows}</table>`;
+  return `<table><tr><th>Request</th><th>Status</th><th>Account</th><th>Role</th><th>Min</th><th>Requested</th><th>Expires</th><th>Audit report</th><th>Reason</th></tr>${rows}</table>`;
+}
+
+/** Every execution that failed, with the state it ended in and why: nothing fails out of sight. */
+function failedExecutions(sources: PagesSources): string {
+  const failed = sources.executions().filter((e) => e.status === 'FAILED');
+  if (failed.length === 0) return '<p>None.</p>';
+  const rows = failed
+    .map((e) => {
+      const detail = (e.input as { detail?: { requestId?: unknown } } | undefined)?.detail;
+      const requestId = typeof detail?.requestId === 'string' ? detail.requestId : '';
+      return `<tr><td><code>${escape(e.name)}</code></td><td><code>${escape(requestId)}</code></td><td>${escape(e.startedAt)}</td><td>${escape(e.finishedAt ?? '')}</td><td>${escape(e.finalState ?? '')}</td><td>${escape(e.error ?? '')}</td><td>${escape(e.cause ?? '')}</td></tr>`;
+    })
+    .join('');
+  return `<table><tr><th>Execution</th><th>Request</th><th>Started</th><th>Finished</th><th>Final state</th><th>Error</th><th>Cause</th></tr>${rows}</table>`;
+}
+
+interface ReportEntry {
+  readonly requestId: string;
+  readonly json?: string;
+  readonly markdown?: string;
+}
+
+/** The audit bucket's reports by request: `reports/<account>/<yyyy>/<mm>/<requestId>.json|.md`. */
+function reportEntries(keys: readonly string[]): Map<string, ReportEntry> {
+  const entries = new Map<string, ReportEntry>();
+  for (const key of keys) {
+    const match = /\/([^/]+)\.(json|md)$/.exec(key);
+    if (!key.startsWith(REPORT_PREFIX) || !match) continue;
+    const [, requestId, kind] = match;
+    const entry = entries.get(requestId) ?? { requestId };
+    entries.set(requestId, kind === 'json' ? { ...entry, json: key } : { ...entry, markdown: key });
+  }
+  return entries;
+}
+
+interface ReportFacts {
+  readonly generatedAt?: string;
+  readonly account?: { name?: string; id?: string };
+  readonly request?: { role?: string };
+  readonly collection?: { complete?: boolean };
+  readonly summary?: { total?: number; accessDenied?: number; afterExpiry?: number };
+}
+
+function reportFacts(sources: PagesSources, entry: ReportEntry): ReportFacts {
+  const body = entry.json ? sources.report(entry.json) : undefined;
+  try {
+    return body ? (JSON.parse(body.toString('utf8')) as ReportFacts) : {};
+  } catch {
+    return {};
+  }
+}
+
+function summaryText(facts: ReportFacts): string {
+  const s = facts.summary;
+  if (!s) return '';
+  return `${s.total ?? 0} calls, ${s.accessDenied ?? 0} refused, ${s.afterExpiry ?? 0} after expiry${facts.collection?.complete === false ? ' (INCOMPLETE)' : ''}`;
+}
+
+function reportsPage(sources: PagesSources, request: PageRequest): AwsResponse {
+  const entries = [...reportEntries(sources.reportKeys()).values()].map((e) => ({ entry: e, facts: reportFacts(sources, e) }));
+  entries.sort((a, b) => String(b.facts.generatedAt ?? '').localeCompare(String(a.facts.generatedAt ?? '')));
+  if (wantsJson(request)) {
+    // `reports` stays the bucket's keys (each served raw at /reports/<key>); `byRequest` groups them.
+    return json({
+      reports: sources.reportKeys(),
+      byRequest: entries.map(({ entry, facts }) => ({ requestId: entry.requestId, generatedAt: facts.generatedAt ?? null, keys: [entry.json, entry.markdown].filter(Boolean), summary: facts.summary ?? null })),
+    });
+  }
+  const rows = entries
+    .map(({ entry, facts }) => {
+      const id = encodeURIComponent(entry.requestId);
+      const raw = [entry.json ? `<a href="/reports/${id}.json">JSON</a>` : '', entry.markdown ? `<a href="/reports/${id}.md">Markdown</a>` : ''].filter(Boolean).join(' · ');
+      return `<tr><td><a href="/reports/${id}"><code>${escape(entry.requestId)}</code></a></td><td>${escape(facts.generatedAt ?? '')}</td><td>${escape(facts.account?.name ?? '')}</td><td>${escape(facts.request?.role ?? '')}</td><td>${escape(summaryText(facts))}</td><td>${raw}</td></tr>`;
+    })
+    .join('');
+  return page('Audit reports', entries.length === 0 ? '<p>No report yet.</p>' : `<table><tr><th>Request</th><th>Written</th><th>Account</th><th>Role</th><th>Summary</th><th>Raw</th></tr>${rows}</table>`);
+}
+
+function reportPage(sources: PagesSources, name: string): AwsResponse {
+  if (name.startsWith(REPORT_PREFIX)) {
+    // A bucket key, as /reports?format=json lists them: the object as stored.
+    const body = sources.report(name);
+    if (!body) return notFound();
+    return { status: 200, headers: { 'content-type': name.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8', 'x-content-type-options': 'nosniff' }, body };
+  }
+  const raw = /^(.+)\.(json|md)$/.exec(name);
+  const requestId = raw ? raw[1] : name;
+  const entry = reportEntries(sources.reportKeys()).get(requestId);
+  if (!entry) return notFound();
+  if (raw) {
+    const key = raw[2] === 'json' ? entry.json : entry.markdown;
+    const body = key ? sources.report(key) : undefined;
+    if (!body) return notFound();
+    return { status: 200, headers: { 'content-type': raw[2] === 'json' ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8', 'x-content-type-options': 'nosniff' }, body };
+  }
+  const facts = reportFacts(sources, entry);
+  const markdown = entry.markdown ? sources.report(entry.markdown)?.toString('utf8') : undefined;
+  const id = encodeURIComponent(requestId);
+  return page(
+    `Audit report: ${requestId}`,
+    `<table><tr><th>Request</th><td><code>${escape(requestId)}</code></td></tr><tr><th>Written</th><td>${escape(facts.generatedAt ?? '')}</td></tr>` +
+      `<tr><th>Account</th><td>${escape(`${facts.account?.name ?? ''} (${facts.account?.id ?? ''})`)}</td></tr><tr><th>Summary</th><td>${escape(summaryText(facts))}</td></tr>` +
+      `<tr><th>Stored as</th><td>${[entry.json, entry.markdown].filter((k): k is string => k !== undefined).map((k) => `<code>${escape(k)}</code>`).join('<br>')}</td></tr></table>` +
+      `<p><a href="/reports/${id}.json">JSON</a> · <a href="/reports/${id}.md">Markdown</a> · verify it with <code>jit report ${escape(requestId)}</code></p>` +
+      (markdown ? `<h2>Report</h2><pre>${escape(markdown)}</pre>` : ''),
+  );
 }
 
 /** The sandbox's own pages, and the review links served by the real approval handler. */
@@ -98,10 +228,17 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
     if (request.method !== 'GET' && request.method !== 'HEAD') return page('Method not allowed', '<p>The sandbox pages only answer GET.</p>', 405);
     if (path === '/' || path === '/index.html') {
       const requests = sources.requests();
-      if (wantsJson(request)) return json({ url: sources.url(), requests });
+      if (wantsJson(request)) {
+        const failedExecutionsJson = sources.executions().filter((e) => e.status === 'FAILED').map(({ input: _input, ...e }) => e);
+        return json({ url: sources.url(), now: sources.now().toISOString(), requests, failedExecutions: failedExecutionsJson });
+      }
       return page(
         'JIT sandbox',
-        `<p>The just-in-time access broker, running offline at <code>${escape(sources.url())}</code>: the same state machine, handlers, CLI and review pages as in AWS, against local emulations of the AWS APIs they call. Keys and env files are in the sandbox's home folder; see docs/sandbox.md.</p><h2>Requests</h2>${statusTable(requests)}`,
+        `<p>The just-in-time access broker, running offline at <code>${escape(sources.url())}</code>: the same state machine, handlers, CLI and review pages as in AWS, against local emulations of the AWS APIs they call. Keys and env files are in the sandbox's home folder; see docs/sandbox.md.</p>` +
+          `<p class="muted">Sandbox time ${escape(sources.now().toISOString())}; this page reloads every ${HOME_REFRESH_SECONDS} seconds. An audit report is due ${sources.auditTiming.delayMinutes} minutes (the configured CloudTrail delay) plus two quiet polls after the grant's credentials go silent: the later of its approved expiry and its STS session's end, at least 15 minutes after it was granted.</p>` +
+          `<h2>Requests</h2>${statusTable(requests, sources)}<h2>Failed executions</h2>${failedExecutions(sources)}`,
+        200,
+        HOME_REFRESH_SECONDS,
       );
     }
     if (path === '/outbox') {
@@ -125,24 +262,21 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
     if (path === '/events') {
       const events = sources.events();
       if (wantsJson(request)) return json({ events });
+      // Oldest first, as they were put (docs/sandbox.md).
       const rows = events
-        .slice()
-        .reverse()
-        .map((e) => `<tr><td>${escape(e.event.time)}</td><td>${escape(e.event.source)}</td><td>${escape(e.event['detail-type'])}</td><td><code>${escape(String(e.event.detail.requestId ?? ''))}</code></td></tr>`)
+        .map((e) => `<tr><td>${escape(e.event.time)}</td><td>${escape(e.event.source)}</td><td>${escape(e.event['detail-type'])}</td><td><code>${escape(String(e.event.detail.requestId ?? ''))}</code></td><td>${escape(String(e.event.detail.status ?? ''))}</td></tr>`)
         .join('');
-      return page('Events', events.length === 0 ? '<p>No event yet.</p>' : `<table><tr><th>Time</th><th>Source</th><th>Detail type</th><th>Request</th></tr>${rows}</table>`);
+      return page('Events', events.length === 0 ? '<p>No event yet.</p>' : `<table><tr><th>Time</th><th>Source</th><th>Detail type</th><th>Request</th><th>Status</th></tr>${rows}</table>`);
     }
-    if (path === '/reports') {
-      const keys = sources.reportKeys();
-      if (wantsJson(request)) return json({ reports: keys });
-      const items = keys.map((k) => `<li><a href="/reports/${k.split('/').map(encodeURIComponent).join('/')}">${escape(k)}</a></li>`).join('');
-      return page('Audit reports', keys.length === 0 ? '<p>No report yet.</p>' : `<ul>${items}</ul>`);
-    }
+    if (path === '/reports') return reportsPage(sources, request);
     if (path.startsWith('/reports/')) {
-      const key = path.slice('/reports/'.length).split('/').map(decodeURIComponent).join('/');
-      const body = sources.report(key);
-      if (!body) return notFound();
-      return { status: 200, headers: { 'content-type': key.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8' }, body };
+      let name: string;
+      try {
+        name = decodeURIComponent(path.slice('/reports/'.length));
+      } catch {
+        return notFound();
+      }
+      return reportPage(sources, name);
     }
     return notFound();
   };

@@ -14,6 +14,7 @@ import { SandboxServer } from './http/server';
 import { Authorizer } from './iam/authorizer';
 import { Identities } from './iam/identities';
 import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
+import { SANDBOX_PROFILES, writeSandboxAwsFiles } from './aws-profiles';
 import { sandboxPages } from './pages';
 import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
@@ -32,7 +33,7 @@ import { StsEmulation, assumableRoles } from './services/sts';
 import { TargetAccountEmulation } from './services/target-account';
 import { TrailStore } from './services/trail-store';
 import { arnOf, prop, resourcesOfType } from './template/deployed-template';
-import { type SynthesizedInstallation, synthesizeInstallation } from './template/installation';
+import { type SynthesizedInstallation, cachedInstallation } from './template/installation';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOME = '.jit-local';
@@ -73,9 +74,18 @@ export interface RunningSandbox {
 /** Variables that would send the handlers' SDK clients elsewhere than the sandbox. */
 const FOREIGN_AWS_ENV = /^AWS_(PROFILE|DEFAULT_PROFILE|SESSION_TOKEN|ENDPOINT_URL_.+|CONFIG_FILE|SHARED_CREDENTIALS_FILE|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONTAINER_.+)$/;
 
+/** Single-quoted for a POSIX shell. */
+function shellQuoted(value: string): string {
+  return /^[\w./@:+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 function envFile(values: Record<string, string>): string {
-  const lines = Object.entries(values).map(([k, v]) => `export ${k}=${v}`);
-  return `# Written by the JIT sandbox: \`. <this file>\` points the AWS CLI, the AWS SDKs and jit at it.\nunset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE\n${lines.join('\n')}\n`;
+  const lines = Object.entries(values).map(([k, v]) => `export ${k}=${shellQuoted(v)}`);
+  return (
+    '# Written by the JIT sandbox: `. <this file>` points the AWS CLI, the AWS SDKs and jit at it.\n' +
+    '# Keys come from a named profile, so AWS_PROFILE=jit-<account> picks a grant (environment keys would win over it).\n' +
+    `unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE AWS_CREDENTIAL_EXPIRATION\n${lines.join('\n')}\n`
+  );
 }
 
 function describeEvent(logged: LoggedEvent): string {
@@ -97,7 +107,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const narrate = options.narrate ?? (() => undefined);
   const config = loadJitConfig(options.configFile ? resolvePath(options.configFile) : resolveConfigPath());
-  const installation = synthesizeInstallation(config);
+  const installation = cachedInstallation(config, home);
   const hub = { account: installation.hubAccount, region: installation.region };
   const clock = SandboxClock.persisted(home, options.timeScale);
   const keys = loadOrCreateKeys(home);
@@ -179,6 +189,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       events: () => events.log(),
       reportKeys: () => s3.keys(reportBucket),
       report: (key) => s3.read(reportBucket, key),
+      now: () => clock.now(),
+      auditTiming: { delayMinutes: config.config.audit.delayMinutes, maxLagMinutes: config.config.audit.maxLagMinutes },
+      executions: () => late.engine?.list() ?? [],
       review: async (event) => {
         if (!review) throw new Error('The approval function is not loaded yet.');
         return review(event);
@@ -242,12 +255,18 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   scheduler.start();
 
   const envFiles = { agent: join(home, 'agent.env'), approver: join(home, 'approver.env') };
+  const awsFiles = writeSandboxAwsFiles({ home, url, region: hub.region, keys, config: config.config, configFile: config.file });
   for (const holder of ['agent', 'approver'] as const) {
     writeFileSync(
       envFiles[holder],
       envFile({
-        AWS_ACCESS_KEY_ID: keys[holder].accessKeyId,
-        AWS_SECRET_ACCESS_KEY: keys[holder].secretAccessKey,
+        AWS_CONFIG_FILE: awsFiles.configFile,
+        AWS_SHARED_CREDENTIALS_FILE: awsFiles.credentialsFile,
+        AWS_PROFILE: SANDBOX_PROFILES[holder],
+        JIT_PROFILE: SANDBOX_PROFILES[holder],
+        JIT_CONFIG: config.file,
+        // jit dates what it signs and checks (grant validity, cache bound, identity proofs) in sandbox time.
+        JIT_SANDBOX_CLOCK: join(home, 'clock.json'),
         AWS_REGION: hub.region,
         AWS_DEFAULT_REGION: hub.region,
         AWS_ENDPOINT_URL: url,

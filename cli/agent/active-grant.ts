@@ -27,7 +27,7 @@ export interface ActiveGrantOptions {
 export async function activeGrant(ctx: CliContext, account: TargetAccount, options: ActiveGrantOptions = {}): Promise<ActiveSecret> {
   const wantRole = options.role === undefined ? undefined : findRole(account, options.role);
   if (options.role !== undefined && !wantRole) {
-    throw new CliError(`No role ${options.role} in account ${account.name} (roles: ${account.roles.map((r) => r.name).join(', ')}).`, EXIT.USAGE);
+    throw new CliError(`No role ${options.role} in account ${account.name} (roles: ${account.roles.map((r) => r.name).join(', ')}).`, EXIT.INVALID_REQUEST);
   }
   const hub = ctx.config().config.hub.account;
   const cache = options.useCache ? ctx.credentialsCache() : undefined;

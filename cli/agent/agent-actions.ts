@@ -3,6 +3,7 @@ import { type BrokerNotification, DECISION_OUTCOMES, END_OUTCOMES } from '../../
 import { findRole, type TargetAccount } from '../../handlers/core/broker-settings';
 import { grantFacts, type GrantFacts } from '../../handlers/core/credential-process';
 import type { ElevationRequestDetail } from '../../handlers/core/elevation-request';
+import { type ElevationStatus, statusAfter } from '../../handlers/core/request-status';
 import type { ActiveSecret } from '../../handlers/core/secret-value';
 import { BROKER_NAMES } from '../../infra/naming';
 import type { CliContext } from '../context';
@@ -111,6 +112,7 @@ async function findGrant(ctx: CliContext, requestId: string, accounts: readonly 
 export interface EndedGrant {
   readonly requestId: string;
   readonly outcome: 'ended';
+  readonly status: 'ENDED';
   readonly account: string;
   readonly accountId: string;
   readonly revokedAt?: string;
@@ -148,6 +150,7 @@ export async function endOwnGrant(ctx: CliContext, requestId: string, options: {
     return {
       requestId,
       outcome: 'ended',
+      status: 'ENDED',
       account: account.name,
       accountId: account.id,
       ...(typeof answer.detail.revokedAt === 'string' ? { revokedAt: answer.detail.revokedAt } : {}),
@@ -161,7 +164,12 @@ export async function endOwnGrant(ctx: CliContext, requestId: string, options: {
 
 export interface AgentStatus {
   readonly requestId: string;
-  /** The latest outcome the agent was told, if any. */
+  /**
+   * Where the request stands, in the one status vocabulary (handlers/core/request-status.ts): from the
+   * outcomes the agent was told, `GRANTED` while the secret holds the grant; absent when nothing is known.
+   */
+  readonly status?: ElevationStatus;
+  /** The latest outcome the agent was told (the broker event's name, e.g. `Pending Approval`), if any. */
   readonly lastOutcome?: BrokerNotification['outcome'];
   readonly outcomes: ReadonlyArray<{ readonly outcome: string; readonly time?: string; readonly reason?: string }>;
   readonly account?: string;
@@ -194,8 +202,11 @@ export async function agentStatus(
       grant = { ...grantFacts(state.value), active: Date.parse(state.value.Expiration) > ctx.clock.now().getTime() };
     }
   }
+  const told = statusAfter(events.map((e) => e.outcome));
+  const status = grant?.active === true && (told === undefined || told === 'PENDING_APPROVAL' || told === 'APPROVED') ? 'GRANTED' : told;
   return {
     requestId,
+    ...(status ? { status } : {}),
     ...(last ? { lastOutcome: last.outcome } : {}),
     outcomes: events.map((e) => ({ outcome: e.outcome, ...(e.time ? { time: e.time } : {}), ...(typeof e.detail.reason === 'string' ? { reason: e.detail.reason } : {}) })),
     ...(account ? { account: account.name, accountId: account.id, profile: profileNameFor(account) } : {}),

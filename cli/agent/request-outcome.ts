@@ -1,5 +1,6 @@
 import type { BrokerNotification } from '../../handlers/core/broker-notification';
 import type { TargetAccount } from '../../handlers/core/broker-settings';
+import { STATUS_OF_OUTCOME } from '../../handlers/core/request-status';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { profileNameFor } from './aws-profile';
@@ -8,6 +9,8 @@ import { profileNameFor } from './aws-profile';
 export interface GrantedOutcome {
   readonly requestId: string;
   readonly outcome: 'granted';
+  /** In the one status vocabulary (handlers/core/request-status.ts). */
+  readonly status: 'GRANTED';
   readonly account: string;
   readonly accountId: string;
   readonly role?: string;
@@ -28,12 +31,14 @@ function text(value: unknown): string | undefined {
 export function settleDecision(notification: BrokerNotification, account: TargetAccount): GrantedOutcome {
   const { requestId, detail } = notification;
   const reason = text(detail.reason);
-  const details = { requestId, outcome: notification.outcome, ...(reason ? { reason } : {}) };
+  const status = STATUS_OF_OUTCOME[notification.outcome];
+  const details = { requestId, outcome: notification.outcome, ...(status ? { status } : {}), ...(reason ? { reason } : {}) };
   switch (notification.outcome) {
     case 'Granted':
       return {
         requestId,
         outcome: 'granted',
+        status: 'GRANTED',
         account: account.name,
         accountId: account.id,
         ...(text(detail.role) ? { role: text(detail.role) } : {}),

@@ -19,7 +19,7 @@ export function reportDecision(requestId: string, outcome: DecideOutcome, ctx: C
     case 'approved': {
       const d = outcome.decision;
       ctx.data(
-        { requestId, outcome: 'approved', decision: d },
+        { requestId, outcome: 'approved', status: 'APPROVED', decision: d },
         `Approved ${requestId}: ${d.role} in ${outcome.request.accountName} for ${d.minutes} minutes (as ${d.approver}).`,
       );
       if (!outcome.confirmation.sent) ctx.note('warning: the confirmation email could not be sent; the decision stands.');
@@ -27,7 +27,7 @@ export function reportDecision(requestId: string, outcome: DecideOutcome, ctx: C
     }
     case 'denied': {
       const d = outcome.denial;
-      ctx.data({ requestId, outcome: 'denied', denial: d }, `Denied ${requestId} (as ${d.approver}).`);
+      ctx.data({ requestId, outcome: 'denied', status: 'DENIED', denial: d }, `Denied ${requestId} (as ${d.approver}).`);
       if (!outcome.confirmation.sent) ctx.note('warning: the confirmation email could not be sent; the decision stands.');
       return;
     }

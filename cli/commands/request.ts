@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { findRole } from '../../handlers/core/broker-settings';
 import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
 import { awaitDecision, submitRequest } from '../agent/agent-actions';
 import { grantedText } from '../agent/request-outcome';
@@ -13,6 +14,19 @@ export function wholeNumber(what: string, max: number) {
   };
 }
 
+/**
+ * `--minutes` as a number. Its limit is the role's own maximum, known only from the config, so a value
+ * that is not a whole number is refused here, naming that limit (a number over it is refused, with every
+ * other problem, by the same check the broker runs).
+ */
+function minutesFor(ctx: CliContext, accountRef: string, roleName: string, value: string): number {
+  if (/^\d{1,6}$/.test(value)) return Number(value);
+  const account = ctx.account(accountRef);
+  const role = findRole(account, roleName);
+  const limit = role ? `1 to ${role.maxMinutes} for role ${role.name} in ${account.name}` : `1 to the role's maximum (${account.roles.map((r) => `${r.name}: ${r.maxMinutes}`).join(', ')})`;
+  throw new CliError(`--minutes must be a whole number of minutes, ${limit}. Received: ${JSON.stringify(value)}`, EXIT.USAGE, 'See: jit roles');
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -20,7 +34,7 @@ function collect(value: string, previous: string[] = []): string[] {
 interface RequestOptions {
   account: string;
   role: string;
-  minutes?: number;
+  minutes?: string;
   reason: string;
   plan?: string[];
   requestId?: string;
@@ -39,7 +53,7 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
     .description('Ask for an elevated role in an account for some minutes, with a reason; optionally wait for the outcome')
     .requiredOption('--account <id|name>', 'the target account (see: jit roles)')
     .requiredOption('--role <role>', 'the role to request, by its name or IAM role name (see: jit roles)')
-    .addOption(new Option('--minutes <n>', "how long (default: the role's default minutes)").argParser(wholeNumber('minutes', 1440)))
+    .addOption(new Option('--minutes <n>', "how long, up to the role's maximum (default: the role's default minutes)"))
     .requiredOption('--reason <text>', 'why; the approver reads it (at most 500 characters)')
     .addOption(new Option('--plan <action>', 'a planned action, e.g. "ecs:UpdateService payments"; repeat for several').argParser(collect))
     .addOption(new Option('--request-id <id>', 'use this request id (8-36 letters, digits, dashes) instead of a new UUID'))
@@ -56,18 +70,19 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
       if (options.requestId !== undefined && !REQUEST_ID_PATTERN.test(options.requestId)) {
         throw new CliError(`--request-id must be 8-36 letters, digits or dashes, starting with a letter or digit. Received: ${JSON.stringify(options.requestId)}`, EXIT.USAGE);
       }
+      const minutes = options.minutes === undefined ? undefined : minutesFor(ctx, options.account, options.role, options.minutes);
       const submitted = await submitRequest(ctx, {
         account: options.account,
         role: options.role,
         reason: options.reason,
-        ...(options.minutes !== undefined ? { minutes: options.minutes } : {}),
+        ...(minutes !== undefined ? { minutes } : {}),
         ...(options.plan ? { plannedActions: options.plan } : {}),
         ...(options.requestId ? { requestId: options.requestId } : {}),
         ...(options.requester ? { requester: options.requester } : {}),
       });
       const { requestId } = submitted;
       if (!options.wait) {
-        ctx.data({ ...submitted, status: 'requested' }, requestId);
+        ctx.data({ ...submitted, status: 'REQUESTED' }, requestId);
         if (!ctx.json) ctx.note(`Requested ${submitted.role} in ${submitted.account} for ${submitted.minutes} minutes. Follow it with: jit status ${requestId}`);
         return;
       }

@@ -45,7 +45,7 @@ async function agentView(ctx: CliContext, requestId: string): Promise<void> {
   ctx.data(
     { ...status, view: 'agent' },
     [
-      `${requestId}: ${status.lastOutcome ?? 'unknown'} (as the agent sees it)`,
+      `${requestId}: ${status.status ?? status.lastOutcome ?? 'unknown'} (as the agent sees it)`,
       ...status.outcomes.map((o) => `  ${o.time ?? ''} ${o.outcome}${o.reason ? `: ${o.reason}` : ''}`),
       ...(status.grant ? [`  grant ${status.grant.active ? 'active' : 'expired'}: ${status.grant.roleName}, expires ${status.grant.expiresAt}; AWS_PROFILE=${status.profile}`] : []),
     ].join('\n'),

@@ -3,13 +3,14 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { DECISION_OUTCOMES, END_OUTCOMES } from '../../handlers/core/broker-notification';
 import { grantAvailability, grantFacts } from '../../handlers/core/credential-process';
+import type { ElevationStatus } from '../../handlers/core/request-status';
 import { MAX_PLANNED_ACTIONS, MAX_PLANNED_ACTION_LENGTH, MAX_REASON_LENGTH, REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
-import { agentStatus, awaitDecision, endOwnGrant, submitRequest } from '../agent/agent-actions';
+import { type AgentStatus, agentStatus, awaitDecision, endOwnGrant, submitRequest } from '../agent/agent-actions';
 import { profileNameFor } from '../agent/aws-profile';
 import { readGrant } from '../agent/grant-reader';
 import type { CliContext } from '../context';
 import { CliError, classifyAwsError } from '../errors';
-import { exitCodeName } from '../exit-codes';
+import { EXIT, exitCodeName } from '../exit-codes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -28,18 +29,59 @@ function ok(result: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result };
 }
 
-function failure(error: unknown): CallToolResult {
-  const cliError = error instanceof CliError ? error : classifyAwsError(error);
+/** What an agent can do about each kind of error, when the error itself names no better step. */
+const NEXT_BY_CODE: Readonly<Partial<Record<string, string>>> = {
+  NOT_FOUND: 'Check the requestId (it is the one request_elevation returned); to ask for access, call request_elevation.',
+  INVALID_REQUEST: 'Call list_access for the accounts, roles and maximum minutes, then call request_elevation again with values that fit.',
+  NOT_ACTIVE: 'Nothing to end. Call elevation_status to see where the request stands, or request_elevation for new access.',
+  REFUSED: 'Only the holder of a grant can end it; leave it to expire, or ask an approver to revoke it.',
+  DENIED: 'Do not retry the same request; read the reason, and ask the approver or change the request.',
+  EXPIRED: 'Nobody decided in time: call request_elevation again, or ask an approver directly.',
+  REJECTED: 'Call list_access and send a request that fits the broker config.',
+  BROKER_FAILED: 'Nothing was granted; tell the operator. Retrying may work once the broker is fixed.',
+  WAIT_TIMEOUT: 'Call elevation_status with the requestId and waitSeconds to keep waiting.',
+  AWS_ACCESS: 'Check the MCP server setup (config, credentials, endpoint) in docs/agent.md; a person has to fix it.',
+  CONFIG: 'The jit config could not be read; a person has to fix the MCP server setup (docs/agent.md).',
+};
+
+function failure(error: unknown, endpoint?: string): CallToolResult {
+  const cliError = error instanceof CliError ? error : classifyAwsError(error, endpoint);
   if (!cliError) throw error;
-  const body = { error: { code: exitCodeName(cliError.exitCode), message: cliError.message, ...(cliError.hint ? { hint: cliError.hint } : {}), ...cliError.details } };
+  const code = exitCodeName(cliError.exitCode);
+  const next = NEXT_BY_CODE[code] ?? cliError.hint ?? 'Report this error to a person; retrying will not help.';
+  const body = { error: { code, message: cliError.message, ...(cliError.hint ? { hint: cliError.hint } : {}), ...cliError.details }, next };
   return { isError: true, content: [{ type: 'text', text: JSON.stringify(body, null, 2) }], structuredContent: body };
 }
 
-async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+async function guardedAt(run: () => Promise<CallToolResult>, endpoint?: string): Promise<CallToolResult> {
   try {
     return await run();
   } catch (error) {
-    return failure(error);
+    return failure(error, endpoint);
+  }
+}
+
+/** What the agent should do next, for each status of `elevation_status`. */
+function nextForStatus(status: ElevationStatus, active: boolean, facts: AgentStatus): string {
+  if (active) return `Run AWS commands with AWS_PROFILE=${facts.profile} until ${facts.grant?.expiresAt}; call end_elevation when done.`;
+  switch (status) {
+    case 'REQUESTED':
+    case 'REGISTERED':
+    case 'PENDING_APPROVAL':
+    case 'APPROVED':
+      return `Not decided yet; call elevation_status again with requestId ${facts.requestId} and waitSeconds (up to 300).`;
+    case 'GRANTED':
+      return 'The grant has expired. Call request_elevation if you need more time.';
+    case 'DENIED':
+      return 'Denied: do not retry the same request; read the reason, and ask the approver or change the request.';
+    case 'APPROVAL_EXPIRED':
+      return 'Nobody decided in time: call request_elevation again, or ask an approver directly.';
+    case 'REJECTED':
+      return 'The broker rejected the request: call list_access and send one that fits.';
+    case 'FAILED':
+      return 'The broker could not grant it; nothing was granted. Tell the operator.';
+    default:
+      return 'The grant is over. Call request_elevation if you need access again.';
   }
 }
 
@@ -50,6 +92,7 @@ async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResu
  */
 export function createJitMcpServer(ctx: CliContext): McpServer {
   const server = new McpServer({ name: 'jit', version }, { instructions: INSTRUCTIONS });
+  const guarded = (run: () => Promise<CallToolResult>) => guardedAt(run, ctx.options.endpoint);
   /** Accounts of the requests this server sent, so status can look at the right secret. */
   const accountOf = new Map<string, string>();
 
@@ -74,7 +117,13 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
             activeGrant: availability.kind === 'active' ? grantFacts(availability.secret) : null,
           });
         }
-        return ok({ accounts, approvalWindowMinutes: ctx.settings().approvalWindowMinutes });
+        return ok({
+          accounts,
+          approvalWindowMinutes: ctx.settings().approvalWindowMinutes,
+          next: accounts.some((a) => a.activeGrant)
+            ? 'A grant is active: run AWS commands with that account\'s AWS_PROFILE, or call request_elevation for another.'
+            : 'Call request_elevation with an account, a role, the minutes you need and a reason.',
+        });
       }),
   );
 
@@ -106,10 +155,10 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
         accountOf.set(submitted.requestId, submitted.accountId);
         const wait = input.waitSeconds ?? 0;
         if (wait === 0) {
-          return ok({ ...submitted, status: 'requested', next: `Call elevation_status with requestId ${submitted.requestId} (waitSeconds up to 300) until it is granted.` });
+          return ok({ ...submitted, status: 'REQUESTED' satisfies ElevationStatus, next: `Call elevation_status with requestId ${submitted.requestId} (waitSeconds up to 300) until it is granted.` });
         }
         const granted = await awaitDecision(ctx, submitted.requestId, ctx.account(submitted.accountId), wait * 1000);
-        return ok({ ...granted, status: 'granted', next: `Run AWS commands with AWS_PROFILE=${granted.profile}; call end_elevation when done.` });
+        return ok({ ...granted, next: `Run AWS commands with AWS_PROFILE=${granted.profile}; call end_elevation when done.` });
       }),
   );
 
@@ -132,16 +181,18 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
           until: new Set([...DECISION_OUTCOMES, ...END_OUTCOMES, 'Revoked']),
           ...(hint ? { accountHint: hint } : {}),
         });
+        if (status.status === undefined && !hint) {
+          // Nothing was ever heard of this id: a typo or a request of another host. Polling would never end.
+          throw new CliError(
+            `Nothing is known about request ${input.requestId}: no broker event for it reached this agent, and no account secret holds its grant.`,
+            EXIT.NOT_FOUND,
+            undefined,
+            { details: { requestId: input.requestId } },
+          );
+        }
         const active = status.grant?.active === true;
-        return ok({
-          ...status,
-          status: active ? 'granted' : (status.lastOutcome ?? 'unknown'),
-          next: active
-            ? `Run AWS commands with AWS_PROFILE=${status.profile} until ${status.grant?.expiresAt}; call end_elevation when done.`
-            : status.lastOutcome === undefined || status.lastOutcome === 'Pending Approval'
-              ? 'Not decided yet; call elevation_status again with waitSeconds.'
-              : 'No active grant for this request.',
-        });
+        const current: ElevationStatus = status.status ?? 'REQUESTED';
+        return ok({ ...status, status: current, next: nextForStatus(current, active, status) });
       }),
   );
 
@@ -157,7 +208,7 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
       guarded(async () => {
         const hint = accountOf.get(input.requestId);
         const ended = await endOwnGrant(ctx, input.requestId, { timeoutMs: 60_000, ...(hint ? { account: hint } : {}) });
-        return ok({ ...ended, status: 'ended' });
+        return ok({ ...ended, next: 'The grant is over: its credentials no longer work. Call request_elevation if you need access again.' });
       }),
   );
 

@@ -70,6 +70,38 @@ function section(lines: string[], title: string, actions: readonly AuditAction[]
   else lines.push(...actionTable(actions, withKey));
 }
 
+/**
+ * A call that changed something: CloudTrail says it was not read-only (or did not say), and it succeeded.
+ * A refused or failed call changed nothing: the report calls it an attempt, never a change.
+ */
+function isChange(a: AuditAction): boolean {
+  return (a.flags.includes('mutating') || a.flags.includes('read-only-unknown')) && a.result === 'Success';
+}
+
+function isSensitive(a: AuditAction): boolean {
+  return a.flags.some((f) => f === 'iam-change' || f === 'security-group-change' || f === 'credential-change');
+}
+
+/** The one-paragraph summary: changes (succeeded) apart from attempts (refused), in plain words. */
+function summaryLine(r: AuditReport): string {
+  const s = r.summary;
+  const changes = r.actions.filter(isChange);
+  const count = (flag: AuditAction['flags'][number]) => changes.filter((a) => a.flags.includes(flag)).length;
+  const refusedSensitive = r.actions.filter((a) => a.flags.includes('access-denied') && isSensitive(a)).length;
+  const failed = r.actions.filter((a) => a.flags.includes('error')).length;
+  const parts = [
+    `**${changes.length}** ${changes.length === 1 ? 'change' : 'changes'} (mutating calls that succeeded)`,
+    `**${s.accessDenied}** refused (attempted overreach${refusedSensitive > 0 ? `, ${refusedSensitive} of them at IAM, security groups or credentials` : ''})`,
+    ...(failed > 0 ? [`**${failed}** failed for another reason`] : []),
+    `**${count('iam-change')}** IAM, **${count('security-group-change')}** security-group and **${count('credential-change')}** credential changes`,
+    // Only a plan written as IAM actions can be compared; without one there is nothing to call unplanned.
+    ...(r.plan.planned.some((p) => p.checkable) ? [`**${changes.filter((a) => a.flags.includes('unplanned')).length}** unplanned changes`] : []),
+    `**${s.afterExpiry}** after expiry`,
+    ...(r.revocation ? [`**${s.afterRevoke}** after the revoke`] : []),
+  ];
+  return `**${s.total}** calls: ${parts.join(', ')}.`;
+}
+
 export interface MarkdownOptions {
   /** SHA-256 (hex) of the JSON report this Markdown renders. */
   readonly jsonSha256: string;
@@ -127,29 +159,13 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
     `| Regions searched | ${r.collection.regions.map((g) => mdText(g.region)).join(', ')} |`,
     `| Complete | ${r.collection.complete ? 'yes' : '**NO**'}: ${mdText(r.collection.reason)} |`,
     '',
-    `**${s.total}** calls: **${s.mutating}** mutating, **${s.accessDenied}** refused (attempted overreach), ` +
-      `**${s.iamChanges}** IAM, **${s.securityGroupChanges}** security-group and **${s.credentialChanges}** credential changes, ` +
-      `**${s.unplannedMutating}** unplanned changes, **${s.afterExpiry}** after expiry` +
-      (r.revocation ? `, **${s.afterRevoke}** after the revoke` : '') +
-      '.',
+    summaryLine(r),
   );
 
   const flagged = (flag: AuditAction['flags'][number]) => r.actions.filter((a) => a.flags.includes(flag));
-  section(
-    lines,
-    'Changes (mutating calls)',
-    r.actions.filter((a) => a.flags.includes('mutating') || a.flags.includes('read-only-unknown')),
-    'No mutating calls were recorded.',
-    withKey,
-  );
+  section(lines, 'Changes (mutating calls that succeeded)', r.actions.filter(isChange), 'Nothing was changed: no mutating call succeeded.', withKey);
   section(lines, 'Attempted overreach (AccessDenied)', flagged('access-denied'), 'No call was refused for lack of permission.', withKey);
-  section(
-    lines,
-    'IAM, security-group and credential changes',
-    r.actions.filter((a) => a.flags.some((f) => f === 'iam-change' || f === 'security-group-change' || f === 'credential-change')),
-    'None.',
-    withKey,
-  );
+  section(lines, 'IAM, security-group and credential changes', r.actions.filter((a) => isChange(a) && isSensitive(a)), 'None.', withKey);
   if (r.revocation) section(lines, 'Calls after the revoke', flagged('after-revoke'), 'None.', withKey);
 
   lines.push('', '## Planned versus actual', '');
@@ -162,7 +178,7 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
     }
     if (r.plan.planned.some((p) => p.checkable)) {
       const unplannedChanges = r.plan.unplanned.filter((u) => u.mutating);
-      lines.push('', unplannedChanges.length === 0 ? 'Every change matched a planned action.' : 'Changes that match no planned action:');
+      lines.push('', unplannedChanges.length === 0 ? 'Every mutating call matched a planned action.' : 'Mutating calls (changes or attempts) that match no planned action:');
       for (const u of unplannedChanges) lines.push(`- ${mdText(u.iamAction)} (${u.calls} calls)`);
       const readOnly = r.plan.unplanned.filter((u) => !u.mutating);
       if (readOnly.length > 0) lines.push('', `Read-only calls outside the plan: ${readOnly.map((u) => `${mdText(u.iamAction)} (${u.calls})`).join(', ')}.`);

@@ -171,3 +171,17 @@ export function observePoll(state: AuditState, observation: PollObservation, now
   }
   return { state: next, complete: settled, reason };
 }
+
+/**
+ * When a grant's report can be expected: at the earliest once the trail was first read `delayMinutes`
+ * after the credentials went silent (the later of the approved expiry and the STS expiry, at least 15
+ * minutes after issue) and stayed quiet for the polls that settle it; at the latest `maxLagMinutes`
+ * after they went silent. For people waiting on it (the sandbox's home page, docs/audit.md).
+ */
+export function reportDue(grant: { readonly expiresAt: string; readonly stsExpiresAt: string }, timing: AuditTiming): { earliest: Date; latest: Date } {
+  const silentAfter = latest([grant.expiresAt, grant.stsExpiresAt]);
+  return {
+    earliest: addMs(silentAfter, (timing.delayMinutes * 60 + QUIET_POLLS_TO_SETTLE * AUDIT_POLL_INTERVAL_SECONDS) * 1000),
+    latest: addMs(silentAfter, timing.maxLagMinutes * 60_000),
+  };
+}

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { approvalDecisionSchema } from '../core/approval-decision';
 import { BROKER_OUTCOMES, type BrokerEventDetail, type BrokerOutcome } from '../core/broker-event';
 import { describeRejectedRequest, elevationRequestSchema } from '../core/elevation-request';
-import { MalformedTaskInputError } from '../core/errors';
+import { APPROVAL_DENIED_ERROR, MalformedTaskInputError } from '../core/errors';
 import { grantSummarySchema } from '../core/grant';
 import { reportLocationSchema } from '../core/report-location';
-import type { RequestStatus } from '../core/request-record';
+import { STATUS_OF_OUTCOME } from '../core/request-status';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { RequestStore, StatusUpdate } from '../ports/request-store';
@@ -30,24 +30,23 @@ export const notifyInputSchema = z.object({
 
 export type NotifyInput = z.infer<typeof notifyInputSchema>;
 
-const STATUS_FOR: Record<BrokerOutcome, RequestStatus | undefined> = {
-  'Pending Approval': 'PENDING_APPROVAL',
-  Granted: 'GRANTED',
-  Denied: 'DENIED',
-  'Approval Expired': 'APPROVAL_EXPIRED',
-  Rejected: undefined,
-  Failed: 'FAILED',
-  Ended: 'ENDED',
-  Revoked: 'REVOKED',
-  Audited: 'AUDITED',
-  'End Refused': undefined,
-};
 
 const MAX_REASON = 500;
 
+/** What a caught error without a message of its own stands for, in words (never the error's name). */
+const ERROR_WORDS: Readonly<Record<string, string>> = {
+  [APPROVAL_DENIED_ERROR]: 'denied without a reason',
+  'States.Timeout': 'the step timed out',
+  'States.TaskFailed': 'the step failed',
+  ThrottledError: 'AWS throttled the step, and retries did not get through',
+  TransientAwsError: 'AWS failed the step, and retries did not get through',
+};
+
 /**
- * A readable, bounded reason from a caught error. Lambda errors arrive with a JSON `Cause` holding
- * `errorMessage`; a denial's `Cause` is the approver's text. Our errors never carry secret material.
+ * A readable, bounded reason from a caught error, for people and agents: the message only. Lambda errors
+ * arrive with a JSON `Cause` holding `errorMessage`; a denial's `Cause` is the approver's text. Internal
+ * error names (`ApprovalDeniedError`, `TransientAwsError`) are the state machine's vocabulary, not a
+ * reason: they stand in only, as words, when there is no message. Our errors never carry secret material.
  */
 export function reasonFromError(error: { Error: string; Cause?: string } | undefined): string | undefined {
   if (!error) return undefined;
@@ -59,7 +58,7 @@ export function reasonFromError(error: { Error: string; Cause?: string } | undef
   } catch {
     // A plain-text cause is used as it is.
   }
-  const text = message ? `${error.Error}: ${message}` : error.Error;
+  const text = message.trim() || ERROR_WORDS[error.Error] || 'the step failed';
   return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
 }
 
@@ -105,11 +104,11 @@ export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Pr
     ...(resetOutcome ? { resetOutcome } : {}),
   };
 
-  const status = STATUS_FOR[outcome];
+  const status = STATUS_OF_OUTCOME[outcome];
   if (outcome === 'Audited' && !grant && report && request) {
     // The audit of a failed mint: the request stays FAILED, the record learns where the report is.
     await deps.store.attachReport(request.requestId, report, deps.clock.now());
-  } else if (status && request) {
+  } else if (status && status !== 'REJECTED' && request) {
     const update: StatusUpdate = {
       ...(grant ? { grant } : {}),
       ...(report ? { report } : {}),

@@ -61,11 +61,46 @@ export function queryOk(action: string, result: XmlValue, namespace: string, req
 }
 
 /** EC2's query dialect: no result wrapper, `requestId` first. */
+/**
+ * The list elements of common EC2 Describe* responses, by operation, as the EC2 API Reference names them
+ * (for example `reservationSet` in DescribeInstances). AWS sends them even when empty, and the SDKs turn an
+ * empty one into an empty list (`Reservations: []` in boto3 and the AWS CLI), so code that reads
+ * `resp["Reservations"]` works; without the element the key is missing and that code raises.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html
+ */
+export const EC2_EMPTY_LISTS: Readonly<Record<string, readonly string[]>> = {
+  DescribeInstances: ['reservationSet'],
+  DescribeInstanceStatus: ['instanceStatusSet'],
+  DescribeSecurityGroups: ['securityGroupInfo'],
+  DescribeSecurityGroupRules: ['securityGroupRuleSet'],
+  DescribeVpcs: ['vpcSet'],
+  DescribeSubnets: ['subnetSet'],
+  DescribeVolumes: ['volumeSet'],
+  DescribeSnapshots: ['snapshotSet'],
+  DescribeImages: ['imagesSet'],
+  DescribeKeyPairs: ['keySet'],
+  DescribeAddresses: ['addressesSet'],
+  DescribeNetworkInterfaces: ['networkInterfaceSet'],
+  DescribeRouteTables: ['routeTableSet'],
+  DescribeInternetGateways: ['internetGatewaySet'],
+  DescribeNatGateways: ['natGatewaySet'],
+  DescribeNetworkAcls: ['networkAclSet'],
+  DescribeLaunchTemplates: ['launchTemplates'],
+  DescribeTags: ['tagSet'],
+  DescribeRegions: ['regionInfo'],
+  DescribeAvailabilityZones: ['availabilityZoneInfo'],
+  DescribeVpcEndpoints: ['vpcEndpointSet'],
+};
+
 export function ec2Ok(action: string, requestId: string): AwsResponse {
+  const lists = (EC2_EMPTY_LISTS[action] ?? []).map((element) => `<${element}/>`).join('');
   return {
     status: 200,
     headers: { 'content-type': 'text/xml;charset=UTF-8' },
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId></${action}Response>`,
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>${lists}</${action}Response>`,
   };
 }
 

@@ -133,22 +133,40 @@ export class SesV2Emulation implements ServiceEmulation {
     const messageId = `<${randomUUID()}@sandbox.jit.local>`;
     const text = simple.Body?.Text?.Data ?? '';
     const html = simple.Body?.Html?.Data ?? '';
-    const message = await new MailComposer({
-      from,
-      to,
-      subject: simple.Subject.Data,
-      text,
-      ...(html ? { html } : {}),
-      date: now,
-      messageId,
-      headers: { 'X-Jit-Sandbox': 'this message was not sent; the sandbox keeps it in its outbox' },
-    })
-      .compile()
-      .build();
+    const message = await composeEml({ from, to, subject: simple.Subject.Data, text, html, date: now, messageId });
     const entry: OutboxEntry = { id, file: `${id}.eml`, messageId, from, to, subject: simple.Subject.Data, date: now.toISOString(), text, html };
     writeFileSync(join(this.folder, entry.file), message, { mode: 0o600 });
     writeJsonAtomic(join(this.folder, `${id}.json`), entry);
     for (const listener of this.listeners) listener(entry);
     return { MessageId: `${id}@sandbox` };
   }
+}
+
+/** RFC 5322 caps a line at 998 octets; 8bit text must keep to that. */
+const MAX_LINE_OCTETS = 998;
+
+/**
+ * The `.eml` of an email: multipart text and HTML, nodemailer's MIME composer. The text part is sent
+ * `8bit`, as written, when every line fits: quoted-printable would fold the review link after 76
+ * characters (`=` soft breaks, `=3D` for `=`) and a person reading the file, or copying the link from it,
+ * gets a broken link. Mail clients read both the same way.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc2045#section-6.2
+ */
+export async function composeEml(mail: { from: string; to: string[]; subject: string; text: string; html: string; date: Date; messageId: string }): Promise<Buffer> {
+  const lines = mail.text.split(/\r?\n/);
+  const eightBit = lines.every((line) => Buffer.byteLength(line) <= MAX_LINE_OCTETS) && !mail.text.includes('\0');
+  const text = eightBit ? { raw: `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${lines.join('\r\n')}` } : mail.text;
+  return new MailComposer({
+    from: mail.from,
+    to: mail.to,
+    subject: mail.subject,
+    text,
+    ...(mail.html ? { html: mail.html } : {}),
+    date: mail.date,
+    messageId: mail.messageId,
+    headers: { 'X-Jit-Sandbox': 'this message was not sent; the sandbox keeps it in its outbox' },
+  })
+    .compile()
+    .build();
 }

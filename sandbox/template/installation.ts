@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { LoadedConfig } from '../../infra/config/load-config';
 import { addJitStacks } from '../../infra/jit-app';
 import type { CfnTemplate } from '../../workflows/local/synthesized-workflow';
+import { readJson, writeJsonAtomic } from '../store/json-file';
 import type { SynthesizedStack } from './deployed-template';
 
 /** The whole installation as `cdk synth` would produce it, for the sandbox to run. */
@@ -57,4 +59,58 @@ export function synthesizeInstallation(loaded: LoadedConfig): SynthesizedInstall
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** What the synthesized templates depend on: the code that builds them, and the CDK that runs it. */
+const SYNTH_SOURCES = ['infra', 'workflows', 'handlers'];
+
+function sourceDigest(root: string): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|json)$/.test(entry.name)) hash.update(path.slice(root.length)).update('\0').update(readFileSync(path)).update('\0');
+    }
+  };
+  for (const folder of SYNTH_SOURCES) walk(join(root, folder));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  hash.update(String((require('aws-cdk-lib/package.json') as { version: string }).version));
+  return hash.digest('hex');
+}
+
+interface CachedSynth {
+  readonly key: string;
+  readonly broker: SynthesizedStack;
+  readonly targets: Array<[string, SynthesizedStack]>;
+}
+
+/**
+ * `synthesizeInstallation`, kept in `$JIT_HOME/synth-cache.json` and reused while the config, its
+ * policies, the infra/workflow/handler sources and the CDK version are the same: synthesis is most of the
+ * sandbox's start-up. Any change to them synthesizes again.
+ */
+export function cachedInstallation(loaded: LoadedConfig, home: string, repoRoot: string = resolvePath(__dirname, '..', '..')): SynthesizedInstallation & { readonly fromCache: boolean } {
+  const key = createHash('sha256')
+    .update(JSON.stringify(loaded.config))
+    .update(JSON.stringify([...loaded.policies.entries()]))
+    .update(sourceDigest(repoRoot))
+    .digest('hex');
+  const file = join(home, 'synth-cache.json');
+  const cached = readJson<CachedSynth | undefined>(file, undefined);
+  if (cached?.key === key) {
+    const { hub } = loaded.config;
+    return {
+      loaded,
+      hubAccount: hub.account,
+      region: hub.region,
+      broker: cached.broker,
+      brokerTemplate: { Resources: cached.broker.resources as CfnTemplate['Resources'] },
+      targets: new Map(cached.targets),
+      fromCache: true,
+    };
+  }
+  const installation = synthesizeInstallation(loaded);
+  writeJsonAtomic(file, { key, broker: installation.broker, targets: [...installation.targets.entries()] } satisfies CachedSynth);
+  return { ...installation, fromCache: false };
 }

@@ -1,9 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CliContext } from '../../cli/context';
+import { runJit } from '../../cli/main';
 import { EXIT } from '../../cli/exit-codes';
 import { parseBrokerNotification } from '../../handlers/core/broker-notification';
 import { BROKER_NAMES } from '../../infra/naming';
 import { AgentWorld } from '../helpers/agent-world';
 import { newRequest } from '../helpers/approval-fixtures';
+import { CapturedIo } from '../helpers/captured-io';
 import { EXAMPLE_CONFIG, REPO_ROOT } from '../helpers/synth';
 
 describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => {
@@ -59,7 +66,7 @@ describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => 
     // Prepare
     world.asAgent();
     world.brokerEvent('Pending Approval', { requestId: 'req-status-0002', account: '222222222222' });
-    world.brokerEvent('Denied', { requestId: 'req-status-0002', account: '222222222222', reason: 'ApprovalDeniedError: no' });
+    world.brokerEvent('Denied', { requestId: 'req-status-0002', account: '222222222222', reason: 'no' });
     world.brokerEvent('Granted', { requestId: 'req-someone-else', account: '222222222222' });
 
     // Act
@@ -71,7 +78,7 @@ describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => 
       requestId: 'req-status-0002',
       view: 'agent',
       lastOutcome: 'Denied',
-      outcomes: [{ outcome: 'Pending Approval' }, { outcome: 'Denied', reason: 'ApprovalDeniedError: no' }],
+      outcomes: [{ outcome: 'Pending Approval' }, { outcome: 'Denied', reason: 'no' }],
       account: 'prod',
       profile: 'jit-prod',
     });
@@ -100,5 +107,57 @@ describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => 
       expect(run.code).toBe(EXIT.USAGE);
     }
     expect(world.aws.lambda.calls()).toHaveLength(0);
+  });
+});
+
+describe('CLI: an endpoint that cannot be reached', () => {
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  beforeAll(() => {
+    // Keys of their own, so the call gets as far as the network.
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAUNREACHABLE00001';
+    process.env.AWS_SECRET_ACCESS_KEY = 'unreachable-secret';
+  });
+  afterAll(() => {
+    for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  /** A port on this machine that nothing listens on. */
+  const closedPort = async (): Promise<number> => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  };
+
+  const jitAt = async (endpoint: string, ...args: string[]) => {
+    const io = new CapturedIo();
+    const cache = mkdtempSync(join(tmpdir(), 'jit-unreachable-'));
+    class Context extends CliContext {
+      override cacheDir(): string {
+        return cache;
+      }
+    }
+    try {
+      const code = await runJit(['node', 'jit', '--config', EXAMPLE_CONFIG, '--endpoint', endpoint, ...args], { io, context: (o, contextIo) => new Context(o, contextIo) });
+      return { code, stderr: io.stderr };
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  };
+
+  it('names the sandbox when the endpoint is on this machine', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const run = await jitAt(endpoint, 'creds', '--account', 'prod', '--no-cache');
+    expect(run.code).toBe(EXIT.AWS_ACCESS);
+    expect(run.stderr).toContain(`Could not reach ${endpoint} (ECONNREFUSED): is the sandbox running? (npm start)`);
+  });
+
+  it('keeps --json errors machine-readable, with the same message', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const run = await jitAt(endpoint, '--json', 'creds', '--account', 'prod', '--no-cache');
+    expect(JSON.parse(run.stderr)).toMatchObject({ error: { code: 'AWS_ACCESS', exitCode: EXIT.AWS_ACCESS, message: expect.stringContaining('is the sandbox running?') } });
   });
 });

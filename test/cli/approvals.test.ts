@@ -78,7 +78,7 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
 
     expect(code).toBe(EXIT.OK);
     const decision = { role: 'Ops', minutes: 10, approver: CALLER, note: 'ok for the worker', decidedAt: clock.now().toISOString(), channel: 'cli' };
-    expect(JSON.parse(io.stdout)).toEqual({ requestId: 'req-review-0001', outcome: 'approved', decision });
+    expect(JSON.parse(io.stdout)).toEqual({ requestId: 'req-review-0001', outcome: 'approved', status: 'APPROVED', decision });
     expect(await pending.answer).toEqual(decision);
     expect(record()).toMatchObject({ status: 'APPROVED', decision });
     expect(aws.emails.at(-1)?.text).toContain(`Approved by: ${CALLER}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromProcess } from '@aws-sdk/credential-providers';
+import { fromIni, fromProcess } from '@aws-sdk/credential-providers';
 import { secretNameFor } from '../../handlers/core/broker-settings';
 import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
 import { LocalAwsEndpoint } from '../helpers/local-aws-endpoint';
@@ -116,6 +116,16 @@ describe('credential_process: jit creds in ~/.aws/config', () => {
     endpoint.secrets.set(secretNameFor(PROD), PLACEHOLDER_SECRET_STRING);
     const provider = fromProcess({ profile: 'jit-prod', filepath: credentialsFile, configFilepath: configFile });
     await expect(provider()).rejects.toThrow(/No active grant for prod \(222222222222\)/);
+  });
+
+  it('keeps jit’s one-line reason in the error of fromIni, the provider to use for a jit profile in JS', async () => {
+    // The SDK runs credential_process with exec, which captures stderr: the reason reaches the caller only
+    // inside the error. The default chain (no `credentials` option) goes on to other providers and ends
+    // with "Could not load credentials from any providers" instead (docs/agent.md says so and what to do).
+    endpoint.secrets.set(secretNameFor(PROD), PLACEHOLDER_SECRET_STRING);
+    const sts = new STSClient({ region: 'eu-west-1', endpoint: endpoint.url, credentials: fromIni({ profile: 'jit-prod', filepath: credentialsFile, configFilepath: configFile }) });
+    await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toThrow(/\njit: No active grant for prod \(222222222222\)/);
+    expect(endpoint.received.some((r) => r.operation === 'GetCallerIdentity')).toBe(false);
   });
 
   (haveAwsCli ? describe : describe.skip)('with the AWS CLI', () => {

@@ -74,6 +74,8 @@ describe('jit creds fast path: a cache hit without loading the CLI', () => {
     expect(credsFromCache(argv('creds', '--account', 'prod'), { ...env, JIT_CREDS_CACHE_SECONDS: '0' }, NOW)).toBeUndefined();
     expect(credsFromCache(argv('creds', '--account', 'prod'), { ...env, JIT_CREDS_CACHE_SECONDS: 'ten' }, NOW)).toBeUndefined();
     expect(credsFromCache(argv('creds', '--account', 'prod'), { ...env, JIT_CONFIG: join(dir, 'none.json') }, NOW)).toBeUndefined();
+    // Against the sandbox, whose clock is not this machine's.
+    expect(credsFromCache(argv('creds', '--account', 'prod'), { ...env, JIT_SANDBOX_CLOCK: join(dir, 'clock.json') }, NOW)).toBeUndefined();
     expect(credsFromCache(argv('creds', '--account', 'prod'), env, NOW)).toBe(LINE);
   });
 

@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CliContext } from '../../cli/context';
+import { ELEVATION_STATUSES } from '../../handlers/core/request-status';
 import { createJitMcpServer } from '../../cli/mcp/jit-mcp-server';
 import { AgentWorld } from '../helpers/agent-world';
 import { CapturedIo } from '../helpers/captured-io';
@@ -70,24 +71,28 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
 
     // Assess 2
     expect(granted.result.isError).toBeFalsy();
-    expect(granted.body).toMatchObject({ requestId, status: 'granted', account: 'prod', role: 'Ops', profile: 'jit-prod', expiresAt: expect.any(String) });
+    expect(granted.body).toMatchObject({ requestId, status: 'GRANTED', account: 'prod', role: 'Ops', profile: 'jit-prod', expiresAt: expect.any(String) });
     expect(String(granted.body.next)).toContain('AWS_PROFILE=jit-prod');
     await execution.granted;
 
     // Act 3: status, and what list_access says now.
     const status = await call('elevation_status', { requestId, waitSeconds: 0 });
-    expect(status.body).toMatchObject({ requestId, status: 'granted', profile: 'jit-prod', grant: { active: true, requestId, roleName: 'AgentElevated-Ops' } });
+    expect(status.body).toMatchObject({ requestId, status: 'GRANTED', profile: 'jit-prod', grant: { active: true, requestId, roleName: 'AgentElevated-Ops' } });
     const during = await call('list_access');
     expect((during.body.accounts as Array<Record<string, unknown>>)[0].activeGrant).toMatchObject({ requestId, roleName: 'AgentElevated-Ops' });
 
     // Act 4: give it back.
     const ended = await call('end_elevation', { requestId });
     expect(ended.result.isError).toBeFalsy();
-    expect(ended.body).toMatchObject({ requestId, status: 'ended', account: 'prod' });
+    expect(ended.body).toMatchObject({ requestId, status: 'ENDED', account: 'prod', next: expect.stringContaining('request_elevation') });
     expect(world.aws.table.items.get(requestId)).toMatchObject({ status: 'ENDED' });
     const after = await call('elevation_status', { requestId, waitSeconds: 0 });
-    expect(after.body).toMatchObject({ lastOutcome: 'Ended', status: 'Ended' });
+    expect(after.body).toMatchObject({ lastOutcome: 'Ended', status: 'ENDED' });
     await execution.finish();
+
+    // Assess: every result said what to do next, and every status was a word of the one vocabulary.
+    for (const body of [access.body, granted.body, status.body, during.body, ended.body, after.body]) expect(body.next).toEqual(expect.any(String));
+    for (const body of [granted.body, status.body, ended.body, after.body]) expect(ELEVATION_STATUSES).toContain(body.status);
 
     // Assess: not one tool result carried a key, a secret key or a session token.
     const minted = world.aws.minted[0];
@@ -106,10 +111,30 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
     expect(world.aws.events).toHaveLength(0);
   });
 
-  it('says there is nothing to end when no grant of the request is active', async () => {
+  it('says there is nothing to end when no grant of the request is active, and what to do instead', async () => {
     const { result, body } = await call('end_elevation', { requestId: 'req-none-00000001' });
     expect(result.isError).toBe(true);
-    expect(body).toMatchObject({ error: { code: 'NOT_ACTIVE' } });
+    expect(body).toMatchObject({ error: { code: 'NOT_ACTIVE' }, next: expect.stringContaining('elevation_status') });
+  });
+
+  it('answers an unknown request id with an error, not "not decided yet, call again"', async () => {
+    const { result, body } = await call('elevation_status', { requestId: 'req-typo-00000001', waitSeconds: 0 });
+    expect(result.isError).toBe(true);
+    expect(body).toMatchObject({ error: { code: 'NOT_FOUND', requestId: 'req-typo-00000001' }, next: expect.stringContaining('request_elevation') });
+    expect(JSON.stringify(body)).not.toMatch(/call elevation_status again/i);
+  });
+
+  it('says a request it sent is REQUESTED until the broker answers, and to call again', async () => {
+    const sent = await call('request_elevation', { account: 'prod', role: 'Ops', minutes: 15, reason: 'Restart the stuck payment worker' });
+    expect(sent.body).toMatchObject({ status: 'REQUESTED', next: expect.stringContaining('elevation_status') });
+    const { result, body } = await call('elevation_status', { requestId: String(sent.body.requestId), waitSeconds: 0 });
+    expect(result.isError).toBeFalsy();
+    expect(body).toMatchObject({ status: 'REQUESTED', next: expect.stringContaining('again') });
+  });
+
+  it('gives every tool error a next step', async () => {
+    const { body } = await call('request_elevation', { account: 'nowhere', role: 'Ops', reason: 'x' });
+    expect(body).toMatchObject({ error: { code: 'INVALID_REQUEST' }, next: expect.stringContaining('list_access') });
   });
 });
 

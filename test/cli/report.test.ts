@@ -34,7 +34,7 @@ describe('CLI: jit report', () => {
 
     expect(code).toBe(EXIT.OK);
     expect(io.stdout).toMatch(/^# Elevation audit: req-audit-0001\n/);
-    expect(io.stdout).toContain('## Changes (mutating calls)');
+    expect(io.stdout).toContain('## Changes (mutating calls that succeeded)');
     expect(io.stderr).toContain('✓ published-digest');
     expect(io.stderr).toMatch(/Verified: s3:\/\/.+\.json \(version .+\), SHA-256 [0-9a-f]{64}/);
   });

@@ -43,16 +43,19 @@ describe('CLI: jit request', () => {
     const run = await world.jit('--json', 'request', '--account', 'staging', '--role', 'Deploy', '--reason', 'Ship 1.2.3');
     expect(run.code).toBe(EXIT.OK);
     const out = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ account: 'staging', accountId: '333333333333', role: 'Deploy', minutes: 30, status: 'requested', profile: 'jit-staging' });
+    expect(out).toMatchObject({ account: 'staging', accountId: '333333333333', role: 'Deploy', minutes: 30, status: 'REQUESTED', profile: 'jit-staging' });
     expect(out.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it.each([
-    ['an unknown account', ['--account', 'nowhere'], EXIT.USAGE, 'No account "nowhere"'],
+    // A well-formed command line naming what the config does not have is 18, like a role or minutes it does not allow.
+    ['an unknown account', ['--account', 'nowhere'], EXIT.INVALID_REQUEST, 'No account "nowhere"'],
     ['a role not configured for the account', ['--role', 'Admin'], EXIT.INVALID_REQUEST, 'role: "Admin" is not configured for account prod'],
     ['more minutes than the role allows', ['--minutes', '61'], EXIT.INVALID_REQUEST, 'minutes: 61 is more than the 30 allowed for role Ops'],
     ['zero minutes', ['--minutes', '0'], EXIT.INVALID_REQUEST, 'minutes: must be at least 1'],
-    ['minutes that are not a number', ['--minutes', 'ten'], EXIT.USAGE, 'Expected a whole number of minutes'],
+    // The limit named is the role's own maximum, not some larger absolute one.
+    ['minutes that are not a number', ['--minutes', 'ten'], EXIT.USAGE, '--minutes must be a whole number of minutes, 1 to 30 for role Ops in prod. Received: "ten"'],
+    ['minutes that are not a number, for a shorter role', ['--role', 'Security', '--minutes', 'ten'], EXIT.USAGE, '1 to 5 for role Security in prod'],
     ['an empty reason', ['--reason', '   '], EXIT.INVALID_REQUEST, 'reason: must not be empty'],
     ['a reason over 500 characters', ['--reason', 'x'.repeat(501)], EXIT.INVALID_REQUEST, 'reason: must be at most 500 characters'],
     ['a reason with control characters', ['--reason', 'ok\u0007bell'], EXIT.INVALID_REQUEST, 'reason: must not contain control characters'],
@@ -65,6 +68,21 @@ describe('CLI: jit request', () => {
     expect(run.code).toBe(exitCode);
     expect(run.stderr).toContain(message);
     expect(run.stdout).toBe('');
+    expect(published()).toBe(0);
+  });
+
+  it.each([
+    ['an unknown option', ['--json', 'roles', '--bogus'], "unknown option '--bogus'"],
+    ['a missing required option', ['--json', 'request', '--account', 'prod', '--role', 'Ops'], "required option '--reason <text>' not specified"],
+    ['an unknown command', ['--json', 'frobnicate'], "unknown command 'frobnicate'"],
+    ['--json after the command', ['request', '--json', '--account', 'prod'], "required option '--role <role>' not specified"],
+  ])('reports %s as one JSON error line with --json', async (_name, args, message) => {
+    const run = await world.jit(...args);
+    expect(run.code).toBe(EXIT.USAGE);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toEqual({ error: { code: 'USAGE', exitCode: EXIT.USAGE, message: expect.stringContaining(message), hint: expect.any(String) } });
     expect(published()).toBe(0);
   });
 
@@ -99,6 +117,7 @@ describe('CLI: jit request --wait', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       requestId: 'req-wait-0000001',
       outcome: 'granted',
+      status: 'GRANTED',
       account: 'prod',
       accountId: PROD,
       role: 'Ops',
@@ -119,9 +138,9 @@ describe('CLI: jit request --wait', () => {
   });
 
   it.each([
-    ['Denied', { reason: 'ApprovalDeniedError: Not during the freeze' }, EXIT.DENIED, 'was denied: ApprovalDeniedError: Not during the freeze'],
+    ['Denied', { reason: 'Not during the freeze' }, EXIT.DENIED, 'was denied: Not during the freeze'],
     ['Approval Expired', {}, EXIT.EXPIRED, 'Nobody decided request'],
-    ['Rejected', { reason: 'InvalidRequestError: role: "Ops" is not configured' }, EXIT.REJECTED, 'The broker rejected request'],
+    ['Rejected', { reason: 'role: "Ops" is not configured' }, EXIT.REJECTED, 'The broker rejected request'],
     ['Failed', { stage: 'mint', reason: 'AccessDenied: not authorized to assume' }, EXIT.BROKER_FAILED, 'could not grant request'],
   ])('ends with its own exit code when the outcome is %s', async (outcome, detail, exitCode, message) => {
     world.answerRequests(() => [

@@ -77,7 +77,7 @@ describe('Workflow: a decision made on the review page drives the synthesized st
 
     expect(decided.statusCode).toBe(200);
     expect(result).toMatchObject({ status: 'FAILED', finalState: STATE.denied });
-    expect(aws.events.at(-1)).toMatchObject({ detailType: 'Elevation Denied', detail: { requestId: REQUEST_ID, reason: 'ApprovalDeniedError: Use the pipeline' } });
+    expect(aws.events.at(-1)).toMatchObject({ detailType: 'Elevation Denied', detail: { requestId: REQUEST_ID, status: 'DENIED', reason: 'Use the pipeline' } });
     expect(aws.sts).not.toHaveReceivedCommand(AssumeRoleCommand);
     expect(aws.table.items.get(REQUEST_ID)).toMatchObject({ status: 'DENIED', denial: { reason: 'Use the pipeline', channel: 'web' } });
     expect(aws.table.items.get(REQUEST_ID)?.taskToken).toBeUndefined();

@@ -1,5 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { BROKER_EVENT_SOURCE, type BrokerEvent, detailTypeFor } from '../../core/broker-event';
+import { publishedDetail } from '../../core/request-status';
 import type { EventPublisher } from '../../ports/event-publisher';
 
 /** Publishes broker events on the broker's custom bus. */
@@ -17,7 +18,7 @@ export class EventBridgePublisher implements EventPublisher {
             EventBusName: this.eventBusName,
             Source: BROKER_EVENT_SOURCE,
             DetailType: detailTypeFor(event.outcome),
-            Detail: JSON.stringify(event.detail),
+            Detail: JSON.stringify(publishedDetail(event)),
           },
         ],
       }),

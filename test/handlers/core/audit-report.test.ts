@@ -118,18 +118,39 @@ describe('buildAuditReport', () => {
     const r = report({ events: [call(1, 'DescribeServices', 'ecs.amazonaws.com'), call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })] });
     const md = markdownOf(r);
 
-    const changes = sectionOf(md, 'Changes (mutating calls)');
+    const changes = sectionOf(md, 'Changes (mutating calls that succeeded)');
     expect(changes).toContain('UpdateService');
     expect(changes).not.toContain('DescribeServices');
-    expect(md.indexOf('## Changes (mutating calls)')).toBeLessThan(md.indexOf('## All calls'));
-    expect(md.indexOf('## Changes (mutating calls)')).toBeLessThan(md.indexOf('## Attempted overreach'));
+    expect(md.indexOf('## Changes (mutating calls that succeeded)')).toBeLessThan(md.indexOf('## All calls'));
+    expect(md.indexOf('## Changes (mutating calls that succeeded)')).toBeLessThan(md.indexOf('## Attempted overreach'));
   });
 
   it('treats a call CloudTrail did not classify as read-only or not like a change', () => {
     const r = report({ events: [call(1, 'DoSomething', 'new-service.amazonaws.com', { readOnly: undefined })] });
 
     expect(r.actions[0]).toMatchObject({ readOnly: null, flags: expect.arrayContaining(['read-only-unknown', 'unplanned']) });
-    expect(sectionOf(markdownOf(r), 'Changes (mutating calls)')).toContain('DoSomething');
+    expect(sectionOf(markdownOf(r), 'Changes (mutating calls that succeeded)')).toContain('DoSomething');
+  });
+
+  it('calls a refused call an attempt, never a mutating call or a change', () => {
+    const r = report({
+      events: [call(1, 'CreateAccessKey', 'iam.amazonaws.com', { readOnly: false, errorCode: 'AccessDenied', errorMessage: 'explicit deny' }), call(2, 'GetCallerIdentity', 'sts.amazonaws.com')],
+    });
+    const md = markdownOf(r);
+
+    expect(md).toContain('**2** calls: **0** changes (mutating calls that succeeded), **1** refused (attempted overreach, 1 of them at IAM, security groups or credentials)');
+    expect(md).toContain('**0** IAM, **0** security-group and **0** credential changes');
+    expect(md).not.toMatch(/\*\*1\*\* (mutating|credential change)/);
+    expect(sectionOf(md, 'Changes (mutating calls that succeeded)')).not.toContain('CreateAccessKey');
+    expect(sectionOf(md, 'IAM, security-group and credential changes')).not.toContain('CreateAccessKey');
+    expect(sectionOf(md, 'Attempted overreach (AccessDenied)')).toContain('CreateAccessKey');
+  });
+
+  it('says nothing about unplanned changes when the request had no plan', () => {
+    const md = markdownOf(report({ request: request({ plannedActions: [] }), events: [call(1, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })] }));
+    expect(md).toContain('**1** change (mutating calls that succeeded)');
+    expect(md).not.toContain('unplanned');
+    expect(md).toContain('The request named no planned actions.');
   });
 
   it('describes an empty session plainly', () => {

@@ -8,11 +8,11 @@ const publisher = new EventBridgePublisher(new EventBridgeClient({}), 'jit-broke
 describe('EventBridgePublisher', () => {
   beforeEach(() => client.reset());
 
-  it('publishes on the broker bus with source jit.broker and the outcome as detail-type', async () => {
+  it('publishes on the broker bus with source jit.broker, the outcome as detail-type and the status it moves the request to', async () => {
     client.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     await publisher.publish({ outcome: 'Approval Expired', detail: { requestId: 'req-00000001' } });
     expect(client).toHaveReceivedCommandWith(PutEventsCommand, {
-      Entries: [{ EventBusName: 'jit-broker', Source: 'jit.broker', DetailType: 'Elevation Approval Expired', Detail: '{"requestId":"req-00000001"}' }],
+      Entries: [{ EventBusName: 'jit-broker', Source: 'jit.broker', DetailType: 'Elevation Approval Expired', Detail: '{"requestId":"req-00000001","status":"APPROVAL_EXPIRED"}' }],
     });
   });
 

@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadJitConfig } from '../../../infra/config/load-config';
+import { cachedInstallation } from '../../../sandbox/template/installation';
+import { EXAMPLE_CONFIG } from '../../helpers/synth';
+
+describe('sandbox: the synthesized templates, cached in the home folder', () => {
+  const home = mkdtempSync(join(tmpdir(), 'jit-synth-cache-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('reuses the templates while config and sources are the same, and synthesizes again when the config changes', () => {
+    const loaded = loadJitConfig(EXAMPLE_CONFIG);
+    const first = cachedInstallation(loaded, home);
+    const second = cachedInstallation(loaded, home);
+    expect(first.fromCache).toBe(false);
+    expect(second.fromCache).toBe(true);
+    expect(second.broker).toEqual(first.broker);
+    expect([...second.targets.keys()]).toEqual([...first.targets.keys()]);
+    expect(second.brokerTemplate).toEqual(first.brokerTemplate);
+
+    const changed = { ...loaded, config: { ...loaded.config, approval: { ...loaded.config.approval, windowMinutes: loaded.config.approval.windowMinutes + 1 } } };
+    expect(cachedInstallation(changed, home).fromCache).toBe(false);
+  }, 180_000);
+});
