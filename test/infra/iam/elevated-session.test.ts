@@ -181,6 +181,41 @@ describe('Elevated session: the deny-always ceiling', () => {
   });
 });
 
+describe('Elevated session: the seed’s hard ceiling (deny-always.json of the design), for every elevated role', () => {
+  /** The design's list, exactly as published: the contract users bring. */
+  const SEED_DENY_ALWAYS = ['ec2:TerminateInstances', 'ec2:DeleteVpc', 'ec2:DeleteSubnet', 'rds:DeleteDBInstance', 'rds:DeleteDBCluster', 'organizations:*', 'account:*'];
+
+  it('is in jit-deny-always as one statement denying exactly the seed’s actions on every resource', () => {
+    const statement = denyAlways.Statement.find((s) => s.Sid === 'NeverEvenElevated');
+    expect(statement).toEqual({ Sid: 'NeverEvenElevated', Effect: 'Deny', Action: SEED_DENY_ALWAYS, Resource: '*' });
+  });
+
+  it('is attached to every elevated role the template deploys', () => {
+    expect(f.elevatedRoleNames.length).toBeGreaterThanOrEqual(3);
+    for (const role of f.elevatedRoleNames) {
+      expect(identityPoliciesOfRole(f.prod, role).map((p) => p.policy)).toContainEqual(denyAlways);
+    }
+  });
+
+  describe.each(f.elevatedRoleNames)('%s', (role) => {
+    it.each([
+      ['its own synthesized policies', () => asRole(role)],
+      ['its policy replaced by Allow *', () => adminLike(role)],
+    ])('explicitly denies every seed action, with %s', async (_with, session) => {
+      // Prepare: each wildcard expanded to every action the IAM service reference lists for it.
+      const actions = (await Promise.all(SEED_DENY_ALWAYS.map(concreteActions))).flat();
+      expect(actions.length).toBeGreaterThan(SEED_DENY_ALWAYS.length);
+
+      // Act
+      const as = session();
+      const decisions = await Promise.all(actions.map(async (action) => [action, await as({ action, resource: await resourceFor(action) })] as const));
+
+      // Assess
+      expect(decisions.filter(([, decision]) => decision !== 'ExplicitlyDenied')).toEqual([]);
+    });
+  });
+});
+
 describe('Elevated session: the Security role and the permissions boundary', () => {
   const role = `arn:aws:iam::${account}:role/app-worker`;
   const user = `arn:aws:iam::${account}:user/app-robot`;
