@@ -16,6 +16,8 @@
  * (test/sandbox/iam/policy-evaluator.test.ts).
  */
 
+import { CROSS_SERVICE_RESOURCES } from './cross-service-resources';
+
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 
 export interface PolicyStatement {
@@ -42,8 +44,12 @@ export interface AuthorizationRequest {
   readonly principalArn: string;
   /** `service:Action`. */
   readonly action: string;
-  /** The resource ARN, or `*` for actions without resource-level permissions. */
-  readonly resource: string;
+  /**
+   * The resource ARN, or `*` for actions without resource-level permissions. Undefined when the sandbox
+   * cannot tell which resource a call names: then every Deny that names any resource applies, and only an
+   * Allow on `*` allows, so the answer is never more lenient than IAM's for whichever resource it is.
+   */
+  readonly resource: string | undefined;
   /** Request context keys (names are case-insensitive, as in IAM). */
   readonly context: Readonly<Record<string, ContextValue | undefined>>;
 }
@@ -106,7 +112,25 @@ function actionMatches(statement: PolicyStatement, action: string): boolean {
   return false;
 }
 
-function resourceMatches(statement: PolicyStatement, resource: string): boolean {
+/** Whether a Resource pattern could name a resource of `action` (its service's, or a documented other one). */
+function couldNameResourceOf(pattern: string, action: string): boolean {
+  if (pattern === '*') return true;
+  const service = pattern.split(':')[2] ?? '';
+  if (service.includes('*') || service.includes('?')) return true;
+  const own = action.slice(0, action.indexOf(':')).toLowerCase();
+  return service === own || (CROSS_SERVICE_RESOURCES[own] ?? []).includes(service);
+}
+
+function resourceMatches(statement: PolicyStatement, action: string, resource: string | undefined): boolean {
+  if (resource === undefined) {
+    // Unknown resource: a Deny applies wherever it could name the resource; an Allow must cover every one.
+    const deny = statement.Effect === 'Deny';
+    if (statement.Resource !== undefined) {
+      return list(statement.Resource).some((p) => p === '*' || (deny && couldNameResourceOf(p, action)));
+    }
+    if (statement.NotResource !== undefined) return deny && !list(statement.NotResource).includes('*');
+    return true;
+  }
   const test = (p: string) => {
     rejectVariables(p);
     return p === '*' || wildcardMatch(p, resource);
@@ -242,7 +266,7 @@ function matchPolicies(policies: readonly PolicyDocument[], request: Authorizati
   for (const [i, policy] of policies.entries()) {
     for (const [j, statement] of statements(policy).entries()) {
       if (checkPrincipal && !principalMatches(statement, request.principalArn)) continue;
-      if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.resource)) continue;
+      if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.action, request.resource)) continue;
       if (!conditionsHold(statement, request.context)) continue;
       if (statement.Effect === 'Deny') return { allow: false, deny: statement.Sid ?? `policy ${i} statement ${j}` };
       if (statement.Effect === 'Allow') allow = true;

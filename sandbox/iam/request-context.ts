@@ -47,6 +47,9 @@ export interface ServiceSigner {
 
 export type Signer = UserSigner | RoleSessionSigner | ServiceSigner;
 
+/** The request parameters that AWS turns into condition keys. */
+export type RequestParameters = Omit<CalledApi, 'action' | 'region' | 'at' | 'secureTransport'>;
+
 /** What is called, and the request parameters that AWS turns into condition keys. */
 export interface CalledApi {
   /** `service:Action`, as IAM authorizes it. */
@@ -68,6 +71,8 @@ export interface CalledApi {
   readonly permissionsBoundary?: string;
   /** For `events:PutEvents`: the `Source` of every entry. */
   readonly eventSources?: readonly string[];
+  /** For `events:PutEvents`: the `DetailType` of every entry. */
+  readonly eventDetailTypes?: readonly string[];
   /** For DynamoDB item operations: the attribute names the request reads or writes. */
   readonly dynamodbAttributes?: readonly string[];
   /** For DynamoDB writes: the `ReturnValues` parameter, if given. */
@@ -219,6 +224,11 @@ export function requestContext(signer: Signer, call: CalledApi): RequestContext 
     requireAction(call, (a) => a === 'events:putevents', 'events:source');
     // One value per entry. @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html
     context['events:source'] = [...call.eventSources];
+  }
+  if (call.eventDetailTypes !== undefined) {
+    requireAction(call, (a) => a === 'events:putevents', 'events:detail-type');
+    // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html
+    context['events:detail-type'] = [...call.eventDetailTypes];
   }
   if (call.dynamodbAttributes !== undefined) {
     requireAction(call, (a) => a.startsWith('dynamodb:'), 'dynamodb:Attributes');
