@@ -118,7 +118,7 @@ export class Authorizer {
     const where =
       evaluation.decision === 'ExplicitlyDenied'
         ? `with an explicit deny in ${evaluation.deniedIn === 'resource' ? 'a resource-based policy' : evaluation.deniedIn === 'session' ? 'a session policy' : evaluation.deniedIn === 'boundary' ? 'a permissions boundary' : 'an identity-based policy'}`
-        : `because no ${evaluation.missingAllowIn === 'session' ? 'session policy' : evaluation.missingAllowIn === 'boundary' ? 'permissions boundary' : 'identity-based policy'} allows the ${action} action`;
+        : `because no ${evaluation.missingAllowIn === 'session' ? 'session policy' : evaluation.missingAllowIn === 'boundary' ? 'permissions boundary' : evaluation.missingAllowIn === 'resource' ? 'resource-based policy' : 'identity-based policy'} allows the ${action} action`;
     throw this.denied(call, `User: ${call.caller.arn} is not authorized to perform: ${action} on resource: ${named} ${where}`);
   }
 

@@ -11,7 +11,8 @@
  * the `ForAllValues:`/`ForAnyValue:` set operators, on the context keys the caller supplies.
  *
  * What it does not do (a policy that needs it is refused, never guessed): policy variables (`${...}`),
- * IP and binary operators, `NotPrincipal`, SCPs and RCPs, cross-account trust evaluation. It is tested
+ * IP and binary operators, `NotPrincipal`, SCPs and RCPs. Across accounts it requires both the identity
+ * policies and the resource's policy to allow, as IAM does. It is tested
  * against @cloud-copilot/iam-simulate (a dev dependency only; AGPL) on the cases that matter here
  * (test/sandbox/iam/policy-evaluator.test.ts).
  */
@@ -68,7 +69,7 @@ export interface Evaluation {
   /** Which policy type holds that deny. */
   readonly deniedIn?: 'identity' | 'session' | 'boundary' | 'resource';
   /** Which policy type lacked an allow, for an implicit deny. */
-  readonly missingAllowIn?: 'identity' | 'session' | 'boundary';
+  readonly missingAllowIn?: 'identity' | 'session' | 'boundary' | 'resource';
 }
 
 /** A policy uses something this evaluator does not implement; the call is refused rather than guessed. */
@@ -290,6 +291,18 @@ export function evaluatePolicies(policies: PolicySet, request: AuthorizationRequ
   ] as const;
   for (const [kind, m] of kinds) {
     if (m?.deny) return { decision: 'ExplicitlyDenied', deniedBy: m.deny, deniedIn: kind };
+  }
+  // Across accounts, both sides must allow: the caller's identity policies and the resource's own policy.
+  // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+  const resourceAccount = request.resource === undefined ? '' : accountOf(request.resource);
+  const crossAccount = resourceAccount !== '' && resourceAccount !== accountOf(request.principalArn);
+  // A KMS key's own policy is its primary access control: without one that allows (or delegates to IAM),
+  // identity policies grant nothing on the key. The sandbox holds no key policies.
+  // @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
+  const kmsKey = request.resource === undefined ? request.action.toLowerCase().startsWith('kms:') : /^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(request.resource);
+  const needsResourcePolicy = crossAccount || kmsKey;
+  if (needsResourcePolicy && !(identity.allow && resource?.allow)) {
+    return { decision: 'ImplicitlyDenied', missingAllowIn: identity.allow ? 'resource' : 'identity' };
   }
   if (!identity.allow && !resource?.allow) return { decision: 'ImplicitlyDenied', missingAllowIn: 'identity' };
   if (boundary && !boundary.allow) return { decision: 'ImplicitlyDenied', missingAllowIn: 'boundary' };

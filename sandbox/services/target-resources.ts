@@ -140,5 +140,11 @@ function namesAResource(t: CallTarget): boolean {
  * names one the sandbox cannot place (authorized fail-closed).
  */
 export function targetResourceOf(t: CallTarget): string | undefined {
-  return named(t) ?? (namesAResource(t) ? undefined : '*');
+  const placed = named(t);
+  if (placed) return placed;
+  if (!namesAResource(t)) return '*';
+  // An ARN of another account: authorized as that ARN, so IAM's cross-account rule (a resource policy,
+  // which the sandbox has none of, must allow too) refuses it rather than placing it in the caller's account.
+  const foreign = Object.values(t.params).find((v) => typeof v === 'string' && /^arn:[^:]+:[^:]+:[^:]*:\d{12}:/.test(v) && v.split(':')[4] !== t.account);
+  return typeof foreign === 'string' ? foreign : undefined;
 }
