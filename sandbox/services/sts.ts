@@ -99,6 +99,8 @@ export class StsEmulation implements ServiceEmulation {
 
     // The caller's own policies first: the agent and elevated sessions may not chain into anything.
     this.authorizer.authorize(call, 'sts:AssumeRole', roleArn, sourceIdentity ? { request: { sourceIdentity } } : {});
+    // Setting a source identity needs sts:SetSourceIdentity too, on the caller's side as on the role's.
+    if (sourceIdentity) this.authorizer.authorize(call, 'sts:SetSourceIdentity', roleArn, { request: { sourceIdentity } });
     const role = this.roles.get(roleArn);
     if (!role) throw new AwsError('AccessDenied', `User: ${call.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
     this.checkTrust(call, role, sourceIdentity);
@@ -156,7 +158,10 @@ export class StsEmulation implements ServiceEmulation {
       let decision: string;
       try {
         const context = requestContext(signer, { action, region: call.region, at: now, secureTransport: false, ...(sourceIdentity ? { sourceIdentity } : {}) });
-        decision = evaluatePolicies({ identity: [], resourcePolicy: role.trust }, { principalArn: signer.arn, action, resource: role.arn, context }).decision;
+        // The caller's own side was authorized in assumeRole (the broker's key stands for the mint role,
+        // whose policy the infra tests evaluate); here only the trust policy, the role's side, decides.
+        const callerSide = toPolicyDocument({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: role.arn }] });
+        decision = evaluatePolicies({ identity: [callerSide], resourcePolicy: role.trust }, { principalArn: signer.arn, action, resource: role.arn, context }).decision;
       } catch (error) {
         if (!(error instanceof ImpossibleRequestError)) throw error;
         decision = 'ImplicitlyDenied';
