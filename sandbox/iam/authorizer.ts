@@ -33,7 +33,7 @@ export interface AuthorizeOptions {
 /**
  * Answers "may this caller do this?" the way IAM would, from the policies the installation deploys:
  *
- * - the agent: its standing policy from the synthesized broker stack (BRIEF §3.1);
+ * - the agent: its standing policy from the synthesized broker stack (docs/security-model.md);
  * - the approver: the `jit-approver` managed policy;
  * - a minted session: its role's policies from the synthesized target-account stack (the role's policy
  *   file and the deny-always ceiling), the role's inline policies (revocation denies), and the session

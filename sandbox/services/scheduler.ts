@@ -40,7 +40,7 @@ export function fireTimeOf(expression: string, timezone: string | undefined): Da
 /** EventBridge Scheduler retries a failed invocation with backoff; the sandbox waits this long (sandbox time). */
 const RETRY_AFTER_MS = 60_000;
 /**
- * One-time schedules fire within about a minute after their time (BRIEF §4); the sandbox fires them this
+ * One-time schedules fire within about a minute after their time; the sandbox fires them this
  * long after (sandbox time), so the workflow's own reset at expiry normally comes first, as in AWS.
  */
 export const SCHEDULE_LAG_MS = 20_000;

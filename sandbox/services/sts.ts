@@ -10,7 +10,7 @@ import { type SynthesizedStack, asList, prop, resolve, resourcesOfType } from '.
 import type { ServiceEmulation } from './service';
 
 const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
-/** STS refuses session policies above 2,048 characters (BRIEF §4). */
+/** STS refuses session policies above 2,048 characters (PackedPolicyTooLarge). */
 const MAX_SESSION_POLICY = 2048;
 /** Role chaining caps a session at one hour; the broker's functions assume roles from their own role session. */
 const CHAINED_MAX_SECONDS = 3600;
