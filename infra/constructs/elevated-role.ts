@@ -25,16 +25,23 @@ const MAX_SESSION = Duration.hours(1);
 /**
  * An elevated role in a target account. Only the broker's mint role may assume it, and only while
  * setting a SourceIdentity in the broker's format: the SourceIdentity names the request in CloudTrail
- * and is what early revoke denies on (BRIEF §3.2, §3.8). The deny-always ceiling is attached.
+ * and is what early revoke denies on (docs/security-model.md). The deny-always ceiling is attached.
  */
 export class ElevatedRole extends Construct {
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: ElevatedRoleProps) {
     super(scope, id);
-    // Hand-written conditions: without a SourceIdentity the condition key is absent and StringLike fails,
-    // so a plain AssumeRole is refused even from the mint role; SetSourceIdentity is granted separately.
-    const withSourceIdentity = { StringLike: { 'aws:SourceIdentity': SOURCE_IDENTITY_TRUST_PATTERN } };
+    // `sts:SourceIdentity` is the value the AssumeRole request sets; it is what a trust policy requires a
+    // source identity with. `aws:SourceIdentity` would not do: it is in the context only once the calling
+    // session already has a source identity, and the mint function's Lambda session never has one, so a
+    // condition on it would refuse every mint. Without a SourceIdentity parameter the key is absent and
+    // StringLike fails, so a plain AssumeRole is refused even from the mint role; SetSourceIdentity (which
+    // AWS authorizes for the same request) carries the same condition.
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_sourceidentity
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceidentity
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html
+    const withSourceIdentity = { StringLike: { 'sts:SourceIdentity': SOURCE_IDENTITY_TRUST_PATTERN } };
     const mint = new iam.ArnPrincipal(props.mintRoleArn);
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,

@@ -64,6 +64,21 @@ function denyAllBut(sid: string, reads: string[], resources: string[]): iam.Poli
   return new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, notActions: reads, resources });
 }
 
+/**
+ * The design's own hard ceiling (`deny-always.json` of the blog post this project implements), kept
+ * whole and under its own Sid so a reader finds it as published: no elevated session, whatever its role,
+ * may terminate instances, delete networks or databases, or touch the organization or the account.
+ */
+export const NEVER_EVEN_ELEVATED = [
+  'ec2:TerminateInstances',
+  'ec2:DeleteVpc',
+  'ec2:DeleteSubnet',
+  'rds:DeleteDBInstance',
+  'rds:DeleteDBCluster',
+  'organizations:*',
+  'account:*',
+] as const;
+
 /** IAM actions that create or change a principal's permissions; each must carry the broker's boundary. */
 export const BOUNDED_IAM_ACTIONS = [
   'iam:CreateRole',
@@ -82,7 +97,7 @@ export const BOUNDED_IAM_ACTIONS = [
 ] as const;
 
 /**
- * The deny-always ceiling (BRIEF §3.4): explicit denies that hold whatever an elevated role's own
+ * The deny-always ceiling (docs/security-model.md): explicit denies that hold whatever an elevated role's own
  * policy allows, even `*`. Hand-written, because its exact shape is the security claim; the tests
  * evaluate it with a policy simulator.
  */
@@ -90,9 +105,8 @@ export function denyAlwaysStatements(props: ElevationCeilingProps): iam.PolicySt
   const boundaryArn = managedPolicyArn(props.partition, props.accountId, TARGET_NAMES.boundaryPolicy);
   const arns = brokerArns(props);
   return [
-    deny('DenyAccountAndOrganizationChanges', [
-      'organizations:*',
-      'account:*',
+    deny('NeverEvenElevated', [...NEVER_EVEN_ELEVATED]),
+    deny('DenyBillingAndAccountSettings', [
       'aws-portal:Modify*',
       'billing:Put*',
       'billing:Update*',
@@ -145,7 +159,7 @@ export function denyAlwaysStatements(props: ElevationCeilingProps): iam.PolicySt
       'sts:GetSessionToken',
     ]),
     // Without the boundary, a role that may create principals or attach policies can mint a permanent
-    // administrator (BRIEF §3.4). The condition key is absent when no boundary is given, which
+    // administrator. The condition key is absent when no boundary is given, which
     // StringNotEquals treats as a mismatch, so "no boundary" is denied too.
     deny('DenyPrincipalChangesWithoutTheBrokerBoundary', [...BOUNDED_IAM_ACTIONS], ['*'], {
       StringNotEquals: { 'iam:PermissionsBoundary': boundaryArn },

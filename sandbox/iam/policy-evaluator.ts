@@ -11,10 +11,13 @@
  * the `ForAllValues:`/`ForAnyValue:` set operators, on the context keys the caller supplies.
  *
  * What it does not do (a policy that needs it is refused, never guessed): policy variables (`${...}`),
- * IP and binary operators, `NotPrincipal`, SCPs and RCPs, cross-account trust evaluation. It is tested
+ * IP and binary operators, `NotPrincipal`, SCPs and RCPs. Across accounts it requires both the identity
+ * policies and the resource's policy to allow, as IAM does. It is tested
  * against @cloud-copilot/iam-simulate (a dev dependency only; AGPL) on the cases that matter here
  * (test/sandbox/iam/policy-evaluator.test.ts).
  */
+
+import { CROSS_SERVICE_RESOURCES } from './cross-service-resources';
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 
@@ -42,8 +45,12 @@ export interface AuthorizationRequest {
   readonly principalArn: string;
   /** `service:Action`. */
   readonly action: string;
-  /** The resource ARN, or `*` for actions without resource-level permissions. */
-  readonly resource: string;
+  /**
+   * The resource ARN, or `*` for actions without resource-level permissions. Undefined when the sandbox
+   * cannot tell which resource a call names: then every Deny that names any resource applies, and only an
+   * Allow on `*` allows, so the answer is never more lenient than IAM's for whichever resource it is.
+   */
+  readonly resource: string | undefined;
   /** Request context keys (names are case-insensitive, as in IAM). */
   readonly context: Readonly<Record<string, ContextValue | undefined>>;
 }
@@ -62,7 +69,7 @@ export interface Evaluation {
   /** Which policy type holds that deny. */
   readonly deniedIn?: 'identity' | 'session' | 'boundary' | 'resource';
   /** Which policy type lacked an allow, for an implicit deny. */
-  readonly missingAllowIn?: 'identity' | 'session' | 'boundary';
+  readonly missingAllowIn?: 'identity' | 'session' | 'boundary' | 'resource';
 }
 
 /** A policy uses something this evaluator does not implement; the call is refused rather than guessed. */
@@ -106,7 +113,25 @@ function actionMatches(statement: PolicyStatement, action: string): boolean {
   return false;
 }
 
-function resourceMatches(statement: PolicyStatement, resource: string): boolean {
+/** Whether a Resource pattern could name a resource of `action` (its service's, or a documented other one). */
+function couldNameResourceOf(pattern: string, action: string): boolean {
+  if (pattern === '*') return true;
+  const service = pattern.split(':')[2] ?? '';
+  if (service.includes('*') || service.includes('?')) return true;
+  const own = action.slice(0, action.indexOf(':')).toLowerCase();
+  return service === own || (CROSS_SERVICE_RESOURCES[own] ?? []).includes(service);
+}
+
+function resourceMatches(statement: PolicyStatement, action: string, resource: string | undefined): boolean {
+  if (resource === undefined) {
+    // Unknown resource: a Deny applies wherever it could name the resource; an Allow must cover every one.
+    const deny = statement.Effect === 'Deny';
+    if (statement.Resource !== undefined) {
+      return list(statement.Resource).some((p) => p === '*' || (deny && couldNameResourceOf(p, action)));
+    }
+    if (statement.NotResource !== undefined) return deny && !list(statement.NotResource).includes('*');
+    return true;
+  }
   const test = (p: string) => {
     rejectVariables(p);
     return p === '*' || wildcardMatch(p, resource);
@@ -242,7 +267,7 @@ function matchPolicies(policies: readonly PolicyDocument[], request: Authorizati
   for (const [i, policy] of policies.entries()) {
     for (const [j, statement] of statements(policy).entries()) {
       if (checkPrincipal && !principalMatches(statement, request.principalArn)) continue;
-      if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.resource)) continue;
+      if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.action, request.resource)) continue;
       if (!conditionsHold(statement, request.context)) continue;
       if (statement.Effect === 'Deny') return { allow: false, deny: statement.Sid ?? `policy ${i} statement ${j}` };
       if (statement.Effect === 'Allow') allow = true;
@@ -266,6 +291,18 @@ export function evaluatePolicies(policies: PolicySet, request: AuthorizationRequ
   ] as const;
   for (const [kind, m] of kinds) {
     if (m?.deny) return { decision: 'ExplicitlyDenied', deniedBy: m.deny, deniedIn: kind };
+  }
+  // Across accounts, both sides must allow: the caller's identity policies and the resource's own policy.
+  // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+  const resourceAccount = request.resource === undefined ? '' : accountOf(request.resource);
+  const crossAccount = resourceAccount !== '' && resourceAccount !== accountOf(request.principalArn);
+  // A KMS key's own policy is its primary access control: without one that allows (or delegates to IAM),
+  // identity policies grant nothing on the key. The sandbox holds no key policies.
+  // @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
+  const kmsKey = request.resource === undefined ? request.action.toLowerCase().startsWith('kms:') : /^arn:[^:]+:kms:[^:]*:[^:]*:key\//.test(request.resource);
+  const needsResourcePolicy = crossAccount || kmsKey;
+  if (needsResourcePolicy && !(identity.allow && resource?.allow)) {
+    return { decision: 'ImplicitlyDenied', missingAllowIn: identity.allow ? 'resource' : 'identity' };
   }
   if (!identity.allow && !resource?.allow) return { decision: 'ImplicitlyDenied', missingAllowIn: 'identity' };
   if (boundary && !boundary.allow) return { decision: 'ImplicitlyDenied', missingAllowIn: 'boundary' };

@@ -126,8 +126,8 @@ export class DynamoDbEmulation implements ServiceEmulation {
     return JSON.stringify(definition.key.range ? [hash, item[definition.key.range]] : [hash]);
   }
 
-  private authorize(call: AwsCall, action: string, table: TableDefinition, context?: Record<string, string[]>, index?: string) {
-    this.authorizer.authorize(call, action, index ? `${table.arn}/index/${index}` : table.arn, context ? { context } : {});
+  private authorize(call: AwsCall, action: string, table: TableDefinition, attributes?: string[], index?: string) {
+    this.authorizer.authorize(call, action, index ? `${table.arn}/index/${index}` : table.arn, attributes ? { request: { dynamodbAttributes: attributes } } : {});
     call.note.resources.push({ type: 'AWS::DynamoDB::Table', name: table.arn });
   }
 
@@ -168,7 +168,7 @@ export class DynamoDbEmulation implements ServiceEmulation {
     const expression = requiredString(input, 'UpdateExpression');
     const keyItem = unmarshall(input.Key as Marshalled);
     const attributes = validation(() => updatedAttributes(expression, names));
-    this.authorize(call, 'dynamodb:UpdateItem', table.definition, { 'dynamodb:Attributes': [...new Set([...Object.keys(keyItem), ...attributes])] });
+    this.authorize(call, 'dynamodb:UpdateItem', table.definition, [...new Set([...Object.keys(keyItem), ...attributes])]);
     const key = this.keyOf(table.definition, keyItem);
     const stored = table.items.get()[key];
     const existing = stored ? unmarshall(stored) : undefined;

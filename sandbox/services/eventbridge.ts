@@ -105,9 +105,9 @@ export class EventBridgeEmulation implements ServiceEmulation {
     const buses = entries.map((e) => this.busOf(e.EventBusName as string | undefined));
     for (const bus of new Set(buses.map((b) => b.arn))) {
       this.authorizer.authorize(call, 'events:PutEvents', bus, {
-        context: {
-          'events:source': entries.map((e) => String(e.Source ?? '')),
-          'events:detail-type': entries.map((e) => String(e.DetailType ?? '')),
+        request: {
+          eventSources: entries.map((e) => String(e.Source ?? '')),
+          eventDetailTypes: entries.map((e) => String(e.DetailType ?? '')),
         },
       });
       call.note.resources.push({ type: 'AWS::Events::EventBus', name: bus });

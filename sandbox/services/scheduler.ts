@@ -4,6 +4,7 @@ import type { AwsCall, AwsResponse } from '../http/aws-call';
 import { AwsError, notEmulated } from '../http/aws-error';
 import { restJsonOk } from '../http/protocols';
 import type { Authorizer } from '../iam/authorizer';
+import { passedRoles } from '../iam/passed-roles';
 import { JsonFile } from '../store/json-file';
 import { type RestRoute, matchRoute, restBody } from './rest';
 import { type ServiceEmulation, epochSeconds } from './service';
@@ -39,7 +40,7 @@ export function fireTimeOf(expression: string, timezone: string | undefined): Da
 /** EventBridge Scheduler retries a failed invocation with backoff; the sandbox waits this long (sandbox time). */
 const RETRY_AFTER_MS = 60_000;
 /**
- * One-time schedules fire within about a minute after their time (BRIEF §4); the sandbox fires them this
+ * One-time schedules fire within about a minute after their time; the sandbox fires them this
  * long after (sandbox time), so the workflow's own reset at expiry normally comes first, as in AWS.
  */
 export const SCHEDULE_LAG_MS = 20_000;
@@ -115,7 +116,10 @@ export class SchedulerEmulation implements ServiceEmulation {
   private put(call: AwsCall, name: string, body: Record<string, unknown>, mode: 'create' | 'update') {
     const group = this.group(call, body);
     const arn = this.arnOf(group, name);
-    this.authorizer.authorize(call, mode === 'create' ? 'scheduler:CreateSchedule' : 'scheduler:UpdateSchedule', arn);
+    const action = mode === 'create' ? 'scheduler:CreateSchedule' : 'scheduler:UpdateSchedule';
+    this.authorizer.authorize(call, action, arn);
+    // The schedule runs with its target's role: Scheduler checks iam:PassRole on it (sandbox/iam/passed-roles.ts).
+    for (const passed of passedRoles(action, body)) this.authorizer.authorize(call, 'iam:PassRole', passed.roleArn, { request: { passedToService: passed.service } });
     call.note.resources.push({ type: 'AWS::Scheduler::Schedule', name: arn });
     const key = this.key(group, name);
     const exists = this.store.get()[key] !== undefined;

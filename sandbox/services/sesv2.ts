@@ -125,7 +125,7 @@ export class SesV2Emulation implements ServiceEmulation {
       throw new AwsError('BadRequestException', 'SendEmail needs FromEmailAddress, Destination.ToAddresses and Content.Simple with a Subject.', 400);
     }
     const identity = `arn:aws:ses:${this.hub.region}:${this.hub.account}:identity/${from}`;
-    this.authorizer.authorize(call, 'ses:SendEmail', identity, { context: { 'ses:FromAddress': from } });
+    this.authorizer.authorize(call, 'ses:SendEmail', identity, { request: { sesFromAddress: from } });
     call.note.resources.push({ type: 'AWS::SES::EmailIdentity', name: identity });
 
     const now = this.clock.now();

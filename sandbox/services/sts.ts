@@ -2,14 +2,15 @@ import type { SandboxClock } from '../clock';
 import type { AwsCall, AwsResponse } from '../http/aws-call';
 import { AwsError, notEmulated } from '../http/aws-error';
 import { queryInput, queryOk } from '../http/protocols';
-import type { Authorizer } from '../iam/authorizer';
+import { type Authorizer, signerOfCaller } from '../iam/authorizer';
+import { ImpossibleRequestError, type Signer, requestContext } from '../iam/request-context';
 import type { Identities } from '../iam/identities';
 import { type PolicyDocument, evaluatePolicies, toPolicyDocument } from '../iam/policy-evaluator';
 import { type SynthesizedStack, asList, prop, resolve, resourcesOfType } from '../template/deployed-template';
 import type { ServiceEmulation } from './service';
 
 const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
-/** STS refuses session policies above 2,048 characters (BRIEF §4). */
+/** STS refuses session policies above 2,048 characters (PackedPolicyTooLarge). */
 const MAX_SESSION_POLICY = 2048;
 /** Role chaining caps a session at one hour; the broker's functions assume roles from their own role session. */
 const CHAINED_MAX_SECONDS = 3600;
@@ -97,7 +98,9 @@ export class StsEmulation implements ServiceEmulation {
     }
 
     // The caller's own policies first: the agent and elevated sessions may not chain into anything.
-    this.authorizer.authorize(call, 'sts:AssumeRole', roleArn, sourceIdentity ? { context: { 'aws:SourceIdentity': sourceIdentity } } : {});
+    this.authorizer.authorize(call, 'sts:AssumeRole', roleArn, sourceIdentity ? { request: { sourceIdentity } } : {});
+    // Setting a source identity needs sts:SetSourceIdentity too, on the caller's side as on the role's.
+    if (sourceIdentity) this.authorizer.authorize(call, 'sts:SetSourceIdentity', roleArn, { request: { sourceIdentity } });
     const role = this.roles.get(roleArn);
     if (!role) throw new AwsError('AccessDenied', `User: ${call.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
     this.checkTrust(call, role, sourceIdentity);
@@ -133,16 +136,36 @@ export class StsEmulation implements ServiceEmulation {
     );
   }
 
-  /** Evaluates the role's trust policy for the caller (the broker key as the broker role the trust names). */
+  /**
+   * Evaluates the role's trust policy with the request context AWS builds for this AssumeRole: the value
+   * being set as `sts:SourceIdentity`, and `aws:SourceIdentity` only if the caller's session already has
+   * one (sandbox/iam/request-context.ts). The broker's key stands for a session of the broker role the
+   * trust names, as the broker's Lambda functions run: a session with no source identity of its own.
+   * With a SourceIdentity, AWS also authorizes `sts:SetSourceIdentity` on the role.
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html
+   */
   private checkTrust(call: AwsCall, role: AssumableRole, sourceIdentity: string | undefined): void {
     const statements = Array.isArray(role.trust.Statement) ? role.trust.Statement : [role.trust.Statement];
     const named = statements.flatMap((s) => asList((s.Principal as { AWS?: unknown } | undefined)?.AWS));
-    const principalArn =
-      call.caller.kind === 'broker' ? (named.find((arn) => arn.startsWith(`arn:aws:iam::${this.hubAccount}:role/jit-broker-`)) ?? call.caller.arn) : call.caller.principalArn;
-    const context = { 'aws:PrincipalArn': principalArn, ...(sourceIdentity ? { 'aws:SourceIdentity': sourceIdentity } : {}) };
+    const now = this.clock.now();
+    const brokerRole = named.find((arn) => arn.startsWith(`arn:aws:iam::${this.hubAccount}:role/jit-broker-`));
+    const signer: Exclude<Signer, { kind: 'service' }> =
+      call.caller.kind === 'broker' && brokerRole
+        ? { kind: 'role-session', arn: `${brokerRole.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/jit-sandbox-broker`, issuedAt: now }
+        : signerOfCaller(call.caller, now);
     const actions = ['sts:AssumeRole', ...(sourceIdentity ? ['sts:SetSourceIdentity'] : [])];
     for (const action of actions) {
-      const { decision } = evaluatePolicies({ identity: [], resourcePolicy: role.trust }, { principalArn, action, resource: role.arn, context });
+      let decision: string;
+      try {
+        const context = requestContext(signer, { action, region: call.region, at: now, secureTransport: false, ...(sourceIdentity ? { sourceIdentity } : {}) });
+        // The caller's own side was authorized in assumeRole (the broker's key stands for the mint role,
+        // whose policy the infra tests evaluate); here only the trust policy, the role's side, decides.
+        const callerSide = toPolicyDocument({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: role.arn }] });
+        decision = evaluatePolicies({ identity: [callerSide], resourcePolicy: role.trust }, { principalArn: signer.arn, action, resource: role.arn, context }).decision;
+      } catch (error) {
+        if (!(error instanceof ImpossibleRequestError)) throw error;
+        decision = 'ImplicitlyDenied';
+      }
       if (decision !== 'Allowed') {
         throw new AwsError('AccessDenied', `User: ${call.caller.arn} is not authorized to perform: ${action} on resource: ${role.arn}`, 403);
       }

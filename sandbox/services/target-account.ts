@@ -2,7 +2,9 @@ import type { AwsCall, AwsResponse } from '../http/aws-call';
 import { AwsError } from '../http/aws-error';
 import { ec2Ok, jsonInput, jsonOk, protocolOf, queryInput, queryOk, restJsonOk } from '../http/protocols';
 import type { Authorizer } from '../iam/authorizer';
-import type { ContextValue } from '../iam/policy-evaluator';
+import { passedRoles } from '../iam/passed-roles';
+import type { RequestParameters } from '../iam/request-context';
+import { targetResourceOf } from './target-resources';
 import type { ServiceEmulation } from './service';
 
 /** IAM's service prefix where it differs from the SigV4 signing name. */
@@ -10,62 +12,45 @@ const ACTION_PREFIX: Readonly<Record<string, string>> = { monitoring: 'cloudwatc
 
 interface Operation {
   readonly action: string;
-  readonly resource: string;
-  readonly context: Record<string, ContextValue>;
+  /** The resource to authorize on; undefined when the request names one the sandbox cannot place. */
+  readonly resource: string | undefined;
+  readonly request: RequestParameters;
   readonly parameters: Record<string, unknown>;
 }
 
 const READ_ONLY = /^(Get|List|Describe|Lookup|Head|BatchGet|Query|Scan|Search|Check)/;
 
-/** A few REST operations an agent commonly calls, recognized by method and path. */
+/** The REST operations an agent commonly calls, recognized by method and path. */
 function restOperation(service: string, call: AwsCall): string | undefined {
   const path = call.path.split('?')[0];
+  const method = call.method;
   if (service === 'lambda') {
     if (/^\/2015-03-31\/functions\/[^/]+\/invocations$/.test(path)) return 'InvokeFunction';
-    if (/^\/2015-03-31\/functions\/?$/.test(path)) return 'ListFunctions';
-    if (/^\/2015-03-31\/functions\/[^/]+$/.test(path) && call.method === 'GET') return 'GetFunction';
+    if (/^\/2015-03-31\/functions\/?$/.test(path)) return method === 'POST' ? 'CreateFunction' : 'ListFunctions';
+    if (/^\/2015-03-31\/functions\/[^/]+\/configuration$/.test(path)) return method === 'PUT' ? 'UpdateFunctionConfiguration' : 'GetFunctionConfiguration';
+    if (/^\/2015-03-31\/functions\/[^/]+\/code$/.test(path) && method === 'PUT') return 'UpdateFunctionCode';
+    if (/^\/2015-03-31\/functions\/[^/]+$/.test(path)) return method === 'GET' ? 'GetFunction' : method === 'DELETE' ? 'DeleteFunction' : undefined;
+  }
+  if (service === 'scheduler') {
+    if (/^\/schedules\/[^/]+$/.test(path)) return { POST: 'CreateSchedule', PUT: 'UpdateSchedule', DELETE: 'DeleteSchedule', GET: 'GetSchedule' }[method];
+    if (/^\/schedules\/?$/.test(path)) return 'ListSchedules';
   }
   if (service === 's3') {
     const segments = path.split('/').filter(Boolean);
     if (segments.length === 0) return 'ListAllMyBuckets';
-    if (segments.length === 1) return call.method === 'GET' ? 'ListBucket' : call.method === 'PUT' ? 'CreateBucket' : call.method === 'DELETE' ? 'DeleteBucket' : undefined;
-    return call.method === 'GET' || call.method === 'HEAD' ? 'GetObject' : call.method === 'PUT' ? 'PutObject' : call.method === 'DELETE' ? 'DeleteObject' : undefined;
+    if (segments.length === 1) return method === 'GET' ? 'ListBucket' : method === 'PUT' ? 'CreateBucket' : method === 'DELETE' ? 'DeleteBucket' : undefined;
+    return method === 'GET' || method === 'HEAD' ? 'GetObject' : method === 'PUT' ? 'PutObject' : method === 'DELETE' ? 'DeleteObject' : undefined;
   }
   return undefined;
 }
 
-/** The resource ARN a call names, where the request says it plainly; `*` otherwise. */
-function resourceOf(service: string, action: string, params: Record<string, unknown>, call: AwsCall): string {
-  const account = call.caller.accountId;
-  const region = call.region;
-  const text = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
-  switch (service) {
-    case 'secretsmanager': {
-      const id = text('SecretId');
-      if (!id) return '*';
-      return id.startsWith('arn:') ? id : `arn:aws:secretsmanager:${region}:${account}:secret:${id}-??????`;
-    }
-    case 'iam': {
-      if (text('RoleName')) return `arn:aws:iam::${account}:role/${text('RoleName')}`;
-      if (text('UserName')) return `arn:aws:iam::${account}:user/${text('UserName')}`;
-      if (text('PolicyArn')) return text('PolicyArn') as string;
-      return '*';
-    }
-    case 'dynamodb':
-      return text('TableName') ? `arn:aws:dynamodb:${region}:${account}:table/${text('TableName')}` : '*';
-    case 'lambda': {
-      const name = /functions\/([^/]+)/.exec(call.path)?.[1];
-      return name ? `arn:aws:lambda:${region}:${account}:function:${decodeURIComponent(name)}` : '*';
-    }
-    case 's3': {
-      const segments = call.path.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
-      if (segments.length === 0) return '*';
-      return segments.length === 1 ? `arn:aws:s3:::${segments[0]}` : `arn:aws:s3:::${segments[0]}/${segments.slice(1).join('/')}`;
-    }
-    case 'states':
-      return text('stateMachineArn') ?? text('executionArn') ?? '*';
-    default:
-      return action && service ? '*' : '*';
+function restJsonBody(call: AwsCall): Record<string, unknown> {
+  if (call.body.length === 0) return {};
+  try {
+    const parsed = JSON.parse(call.body.toString('utf8')) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }
 
@@ -85,13 +70,18 @@ function describe(call: AwsCall): Operation {
     parameters = Object.fromEntries([...form].filter(([k]) => k !== 'Action' && k !== 'Version'));
   } else {
     name = restOperation(service, call);
+    parameters = protocol === 'rest-json' ? { ...Object.fromEntries(call.query), ...restJsonBody(call) } : Object.fromEntries(call.query);
   }
   if (!name) {
     throw new AwsError('UnknownOperationException', `The JIT sandbox cannot tell which ${service} operation ${call.method} ${call.path.split('?')[0]} is; it recognizes JSON and query protocol calls and a few REST ones (docs/sandbox.md).`, 400);
   }
-  const context: Record<string, ContextValue> = {};
-  if (service === 'iam' && typeof parameters.PermissionsBoundary === 'string') context['iam:PermissionsBoundary'] = parameters.PermissionsBoundary;
-  return { action: `${prefix}:${name}`, resource: resourceOf(service, name, parameters, call), context, parameters };
+  const action = `${prefix}:${name}`;
+  const boundary = service === 'iam' && typeof parameters.PermissionsBoundary === 'string' ? parameters.PermissionsBoundary : undefined;
+  const resource = targetResourceOf({ service, operation: name, account: call.caller.accountId, region: call.region, params: parameters, path: call.path.split('?')[0] });
+  // The boundary the request sets (CreateRole, Put*PermissionsBoundary); for the other principal changes
+  // AWS reports the principal's current boundary, which the sandbox does not know: absent, as for a
+  // principal without one, so a ceiling that requires the broker's boundary refuses (never more lenient).
+  return { action, resource, request: boundary ? { permissionsBoundary: boundary } : {}, parameters };
 }
 
 /**
@@ -112,8 +102,13 @@ export class TargetAccountEmulation implements ServiceEmulation {
     call.note.operation = name;
     call.note.readOnly = READ_ONLY.test(name);
     call.note.requestParameters = Object.fromEntries(Object.entries(operation.parameters).filter(([k]) => !/secret|password|token/i.test(k)).slice(0, 20));
-    if (operation.resource !== '*') call.note.resources.push({ name: operation.resource });
-    this.authorizer.authorize(call, operation.action, operation.resource, { context: operation.context });
+    if (operation.resource !== undefined && operation.resource !== '*') call.note.resources.push({ name: operation.resource });
+    // Every call is authorized against the session's real policies before it is answered, and so is each
+    // role it passes (iam:PassRole, as the receiving service checks it).
+    this.authorizer.authorize(call, operation.action, operation.resource, { request: operation.request });
+    for (const passed of passedRoles(operation.action, operation.parameters)) {
+      this.authorizer.authorize(call, 'iam:PassRole', passed.roleArn, { request: { passedToService: passed.service } });
+    }
     switch (protocolOf(call.service, call)) {
       case 'json':
         return jsonOk({}, call.headers['content-type']?.includes('1.0') ? '1.0' : '1.1');

@@ -1,6 +1,16 @@
 import { secretNameFor } from '../../handlers/core/broker-settings';
-import { BROKER_NAMES } from '../../infra/naming';
-import { identityPoliciesOf, principalLogicalId, synthesizedStack, type NamedPolicy, type SynthesizedStack } from './iam-template';
+import { BROKER_NAMES, TARGET_NAMES } from '../../infra/naming';
+import {
+  asList,
+  identityPoliciesOf,
+  principalLogicalId,
+  prop,
+  resolve,
+  resourcesOfType,
+  synthesizedStack,
+  type NamedPolicy,
+  type SynthesizedStack,
+} from './iam-template';
 import { exampleConfig, synthApp } from './synth';
 
 /** The example config's installation, synthesized once per test file, with the names tests refer to. */
@@ -16,6 +26,22 @@ export interface IamFixture {
   readonly agentPolicies: NamedPolicy[];
   readonly secretArn: (accountId: string) => string;
   readonly brokerRoleArn: (name: string) => string;
+  /**
+   * IAM names of the elevated roles `prod` deploys: every role the template attaches the deny-always
+   * ceiling to. Read from the synthesized template, so tests follow whatever the config names them.
+   */
+  readonly elevatedRoleNames: string[];
+  /** The role session the broker's mint function runs as (a Lambda role session: no source identity). */
+  readonly mintSession: string;
+}
+
+/** Every role of a synthesized target stack that carries the deny-always ceiling. */
+export function elevatedRoleNamesOf(stack: SynthesizedStack): string[] {
+  const ceiling = resourcesOfType(stack, 'AWS::IAM::ManagedPolicy').find(([, r]) => prop(r, 'ManagedPolicyName') === TARGET_NAMES.denyAlwaysPolicy);
+  if (!ceiling) throw new Error(`${stack.name} has no ${TARGET_NAMES.denyAlwaysPolicy} policy`);
+  return resourcesOfType(stack, 'AWS::IAM::Role')
+    .filter(([, role]) => asList(prop(role, 'ManagedPolicyArns')).some((arn) => JSON.stringify(arn) === JSON.stringify({ Ref: ceiling[0] })))
+    .map(([, role]) => String(resolve(prop(role, 'RoleName'), stack)));
 }
 
 export function iamFixture(): IamFixture {
@@ -36,6 +62,8 @@ export function iamFixture(): IamFixture {
     agentPolicies: identityPoliciesOf(broker, principalLogicalId(broker, agent.kind, agentName)),
     secretArn: (accountId) => `arn:aws:secretsmanager:${hub.region}:${hub.account}:secret:${secretNameFor(accountId)}-AbCdEf`,
     brokerRoleArn: (name) => `arn:aws:iam::${hub.account}:role/${name}`,
+    elevatedRoleNames: elevatedRoleNamesOf(prod),
+    mintSession: `arn:aws:sts::${hub.account}:assumed-role/${BROKER_NAMES.mintRole}/JitBroker-MintFunction`,
   };
 }
 

@@ -1,39 +1,67 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { type CalledApi, type RequestContext, requestContext, signerOf } from '../../sandbox/iam/request-context';
 import type { IamDocument, NamedPolicy } from './iam-template';
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 
+/** When a test does not say: inside every grant window the tests use. */
+export const DEFAULT_TIME = '2026-03-01T10:02:00Z';
+
+/** The request parameters that become condition keys (see sandbox/iam/request-context.ts). */
+export type RequestParameters = Omit<CalledApi, 'action' | 'region' | 'at'>;
+
 export interface EvaluateInput {
-  /** ARN of the caller: a role or user, or an assumed-role session. */
+  /** ARN that signs the request: an IAM user, or an assumed-role session (never a role itself). */
   readonly principal: string;
+  /** For a role session: its source identity, if it was assumed with one, and when it was issued. */
+  readonly session?: { readonly sourceIdentity?: string; readonly issuedAt?: string };
   readonly action: string;
   readonly resource: string;
   /** Account that owns the resource. @default the principal's account */
   readonly resourceAccount?: string;
+  /** Region called. @default the resource ARN's region, else us-east-1 */
+  readonly region?: string;
+  /** `aws:CurrentTime`. @default DEFAULT_TIME */
+  readonly at?: string;
+  /** Parameters of the call that AWS turns into condition keys (PassRole's service, PutEvents' sources...). */
+  readonly request?: RequestParameters;
   readonly identityPolicies: readonly NamedPolicy[];
   readonly resourcePolicy?: IamDocument;
   readonly sessionPolicy?: IamDocument | string;
   readonly permissionsBoundary?: IamDocument;
-  /** Request context keys, passed explicitly (the simulator infers none). */
-  readonly context?: Record<string, string | string[]>;
+  /**
+   * Keys AWS would NOT put in this request's context. Every use needs a comment saying why the test
+   * adds it (usually: to show that a policy refuses a forged or impossible value).
+   */
+  readonly contextOverride?: Record<string, string | string[]>;
 }
 
 function accountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
 }
 
+/** The context AWS builds for an evaluation input (what `evaluate` passes to the simulator). */
+export function contextOf(input: Omit<EvaluateInput, 'identityPolicies'>): RequestContext {
+  const at = input.at ?? DEFAULT_TIME;
+  const region = input.region ?? (input.resource.split(':')[3] || 'us-east-1');
+  const signer = signerOf(input.principal, { issuedAt: input.session?.issuedAt ?? at, ...input.session });
+  return requestContext(signer, { action: input.action, region, at, ...input.request });
+}
+
 /**
- * Evaluates one request with `@cloud-copilot/iam-simulate` in strict mode. A simulation the library
- * cannot run (an unknown action, a resource ARN of the wrong type, a context key the action does not
- * take) throws instead of passing as a denial, so every assertion is about a real evaluation.
+ * Evaluates one request with `@cloud-copilot/iam-simulate` in strict mode, with the request context AWS
+ * would build (sandbox/iam/request-context.ts). A simulation the library cannot run (an unknown action,
+ * a resource ARN of the wrong type) throws instead of passing as a denial, and so does a context key the
+ * simulator ignores because the action does not take it: every assertion is about a real evaluation.
  */
 export async function evaluate(input: EvaluateInput): Promise<Decision> {
+  const context = { ...contextOf(input), ...input.contextOverride };
   const simulation: Simulation = {
     request: {
       principal: input.principal,
       action: input.action,
       resource: { resource: input.resource, accountId: input.resourceAccount ?? accountOf(input.principal) },
-      contextVariables: { ...input.context },
+      contextVariables: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]])),
     },
     identityPolicies: input.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
     serviceControlPolicies: [],
@@ -47,6 +75,11 @@ export async function evaluate(input: EvaluateInput): Promise<Decision> {
   const result = await runSimulation(simulation, { simulationMode: 'Strict' });
   if (result.resultType === 'error') {
     throw new Error(`Simulation of ${input.action} on ${input.resource} could not run: ${JSON.stringify(result.errors)}`);
+  }
+  const ignored =
+    result.resultType === 'single' ? result.result.ignoredContextKeys : [...new Set(result.results.flatMap((r) => r.ignoredContextKeys ?? []))];
+  if ((ignored ?? []).length > 0) {
+    throw new Error(`${input.action} takes no ${(ignored ?? []).join(', ')}: the context of this test is not one AWS would build.`);
   }
   return result.overallResult as Decision;
 }

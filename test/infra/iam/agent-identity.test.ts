@@ -1,13 +1,13 @@
 import { BROKER_NAMES } from '../../../infra/naming';
-import { evaluate } from '../../helpers/iam-simulator';
+import { evaluate, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { secretResourcePolicy, trustPolicyOf } from '../../helpers/iam-template';
 
 const f = iamFixture();
-const agent = (action: string, resource: string, extra: { context?: Record<string, string | string[]>; resourceAccount?: string } = {}) =>
+const agent = (action: string, resource: string, extra: { request?: RequestParameters; resourceAccount?: string } = {}) =>
   evaluate({ principal: f.agentArn, action, resource, identityPolicies: f.agentPolicies, ...extra });
 
-describe('AgentIdentity: standing permissions (BRIEF invariants 1 and 2), evaluated from the synthesized policy', () => {
+describe('AgentIdentity: standing permissions, evaluated from the synthesized policy', () => {
   it('reads the secret of each configured account', async () => {
     // Prepare
     const prodSecret = f.secretArn(f.prodAccount);
@@ -26,7 +26,6 @@ describe('AgentIdentity: standing permissions (BRIEF invariants 1 and 2), evalua
       resource: secret,
       identityPolicies: f.agentPolicies,
       resourcePolicy: secretResourcePolicy(f.broker, `agent/elevated/${f.prodAccount}`),
-      context: { 'aws:PrincipalArn': f.agentArn },
     });
     expect(decision).toBe('Allowed');
   });
@@ -59,18 +58,19 @@ describe('AgentIdentity: standing permissions (BRIEF invariants 1 and 2), evalua
     }
   });
 
-  it('cannot assume an elevated role: neither its own policy nor the role trust allows it', async () => {
-    const role = `arn:aws:iam::${f.prodAccount}:role/AgentElevated-Ops`;
-    const decision = await evaluate({
-      principal: f.agentArn,
-      action: 'sts:AssumeRole',
-      resource: role,
-      resourceAccount: f.prodAccount,
-      identityPolicies: f.agentPolicies,
-      resourcePolicy: trustPolicyOf(f.prod, 'AgentElevated-Ops'),
-      context: { 'aws:SourceIdentity': 'jit-req-agent-0001' },
-    });
-    expect(decision).not.toBe('Allowed');
+  it.each(f.elevatedRoleNames)('cannot assume %s, even setting a broker-format source identity: neither its own policy nor the trust allows it', async (name) => {
+    for (const action of ['sts:AssumeRole', 'sts:SetSourceIdentity']) {
+      const decision = await evaluate({
+        principal: f.agentArn,
+        action,
+        resource: `arn:aws:iam::${f.prodAccount}:role/${name}`,
+        resourceAccount: f.prodAccount,
+        identityPolicies: f.agentPolicies,
+        resourcePolicy: trustPolicyOf(f.prod, name),
+        request: { sourceIdentity: 'jit-req-agent-0001' },
+      });
+      expect(decision).not.toBe('Allowed');
+    }
   });
 
   it('has no IAM permission at all', async () => {
@@ -87,7 +87,8 @@ describe('AgentIdentity: standing permissions (BRIEF invariants 1 and 2), evalua
 
   it('puts events on the broker bus only when every entry has source jit.agent', async () => {
     const bus = `arn:aws:events:${f.region}:${f.hub}:event-bus/${BROKER_NAMES.eventBus}`;
-    const put = (sources?: string[], resource = bus) => agent('events:PutEvents', resource, sources ? { context: { 'events:source': sources } } : {});
+    // With no sources the key is absent: what AWS builds for an entry that omits `Source` (the API shape allows it).
+    const put = (sources?: string[], resource = bus) => agent('events:PutEvents', resource, sources ? { request: { eventSources: sources } } : {});
     await expect(put(['jit.agent'])).resolves.toBe('Allowed');
     await expect(put(['jit.agent', 'jit.agent'])).resolves.toBe('Allowed');
     await expect(put(['jit.broker'])).resolves.toBe('ImplicitlyDenied');

@@ -4,9 +4,11 @@ import { iamFixture } from '../../helpers/iam-fixture';
 import { identityPoliciesOfRole, managedPolicyNamed, secretResourcePolicy, trustPolicyOf } from '../../helpers/iam-template';
 
 const f = iamFixture();
-const approver = `arn:aws:iam::${f.hub}:role/OnCall`;
+/** An approver signs in to the hub through a role of their own (a session of it signs the calls). */
+const approver = `arn:aws:sts::${f.hub}:assumed-role/OnCall/alice`;
 const approverPolicies = [{ name: BROKER_NAMES.approverPolicy, policy: managedPolicyNamed(f.broker, BROKER_NAMES.approverPolicy) }];
-const revokeRole = f.brokerRoleArn(BROKER_NAMES.revokeRole);
+/** The revoke function's Lambda session. */
+const revokeRole = `arn:aws:sts::${f.hub}:assumed-role/${BROKER_NAMES.revokeRole}/JitBroker-RevokeFunction`;
 const revokePolicies = identityPoliciesOfRole(f.broker, BROKER_NAMES.revokeRole);
 /** The function's ARN as the template resolves it (`JitBroker-<logical id>`). */
 const fnArn = (construct: string) => {
@@ -15,10 +17,9 @@ const fnArn = (construct: string) => {
   return `arn:aws:lambda:${f.region}:${f.hub}:function:JitBroker-${logicalId}`;
 };
 
-describe('Early revoke: who may do what (BRIEF invariant 8), evaluated from the synthesized policies', () => {
+describe('Early revoke: who may do what , evaluated from the synthesized policies', () => {
   it('lets an approver with jit-approver invoke the revoke function, and nothing else of the revocation', async () => {
-    const as = (action: string, resource: string, context?: Record<string, string | string[]>) =>
-      evaluate({ principal: approver, action, resource, identityPolicies: approverPolicies, ...(context ? { context } : {}) });
+    const as = (action: string, resource: string) => evaluate({ principal: approver, action, resource, identityPolicies: approverPolicies });
 
     await expect(as('lambda:InvokeFunction', `arn:aws:lambda:${f.region}:${f.hub}:function:${BROKER_NAMES.revokeFunction}`)).resolves.toBe('Allowed');
     await expect(as('lambda:InvokeFunction', fnArn('ResetFunction'))).resolves.toBe('ImplicitlyDenied');
@@ -34,7 +35,7 @@ describe('Early revoke: who may do what (BRIEF invariant 8), evaluated from the 
       action: 'dynamodb:UpdateItem',
       resource: table,
       identityPolicies: approverPolicies,
-      context: { 'dynamodb:Attributes': ['requestId', 'status', 'revokedAt', 'revokedBy'] },
+      request: { dynamodbAttributes: ['requestId', 'status', 'revokedAt', 'revokedBy'] },
     });
     expect(decision).toBe('ImplicitlyDenied');
   });
@@ -50,30 +51,29 @@ describe('Early revoke: who may do what (BRIEF invariant 8), evaluated from the 
       resource: f.secretArn(f.prodAccount),
       identityPolicies: revokePolicies,
       resourcePolicy: secretResourcePolicy(f.broker, `agent/elevated/${f.prodAccount}`),
-      context: { 'aws:PrincipalArn': revokeRole },
     });
     expect(write).toBe('ExplicitlyDenied');
   });
 
   it('lets the revoke role schedule only lifts, run by the lift scheduler role', async () => {
-    const as = (action: string, resource: string, context?: Record<string, string>) =>
-      evaluate({ principal: revokeRole, action, resource, identityPolicies: revokePolicies, ...(context ? { context } : {}) });
+    const as = (action: string, resource: string, passedToService?: string) =>
+      evaluate({ principal: revokeRole, action, resource, identityPolicies: revokePolicies, ...(passedToService ? { request: { passedToService } } : {}) });
     const schedules = `arn:aws:scheduler:${f.region}:${f.hub}:schedule/${BROKER_NAMES.scheduleGroup}`;
     await expect(as('scheduler:CreateSchedule', `${schedules}/jit-lift-req-1234abcd`)).resolves.toBe('Allowed');
     await expect(as('scheduler:CreateSchedule', `${schedules}/jit-reset-req-1234abcd`)).resolves.toBe('ImplicitlyDenied');
     await expect(as('scheduler:DeleteSchedule', `${schedules}/jit-reset-req-1234abcd`)).resolves.toBe('ImplicitlyDenied');
     const lifter = f.brokerRoleArn(BROKER_NAMES.liftSchedulerRole);
-    await expect(as('iam:PassRole', lifter, { 'iam:PassedToService': 'scheduler.amazonaws.com' })).resolves.toBe('Allowed');
-    await expect(as('iam:PassRole', lifter, { 'iam:PassedToService': 'lambda.amazonaws.com' })).resolves.toBe('ImplicitlyDenied');
-    await expect(as('iam:PassRole', f.brokerRoleArn(BROKER_NAMES.schedulerRole), { 'iam:PassedToService': 'scheduler.amazonaws.com' })).resolves.toBe(
+    await expect(as('iam:PassRole', lifter, 'scheduler.amazonaws.com')).resolves.toBe('Allowed');
+    await expect(as('iam:PassRole', lifter, 'lambda.amazonaws.com')).resolves.toBe('ImplicitlyDenied');
+    await expect(as('iam:PassRole', f.brokerRoleArn(BROKER_NAMES.schedulerRole), 'scheduler.amazonaws.com')).resolves.toBe(
       'ImplicitlyDenied',
     );
   });
 
   it('lets the lift scheduler role invoke the revoke function only, and only Scheduler of this account assume it', async () => {
-    const lifter = f.brokerRoleArn(BROKER_NAMES.liftSchedulerRole);
     const policies = identityPoliciesOfRole(f.broker, BROKER_NAMES.liftSchedulerRole);
-    const as = (resource: string) => evaluate({ principal: lifter, action: 'lambda:InvokeFunction', resource, identityPolicies: policies });
+    const session = `arn:aws:sts::${f.hub}:assumed-role/${BROKER_NAMES.liftSchedulerRole}/lift`;
+    const as = (resource: string) => evaluate({ principal: session, action: 'lambda:InvokeFunction', resource, identityPolicies: policies });
     await expect(as(`arn:aws:lambda:${f.region}:${f.hub}:function:${BROKER_NAMES.revokeFunction}`)).resolves.toBe('Allowed');
     await expect(as(fnArn('ResetFunction'))).resolves.toBe('ImplicitlyDenied');
     expect(trustPolicyOf(f.broker, BROKER_NAMES.liftSchedulerRole).Statement).toEqual([

