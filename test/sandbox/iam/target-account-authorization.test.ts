@@ -32,8 +32,6 @@ let authorizer: Authorizer;
 let targetAccount: TargetAccountEmulation;
 /** The same, with an inline `Allow *` added to every elevated role (the ceiling still attached). */
 let allowingEverything: TargetAccountEmulation;
-/** The same, with an inline policy allowing Scheduler (but no more PassRole than the role's own). */
-let allowingScheduler: TargetAccountEmulation;
 let roles: string[];
 
 beforeAll(() => {
@@ -43,7 +41,6 @@ beforeAll(() => {
   targetAccount = new TargetAccountEmulation(authorizer);
   const inline = (Action: string) => ({ policiesOf: () => [toPolicyDocument({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action, Resource: '*' }] })] });
   allowingEverything = new TargetAccountEmulation(new Authorizer(installation, inline('*'), clock));
-  allowingScheduler = new TargetAccountEmulation(new Authorizer(installation, inline('scheduler:*'), clock));
   roles = elevatedRoleNamesOf(installation.targets.get(PROD)!);
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -122,18 +119,18 @@ describe('Sandbox target accounts: every call authorized against the real polici
     ['deleting a JitBroker log group', { service: 'logs', target: 'Logs_20140328.DeleteLogGroup', json: { logGroupName: 'JitBroker-MintLogs0123-AbCdEf' } }],
     ['terminating an instance (the seed’s deny list)', { service: 'ec2', form: { Action: 'TerminateInstances', Version: '2016-11-15', 'InstanceId.1': 'i-0123456789abcdef0' } }],
     ['deleting a database (the seed’s deny list)', { service: 'rds', form: { Action: 'DeleteDBInstance', Version: '2014-10-31', DBInstanceIdentifier: 'orders' } }],
-  ])('refuses %s to the Deploy role, whose own policy allows it', async (_what, wire) => {
+  ])('refuses %s to the Deploy role, even with Allow * added to its policy', async (_what, wire) => {
     const deploy = roles.find((r) => r.toLowerCase().endsWith('deploy'))!;
-    const result = await answer(sessionOf(deploy), wire as Wire);
+    const result = await answer(sessionOf(deploy), wire as Wire, allowingEverything);
     expect(result).toMatchObject({ status: 403, message: expect.stringMatching(/explicit deny/) });
   });
 
-  it('still answers what the role may do: describing its stacks, updating an application stack', async () => {
+  it('still answers what the role may do: describing and updating an application service, reading its logs', async () => {
     const deploy = sessionOf(roles.find((r) => r.toLowerCase().endsWith('deploy'))!);
-    await expect(answer(deploy, { service: 'cloudformation', form: { Action: 'DescribeStacks', Version: '2010-05-15' } })).resolves.toMatchObject({ status: 200 });
-    await expect(answer(deploy, { service: 'cloudformation', form: { Action: 'UpdateStack', Version: '2010-05-15', StackName: 'orders-api' } })).resolves.toMatchObject({
-      status: 200,
-    });
+    const ecs = (action: string, json: Record<string, unknown>): Wire => ({ service: 'ecs', target: `AmazonEC2ContainerServiceV20141113.${action}`, json });
+    await expect(answer(deploy, ecs('DescribeServices', { cluster: 'main', services: ['orders-api'] }))).resolves.toMatchObject({ status: 200 });
+    await expect(answer(deploy, ecs('UpdateService', { cluster: 'main', service: 'orders-api', forceNewDeployment: true }))).resolves.toMatchObject({ status: 200 });
+    await expect(answer(deploy, { service: 'logs', target: 'Logs_20140328.DescribeLogGroups', json: {} })).resolves.toMatchObject({ status: 200 });
   });
 
   it('answers a call that names a resource it cannot place as for the most protected one: a broker-wide deny applies', async () => {
@@ -178,12 +175,27 @@ describe('Sandbox target accounts: iam:PassRole wherever a call passes a role', 
     expect(result.status).toBe(403);
   });
 
-  it('lets the Deploy role pass an application role to the services its policy names, and only those', async () => {
+  it('lets a role pass an application role to the services its policy names, and only those', async () => {
+    // The example roles pass no role (the design's policies have none); an operator's own policy that
+    // allows PassRole to Lambda only, with iam:PassedToService as AWS documents it.
+    const passToLambda = toPolicyDocument({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['lambda:*', 'scheduler:*'], Resource: '*' },
+        { Effect: 'Allow', Action: 'iam:PassRole', Resource: appRole, Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } },
+      ],
+    });
+    const emulation = new TargetAccountEmulation(new Authorizer(installation, { policiesOf: () => [passToLambda] }, clock));
     const deploy = sessionOf(roles.find((r) => r.toLowerCase().endsWith('deploy'))!);
-    await expect(answer(deploy, passing[0][1](appRole))).resolves.toMatchObject({ status: 200 });
-    // The Deploy policy names no Scheduler principal: passing a role to Scheduler is refused.
+    await expect(answer(deploy, passing[0][1](appRole), emulation)).resolves.toMatchObject({ status: 200 });
     const scheduler = passing.find(([what]) => what.startsWith('Scheduler'))![1];
-    await expect(answer(deploy, scheduler(appRole), allowingScheduler)).resolves.toMatchObject({ status: 403, message: expect.stringMatching(/iam:PassRole/) });
+    await expect(answer(deploy, scheduler(appRole), emulation)).resolves.toMatchObject({ status: 403, message: expect.stringMatching(/iam:PassRole/) });
+  });
+
+  it.each(passing)('%s: refuses the example Deploy role, whose policy passes no role', async (_what, wire) => {
+    const deploy = roles.find((r) => r.toLowerCase().endsWith('deploy'))!;
+    const result = await answer(sessionOf(deploy), wire(appRole));
+    expect(result.status).toBe(403);
   });
 
   it('refuses an EC2 instance profile whose role it cannot see unless PassRole to EC2 is allowed on every role', async () => {
