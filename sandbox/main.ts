@@ -61,6 +61,20 @@ export function banner(sandbox: RunningSandbox): string {
   ].join('\n');
 }
 
+/**
+ * What the start did with the state a previous run left: how many executions continue, and each one
+ * that cannot, with its file and why (its file is left as it was, for the user to look at).
+ */
+export function reconciliation(sandbox: Pick<RunningSandbox, 'resume' | 'overdueSchedules'>): string[] {
+  const { resume, overdueSchedules } = sandbox;
+  if (resume.resumed.length === 0 && resume.failed.length === 0 && overdueSchedules === 0) return [];
+  const lines = [
+    `reconciled: ${resume.resumed.length} execution(s) continued, ${resume.failed.length} could not continue, ${overdueSchedules} overdue reset schedule(s) firing now`,
+  ];
+  for (const failed of resume.failed) lines.push(`  could not continue ${failed.name ?? 'an execution'}: ${failed.reason}`);
+  return lines;
+}
+
 async function main(): Promise<void> {
   const program = new Command('jit-sandbox')
     .description('Run the whole JIT broker offline on 127.0.0.1')
@@ -97,9 +111,7 @@ async function main(): Promise<void> {
     throw error;
   }
   console.log(banner(sandbox));
-  if (sandbox.resumed > 0 || sandbox.overdueSchedules > 0) {
-    console.log(`${time()}  reconciled: ${sandbox.resumed} execution(s) continued, ${sandbox.overdueSchedules} overdue reset schedule(s) firing now`);
-  }
+  for (const line of reconciliation(sandbox)) console.log(`${time()}  ${line}`);
   console.log(`${time()}  listening on ${sandbox.url}`);
 
   let stopping = false;

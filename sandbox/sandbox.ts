@@ -8,7 +8,7 @@ import { synthesizedWorkflow } from '../workflows/local/synthesized-workflow';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
 import { type BrokerFunctionInfo, brokerFunctions, invokeWithContext, loadHandler, sharedEnvironment, useClockInHandlers } from './engine/functions';
-import { ExecutionEngine, type ExecutionRecord } from './engine/executions';
+import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
 import { AwsRouter } from './http/aws-router';
 import { SandboxServer } from './http/server';
 import { Authorizer } from './iam/authorizer';
@@ -58,8 +58,8 @@ export interface RunningSandbox {
   readonly clock: SandboxClock;
   readonly config: LoadedConfig;
   readonly installation: SynthesizedInstallation;
-  /** Executions continued after a restart. */
-  readonly resumed: number;
+  /** What the start did with the executions that were running: which continue, which cannot and why. */
+  readonly resume: ResumeOutcome;
   /** Schedules that were due while the sandbox was stopped and fired on start. */
   readonly overdueSchedules: number;
   /** Env files that point the AWS CLI, the SDKs and `jit` at the sandbox with a key. */
@@ -230,7 +230,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   ses.onEmail((entry: OutboxEntry) => narrate(`email to ${entry.to.join(', ')}: "${entry.subject}" → ${url}/outbox/${entry.id}.html`));
 
   const overdueSchedules = scheduler.pending().filter((s) => Date.parse(s.retryAt ?? s.fireAt) <= clock.nowMs()).length;
-  const resumed = engine.resumeAll();
+  const resume = engine.resumeAll();
   scheduler.start();
 
   const envFiles = { agent: join(home, 'agent.env'), approver: join(home, 'approver.env') };
@@ -257,7 +257,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     clock,
     config,
     installation,
-    resumed,
+    resume,
     overdueSchedules,
     envFiles,
     engine,
