@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../infra/config/load-config';
 import { DEFAULT_HOME, DEFAULT_PORT, type RunningSandbox, startSandbox } from './sandbox';
+import { StateFileError } from './store/json-file';
 
 interface MainOptions {
   readonly port: number;
@@ -45,11 +46,14 @@ export function banner(sandbox: RunningSandbox): string {
     `  approver  ${keys.approver.accessKeyId} / ${keys.approver.secretAccessKey}   env: . ${home}/approver.env`,
     `  broker    ${keys.broker.accessKeyId} (the broker's own functions)`,
     '',
+    `Approver sign-in (the outbox and review-page decisions need it; it is in approver.env, never in agent.env):`,
+    `  ${sandbox.approverSignInUrl}`,
+    '',
     'Try it (in another terminal):',
     `  1. As the agent, ask for ${role.name} in ${prod.name}:`,
     `       . ${home}/agent.env`,
     `       npx jit request --account ${prod.name} --role ${role.name} --minutes 5 --reason "Restart the stuck payment worker"`,
-    `  2. Read the approval email at ${url}/outbox and approve from its link, or as the approver:`,
+    `  2. Sign in with the approver link above, read the approval email at ${url}/outbox and approve from its link, or as the approver:`,
     `       . ${home}/approver.env && npx jit pending && npx jit approve <requestId>`,
     `  3. As the agent, take the credentials and use them:`,
     `       . ${home}/agent.env && npx jit creds --account ${prod.name}`,
@@ -98,6 +102,11 @@ async function main(): Promise<void> {
       narrate: (line) => console.log(`${time()}  ${line}`),
     });
   } catch (error) {
+    if (error instanceof StateFileError) {
+      console.error(`The sandbox cannot start: ${error.message} Nothing was changed.`);
+      process.exitCode = 1;
+      return;
+    }
     if (error instanceof ConfigError) {
       console.error(error.message);
       process.exitCode = 3;

@@ -73,7 +73,7 @@ function parseSecret(stdout: string): Record<string, string> {
     const capability = new URL(link).searchParams.get('c') ?? '';
     const decided = await fetch(link.split('?')[0], {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie: sandbox.approverCookie(), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ c: capability, action: 'approve', minutes: '10' }).toString(),
     });
     expect(decided.status).toBe(200);
