@@ -41,6 +41,8 @@ export const EXIT = {
   NOT_ACTIVE: 17,
   /** The request does not fit the config (unknown role, too many minutes, empty reason); nothing was published. */
   INVALID_REQUEST: 18,
+  /** `jit report`: AWS refused to let the caller read the report (or the request record needed to find it). */
+  REPORT_ACCESS_DENIED: 19,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -13,6 +13,7 @@ import { agentPrincipalArn, type LoadedConfig, toBrokerSettings } from './config
 import { AccountSecrets } from './constructs/account-secrets';
 import { ApprovalEndpoint } from './constructs/approval-endpoint';
 import { ApproverPolicy } from './constructs/approver-policy';
+import { AuditorPolicy } from './constructs/auditor-policy';
 import { sendAsSenderStatement } from './constructs/send-as-sender-statement';
 import { AgentIdentity } from './constructs/agent-identity';
 import { AgentNotifications } from './constructs/agent-notifications';
@@ -49,6 +50,7 @@ export class BrokerStack extends Stack {
   /** The agent's notification queue (`jit request --wait`). */
   readonly notifications: AgentNotifications;
   readonly approverPolicy: ApproverPolicy;
+  readonly auditorPolicy: AuditorPolicy;
   readonly functions: Readonly<Record<'register' | 'requestApproval' | 'mint' | 'reset' | 'notify' | 'audit' | 'revoke', BrokerFunction>>;
 
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
@@ -325,6 +327,11 @@ export class BrokerStack extends Stack {
       sender: config.approval.sender,
       managedPolicyName: BROKER_NAMES.approverPolicy,
       revokeFunction: revoke.function,
+    });
+    this.auditorPolicy = new AuditorPolicy(this, 'Auditor', {
+      table,
+      bucket: this.auditBucket.bucket,
+      managedPolicyName: BROKER_NAMES.auditorPolicy,
     });
 
     // Requests that cannot even start an execution land here instead of vanishing.
