@@ -33,13 +33,15 @@ export class SandboxProcess {
   constructor(
     readonly home: string,
     private readonly timeScale: number,
+    /** More command-line options for `npm start`, e.g. `--config <file>`. */
+    private readonly extraArgs: readonly string[] = [],
   ) {}
 
   async start(timeoutMs = 60_000): Promise<string> {
     this.output = '';
     // One process (tsx as a loader of this node, not its wrapper that forks another), so that a kill
     // reaches the sandbox itself and nothing outlives the test.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--home', this.home, '--time-scale', String(this.timeScale)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--port', '0', '--home', this.home, '--time-scale', String(this.timeScale), ...this.extraArgs], {
       cwd: REPO_ROOT,
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
