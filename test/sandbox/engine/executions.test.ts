@@ -46,6 +46,9 @@ const DEFINITION: AslDefinition = {
   },
 };
 
+/** Every engine a test made: stopped before its home is removed, so that none writes into it again. */
+const engines: ExecutionEngine[] = [];
+
 class Sandbox {
   readonly calls: string[] = [];
   readonly tokens: LocalTaskTokens;
@@ -71,6 +74,7 @@ class Sandbox {
       clock,
       onFinished: (record) => this.finished.push(record),
     });
+    engines.push(this.engine);
   }
 }
 
@@ -98,7 +102,10 @@ describe('Sandbox: executions continue after a restart', () => {
     clock = SandboxClock.unpersisted(SCALE);
     first = new Sandbox(home, clock);
   });
-  afterEach(() => rmSync(home, { recursive: true, force: true }));
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.stop()));
+    rmSync(home, { recursive: true, force: true });
+  });
 
   it('continues a grant stopped while it was live: it waits out the rest of the grant, then audits', async () => {
     // Prepare: a request approved, its grant live (in WaitUntilExpiry), and the sandbox stopped.
