@@ -127,9 +127,10 @@ class StatesTimeout extends Error {
 }
 
 /**
- * The StateEntered events the runner has passed on to `onStateEntered`, counted per state. The engine
- * dispatches a state's StateEntered before it runs the state, but its event log is read asynchronously:
- * task code waits here for its own entry to be reported, so that progress is recorded in order.
+ * The StateEntered events the runner has passed on to `onStateEntered` (and StateRetried events), counted
+ * per state. The engine dispatches them before it runs the state's code, but its event log is read
+ * asynchronously: task code waits here for its own run to be reported, so that progress is recorded in
+ * order.
  */
 class ReportedEntries {
   private readonly counts = new Map<string, number>();
@@ -334,6 +335,9 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
         } finally {
           entries.reported(event.state.name);
         }
+      } else if (event.type === 'StateRetried' && event.state) {
+        // A retry runs the state's code again without a new StateEntered: count it as a run of its own.
+        entries.reported(event.state.name);
       }
     }
   })();
