@@ -149,8 +149,17 @@ class ReportedEntries {
   until(state: string, count: number, signal?: AbortSignal): Promise<void> {
     if ((this.counts.get(state) ?? 0) >= count || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      this.waiting.push({ state, count, resolve });
-      signal?.addEventListener('abort', () => resolve(), { once: true });
+      const onAbort = () => resolve();
+      // The signal is the whole sandbox's: a listener left on it for every state run would pile up.
+      this.waiting.push({
+        state,
+        count,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }
@@ -299,16 +308,18 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
       }
       if (!time) return asJson(await answered);
       const stop = new AbortController();
-      // A stopped execution leaves no timer behind: the wait ends with the execution's own signal too.
-      const ended = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
-      const timedOut = time.waitUntil(deadline, ended).then(() => {
-        if (ended.aborted) return undefined;
+      // A stopped execution leaves no timer behind: the wait also ends with the execution's own signal.
+      const onAbort = () => stop.abort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const timedOut = time.waitUntil(deadline, stop.signal).then(() => {
+        if (stop.signal.aborted) return undefined;
         options.tokens.cancel(token);
         throw new StatesTimeout();
       });
       try {
         return asJson(await Promise.race([answered, timedOut]));
       } finally {
+        options.signal?.removeEventListener('abort', onAbort);
         stop.abort();
       }
     };
@@ -357,5 +368,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
       path,
       finalState: path[path.length - 1] ?? '',
     };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
 }
