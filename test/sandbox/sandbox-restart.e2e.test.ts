@@ -11,7 +11,8 @@ import { REPO_ROOT, SandboxProcess } from './sandbox-process';
  * outbox nor a decision; the approver's secret and key do.
  *
  * Sandbox time runs 60 times faster (a minute lasts a second); the test's own config shortens the
- * CloudTrail delay to one minute so that the audit follows the grant closely. About 60 s on a quiet machine.
+ * CloudTrail delay to one minute so that the audit follows the grant closely. About 55 s on this machine
+ * while others ran tests too; the timeout is four times that.
  */
 const TIME_SCALE = 60;
 /** How late an outcome may come, in sandbox ms: one real second on a busy machine. */
@@ -160,7 +161,9 @@ describe('Sandbox: a restart keeps every lifecycle going, and only the approver 
     // Assess: the request killed while pending expires when its window ends, with its event; its link stays undecidable.
     const expired = await sandbox.waitForEvent('Elevation Approval Expired', 'req-pending', 120_000);
     const deadline = Date.parse(String(pending.detail.approvalDeadline));
-    expect(Date.parse(expired.time)).toBeGreaterThanOrEqual(deadline);
+    // Event times have whole seconds, and the task's window starts as it is entered, a moment before its
+    // function computes the deadline it announces: the expiry may come up to a few sandbox seconds before it.
+    expect(Date.parse(expired.time)).toBeGreaterThanOrEqual(deadline - 5_000);
     const expiredLateBy = Date.parse(expired.time) - Math.max(deadline, restartedAt);
     expect(expiredLateBy <= SLACK_MS ? 'on time' : `late by ${expiredLateBy} ms (deadline ${new Date(deadline).toISOString()}, back at ${new Date(restartedAt).toISOString()})`).toBe('on time');
     expect((await sandbox.getJson<{ requests: Array<{ requestId: string; status: string }> }>('/')).requests.find((r) => r.requestId === 'req-pending')?.status).toBe(
