@@ -155,7 +155,8 @@ function parseSecret(stdout: string): Record<string, string> {
 
   it('revokes a live grant from the terminal: the secret resets, jit creds fails, the role denies the session', async () => {
     // Prepare: a sandbox in real time (identity proofs are signed by real clocks), and a live grant.
-    const realtime = new SandboxProcess(mkdtempSync(join(tmpdir(), 'jit-sandbox-revoke-')), 1);
+    const realtimeHome = mkdtempSync(join(tmpdir(), 'jit-sandbox-revoke-'));
+    const realtime = new SandboxProcess(realtimeHome, 1);
     try {
       await realtime.start();
       const agent = realtime.env('agent');
@@ -184,6 +185,7 @@ function parseSecret(stdout: string): Record<string, string> {
       expect(copy.stderr).toMatch(/AccessDenied.*explicit deny/);
     } finally {
       await realtime.stop();
+      rmSync(realtimeHome, { recursive: true, force: true });
     }
   });
 });
