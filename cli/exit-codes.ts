@@ -43,6 +43,8 @@ export const EXIT = {
   INVALID_REQUEST: 18,
   /** `jit doctor`: at least one check failed (each failure is printed with its fix). */
   DOCTOR_FAILED: 19,
+  /** `jit report`: AWS refused to let the caller read the report (or the request record needed to find it). */
+  REPORT_ACCESS_DENIED: 20,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

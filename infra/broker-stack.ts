@@ -16,6 +16,7 @@ import { AgentNotifications } from './constructs/agent-notifications';
 import { ApprovalEndpoint } from './constructs/approval-endpoint';
 import { ApproverPolicy } from './constructs/approver-policy';
 import { AuditBucket } from './constructs/audit-bucket';
+import { AuditorPolicy } from './constructs/auditor-policy';
 import { AuditFunction } from './constructs/audit-function';
 import { MintFunction } from './constructs/mint-function';
 import { NotifyFunction } from './constructs/notify-function';
@@ -69,6 +70,7 @@ export class BrokerStack extends Stack {
   /** The agent's notification queue (`jit request --wait`). */
   readonly notifications: AgentNotifications;
   readonly approverPolicy: ApproverPolicy;
+  readonly auditorPolicy: AuditorPolicy;
   /** The workflow's functions and the revoke function, one construct per function role. */
   readonly functions: BrokerFunctions;
 
@@ -199,6 +201,11 @@ export class BrokerStack extends Stack {
       sender: config.approval.sender,
       managedPolicyName: BROKER_NAMES.approverPolicy,
       revokeFunction: revoke.function,
+    });
+    this.auditorPolicy = new AuditorPolicy(this, 'Auditor', {
+      table,
+      bucket: this.auditBucket.bucket,
+      managedPolicyName: BROKER_NAMES.auditorPolicy,
     });
 
     // Requests that cannot even start an execution land here instead of vanishing, kept as long as SQS allows.

@@ -106,6 +106,11 @@ function suppressBroker(broker: BrokerStack): void {
     `IAM5[Resource::${arnToken(broker.auditBucket.bucket)}/reports/*]`,
     'Report keys carry the request id, unknown at deploy time; writes are limited to the reports/ prefix.',
   );
+  ack(
+    broker.auditorPolicy.policy,
+    `IAM5[Resource::${arnToken(broker.auditBucket.bucket)}/reports/*]`,
+    'An auditor reads any report, whose keys carry request ids unknown at deploy time; reads only, under reports/ only.',
+  );
 }
 
 function suppressTarget(target: TargetAccountStack, policies: ReadonlyMap<string, PolicyDocument>): void {

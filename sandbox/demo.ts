@@ -6,6 +6,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { APPROVER_COOKIE } from './http/approver-gate';
 import { NodeSha256 } from './http/sigv4';
 import { type RunningSandbox, startSandbox } from './sandbox';
 import type { OutboxEntry } from './services/sesv2';
@@ -79,7 +80,9 @@ async function demo(sandbox: RunningSandbox): Promise<void> {
     }),
   );
 
-  const outbox = async (): Promise<OutboxEntry[]> => ((await (await fetch(`${url}/outbox?format=json`)).json()) as { emails: OutboxEntry[] }).emails;
+  // The outbox and decisions are the approver's: the demo signs in as the approver with its secret.
+  const asApprover = { cookie: `${APPROVER_COOKIE}=${sandbox.approverSecret}` };
+  const outbox = async (): Promise<OutboxEntry[]> => ((await (await fetch(`${url}/outbox?format=json`, { headers: asApprover })).json()) as { emails: OutboxEntry[] }).emails;
   const email = await until('the approval email', async () => (await outbox()).find((e) => e.subject.includes(REQUEST_ID) && e.text.includes('/review/')));
   const link = /(http:\/\/\S+\/review\/\S+)/.exec(email.text)?.[1] ?? '';
   say(`The state machine registered the request and emailed ${email.to.join(', ')}: "${email.subject}" (${url}/outbox/${email.id}.html).`);
@@ -88,7 +91,7 @@ async function demo(sandbox: RunningSandbox): Promise<void> {
   say(`The approver opens the link: HTTP ${shown.status}, the page shows the request; opening it decided nothing.`);
   const decided = await fetch(link.split('?')[0], {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { ...asApprover, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ c: new URL(link).searchParams.get('c') ?? '', action: 'approve', minutes: '5' }).toString(),
   });
   say(`The approver presses Approve: HTTP ${decided.status}. The workflow mints credentials with AssumeRole and a time fence.`);

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../infra/config/load-config';
 import { DEFAULT_HOME, DEFAULT_PORT, type RunningSandbox, startSandbox } from './sandbox';
+import { StateFileError } from './store/json-file';
 
 interface MainOptions {
   readonly port: number;
@@ -52,11 +53,14 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
     `  approver  ${keys.approver.accessKeyId} / ${keys.approver.secretAccessKey}   env: . ${home}/approver.env`,
     `  broker    ${keys.broker.accessKeyId} (the broker's own functions)`,
     '',
+    `Approver sign-in (the outbox and review-page decisions need it; it is in approver.env, never in agent.env):`,
+    `  ${sandbox.approverSignInUrl}`,
+    '',
     'Try it (in another terminal):',
     `  1. As the agent, ask for ${role.name} in ${prod.name}:`,
     `       . ${home}/agent.env`,
     `       npx jit request --account ${prod.name} --role ${role.name} --minutes 5 --reason "Restart the stuck payment worker"`,
-    `  2. Read the approval email at ${url}/outbox and approve from its link, or as the approver:`,
+    `  2. Sign in with the approver link above, read the approval email at ${url}/outbox and approve from its link, or as the approver:`,
     `       . ${home}/approver.env && npx jit pending && npx jit approve <requestId>`,
     `  3. As the agent, take the credentials and use them:`,
     `       . ${home}/agent.env && npx jit creds --account ${prod.name}`,
@@ -67,6 +71,20 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
     `Walkthrough: README.md ("Try it offline"); details: docs/sandbox.md. Ctrl-C stops; state stays in ${home}/.`,
     '',
   ].join('\n');
+}
+
+/**
+ * What the start did with the state a previous run left: how many executions continue, and each one
+ * that cannot, with its file and why (its file is left as it was, for the user to look at).
+ */
+export function reconciliation(sandbox: Pick<RunningSandbox, 'resume' | 'overdueSchedules'>): string[] {
+  const { resume, overdueSchedules } = sandbox;
+  if (resume.resumed.length === 0 && resume.failed.length === 0 && overdueSchedules === 0) return [];
+  const lines = [
+    `reconciled: ${resume.resumed.length} execution(s) continued, ${resume.failed.length} could not continue, ${overdueSchedules} overdue reset schedule(s) firing now`,
+  ];
+  for (const failed of resume.failed) lines.push(`  could not continue ${failed.name ?? 'an execution'}: ${failed.reason}`);
+  return lines;
 }
 
 async function main(): Promise<void> {
@@ -95,6 +113,11 @@ async function main(): Promise<void> {
       narrate: (line) => console.log(`${time()}  ${line}`),
     });
   } catch (error) {
+    if (error instanceof StateFileError) {
+      console.error(`The sandbox cannot start: ${error.message} Nothing was changed.`);
+      process.exitCode = 1;
+      return;
+    }
     if (error instanceof ConfigError) {
       console.error(error.message);
       process.exitCode = 3;
@@ -109,9 +132,7 @@ async function main(): Promise<void> {
   }
   // From the process's own start (Node's start-up and module loading included), to the port answering.
   console.log(banner(sandbox, process.uptime() * 1000));
-  if (sandbox.resumed > 0 || sandbox.overdueSchedules > 0) {
-    console.log(`${time()}  reconciled: ${sandbox.resumed} execution(s) continued, ${sandbox.overdueSchedules} overdue reset schedule(s) firing now`);
-  }
+  for (const line of reconciliation(sandbox)) console.log(`${time()}  ${line}`);
   console.log(`${time()}  listening on ${sandbox.url}`);
 
   let stopping = false;

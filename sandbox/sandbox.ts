@@ -8,7 +8,8 @@ import { synthesizedWorkflow } from '../workflows/local/synthesized-workflow';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
 import { type BrokerFunctionInfo, brokerFunctions, invokeWithContext, loadHandler, sharedEnvironment, useClockInHandlers } from './engine/functions';
-import { ExecutionEngine, type ExecutionRecord } from './engine/executions';
+import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
+import { ApproverGate } from './http/approver-gate';
 import { AwsRouter } from './http/aws-router';
 import { SandboxServer } from './http/server';
 import { Authorizer } from './iam/authorizer';
@@ -61,10 +62,17 @@ export interface RunningSandbox {
   readonly clock: SandboxClock;
   readonly config: LoadedConfig;
   readonly installation: SynthesizedInstallation;
-  /** Executions continued after a restart. */
-  readonly resumed: number;
+  /** What the start did with the executions that were running: which continue, which cannot and why. */
+  readonly resume: ResumeOutcome;
   /** Schedules that were due while the sandbox was stopped and fired on start. */
   readonly overdueSchedules: number;
+  /**
+   * The approver secret: the outbox and review-page decisions need it (`sandbox/http/approver-gate.ts`).
+   * Written to the approver's env file only.
+   */
+  readonly approverSecret: string;
+  /** Opening this link signs a browser in as the approver. */
+  readonly approverSignInUrl: string;
   /** Env files that point the AWS CLI, the SDKs and `jit` at the sandbox with a key. */
   readonly envFiles: Readonly<Record<'agent' | 'approver', string>>;
   readonly engine: ExecutionEngine;
@@ -179,9 +187,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   let url = '';
   let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
   const reportBucket = buckets[0] ?? '';
+  const gate = ApproverGate.persisted(home);
   const server = new SandboxServer(
     router,
-    sandboxPages({
+    gate.guard(sandboxPages({
       url: () => url,
       outbox: () => ses.list(),
       outboxFile: (file) => (existsSync(join(ses.folder, file)) ? readFileSync(join(ses.folder, file)) : undefined),
@@ -196,7 +205,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         if (!review) throw new Error('The approval function is not loaded yet.');
         return review(event);
       },
-    }),
+    })),
   );
   url = await server.listen('127.0.0.1', options.port);
 
@@ -251,11 +260,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   ses.onEmail((entry: OutboxEntry) => narrate(`email to ${entry.to.join(', ')}: "${entry.subject}" → ${url}/outbox/${entry.id}.html`));
 
   const overdueSchedules = scheduler.pending().filter((s) => Date.parse(s.retryAt ?? s.fireAt) <= clock.nowMs()).length;
-  const resumed = engine.resumeAll();
+  const resume = engine.resumeAll();
   scheduler.start();
 
   const envFiles = { agent: join(home, 'agent.env'), approver: join(home, 'approver.env') };
   const awsFiles = writeSandboxAwsFiles({ home, url, region: hub.region, keys, config: config.config, configFile: config.file });
+  const approverSignInUrl = gate.signInUrl(url);
   for (const holder of ['agent', 'approver'] as const) {
     writeFileSync(
       envFiles[holder],
@@ -271,6 +281,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         AWS_DEFAULT_REGION: hub.region,
         AWS_ENDPOINT_URL: url,
         JIT_ENDPOINT: url,
+        // The approver's only: the agent's env must not lead to the outbox or to a decision.
+        ...(holder === 'approver' ? { JIT_SANDBOX_APPROVER_SECRET: gate.secret, JIT_SANDBOX_APPROVER_URL: approverSignInUrl } : {}),
       }),
       { mode: 0o600 },
     );
@@ -284,8 +296,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     clock,
     config,
     installation,
-    resumed,
+    resume,
     overdueSchedules,
+    approverSecret: gate.secret,
+    approverSignInUrl,
     envFiles,
     engine,
     stop: async () => {

@@ -14,13 +14,23 @@ interface ReportOptions {
 
 const MARK = { true: '✓', false: '✗', null: '–' } as const;
 
+/** How AWS says "not allowed" (S3 answers a refused HEAD with a bare 403, which the SDK names Forbidden). */
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'Forbidden']);
+
+function isAccessDenied(error: unknown): error is Error {
+  return error instanceof Error && (ACCESS_DENIED.has(error.name) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403);
+}
+
+const READERS_HINT = 'Reading reports needs the jit-auditor managed policy (docs/audit.md); in the sandbox, the approver key has it (. .jit-local/approver.env).';
+
 /**
  * The request store as far as the caller may read it: an auditor with read access to the audit bucket
- * only still gets the report, verified against S3's checksum instead of the recorded digest.
+ * only still gets the report, verified against S3's checksum instead of the recorded digest. `refusal`
+ * keeps why the record could not be read, so that "no report" is not said when the truth is "not allowed".
  */
-function storeIfReadable(ctx: CliContext): Pick<RequestStore, 'get'> {
+function storeIfReadable(ctx: CliContext): Pick<RequestStore, 'get'> & { refusal?: Error } {
   const store = ctx.requestStore();
-  return {
+  const readable: Pick<RequestStore, 'get'> & { refusal?: Error } = {
     get: async (requestId) => {
       try {
         return await store.get(requestId);
@@ -28,10 +38,12 @@ function storeIfReadable(ctx: CliContext): Pick<RequestStore, 'get'> {
         const refused = classifyAwsError(error);
         if (!refused || refused.exitCode !== EXIT.AWS_ACCESS) throw error;
         ctx.note(`jit: cannot read the request record (${(error as Error).name}); verifying against S3 alone.`);
+        readable.refusal = error as Error;
         return undefined;
       }
     },
   };
+  return readable;
 }
 
 function describeChecks(result: ReadReportResult): string {
@@ -58,10 +70,25 @@ export function reportCommand(context: (command: Command) => CliContext): Comman
     .action(async (requestId: string, options: ReportOptions, command: Command) => {
       const ctx = context(command);
       let result: ReadReportResult;
+      const store = storeIfReadable(ctx);
       try {
-        result = await readReport(requestId, { reader: ctx.reportReader(options.bucket), store: storeIfReadable(ctx) }, options.account ? { accountId: options.account } : {});
+        result = await readReport(requestId, { reader: ctx.reportReader(options.bucket), store }, options.account ? { accountId: options.account } : {});
       } catch (error) {
         if (error instanceof InvalidReportQueryError) throw new CliError(error.message, EXIT.USAGE, 'For example: jit report req-1234abcd', { cause: error });
+        if (isAccessDenied(error)) {
+          throw new CliError(`Access denied: AWS refused to let you read the audit report of ${requestId} (${error.name}: ${error.message}).`, EXIT.REPORT_ACCESS_DENIED, READERS_HINT, {
+            cause: error,
+          });
+        }
+        if (error instanceof ReportNotFoundError && store.refusal && !options.bucket) {
+          // Without the record there is nothing that names the report; "not found" would be a guess.
+          throw new CliError(
+            `Access denied: AWS refused to let you read the request record of ${requestId} (${store.refusal.name}), which names its audit report; no report was looked for.`,
+            EXIT.REPORT_ACCESS_DENIED,
+            `${READERS_HINT} With read access to the bucket alone, pass --bucket <audit bucket> (or set JIT_AUDIT_BUCKET).`,
+            { cause: error },
+          );
+        }
         if (error instanceof ReportNotFoundError) {
           throw new CliError(error.message, EXIT.NOT_FOUND, options.bucket ? undefined : 'If its request record has expired, pass --bucket <audit bucket> (or set JIT_AUDIT_BUCKET).', { cause: error });
         }

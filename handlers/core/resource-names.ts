@@ -31,6 +31,8 @@ export const BROKER_NAMES = {
   approvalApi: 'jit-approvals',
   /** Managed policy to attach to the people who approve from the terminal (`jit approve`). */
   approverPolicy: 'jit-approver',
+  /** Managed policy to attach to the people who read audit reports (`jit report`). */
+  auditorPolicy: 'jit-auditor',
   /** The revoke function, which `jit revoke` invokes by name (the ceiling protects `JitBroker-*`). */
   revokeFunction: 'JitBroker-Revoke',
   /** The broker's outcomes for the agent (`jit request --wait`), which only the agent consumes. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { SandboxClock } from '../clock';
 import { readJson, writeJsonAtomic } from '../store/json-file';
-import { type LocalExecutionResult, type LocalFunction, runLocalExecution } from '../../workflows/local/local-execution';
+import { type LocalExecutionResult, type LocalFunction, ResumeStateError, runLocalExecution } from '../../workflows/local/local-execution';
 import type { AslDefinition } from '../../workflows/local/synthesized-workflow';
 import type { LocalTaskTokens } from '../../workflows/local/task-tokens';
 
@@ -26,6 +27,33 @@ export interface ExecutionRecord {
   cause?: string;
   /** How many times the sandbox picked the execution up again after a restart. */
   resumed?: number;
+}
+
+/** What an execution file must hold to be continued; anything else is reported, never guessed at. */
+const executionRecordSchema = z.looseObject({
+  name: z.string().min(1),
+  arn: z.string().min(1),
+  input: z.unknown(),
+  startedAt: z.iso.datetime(),
+  taskToken: z.string().min(1),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']),
+  current: z.object({ state: z.string().min(1), input: z.unknown(), enteredAt: z.iso.datetime() }).optional(),
+  callbackInvoked: z.boolean().optional(),
+  path: z.array(z.string()),
+});
+
+/** An execution file that could not be read back. */
+export interface UnreadableExecution {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/** What a restart did with the executions that were running. */
+export interface ResumeOutcome {
+  /** Names of the executions that continue. */
+  readonly resumed: string[];
+  /** Executions that cannot continue, each with why. Their files are left exactly as they were. */
+  readonly failed: Array<{ readonly file: string; readonly name?: string; readonly reason: string }>;
 }
 
 export interface ExecutionEngineOptions {
@@ -84,25 +112,38 @@ export class ExecutionEngine {
     return record;
   }
 
-  /** Every recorded execution, newest first. */
+  /** Every recorded execution that can be read, newest first (see `unreadable` for the others). */
   list(): ExecutionRecord[] {
-    if (!existsSync(this.folder)) return [];
-    return readdirSync(this.folder)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => readJson<ExecutionRecord | undefined>(join(this.folder, f), undefined))
-      .filter((r): r is ExecutionRecord => r !== undefined)
-      .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    return this.scan().records;
   }
 
-  /** Continues every execution that was running when the sandbox stopped. Returns how many. */
-  resumeAll(): number {
-    const unfinished = this.list().filter((r) => r.status === 'RUNNING');
-    for (const record of unfinished) {
+  /** Execution files that are damaged (cut short, not JSON, not an execution record), each with why. */
+  unreadable(): UnreadableExecution[] {
+    return this.scan().unreadable;
+  }
+
+  /**
+   * Continues every execution that was running when the sandbox stopped, each from the state it was in.
+   * One that cannot continue (a damaged file, a state the definition no longer has) is reported with the
+   * reason and does not stop the others.
+   */
+  resumeAll(): ResumeOutcome {
+    const { records, unreadable } = this.scan();
+    const outcome: ResumeOutcome = { resumed: [], failed: unreadable.map((u) => ({ file: u.file, reason: u.reason })) };
+    for (const record of records.filter((r) => r.status === 'RUNNING')) {
+      const state = record.current?.state;
+      if (state !== undefined && !Object.hasOwn(this.definition.States, state)) {
+        const reason = new ResumeStateError(state, Object.keys(this.definition.States)).message;
+        this.finish(record, { status: 'FAILED', error: 'States.Runtime', cause: reason, path: record.path, finalState: state });
+        outcome.failed.push({ file: this.file(record.name), name: record.name, reason });
+        continue;
+      }
       record.resumed = (record.resumed ?? 0) + 1;
       this.save(record);
       this.run(record);
+      outcome.resumed.push(record.name);
     }
-    return unfinished.length;
+    return outcome;
   }
 
   /** Resolves when every running execution has finished (tests, the demo). */
@@ -121,6 +162,30 @@ export class ExecutionEngine {
     return `AQB${Buffer.from(randomUUID() + randomUUID() + randomUUID()).toString('base64url')}`;
   }
 
+  private scan(): { records: ExecutionRecord[]; unreadable: UnreadableExecution[] } {
+    if (!existsSync(this.folder)) return { records: [], unreadable: [] };
+    const records: ExecutionRecord[] = [];
+    const unreadable: UnreadableExecution[] = [];
+    for (const name of readdirSync(this.folder).filter((f) => f.endsWith('.json'))) {
+      const file = join(this.folder, name);
+      let value: unknown;
+      try {
+        value = readJson<unknown>(file, undefined);
+      } catch (error) {
+        unreadable.push({ file, reason: (error as Error).message });
+        continue;
+      }
+      const parsed = executionRecordSchema.safeParse(value);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+        unreadable.push({ file, reason: `${file} is not an execution record (${issues}); fix or delete it and start again.` });
+        continue;
+      }
+      records.push(parsed.data as ExecutionRecord);
+    }
+    return { records: records.sort((a, b) => b.startedAt.localeCompare(a.startedAt)), unreadable };
+  }
+
   private file(name: string): string {
     return join(this.folder, `${name}.json`);
   }
@@ -131,19 +196,6 @@ export class ExecutionEngine {
 
   private run(record: ExecutionRecord): void {
     const clock = this.options.clock;
-    // Functions are wrapped to note when a waiting task's function has run: after a restart it must not
-    // run again (a second email with new links), only wait for the token.
-    const functions = new Map<string, LocalFunction>();
-    for (const [arn, fn] of this.options.functions) {
-      functions.set(arn, async (payload) => {
-        const result = await fn(payload);
-        if (record.current && this.callbackStates.has(record.current.state) && !this.abort.signal.aborted) {
-          record.callbackInvoked = true;
-          this.save(record);
-        }
-        return result;
-      });
-    }
     const resume = record.current
       ? {
           stateName: record.current.state,
@@ -155,7 +207,7 @@ export class ExecutionEngine {
     let reentering = resume !== undefined;
     const execution = runLocalExecution(resume ? resume.input : record.input, {
       definition: this.definition,
-      functions,
+      functions: this.options.functions,
       tokens: this.options.tokens,
       time: { now: () => clock.now(), waitUntil: (at, signal) => clock.sleepUntil(at, signal) },
       taskToken: record.taskToken,
@@ -174,6 +226,13 @@ export class ExecutionEngine {
         record.path.push(state);
         this.save(record);
       },
+      // After a restart a waiting task's function must not run again (a second email with new links):
+      // only the token is awaited.
+      onCallbackInvoked: (state) => {
+        if (this.abort.signal.aborted || record.current?.state !== state) return;
+        record.callbackInvoked = true;
+        this.save(record);
+      },
     });
     const settled = execution.catch((error: unknown): LocalExecutionResult => {
       // The definition could not even start (a bug, not a workflow outcome): the execution fails visibly.
@@ -184,13 +243,17 @@ export class ExecutionEngine {
     void settled.then((result) => {
       this.running.delete(record.name);
       if (this.abort.signal.aborted) return;
-      record.status = result.status;
-      record.finishedAt = clock.now().toISOString();
-      record.finalState = result.finalState;
-      if (result.error) record.error = result.error;
-      if (result.cause) record.cause = result.cause;
-      this.save(record);
-      this.options.onFinished?.(record);
+      this.finish(record, result);
     });
+  }
+
+  private finish(record: ExecutionRecord, result: LocalExecutionResult): void {
+    record.status = result.status;
+    record.finishedAt = this.options.clock.now().toISOString();
+    record.finalState = result.finalState;
+    if (result.error) record.error = result.error;
+    if (result.cause) record.cause = result.cause;
+    this.save(record);
+    this.options.onFinished?.(record);
   }
 }

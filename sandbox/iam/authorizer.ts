@@ -34,7 +34,7 @@ export interface AuthorizeOptions {
  * Answers "may this caller do this?" the way IAM would, from the policies the installation deploys:
  *
  * - the agent: its standing policy from the synthesized broker stack (docs/security-model.md);
- * - the approver: the `jit-approver` managed policy;
+ * - the approver: the `jit-approver` and `jit-auditor` managed policies;
  * - a minted session: its role's policies from the synthesized target-account stack (the role's policy
  *   file and the deny-always ceiling), the role's inline policies (revocation denies), and the session
  *   policy it was minted with (the time fence), at the sandbox's `aws:CurrentTime`;
@@ -53,7 +53,8 @@ export class Authorizer {
     const { broker, loaded } = installation;
     const agent = loaded.config.agent;
     this.agentPolicies = identityPoliciesOf(broker, principalLogicalId(broker, agent.kind, agentNameOf(agent))).map((p) => toPolicyDocument(p.policy));
-    this.approverPolicies = [toPolicyDocument(managedPolicyNamed(broker, BROKER_NAMES.approverPolicy))];
+    // The sandbox's approver also reads the audit reports: it holds both managed policies (docs/sandbox.md).
+    this.approverPolicies = [BROKER_NAMES.approverPolicy, BROKER_NAMES.auditorPolicy].map((name) => toPolicyDocument(managedPolicyNamed(broker, name)));
   }
 
   /** The identity-side policies of a caller; undefined for the trusted broker key. */

@@ -199,7 +199,10 @@ export class S3Emulation {
   private get(call: AwsCall, bucket: string, key: string, head: boolean): AwsResponse {
     call.note.operation = head ? 'HeadObject' : 'GetObject';
     call.note.readOnly = true;
-    this.authorizer.authorize(call, 's3:GetObject', this.objectArn(bucket, key));
+    // Reading a given version needs s3:GetObjectVersion (and then not s3:GetObject); HeadObject the same.
+    // @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+    // @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+    this.authorizer.authorize(call, call.query.has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject', this.objectArn(bucket, key));
     call.note.resources.push({ type: 'AWS::S3::Object', name: this.objectArn(bucket, key) });
     const object = this.index.get()[bucket][key];
     const path = object ? join(this.home, 's3', bucket, object.file) : undefined;

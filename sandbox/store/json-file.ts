@@ -13,13 +13,28 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   renameSync(temporary, file);
 }
 
+/**
+ * A state file the sandbox cannot read back (cut short by a crash, edited by hand). The sandbox never
+ * writes over it: the message names the file, and the user decides whether to fix or delete it.
+ */
+export class StateFileError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file} is not valid JSON (${problem}); fix or delete it and start again.`, options);
+    this.name = 'StateFileError';
+  }
+}
+
 export function readJson<T>(file: string, fallback: T): T {
   if (!existsSync(file)) return fallback;
   const text = readFileSync(file, 'utf8');
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new Error(`${file} is not valid JSON (${(error as Error).message}); fix or delete it and start again.`, { cause: error });
+    throw new StateFileError(file, (error as Error).message, { cause: error });
   }
 }
 

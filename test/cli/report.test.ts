@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3ReportStore } from '../../handlers/adapters/aws/s3-report-store';
 import { sha256Hex } from '../../handlers/core/report-digest';
 import { EXIT } from '../../cli/exit-codes';
@@ -78,6 +78,34 @@ describe('CLI: jit report', () => {
 
     expect(code).toBe(EXIT.OK);
     expect(io.stderr).toContain('cannot read the request record (AccessDeniedException)');
+  });
+
+  it('says access denied, with its own exit code, when the caller may not read the request record and names no bucket', async () => {
+    // Prepare: the agent's case: the record names the report, but the agent may not read the table.
+    aws.table.mock.on(GetCommand).rejects(Object.assign(new Error('not authorized to perform: dynamodb:GetItem'), { name: 'AccessDeniedException' }));
+
+    // Act
+    const code = await jit('--json', 'report', REQUEST_ID);
+
+    // Assess
+    expect(code).toBe(EXIT.REPORT_ACCESS_DENIED);
+    const error = JSON.parse(io.stderr.trim().split('\n').pop() ?? '{}') as { error: { code: string; message: string; hint: string } };
+    expect(error.error).toMatchObject({ code: 'REPORT_ACCESS_DENIED', message: expect.stringMatching(/^Access denied: .*request record of req-audit-0001 \(AccessDeniedException\)/) });
+    expect(error.error.message).not.toMatch(/No audit report was found/);
+    expect(error.error.hint).toContain('jit-auditor');
+  });
+
+  it('says access denied, with its own exit code, when S3 refuses the report itself', async () => {
+    // Prepare: the record is readable, the bucket is not (an approver without the jit-auditor policy).
+    aws.s3.mock.on(GetObjectCommand).rejects(Object.assign(new Error('User is not authorized to perform: s3:GetObjectVersion'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+
+    // Act
+    const code = await jit('report', REQUEST_ID);
+
+    // Assess
+    expect(code).toBe(EXIT.REPORT_ACCESS_DENIED);
+    expect(io.stderr).toMatch(/Access denied: AWS refused to let you read the audit report of req-audit-0001 \(AccessDenied: .*s3:GetObjectVersion\)/);
+    expect(io.stdout).toBe('');
   });
 
   it('refuses a malformed request id as a usage error', async () => {

@@ -94,7 +94,18 @@ describe('BrokerStack: approval endpoint', () => {
         ]),
       },
     });
-    const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::ManagedPolicy');
+    const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties?.ManagedPolicyName === 'jit-approver');
     expect(JSON.stringify(policy)).not.toMatch(/secretsmanager|sts:AssumeRole|"\*"/);
+  });
+
+  it('offers a jit-auditor managed policy that reads reports under reports/ and request records, and changes nothing', () => {
+    const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties?.ManagedPolicyName === 'jit-auditor');
+    const statements = (policy?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+    expect(statements.map((s) => s.Sid)).toEqual(['ReadAuditReports', 'FindAuditReports', 'ReadPublishedDigests']);
+    expect(actions.sort()).toEqual(['dynamodb:GetItem', 's3:GetObject', 's3:GetObjectRetention', 's3:GetObjectVersion', 's3:ListBucket']);
+    expect(JSON.stringify(statements.find((s) => s.Sid === 'ReadAuditReports')?.Resource)).toMatch(/"\/reports\/\*"\]/);
+    expect(statements.every((s) => (s as { Effect?: string }).Effect === 'Allow')).toBe(true);
   });
 });

@@ -77,6 +77,13 @@ export class SandboxProcess {
     return readEnvFile(join(this.home, `${holder}.env`));
   }
 
+  /** The cookie of a browser signed in as the approver, from the approver's env file (the agent's has none). */
+  approverCookie(): string {
+    const secret = this.env('approver').JIT_SANDBOX_APPROVER_SECRET;
+    if (!secret) throw new Error(`No JIT_SANDBOX_APPROVER_SECRET in ${join(this.home, 'approver.env')}`);
+    return `jit-sandbox-approver=${secret}`;
+  }
+
   /** Runs `jit` (bin/jit.js) with a holder's env file. */
   async jit(holder: 'agent' | 'approver', args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
     try {

@@ -76,7 +76,7 @@ function parseSecret(stdout: string): Record<string, string> {
     const capability = new URL(link).searchParams.get('c') ?? '';
     const decided = await fetch(link.split('?')[0], {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie: sandbox.approverCookie(), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ c: capability, action: 'approve', minutes: '10' }).toString(),
     });
     expect(decided.status).toBe(200);
@@ -159,7 +159,8 @@ function parseSecret(stdout: string): Record<string, string> {
 
   it('revokes a live grant from the terminal: the secret resets, jit creds fails, the role denies the session', async () => {
     // Prepare: a sandbox in real time, and a live grant.
-    const realtime = new SandboxProcess(mkdtempSync(join(tmpdir(), 'jit-sandbox-revoke-')), 1);
+    const realtimeHome = mkdtempSync(join(tmpdir(), 'jit-sandbox-revoke-'));
+    const realtime = new SandboxProcess(realtimeHome, 1);
     try {
       await realtime.start();
       const agent = realtime.env('agent');
@@ -188,6 +189,7 @@ function parseSecret(stdout: string): Record<string, string> {
       expect(copy.stderr).toMatch(/AccessDenied.*explicit deny/);
     } finally {
       await realtime.stop();
+      rmSync(realtimeHome, { recursive: true, force: true });
     }
   }, 180_000);
 });

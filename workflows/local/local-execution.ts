@@ -38,8 +38,13 @@ export interface LocalExecutionOptions {
   readonly taskToken?: string;
   /** Continue an execution from a state it had entered, e.g. after the sandbox restarted. Needs `time`. */
   readonly resume?: ResumeAt;
-  /** Called as each state is entered, with its input (the sandbox persists progress with it). */
+  /**
+   * Called as each state is entered, with its input (the sandbox persists progress with it). A state's
+   * code runs only after this returned for its entry, so what it records is always the state that runs.
+   */
   readonly onStateEntered?: (stateName: string, input: unknown) => void;
+  /** Called once the function of a `.waitForTaskToken` task has run: from then on only the token is awaited. */
+  readonly onCallbackInvoked?: (stateName: string) => void;
   /** Aborts the execution (the sandbox stopping); the result is then FAILED with `ExecutionAborted`. */
   readonly signal?: AbortSignal;
 }
@@ -122,6 +127,70 @@ class StatesTimeout extends Error {
 }
 
 /**
+ * The StateEntered events the runner has passed on to `onStateEntered` (and StateRetried events), counted
+ * per state. The engine dispatches them before it runs the state's code, but its event log is read
+ * asynchronously: task code waits here for its own run to be reported, so that progress is recorded in
+ * order.
+ */
+class ReportedEntries {
+  private readonly counts = new Map<string, number>();
+  private readonly waiting: Array<{ state: string; count: number; resolve: () => void }> = [];
+
+  reported(state: string): void {
+    const count = (this.counts.get(state) ?? 0) + 1;
+    this.counts.set(state, count);
+    for (const w of this.waiting.filter((w) => w.state === state && w.count <= count)) {
+      this.waiting.splice(this.waiting.indexOf(w), 1);
+      w.resolve();
+    }
+  }
+
+  /** Resolves once the `count`-th entry of `state` was reported, or when `signal` aborts. */
+  until(state: string, count: number, signal?: AbortSignal): Promise<void> {
+    if ((this.counts.get(state) ?? 0) >= count || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onAbort = () => resolve();
+      // The signal is the whole sandbox's: a listener left on it for every state run would pile up.
+      this.waiting.push({
+        state,
+        count,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/**
+ * The engine's validation (asl-validator) checks, among much else, that every state can be reached from
+ * `StartAt`. A resumed execution starts at the state it was in, which leaves the states before it
+ * unreachable by design, so the definition is validated as it is deployed (the same rules as any run),
+ * and the run that starts elsewhere skips validation: its states are exactly the validated ones.
+ */
+function machineFor(definition: AslDefinition, resume: ResumeAt | undefined): StateMachine {
+  const deployed = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
+  if (!resume) return deployed;
+  if (!Object.hasOwn(definition.States, resume.stateName)) {
+    throw new ResumeStateError(resume.stateName, Object.keys(definition.States));
+  }
+  return new StateMachine({ ...definition, StartAt: resume.stateName } as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+}
+
+/** A resume names a state the definition does not have (it changed since the execution was saved). */
+export class ResumeStateError extends Error {
+  constructor(
+    readonly stateName: string,
+    states: readonly string[],
+  ) {
+    super(`Cannot continue from "${stateName}": it is not a state of the state machine (its states: ${states.join(', ')}).`);
+    this.name = 'ResumeStateError';
+  }
+}
+
+/**
  * With a `clock` or `time`, every Wait state becomes a Task (same name, input passed on unchanged,
  * ResultPath null) that the runner answers: a virtual clock jumps to the wait's end, a running one sleeps
  * until it. With `time`, callback tasks also get no engine timeout: the runner times them out on `time`.
@@ -170,7 +239,16 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     time || options.clock
       ? withOwnTime(timed, time !== undefined)
       : { definition: timed, waits: new Map<string, AslState>(), callbackTimeouts: new Map<string, number>() };
-  const definition = options.resume ? { ...own.definition, StartAt: options.resume.stateName } : own.definition;
+  const definition = own.definition;
+  const machine = machineFor(definition, options.resume);
+  const entries = new ReportedEntries();
+  const runs = new Map<string, number>();
+  /** Waits until this run of `stateName` has been reported as entered. */
+  const reportedEntry = (stateName: string): Promise<void> => {
+    const count = (runs.get(stateName) ?? 0) + 1;
+    runs.set(stateName, count);
+    return entries.until(stateName, count, options.signal);
+  };
   const token = options.taskToken ?? LocalTaskTokens.newToken();
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   // The resumed state's first entry counts from when it was entered before; later entries from now.
@@ -190,6 +268,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     if (wait && (time || options.clock)) {
       const clock = options.clock;
       handlers[stateName] = async (waitInput) => {
+        await reportedEntry(stateName);
         await options.beforeTask?.(stateName, waitInput);
         const end = waitEnd(wait, waitInput, enteredAt(stateName).at);
         if (clock) clock.advanceTo(end);
@@ -202,6 +281,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     const resource = state.Resource;
     const callback = LAMBDA_INVOKE.exec(resource);
     handlers[stateName] = async (taskInput) => {
+      await reportedEntry(stateName);
       const entry = enteredAt(stateName);
       await options.beforeTask?.(stateName, taskInput);
       if (!callback) {
@@ -224,9 +304,13 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
           options.tokens.cancel(token);
           throw error;
         }
+        options.onCallbackInvoked?.(stateName);
       }
       if (!time) return asJson(await answered);
       const stop = new AbortController();
+      // A stopped execution leaves no timer behind: the wait also ends with the execution's own signal.
+      const onAbort = () => stop.abort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       const timedOut = time.waitUntil(deadline, stop.signal).then(() => {
         if (stop.signal.aborted) return undefined;
         options.tokens.cancel(token);
@@ -235,14 +319,12 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
       try {
         return asJson(await Promise.race([answered, timedOut]));
       } finally {
+        options.signal?.removeEventListener('abort', onAbort);
         stop.abort();
       }
     };
   }
 
-  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-    validationOptions: { checkArn: false },
-  });
   const execution = machine.run(asJson(input) as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,
@@ -259,7 +341,14 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     for await (const event of execution.eventLogs as AsyncGenerator<EngineEvent>) {
       if (event.type === 'StateEntered' && event.state) {
         path.push(event.state.name);
-        options.onStateEntered?.(event.state.name, event.state.input);
+        try {
+          options.onStateEntered?.(event.state.name, event.state.input);
+        } finally {
+          entries.reported(event.state.name);
+        }
+      } else if (event.type === 'StateRetried' && event.state) {
+        // A retry runs the state's code again without a new StateEntered: count it as a run of its own.
+        entries.reported(event.state.name);
       }
     }
   })();
@@ -279,5 +368,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
       path,
       finalState: path[path.length - 1] ?? '',
     };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
 }
