@@ -59,7 +59,7 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
     'Try it (in another terminal):',
     `  1. As the agent, ask for ${role.name} in ${prod.name}:`,
     `       . ${home}/agent.env`,
-    `       npx jit request --account ${prod.name} --role ${role.name} --minutes 5 --reason "Restart the stuck payment worker"`,
+    `       npx jit request --account ${prod.name} --role ${role.name} --minutes ${role.defaultMinutes} --reason "Restart the stuck payment worker"`,
     `  2. Sign in with the approver link above, read the approval email at ${url}/outbox and approve from its link, or as the approver:`,
     `       . ${home}/approver.env && npx jit pending && npx jit approve <requestId>`,
     `  3. As the agent, take the credentials and use them:`,
