@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'cli/**', 'infra/app.ts', 'sandbox/main.ts', 'sandbox/demo.ts'],
+    files: ['test/**', 'bench/**', 'cli/**', 'infra/app.ts', 'sandbox/main.ts', 'sandbox/demo.ts', 'sandbox/warm-cache.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -86,20 +86,36 @@ interface CachedSynth {
 }
 
 /**
- * `synthesizeInstallation`, kept in `$JIT_HOME/synth-cache.json` and reused while the config, its
- * policies, the infra/workflow/handler sources and the CDK version are the same: synthesis is most of the
- * sandbox's start-up. Any change to them synthesizes again.
+ * Where synthesized installations are kept across sandbox homes: npm's conventional folder for tools'
+ * caches. `npm install` fills it for the default config (`sandbox/warm-cache.ts`), so the first `npm start`
+ * of a fresh clone does not synthesize.
  */
-export function cachedInstallation(loaded: LoadedConfig, home: string, repoRoot: string = resolvePath(__dirname, '..', '..')): SynthesizedInstallation & { readonly fromCache: boolean } {
+export function sharedSynthCacheDir(repoRoot: string = resolvePath(__dirname, '..', '..')): string {
+  return join(repoRoot, 'node_modules', '.cache', 'jit-sandbox');
+}
+
+/**
+ * `synthesizeInstallation`, kept in `$JIT_HOME/synth-cache.json` (and in the shared cache folder) and reused
+ * while the config, its policies, the infra/workflow/handler sources and the CDK version are the same:
+ * synthesis is most of the sandbox's start-up. Any change to them synthesizes again.
+ */
+export function cachedInstallation(
+  loaded: LoadedConfig,
+  home: string,
+  repoRoot: string = resolvePath(__dirname, '..', '..'),
+  sharedDir: string = sharedSynthCacheDir(repoRoot),
+): SynthesizedInstallation & { readonly fromCache: boolean } {
   const key = createHash('sha256')
     .update(JSON.stringify(loaded.config))
     .update(JSON.stringify([...loaded.policies.entries()]))
     .update(sourceDigest(repoRoot))
     .digest('hex');
   const file = join(home, 'synth-cache.json');
-  const cached = readJson<CachedSynth | undefined>(file, undefined);
-  if (cached?.key === key) {
+  const shared = join(sharedDir, `${key.slice(0, 32)}.json`);
+  const cached = [file, shared].map((f) => readJson<CachedSynth | undefined>(f, undefined)).find((c) => c?.key === key);
+  if (cached) {
     const { hub } = loaded.config;
+    if (readJson<CachedSynth | undefined>(file, undefined)?.key !== key) writeJsonAtomic(file, cached);
     return {
       loaded,
       hubAccount: hub.account,
@@ -111,6 +127,13 @@ export function cachedInstallation(loaded: LoadedConfig, home: string, repoRoot:
     };
   }
   const installation = synthesizeInstallation(loaded);
-  writeJsonAtomic(file, { key, broker: installation.broker, targets: [...installation.targets.entries()] } satisfies CachedSynth);
+  const entry = { key, broker: installation.broker, targets: [...installation.targets.entries()] } satisfies CachedSynth;
+  writeJsonAtomic(file, entry);
+  try {
+    mkdirSync(sharedDir, { recursive: true });
+    writeJsonAtomic(shared, entry);
+  } catch {
+    // The shared cache only saves time; a read-only install folder keeps the per-home copy alone.
+  }
   return { ...installation, fromCache: false };
 }

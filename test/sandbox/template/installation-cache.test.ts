@@ -11,8 +11,9 @@ describe('sandbox: the synthesized templates, cached in the home folder', () => 
 
   it('reuses the templates while config and sources are the same, and synthesizes again when the config changes', () => {
     const loaded = loadJitConfig(EXAMPLE_CONFIG);
-    const first = cachedInstallation(loaded, home);
-    const second = cachedInstallation(loaded, home);
+    const shared = join(home, 'shared');
+    const first = cachedInstallation(loaded, join(home, 'one'), undefined, shared);
+    const second = cachedInstallation(loaded, join(home, 'one'), undefined, shared);
     expect(first.fromCache).toBe(false);
     expect(second.fromCache).toBe(true);
     expect(second.broker).toEqual(first.broker);
@@ -20,6 +21,11 @@ describe('sandbox: the synthesized templates, cached in the home folder', () => 
     expect(second.brokerTemplate).toEqual(first.brokerTemplate);
 
     const changed = { ...loaded, config: { ...loaded.config, approval: { ...loaded.config.approval, windowMinutes: loaded.config.approval.windowMinutes + 1 } } };
-    expect(cachedInstallation(changed, home).fromCache).toBe(false);
+    expect(cachedInstallation(changed, join(home, 'one'), undefined, shared).fromCache).toBe(false);
+
+    // A new home (a fresh `npm start`) finds what npm install prepared in the shared folder.
+    const fresh = cachedInstallation(loaded, join(home, 'two'), undefined, shared);
+    expect(fresh.fromCache).toBe(true);
+    expect(fresh.broker).toEqual(first.broker);
   }, 180_000);
 });
