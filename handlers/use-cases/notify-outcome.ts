@@ -5,6 +5,7 @@ import { describeRejectedRequest, elevationRequestSchema } from '../core/elevati
 import { APPROVAL_DENIED_ERROR, MalformedTaskInputError } from '../core/errors';
 import { grantSummarySchema } from '../core/grant';
 import { reportLocationSchema } from '../core/report-location';
+import { isRecordedStatus } from '../core/request-lifecycle';
 import { STATUS_OF_OUTCOME } from '../core/request-status';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -108,7 +109,7 @@ export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Pr
   if (outcome === 'Audited' && !grant && report && request) {
     // The audit of a failed mint: the request stays FAILED, the record learns where the report is.
     await deps.store.attachReport(request.requestId, report, deps.clock.now());
-  } else if (status && status !== 'REJECTED' && request) {
+  } else if (status && isRecordedStatus(status) && request) {
     const update: StatusUpdate = {
       ...(grant ? { grant } : {}),
       ...(report ? { report } : {}),

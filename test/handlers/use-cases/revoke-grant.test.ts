@@ -1,7 +1,7 @@
 import type { BrokerEvent } from '../../../handlers/core/broker-event';
 import type { GrantSummary } from '../../../handlers/core/grant';
 import type { RequestRecord, RequestStatus } from '../../../handlers/core/request-record';
-import { STATUS_ENTERED_FROM } from '../../../handlers/core/request-record';
+import { mayMove } from '../../../handlers/core/request-lifecycle';
 import type { RevocationPolicy } from '../../../handlers/core/revocation-policy';
 import type { RequestStore, StatusUpdate } from '../../../handlers/ports/request-store';
 import { LIFT_MARGIN_MINUTES, liftRevocation, revokeGrant, type RevokeGrantDeps } from '../../../handlers/use-cases/revoke-grant';
@@ -40,7 +40,7 @@ function grantedRecord(now: Date): RequestRecord {
   };
 }
 
-/** The store's contract in memory, including the status guard the DynamoDB store writes as a condition. */
+/** The store's contract in memory, including the lifecycle guard the DynamoDB store writes as a condition. */
 class MemoryStore implements Pick<RequestStore, 'get' | 'setStatus'> {
   constructor(public record: RequestRecord | undefined) {}
   async get(): Promise<RequestRecord | undefined> {
@@ -48,8 +48,7 @@ class MemoryStore implements Pick<RequestStore, 'get' | 'setStatus'> {
   }
   async setStatus(_id: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean> {
     const r = this.record;
-    const from = STATUS_ENTERED_FROM[status];
-    if (!r || r.status === status || (from && !from.includes(r.status))) return false;
+    if (!r || !mayMove('recordOutcome', r.status, status)) return false;
     this.record = { ...r, ...update, status, updatedAt: now.toISOString() };
     return true;
   }
