@@ -6,7 +6,7 @@ import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { AuditSubjectUnknownError, MalformedTaskInputError } from '../core/errors';
 import { grantSummarySchema } from '../core/grant';
 import { issuedCredentialsSchema } from '../core/issued-credentials';
-import { revocationSchema, type Revocation } from '../core/revocation';
+import { type Revocation, revocationOf, revocationSchema } from '../core/revocation';
 import type { Clock } from '../ports/clock';
 import type { RequestStore } from '../ports/request-store';
 
@@ -53,12 +53,9 @@ export async function planRequestAudit(input: unknown, deps: PlanAuditDeps): Pro
   }
 
   let revocation: Revocation | undefined;
-  if (record?.revokedAt) {
-    const parsedRevocation = revocationSchema.safeParse({
-      revokedAt: record.revokedAt,
-      revokedBy: record.revokedBy ?? 'unknown',
-      ...(record.revokeReason ? { reason: record.revokeReason } : {}),
-    });
+  const recorded = record && revocationOf(record);
+  if (recorded) {
+    const parsedRevocation = revocationSchema.safeParse(recorded);
     if (!parsedRevocation.success) throw new MalformedTaskInputError('plan-audit', `revocation of ${requestId}: ${parsedRevocation.error.message}`);
     revocation = parsedRevocation.data;
   }

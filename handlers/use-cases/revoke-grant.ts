@@ -6,6 +6,7 @@ import { roleSessionName } from '../core/grant-window';
 import { assumedRoleSessionOf, type ProofPurpose, proofBinding } from '../core/identity-proof';
 import type { RequestRecord } from '../core/request-record';
 import { LIFT_SCHEDULE_PREFIX } from '../core/resource-names';
+import { type Revocation, revocationOf } from '../core/revocation';
 import { revocationPolicy, revocationPolicyName } from '../core/revocation-policy';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -41,13 +42,6 @@ export function liftScheduleName(requestId: string): string {
   return `${LIFT_SCHEDULE_PREFIX}${requestId}`;
 }
 
-/** The revocation as recorded on the request. */
-export interface Revocation {
-  readonly revokedAt: string;
-  readonly revokedBy: string;
-  readonly revokeReason?: string;
-}
-
 export type RevokeOutcome =
   /** This call ended the grant: secret reset, deny attached, lift scheduled, recorded, published. */
   | { readonly kind: 'revoked'; readonly request: RequestRecord; readonly revocation: Revocation }
@@ -77,15 +71,6 @@ function roleNameOf(roleArn: string): string {
 
 function accountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
-}
-
-function revocationOf(request: RequestRecord): Revocation | undefined {
-  if (!request.revokedAt) return undefined;
-  return {
-    revokedAt: request.revokedAt,
-    revokedBy: request.revokedBy ?? 'unknown',
-    ...(request.revokeReason ? { revokeReason: request.revokeReason } : {}),
-  };
 }
 
 /** True when the ARN is the elevated session this request's grant was minted as. */
