@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { requestView } from '../handlers/core/request-view';
 import { type LoadedConfig, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
 import { BROKER_NAMES, auditBucketName } from '../infra/naming';
 import type { LocalFunction } from '../workflows/local/local-execution';
@@ -194,7 +195,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       url: () => url,
       outbox: () => ses.list(),
       outboxFile: (file) => (existsSync(join(ses.folder, file)) ? readFileSync(join(ses.folder, file)) : undefined),
-      requests: () => dynamodb.items(BROKER_NAMES.requestTable).map(({ taskToken: _t, approverLinks: _l, ...rest }) => rest),
+      requests: () => dynamodb.items(BROKER_NAMES.requestTable).map((item) => requestView(item)),
       events: () => events.log(),
       reportKeys: () => s3.keys(reportBucket),
       report: (key) => s3.read(reportBucket, key),

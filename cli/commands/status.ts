@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
-import type { RequestRecord, RequestView } from '../../handlers/core/request-record';
+import type { RequestRecord } from '../../handlers/core/request-record';
+import { type RequestView, requestView } from '../../handlers/core/request-view';
 import { agentStatus } from '../agent/agent-actions';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -8,11 +9,6 @@ import { EXIT } from '../exit-codes';
 
 /** How long the agent's view listens to its notification queue for news of the request. */
 const SWEEP_MS = 2000;
-
-function viewOf(record: RequestRecord): RequestView {
-  const { taskToken: _token, approverLinks: _links, ...view } = record;
-  return view;
-}
 
 function recordText(r: RequestView): string {
   const lines = [
@@ -69,7 +65,7 @@ export function statusCommand(context: (command: Command) => CliContext): Comman
         throw error;
       }
       if (!record) throw new CliError(`No request ${requestId}.`, EXIT.NOT_FOUND);
-      const view = viewOf(record);
+      const view = requestView(record);
       ctx.data(view, recordText(view));
     });
 }

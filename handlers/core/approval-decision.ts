@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { type BrokerSettings, type ElevatedRole, findAccount, findRole } from './broker-settings';
+import type { BrokerSettings, ElevatedRole } from './broker-settings';
 import { CONTROL_CHARS, type ElevationRequest, type Validation } from './elevation-request';
 import { InvalidDecisionError } from './errors';
+import { checkGrantTerms } from './grant-terms';
 
 /** Longest note or denial reason an approver may write. */
 export const MAX_NOTE_LENGTH = 500;
@@ -56,51 +57,31 @@ export function approverText(field: string, text: string | undefined, problems: 
 }
 
 /**
- * Checks an approval against the request and the config: the role must be configured for the request's
- * account (defaults to the requested role) and `1 <= minutes <= that role's max` (defaults to the
- * requested minutes). Every problem is reported at once.
+ * Checks an approval against the request and the config (`checkGrantTerms`): the role defaults to the
+ * requested one, the minutes to the requested minutes. Every problem is reported at once.
  */
 export function approvalTerms(
   request: ElevationRequest,
   verdict: { readonly role?: string; readonly minutes?: number; readonly note?: string },
   settings: BrokerSettings,
 ): Validation<ApprovalTerms> {
-  const problems: string[] = [];
-  const account = findAccount(settings, request.accountId);
-  if (!account) return { ok: false, problems: [`account: ${request.accountId} is no longer configured`] };
-  const roleName = verdict.role ?? request.role;
-  const role = findRole(account, roleName);
-  if (!role) {
-    const allowed = account.roles.map((r) => r.name).join(', ');
-    problems.push(`role: "${roleName}" is not configured for account ${account.name} (allowed: ${allowed})`);
-  }
-  const minutes = verdict.minutes ?? request.minutes;
-  if (!Number.isInteger(minutes)) problems.push('minutes: must be a whole number');
-  else if (minutes < 1) problems.push('minutes: must be at least 1');
-  else if (role && minutes > role.maxMinutes) {
-    problems.push(`minutes: ${minutes} is more than the ${role.maxMinutes} allowed for role ${role.name}`);
-  }
+  const terms = checkGrantTerms(settings, { account: request.accountId, role: verdict.role ?? request.role, minutes: verdict.minutes ?? request.minutes });
+  const problems = terms.ok ? [] : [...terms.problems];
   const note = approverText('note', verdict.note, problems);
-  if (problems.length > 0 || !role) return { ok: false, problems };
-  return { ok: true, value: { role, minutes, ...(note ? { note } : {}) } };
+  if (problems.length > 0 || !terms.ok) return { ok: false, problems };
+  return { ok: true, value: { role: terms.role, minutes: terms.minutes, ...(note ? { note } : {}) } };
 }
 
-/** Checks a decision against the request and the config once more before anything is minted. */
+/**
+ * Checks a decision against the request and the config once more before anything is minted: the config
+ * may have changed since the approver decided. Throws `InvalidDecisionError`, which the workflow catches.
+ */
 export function checkDecision(
   request: ElevationRequest,
   decision: ApprovalDecision,
   settings: BrokerSettings,
 ): { role: ElevatedRole } {
-  const account = findAccount(settings, request.accountId);
-  if (!account) throw new InvalidDecisionError(`Account ${request.accountId} is no longer configured.`);
-  const role = findRole(account, decision.role);
-  if (!role) {
-    throw new InvalidDecisionError(`Role ${decision.role} is not configured for account ${account.name}.`);
-  }
-  if (decision.minutes > role.maxMinutes) {
-    throw new InvalidDecisionError(
-      `Approved minutes (${decision.minutes}) exceed the ${role.maxMinutes} allowed for role ${role.name}.`,
-    );
-  }
-  return { role };
+  const terms = checkGrantTerms(settings, { account: request.accountId, role: decision.role, minutes: decision.minutes });
+  if (!terms.ok) throw new InvalidDecisionError(`The approved terms no longer fit the config: ${terms.problems.join('; ')}`);
+  return { role: terms.role };
 }

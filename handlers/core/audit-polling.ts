@@ -25,6 +25,13 @@ export const AUDIT_POLL_INTERVAL_SECONDS = 60;
 export const QUIET_POLLS_TO_SETTLE = 2;
 
 /**
+ * Minutes the audit needs after the delivery lag to see the trail settle: a baseline poll, then the quiet
+ * ones, a poll interval each. A maximum lag shorter than the delay plus this could never give a complete
+ * report, so the config refuses it.
+ */
+export const AUDIT_SETTLE_MINUTES = ((1 + QUIET_POLLS_TO_SETTLE) * AUDIT_POLL_INTERVAL_SECONDS) / 60;
+
+/**
  * Margin on both ends of the LookupEvents window: `issuedAt` comes from the broker's clock, event times
  * from AWS's. The window is by access key, so a wider window cannot pick up anybody else's calls.
  */

@@ -319,7 +319,7 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
         }
       : null,
     grant,
-    revocation: revocation ? { revokedAt: revocation.revokedAt, revokedBy: revocation.revokedBy, reason: revocation.reason ?? null } : null,
+    revocation: revocation ? { revokedAt: revocation.revokedAt, revokedBy: revocation.revokedBy, reason: revocation.revokeReason ?? null } : null,
     credentials: input.credentials.map((c) => ({
       accessKeyId: c.accessKeyId,
       grantId: c.grantId,

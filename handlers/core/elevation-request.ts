@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type BrokerSettings, findAccount, findRole } from './broker-settings';
+import type { BrokerSettings } from './broker-settings';
+import { checkGrantTerms } from './grant-terms';
 
 /**
  * Request ids travel in role session names, source identities, secret versions and URLs, so they are
@@ -89,8 +90,8 @@ export function requestIdFor(event: { id: string; detail?: unknown }): string | 
 }
 
 /**
- * Validates an `Elevation Requested` event against the config: the account and role must be
- * configured, `1 <= minutes <= role max`, the reason 1..500 characters of printable text.
+ * Validates an `Elevation Requested` event against the config: the grant terms (`checkGrantTerms`: the
+ * role configured for the account, `1 <= minutes <= role max`), the reason 1..500 characters of printable text.
  * Returns every problem at once so the agent can fix its request in one go.
  */
 export function validateElevationRequest(
@@ -106,18 +107,8 @@ export function validateElevationRequest(
   const requestId = requestIdFor(event);
   if (!requestId) problems.push('requestId: missing, and the event id cannot serve as one');
 
-  const account = findAccount(settings, detail.account);
-  const role = account ? findRole(account, detail.role) : undefined;
-  if (!account) {
-    problems.push(`account: "${detail.account}" is not a configured account`);
-  } else if (!role) {
-    const allowed = account.roles.map((r) => r.name).join(', ');
-    problems.push(`role: "${detail.role}" is not configured for account ${account.name} (allowed: ${allowed})`);
-  }
-  if (detail.minutes < 1) problems.push('minutes: must be at least 1');
-  if (role && detail.minutes > role.maxMinutes) {
-    problems.push(`minutes: ${detail.minutes} is more than the ${role.maxMinutes} allowed for role ${role.name}`);
-  }
+  const terms = checkGrantTerms(settings, { account: detail.account, role: detail.role, minutes: detail.minutes });
+  if (!terms.ok) problems.push(...terms.problems);
 
   const reason = checkText('reason', detail.reason, MAX_REASON_LENGTH, problems);
   const plannedActions = (detail.plannedActions ?? []).map((action, i) =>
@@ -128,7 +119,8 @@ export function validateElevationRequest(
   }
   const requester = detail.requester === undefined ? undefined : checkText('requester', detail.requester, 128, problems);
 
-  if (problems.length > 0 || !account || !role || !requestId) return { ok: false, problems };
+  if (problems.length > 0 || !terms.ok || !requestId) return { ok: false, problems };
+  const { account, role } = terms;
   return {
     ok: true,
     value: {

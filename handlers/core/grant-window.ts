@@ -9,6 +9,12 @@
 export const STS_MIN_DURATION_SECONDS = 900;
 export const STS_MAX_CHAINED_DURATION_SECONDS = 3600;
 
+/**
+ * No grant may outlast the STS session it is minted as, so no grant is longer than a chained session.
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ */
+export const MAX_GRANT_MINUTES = STS_MAX_CHAINED_DURATION_SECONDS / 60;
+
 export function stsDurationSeconds(minutes: number): number {
   if (!Number.isInteger(minutes) || minutes < 1) {
     throw new RangeError(`Grant minutes must be a positive whole number. Received: ${minutes}`);

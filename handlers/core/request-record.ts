@@ -4,7 +4,7 @@ import type { GrantSummary } from './grant';
 import type { IssuedCredentialsRecord } from './issued-credentials';
 import type { ReportLocation } from './report-location';
 
-/** Where a request stands. Terminal states never change again, except GRANTED → ENDED/REVOKED → AUDITED. */
+/** Where a request stands. Which status may follow which is the lifecycle table in `request-lifecycle.ts`. */
 export const REQUEST_STATUSES = [
   'REGISTERED',
   'PENDING_APPROVAL',
@@ -58,16 +58,3 @@ export interface RequestRecord extends ElevationRequest {
   readonly revokedBy?: string;
   readonly revokeReason?: string;
 }
-
-/**
- * Statuses a request may enter only from the listed ones. An early revoke and the end at expiry race
- * for the same grant; whichever records first wins, and the other cannot overwrite it (the workflow's
- * later `Ended` leaves a REVOKED request as it is). The store enforces this with a conditional write.
- */
-export const STATUS_ENTERED_FROM: Readonly<Partial<Record<RequestStatus, readonly RequestStatus[]>>> = {
-  ENDED: ['GRANTED'],
-  REVOKED: ['GRANTED'],
-};
-
-/** A request as pages and the CLI may show it: never the task token or the link hashes. */
-export type RequestView = Omit<RequestRecord, 'taskToken' | 'approverLinks'>;

@@ -3,7 +3,7 @@ import type { ApprovalDecision, Denial, Verdict } from './approval-decision';
 import { MAX_NOTE_LENGTH } from './approval-decision';
 import type { ElevatedRole } from './broker-settings';
 import { escapeHtml, utcText } from './html';
-import type { RequestView } from './request-record';
+import type { RequestView } from './request-view';
 
 /**
  * The approval pages: server-rendered HTML from pure functions, no JavaScript, no external assets (one

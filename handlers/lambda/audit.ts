@@ -5,9 +5,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { cloudTrailTrailFactory } from '../adapters/aws/cloudtrail-trail';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { S3ReportStore } from '../adapters/aws/s3-report-store';
-import { MalformedTaskInputError } from '../core/errors';
-import { auditGrant } from '../use-cases/audit-grant';
-import { planRequestAudit } from '../use-cases/plan-audit';
+import { z } from 'zod';
+import { auditGrant, auditGrantInputSchema } from '../use-cases/audit-grant';
+import { planAuditInputSchema, planRequestAudit } from '../use-cases/plan-audit';
 import { functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
 
 const env = functionEnvironment('audit');
@@ -26,29 +26,31 @@ const pollDeps = {
 /** Time kept back from reading CloudTrail to build and write the report before the function times out. */
 const WRITE_RESERVE_MS = 120_000;
 
+/** The audit function's input: the `mode` says which of the two use cases it is for. */
+const auditTaskInputSchema = z.discriminatedUnion('mode', [
+  planAuditInputSchema.extend({ mode: z.literal('plan') }),
+  auditGrantInputSchema.extend({ mode: z.literal('poll') }),
+]);
+
 /**
  * Audit, in two modes the state machine calls: `plan` starts the audit of a request (which keys, which
  * window, when to poll); `poll` reads CloudTrail once and, when it has settled or the maximum lag has
  * passed, writes the report.
  */
-export const handler = taskHandler('audit', async (event, context) => {
-  const mode = (event as { mode?: unknown } | null)?.mode;
-  if (mode === 'plan') {
-    const state = await planRequestAudit(event, { store, settings, clock: systemClock });
+export const handler = taskHandler('audit', auditTaskInputSchema, async (input, context) => {
+  if (input.mode === 'plan') {
+    const state = await planRequestAudit(input, { store, settings, clock: systemClock });
     logger.info('audit planned', { credentials: state.credentials.length, nextPollAt: state.nextPollAt, deadline: state.deadline });
     return state;
   }
-  if (mode === 'poll') {
-    const stopReadingAt = context ? Date.now() + context.getRemainingTimeInMillis() - WRITE_RESERVE_MS : undefined;
-    const state = await auditGrant(event, pollDeps, { stopReadingAt });
-    logger.info('audit poll', {
-      polls: state.polls,
-      quietPolls: state.quietPolls,
-      eventCount: state.eventCount,
-      done: state.done,
-      ...(state.report ? { reportUri: state.report.jsonUri, complete: state.report.complete } : {}),
-    });
-    return state;
-  }
-  throw new MalformedTaskInputError('audit', 'mode must be "plan" or "poll"');
+  const stopReadingAt = context ? Date.now() + context.getRemainingTimeInMillis() - WRITE_RESERVE_MS : undefined;
+  const state = await auditGrant(input, pollDeps, { stopReadingAt });
+  logger.info('audit poll', {
+    polls: state.polls,
+    quietPolls: state.quietPolls,
+    eventCount: state.eventCount,
+    done: state.done,
+    ...(state.report ? { reportUri: state.report.jsonUri, complete: state.report.complete } : {}),
+  });
+  return state;
 });

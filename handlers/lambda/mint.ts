@@ -7,7 +7,7 @@ import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { SchedulerResetScheduler } from '../adapters/aws/scheduler-reset-scheduler';
 import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../adapters/aws/sts-credential-issuer';
-import { mintGrant } from '../use-cases/mint-grant';
+import { mintGrant, mintGrantInputSchema } from '../use-cases/mint-grant';
 import { cryptoRandom, functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
 
 const env = functionEnvironment('mint');
@@ -32,8 +32,8 @@ const deps = {
 };
 
 /** Mint: AssumeRole, schedule the reset, store the grant in the account's secret. */
-export const handler = taskHandler('mint', async (event) => {
-  const grant = await mintGrant(event, deps);
+export const handler = taskHandler('mint', mintGrantInputSchema, async (input) => {
+  const grant = await mintGrant(input, deps);
   // The summary holds no secret material; log only its identifiers and times.
   logger.info('grant minted', {
     requestId: grant.requestId,

@@ -3,7 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
-import { notifyOutcome } from '../use-cases/notify-outcome';
+import { notifyInputSchema, notifyOutcome } from '../use-cases/notify-outcome';
 import { functionEnvironment, logger, systemClock, taskHandler } from './runtime';
 
 const env = functionEnvironment('notify');
@@ -18,8 +18,8 @@ const deps = {
 };
 
 /** Notify: record the outcome on the request and publish its broker event. */
-export const handler = taskHandler('notify', async (event) => {
-  const result = await notifyOutcome(event, deps);
+export const handler = taskHandler('notify', notifyInputSchema, async (input) => {
+  const result = await notifyOutcome(input, deps);
   logger.info('outcome published', { outcome: result.published });
   return result;
 });

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { registerRequest } from '../use-cases/register-request';
 import { functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
@@ -15,8 +16,11 @@ const deps = {
   clock: systemClock,
 };
 
-/** Register: validate the request event and store it once. */
-export const handler = taskHandler('register', async (event) => {
+/**
+ * Register: validate the request event and store it once. The event is the agent's, not the state
+ * machine's: `registerRequest` validates it itself, because a bad request ends in Rejected, not in a fault.
+ */
+export const handler = taskHandler('register', z.unknown(), async (event) => {
   const result = await registerRequest(event, deps);
   logger.info('request registered', {
     requestId: result.status === 'registered' ? result.request.requestId : result.requestId,

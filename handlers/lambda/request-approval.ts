@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
-import { requestApproval } from '../use-cases/request-approval';
+import { requestApproval, requestApprovalInputSchema } from '../use-cases/request-approval';
 import { cryptoRandom, functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
 
 const env = functionEnvironment('request-approval');
@@ -24,8 +24,8 @@ const deps = {
 };
 
 /** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */
-export const handler = taskHandler('request-approval', async (event) => {
-  const result = await requestApproval(event, deps);
+export const handler = taskHandler('request-approval', requestApprovalInputSchema, async (input) => {
+  const result = await requestApproval(input, deps);
   logger.info('approval requested', { requestId: result.requestId, approvalDeadline: result.approvalDeadline });
   return result;
 });

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -12,8 +13,9 @@ import { LambdaGrantResetter } from '../adapters/aws/lambda-grant-resetter';
 import { SchedulerLiftScheduler } from '../adapters/aws/scheduler-lift-scheduler';
 import { StsIdentityVerifier, regionalStsEndpoint } from '../adapters/aws/sts-identity-verifier';
 import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED } from '../core/broker-event';
-import { REQUEST_ID_PATTERN } from '../core/elevation-request';
-import { type RevokeGrantDeps, liftRevocation, parseRevokeGrantInput, revokeGrant } from '../use-cases/revoke-grant';
+import { MalformedTaskInputError } from '../core/errors';
+import { parseTaskInput } from '../core/task-input';
+import { type RevokeGrantDeps, liftRevocation, refuseMalformedEnd, revokeGrant, revokeGrantInputSchema } from '../use-cases/revoke-grant';
 import { revokeResultOf, type RevokeResult } from '../use-cases/revoke-result';
 import { functionEnvironment, logger, systemClock, taskHandler } from './runtime';
 
@@ -77,13 +79,10 @@ export const run = async (event: unknown, context: Pick<Context, 'invokedFunctio
   const raw = inputOf(event);
   let input;
   try {
-    input = parseRevokeGrantInput(raw);
+    input = parseTaskInput('revoke', revokeGrantInputSchema, raw);
   } catch (error) {
-    // An end request that does not validate still gets an answer on the bus when it names a request.
-    const candidate = (raw as { action?: unknown; requestId?: unknown }) ?? {};
-    if (candidate.action === 'end' && typeof candidate.requestId === 'string' && REQUEST_ID_PATTERN.test(candidate.requestId)) {
-      await publisher.publish({ outcome: 'End Refused', detail: { requestId: candidate.requestId, code: 'malformed', reason: 'the end request was malformed' } });
-      logger.warn('malformed end request', { requestId: candidate.requestId });
+    if (error instanceof MalformedTaskInputError && (await refuseMalformedEnd(raw, { publisher }))) {
+      logger.warn('malformed end request');
       return { kind: 'refused' };
     }
     throw error;
@@ -99,4 +98,5 @@ export const run = async (event: unknown, context: Pick<Context, 'invokedFunctio
   return revokeResultOf(input.requestId, outcome);
 };
 
-export const handler = (event: unknown, context: Context) => taskHandler('revoke', (e) => run(e, context))(event);
+// The three callers' shapes are told apart and validated in `run`, so the wrapper passes the event on as it is.
+export const handler = (event: unknown, context: Context) => taskHandler('revoke', z.unknown(), (e) => run(e, context))(event);

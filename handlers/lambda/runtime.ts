@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { type BrokerSettings, brokerSettingsSchema } from '../core/broker-settings';
 import { ThrottledError, TransientAwsError } from '../core/errors';
 import { type FunctionEntry, type FunctionEnvironment, parseFunctionEnvironment } from '../core/function-environment';
+import { parseTaskInput } from '../core/task-input';
 
 /**
  * What every Lambda entry point shares: the logger, configuration from the environment, the real clock
@@ -44,17 +46,19 @@ export function classifyError(error: unknown): unknown {
 }
 
 /**
- * Wraps a task's domain function as a Lambda handler: errors are classified for Step Functions and
- * logged by name and message only.
+ * Wraps a task's domain function as a Lambda handler: the event is validated once with the use case's
+ * input schema (`MalformedTaskInputError` when it does not fit, and nothing runs), so the use case takes
+ * typed input; errors are classified for Step Functions and logged by name and message only.
  */
-export function taskHandler<O>(
+export function taskHandler<S extends z.ZodType, O>(
   task: string,
-  run: (event: unknown, context?: Context) => Promise<O>,
+  schema: S,
+  run: (input: z.output<S>, context?: Context) => Promise<O>,
 ): (event: unknown, context?: Context) => Promise<O> {
   return async (event, context) => {
     logger.appendKeys({ task });
     try {
-      return await run(event, context);
+      return await run(parseTaskInput(task, schema, event), context);
     } catch (error) {
       const classified = classifyError(error);
       const err = classified instanceof Error ? classified : new Error(String(classified));

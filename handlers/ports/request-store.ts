@@ -64,7 +64,7 @@ export interface RequestStore {
   listPending(): Promise<PendingSummary[]>;
   /**
    * Moves a request to a new status and drops the task token. Returns false when the request is unknown,
-   * already in that status, or in a status the new one may not follow (`STATUS_ENTERED_FROM`), so
+   * already in that status, or in a status the new one may not follow (`handlers/core/request-lifecycle.ts`), so
    * replays and late writers change nothing.
    */
   setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean>;

@@ -5,7 +5,6 @@ import { type AuditState, auditRegions, auditStateSchema, observePoll } from '..
 import { buildAuditReport, type RegionCollection, serializeAuditReport } from '../core/audit-report';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
-import { MalformedTaskInputError } from '../core/errors';
 import { reportKeyBase, type ReportLocation } from '../core/report-location';
 import { sha256Hex } from '../core/report-digest';
 import type { Clock } from '../ports/clock';
@@ -17,6 +16,8 @@ export const auditGrantInputSchema = z.object({
   decision: approvalDecisionSchema.optional(),
   audit: auditStateSchema,
 });
+
+export type AuditGrantInput = z.infer<typeof auditGrantInputSchema>;
 
 export interface AuditGrantDeps {
   readonly trails: TrailFactory;
@@ -83,10 +84,8 @@ async function readTrail(state: AuditState, accountId: string, now: Date, deps: 
  * as JSON and Markdown and returns its location in `report`; otherwise the state machine waits until
  * `nextPollAt` and calls again. The returned state holds counts and a digest, never the events.
  */
-export async function auditGrant(input: unknown, deps: AuditGrantDeps, options: AuditGrantOptions = {}): Promise<AuditState> {
-  const parsed = auditGrantInputSchema.safeParse(input);
-  if (!parsed.success) throw new MalformedTaskInputError('audit', parsed.error.message);
-  const { request, decision, audit } = parsed.data;
+export async function auditGrant(input: AuditGrantInput, deps: AuditGrantDeps, options: AuditGrantOptions = {}): Promise<AuditState> {
+  const { request, decision, audit } = input;
   // A retried task after the report was written must not write it again.
   if (audit.done) return audit;
 

@@ -9,7 +9,8 @@ import {
 } from '../core/approval-decision';
 import { type BrokerSettings, type ElevatedRole, findAccount } from '../core/broker-settings';
 import { renderConfirmationEmail, type ConfirmedDecision } from '../core/confirmation-email';
-import type { RequestRecord, RequestView } from '../core/request-record';
+import type { RequestRecord } from '../core/request-record';
+import { type RequestView, requestView as view } from '../core/request-view';
 import type { Clock } from '../ports/clock';
 import type { Mailer } from '../ports/mailer';
 import type { DecisionClaim, RequestStore } from '../ports/request-store';
@@ -61,11 +62,6 @@ export type DecideOutcome =
 
 /** Whether the confirmation email went out; a failed one never undoes a delivered decision. */
 export type Confirmation = { readonly sent: true } | { readonly sent: false; readonly error: unknown };
-
-function view(record: RequestRecord): RequestView {
-  const { taskToken: _token, approverLinks: _links, ...rest } = record;
-  return rest;
-}
 
 /**
  * Finds which approver a capability belongs to. Every stored hash is compared, in constant time each,

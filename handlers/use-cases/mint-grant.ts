@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { approvalDecisionSchema, checkDecision } from '../core/approval-decision';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
-import { MalformedTaskInputError } from '../core/errors';
 import type { GrantSummary } from '../core/grant';
 import {
   GRANT_RANDOM_BYTES,
@@ -26,6 +25,8 @@ export const mintGrantInputSchema = z.object({
   request: elevationRequestSchema,
   decision: approvalDecisionSchema,
 });
+
+export type MintGrantInput = z.infer<typeof mintGrantInputSchema>;
 
 export interface MintGrantDeps {
   readonly issuer: CredentialIssuer;
@@ -55,10 +56,8 @@ export function resetScheduleName(requestId: string): string {
  *
  * Returns a summary without any secret material; it travels through the execution history.
  */
-export async function mintGrant(input: unknown, deps: MintGrantDeps): Promise<GrantSummary> {
-  const parsed = mintGrantInputSchema.safeParse(input);
-  if (!parsed.success) throw new MalformedTaskInputError('mint', parsed.error.message);
-  const { request, decision } = parsed.data;
+export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Promise<GrantSummary> {
+  const { request, decision } = input;
   const { role } = checkDecision(request, decision, deps.settings);
 
   const grantedAt = deps.clock.now();

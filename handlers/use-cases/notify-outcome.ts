@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { approvalDecisionSchema } from '../core/approval-decision';
 import { BROKER_OUTCOMES, type BrokerEventDetail, type BrokerOutcome } from '../core/broker-event';
 import { describeRejectedRequest, elevationRequestSchema } from '../core/elevation-request';
-import { APPROVAL_DENIED_ERROR, MalformedTaskInputError } from '../core/errors';
+import { APPROVAL_DENIED_ERROR } from '../core/errors';
 import { grantSummarySchema } from '../core/grant';
 import { reportLocationSchema } from '../core/report-location';
+import { isRecordedStatus } from '../core/request-lifecycle';
 import { STATUS_OF_OUTCOME } from '../core/request-status';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -72,14 +73,12 @@ export interface NotifyOutcomeDeps {
  * Records an outcome on the request and publishes its broker event. Every path of the workflow,
  * successful or not, ends here, so no request ends in silence.
  */
-export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Promise<{ published: BrokerOutcome | null }> {
-  const parsed = notifyInputSchema.safeParse(input);
-  if (!parsed.success) throw new MalformedTaskInputError('notify', parsed.error.message);
-  const { outcome, request, grant, decision, report, error, stage, resetOutcome } = parsed.data;
+export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps): Promise<{ published: BrokerOutcome | null }> {
+  const { outcome, request, grant, decision, report, error, stage, resetOutcome } = input;
 
   const identity = request
     ? { requestId: request.requestId, account: request.accountId, accountName: request.accountName, role: request.role }
-    : describeRejectedRequest(parsed.data.event);
+    : describeRejectedRequest(input.event);
   const reason = outcome === 'Denied' || outcome === 'Rejected' || outcome === 'Failed' ? reasonFromError(error) : undefined;
 
   const detail: BrokerEventDetail = {
@@ -108,7 +107,7 @@ export async function notifyOutcome(input: unknown, deps: NotifyOutcomeDeps): Pr
   if (outcome === 'Audited' && !grant && report && request) {
     // The audit of a failed mint: the request stays FAILED, the record learns where the report is.
     await deps.store.attachReport(request.requestId, report, deps.clock.now());
-  } else if (status && status !== 'REJECTED' && request) {
+  } else if (status && isRecordedStatus(status) && request) {
     const update: StatusUpdate = {
       ...(grant ? { grant } : {}),
       ...(report ? { report } : {}),

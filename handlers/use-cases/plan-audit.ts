@@ -3,10 +3,11 @@ import type { AuditCredential, AuditState } from '../core/audit-polling';
 import { planAudit } from '../core/audit-polling';
 import type { BrokerSettings } from '../core/broker-settings';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
-import { AuditSubjectUnknownError, MalformedTaskInputError } from '../core/errors';
+import { AuditSubjectUnknownError } from '../core/errors';
 import { grantSummarySchema } from '../core/grant';
 import { issuedCredentialsSchema } from '../core/issued-credentials';
-import { revocationSchema, type Revocation } from '../core/revocation';
+import { type Revocation, revocationOf, revocationSchema } from '../core/revocation';
+import { parseTaskInput } from '../core/task-input';
 import type { Clock } from '../ports/clock';
 import type { RequestStore } from '../ports/request-store';
 
@@ -15,6 +16,8 @@ export const planAuditInputSchema = z.object({
   /** The grant the workflow delivered; absent after a failed mint. */
   grant: grantSummarySchema.optional(),
 });
+
+export type PlanAuditInput = z.infer<typeof planAuditInputSchema>;
 
 export interface PlanAuditDeps {
   readonly store: Pick<RequestStore, 'get'>;
@@ -27,18 +30,16 @@ export interface PlanAuditDeps {
  * record, plus the delivered grant), whether and when it was revoked, the LookupEvents window, when to
  * poll first and when to give up. A request without issued credentials has nothing to audit (`done`).
  */
-export async function planRequestAudit(input: unknown, deps: PlanAuditDeps): Promise<AuditState> {
-  const parsed = planAuditInputSchema.safeParse(input);
-  if (!parsed.success) throw new MalformedTaskInputError('plan-audit', parsed.error.message);
-  const { requestId, grant } = parsed.data;
+export async function planRequestAudit(input: PlanAuditInput, deps: PlanAuditDeps): Promise<AuditState> {
+  const { requestId, grant } = input;
 
   const record = await deps.store.get(requestId);
   if (!record && !grant) throw new AuditSubjectUnknownError(requestId);
 
-  const issued = z.array(issuedCredentialsSchema).safeParse(record?.issuedCredentials ?? []);
-  if (!issued.success) throw new MalformedTaskInputError('plan-audit', `issuedCredentials of ${requestId}: ${issued.error.message}`);
+  // What the store holds is read back through the same schemas, so a damaged record cannot mislead the audit.
+  const issued = parseTaskInput('plan-audit', z.array(issuedCredentialsSchema), record?.issuedCredentials ?? [], `issuedCredentials of ${requestId}`);
   const credentials = new Map<string, AuditCredential>();
-  for (const c of issued.data) credentials.set(c.accessKeyId, { ...c, delivered: c.accessKeyId === grant?.accessKeyId });
+  for (const c of issued) credentials.set(c.accessKeyId, { ...c, delivered: c.accessKeyId === grant?.accessKeyId });
   if (grant && !credentials.has(grant.accessKeyId)) {
     credentials.set(grant.accessKeyId, {
       accessKeyId: grant.accessKeyId,
@@ -52,16 +53,8 @@ export async function planRequestAudit(input: unknown, deps: PlanAuditDeps): Pro
     });
   }
 
-  let revocation: Revocation | undefined;
-  if (record?.revokedAt) {
-    const parsedRevocation = revocationSchema.safeParse({
-      revokedAt: record.revokedAt,
-      revokedBy: record.revokedBy ?? 'unknown',
-      ...(record.revokeReason ? { reason: record.revokeReason } : {}),
-    });
-    if (!parsedRevocation.success) throw new MalformedTaskInputError('plan-audit', `revocation of ${requestId}: ${parsedRevocation.error.message}`);
-    revocation = parsedRevocation.data;
-  }
+  const recorded = record && revocationOf(record);
+  const revocation: Revocation | undefined = recorded && parseTaskInput('plan-audit', revocationSchema, recorded, `revocation of ${requestId}`);
 
   return planAudit(
     [...credentials.values()].sort((a, b) => a.issuedAt.localeCompare(b.issuedAt)),

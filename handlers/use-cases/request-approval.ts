@@ -3,7 +3,6 @@ import { encodeCapability, hashCapability, reviewLink, CAPABILITY_BYTES } from '
 import { renderApprovalEmail } from '../core/approval-email';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
-import { MalformedTaskInputError } from '../core/errors';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Mailer } from '../ports/mailer';
@@ -14,6 +13,8 @@ export const requestApprovalInputSchema = z.object({
   taskToken: z.string().min(1).max(2048),
   request: elevationRequestSchema,
 });
+
+export type RequestApprovalInput = z.infer<typeof requestApprovalInputSchema>;
 
 export interface RequestApprovalDeps {
   readonly store: RequestStore;
@@ -37,10 +38,8 @@ export interface RequestApprovalResult {
  * the token, valid until the approval window closes. Links of their own let the decision name who made
  * it. A retried invocation issues new links, which makes the previous ones invalid.
  */
-export async function requestApproval(input: unknown, deps: RequestApprovalDeps): Promise<RequestApprovalResult> {
-  const parsed = requestApprovalInputSchema.safeParse(input);
-  if (!parsed.success) throw new MalformedTaskInputError('request-approval', parsed.error.message);
-  const { taskToken, request } = parsed.data;
+export async function requestApproval(input: RequestApprovalInput, deps: RequestApprovalDeps): Promise<RequestApprovalResult> {
+  const { taskToken, request } = input;
 
   const now = deps.clock.now();
   const approvalDeadline = new Date(now.getTime() + deps.settings.approvalWindowMinutes * 60_000);

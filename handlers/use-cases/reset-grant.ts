@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { MalformedTaskInputError } from '../core/errors';
 import { isGrantOfRequest } from '../core/grant-window';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { resetVersionIdFor } from '../core/reset-token';
+import type { EventPublisher } from '../ports/event-publisher';
 import type { Vault } from '../ports/vault';
 
 /**
@@ -25,6 +25,20 @@ export const resetGrantInputSchema = z.discriminatedUnion('mode', [
 
 export type ResetGrantInput = z.infer<typeof resetGrantInputSchema>;
 
+/** The `source` of what the one-time safety-net schedule sends (`handlers/ports/reset-scheduler.ts`). */
+export const RESET_SCHEDULE_SOURCE = 'jit.reset-schedule' as const;
+
+/**
+ * The reset function's input from either caller: the workflow and the revoke function send a
+ * `ResetGrantInput`; the safety-net schedule sends its payload with `source`, which is a `scheduled` reset.
+ */
+export const resetTaskInputSchema = z.preprocess((event) => {
+  const e = event as { source?: unknown } | null;
+  if (e?.source !== RESET_SCHEDULE_SOURCE) return event;
+  const { source: _source, ...rest } = e as Record<string, unknown>;
+  return { ...rest, mode: 'scheduled' };
+}, resetGrantInputSchema);
+
 /**
  * - `reset`: the secret held this grant and now holds the placeholder;
  * - `already-reset`: an earlier reset of this grant already did it;
@@ -34,17 +48,27 @@ export type ResetOutcome = 'reset' | 'already-reset' | 'not-current';
 
 export interface ResetGrantDeps {
   readonly vault: Vault;
+  /** Where `Elevation Ended` goes when the safety-net schedule is the one that ended the grant. */
+  readonly publisher: EventPublisher;
 }
 
 /**
  * Resets an account's secret to the placeholder, only if it still holds this grant (BRIEF §3.6). Safe to
- * run any number of times, from the workflow and from the safety-net schedule alike.
+ * run any number of times, from the workflow and from the safety-net schedule alike. When the schedule is
+ * the one that actually resets a grant, the workflow did not get there, so this publishes `Elevation Ended`.
  */
-export async function resetGrant(input: unknown, deps: ResetGrantDeps): Promise<{ outcome: ResetOutcome }> {
-  const parsed = resetGrantInputSchema.safeParse(input);
-  if (!parsed.success) throw new MalformedTaskInputError('reset', parsed.error.message);
-  const target = parsed.data;
+export async function resetGrant(target: ResetGrantInput, deps: ResetGrantDeps): Promise<{ outcome: ResetOutcome }> {
+  const result = await resetIfHeld(target, deps);
+  if (target.mode === 'scheduled' && result.outcome === 'reset') {
+    await deps.publisher.publish({
+      outcome: 'Ended',
+      detail: { requestId: target.requestId, account: target.accountId, endedBy: 'safety-net schedule' },
+    });
+  }
+  return result;
+}
 
+async function resetIfHeld(target: ResetGrantInput, deps: ResetGrantDeps): Promise<{ outcome: ResetOutcome }> {
   const current = await deps.vault.currentVersion(target.accountId);
   const holdsThisGrant =
     target.mode === 'mint-failed'

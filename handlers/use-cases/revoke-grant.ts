@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { BrokerEventDetail } from '../core/broker-event';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
-import { MalformedTaskInputError, RevocationLiftTooEarlyError } from '../core/errors';
+import { RevocationLiftTooEarlyError } from '../core/errors';
 import { roleSessionName } from '../core/grant-window';
 import { assumedRoleSessionOf, type ProofPurpose, proofBinding } from '../core/identity-proof';
 import type { RequestRecord } from '../core/request-record';
 import { LIFT_SCHEDULE_PREFIX } from '../core/resource-names';
+import { type Revocation, revocationOf } from '../core/revocation';
 import { revocationPolicy, revocationPolicyName } from '../core/revocation-policy';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -41,13 +42,6 @@ export function liftScheduleName(requestId: string): string {
   return `${LIFT_SCHEDULE_PREFIX}${requestId}`;
 }
 
-/** The revocation as recorded on the request. */
-export interface Revocation {
-  readonly revokedAt: string;
-  readonly revokedBy: string;
-  readonly revokeReason?: string;
-}
-
 export type RevokeOutcome =
   /** This call ended the grant: secret reset, deny attached, lift scheduled, recorded, published. */
   | { readonly kind: 'revoked'; readonly request: RequestRecord; readonly revocation: Revocation }
@@ -77,15 +71,6 @@ function roleNameOf(roleArn: string): string {
 
 function accountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
-}
-
-function revocationOf(request: RequestRecord): Revocation | undefined {
-  if (!request.revokedAt) return undefined;
-  return {
-    revokedAt: request.revokedAt,
-    revokedBy: request.revokedBy ?? 'unknown',
-    ...(request.revokeReason ? { revokeReason: request.revokeReason } : {}),
-  };
 }
 
 /** True when the ARN is the elevated session this request's grant was minted as. */
@@ -218,9 +203,17 @@ export async function liftRevocation(input: Extract<RevokeGrantInput, { action: 
   return { kind: removed === 'removed' ? 'lifted' : 'absent' };
 }
 
-/** Validates the input of the revoke function; anything else is a bug or a tampered call. */
-export function parseRevokeGrantInput(input: unknown): RevokeGrantInput {
-  const parsed = revokeGrantInputSchema.safeParse(input);
-  if (!parsed.success) throw new MalformedTaskInputError('revoke', parsed.error.message);
-  return parsed.data;
+/**
+ * Answers an end request that did not validate, on the bus, when it names a well-formed request id: the
+ * agent waits for an answer on its notification queue, and nothing it asked for ends in silence. Returns
+ * false (nothing published) for anything else, which is then a malformed task input like any other.
+ */
+export async function refuseMalformedEnd(raw: unknown, deps: Pick<RevokeGrantDeps, 'publisher'>): Promise<boolean> {
+  const candidate = (raw ?? {}) as { action?: unknown; requestId?: unknown };
+  if (candidate.action !== 'end' || !requestId.safeParse(candidate.requestId).success) return false;
+  await deps.publisher.publish({
+    outcome: 'End Refused',
+    detail: { requestId: candidate.requestId as string, code: 'malformed', reason: 'the end request was malformed' },
+  });
+  return true;
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
+import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 
 /**
  * The operator's configuration file (`jit.config.json`, or `jit.config.example.json` on a fresh clone).
@@ -22,11 +24,9 @@ const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/;
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/([A-Za-z0-9+=,.@_-]+\/)*[A-Za-z0-9+=,.@_-]{1,64}$/;
 const TRUST_ANCHOR_ARN = /^arn:aws[a-z-]*:rolesanywhere:[a-z]{2}(-[a-z]+)+-\d:\d{12}:trust-anchor\/[0-9a-f-]{36}$/;
 
-/** Minutes the audit needs after the delivery lag to see the trail settle (a baseline poll, then two quiet ones). */
-export const AUDIT_SETTLE_MINUTES = 3;
-
-/** STS caps a role-chained session at one hour, so no grant may be longer (BRIEF §4). */
-export const MAX_GRANT_MINUTES = 60;
+// Derived in core from the facts they rest on: the audit's polling rule and the STS chained-session cap.
+export { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
+export { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 
 export const roleConfigSchema = z
   .object({

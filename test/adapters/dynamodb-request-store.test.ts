@@ -44,7 +44,8 @@ describe('DynamoDbRequestStore: the single decision', () => {
     expect(await store.claimDecision(id, claim({ link: { capabilityHash: OTHER_HASH, approver: 'a@example.com' } }))).toBe(false);
     expect(table.items.get(id)).toMatchObject({ status: 'PENDING_APPROVAL' });
     expect(table.mock).toHaveReceivedCommandWith(UpdateCommand, {
-      ConditionExpression: '#status = :pending AND approvalDeadline > :now AND attribute_exists(taskToken) AND #links.#hash = :approver',
+      ConditionExpression: '#status IN (:from0) AND approvalDeadline > :now AND attribute_exists(taskToken) AND #links.#hash = :approver',
+      ExpressionAttributeValues: expect.objectContaining({ ':from0': 'PENDING_APPROVAL' }),
     });
   });
 

@@ -2,8 +2,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ElevationRequest } from '../../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../core/issued-credentials';
-import { type ReportLocation, type RequestRecord, type RequestStatus, STATUS_ENTERED_FROM } from '../../core/request-record';
+import { type LifecycleWrite, mayMove, statusesBefore } from '../../core/request-lifecycle';
+import type { ReportLocation, RequestRecord, RequestStatus } from '../../core/request-record';
 import { STATUS_INDEX, TTL_ATTRIBUTE } from '../../core/request-table-schema';
+import { requestView } from '../../core/request-view';
 import type {
   DecisionClaim,
   DecisionDelivery,
@@ -14,6 +16,38 @@ import type {
 } from '../../ports/request-store';
 
 const PENDING: RequestStatus = 'PENDING_APPROVAL';
+
+type Names = Record<string, string>;
+type Values = Record<string, unknown>;
+
+/**
+ * The parts of the store's conditional writes, each named for what it checks (as Powertools' DynamoDB
+ * persistence layer names `idempotencyKeyDoesNotExist`) and joined with AND. The status guards come from
+ * the lifecycle table (`handlers/core/request-lifecycle.ts`); none is written by hand here.
+ */
+export const conditions = {
+  requestIsNew: (): string => 'attribute_not_exists(requestId)',
+  requestExists: (): string => 'attribute_exists(requestId)',
+  /** The status is one `write` may move the request to `to` from. */
+  statusMayPrecede(write: LifecycleWrite, to: RequestStatus, names: Names, values: Values): string {
+    const from = statusesBefore(write, to);
+    names['#status'] = 'status';
+    from.forEach((status, i) => (values[`:from${i}`] = status));
+    return `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;
+  },
+  approvalWindowOpen: (): string => 'approvalDeadline > :now',
+  taskTokenHeld: (): string => 'attribute_exists(taskToken)',
+  /** The link's capability hash still maps to its approver (`#links.#hash`). */
+  linkStillOnRecord: (): string => '#links.#hash = :approver',
+  /** The request still holds this claim (`:claimed` at `:decidedAt`). */
+  claimStillHeld: (): string => '#status = :claimed AND decidedAt = :decidedAt',
+  /** The claim is still the one on record, whatever status the workflow has moved on to. */
+  claimStillOnRecord: (): string => 'decidedAt = :decidedAt',
+};
+
+function all(...parts: string[]): string {
+  return parts.join(' AND ');
+}
 
 export interface DynamoDbRequestStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -52,7 +86,7 @@ export class DynamoDbRequestStore implements RequestStore {
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ConditionExpression: 'attribute_not_exists(requestId)',
+          ConditionExpression: conditions.requestIsNew(),
         }),
       );
       return 'created';
@@ -70,36 +104,35 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 
   async awaitDecision(requestId: string, pending: PendingApproval, now: Date): Promise<void> {
+    const names: Names = {};
+    const values: Values = {
+      ':pending': PENDING,
+      ':taskToken': pending.taskToken,
+      ':links': pending.approverLinks,
+      ':deadline': pending.approvalDeadline,
+      ':now': now.toISOString(),
+    };
+    const condition = conditions.statusMayPrecede('awaitDecision', PENDING, names, values);
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { requestId },
         UpdateExpression:
           'SET #status = :pending, taskToken = :taskToken, approverLinks = :links, approvalDeadline = :deadline, updatedAt = :now',
-        ConditionExpression: '#status IN (:registered, :pending)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':pending': 'PENDING_APPROVAL',
-          ':registered': 'REGISTERED',
-          ':taskToken': pending.taskToken,
-          ':links': pending.approverLinks,
-          ':deadline': pending.approvalDeadline,
-          ':now': now.toISOString(),
-        },
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
   }
 
   async setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean> {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':status': status, ':now': now.toISOString() };
+    // A status no outcome may record (REJECTED, or PENDING_APPROVAL outside AwaitApproval) changes nothing.
+    if (statusesBefore('recordOutcome', status).length === 0) return false;
+    const names: Names = { '#status': 'status' };
+    const values: Values = { ':status': status, ':now': now.toISOString() };
     const sets = ['#status = :status', 'updatedAt = :now'];
-    const conditions = ['attribute_exists(requestId)', '#status <> :status'];
-    const from = STATUS_ENTERED_FROM[status];
-    if (from) {
-      from.forEach((previous, i) => (values[`:from${i}`] = previous));
-      conditions.push(`#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`);
-    }
+    const condition = all(conditions.requestExists(), conditions.statusMayPrecede('recordOutcome', status, names, values));
     for (const [field, value] of Object.entries(update)) {
       if (value === undefined) continue;
       names[`#${field}`] = field;
@@ -108,49 +141,49 @@ export class DynamoDbRequestStore implements RequestStore {
     }
     // The token is worthless once the request left PENDING_APPROVAL; drop it. The link hashes stay, so a
     // used link can still show who decided.
-    return this.updateIf(requestId, `SET ${sets.join(', ')} REMOVE taskToken`, conditions.join(' AND '), names, values);
+    return this.updateIf(requestId, `SET ${sets.join(', ')} REMOVE taskToken`, condition, names, values);
   }
 
   async claimDecision(requestId: string, claim: DecisionClaim): Promise<boolean> {
     const { outcome, link, decidedAt } = claim;
-    const names: Record<string, string> = { '#status': 'status', '#outcome': outcome.status === 'APPROVED' ? 'decision' : 'denial' };
-    const values: Record<string, unknown> = {
-      ':pending': PENDING,
+    const names: Names = { '#outcome': outcome.status === 'APPROVED' ? 'decision' : 'denial' };
+    const values: Values = {
       ':claimed': outcome.status,
       ':outcome': outcome.status === 'APPROVED' ? outcome.decision : outcome.denial,
       ':now': decidedAt,
     };
-    const conditions = ['#status = :pending', 'approvalDeadline > :now', 'attribute_exists(taskToken)'];
+    const parts = [conditions.statusMayPrecede('claimDecision', outcome.status, names, values), conditions.approvalWindowOpen(), conditions.taskTokenHeld()];
     if (link) {
       // Pins the link: a retried approval request that issued new links makes this one worthless.
       names['#links'] = 'approverLinks';
       names['#hash'] = link.capabilityHash;
       values[':approver'] = link.approver;
-      conditions.push('#links.#hash = :approver');
+      parts.push(conditions.linkStillOnRecord());
     }
-    return this.updateIf(requestId, 'SET #status = :claimed, #outcome = :outcome, decidedAt = :now, updatedAt = :now', conditions.join(' AND '), names, values);
+    return this.updateIf(requestId, 'SET #status = :claimed, #outcome = :outcome, decidedAt = :now, updatedAt = :now', all(...parts), names, values);
   }
 
   async settleDecision(requestId: string, claim: DecisionClaim, delivery: DecisionDelivery, now: Date): Promise<void> {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':decidedAt': claim.decidedAt, ':now': now.toISOString() };
+    const names: Names = {};
+    const values: Values = { ':decidedAt': claim.decidedAt, ':now': now.toISOString() };
     let update: string;
-    let condition = 'decidedAt = :decidedAt';
+    let condition: string;
     if (delivery === 'delivered') {
       // The workflow may already have moved on (GRANTED, DENIED); only the token is dropped.
       update = 'SET updatedAt = :now REMOVE taskToken';
-      delete names['#status'];
+      condition = conditions.claimStillOnRecord();
     } else {
+      const [write, next]: [LifecycleWrite, RequestStatus] = delivery === 'gone' ? ['expireDecision', 'APPROVAL_EXPIRED'] : ['releaseDecision', PENDING];
+      if (!mayMove(write, claim.outcome.status, next)) throw new RangeError(`A ${claim.outcome.status} claim cannot move to ${next}.`);
+      names['#status'] = 'status';
       names['#outcome'] = claim.outcome.status === 'APPROVED' ? 'decision' : 'denial';
       values[':claimed'] = claim.outcome.status;
-      condition = `#status = :claimed AND ${condition}`;
-      if (delivery === 'gone') {
-        values[':next'] = 'APPROVAL_EXPIRED' satisfies RequestStatus;
-        update = 'SET #status = :next, updatedAt = :now REMOVE taskToken, #outcome, decidedAt';
-      } else {
-        values[':next'] = PENDING;
-        update = 'SET #status = :next, updatedAt = :now REMOVE #outcome, decidedAt';
-      }
+      values[':next'] = next;
+      condition = conditions.claimStillHeld();
+      update =
+        delivery === 'gone'
+          ? 'SET #status = :next, updatedAt = :now REMOVE taskToken, #outcome, decidedAt'
+          : 'SET #status = :next, updatedAt = :now REMOVE #outcome, decidedAt';
     }
     // Refused when the workflow already recorded a later state; it wins.
     await this.updateIf(requestId, update, condition, names, values);
@@ -171,8 +204,7 @@ export class DynamoDbRequestStore implements RequestStore {
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        const { taskToken: _token, approverLinks: _links, ...summary } = item as RequestRecord;
-        pending.push(summary as PendingSummary);
+        pending.push(requestView(item as RequestRecord) as PendingSummary);
       }
     }
     return pending;
@@ -184,7 +216,7 @@ export class DynamoDbRequestStore implements RequestStore {
         TableName: this.tableName,
         Key: { requestId },
         UpdateExpression: 'SET issuedCredentials = list_append(if_not_exists(issuedCredentials, :none), :issued), updatedAt = :now',
-        ConditionExpression: 'attribute_exists(requestId)',
+        ConditionExpression: conditions.requestExists(),
         ExpressionAttributeValues: { ':none': [], ':issued': [issued], ':now': now.toISOString() },
       }),
     );
@@ -196,7 +228,7 @@ export class DynamoDbRequestStore implements RequestStore {
         TableName: this.tableName,
         Key: { requestId },
         UpdateExpression: 'SET #report = :report, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(requestId)',
+        ConditionExpression: conditions.requestExists(),
         ExpressionAttributeNames: { '#report': 'report' },
         ExpressionAttributeValues: { ':report': report, ':now': now.toISOString() },
       }),
@@ -208,8 +240,8 @@ export class DynamoDbRequestStore implements RequestStore {
     requestId: string,
     update: string,
     condition: string,
-    names: Record<string, string>,
-    values: Record<string, unknown>,
+    names: Names,
+    values: Values,
   ): Promise<boolean> {
     try {
       await this.client.send(

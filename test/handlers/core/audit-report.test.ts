@@ -167,7 +167,7 @@ describe('buildAuditReport', () => {
   it('reports a revoked grant: when, by whom, and every call after it', () => {
     const revokedAt = '2026-11-28T10:10:00Z';
     const r = report({
-      revocation: { revokedAt, revokedBy: 'security-lead@example.com', reason: 'Unexpected IAM calls' },
+      revocation: { revokedAt, revokedBy: 'security-lead@example.com', revokeReason: 'Unexpected IAM calls' },
       events: [call(5, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false }), call(12, 'DeleteService', 'ecs.amazonaws.com', { readOnly: false, errorCode: 'AccessDenied' })],
     });
 

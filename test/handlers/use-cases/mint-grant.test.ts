@@ -174,8 +174,8 @@ describe('mintGrant with the AWS adapters', () => {
   });
 
   it('refuses a decision above the role maximum before calling STS', async () => {
-    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/exceed the 30 allowed for role Ops/);
-    await expect(mint({ ...decision, role: 'Admin' })).rejects.toThrow(/Role Admin is not configured/);
+    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/minutes: 61 is more than the 30 allowed for role Ops/);
+    await expect(mint({ ...decision, role: 'Admin' })).rejects.toThrow(/role: "Admin" is not configured for account prod/);
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });
 });

@@ -1,7 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import type { ActiveSecret } from '../../../handlers/core/secret-value';
-import { resetGrant } from '../../../handlers/use-cases/reset-grant';
+import type { BrokerEvent } from '../../../handlers/core/broker-event';
+import { parseTaskInput } from '../../../handlers/core/task-input';
+import { resetGrant, resetTaskInputSchema } from '../../../handlers/use-cases/reset-grant';
 import { FakeSecretsManager } from '../../fakes/fake-secrets-manager';
 
 const ACCOUNT = '222222222222';
@@ -22,7 +24,10 @@ const grant = (requestId: string, suffix: string): ActiveSecret => ({
 describe('resetGrant', () => {
   let fake: FakeSecretsManager;
   let vault: SecretsManagerVault;
+  let events: BrokerEvent[];
+  const publisher = { publish: async (e: BrokerEvent) => void events.push(e) };
   beforeEach(() => {
+    events = [];
     fake = new FakeSecretsManager();
     fake.create(NAME, '{"status":"inactive"}');
     vault = new SecretsManagerVault(new SecretsManagerClient({}));
@@ -32,12 +37,12 @@ describe('resetGrant', () => {
   it('resets the grant it was told about, and a second run is a no-op', async () => {
     const g = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, g);
-    const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId };
+    const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId } as const;
 
-    await expect(resetGrant(input, { vault })).resolves.toEqual({ outcome: 'reset' });
+    await expect(resetGrant(input, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
     expect(fake.read(NAME)).toEqual({ status: 'inactive' });
     const versions = fake.versionCount(NAME);
-    await expect(resetGrant({ ...input, mode: 'scheduled' }, { vault })).resolves.toEqual({ outcome: 'already-reset' });
+    await expect(resetGrant({ ...input, mode: 'scheduled' }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
     expect(fake.versionCount(NAME)).toBe(versions);
   });
 
@@ -47,7 +52,7 @@ describe('resetGrant', () => {
     await vault.storeGrant(ACCOUNT, older);
     await vault.storeGrant(ACCOUNT, newer);
 
-    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault })).resolves.toEqual({
+    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
     expect(fake.read(NAME)).toEqual(newer);
@@ -56,13 +61,13 @@ describe('resetGrant', () => {
   it('after a failed mint, resets whatever grant of that request is current, and nothing else', async () => {
     const other = grant('req-00000002', 'b');
     await vault.storeGrant(ACCOUNT, other);
-    await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault })).resolves.toEqual({
+    await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
     expect(fake.read(NAME)).toEqual(other);
 
     await vault.storeGrant(ACCOUNT, grant('req-00000001', 'c'));
-    await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault })).resolves.toEqual({
+    await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'reset',
     });
     expect(fake.read(NAME)).toEqual({ status: 'inactive' });
@@ -80,14 +85,38 @@ describe('resetGrant', () => {
         return vault.resetIfCurrent(id, expected, token);
       },
     };
-    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault: racingVault })).resolves.toEqual({
+    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault: racingVault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
     expect(fake.read(NAME)).toEqual(newer);
   });
 
-  it('refuses malformed input without touching the secret', async () => {
-    await expect(resetGrant({ mode: 'expired', requestId: 'req-00000001', accountId: 'prod' }, { vault })).rejects.toThrow(/reset received malformed input/);
+  it('refuses malformed input at the edge, before the secret is touched', () => {
+    // The reset function's wrapper (taskHandler) parses with this schema before resetGrant runs.
+    expect(() => parseTaskInput('reset', resetTaskInputSchema, { mode: 'expired', requestId: 'req-00000001', accountId: 'prod' })).toThrow(
+      /reset received malformed input/,
+    );
     expect(fake.mock.calls()).toHaveLength(0);
+  });
+
+  it("reads the safety-net schedule's payload as a scheduled reset", () => {
+    const payload = { source: 'jit.reset-schedule', requestId: 'req-00000001', accountId: ACCOUNT, grantId: `req-00000001-${'a'.repeat(24)}` };
+    expect(parseTaskInput('reset', resetTaskInputSchema, payload)).toEqual({ mode: 'scheduled', requestId: 'req-00000001', accountId: ACCOUNT, grantId: payload.grantId });
+  });
+
+  it('publishes Elevation Ended when the safety-net schedule is the one that reset the grant', async () => {
+    const g = grant('req-00000001', 'a');
+    await vault.storeGrant(ACCOUNT, g);
+    await expect(resetGrant({ mode: 'scheduled', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
+    expect(events).toEqual([{ outcome: 'Ended', detail: { requestId: g.RequestId, account: ACCOUNT, endedBy: 'safety-net schedule' } }]);
+  });
+
+  it('publishes nothing when the workflow resets at expiry, or the schedule finds the grant already reset', async () => {
+    const g = grant('req-00000001', 'a');
+    await vault.storeGrant(ACCOUNT, g);
+    const input = { requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId };
+    await expect(resetGrant({ mode: 'expired', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
+    await expect(resetGrant({ mode: 'scheduled', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
+    expect(events).toEqual([]);
   });
 });

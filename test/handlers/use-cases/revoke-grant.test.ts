@@ -1,10 +1,10 @@
 import type { BrokerEvent } from '../../../handlers/core/broker-event';
 import type { GrantSummary } from '../../../handlers/core/grant';
 import type { RequestRecord, RequestStatus } from '../../../handlers/core/request-record';
-import { STATUS_ENTERED_FROM } from '../../../handlers/core/request-record';
+import { mayMove } from '../../../handlers/core/request-lifecycle';
 import type { RevocationPolicy } from '../../../handlers/core/revocation-policy';
 import type { RequestStore, StatusUpdate } from '../../../handlers/ports/request-store';
-import { LIFT_MARGIN_MINUTES, liftRevocation, revokeGrant, type RevokeGrantDeps } from '../../../handlers/use-cases/revoke-grant';
+import { LIFT_MARGIN_MINUTES, liftRevocation, refuseMalformedEnd, revokeGrant, type RevokeGrantDeps } from '../../../handlers/use-cases/revoke-grant';
 import { ManualClock } from '../../helpers/approval-fixtures';
 
 const REQUEST_ID = 'req-unit-0001';
@@ -40,7 +40,7 @@ function grantedRecord(now: Date): RequestRecord {
   };
 }
 
-/** The store's contract in memory, including the status guard the DynamoDB store writes as a condition. */
+/** The store's contract in memory, including the lifecycle guard the DynamoDB store writes as a condition. */
 class MemoryStore implements Pick<RequestStore, 'get' | 'setStatus'> {
   constructor(public record: RequestRecord | undefined) {}
   async get(): Promise<RequestRecord | undefined> {
@@ -48,8 +48,7 @@ class MemoryStore implements Pick<RequestStore, 'get' | 'setStatus'> {
   }
   async setStatus(_id: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean> {
     const r = this.record;
-    const from = STATUS_ENTERED_FROM[status];
-    if (!r || r.status === status || (from && !from.includes(r.status))) return false;
+    if (!r || !mayMove('recordOutcome', r.status, status)) return false;
     this.record = { ...r, ...update, status, updatedAt: now.toISOString() };
     return true;
   }
@@ -154,5 +153,29 @@ describe('liftRevocation', () => {
     const { d, calls } = deps(new MemoryStore(grantedRecord(new Date('2026-11-28T10:00:00Z'))), clock, APPROVER);
     await expect(liftRevocation({ action: 'lift', requestId: REQUEST_ID }, d)).resolves.toEqual({ kind: 'not-revoked' });
     expect(calls.removed).toEqual([]);
+  });
+});
+
+describe('refuseMalformedEnd', () => {
+  function publisher() {
+    const events: BrokerEvent[] = [];
+    return { events, publish: async (e: BrokerEvent) => void events.push(e) };
+  }
+
+  it('answers an end request that names a request but does not validate with End Refused', async () => {
+    const p = publisher();
+    await expect(refuseMalformedEnd({ action: 'end', requestId: 'req-00000001', proof: 42 }, { publisher: p })).resolves.toBe(true);
+    expect(p.events).toEqual([{ outcome: 'End Refused', detail: { requestId: 'req-00000001', code: 'malformed', reason: 'the end request was malformed' } }]);
+  });
+
+  it.each([
+    ['a revoke', { action: 'revoke', requestId: 'req-00000001' }],
+    ['a lift', { action: 'lift' }],
+    ['an end naming no well-formed request', { action: 'end', requestId: '../../etc/passwd' }],
+    ['nothing', undefined],
+  ])('publishes nothing for %s', async (_name, raw) => {
+    const p = publisher();
+    await expect(refuseMalformedEnd(raw, { publisher: p })).resolves.toBe(false);
+    expect(p.events).toEqual([]);
   });
 });
