@@ -72,7 +72,7 @@ function suppressBroker(broker: BrokerStack): void {
   ack(
     broker.agent.policy,
     'IAM5[Resource::*]',
-    'cloudtrail:LookupEvents and sts:GetCallerIdentity support no resource-level permissions (BRIEF invariant 1 names both).',
+    'cloudtrail:LookupEvents and sts:GetCallerIdentity support no resource-level permissions (invariant 1 of docs/security-invariants.md names both).',
   );
 
   const { functions } = broker;

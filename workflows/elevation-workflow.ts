@@ -69,7 +69,7 @@ const RETRY_TRANSIENT: sfn.RetryProps = {
 };
 
 /**
- * The elevation lifecycle (BRIEF §2) as a Standard state machine in JSONPath mode:
+ * The elevation lifecycle (docs/architecture.md) as a Standard state machine in JSONPath mode:
  *
  * Register → AwaitApproval (.waitForTaskToken) → Mint → NotifyGranted → WaitUntilExpiry → Reset →
  * NotifyEnded → PlanAudit → WaitForTrail → CollectTrail ⟲ (IsAuditDone → WaitForLateEvents) → NotifyAudited.

@@ -60,7 +60,7 @@ export function statusCommand(context: (command: Command) => CliContext): Comman
       try {
         record = await ctx.requestStore().get(requestId);
       } catch (error) {
-        // The agent may not read the request store (BRIEF §3.2); it gets its own view instead.
+        // The agent may not read the request store (invariant 2, docs/security-invariants.md); it gets its own view instead.
         if (isAccessDenied(error)) return agentView(ctx, requestId);
         throw error;
       }

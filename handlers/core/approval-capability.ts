@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * The approval link carries a random single-use capability, never the task token (BRIEF §3.7).
+ * The approval link carries a random single-use capability, never the task token (invariant 7, docs/security-invariants.md).
  * 32 random bytes (256 bits) encoded base64url; only its SHA-256 is stored, so a leaked table row
  * cannot be turned into a working link.
  */

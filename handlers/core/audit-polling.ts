@@ -5,7 +5,7 @@ import { reportLocationSchema } from './report-location';
 import { revocationSchema, type Revocation } from './revocation';
 
 /**
- * When to read CloudTrail, and when to stop (BRIEF §3.9, §4). CloudTrail delivers management events about
+ * When to read CloudTrail, and when to stop (invariant 9, docs/security-invariants.md; docs/aws-facts.md). CloudTrail delivers management events about
  * five minutes after the call, with no guarantee, so the audit:
  *
  * 1. starts reading `delayMinutes` after the last moment any of the request's credentials could produce an

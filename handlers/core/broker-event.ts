@@ -1,5 +1,5 @@
 /**
- * Events the broker publishes on its bus (source `jit.broker`, BRIEF §6). Agents and operators subscribe
+ * Events the broker publishes on its bus (source `jit.broker`, README.md, Contracts). Agents and operators subscribe
  * to them; their shape is a public contract.
  */
 export const BROKER_EVENT_SOURCE = 'jit.broker';

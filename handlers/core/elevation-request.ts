@@ -15,7 +15,7 @@ export const MAX_PLANNED_ACTION_LENGTH = 200;
 // eslint-disable-next-line no-control-regex
 export const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/;
 
-/** `detail` of an `Elevation Requested` event (source `jit.agent`), as the agent sends it (BRIEF §6). */
+/** `detail` of an `Elevation Requested` event (source `jit.agent`), as the agent sends it (README.md, Contracts). */
 export const elevationRequestDetailSchema = z
   .object({
     requestId: z.string().regex(REQUEST_ID_PATTERN, 'must be 8-36 letters, digits or dashes, starting with a letter or digit').optional(),

@@ -45,7 +45,7 @@ export class TransientAwsError extends Error {
   }
 }
 
-/** Secrets Manager refused a new version: too many versions written recently (BRIEF §4). */
+/** Secrets Manager refused a new version: too many versions written recently (docs/aws-facts.md). */
 export class SecretVersionLimitError extends Error {
   constructor(secretId: string, options?: ErrorOptions) {
     super(

@@ -1,5 +1,5 @@
 /**
- * Time-box arithmetic for a grant (BRIEF §3.3).
+ * Time-box arithmetic for a grant (invariant 3, docs/security-invariants.md).
  *
  * STS refuses `DurationSeconds` below 900 and caps a role-chained session at 3600, so the STS session
  * is `clamp(minutes * 60, 900, 3600)` long, and a session policy fences every call to the approved
@@ -40,7 +40,7 @@ export function roleSessionName(requestId: string): string {
 
 /**
  * SourceIdentity set on every elevated session. It survives role chaining and appears in CloudTrail as
- * `userIdentity.sessionContext.sourceIdentity`; early revoke denies on it (BRIEF §3.8). 2-64 characters.
+ * `userIdentity.sessionContext.sourceIdentity`; early revoke denies on it (invariant 8, docs/security-invariants.md). 2-64 characters.
  */
 export function sourceIdentityFor(requestId: string): string {
   return `jit-${requestId}`;

@@ -50,7 +50,7 @@ export interface RequestRecord extends ElevationRequest {
    */
   readonly issuedCredentials?: readonly IssuedCredentialsRecord[];
   /**
-   * Set by an early end (BRIEF §3.8): `jit revoke` by an approver (status REVOKED) or `jit end` by the
+   * Set by an early end (invariant 8, docs/security-invariants.md): `jit revoke` by an approver (status REVOKED) or `jit end` by the
    * agent (status ENDED). `revokedBy` is the ARN STS authenticated for the caller. The audit reports it
    * and flags calls made after it.
    */

@@ -2,7 +2,7 @@ import { REQUEST_ID_PATTERN } from './elevation-request';
 import { SOURCE_IDENTITY_PREFIX } from './grant-window';
 
 /**
- * Early revoke (BRIEF §3.8). Issued STS credentials cannot be recalled, and resetting the secret does not
+ * Early revoke (invariant 8, docs/security-invariants.md). Issued STS credentials cannot be recalled, and resetting the secret does not
  * stop a copy the agent already holds, so revoking a grant attaches an inline deny to the elevated role
  * that matches the grant's SourceIdentity. SourceIdentity is set once at mint and survives role chaining,
  * so the deny reaches every copy of the session. IAM applies it within a few minutes, not instantly.

@@ -1,6 +1,6 @@
 import { isoSeconds } from './grant-window';
 
-/** STS rejects inline plus managed session policies above 2,048 plaintext characters (BRIEF §4). */
+/** STS rejects inline plus managed session policies above 2,048 plaintext characters (docs/aws-facts.md). */
 export const MAX_SESSION_POLICY_CHARS = 2048;
 
 /**

@@ -56,7 +56,7 @@ function errorName(error: unknown): string {
 }
 
 /**
- * The review link's two verbs (BRIEF §3.7): GET (and HEAD) only show — mail scanners prefetch links —
+ * The review link's two verbs (invariant 7, docs/security-invariants.md): GET (and HEAD) only show — mail scanners prefetch links —
  * and POST decides, with the capability in the form body. Anything that is not a valid link gets the
  * same 404 page, whether or not the request exists.
  */

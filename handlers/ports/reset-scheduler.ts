@@ -7,7 +7,7 @@ export interface ScheduledResetPayload {
 }
 
 /**
- * The reset safety net (BRIEF §3.6): a one-time schedule at the grant's expiry that resets the secret
+ * The reset safety net (invariant 6, docs/security-invariants.md): a one-time schedule at the grant's expiry that resets the secret
  * even if the workflow was stopped or failed. It deletes itself after it runs.
  */
 export interface ResetScheduler {

@@ -36,7 +36,7 @@ export interface TrailLookup {
 }
 
 /**
- * CloudTrail of one target account, read through that account's audit role (BRIEF §3.9): events by
+ * CloudTrail of one target account, read through that account's audit role (invariant 9, docs/security-invariants.md): events by
  * access key id, one region per query, every page, within the LookupEvents rate limit.
  */
 export interface Trail {

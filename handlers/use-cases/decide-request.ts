@@ -109,7 +109,7 @@ export async function reviewRequest(requestId: string, authority: DecisionAuthor
 }
 
 /**
- * Decides a pending request once (BRIEF §3.7): authorize, check the verdict against the config, take the
+ * Decides a pending request once (invariant 7, docs/security-invariants.md): authorize, check the verdict against the config, take the
  * single decision with a conditional write, then answer the waiting workflow. The workflow publishes the
  * Granted/Denied event itself; every approver gets a short confirmation email.
  *

@@ -8,7 +8,7 @@ import type { EventPublisher } from '../ports/event-publisher';
 import type { Mailer } from '../ports/mailer';
 import type { RequestStore } from '../ports/request-store';
 
-/** Step Functions task tokens are at most 2,048 characters (BRIEF §4). */
+/** Step Functions task tokens are at most 2,048 characters (docs/aws-facts.md). */
 export const requestApprovalInputSchema = z.object({
   taskToken: z.string().min(1).max(2048),
   request: elevationRequestSchema,

@@ -53,7 +53,7 @@ export interface ResetGrantDeps {
 }
 
 /**
- * Resets an account's secret to the placeholder, only if it still holds this grant (BRIEF §3.6). Safe to
+ * Resets an account's secret to the placeholder, only if it still holds this grant (invariant 6, docs/security-invariants.md). Safe to
  * run any number of times, from the workflow and from the safety-net schedule alike. When the schedule is
  * the one that actually resets a grant, the workflow did not get there, so this publishes `Elevation Ended`.
  */

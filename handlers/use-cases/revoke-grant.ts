@@ -122,7 +122,7 @@ async function publishOutcome(action: 'revoke' | 'end', outcome: RevokeOutcome, 
 }
 
 /**
- * Ends a grant early (BRIEF §3.8), for an approver (`revoke`) or for the agent holding it (`end`):
+ * Ends a grant early (invariant 8, docs/security-invariants.md), for an approver (`revoke`) or for the agent holding it (`end`):
  *
  * 1. verify who asks (STS executes their presigned GetCallerIdentity); for `end`, it must be the grant's
  *    own elevated session `jit-<requestId>`, so an agent can end only a grant it holds;

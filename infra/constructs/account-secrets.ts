@@ -30,7 +30,7 @@ export const SECRET_WRITE_ACTIONS = [
  *
  * Each secret carries a resource policy that denies writing its value to every principal but the
  * writers and reading it to every principal but the readers, whatever their identity policies allow
- * (BRIEF §3.5). The policy deliberately leaves `PutResourcePolicy`, `DeleteResourcePolicy` and
+ * (invariant 5, docs/security-invariants.md). The policy deliberately leaves `PutResourcePolicy`, `DeleteResourcePolicy` and
  * `DeleteSecret` to identity policies: a resource policy that denied those to everyone but the broker
  * would also lock out CloudFormation and the account's administrators, and a stack update or deletion
  * could then never succeed. Who may change a secret's policy is the hub account's IAM (or an SCP) to
@@ -86,7 +86,7 @@ export class AccountSecrets extends Construct {
 
   /**
    * ARN patterns `...:secret:agent/elevated/<id>-??????`, one per secret and never a wildcard over names:
-   * `??????` matches exactly the six random characters Secrets Manager appends (BRIEF §4).
+   * `??????` matches exactly the six random characters Secrets Manager appends (docs/aws-facts.md).
    */
   get secretArnPatterns(): string[] {
     const stack = Stack.of(this);

@@ -20,7 +20,7 @@ export interface AgentIdentityProps {
 }
 
 /**
- * The agent's identity in the hub account, with exactly the standing permissions of BRIEF §3.1: read its
+ * The agent's identity in the hub account, with exactly the standing permissions of invariant 1 (docs/security-invariants.md): read its
  * account secrets, look up CloudTrail events, ask who it is, and put events on the broker's bus with
  * source `jit.agent`. Nothing else: it cannot approve (no `states:SendTask*`, no request store), write a
  * secret, or assume an elevated role (their trust names only the broker's mint role).

@@ -25,7 +25,7 @@ const DECISION_ATTRIBUTES = ['requestId', 'status', 'decision', 'denial', 'decid
  * `jit revoke`) with their own AWS credentials: list pending requests through the status index, read one
  * request, write only its decision fields, answer the waiting task, send the confirmation email, and
  * invoke the revoke function (which does the revocation with the broker's own roles). Attach it to approvers' roles
- * or groups, never to an agent (BRIEF §3.2: the agent has no SendTask* and no read of the request store).
+ * or groups, never to an agent (invariant 2, docs/security-invariants.md: the agent has no SendTask* and no read of the request store).
  */
 export class ApproverPolicy extends Construct {
   readonly policy: iam.ManagedPolicy;

@@ -9,7 +9,7 @@ export interface RevokeRoleProps {
 }
 
 /**
- * The hub-side role of early revoke (BRIEF §3.8): the execution role of the broker's revoke function.
+ * The hub-side role of early revoke (invariant 8, docs/security-invariants.md): the execution role of the broker's revoke function.
  * All it may do is assume the target accounts' revoker roles, which in turn may only write inline
  * policies on the elevated roles. Pass `role` to that function's `BrokerFunction`.
  */

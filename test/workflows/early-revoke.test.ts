@@ -44,7 +44,7 @@ async function liveGrant(world: AgentWorld): Promise<{ grant: GrantSummary; fini
 const record = (world: AgentWorld) => world.aws.table.items.get(REQUEST_ID) as Record<string, unknown>;
 const denyOf = (world: AgentWorld) => world.aws.rolePolicies.get(`AgentElevated-Ops/jit-revoked-${REQUEST_ID}`);
 
-describe('Early revoke, end to end (BRIEF §3.8), through the synthesized workflow', () => {
+describe('Early revoke, end to end (invariant 8, docs/security-invariants.md), through the synthesized workflow', () => {
   let world: AgentWorld;
   beforeEach(async () => {
     world = await new AgentWorld().start();

@@ -6,7 +6,7 @@ import { auditReaderRoleArn } from '../../core/resource-names';
 import type { Trail, TrailEvent, TrailFactory, TrailLookup, TrailQuery } from '../../ports/trail';
 import { RateLimiter, realSleep } from './rate-limiter';
 
-/** LookupEvents allows 2 requests per second per account and region (BRIEF §4). */
+/** LookupEvents allows 2 requests per second per account and region (docs/aws-facts.md). */
 export const LOOKUP_EVENTS_PER_SECOND = 2;
 /** Spacing added to the 500 ms between requests, so arrival jitter does not make a third in one second. */
 export const LOOKUP_EVENTS_MARGIN_MS = 10;

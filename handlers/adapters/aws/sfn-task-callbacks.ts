@@ -15,7 +15,7 @@ const MAX_CAUSE = 32_768;
 
 /**
  * Answers the AwaitApproval task through Step Functions. A token that nothing waits for any more —
- * `TaskTimedOut` (timed out, or already answered: BRIEF §4), `TaskDoesNotExist` (execution stopped or
+ * `TaskTimedOut` (timed out, or already answered: docs/aws-facts.md), `TaskDoesNotExist` (execution stopped or
  * too old) or `InvalidToken` — is reported as `gone` instead of thrown, so the caller can tell the
  * approver the request can no longer be decided.
  */
