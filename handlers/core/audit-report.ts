@@ -3,7 +3,7 @@ import type { ApprovalDecision } from './approval-decision';
 import { changeKindOf, iamActionOf, isAccessDenied, matchesPlan, parsePlannedAction } from './audit-classification';
 import type { ElevationRequest } from './elevation-request';
 import type { Revocation } from './revocation';
-import type { TrailEvent } from '../ports/trail';
+import type { TrailEvent } from './trail-event';
 
 /**
  * The audit report: everything a grant's credentials did, from the target account's CloudTrail. Its JSON

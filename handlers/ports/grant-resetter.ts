@@ -1,4 +1,4 @@
-import type { ResetOutcome } from '../use-cases/reset-grant';
+import type { ResetOutcome } from '../core/reset-outcome';
 
 /** A revoked grant to reset, in the reset function's input shape (`mode: revoked`). */
 export interface RevokedGrantReset {

@@ -1,20 +1,6 @@
-/** One CloudTrail management event, reduced to what an audit report needs. */
-export interface TrailEvent {
-  readonly eventId: string;
-  readonly eventTime: string;
-  readonly eventSource: string;
-  readonly eventName: string;
-  readonly awsRegion: string;
-  /** The access key the event was looked up by: which of a request's credentials made the call. */
-  readonly accessKeyId: string;
-  readonly readOnly?: boolean;
-  readonly errorCode?: string;
-  readonly errorMessage?: string;
-  readonly sourceIdentity?: string;
-  readonly sourceIpAddress?: string;
-  readonly userAgent?: string;
-  readonly resources: ReadonlyArray<{ readonly type?: string; readonly name?: string }>;
-}
+import type { TrailEvent } from '../core/trail-event';
+
+export type { TrailEvent };
 
 export interface TrailQuery {
   readonly region: string;

@@ -1,3 +1,4 @@
+import type { ResetOutcome } from '../core/reset-outcome';
 import { z } from 'zod';
 import { isGrantOfRequest } from '../core/grant-window';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
@@ -44,7 +45,7 @@ export const resetTaskInputSchema = z.preprocess((event) => {
  * - `already-reset`: an earlier reset of this grant already did it;
  * - `not-current`: the secret holds something else (a newer grant, or nothing of ours); left alone.
  */
-export type ResetOutcome = 'reset' | 'already-reset' | 'not-current';
+export type { ResetOutcome };
 
 export interface ResetGrantDeps {
   readonly vault: Vault;

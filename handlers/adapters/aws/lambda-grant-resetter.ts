@@ -1,7 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import type { GrantResetter, RevokedGrantReset } from '../../ports/grant-resetter';
-import type { ResetOutcome } from '../../use-cases/reset-grant';
+import type { ResetOutcome } from '../../core/reset-outcome';
 import { invokeFunction } from './invoke-function';
 
 const resultSchema = z.object({ outcome: z.enum(['reset', 'already-reset', 'not-current']) });
