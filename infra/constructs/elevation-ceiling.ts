@@ -408,11 +408,12 @@ function brokerStatements(props: ElevationCeilingProps): iam.PolicyStatement[] {
     // Receiving is denied too: it would take an outcome away from the agent.
     denyAllBut('DenyBrokerQueues', ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListQueueTags'], arns.queues),
     deny('DenyBrokerEmail', ['ses:*'], arns.email),
-    // The approval API: its ids are random, so it is named by its account. Re-pointing the review route
-    // would capture approval capabilities; only reads (GET) stay allowed.
-    deny('DenyChangesToApprovalApi', ['apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE', 'apigateway:UpdateRestApiPolicy'], [
-      `arn:${props.partition}:apigateway:*::/*`,
-    ], { StringEquals: { 'aws:ResourceAccount': props.hubAccount } }),
+    // The approval API, when the hub is also a target: API ids are random and API Gateway ARNs carry no
+    // account, so every API Gateway change in the hub's region is denied there (re-pointing the review
+    // route would capture approval capabilities). Reads (GET) stay allowed.
+    ...(props.accountId === props.hubAccount
+      ? [deny('DenyChangesToApprovalApi', ['apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'], [`arn:${props.partition}:apigateway:${props.hubRegion}::/*`])]
+      : []),
     denyAllBut('DenyChangesToAuditReports', ['s3:Get*', 's3:List*'], arns.auditReports),
     denyAllBut('DenyChangesToBrokerStacks', ['cloudformation:Describe*', 'cloudformation:List*', 'cloudformation:Get*'], arns.stacks),
   ];
