@@ -420,7 +420,7 @@ function brokerStatements(props: ElevationCeilingProps): iam.PolicyStatement[] {
 }
 
 /**
- * What the boundary allows: everything but whole services no principal created under a grant needs to
+ * What the boundary denies outright: whole services no principal created under a grant needs to
  * administer (identities, credentials, the organization, billing, detection, Identity Center) and the
  * ceiling's other unconditional denies. One policy (a principal has one boundary), so it says with
  * service wildcards what the ceiling spells out by verb; a bounded principal is never allowed more than
@@ -461,7 +461,9 @@ function boundaryStatements(props: ElevationCeilingProps): iam.PolicyStatement[]
     .filter(({ json }) => json.Action === undefined || [json.Action].flat().some(outsideExcluded))
     .map(({ statement }) => statement);
   return [
-    new iam.PolicyStatement({ sid: 'CapAtTheCeiling', notActions: [...BOUNDARY_EXCLUDED_SERVICES, ...new Set(folded)], resources: ['*'] }),
+    // A boundary grants nothing by itself; it caps what the principal's own policies allow.
+    new iam.PolicyStatement({ sid: 'CapAtTheCeiling', actions: ['*'], resources: ['*'] }),
+    deny('NoAdministrationOfIdentitiesOrDetection', [...BOUNDARY_EXCLUDED_SERVICES, ...new Set(folded)]),
     ...kept,
   ];
 }

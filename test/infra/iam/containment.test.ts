@@ -287,3 +287,24 @@ describe('Containment: every broker resource stays read-only', () => {
     }
   });
 });
+
+describe('Containment: a principal created under a grant meets the same walls', () => {
+  const boundary = managedPolicyNamed(f.prod, TARGET_NAMES.boundaryPolicy);
+  it('is denied every catalogued path with AdministratorAccess, by its boundary alone', async () => {
+    const decisions = await Promise.all(
+      ESCALATION_CATALOG.map(async ([path, r]) => [
+        path,
+        await evaluate({
+          principal: `arn:aws:sts::${account}:assumed-role/app-worker/worker`,
+          action: r.action,
+          resource: r.resource,
+          resourceAccount: r.resource.split(':')[4] || account,
+          identityPolicies: [allowEverything],
+          permissionsBoundary: boundary,
+          ...(r.request ? { request: r.request } : {}),
+        }),
+      ] as const),
+    );
+    expect(decisions.filter(([, d]) => d === 'Allowed')).toEqual([]);
+  });
+});

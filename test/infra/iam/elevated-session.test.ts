@@ -270,12 +270,11 @@ describe('Elevated session: the Security role and the permissions boundary', () 
     const created = (action: string, resource: string) =>
       evaluate({ principal: session, action, resource, identityPolicies: [allowEverything], permissionsBoundary: boundary });
     await expect(created('ec2:DescribeInstances', '*')).resolves.toBe('Allowed');
-    // The boundary leaves whole services out (IAM, STS, detection) rather than denying them: implicit.
-    await expect(created('iam:CreateUser', `arn:aws:iam::${account}:user/backdoor`)).resolves.not.toBe('Allowed');
-    await expect(created('iam:CreateAccessKey', `arn:aws:iam::${account}:user/app-robot`)).resolves.not.toBe('Allowed');
-    await expect(created('iam:DeleteRolePermissionsBoundary', role)).resolves.not.toBe('Allowed');
-    await expect(created('cloudtrail:StopLogging', `arn:aws:cloudtrail:${f.region}:${account}:trail/org-trail`)).resolves.not.toBe('Allowed');
-    await expect(created('secretsmanager:PutSecretValue', f.secretArn(account))).resolves.not.toBe('Allowed');
+    await expect(created('iam:CreateUser', `arn:aws:iam::${account}:user/backdoor`)).resolves.toBe('ExplicitlyDenied');
+    await expect(created('iam:CreateAccessKey', `arn:aws:iam::${account}:user/app-robot`)).resolves.toBe('ExplicitlyDenied');
+    await expect(created('iam:DeleteRolePermissionsBoundary', role)).resolves.toBe('ExplicitlyDenied');
+    await expect(created('cloudtrail:StopLogging', `arn:aws:cloudtrail:${f.region}:${account}:trail/org-trail`)).resolves.toBe('ExplicitlyDenied');
+    await expect(created('secretsmanager:PutSecretValue', f.secretArn(account))).resolves.toBe('ExplicitlyDenied');
   });
 });
 
