@@ -46,6 +46,7 @@ export class TargetAccountStack extends Stack {
       elevatedRoleNames: config.roles.map((role) => iamRoleNameOf(role)),
       agent: { kind: config.agent.kind, name: config.agent.name ?? DEFAULT_AGENT_NAME },
       sender: config.approval.sender,
+      passableRoles: account.passableRoles ?? [],
     });
 
     const mintRoleArn = roleArn(partition, hub, BROKER_NAMES.mintRole);

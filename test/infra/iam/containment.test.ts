@@ -56,7 +56,7 @@ function asSession(role: string, policies: NamedPolicy[]) {
     });
 }
 /** A session of an elevated role deployed in the hub (the hub is also a target), under `Allow *`. */
-function evaluateInHub(action: string, resource: string, policies: NamedPolicy[] = ceilingOf({})): Promise<Decision> {
+function evaluateInHub(action: string, resource: string, policies: NamedPolicy[] = ceilingOf({}), request?: RequestParameters): Promise<Decision> {
   return evaluate({
     principal: `arn:aws:sts::${f.hub}:assumed-role/${f.elevatedRoleNames[0]}/jit-req-contain-0001`,
     session: { sourceIdentity: 'jit-req-contain-0001', issuedAt: '2026-03-01T10:00:00Z' },
@@ -65,6 +65,7 @@ function evaluateInHub(action: string, resource: string, policies: NamedPolicy[]
     resourceAccount: f.hub,
     identityPolicies: [allowEverything, ...policies],
     sessionPolicy,
+    ...(request ? { request } : {}),
   });
 }
 
@@ -306,5 +307,22 @@ describe('Containment: a principal created under a grant meets the same walls', 
       ] as const),
     );
     expect(decisions.filter(([, d]) => d === 'Allowed')).toEqual([]);
+  });
+});
+
+describe('Containment: the operator’s passable roles', () => {
+  const orders = `arn:aws:iam::${f.hub}:role/service-role/orders-task`;
+  const policy = ceilingOf({ passableRoles: [{ roleName: 'service-role/orders-task', services: ['ecs-tasks.amazonaws.com'] }] });
+  it('lets a session pass a listed role to its listed service only', async () => {
+    await expect(evaluateInHub('iam:PassRole', orders, policy, { passedToService: 'ecs-tasks.amazonaws.com' })).resolves.toBe('Allowed');
+    for (const service of ['lambda.amazonaws.com', 'ec2.amazonaws.com', 'cloudformation.amazonaws.com']) {
+      await expect(evaluateInHub('iam:PassRole', orders, policy, { passedToService: service })).resolves.toBe('ExplicitlyDenied');
+    }
+  });
+
+  it('still refuses every unlisted role', async () => {
+    await expect(evaluateInHub('iam:PassRole', `arn:aws:iam::${f.hub}:role/OrganizationAccountAccessRole`, policy, { passedToService: 'ecs-tasks.amazonaws.com' })).resolves.toBe(
+      'ExplicitlyDenied',
+    );
   });
 });
