@@ -198,7 +198,9 @@ const CLOUDTRAIL_BUCKETS = ['aws-cloudtrail-logs-*', 'aws-controltower-logs-*'];
 
 /**
  * The deny-always ceiling (docs/security-model.md), in three managed policies so that each stays within
- * IAM's 6,144 characters: explicit denies that hold whatever an elevated role's own policy allows, even
+ * IAM's 6,144 characters (a role takes 10 managed policies by default):
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ * explicit denies that hold whatever an elevated role's own policy allows, even
  * `*`. Hand-written, because its exact shape is the security claim; the tests evaluate it with a policy
  * simulator.
  */
@@ -215,7 +217,14 @@ export function denyAlwaysStatements(props: ElevationCeilingProps): iam.PolicySt
   return ceilingPolicies(props).flatMap((p) => p.statements);
 }
 
-/** The ARNs IAM authorizes a principal created under a grant as: its path is the mark. */
+/**
+ * The ARNs IAM authorizes a principal created under a grant as: its path is the mark. A role's path is
+ * fixed at creation (UpdateRole takes none); a user's can change (UpdateUser's NewPath, authorized on the
+ * old and new ARN), so the ceiling denies UpdateUser.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html
+ * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateRole.html
+ * @see https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateUser.html
+ */
 function boundedPrincipalArns(p: ElevationCeilingProps): string[] {
   return ['role', 'user'].map((kind) => `arn:${p.partition}:iam::${p.accountId}:${kind}${BOUNDED_PRINCIPAL_PATH}*`);
 }
@@ -303,7 +312,8 @@ function identityStatements(props: ElevationCeilingProps): iam.PolicyStatement[]
       'iam:UpdateUser',
     ]),
     // No hand-off: a role passed to a service lends that service its permissions, without the time
-    // fence or this ceiling. Only roles created under a grant (bounded), and the operator's list.
+    // fence or this ceiling. Only roles created under a grant (bounded), and the operator's list, each
+    // pinned to its services. @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
     new iam.PolicyStatement({
       sid: 'DenyPassingRolesTheBrokerDoesNotBound',
       effect: iam.Effect.DENY,
@@ -318,12 +328,15 @@ function identityStatements(props: ElevationCeilingProps): iam.PolicyStatement[]
     // Existing compute runs under its own role: new code, commands or a shell there is a hand-off,
     // allowed only where the operator tagged the resource. The tag key is absent on an untagged resource,
     // and Null: true matches exactly that.
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourcetag
+    // @see https://docs.aws.amazon.com/lambda/latest/dg/attribute-based-access-control.html
     deny('DenyCodeAndCommandsOnUntaggedCompute', [...CODE_AND_COMMAND_ACTIONS], computeArns(props.partition), {
       Null: { [`aws:ResourceTag/${CEILING_TAGS.elevatedAccess}`]: 'true' },
     }),
     // Hand-offs without a resource to tag: a dev endpoint's SSH key, a pipeline's definition.
     deny('DenyHandOffWithoutATaggableResource', ['glue:UpdateDevEndpoint', 'datapipeline:PutPipelineDefinition', 'datapipeline:ActivatePipeline']),
     // The operator's marks: no elevated session may set or remove a `jit:` tag, on any resource.
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tagkeys
     deny('DenyTheOperatorsMarks', ['*'], ['*'], { 'ForAnyValue:StringLike': { 'aws:TagKeys': ['jit:*'] } }),
   ];
 }
