@@ -125,6 +125,25 @@ describe('Elevated session: the deny-always ceiling', () => {
     expect(decisions.filter(([, decision]) => decision !== 'ExplicitlyDenied')).toEqual([]);
   });
 
+  it('denies every one of those actions to a principal created under the boundary, with AdministratorAccess', async () => {
+    // One boundary per principal: it says with service wildcards what the ceiling spells out by verb.
+    const boundary = managedPolicyNamed(f.prod, TARGET_NAMES.boundaryPolicy);
+    const actions = [...new Set((await Promise.all(unconditional.flatMap((s) => asList(s.Action)).map(concreteActions))).flat())];
+    const decisions = await Promise.all(
+      actions.map(async (action) => [
+        action,
+        await evaluate({
+          principal: `arn:aws:sts::${account}:assumed-role/app-worker/worker`,
+          action,
+          resource: await resourceFor(action),
+          identityPolicies: [allowEverything],
+          permissionsBoundary: boundary,
+        }),
+      ]),
+    );
+    expect(decisions.filter(([, decision]) => decision !== 'ExplicitlyDenied')).toEqual([]);
+  });
+
   it.each([
     ['iam:CreateAccessKey', `arn:aws:iam::${account}:user/ops-person`],
     ['iam:CreateLoginProfile', `arn:aws:iam::${account}:user/ops-person`],
