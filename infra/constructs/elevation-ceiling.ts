@@ -204,11 +204,11 @@ const CLOUDTRAIL_BUCKETS = ['aws-cloudtrail-logs-*', 'aws-controltower-logs-*'];
  * `*`. Hand-written, because its exact shape is the security claim; the tests evaluate it with a policy
  * simulator.
  */
-export function ceilingPolicies(props: ElevationCeilingProps): Array<{ name: string; description: string; statements: iam.PolicyStatement[] }> {
+export function ceilingPolicies(props: ElevationCeilingProps): Array<{ id: string; name: string; description: string; statements: iam.PolicyStatement[] }> {
   return [
-    { name: TARGET_NAMES.denyAlwaysPolicy, description: 'JIT broker: no new standing access, no hand-off, whatever the role allows', statements: identityStatements(props) },
-    { name: TARGET_NAMES.denyDetectionPolicy, description: 'JIT broker: detection and audit stay on, whatever the role allows', statements: detectionStatements(props) },
-    { name: TARGET_NAMES.denyBrokerPolicy, description: 'JIT broker: the broker stays read-only, whatever the role allows', statements: brokerStatements(props) },
+    { id: 'DenyAlways', name: TARGET_NAMES.denyAlwaysPolicy, description: 'JIT broker: no new standing access, no hand-off, whatever the role allows', statements: identityStatements(props) },
+    { id: 'DenyDetection', name: TARGET_NAMES.denyDetectionPolicy, description: 'JIT broker: detection and audit stay on, whatever the role allows', statements: detectionStatements(props) },
+    { id: 'DenyBroker', name: TARGET_NAMES.denyBrokerPolicy, description: 'JIT broker: the broker stays read-only, whatever the role allows', statements: brokerStatements(props) },
   ];
 }
 
@@ -466,7 +466,7 @@ function boundaryStatements(props: ElevationCeilingProps): iam.PolicyStatement[]
   const excluded = new Set(BOUNDARY_EXCLUDED_SERVICES.map((a) => a.split(':')[0]));
   const outsideExcluded = (action: string) => !excluded.has(action.split(':')[0]);
   const onEverything = ({ json }: { json: Json }) => json.Resource === '*' && !json.Condition && json.Action !== undefined;
-  // The unconditional denies become exclusions of the one Allow.
+  // The unconditional denies join the one deny of whole services.
   const folded = statements.filter(onEverything).flatMap(({ json }) => [json.Action ?? []].flat()).filter(outsideExcluded);
   const kept = statements
     .filter((s) => !onEverything(s))
@@ -503,11 +503,11 @@ export class ElevationCeiling extends Construct {
     if (props.elevatedRoleNames.length === 0) {
       throw new Error('ElevationCeiling: elevatedRoleNames must name at least one role. Received: []');
     }
-    const ids = ['DenyAlways', 'DenyDetection', 'DenyBroker'];
-    this.policies = ceilingPolicies(props).map(
-      (p, i) => new iam.ManagedPolicy(this, ids[i] ?? p.name, { managedPolicyName: p.name, description: p.description, statements: p.statements }),
+    const [denyAlways, ...others] = ceilingPolicies(props).map(
+      (p) => new iam.ManagedPolicy(this, p.id, { managedPolicyName: p.name, description: p.description, statements: p.statements }),
     );
-    this.denyAlways = this.policies[0]!;
+    this.denyAlways = denyAlways;
+    this.policies = [denyAlways, ...others];
     this.boundary = new iam.ManagedPolicy(this, 'Boundary', {
       managedPolicyName: TARGET_NAMES.boundaryPolicy,
       description: 'JIT broker: required permissions boundary of every principal an elevated session creates',
