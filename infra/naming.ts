@@ -3,7 +3,9 @@
  * the handlers share; this file only re-exports them for the importers that still name it.
  */
 export {
+  BOUNDED_PRINCIPAL_PATH,
   BROKER_NAMES,
+  CEILING_TAGS,
   DEFAULT_AGENT_NAME,
   STACK_NAMES,
   TARGET_NAMES,

@@ -5,7 +5,7 @@ import type { AccountConfig } from './config/jit-config';
 import { iamRoleNameOf, type LoadedConfig } from './config/load-config';
 import { ElevatedRole } from './constructs/elevated-role';
 import { ElevationCeiling } from './constructs/elevation-ceiling';
-import { BROKER_NAMES, TARGET_NAMES, roleArn } from '../handlers/core/resource-names';
+import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES, roleArn } from '../handlers/core/resource-names';
 
 export interface TargetAccountStackProps extends StackProps {
   /** The validated operator config. */
@@ -44,6 +44,9 @@ export class TargetAccountStack extends Stack {
       hubAccount: hub,
       hubRegion: config.hub.region,
       elevatedRoleNames: config.roles.map((role) => iamRoleNameOf(role)),
+      agent: { kind: config.agent.kind, name: config.agent.name ?? DEFAULT_AGENT_NAME },
+      sender: config.approval.sender,
+      passableRoles: account.passableRoles ?? [],
     });
 
     const mintRoleArn = roleArn(partition, hub, BROKER_NAMES.mintRole);
@@ -55,7 +58,7 @@ export class TargetAccountStack extends Stack {
         roleName: iamRoleNameOf(role),
         mintRoleArn,
         policy,
-        denyAlways: this.ceiling.denyAlways,
+        ceiling: this.ceiling.policies,
         description: role.description ? `JIT ${role.name}: ${role.description}` : undefined,
       });
       roles.set(role.name, elevated.role);

@@ -45,10 +45,33 @@ export const TARGET_NAMES = {
   auditReaderRole: 'jit-audit-reader',
   /** Writes the early-revoke deny onto elevated roles, trusted by the broker's revoke role. */
   revokerRole: 'jit-revoker',
-  /** The ceiling attached to every elevated role. */
+  /** The ceiling attached to every elevated role: identities, credentials, hand-off. */
   denyAlwaysPolicy: 'jit-deny-always',
+  /** The ceiling's second part: detection and audit stay on. */
+  denyDetectionPolicy: 'jit-deny-always-detection',
+  /** The ceiling's third part: the broker's own resources stay read-only. */
+  denyBrokerPolicy: 'jit-deny-always-broker',
   /** The permissions boundary every principal an elevated session creates must carry. */
   boundaryPolicy: 'jit-permissions-boundary',
+} as const;
+
+/**
+ * The IAM path of every role and user an elevated session creates. IAM fixes a role's path at creation
+ * (no API changes it) and the ceiling denies moving a user, so the path marks "created under a grant":
+ * only principals on it may have policies, trust or a boundary changed. It does not start with `jit-`,
+ * which the ceiling reserves for the broker's own identities.
+ */
+export const BOUNDED_PRINCIPAL_PATH = '/jit/bounded/';
+
+/**
+ * Tag keys an operator sets, and an elevated session can neither set nor remove (the ceiling denies any
+ * request whose `aws:TagKeys` has a `jit:` key).
+ */
+export const CEILING_TAGS = {
+  /** On a Lambda function, instance, ECS task, CodeBuild project, stack or notebook: an elevated session may change its code or send it commands, under its own role. */
+  elevatedAccess: 'jit:elevated-access',
+  /** On a rule, topic, alarm or log group: a security control no elevated session may change. */
+  security: 'jit:security',
 } as const;
 
 /** Names of the broker's own stacks, as CloudFormation and the CDK see them. */

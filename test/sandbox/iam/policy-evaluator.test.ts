@@ -1,6 +1,6 @@
 import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
-import { BROKER_NAMES, TARGET_NAMES } from '../../../infra/naming';
+import { BROKER_NAMES, BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../infra/naming';
 import { type PolicyDocument, evaluatePolicies, toPolicyDocument, wildcardMatch } from '../../../sandbox/iam/policy-evaluator';
 import { contextOf, evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
@@ -135,15 +135,29 @@ const CASES: Case[] = [
     expected: 'ExplicitlyDenied',
   }),
   session('security', {
+    name: 'security session creates a user under the boundary, off the bounded path',
+    action: 'iam:CreateUser',
+    resource: `arn:aws:iam::${prod}:user/helper`,
+    request: { permissionsBoundary: boundaryArn },
+    expected: 'ExplicitlyDenied',
+  }),
+  session('security', {
+    name: 'security session grafts the boundary onto an existing role',
+    action: 'iam:PutRolePermissionsBoundary',
+    resource: `arn:aws:iam::${prod}:role/OrganizationAccountAccessRole`,
+    request: { permissionsBoundary: boundaryArn },
+    expected: 'ExplicitlyDenied',
+  }),
+  session('security', {
     name: 'security session creates a user without the boundary',
     action: 'iam:CreateUser',
     resource: `arn:aws:iam::${prod}:user/helper`,
     expected: 'ExplicitlyDenied',
   }),
   session('security', {
-    name: 'security session creates a user under the boundary',
+    name: 'security session creates a user under the boundary, on the bounded path',
     action: 'iam:CreateUser',
-    resource: `arn:aws:iam::${prod}:user/helper`,
+    resource: `arn:aws:iam::${prod}:user${BOUNDED_PRINCIPAL_PATH}helper`,
     request: { permissionsBoundary: boundaryArn },
     expected: 'Allowed',
   }),

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TARGET_NAMES } from '../../../infra/naming';
+import { BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../infra/naming';
 import { SandboxClock } from '../../../sandbox/clock';
 import type { AwsCall } from '../../../sandbox/http/aws-call';
 import { AwsError } from '../../../sandbox/http/aws-error';
@@ -146,7 +146,8 @@ describe('Sandbox target accounts: every call authorized against the real polici
 });
 
 describe('Sandbox target accounts: iam:PassRole wherever a call passes a role', () => {
-  const appRole = `arn:aws:iam::${PROD}:role/app-worker`;
+  // A role created under a grant (on the bounded path): the only kind the ceiling lets a session pass.
+  const appRole = `arn:aws:iam::${PROD}:role${BOUNDED_PRINCIPAL_PATH}app-worker`;
   const cdkExec = `arn:aws:iam::${PROD}:role/cdk-hnb659fds-cfn-exec-role-${PROD}-${REGION}`;
   const passing: Array<[string, (role: string) => Wire]> = [
     ['Lambda CreateFunction', (role) => ({ service: 'lambda', path: '/2015-03-31/functions', json: { FunctionName: 'orders', Role: role } })],
@@ -165,7 +166,11 @@ describe('Sandbox target accounts: iam:PassRole wherever a call passes a role', 
   it.each(passing)('%s: refuses to pass a role the ceiling protects, even when the role’s policy allows *', async (_what, wire) => {
     for (const role of roles) {
       const result = await answer(sessionOf(role), wire(cdkExec), allowingEverything);
-      expect(result).toMatchObject({ status: 403, message: expect.stringMatching(/iam:PassRole on resource: .*cdk-hnb659fds-cfn-exec-role.* with an explicit deny/) });
+      // Changing an existing function's configuration is itself a hand-off now (untagged): denied first.
+      expect(result).toMatchObject({
+        status: 403,
+        message: expect.stringMatching(/(iam:PassRole on resource: .*cdk-hnb659fds-cfn-exec-role|lambda:UpdateFunctionConfiguration on resource: .*function:orders).* with an explicit deny/),
+      });
     }
   });
 
@@ -239,5 +244,23 @@ describe('Sandbox STS: the first-hop AssumeRole into an elevated role', () => {
   it('keeps the audit reader to the broker audit role', async () => {
     const sts = stsWith((t) => t);
     await expect(assume(sts, `arn:aws:iam::${PROD}:role/${TARGET_NAMES.auditReaderRole}`)).resolves.toMatchObject({ status: 200 });
+  });
+});
+
+describe('Sandbox target accounts: the containment walls, as in AWS', () => {
+  const adminRole = `arn:aws:iam::${PROD}:role/OrganizationAccountAccessRole`;
+  it.each([
+    ['passing an existing administrator role to Lambda', { service: 'lambda', path: '/2015-03-31/functions', json: { FunctionName: 'orders', Role: adminRole } }],
+    [
+      'passing an existing administrator role to ECS',
+      { service: 'ecs', target: 'AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition', json: { family: 'orders', taskRoleArn: adminRole } },
+    ],
+    ['new code in an existing function (not tagged for elevated access)', { service: 'lambda', method: 'PUT', path: '/2015-03-31/functions/payments-api/code', json: { ZipFile: 'x' } }],
+    ['a metric filter off the CloudTrail log group', { service: 'logs', target: 'Logs_20140328.DeleteMetricFilter', json: { logGroupName: 'aws-cloudtrail-logs-222222222222-abc', filterName: 'root-login' } }],
+  ])('refuses %s to every elevated role, even with Allow * added to its policy', async (_what, wire) => {
+    for (const role of roles) {
+      const result = await answer(sessionOf(role), wire as Wire, allowingEverything);
+      expect(result).toMatchObject({ status: 403, message: expect.stringMatching(/explicit deny/) });
+    }
   });
 });
