@@ -46,6 +46,25 @@ export const roleConfigSchema = z
       .max(MAX_GRANT_MINUTES, `must be at most ${MAX_GRANT_MINUTES} (STS caps a chained role session at one hour)`),
     /** One line shown to approvers and in `jit roles`. */
     description: z.string().max(200).optional(),
+    /**
+     * Privilege-escalation paths this role is meant to keep open, each with the operator's reason. Without
+     * an entry here, `cdk synth` fails when the role's policy file opens a path of the escalation catalog
+     * (`infra/escalation/escalation-paths.json`) that the ceiling does not close; with one, synth prints the
+     * reason instead (docs/security-model.md#escalation-lint). @default none
+     */
+    allowEscalation: z
+      .array(
+        z
+          .object({
+            /** The id of a catalog path, e.g. `ssm-send-command`. */
+            path: z.string().min(1),
+            /** Why this role needs the path; printed at every synth. */
+            reason: z.string().trim().min(10, 'must say in a sentence why the role needs this path (at least 10 characters)').max(300),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type { BrokerSettings } from '../../handlers/core/broker-settings';
 import { ConfigError } from './config-error';
 import { resolveConfigPath } from './config-path';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../naming';
+import { ESCALATION_PATH_IDS } from '../escalation/escalation-catalog';
 import { type AgentConfig, type JitConfig, jitConfigSchema } from './jit-config';
 
 export { ConfigError, ConfigNotFoundError } from './config-error';
@@ -133,6 +134,14 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
     if (role.defaultMinutes > role.maxMinutes) {
       problems.push(`roles.${i}.defaultMinutes: ${role.defaultMinutes} is more than maxMinutes ${role.maxMinutes}`);
     }
+    (role.allowEscalation ?? []).forEach((allowance, j) => {
+      const field = `roles.${i}.allowEscalation.${j}.path`;
+      if (!ESCALATION_PATH_IDS.includes(allowance.path)) {
+        problems.push(`${field}: not a path of the escalation catalog (infra/escalation/escalation-paths.json). Received: ${received(allowance.path)}`);
+      } else if (role.allowEscalation?.findIndex((a) => a.path === allowance.path) !== j) {
+        problems.push(`${field}: names the same path twice. Received: ${received(allowance.path)}`);
+      }
+    });
     const file = isAbsolute(role.policyFile) ? role.policyFile : resolve(baseDir, role.policyFile);
     const policy = readPolicy(file, `roles.${i}.policyFile`, problems);
     if (policy) policies.set(role.name, policy);
