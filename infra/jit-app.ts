@@ -8,12 +8,15 @@ import type { LoadedConfig } from './config/load-config';
 import { INSTALLATION_DIGEST_OUTPUT, installationDigest } from './installation-digest';
 import { applyNagSuppressions } from './nag-suppressions';
 import { STACK_NAMES, targetStackName } from './naming';
+import { ORG_GUARDRAILS_STACK_NAME, OrgGuardrailsStack } from './organization/org-guardrails-stack';
 import { TargetAccountStack } from './target-account-stack';
 
 export interface JitStacks {
   readonly broker: BrokerStack;
   /** One stack per configured target account, by account name. */
   readonly targets: ReadonlyMap<string, TargetAccountStack>;
+  /** The organization guardrails, when the config has `organization`. */
+  readonly organization?: OrgGuardrailsStack;
 }
 
 /** Adds every stack of a JIT installation to an app. */
@@ -43,7 +46,16 @@ export function addJitStacks(app: App, loaded: LoadedConfig): JitStacks {
     new CfnOutput(stack, INSTALLATION_DIGEST_OUTPUT, { value: digest, description: 'Digest of the jit config and role policy files this stack was deployed from' });
   }
   applyNagSuppressions({ broker, targets }, loaded.policies);
-  return { broker, targets };
+  const org = loaded.config.organization;
+  if (!org) return { broker, targets };
+  const organization = new OrgGuardrailsStack(app, ORG_GUARDRAILS_STACK_NAME, {
+    config: loaded.config,
+    // Organizations is a global service hosted in us-east-1.
+    // @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+    env: { account: org.account, region: 'us-east-1' },
+    description: 'Just-in-time AWS access for AI agents: organization guardrails (SCPs and RCP)',
+  });
+  return { broker, targets, organization };
 }
 
 export interface SynthesizeOptions {
