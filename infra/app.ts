@@ -1,13 +1,13 @@
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadJitConfig } from './config/load-config';
-import { addJitStacks } from './jit-app';
+import { EscalationLintError } from './escalation/errors';
+import { synthesizeJitApp } from './jit-app';
 
 try {
   const app = new App();
-  addJitStacks(app, loadJitConfig());
-  app.synth();
+  synthesizeJitApp(app, loadJitConfig());
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof EscalationLintError) {
     console.error(error.message);
     process.exit(1);
   }

@@ -1,15 +1,22 @@
 import { type App, CfnOutput, type Stack } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { BrokerStack } from './broker-stack';
+import { EscalationLintError } from './escalation/errors';
+import type { EscalationPath } from './escalation/escalation-catalog';
+import { allowedPathsSummary, escalationReport, refusalMessage, synthesizedElevatedRoles } from './escalation/escalation-report';
 import type { LoadedConfig } from './config/load-config';
 import { INSTALLATION_DIGEST_OUTPUT, installationDigest } from './installation-digest';
 import { applyNagSuppressions } from './nag-suppressions';
 import { STACK_NAMES, targetStackName } from './naming';
+import { ORG_GUARDRAILS_STACK_NAME, OrgGuardrailsStack } from './organization/org-guardrails-stack';
 import { TargetAccountStack } from './target-account-stack';
 
 export interface JitStacks {
   readonly broker: BrokerStack;
   /** One stack per configured target account, by account name. */
   readonly targets: ReadonlyMap<string, TargetAccountStack>;
+  /** The organization guardrails, when the config has `organization`. */
+  readonly organization?: OrgGuardrailsStack;
 }
 
 /** Adds every stack of a JIT installation to an app. */
@@ -39,5 +46,38 @@ export function addJitStacks(app: App, loaded: LoadedConfig): JitStacks {
     new CfnOutput(stack, INSTALLATION_DIGEST_OUTPUT, { value: digest, description: 'Digest of the jit config and role policy files this stack was deployed from' });
   }
   applyNagSuppressions({ broker, targets }, loaded.policies);
-  return { broker, targets };
+  const org = loaded.config.organization;
+  if (!org) return { broker, targets };
+  const organization = new OrgGuardrailsStack(app, ORG_GUARDRAILS_STACK_NAME, {
+    config: loaded.config,
+    // Organizations is a global service hosted in us-east-1.
+    // @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+    env: { account: org.account, region: 'us-east-1' },
+    description: 'Just-in-time AWS access for AI agents: organization guardrails (SCPs and RCP)',
+  });
+  return { broker, targets, organization };
+}
+
+export interface SynthesizeOptions {
+  /** Where the allowed escalation paths are printed. @default console.error (cdk synth shows stderr) */
+  readonly log?: (line: string) => void;
+  /** The escalation paths to check. @default the catalog, infra/escalation/escalation-paths.json */
+  readonly catalog?: readonly EscalationPath[];
+}
+
+/**
+ * Synthesizes the app as `cdk synth` does, then runs the escalation lint on the synthesized target
+ * templates: an elevated role whose policies open a catalog path that the ceiling does not close fails the
+ * synth (EscalationLintError), unless the role's `allowEscalation` names the path with a reason, which is
+ * then printed through `log`. Reading the templates rather than the config means the lint judges exactly
+ * what would be deployed, whatever the ceiling looks like today.
+ */
+export function synthesizeJitApp(app: App, loaded: LoadedConfig, options: SynthesizeOptions = {}): { stacks: JitStacks; assembly: CloudAssembly } {
+  const log = options.log ?? console.error;
+  const stacks = addJitStacks(app, loaded);
+  const assembly = app.synth();
+  const report = escalationReport(loaded, synthesizedElevatedRoles(loaded, assembly), options.catalog);
+  if (report.refused.length > 0) throw new EscalationLintError(refusalMessage(report));
+  allowedPathsSummary(report).forEach((line) => log(line));
+  return { stacks, assembly };
 }

@@ -46,6 +46,25 @@ export const roleConfigSchema = z
       .max(MAX_GRANT_MINUTES, `must be at most ${MAX_GRANT_MINUTES} (STS caps a chained role session at one hour)`),
     /** One line shown to approvers and in `jit roles`. */
     description: z.string().max(200).optional(),
+    /**
+     * Privilege-escalation paths this role is meant to keep open, each with the operator's reason. Without
+     * an entry here, `cdk synth` fails when the role's policy file opens a path of the escalation catalog
+     * (`infra/escalation/escalation-paths.json`) that the ceiling does not close; with one, synth prints the
+     * reason instead (docs/security-model.md#escalation-lint). @default none
+     */
+    allowEscalation: z
+      .array(
+        z
+          .object({
+            /** The id of a catalog path, e.g. `ssm-send-command`. */
+            path: z.string().min(1),
+            /** Why this role needs the path; printed at every synth. */
+            reason: z.string().trim().min(10, 'must say in a sentence why the role needs this path (at least 10 characters)').max(300),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional(),
   })
   .strict();
 
@@ -133,6 +152,32 @@ export const agentConfigSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** A root (`r-...`), organizational unit (`ou-...-...`) or account id, as AWS Organizations names policy targets. */
+const ORGANIZATION_TARGET = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
+
+/**
+ * Opt-in organization guardrails (the `JitOrgGuardrails` stack): SCPs and RCPs that hold even against an
+ * administrator of a member account. Deployed to the management account or a delegated administrator.
+ */
+export const organizationConfigSchema = z
+  .object({
+    /** The account the guardrails stack deploys to: the management account or a delegated administrator for policies. */
+    account: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
+    /** The organization's id, what `aws:PrincipalOrgID` holds. */
+    id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id such as o-a1b2c3d4e5'),
+    /** Where the policies are attached. @default the hub and every target account */
+    targetIds: z.array(z.string().regex(ORGANIZATION_TARGET, 'must be a root (r-...), OU (ou-...-...) or 12-digit account id')).min(1).optional(),
+    /**
+     * Roles (ARN patterns) that may still change detection services in the attached accounts, for your
+     * security team. @default none: only the management account, which SCPs never restrict
+     */
+    detectionAdministrators: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::(\d{12}|\*):role\/[A-Za-z0-9+=,.@_/*-]+$/, 'must be an IAM role ARN (wildcards allowed), e.g. arn:aws:iam::*:role/SecurityAdmin'))
+      .min(1)
+      .optional(),
+  })
+  .strict();
+
 export const jitConfigSchema = z
   .object({
     hub: z
@@ -157,6 +202,8 @@ export const jitConfigSchema = z
     /** @default an IAM user named `jit-agent` (the seed's way) */
     agent: agentConfigSchema.default({ kind: 'user' }),
     roles: z.array(roleConfigSchema).min(1),
+    /** Organization guardrails (SCPs and RCPs). @default none: the stack is not synthesized */
+    organization: organizationConfigSchema.optional(),
     accounts: z.array(accountConfigSchema).min(1),
     audit: z
       .object({
@@ -186,3 +233,4 @@ export type RoleConfig = z.infer<typeof roleConfigSchema>;
 export type AccountConfig = z.infer<typeof accountConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type PassableRoleConfig = z.infer<typeof passableRoleSchema>;
+export type OrganizationConfig = z.infer<typeof organizationConfigSchema>;

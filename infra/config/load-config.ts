@@ -4,6 +4,7 @@ import type { BrokerSettings } from '../../handlers/core/broker-settings';
 import { ConfigError } from './config-error';
 import { resolveConfigPath } from './config-path';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../naming';
+import { ESCALATION_PATH_IDS } from '../escalation/escalation-catalog';
 import { type AgentConfig, type JitConfig, jitConfigSchema } from './jit-config';
 
 export { ConfigError, ConfigNotFoundError } from './config-error';
@@ -57,10 +58,6 @@ function readPolicy(file: string, field: string, problems: string[]): PolicyDocu
   return policy as PolicyDocument;
 }
 
-function duplicates(values: readonly string[]): string[] {
-  return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
-}
-
 const RESERVED_ROLE_NAMES: ReadonlySet<string> = new Set([
   BROKER_NAMES.mintRole,
   BROKER_NAMES.resetRole,
@@ -71,6 +68,7 @@ const RESERVED_ROLE_NAMES: ReadonlySet<string> = new Set([
   TARGET_NAMES.auditReaderRole,
   TARGET_NAMES.revokerRole,
 ]);
+const RESERVED_LOWER: ReadonlySet<string> = new Set([...RESERVED_ROLE_NAMES].map((n) => n.toLowerCase()));
 
 function accountOfArn(arn: string): string {
   return arn.split(':')[4] ?? '';
@@ -84,7 +82,7 @@ function nameOfArn(arn: string): string {
 function checkAgent(config: JitConfig, elevatedNames: readonly string[], problems: string[]): void {
   const agent = config.agent;
   const name = agentNameOf(agent);
-  if (RESERVED_ROLE_NAMES.has(name) || elevatedNames.includes(name)) {
+  if (RESERVED_LOWER.has(name.toLowerCase()) || elevatedNames.some((n) => n.toLowerCase() === name.toLowerCase())) {
     problems.push(`agent.name: "${name}" is the name of a broker or elevated role; the agent needs a name of its own`);
   }
   if (agent.kind !== 'role') return;
@@ -106,18 +104,86 @@ function checkAgent(config: JitConfig, elevatedNames: readonly string[], problem
   });
 }
 
-/** Checks what the schema cannot: uniqueness, references between sections, policy files on disk. */
-function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map<string, PolicyDocument> {
-  for (const id of duplicates(config.accounts.map((a) => a.id))) problems.push(`accounts: duplicate account id ${id}`);
-  for (const name of duplicates(config.accounts.map((a) => a.name))) problems.push(`accounts: duplicate account name ${name}`);
-  for (const name of duplicates(config.roles.map((r) => r.name))) problems.push(`roles: duplicate role name ${name}`);
-  const iamNames = config.roles.map((r) => iamRoleNameOf(r));
-  for (const name of duplicates(iamNames)) problems.push(`roles: two roles share the IAM role name ${name}`);
+/** `field.<i>.<key>` of every entry whose key (compared by `normalize`) an earlier entry already has. */
+function sameAsEarlier<T>(
+  entries: readonly T[],
+  valueOf: (entry: T) => string,
+  normalize: (value: string) => string = (v) => v,
+): Array<{ index: number; first: number; value: string }> {
+  const seen = new Map<string, number>();
+  const found: Array<{ index: number; first: number; value: string }> = [];
+  entries.forEach((entry, index) => {
+    const value = valueOf(entry);
+    const first = seen.get(normalize(value));
+    if (first === undefined) seen.set(normalize(value), index);
+    else found.push({ index, first, value });
+  });
+  return found;
+}
+
+/** A 12-digit name reads as an account id: `findAccount` matches ids and names, so it could pick the wrong one. */
+const LOOKS_LIKE_ACCOUNT_ID = /^\d{12}$/;
+/** The CDK bootstrap roles' prefix: the ceiling keeps them read-only, so an elevated role there would be too. */
+const CDK_BOOTSTRAP_PREFIX = 'cdk-';
+/** The prefix the ceiling protects in every account (roles and users named `jit-*` stay read-only to elevated sessions). */
+const PROTECTED_PREFIX = 'jit-';
+
+function checkAccounts(config: JitConfig, problems: string[]): void {
+  config.accounts.forEach((account, i) => {
+    if (LOOKS_LIKE_ACCOUNT_ID.test(account.name)) {
+      problems.push(
+        `accounts.${i}.name: must not be 12 digits, or it could be taken for an account id (a request for one account would reach another); use a name such as "prod". Received: ${received(account.name)}`,
+      );
+    }
+  });
+  for (const d of sameAsEarlier(config.accounts, (a) => a.id)) problems.push(`accounts.${d.index}.id: the same id as accounts.${d.first}.id. Received: ${received(d.value)}`);
+  for (const d of sameAsEarlier(config.accounts, (a) => a.name)) problems.push(`accounts.${d.index}.name: the same name as accounts.${d.first}.name. Received: ${received(d.value)}`);
+}
+
+function checkRoleNames(config: JitConfig, problems: string[]): void {
+  for (const d of sameAsEarlier(config.roles, (r) => r.name)) problems.push(`roles.${d.index}.name: the same name as roles.${d.first}.name. Received: ${received(d.value)}`);
+  // IAM names are unique in an account without regard to case: two of these would be one role.
+  // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names
+  for (const d of sameAsEarlier(config.roles, (r) => iamRoleNameOf(r), (v) => v.toLowerCase())) {
+    problems.push(`roles.${d.index}.iamRoleName: the same IAM role name as roles.${d.first} (IAM role names are case-insensitive). Received: ${received(d.value)}`);
+  }
+  config.roles.forEach((role, i) => {
+    const iamName = iamRoleNameOf(role);
+    if (RESERVED_LOWER.has(iamName.toLowerCase())) {
+      problems.push(`roles.${i}.iamRoleName: the name of a role the broker deploys; choose another. Received: ${received(iamName)}`);
+    } else if (iamName.toLowerCase().startsWith(CDK_BOOTSTRAP_PREFIX)) {
+      problems.push(`roles.${i}.iamRoleName: must not start with "${CDK_BOOTSTRAP_PREFIX}" (the CDK bootstrap roles, which the ceiling keeps read-only). Received: ${received(iamName)}`);
+    }
+  });
   // A role may be asked for by either name, so one role's short name must not be another's IAM name.
   config.roles.forEach((role, i) => {
     const other = config.roles.findIndex((r, j) => j !== i && iamRoleNameOf(r) === role.name);
     if (other >= 0) problems.push(`roles.${i}.name: "${role.name}" is the IAM role name of roles.${other}; requests name a role by either`);
   });
+}
+
+/**
+ * With the hub also a target, elevated sessions run in the account that holds the agent's identity. The
+ * ceiling keeps `jit-*` principals read-only; any other agent name could be given an administrator policy
+ * by a Security grant and keep it after the grant ends, so the layout is refused rather than half protected.
+ */
+function checkHubAsTarget(config: JitConfig, problems: string[]): void {
+  const asTarget = config.accounts.findIndex((a) => a.id === config.hub.account);
+  if (asTarget < 0) return;
+  const name = agentNameOf(config.agent);
+  if (!name.startsWith(PROTECTED_PREFIX)) {
+    problems.push(
+      `agent.name: must start with "${PROTECTED_PREFIX}" when the hub account (${config.hub.account}) is also a target (accounts.${asTarget}): elevated sessions there may not change ${PROTECTED_PREFIX} principals, but could make any other agent name an administrator for good. Received: ${received(name)}`,
+    );
+  }
+}
+
+/** Checks what the schema cannot: uniqueness, references between sections, policy files on disk. */
+function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map<string, PolicyDocument> {
+  checkAccounts(config, problems);
+  checkRoleNames(config, problems);
+  const iamNames = config.roles.map((r) => iamRoleNameOf(r));
+  checkHubAsTarget(config, problems);
 
   const roleNames = new Set(config.roles.map((r) => r.name));
   config.accounts.forEach((account, i) => {
@@ -133,6 +199,14 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
     if (role.defaultMinutes > role.maxMinutes) {
       problems.push(`roles.${i}.defaultMinutes: ${role.defaultMinutes} is more than maxMinutes ${role.maxMinutes}`);
     }
+    (role.allowEscalation ?? []).forEach((allowance, j) => {
+      const field = `roles.${i}.allowEscalation.${j}.path`;
+      if (!ESCALATION_PATH_IDS.includes(allowance.path)) {
+        problems.push(`${field}: not a path of the escalation catalog (infra/escalation/escalation-paths.json). Received: ${received(allowance.path)}`);
+      } else if (role.allowEscalation?.findIndex((a) => a.path === allowance.path) !== j) {
+        problems.push(`${field}: names the same path twice. Received: ${received(allowance.path)}`);
+      }
+    });
     const file = isAbsolute(role.policyFile) ? role.policyFile : resolve(baseDir, role.policyFile);
     const policy = readPolicy(file, `roles.${i}.policyFile`, problems);
     if (policy) policies.set(role.name, policy);

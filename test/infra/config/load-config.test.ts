@@ -27,7 +27,7 @@ describe('loadJitConfig', () => {
   it.each([
     ['max minutes over 60', (c: typeof example) => (c.roles[0].maxMinutes = 90), 'roles.0.maxMinutes: must be at most 60 (STS caps a chained role session at one hour). Received: 90'],
     ['a bad approver email', (c: typeof example) => (c.approval.approvers = ['not-an-email']), 'approval.approvers.0: must be an email address. Received: "not-an-email"'],
-    ['a duplicate account', (c: typeof example) => c.accounts.push({ id: '222222222222', name: 'prod-again' }), 'accounts: duplicate account id 222222222222'],
+    ['a duplicate account', (c: typeof example) => c.accounts.push({ id: '222222222222', name: 'prod-again' }), 'accounts.2.id: the same id as accounts.0.id. Received: "222222222222"'],
     ['an unknown policy file', (c: typeof example) => (c.roles[1].policyFile = '/nowhere/deploy.json'), 'roles.1.policyFile: unknown policy file /nowhere/deploy.json (no such file)'],
     ['an unknown role reference', (c: typeof example) => (c.accounts[0].roles = ['Ops', 'Admin']), 'accounts.0.roles: unknown role "Admin" (configured: Ops, Deploy, Security)'],
     ['a short account id', (c: typeof example) => (c.accounts[1].id = '1234'), 'accounts.1.id: must be a 12-digit AWS account id. Received: "1234"'],

