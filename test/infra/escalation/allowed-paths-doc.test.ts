@@ -9,7 +9,7 @@ describe('docs/configuration.md: allowed escalation paths', () => {
     const section = doc.slice(doc.indexOf('#### Allowed escalation paths'), doc.indexOf('#### The seed'));
     const rows = [...section.matchAll(/^\| `([^`]+)` \| `([^`]+)` \| (.+?) \|$/gm)].map(([, role, path, reason]) => ({ role, path, reason }));
     const expected = loadJitConfig(EXAMPLE_CONFIG).config.roles.flatMap((role) => (role.allowEscalation ?? []).map((a) => ({ role: role.name, path: a.path, reason: a.reason })));
-    expect(expected.length).toBeGreaterThan(0);
     expect(rows).toEqual(expected);
+    if (expected.length === 0) expect(section).toContain('The example config keeps\nnone');
   });
 });
