@@ -104,7 +104,7 @@ export const accountConfigSchema = z
   .strict();
 
 /**
- * The agent's identity in the hub account. Its standing policy is fixed by the broker (BRIEF §3.1); only
+ * The agent's identity in the hub account. Its standing policy is fixed by the broker (invariant 1, docs/security-invariants.md); only
  * how the agent authenticates is configurable.
  */
 export const agentConfigSchema = z.discriminatedUnion('kind', [

@@ -16,7 +16,7 @@ type Store = Record<string, Record<string, Record<string, string>>>;
 
 /**
  * IAM's inline role policies in the target accounts — PutRolePolicy, GetRolePolicy, DeleteRolePolicy,
- * ListRolePolicies — which is how early revoke denies a grant's SourceIdentity (BRIEF §3.8). The
+ * ListRolePolicies — which is how early revoke denies a grant's SourceIdentity (invariant 8, docs/security-invariants.md). The
  * authorizer evaluates these policies with the role's own, so a revoked session is denied from the next
  * call on (AWS takes up to a few minutes; the sandbox applies it at once). Kept in `$JIT_HOME/iam.json`.
  * Other IAM calls from minted sessions are answered by the target-account emulation (allowed or denied,
