@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -53,6 +54,13 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
     expect(who).toMatchObject({ Account: '111111111111', Arn: 'arn:aws:iam::111111111111:user/jit-agent' });
     const approver = await client((c) => new STSClient(c), 'approver').send(new GetCallerIdentityCommand({}));
     expect(approver.Arn).toBe('arn:aws:iam::111111111111:user/jit-sandbox-approver');
+  });
+
+  it('refuses LookupEvents with MaxResults above 50, as CloudTrail does, instead of clamping it', async () => {
+    // @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+    const cloudTrail = client((c) => new CloudTrailClient(c), 'broker');
+    await expect(cloudTrail.send(new LookupEventsCommand({ MaxResults: 51 }))).rejects.toMatchObject({ name: 'InvalidMaxResultsException' });
+    await expect(cloudTrail.send(new LookupEventsCommand({ MaxResults: 50 }))).resolves.toMatchObject({ Events: expect.any(Array) });
   });
 
   it('refuses a call signed with the wrong secret, and one from an unknown key', async () => {
