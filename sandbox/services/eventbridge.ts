@@ -1,34 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { SandboxClock } from '../clock';
 import type { AwsCall } from '../http/aws-call';
-import { AwsError } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
 import { appendJsonLine, readJsonLines } from '../store/json-file';
-import { type SynthesizedStack, asList, prop, resolve, resourcesOfType } from '../template/deployed-template';
-import { type EventPattern, matchesPattern } from './event-pattern';
+import type { EventPattern } from '../models/event-pattern';
+import { type AcceptedEvent, type DeliveredEvent, type PutEventsEntry, type RuleDefinition, busOf, putEvents, targetsOf } from '../models/eventbridge';
+import { type SynthesizedStack, prop, resolve, resourcesOfType } from '../template/deployed-template';
 import { type JsonOperation, type ServiceEmulation, handleJson } from './service';
 
-/** An event as EventBridge delivers it to a target. */
-export interface DeliveredEvent {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': string;
-  readonly source: string;
-  readonly account: string;
-  readonly time: string;
-  readonly region: string;
-  readonly resources: string[];
-  readonly detail: Record<string, unknown>;
-}
-
-export interface RuleDefinition {
-  readonly name: string;
-  readonly bus: string;
-  readonly pattern: EventPattern;
-  /** Target ARNs: a state machine, a queue, a function. */
-  readonly targets: readonly string[];
-}
+export type { DeliveredEvent, RuleDefinition };
 
 /** The rules a synthesized stack defines, with their buses, patterns and target ARNs. */
 export function rulesOf(stack: SynthesizedStack): RuleDefinition[] {
@@ -49,13 +29,11 @@ export interface LoggedEvent {
   readonly event: DeliveredEvent;
 }
 
-const MAX_ENTRY_BYTES = 256 * 1024;
-
 /**
- * EventBridge PutEvents on the buses the broker stack defines: each entry is validated, authorized
- * (the agent's policy allows only `source = jit.agent` on the broker bus), logged to
- * `$JIT_HOME/events.jsonl`, and delivered to the targets of every matching rule — the `jit.agent`
- * rule starts an execution of the state machine.
+ * EventBridge PutEvents on the buses the broker stack defines: each entry is authorized (the agent's
+ * policy allows only `source = jit.agent` on the broker bus), validated and matched to rules by the
+ * model (sandbox/models/eventbridge.ts), logged to `$JIT_HOME/events.jsonl`, and delivered to the
+ * targets of every matching rule — the `jit.agent` rule starts an execution of the state machine.
  */
 export class EventBridgeEmulation implements ServiceEmulation {
   readonly signingNames = ['events'];
@@ -89,81 +67,36 @@ export class EventBridgeEmulation implements ServiceEmulation {
     return handleJson(call, 'EventBridge', '1.1', operations);
   }
 
-  private busOf(name: string | undefined): { name: string; arn: string } {
-    const wanted = name ?? 'default';
-    const busName = wanted.startsWith('arn:') ? wanted.slice(wanted.lastIndexOf('/') + 1) : wanted;
-    const arn = this.buses.get(busName);
-    if (!arn) throw new AwsError('ResourceNotFoundException', `Event bus ${wanted} does not exist.`, 400);
-    return { name: busName, arn };
-  }
-
   private putEvents(input: Record<string, unknown>, call: AwsCall) {
-    const entries = (input.Entries as Array<Record<string, unknown>> | undefined) ?? [];
-    if (entries.length < 1 || entries.length > 10) {
-      throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10", 400);
-    }
-    const buses = entries.map((e) => this.busOf(e.EventBusName as string | undefined));
-    for (const bus of new Set(buses.map((b) => b.arn))) {
-      this.authorizer.authorize(call, 'events:PutEvents', bus, {
-        request: {
-          eventSources: entries.map((e) => String(e.Source ?? '')),
-          eventDetailTypes: entries.map((e) => String(e.DetailType ?? '')),
-        },
-      });
-      call.note.resources.push({ type: 'AWS::Events::EventBus', name: bus });
-    }
-    let failed = 0;
-    const results = entries.map((entry, i) => {
-      const problem = this.problemWith(entry);
-      if (problem) {
-        failed++;
-        return { ErrorCode: 'InvalidArgument', ErrorMessage: problem };
+    const entries = (input.Entries as PutEventsEntry[] | undefined) ?? [];
+    const arnOfBus = (name: string) => this.buses.get(name);
+    if (entries.length >= 1 && entries.length <= 10) {
+      for (const bus of new Set(entries.map((e) => busOf(e.EventBusName, arnOfBus).arn))) {
+        this.authorizer.authorize(call, 'events:PutEvents', bus, {
+          request: {
+            eventSources: entries.map((e) => String(e.Source ?? '')),
+            eventDetailTypes: entries.map((e) => String(e.DetailType ?? '')),
+          },
+        });
+        call.note.resources.push({ type: 'AWS::Events::EventBus', name: bus });
       }
-      const event: DeliveredEvent = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': String(entry.DetailType),
-        source: String(entry.Source),
-        account: call.caller.accountId,
-        time: `${this.clock.now().toISOString().slice(0, 19)}Z`,
-        region: this.region,
-        resources: asList(entry.Resources),
-        detail: JSON.parse(String(entry.Detail)) as Record<string, unknown>,
-      };
-      this.accept(buses[i].name, event);
-      return { EventId: event.id };
-    });
-    return { FailedEntryCount: failed, Entries: results };
-  }
-
-  private problemWith(entry: Record<string, unknown>): string | undefined {
-    for (const field of ['Source', 'DetailType', 'Detail']) {
-      if (typeof entry[field] !== 'string' || (entry[field] as string).length === 0) return `Parameter ${field} is not valid.`;
     }
-    if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) return 'Total size of the entries in the request is over the limit.';
-    try {
-      const detail = JSON.parse(String(entry.Detail)) as unknown;
-      if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return 'Detail is malformed.';
-    } catch {
-      return 'Detail is malformed.';
-    }
-    return undefined;
+    const put = putEvents(entries, { account: call.caller.accountId, region: this.region, now: this.clock.now(), arnOfBus });
+    for (const accepted of put.accepted) this.accept(accepted);
+    return { FailedEntryCount: put.failedEntryCount, Entries: put.results };
   }
 
   /** Logs an event and delivers it to every matching rule's targets, after the PutEvents call returns. */
-  private accept(bus: string, event: DeliveredEvent): void {
+  private accept(accepted: AcceptedEvent): void {
+    const { bus, event } = accepted;
     appendJsonLine(this.logFile, { bus, event } satisfies LoggedEvent);
     for (const listener of this.listeners) listener({ bus, event });
-    const envelope = event as unknown as Record<string, unknown>;
-    for (const rule of this.rules) {
-      if (rule.bus !== bus || !matchesPattern(rule.pattern, envelope)) continue;
-      for (const target of rule.targets) {
-        setImmediate(() => {
-          this.dispatch(target, event).catch((error: unknown) => {
-            console.error(`sandbox: delivering event ${event.id} to ${target} failed: ${(error as Error).message}`);
-          });
+    for (const target of targetsOf(this.rules, accepted)) {
+      setImmediate(() => {
+        this.dispatch(target, event).catch((error: unknown) => {
+          console.error(`sandbox: delivering event ${event.id} to ${target} failed: ${(error as Error).message}`);
         });
-      }
+      });
     }
   }
 }

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxClock } from '../clock';
@@ -6,18 +5,8 @@ import type { AwsCall, AwsResponse } from '../http/aws-call';
 import { AwsError, notEmulated } from '../http/aws-error';
 import { escapeXml } from '../http/protocols';
 import type { Authorizer } from '../iam/authorizer';
+import { type BucketObjectLock, type ObjectVersion, type S3Bodies, type S3Index, S3Model } from '../models/s3';
 import { JsonFile } from '../store/json-file';
-
-interface StoredObject {
-  readonly versionId: string;
-  readonly contentType: string;
-  readonly etag: string;
-  readonly size: number;
-  readonly lastModified: string;
-  readonly checksumSha256: string;
-  /** File name under the bucket's folder. */
-  readonly file: string;
-}
 
 /** Reads an `aws-chunked` body (the SDKs' streaming uploads with trailing checksums). */
 export function decodeAwsChunked(body: Buffer): { data: Buffer; trailers: Record<string, string> } {
@@ -43,17 +32,7 @@ export function decodeAwsChunked(body: Buffer): { data: Buffer; trailers: Record
 
 const CHECKSUM_HEADERS = ['x-amz-checksum-sha256', 'x-amz-checksum-crc32', 'x-amz-checksum-crc32c', 'x-amz-checksum-sha1', 'x-amz-checksum-crc64nvme'];
 
-/**
- * S3 for the buckets the broker stack defines (the audit bucket): PutObject (with the SHA-256 checksum
- * Object Lock buckets require, checked), GetObject, HeadObject, ListObjectsV2, path-style and
- * virtual-host-style. Objects are files under `$JIT_HOME/s3/<bucket>/`, each write a new version id.
- * Object Lock retention itself is not emulated: nothing in the sandbox deletes a report.
- */
-/** A bucket's Object Lock settings, as its CloudFormation properties give them. */
-export interface BucketObjectLock {
-  readonly enabled: boolean;
-  readonly defaultRetention?: { readonly mode: string; readonly days?: number; readonly years?: number };
-}
+export type { BucketObjectLock };
 
 /** Reads `ObjectLockEnabled` and `ObjectLockConfiguration.Rule.DefaultRetention` of an AWS::S3::Bucket. */
 export function objectLockOf(properties: Readonly<Record<string, unknown>> | undefined): BucketObjectLock {
@@ -66,36 +45,56 @@ export function objectLockOf(properties: Readonly<Record<string, unknown>> | und
   };
 }
 
+/**
+ * S3's REST protocol for the buckets the broker stack defines (the audit bucket): PutObject, GetObject,
+ * HeadObject, ListObjectsV2, GetObjectLockConfiguration, path-style and virtual-host-style. Versions,
+ * checksums and retention are the model's (sandbox/models/s3.ts); bodies are files under
+ * `$JIT_HOME/s3/<bucket>/`, one per version. Nothing in the sandbox deletes a report, so Object Lock's
+ * refusal to delete is not exercised.
+ */
 export class S3Emulation {
   readonly signingNames = ['s3'];
-  private readonly index: JsonFile<Record<string, Record<string, StoredObject>>>;
+  private readonly model: S3Model;
 
   constructor(
     buckets: readonly string[],
-    private readonly home: string,
+    home: string,
     private readonly authorizer: Authorizer,
-    private readonly clock: SandboxClock,
+    clock: SandboxClock,
     /** Each bucket's `ObjectLockConfiguration` as its template sets it (CloudFormation's shape). */
-    private readonly objectLock: Readonly<Record<string, BucketObjectLock>> = {},
+    objectLock: Readonly<Record<string, BucketObjectLock>> = {},
   ) {
-    this.index = new JsonFile(join(home, 's3-index.json'), () => ({}));
-    for (const bucket of buckets) {
-      if (!this.index.get()[bucket]) {
-        this.index.update((all) => {
-          all[bucket] = {};
-        });
-      }
-    }
+    const index = new JsonFile<Record<string, Record<string, ObjectVersion[] | (ObjectVersion & { file?: string })>>>(join(home, 's3-index.json'), () => ({}));
+    // A home written before versions were kept holds the latest version of each key, not a list.
+    index.update((all) => {
+      for (const objects of Object.values(all)) for (const [key, entry] of Object.entries(objects)) if (!Array.isArray(entry)) objects[key] = [entry];
+    });
+    const folder = (bucket: string) => join(home, 's3', bucket);
+    const bodies: S3Bodies = {
+      write: (bucket, key, versionId, data) => {
+        mkdirSync(folder(bucket), { recursive: true, mode: 0o700 });
+        writeFileSync(join(folder(bucket), `${encodeURIComponent(key)}.${versionId}`), data, { mode: 0o600 });
+      },
+      read: (bucket, key, versionId) => {
+        const path = join(folder(bucket), `${encodeURIComponent(key)}.${versionId}`);
+        return existsSync(path) ? readFileSync(path) : undefined;
+      },
+    };
+    this.model = new S3Model(index as S3Index, bodies, () => clock.now(), objectLock);
+    for (const bucket of buckets) this.model.ensureBucket(bucket);
   }
 
   /** The body of an object, for the sandbox's own pages. */
   read(bucket: string, key: string): Buffer | undefined {
-    const object = this.index.get()[bucket]?.[key];
-    return object ? readFileSync(join(this.home, 's3', bucket, object.file)) : undefined;
+    try {
+      return this.model.getObject(bucket, key).body;
+    } catch {
+      return undefined;
+    }
   }
 
   keys(bucket: string): string[] {
-    return Object.keys(this.index.get()[bucket] ?? {}).sort();
+    return this.model.listObjectsV2(bucket, {}).contents.map((c) => c.key);
   }
 
   async handle(call: AwsCall): Promise<AwsResponse> {
@@ -104,7 +103,7 @@ export class S3Emulation {
       if (call.method === 'GET') return this.listBuckets(call);
       throw notEmulated('S3', `${call.method} /`);
     }
-    if (!this.index.get()[bucket]) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
+    if (!this.model.buckets().includes(bucket)) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
     if (!key) {
       if (call.method === 'GET' && call.query.has('object-lock')) return this.getObjectLockConfiguration(call, bucket);
       if (call.method === 'GET' && (call.query.get('list-type') === '2' || call.query.size === 0 || call.query.has('prefix'))) return this.list(call, bucket);
@@ -132,7 +131,7 @@ export class S3Emulation {
     call.note.readOnly = true;
     call.note.requestParameters = { bucketName: bucket, 'object-lock': '' };
     this.authorizer.authorize(call, 's3:GetBucketObjectLockConfiguration', `arn:aws:s3:::${bucket}`);
-    const lock = this.objectLock[bucket];
+    const lock = this.model.objectLockOf(bucket);
     if (!lock?.enabled) throw new AwsError('ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket', 404);
     const retention = lock.defaultRetention;
     const rule = retention
@@ -149,7 +148,7 @@ export class S3Emulation {
     const host = (call.headers.host ?? '').split(':')[0];
     const segments = call.path.split('/').slice(1);
     const decode = (parts: string[]) => parts.map((p) => decodeURIComponent(p)).join('/');
-    const virtual = Object.keys(this.index.get()).find((b) => host.startsWith(`${b}.`));
+    const virtual = this.model.buckets().find((b) => host.startsWith(`${b}.`));
     if (virtual) return { bucket: virtual, key: decode(segments) || undefined };
     const [bucket, ...rest] = segments;
     return { bucket: bucket ? decodeURIComponent(bucket) : undefined, key: decode(rest) || undefined };
@@ -168,32 +167,18 @@ export class S3Emulation {
     if ((call.headers['content-encoding'] ?? '').includes('aws-chunked') || (call.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')) {
       ({ data, trailers } = decodeAwsChunked(call.body));
     }
-    const sha256 = createHash('sha256').update(data).digest('base64');
-    const declared = call.headers['x-amz-checksum-sha256'] ?? trailers['x-amz-checksum-sha256'];
-    if (declared !== undefined && declared !== sha256) {
-      throw new AwsError('BadDigest', 'The SHA256 you specified did not match the calculated checksum.', 400);
-    }
-    if (!declared && CHECKSUM_HEADERS.every((h) => call.headers[h] === undefined && trailers[h] === undefined) && !call.headers['content-md5']) {
-      // Object Lock buckets refuse writes without an integrity checksum.
-      throw new AwsError('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters', 400);
-    }
-    const versionId = randomBytes(16).toString('base64url');
-    const file = `${encodeURIComponent(key)}.${versionId}`;
-    mkdirSync(join(this.home, 's3', bucket), { recursive: true, mode: 0o700 });
-    writeFileSync(join(this.home, 's3', bucket, file), data, { mode: 0o600 });
-    const etag = `"${createHash('md5').update(data).digest('hex')}"`;
-    this.index.update((all) => {
-      all[bucket][key] = {
-        versionId,
-        contentType: call.headers['content-type'] ?? 'binary/octet-stream',
-        etag,
-        size: data.length,
-        lastModified: this.clock.now().toISOString(),
-        checksumSha256: sha256,
-        file,
-      };
+    const header = (name: string) => call.headers[name] ?? trailers[name];
+    const declared = header('x-amz-checksum-sha256');
+    const md5 = call.headers['content-md5'];
+    const contentType = call.headers['content-type'];
+    const version = this.model.putObject(bucket, key, {
+      data,
+      ...(contentType ? { contentType } : {}),
+      ...(declared !== undefined ? { checksumSha256: declared } : {}),
+      otherChecksum: CHECKSUM_HEADERS.some((h) => h !== 'x-amz-checksum-sha256' && header(h) !== undefined),
+      ...(md5 ? { contentMd5: md5 } : {}),
     });
-    return { status: 200, headers: { etag, 'x-amz-version-id': versionId, 'x-amz-checksum-sha256': sha256 }, body: '' };
+    return { status: 200, headers: { etag: version.etag, 'x-amz-version-id': version.versionId, ...(version.checksumSha256 ? { 'x-amz-checksum-sha256': version.checksumSha256 } : {}) }, body: '' };
   }
 
   private get(call: AwsCall, bucket: string, key: string, head: boolean): AwsResponse {
@@ -204,24 +189,25 @@ export class S3Emulation {
     // @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
     this.authorizer.authorize(call, call.query.has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject', this.objectArn(bucket, key));
     call.note.resources.push({ type: 'AWS::S3::Object', name: this.objectArn(bucket, key) });
-    const object = this.index.get()[bucket][key];
-    const path = object ? join(this.home, 's3', bucket, object.file) : undefined;
-    if (!object || !path || !existsSync(path)) {
-      if (head) return { status: 404, headers: {}, body: '' };
-      throw new AwsError('NoSuchKey', 'The specified key does not exist.', 404);
+    const wanted = call.query.get('versionId') ?? undefined;
+    let found: { version: ObjectVersion; body: Buffer };
+    try {
+      found = this.model.getObject(bucket, key, wanted);
+    } catch (error) {
+      // HEAD responses have no body, so S3 answers a bare 404.
+      if (head && error instanceof AwsError && error.status === 404) return { status: 404, headers: {}, body: '' };
+      throw error;
     }
-    const wanted = call.query.get('versionId');
-    if (wanted && wanted !== object.versionId) throw new AwsError('NoSuchVersion', 'The specified version does not exist.', 404);
-    const body = readFileSync(path);
+    const { version, body } = found;
     return {
       status: 200,
       headers: {
-        'content-type': object.contentType,
-        'content-length': String(object.size),
-        etag: object.etag,
-        'last-modified': new Date(object.lastModified).toUTCString(),
-        'x-amz-version-id': object.versionId,
-        ...(call.headers['x-amz-checksum-mode'] === 'ENABLED' ? { 'x-amz-checksum-sha256': object.checksumSha256 } : {}),
+        'content-type': version.contentType,
+        'content-length': String(version.size),
+        etag: version.etag,
+        'last-modified': new Date(version.lastModified).toUTCString(),
+        'x-amz-version-id': version.versionId,
+        ...(call.headers['x-amz-checksum-mode'] === 'ENABLED' && version.checksumSha256 ? { 'x-amz-checksum-sha256': version.checksumSha256 } : {}),
       },
       body: head ? '' : body,
     };
@@ -232,19 +218,20 @@ export class S3Emulation {
     call.note.readOnly = true;
     this.authorizer.authorize(call, 's3:ListBucket', `arn:aws:s3:::${bucket}`);
     const prefix = call.query.get('prefix') ?? '';
-    const objects = Object.entries(this.index.get()[bucket])
-      .filter(([key]) => key.startsWith(prefix))
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    const contents = objects
+    const maxKeys = call.query.has('max-keys') ? Number(call.query.get('max-keys')) : undefined;
+    const token = call.query.get('continuation-token') ?? undefined;
+    const page = this.model.listObjectsV2(bucket, { prefix, ...(maxKeys !== undefined ? { maxKeys } : {}), ...(token ? { continuationToken: token } : {}) });
+    const contents = page.contents
       .map(
-        ([key, o]) =>
+        ({ key, version: o }) =>
           `<Contents><Key>${escapeXml(key)}</Key><LastModified>${o.lastModified}</LastModified><ETag>${escapeXml(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
       )
       .join('');
+    const next = page.nextContinuationToken ? `<NextContinuationToken>${escapeXml(page.nextContinuationToken)}</NextContinuationToken>` : '';
     return {
       status: 200,
       headers: { 'content-type': 'application/xml' },
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${objects.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${page.contents.length}</KeyCount><MaxKeys>${maxKeys ?? 1000}</MaxKeys><IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${next}${contents}</ListBucketResult>`,
     };
   }
 
@@ -252,7 +239,7 @@ export class S3Emulation {
     call.note.operation = 'ListBuckets';
     call.note.readOnly = true;
     this.authorizer.authorize(call, 's3:ListAllMyBuckets', '*');
-    const buckets = Object.keys(this.index.get())
+    const buckets = this.model.buckets()
       .map((b) => `<Bucket><Name>${escapeXml(b)}</Name><CreationDate>${new Date(0).toISOString()}</CreationDate></Bucket>`)
       .join('');
     return {

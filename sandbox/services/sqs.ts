@@ -1,22 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { SandboxClock } from '../clock';
 import type { AwsCall } from '../http/aws-call';
 import { AwsError } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
+import { type QueuedMessage, SqsModel } from '../models/sqs';
 import { JsonFile } from '../store/json-file';
 import { type SynthesizedStack, arnOf, resourcesOfType } from '../template/deployed-template';
 import { type JsonOperation, type ServiceEmulation, handleJson, requiredString } from './service';
-
-interface StoredMessage {
-  readonly id: string;
-  readonly body: string;
-  readonly sentAt: number;
-  /** Sandbox time (ms) until which a received message stays invisible. */
-  invisibleUntil: number;
-  receipt?: string;
-  receives: number;
-}
 
 export interface QueueDefinition {
   readonly name: string;
@@ -31,18 +21,17 @@ export function queuesOf(stack: SynthesizedStack): QueueDefinition[] {
   });
 }
 
-/** SQS keeps a message 4 days by default; the sandbox drops older ones. */
-const RETENTION_MS = 4 * 86_400_000;
-
 /**
  * SQS for the queues the broker stack defines (the agent's notification queue, the dead-letter queue):
  * GetQueueUrl, SendMessage, ReceiveMessage (with long polling and visibility timeouts), DeleteMessage and
- * DeleteMessageBatch, over the JSON protocol; EventBridge rules deliver events to them. Kept in
- * `$JIT_HOME/sqs.json`.
+ * DeleteMessageBatch, over the JSON protocol; EventBridge rules deliver events to them. Visibility,
+ * receipt handles, retention and long polls are the model's (sandbox/models/sqs.ts): visibility runs on
+ * the sandbox clock, a long poll waits real seconds (it is the caller's network wait, not broker time).
+ * Kept in `$JIT_HOME/sqs.json`.
  */
 export class SqsEmulation implements ServiceEmulation {
   readonly signingNames = ['sqs'];
-  private readonly store: JsonFile<Record<string, StoredMessage[]>>;
+  private readonly model: SqsModel;
   private readonly byName = new Map<string, QueueDefinition>();
 
   constructor(
@@ -50,9 +39,9 @@ export class SqsEmulation implements ServiceEmulation {
     home: string,
     private readonly hub: { account: string; region: string },
     private readonly authorizer: Authorizer,
-    private readonly clock: SandboxClock,
+    clock: SandboxClock,
   ) {
-    this.store = new JsonFile(join(home, 'sqs.json'), () => ({}));
+    this.model = new SqsModel(new JsonFile<Record<string, QueuedMessage[]>>(join(home, 'sqs.json'), () => ({})), () => clock.nowMs());
     for (const queue of queues) this.byName.set(queue.name, queue);
   }
 
@@ -60,10 +49,7 @@ export class SqsEmulation implements ServiceEmulation {
   deliver(queueArn: string, body: string): boolean {
     const queue = [...this.byName.values()].find((q) => q.arn === queueArn);
     if (!queue) return false;
-    this.store.update((all) => {
-      const now = this.clock.nowMs();
-      all[queue.name] = [...(all[queue.name] ?? []).filter((m) => now - m.sentAt < RETENTION_MS), { id: randomUUID(), body, sentAt: now, invisibleUntil: 0, receives: 0 }];
-    });
+    this.model.sendMessage(queue.name, body);
     return true;
   }
 
@@ -77,23 +63,24 @@ export class SqsEmulation implements ServiceEmulation {
       SendMessage: (input) => {
         const queue = this.fromUrl(requiredString(input, 'QueueUrl'));
         this.authorize(call, 'sqs:SendMessage', queue);
-        const body = requiredString(input, 'MessageBody');
-        this.deliver(queue.arn, body);
-        const stored = this.store.get()[queue.name].at(-1) as StoredMessage;
-        return { MessageId: stored.id, MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
+        const sent = this.model.sendMessage(queue.name, requiredString(input, 'MessageBody'));
+        return { MessageId: sent.messageId, MD5OfMessageBody: sent.md5OfMessageBody };
       },
       ReceiveMessage: (input) => this.receive(call, input),
       DeleteMessage: (input) => {
         const queue = this.fromUrl(requiredString(input, 'QueueUrl'));
         this.authorize(call, 'sqs:DeleteMessage', queue);
-        this.remove(queue, [requiredString(input, 'ReceiptHandle')]);
+        this.model.deleteMessages(queue.name, [requiredString(input, 'ReceiptHandle')]);
         return {};
       },
       DeleteMessageBatch: (input) => {
         const queue = this.fromUrl(requiredString(input, 'QueueUrl'));
         this.authorize(call, 'sqs:DeleteMessage', queue);
         const entries = (input.Entries as Array<{ Id: string; ReceiptHandle: string }> | undefined) ?? [];
-        this.remove(queue, entries.map((e) => e.ReceiptHandle));
+        this.model.deleteMessages(
+          queue.name,
+          entries.map((e) => e.ReceiptHandle),
+        );
         return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
       },
     };
@@ -123,38 +110,21 @@ export class SqsEmulation implements ServiceEmulation {
   private async receive(call: AwsCall, input: Record<string, unknown>) {
     const queue = this.fromUrl(requiredString(input, 'QueueUrl'));
     this.authorize(call, 'sqs:ReceiveMessage', queue);
-    const max = Math.min(Math.max(Number(input.MaxNumberOfMessages ?? 1), 1), 10);
-    const visibility = Number(input.VisibilityTimeout ?? 30) * 1000;
-    // Long polling waits real seconds: it is the caller's network wait, not broker time.
-    const until = Date.now() + Math.min(Math.max(Number(input.WaitTimeSeconds ?? 0), 0), 20) * 1000;
-    for (;;) {
-      const now = this.clock.nowMs();
-      const visible = (this.store.get()[queue.name] ?? []).filter((m) => m.invisibleUntil <= now).slice(0, max);
-      if (visible.length > 0 || Date.now() >= until) {
-        this.store.update(() => {
-          for (const m of visible) {
-            m.invisibleUntil = now + visibility;
-            m.receipt = randomUUID();
-            m.receives += 1;
-          }
-        });
-        return {
-          Messages: visible.map((m) => ({
-            MessageId: m.id,
-            ReceiptHandle: m.receipt,
-            Body: m.body,
-            MD5OfBody: createHash('md5').update(m.body).digest('hex'),
-            Attributes: { ApproximateReceiveCount: String(m.receives), SentTimestamp: String(m.sentAt) },
-          })),
-        };
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  private remove(queue: QueueDefinition, receipts: readonly string[]): void {
-    this.store.update((all) => {
-      all[queue.name] = (all[queue.name] ?? []).filter((m) => !m.receipt || !receipts.includes(m.receipt));
+    const number = (name: string) => (input[name] === undefined ? undefined : Number(input[name]));
+    const [max, visibility, wait] = [number('MaxNumberOfMessages'), number('VisibilityTimeout'), number('WaitTimeSeconds')];
+    const received = await this.model.receiveMessage(queue.name, {
+      ...(max !== undefined ? { maxNumberOfMessages: max } : {}),
+      ...(visibility !== undefined ? { visibilityTimeout: visibility } : {}),
+      ...(wait !== undefined ? { waitTimeSeconds: wait } : {}),
     });
+    return {
+      Messages: received.map((m) => ({
+        MessageId: m.messageId,
+        ReceiptHandle: m.receiptHandle,
+        Body: m.body,
+        MD5OfBody: m.md5OfBody,
+        Attributes: { ApproximateReceiveCount: String(m.approximateReceiveCount), SentTimestamp: String(m.sentTimestamp) },
+      })),
+    };
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import * as EventBridge from '@aws-sdk/client-eventbridge';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ConflictException, CreateScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
@@ -12,7 +13,9 @@ import { secretNameFor } from '../../handlers/core/broker-settings';
 import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
 import { LocalTaskTokens, TaskTimedOutError } from '../../workflows/local/task-tokens';
 import { VirtualClock } from '../../workflows/local/virtual-clock';
+import { type PutEventsEntry, putEvents } from '../../sandbox/models/eventbridge';
 import { FakeCloudTrail } from './fake-cloudtrail';
+import { asSdkCall } from './sdk-error';
 import { FakeDynamoDb } from './fake-dynamodb';
 import { FakeS3 } from './fake-s3';
 import { FakeSecretsManager } from './fake-secrets-manager';
@@ -124,16 +127,16 @@ export class FakeAws {
       });
       return { MessageId: `msg-${this.emails.length}` };
     });
-    this.eventBridge.on(PutEventsCommand).callsFake((input) => {
-      const ids: string[] = [];
-      for (const entry of input.Entries) {
-        const event = { source: entry.Source, detailType: entry.DetailType, detail: JSON.parse(entry.Detail), bus: entry.EventBusName };
+    this.eventBridge.on(PutEventsCommand).callsFake((input: { Entries?: PutEventsEntry[] }) => {
+      // Every bus a handler names exists, as the stack would have made it; validation and ids are the model's.
+      const arnOfBus = (name: string) => `arn:aws:events:eu-west-1:111111111111:event-bus/${name}`;
+      const put = asSdkCall(() => putEvents(input.Entries ?? [], { account: '111111111111', region: 'eu-west-1', now: new Date(), arnOfBus }), EventBridge);
+      for (const { bus, event: delivered } of put.accepted) {
+        const event = { source: delivered.source, detailType: delivered['detail-type'], detail: delivered.detail, bus };
         this.events.push(event);
-        const id = randomBytes(8).toString('hex');
-        ids.push(id);
-        for (const rule of this.rules) rule({ ...event, id, time: new Date().toISOString() });
+        for (const rule of this.rules) rule({ ...event, id: delivered.id, time: delivered.time });
       }
-      return { FailedEntryCount: 0, Entries: ids.map((EventId) => ({ EventId })) };
+      return { FailedEntryCount: put.failedEntryCount, Entries: put.results };
     });
     this.iam.on(PutRolePolicyCommand).callsFake((input: { RoleName: string; PolicyName: string; PolicyDocument: string }) => {
       this.rolePolicies.set(`${input.RoleName}/${input.PolicyName}`, input.PolicyDocument);

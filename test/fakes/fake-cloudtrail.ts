@@ -1,4 +1,6 @@
 import type { Event as CloudTrailApiEvent, LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
+import { type LookupEvent, type LookupableRecord, lookupEventOf, lookupEvents } from '../../sandbox/models/cloudtrail';
+import { asSdkCall } from './sdk-error';
 
 export interface TrailEventSpec {
   readonly id: string;
@@ -14,39 +16,37 @@ export interface TrailEventSpec {
   readonly requestParameters?: Record<string, unknown>;
 }
 
-/** A LookupEvents result entry as CloudTrail returns it, with the full record in `CloudTrailEvent`. */
-export function cloudTrailEvent(accessKeyId: string, spec: TrailEventSpec): CloudTrailApiEvent {
-  const region = spec.region ?? 'eu-west-1';
+/** The CloudTrail record of a call made with `accessKeyId`, as `CloudTrailEvent` holds it. */
+function recordOf(accessKeyId: string, spec: TrailEventSpec): LookupableRecord & Record<string, unknown> {
   return {
-    EventId: spec.id,
-    EventName: spec.name,
-    EventSource: spec.source,
-    EventTime: spec.time,
-    AccessKeyId: accessKeyId,
-    ReadOnly: spec.readOnly === undefined ? undefined : String(spec.readOnly),
-    Resources: spec.resources?.map((r) => ({ ResourceType: r.type, ResourceName: r.name })),
-    CloudTrailEvent: JSON.stringify({
-      eventVersion: '1.09',
-      eventID: spec.id,
-      eventName: spec.name,
-      eventSource: spec.source,
-      eventTime: spec.time.toISOString(),
-      awsRegion: region,
-      ...(spec.readOnly === undefined ? {} : { readOnly: spec.readOnly }),
-      ...(spec.errorCode ? { errorCode: spec.errorCode } : {}),
-      ...(spec.errorMessage ? { errorMessage: spec.errorMessage } : {}),
-      sourceIPAddress: '203.0.113.7',
-      userAgent: 'aws-cli/2.15.0',
-      userIdentity: { type: 'AssumedRole', accessKeyId, sessionContext: { sourceIdentity: 'jit-test' } },
-      requestParameters: spec.requestParameters ?? null,
-    }),
+    eventVersion: '1.09',
+    eventID: spec.id,
+    eventName: spec.name,
+    eventSource: spec.source,
+    eventTime: spec.time.toISOString(),
+    awsRegion: spec.region ?? 'eu-west-1',
+    ...(spec.readOnly === undefined ? {} : { readOnly: spec.readOnly }),
+    ...(spec.errorCode ? { errorCode: spec.errorCode } : {}),
+    ...(spec.errorMessage ? { errorMessage: spec.errorMessage } : {}),
+    sourceIPAddress: '203.0.113.7',
+    userAgent: 'aws-cli/2.15.0',
+    userIdentity: { type: 'AssumedRole', accessKeyId, sessionContext: { sourceIdentity: 'jit-test' } },
+    requestParameters: spec.requestParameters ?? null,
+    ...(spec.resources ? { resources: spec.resources.map((r) => ({ ...(r.type ? { type: r.type } : {}), ARN: r.name })) } : {}),
   };
 }
 
+/** A LookupEvents result entry as CloudTrail returns it, with the full record in `CloudTrailEvent`. */
+export function cloudTrailEvent(accessKeyId: string, spec: TrailEventSpec): CloudTrailApiEvent {
+  return toSdkEvent(lookupEventOf(recordOf(accessKeyId, spec)));
+}
+
+function toSdkEvent(event: LookupEvent): CloudTrailApiEvent {
+  return { ...event, Resources: event.Resources.map((r) => ({ ...r })) };
+}
+
 interface Recorded {
-  readonly accessKeyId: string;
-  readonly region: string;
-  readonly event: CloudTrailApiEvent;
+  readonly record: LookupableRecord;
   /** CloudTrail makes the event visible to LookupEvents from this moment on. */
   readonly deliveredAt: Date;
 }
@@ -59,9 +59,9 @@ export interface LookupRequest {
 }
 
 /**
- * CloudTrail's LookupEvents as the audit sees it: per region, by access key, newest first, 50 a page with
- * NextToken, only events delivered by now (so a test can make events arrive late), only inside
- * StartTime..EndTime, and throttling on demand.
+ * CloudTrail's LookupEvents for aws-sdk-client-mock: per region, only events delivered by now (so a test
+ * can make events arrive late), and throttling on demand; the lookup itself (attributes, MaxResults,
+ * time range, order, paging) is the model's (sandbox/models/cloudtrail.ts).
  */
 export class FakeCloudTrail {
   readonly requests: LookupRequest[] = [];
@@ -72,8 +72,7 @@ export class FakeCloudTrail {
 
   /** Records a call made with `accessKeyId`; it becomes visible at `deliveredAt` (default: at once). */
   record(accessKeyId: string, spec: TrailEventSpec, deliveredAt?: Date): void {
-    const region = spec.region ?? 'eu-west-1';
-    this.recorded.push({ accessKeyId, region, event: cloudTrailEvent(accessKeyId, spec), deliveredAt: deliveredAt ?? new Date(0) });
+    this.recorded.push({ record: recordOf(accessKeyId, spec), deliveredAt: deliveredAt ?? new Date(0) });
   }
 
   /** The next `count` LookupEvents requests fail with ThrottlingException. */
@@ -88,22 +87,16 @@ export class FakeCloudTrail {
       this.throttles -= 1;
       throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
     }
-    const attribute = input.LookupAttributes?.[0];
-    if (input.LookupAttributes?.length !== 1 || attribute?.AttributeKey !== 'AccessKeyId') {
-      throw Object.assign(new Error('Exactly one lookup attribute is supported'), { name: 'InvalidLookupAttributesException' });
-    }
-    const pageSize = input.MaxResults ?? 50;
-    if (pageSize > 50) throw Object.assign(new Error('MaxResults must be at most 50'), { name: 'InvalidMaxResultsException' });
-    const start = input.StartTime?.getTime() ?? 0;
-    const end = input.EndTime?.getTime() ?? Number.MAX_SAFE_INTEGER;
-    const matching = this.recorded
-      .filter((r) => r.region === region && r.accessKeyId === attribute.AttributeValue && r.deliveredAt <= now)
-      .map((r) => r.event)
-      .filter((e) => (e.EventTime?.getTime() ?? 0) >= start && (e.EventTime?.getTime() ?? 0) <= end)
-      .sort((a, b) => (b.EventTime?.getTime() ?? 0) - (a.EventTime?.getTime() ?? 0));
-    const offset = input.NextToken ? Number(Buffer.from(input.NextToken, 'base64url').toString()) : 0;
-    const page = matching.slice(offset, offset + pageSize);
-    const next = offset + pageSize < matching.length ? Buffer.from(String(offset + pageSize)).toString('base64url') : undefined;
-    return { Events: page, ...(next ? { NextToken: next } : {}), $metadata: {} };
+    const visible = this.recorded.filter((r) => r.record.awsRegion === region && r.deliveredAt <= now).map((r) => r.record);
+    const page = asSdkCall(() =>
+      lookupEvents(visible, {
+        lookupAttributes: input.LookupAttributes,
+        maxResults: input.MaxResults,
+        startTime: input.StartTime,
+        endTime: input.EndTime,
+        nextToken: input.NextToken,
+      }),
+    );
+    return { Events: page.events.map(toSdkEvent), ...(page.nextToken ? { NextToken: page.nextToken } : {}), $metadata: {} };
   }
 }

@@ -1,6 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import * as S3 from '@aws-sdk/client-s3';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { S3Model, inMemoryS3 } from '../../sandbox/models/s3';
+import { asSdkCall } from './sdk-error';
 
 export interface StoredVersion {
   readonly versionId: string;
@@ -11,80 +13,110 @@ export interface StoredVersion {
   readonly retainUntil?: Date;
 }
 
-const s3Error = (name: string, message: string, status: number) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
-
 /**
- * A versioned S3 bucket with Object Lock default retention, at the SDK boundary: like S3, it refuses a
- * PutObject without Content-MD5 or an `x-amz-checksum-*` value, checks the SHA-256 it is given against the
- * body (BadDigest), keeps every version with the default retention, and returns checksums on request.
+ * A versioned S3 bucket with Object Lock default retention (GOVERNANCE, `retentionDays`), at the SDK
+ * boundary, over the S3 model (sandbox/models/s3.ts) the sandbox serves too: it refuses a PutObject
+ * without Content-MD5 or an `x-amz-checksum-*` value, checks the SHA-256 it is given against the body
+ * (BadDigest), keeps every version with the default retention, and returns checksums on request. Any
+ * bucket a call names exists, as the stack would have made it.
  */
 export class FakeS3 {
   readonly mock = mockClient(S3Client);
-  /** `bucket/key` → versions, oldest first. */
-  readonly objects = new Map<string, StoredVersion[]>();
+  private readonly model: S3Model;
+  private readonly buckets = new Set<string>();
 
   constructor(options: { retentionDays?: number; now?: () => Date } = {}) {
     const now = options.now ?? (() => new Date());
+    const { index, bodies } = inMemoryS3();
+    const lock = { enabled: true, ...(options.retentionDays ? { defaultRetention: { mode: 'GOVERNANCE', days: options.retentionDays } } : {}) };
+    // Every bucket the fake is asked about is the audit bucket: versioned, with Object Lock.
+    this.model = new S3Model(index, bodies, now, new Proxy({}, { get: () => lock }));
+    const sdk = <T>(bucket: string | undefined, operation: () => T) => {
+      this.model.ensureBucket(String(bucket));
+      this.buckets.add(String(bucket));
+      return asSdkCall(operation, S3);
+    };
     this.mock.on(PutObjectCommand).callsFake((input) => {
-      const body = String(input.Body);
-      if (!input.ChecksumSHA256 && !input.ContentMD5) {
-        throw s3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters', 400);
-      }
-      const actual = createHash('sha256').update(body, 'utf8').digest('base64');
-      if (input.ChecksumSHA256 && input.ChecksumSHA256 !== actual) {
-        throw s3Error('BadDigest', 'The SHA256 you specified did not match the calculated checksum.', 400);
-      }
-      const version: StoredVersion = {
-        versionId: randomBytes(12).toString('base64url'),
-        body,
-        contentType: input.ContentType,
-        checksumSha256: input.ChecksumSHA256,
-        ...(options.retentionDays ? { retainUntil: new Date(now().getTime() + options.retentionDays * 86_400_000) } : {}),
-      };
-      const key = `${input.Bucket}/${input.Key}`;
-      this.objects.set(key, [...(this.objects.get(key) ?? []), version]);
-      return { VersionId: version.versionId, ChecksumSHA256: input.ChecksumSHA256 };
+      const version = sdk(input.Bucket, () =>
+        this.model.putObject(String(input.Bucket), String(input.Key), {
+          data: Buffer.from(String(input.Body), 'utf8'),
+          ...(input.ContentType ? { contentType: input.ContentType } : {}),
+          ...(input.ChecksumSHA256 ? { checksumSha256: input.ChecksumSHA256 } : {}),
+          otherChecksum: Boolean(input.ChecksumCRC32 ?? input.ChecksumCRC32C ?? input.ChecksumSHA1 ?? input.ChecksumCRC64NVME),
+          ...(input.ContentMD5 ? { contentMd5: input.ContentMD5 } : {}),
+        }),
+      );
+      return { VersionId: version.versionId, ChecksumSHA256: version.checksumSha256 };
     });
     this.mock.on(GetObjectCommand).callsFake((input) => {
-      const versions = this.objects.get(`${input.Bucket}/${input.Key}`);
-      if (!versions) throw s3Error('NoSuchKey', 'The specified key does not exist.', 404);
-      const version = input.VersionId ? versions.find((v) => v.versionId === input.VersionId) : versions[versions.length - 1];
-      if (!version) throw s3Error('NoSuchVersion', 'The specified version does not exist.', 404);
+      const { version, body } = sdk(input.Bucket, () => this.model.getObject(String(input.Bucket), String(input.Key), input.VersionId));
+      const checksum = version.checksumSha256;
       return {
-        Body: { transformToString: async () => version.body },
+        Body: { transformToString: async () => body.toString('utf8') },
         VersionId: version.versionId,
         ContentType: version.contentType,
-        ...(input.ChecksumMode === 'ENABLED' && version.checksumSha256 ? { ChecksumSHA256: version.checksumSha256, ChecksumType: 'FULL_OBJECT' } : {}),
-        ...(version.retainUntil ? { ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: version.retainUntil } : {}),
+        ...(input.ChecksumMode === 'ENABLED' && checksum ? { ChecksumSHA256: checksum, ChecksumType: 'FULL_OBJECT' } : {}),
+        ...(version.retention ? { ObjectLockMode: version.retention.mode, ObjectLockRetainUntilDate: new Date(version.retention.retainUntil) } : {}),
       };
     });
     this.mock.on(HeadObjectCommand).callsFake((input) => {
-      const versions = this.objects.get(`${input.Bucket}/${input.Key}`);
-      if (!versions) throw s3Error('NotFound', 'Not Found', 404);
-      return { VersionId: versions[versions.length - 1].versionId };
+      try {
+        const { version } = sdk(input.Bucket, () => this.model.getObject(String(input.Bucket), String(input.Key), input.VersionId));
+        return { VersionId: version.versionId };
+      } catch (error) {
+        // HEAD responses have no body: the SDK reports a bare 404 as NotFound.
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+          throw Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+        }
+        throw error;
+      }
     });
     this.mock.on(ListObjectsV2Command).callsFake((input) => {
-      const prefix = `${input.Bucket}/${input.Prefix ?? ''}`;
-      const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
-      const offset = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
-      const max = input.MaxKeys ?? 1000;
-      const page = keys.slice(offset, offset + max);
-      const more = offset + max < keys.length;
+      const page = sdk(input.Bucket, () =>
+        this.model.listObjectsV2(String(input.Bucket), {
+          ...(input.Prefix ? { prefix: input.Prefix } : {}),
+          ...(input.MaxKeys !== undefined ? { maxKeys: input.MaxKeys } : {}),
+          ...(input.ContinuationToken ? { continuationToken: input.ContinuationToken } : {}),
+        }),
+      );
       return {
-        Contents: page.map((k) => ({ Key: k.slice(String(input.Bucket).length + 1) })),
-        IsTruncated: more,
-        ...(more ? { NextContinuationToken: String(offset + max) } : {}),
+        Contents: page.contents.map((c) => ({ Key: c.key })),
+        IsTruncated: page.nextContinuationToken !== undefined,
+        ...(page.nextContinuationToken ? { NextContinuationToken: page.nextContinuationToken } : {}),
       };
     });
+  }
+
+  /** Every object's versions, oldest first, by `bucket/key`. */
+  get objects(): Map<string, StoredVersion[]> {
+    const all = new Map<string, StoredVersion[]>();
+    for (const bucket of this.buckets) {
+      for (const { key } of this.model.listObjectsV2(bucket, { maxKeys: 1000 }).contents) all.set(`${bucket}/${key}`, this.versions(bucket, key));
+    }
+    return all;
   }
 
   /** The newest version at an `s3://bucket/key` URI. */
   latest(uri: string): StoredVersion | undefined {
-    const versions = this.objects.get(uri.replace(/^s3:\/\//, ''));
-    return versions?.[versions.length - 1];
+    const [bucket, ...key] = uri.replace(/^s3:\/\//, '').split('/');
+    const versions = this.buckets.has(bucket) ? this.versions(bucket, key.join('/')) : [];
+    return versions[versions.length - 1];
   }
 
   restore(): void {
     this.mock.restore();
+  }
+
+  private versions(bucket: string, key: string): StoredVersion[] {
+    return (this.model.versionsOf(bucket, key) ?? []).map((v) => {
+      const checksum = v.checksumSha256;
+      return {
+        versionId: v.versionId,
+        body: this.model.getObject(bucket, key, v.versionId).body.toString('utf8'),
+        contentType: v.contentType,
+        ...(checksum ? { checksumSha256: checksum } : {}),
+        ...(v.retention ? { retainUntil: new Date(v.retention.retainUntil) } : {}),
+      };
+    });
   }
 }

@@ -1,32 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  InvalidParameterException,
-  PutSecretValueCommand,
-  ResourceExistsException,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
+import * as SecretsManager from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-
-interface Version {
-  readonly secretString: string;
-  readonly stages: Set<string>;
-}
+import { SecretsManagerModel, inMemorySecretsStore } from '../../sandbox/models/secrets-manager';
+import { asSdkCall } from './sdk-error';
 
 const meta = { $metadata: {} };
 
 /**
- * Secrets Manager at the SDK boundary, with the service's version semantics: ClientRequestToken becomes
- * the version id and is idempotent for the same value, a staging label sits on one version at a time,
- * moving AWSCURRENT leaves AWSPREVIOUS behind, and moving a label that is attached elsewhere requires
- * `RemoveFromVersionId` to name that version.
+ * Secrets Manager at the SDK boundary (aws-sdk-client-mock), over the Secrets Manager model
+ * (sandbox/models/secrets-manager.ts) that the sandbox serves too: versions, staging labels and the
+ * `RemoveFromVersionId` compare-and-swap are the model's; this shell adds a lost response on demand.
  */
 export class FakeSecretsManager {
   readonly mock = mockClient(SecretsManagerClient);
-  private readonly secrets = new Map<string, Map<string, Version>>();
+  private readonly model = new SecretsManagerModel(inMemorySecretsStore(), () => new Date());
   /**
    * When set, PutSecretValue applies the write and then fails with this error, like a call whose
    * response was lost on the way back.
@@ -34,99 +21,69 @@ export class FakeSecretsManager {
   failAfterWrite: ((input: { SecretString?: string }) => Error | undefined) | undefined;
 
   constructor() {
+    const sdk = <T>(operation: () => T) => asSdkCall(operation, SecretsManager);
     this.mock.on(PutSecretValueCommand).callsFake((input) => {
-      const result = this.put(input);
+      const written = sdk(() =>
+        this.model.putSecretValue(input.SecretId, {
+          ...(input.SecretString === undefined ? {} : { value: input.SecretString }),
+          ...(input.ClientRequestToken ? { clientRequestToken: input.ClientRequestToken } : {}),
+          ...(input.VersionStages ? { versionStages: input.VersionStages } : {}),
+        }),
+      );
       const error = this.failAfterWrite?.(input);
       if (error) throw error;
-      return result;
+      return { ARN: written.arn, Name: written.name, VersionId: written.versionId, VersionStages: [...written.stages], ...meta };
     });
-    this.mock.on(UpdateSecretVersionStageCommand).callsFake((input) => this.updateStage(input));
-    this.mock.on(DescribeSecretCommand).callsFake((input: { SecretId: string }) => {
-      const versions = this.versions(input.SecretId);
-      return {
-        Name: input.SecretId,
-        VersionIdsToStages: Object.fromEntries([...versions].filter(([, v]) => v.stages.size > 0).map(([id, v]) => [id, [...v.stages]])),
-      };
+    this.mock.on(UpdateSecretVersionStageCommand).callsFake((input) => {
+      const updated = sdk(() =>
+        this.model.updateSecretVersionStage(input.SecretId, {
+          stage: input.VersionStage,
+          ...(input.MoveToVersionId ? { moveToVersionId: input.MoveToVersionId } : {}),
+          ...(input.RemoveFromVersionId ? { removeFromVersionId: input.RemoveFromVersionId } : {}),
+        }),
+      );
+      return { ARN: updated.arn, Name: updated.name, ...meta };
     });
-    this.mock.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
-      const [id, version] = this.current(input.SecretId);
-      return { Name: input.SecretId, VersionId: id, SecretString: version.secretString, VersionStages: [...version.stages] };
+    this.mock.on(DescribeSecretCommand).callsFake((input) => {
+      const secret = sdk(() => this.model.find(input.SecretId));
+      return { ARN: secret.arn, Name: secret.name, VersionIdsToStages: this.model.versionIdsToStages(secret.name), ...meta };
+    });
+    this.mock.on(GetSecretValueCommand).callsFake((input) => {
+      const found = sdk(() =>
+        this.model.getSecretValue(input.SecretId, {
+          ...(input.VersionId ? { versionId: input.VersionId } : {}),
+          ...(input.VersionStage ? { versionStage: input.VersionStage } : {}),
+        }),
+      );
+      return { ARN: found.arn, Name: found.name, VersionId: found.versionId, SecretString: found.value, VersionStages: [...found.stages], CreatedDate: new Date(found.createdAt), ...meta };
     });
   }
 
   /** Creates a secret the way CloudFormation does: one version, AWSCURRENT, random id. */
   create(name: string, secretString: string): void {
-    this.secrets.set(name, new Map([[randomUUID(), { secretString, stages: new Set(['AWSCURRENT']) }]]));
+    this.model.create({ name, account: '111111111111', region: 'eu-west-1', initialValue: secretString });
   }
 
   /** The current value as the agent would read it. */
   read(name: string): unknown {
-    return JSON.parse(this.current(name)[1].secretString);
+    return JSON.parse(this.currentValue(name).value);
   }
 
   currentVersionId(name: string): string {
-    return this.current(name)[0];
+    return this.currentValue(name).versionId;
   }
 
   versionCount(name: string): number {
-    return this.versions(name).size;
+    return this.model.listSecretVersionIds(name, true).length;
   }
 
   restore(): void {
     this.mock.restore();
   }
 
-  private versions(name: string): Map<string, Version> {
-    const versions = this.secrets.get(name);
-    if (!versions) throw new ResourceNotFoundException({ message: `Secrets Manager can't find the specified secret ${name}.`, ...meta });
-    return versions;
-  }
-
-  private current(name: string): [string, Version] {
-    const entry = [...this.versions(name)].find(([, v]) => v.stages.has('AWSCURRENT'));
-    if (!entry) throw new Error(`fake: ${name} has no AWSCURRENT`);
-    return entry;
-  }
-
-  private attach(versions: Map<string, Version>, stage: string, versionId: string): void {
-    for (const [id, v] of versions) {
-      if (id !== versionId && v.stages.delete(stage) && stage === 'AWSCURRENT') {
-        for (const other of versions.values()) other.stages.delete('AWSPREVIOUS');
-        v.stages.add('AWSPREVIOUS');
-      }
-    }
-    versions.get(versionId)?.stages.add(stage);
-  }
-
-  private put(input: { SecretId: string; SecretString?: string; ClientRequestToken?: string; VersionStages?: string[] }) {
-    const versions = this.versions(input.SecretId);
-    const versionId = input.ClientRequestToken ?? randomUUID();
-    const existing = versions.get(versionId);
-    if (existing) {
-      if (existing.secretString !== input.SecretString) {
-        throw new ResourceExistsException({ message: 'A resource with the ID you requested already exists.', ...meta });
-      }
-      return { Name: input.SecretId, VersionId: versionId, VersionStages: [...existing.stages] };
-    }
-    versions.set(versionId, { secretString: input.SecretString ?? '', stages: new Set() });
-    for (const stage of input.VersionStages ?? ['AWSCURRENT']) this.attach(versions, stage, versionId);
-    return { Name: input.SecretId, VersionId: versionId, VersionStages: [...(versions.get(versionId)?.stages ?? [])] };
-  }
-
-  private updateStage(input: { SecretId: string; VersionStage: string; MoveToVersionId?: string; RemoveFromVersionId?: string }) {
-    const versions = this.versions(input.SecretId);
-    const holder = [...versions].find(([, v]) => v.stages.has(input.VersionStage))?.[0];
-    if (input.MoveToVersionId && !versions.has(input.MoveToVersionId)) {
-      throw new ResourceNotFoundException({ message: 'Version not found', ...meta });
-    }
-    if (holder && holder !== input.MoveToVersionId && input.RemoveFromVersionId !== holder) {
-      throw new InvalidParameterException({
-        message: `The parameter RemoveFromVersionId can't be empty or different from ${holder}: staging label ${input.VersionStage} is currently attached to it.`,
-        ...meta,
-      });
-    }
-    if (input.MoveToVersionId) this.attach(versions, input.VersionStage, input.MoveToVersionId);
-    else if (holder) versions.get(holder)?.stages.delete(input.VersionStage);
-    return { Name: input.SecretId };
+  private currentValue(name: string) {
+    const current = this.model.current(name);
+    if (!current) throw new Error(`fake: ${name} has no AWSCURRENT`);
+    return current;
   }
 }

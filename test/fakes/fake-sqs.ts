@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import * as Sqs from '@aws-sdk/client-sqs';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
@@ -9,23 +9,17 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-
-interface Message {
-  readonly id: string;
-  readonly body: string;
-  /** Epoch ms before which the message is in flight (invisible). */
-  visibleAt: number;
-  receipt?: string;
-}
+import { type QueuedMessage, SqsModel, inMemorySqsStore } from '../../sandbox/models/sqs';
+import { asSdkCall, sdkError } from './sdk-error';
+import { AwsError } from '../../sandbox/models/aws-error';
 
 /**
- * One SQS standard queue at the SDK boundary, with the semantics waiters rely on: a received message is
- * invisible for the VisibilityTimeout, then visible again; only its latest receipt handle deletes it;
- * a long poll returns as soon as a message is visible, or after WaitTimeSeconds. Time is real time.
+ * One SQS standard queue at the SDK boundary, over the SQS model (sandbox/models/sqs.ts) the sandbox
+ * serves too: visibility timeouts, receipt handles and long polls are the model's. Time is real time.
  */
 export class FakeSqs {
   readonly mock = mockClient(SQSClient);
-  readonly messages: Message[] = [];
+  private readonly model = new SqsModel(inMemorySqsStore(), () => Date.now());
   receives = 0;
 
   constructor(
@@ -39,43 +33,44 @@ export class FakeSqs {
     this.mock.on(ReceiveMessageCommand).callsFake(async (input: { QueueUrl: string; MaxNumberOfMessages?: number; WaitTimeSeconds?: number; VisibilityTimeout?: number }) => {
       this.checkUrl(input.QueueUrl);
       this.receives += 1;
-      const deadline = Date.now() + (input.WaitTimeSeconds ?? 0) * 1000;
-      for (;;) {
-        const now = Date.now();
-        const visible = this.messages.filter((m) => m.visibleAt <= now).slice(0, input.MaxNumberOfMessages ?? 1);
-        if (visible.length > 0 || now >= deadline) {
-          for (const m of visible) {
-            m.visibleAt = now + (input.VisibilityTimeout ?? 30) * 1000;
-            m.receipt = randomUUID();
-          }
-          return { Messages: visible.map((m) => ({ MessageId: m.id, ReceiptHandle: m.receipt, Body: m.body })) };
-        }
-        await new Promise((r) => setTimeout(r, 20));
+      try {
+        const received = await this.model.receiveMessage(queueName, {
+          ...(input.MaxNumberOfMessages !== undefined ? { maxNumberOfMessages: input.MaxNumberOfMessages } : {}),
+          ...(input.VisibilityTimeout !== undefined ? { visibilityTimeout: input.VisibilityTimeout } : {}),
+          ...(input.WaitTimeSeconds !== undefined ? { waitTimeSeconds: input.WaitTimeSeconds } : {}),
+        });
+        return { Messages: received.map((m) => ({ MessageId: m.messageId, ReceiptHandle: m.receiptHandle, Body: m.body, MD5OfBody: m.md5OfBody })) };
+      } catch (error) {
+        throw error instanceof AwsError ? sdkError(error, Sqs) : error;
       }
     });
-    const remove = (receipt: string) => {
-      const i = this.messages.findIndex((m) => m.receipt === receipt);
-      if (i >= 0) this.messages.splice(i, 1);
-    };
     this.mock.on(DeleteMessageCommand).callsFake((input: { QueueUrl: string; ReceiptHandle: string }) => {
       this.checkUrl(input.QueueUrl);
-      remove(input.ReceiptHandle);
+      this.model.deleteMessages(queueName, [input.ReceiptHandle]);
       return {};
     });
     this.mock.on(DeleteMessageBatchCommand).callsFake((input: { QueueUrl: string; Entries: Array<{ Id: string; ReceiptHandle: string }> }) => {
       this.checkUrl(input.QueueUrl);
-      for (const e of input.Entries) remove(e.ReceiptHandle);
+      this.model.deleteMessages(
+        queueName,
+        input.Entries.map((e) => e.ReceiptHandle),
+      );
       return { Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] };
     });
-    this.mock.on(ChangeMessageVisibilityCommand).callsFake((input: { ReceiptHandle: string; VisibilityTimeout: number }) => {
-      const m = this.messages.find((x) => x.receipt === input.ReceiptHandle);
-      if (m) m.visibleAt = Date.now() + input.VisibilityTimeout * 1000;
+    this.mock.on(ChangeMessageVisibilityCommand).callsFake((input: { QueueUrl: string; ReceiptHandle: string; VisibilityTimeout: number }) => {
+      this.checkUrl(input.QueueUrl);
+      asSdkCall(() => this.model.changeMessageVisibility(queueName, input.ReceiptHandle, input.VisibilityTimeout), Sqs);
       return {};
     });
   }
 
+  /** The queue's messages, oldest first, in flight or not. */
+  get messages(): readonly QueuedMessage[] {
+    return this.model.messages(this.queueName);
+  }
+
   send(body: string): void {
-    this.messages.push({ id: randomUUID(), body, visibleAt: 0 });
+    this.model.sendMessage(this.queueName, body);
   }
 
   private checkUrl(url: string): void {

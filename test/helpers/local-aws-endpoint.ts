@@ -1,5 +1,7 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AwsError } from '../../sandbox/models/aws-error';
+import { SecretsManagerModel, inMemorySecretsStore } from '../../sandbox/models/secrets-manager';
 import { type SignatureFacts, signatureFacts, verifySignature } from './sigv4';
 
 /** A principal the endpoint knows: its keys and the ARN GetCallerIdentity answers. */
@@ -46,12 +48,21 @@ function stsError(code: string, message: string): { status: number; type: string
  * SigV4 signature (test/helpers/sigv4.ts) against the keys it knows:
  * - STS `GetCallerIdentity`, header-signed (POST, as the AWS CLI and SDKs send it) or presigned (GET,
  *   as the broker sends an identity proof); answers the ARN of the key that signed;
- * - Secrets Manager `GetSecretValue` (JSON protocol), answering from `secrets`.
+ * - Secrets Manager `GetSecretValue` (JSON protocol), answering from `secrets`, which keeps versions and
+ *   staging labels with the Secrets Manager model (sandbox/models/secrets-manager.ts).
  * A request whose signature does not verify gets STS's `SignatureDoesNotMatch` (or the JSON equivalent).
  */
 export class LocalAwsEndpoint {
   readonly keys = new Map<string, KnownKey>();
-  readonly secrets = new Map<string, string>();
+  private readonly secretsModel = new SecretsManagerModel(inMemorySecretsStore(), () => new Date());
+  /** The secrets' current values: `set` writes a new AWSCURRENT version, as PutSecretValue does. */
+  readonly secrets = {
+    set: (name: string, value: string): void => {
+      if (this.secretsModel.current(name)) this.secretsModel.putSecretValue(name, { value });
+      else this.secretsModel.create({ name, account: '111111111111', region: 'eu-west-1', initialValue: value });
+    },
+    get: (name: string): string | undefined => this.secretsModel.current(name)?.value,
+  };
   readonly received: ReceivedRequest[] = [];
   private server?: Server;
   url = '';
@@ -102,14 +113,21 @@ export class LocalAwsEndpoint {
 
     if (operation === 'secretsmanager.GetSecretValue') {
       if (!authentic) return { status: 400, type: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' }) };
-      const { SecretId } = JSON.parse(body.toString('utf8')) as { SecretId: string };
-      const value = this.secrets.get(SecretId);
-      if (value === undefined) return { status: 400, type: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'ResourceNotFoundException', message: `No secret ${SecretId}` }) };
-      return {
-        status: 200,
-        type: 'application/x-amz-json-1.1',
-        body: JSON.stringify({ ARN: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${SecretId}-AbCdEf`, Name: SecretId, SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 }),
-      };
+      const input = JSON.parse(body.toString('utf8')) as { SecretId: string; VersionId?: string; VersionStage?: string };
+      try {
+        const found = this.secretsModel.getSecretValue(input.SecretId, {
+          ...(input.VersionId ? { versionId: input.VersionId } : {}),
+          ...(input.VersionStage ? { versionStage: input.VersionStage } : {}),
+        });
+        return {
+          status: 200,
+          type: 'application/x-amz-json-1.1',
+          body: JSON.stringify({ ARN: found.arn, Name: found.name, SecretString: found.value, VersionId: found.versionId, VersionStages: found.stages, CreatedDate: Date.parse(found.createdAt) / 1000 }),
+        };
+      } catch (error) {
+        if (!(error instanceof AwsError)) throw error;
+        return { status: error.status, type: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: error.code, message: error.message }) };
+      }
     }
     if (operation === 'GetCallerIdentity') {
       if (!facts || !key) return stsError('InvalidClientTokenId', 'The security token included in the request is invalid.');

@@ -1,13 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SecretsManagerVault } from '../../handlers/adapters/aws/secrets-manager-vault';
 import type { ActiveSecret } from '../../handlers/core/secret-value';
 import { NodeSha256 } from '../../sandbox/http/sigv4';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox';
+import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import { EXAMPLE_CONFIG } from '../helpers/synth';
 
 const PROD = '222222222222';
@@ -53,6 +56,21 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
     expect(who).toMatchObject({ Account: '111111111111', Arn: 'arn:aws:iam::111111111111:user/jit-agent' });
     const approver = await client((c) => new STSClient(c), 'approver').send(new GetCallerIdentityCommand({}));
     expect(approver.Arn).toBe('arn:aws:iam::111111111111:user/jit-sandbox-approver');
+  });
+
+  it('refuses LookupEvents with MaxResults above 50, as CloudTrail does, instead of clamping it', async () => {
+    // @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+    const cloudTrail = client((c) => new CloudTrailClient(c), 'broker');
+    await expect(cloudTrail.send(new LookupEventsCommand({ MaxResults: 51 }))).rejects.toMatchObject({ name: 'InvalidMaxResultsException' });
+    await expect(cloudTrail.send(new LookupEventsCommand({ MaxResults: 50 }))).resolves.toMatchObject({ Events: expect.any(Array) });
+  });
+
+  it('refuses ReceiveMessage with MaxNumberOfMessages above 10, as SQS does, instead of clamping it', async () => {
+    // @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+    const sqs = client((c) => new SQSClient(c), 'agent');
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: BROKER_NAMES.notificationQueue }));
+    await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 11 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
   });
 
   it('refuses a call signed with the wrong secret, and one from an unknown key', async () => {

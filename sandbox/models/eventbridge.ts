@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { AwsError } from './aws-error';
+import { type EventPattern, matchesPattern } from './event-pattern';
+
+/**
+ * An event as EventBridge delivers it to a target.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
+ */
+export interface DeliveredEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: Record<string, unknown>;
+}
+
+/** One PutEvents entry, as the caller sent it (unchecked). */
+export interface PutEventsEntry {
+  readonly Source?: unknown;
+  readonly DetailType?: unknown;
+  readonly Detail?: unknown;
+  readonly EventBusName?: unknown;
+  readonly Resources?: unknown;
+}
+
+export interface RuleDefinition {
+  readonly name: string;
+  readonly bus: string;
+  readonly pattern: EventPattern;
+  /** Target ARNs: a state machine, a queue, a function. */
+  readonly targets: readonly string[];
+}
+
+export type PutEventsResult = { readonly EventId: string } | { readonly ErrorCode: string; readonly ErrorMessage: string };
+
+/** An accepted entry: the event and the bus it was put on. */
+export interface AcceptedEvent {
+  readonly bus: string;
+  readonly event: DeliveredEvent;
+}
+
+/**
+ * An entry, with its fields' names and values, is at most 256 KB.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+const MAX_ENTRY_BYTES = 256 * 1024;
+/** @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */
+const MAX_ENTRIES = 10;
+
+/** The bus an entry names (its name or ARN; `default` when absent), or ResourceNotFoundException. */
+export function busOf(name: unknown, arnOfBus: (name: string) => string | undefined): { name: string; arn: string } {
+  const wanted = typeof name === 'string' ? name : 'default';
+  const busName = wanted.startsWith('arn:') ? wanted.slice(wanted.lastIndexOf('/') + 1) : wanted;
+  const arn = arnOfBus(busName);
+  if (!arn) throw new AwsError('ResourceNotFoundException', `Event bus ${wanted} does not exist.`, 400);
+  return { name: busName, arn };
+}
+
+/**
+ * Why EventBridge would fail one entry (it fails entries one by one, not the call): Source, DetailType
+ * and Detail are required, Detail is a JSON object, the entry at most 256 KB.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html
+ */
+function problemWith(entry: PutEventsEntry): string | undefined {
+  for (const field of ['Source', 'DetailType', 'Detail'] as const) {
+    const value = entry[field];
+    if (typeof value !== 'string' || value.length === 0) return `Parameter ${field} is not valid.`;
+  }
+  if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) return 'Total size of the entries in the request is over the limit.';
+  try {
+    const detail = JSON.parse(String(entry.Detail)) as unknown;
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return 'Detail is malformed.';
+  } catch {
+    return 'Detail is malformed.';
+  }
+  return undefined;
+}
+
+/**
+ * PutEvents: 1 to 10 entries a call (else ValidationException, nothing put); each entry either accepted
+ * as an event with a new id and the time to the second, or failed with InvalidArgument.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+ */
+export function putEvents(
+  entries: readonly PutEventsEntry[],
+  context: { account: string; region: string; now: Date; arnOfBus: (name: string) => string | undefined },
+): { failedEntryCount: number; results: PutEventsResult[]; accepted: AcceptedEvent[] } {
+  if (entries.length < 1 || entries.length > MAX_ENTRIES) {
+    throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10", 400);
+  }
+  const buses = entries.map((e) => busOf(e.EventBusName, context.arnOfBus));
+  const accepted: AcceptedEvent[] = [];
+  const results = entries.map((entry, i): PutEventsResult => {
+    const problem = problemWith(entry);
+    if (problem) return { ErrorCode: 'InvalidArgument', ErrorMessage: problem };
+    const event: DeliveredEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': String(entry.DetailType),
+      source: String(entry.Source),
+      account: context.account,
+      time: `${context.now.toISOString().slice(0, 19)}Z`,
+      region: context.region,
+      resources: entry.Resources === undefined ? [] : (Array.isArray(entry.Resources) ? entry.Resources : [entry.Resources]).map(String),
+      detail: JSON.parse(String(entry.Detail)) as Record<string, unknown>,
+    };
+    accepted.push({ bus: buses[i].name, event });
+    return { EventId: event.id };
+  });
+  return { failedEntryCount: results.filter((r) => 'ErrorCode' in r).length, results, accepted };
+}
+
+/**
+ * The targets an event goes to: those of every rule on its bus whose pattern matches it.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+ */
+export function targetsOf(rules: readonly RuleDefinition[], accepted: AcceptedEvent): string[] {
+  const envelope = accepted.event as unknown as Record<string, unknown>;
+  return rules.filter((r) => r.bus === accepted.bus && matchesPattern(r.pattern, envelope)).flatMap((r) => [...r.targets]);
+}

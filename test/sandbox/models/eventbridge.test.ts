@@ -1,0 +1,45 @@
+import { type PutEventsEntry, putEvents, targetsOf } from '../../../sandbox/models/eventbridge';
+
+const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/jit-broker';
+const context = { account: '111111111111', region: 'eu-west-1', now: new Date('2026-11-28T10:00:00.123Z'), arnOfBus: (name: string) => (name === 'jit-broker' ? BUS_ARN : undefined) };
+const entry = (overrides: Partial<PutEventsEntry> = {}): PutEventsEntry => ({
+  Source: 'jit.agent',
+  DetailType: 'Elevation Requested',
+  Detail: JSON.stringify({ requestId: 'req-0001' }),
+  EventBusName: 'jit-broker',
+  ...overrides,
+});
+
+// @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+describe('EventBridge PutEvents model', () => {
+  it('refuses a call of 0 or more than 10 entries with ValidationException, putting nothing', () => {
+    expect(() => putEvents([], context)).toThrow(expect.objectContaining({ code: 'ValidationException' }));
+    expect(() => putEvents(Array.from({ length: 11 }, () => entry()), context)).toThrow(expect.objectContaining({ code: 'ValidationException' }));
+  });
+
+  it('fails a malformed entry on its own and accepts the others, with the time to the second', () => {
+    const put = putEvents([entry(), entry({ Detail: '[1]' }), entry({ Source: '' }), entry({ EventBusName: BUS_ARN })], context);
+
+    expect(put.failedEntryCount).toBe(2);
+    expect(put.results[1]).toEqual({ ErrorCode: 'InvalidArgument', ErrorMessage: 'Detail is malformed.' });
+    expect(put.results[2]).toMatchObject({ ErrorCode: 'InvalidArgument' });
+    expect(put.accepted.map((a) => a.bus)).toEqual(['jit-broker', 'jit-broker']);
+    expect(put.accepted[0].event).toMatchObject({ version: '0', source: 'jit.agent', 'detail-type': 'Elevation Requested', time: '2026-11-28T10:00:00Z', resources: [], detail: { requestId: 'req-0001' } });
+  });
+
+  it('refuses an entry for a bus that does not exist', () => {
+    expect(() => putEvents([entry({ EventBusName: 'other' })], context)).toThrow(expect.objectContaining({ code: 'ResourceNotFoundException' }));
+  });
+
+  // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+  it('sends an accepted event to the targets of the rules on its bus whose pattern matches', () => {
+    const [accepted] = putEvents([entry()], context).accepted;
+    const rules = [
+      { name: 'agent', bus: 'jit-broker', pattern: { source: ['jit.agent'] }, targets: ['arn:sfn'] },
+      { name: 'broker', bus: 'jit-broker', pattern: { source: ['jit.broker'] }, targets: ['arn:sqs'] },
+      { name: 'elsewhere', bus: 'default', pattern: { source: ['jit.agent'] }, targets: ['arn:lambda'] },
+    ];
+
+    expect(targetsOf(rules, accepted)).toEqual(['arn:sfn']);
+  });
+});
