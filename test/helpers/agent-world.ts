@@ -113,7 +113,7 @@ export class AgentWorld {
     await Promise.all(this.inFlight.splice(0));
   }
 
-  /** The caller is the agent: like the real request store, the fake refuses it (BRIEF §3.2). */
+  /** The caller is the agent: like the real request store, the fake refuses it (invariant 2, docs/security-invariants.md). */
   asAgent(): this {
     this.aws.table.mock.on(GetCommand).rejects(Object.assign(new Error('User: jit-agent is not authorized to perform: dynamodb:GetItem'), { name: 'AccessDeniedException' }));
     return this;
