@@ -5,7 +5,7 @@ import { type BrokerSettings, findAccount, type TargetAccount } from '../handler
 import type { Clock } from '../handlers/ports/clock';
 import type { DecideRequestDeps } from '../handlers/use-cases/decide-request';
 import { CONFIG_FILE, ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings, userConfigDir } from '../infra/config/load-config';
-import { BROKER_NAMES } from '../infra/naming';
+import { BROKER_NAMES } from '../handlers/core/resource-names';
 import { brokerCacheDir } from './agent/cache-dir';
 import { cacheSecondsFromEnv, CredentialsCache } from './agent/credentials-cache';
 import type { NotificationInbox } from './agent/notification-inbox';
@@ -56,7 +56,7 @@ export interface Spinner {
 
 /**
  * What a command gets to work with: the parsed global options, the config, one AWS client factory, and
- * the broker's resources found by their fixed names (infra/naming.ts).
+ * the broker's resources found by their fixed names (handlers/core/resource-names.ts).
  */
 export class CliContext {
   private loaded?: LoadedConfig;

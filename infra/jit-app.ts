@@ -7,7 +7,7 @@ import { allowedPathsSummary, escalationReport, refusalMessage, synthesizedEleva
 import type { LoadedConfig } from './config/load-config';
 import { INSTALLATION_DIGEST_OUTPUT, installationDigest } from './installation-digest';
 import { applyNagSuppressions } from './nag-suppressions';
-import { STACK_NAMES, targetStackName } from './naming';
+import { STACK_NAMES, targetStackName } from '../handlers/core/resource-names';
 import { ORG_GUARDRAILS_STACK_NAME, OrgGuardrailsStack } from './organization/org-guardrails-stack';
 import { TargetAccountStack } from './target-account-stack';
 

@@ -3,7 +3,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { requestView } from '../handlers/core/request-view';
 import { type LoadedConfig, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
-import { BROKER_NAMES, auditBucketName } from '../infra/naming';
+import { BROKER_NAMES, auditBucketName } from '../handlers/core/resource-names';
 import type { LocalFunction } from '../workflows/local/local-execution';
 import { synthesizedWorkflow } from '../workflows/local/synthesized-workflow';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';

@@ -5,7 +5,7 @@ import { grantFacts, type GrantFacts } from '../../handlers/core/credential-proc
 import type { ElevationRequestDetail } from '../../handlers/core/elevation-request';
 import { type ElevationStatus, statusAfter } from '../../handlers/core/request-status';
 import type { ActiveSecret } from '../../handlers/core/secret-value';
-import { BROKER_NAMES } from '../../infra/naming';
+import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
-import { BROKER_NAMES } from '../../infra/naming';
+import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import { signIdentityProof } from '../agent/identity-proof-signer';
 import { invokeRevoke } from '../agent/revoke-client';
 import type { CliContext } from '../context';

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { BrokerSettings } from '../../handlers/core/broker-settings';
 import { ConfigError } from './config-error';
 import { resolveConfigPath } from './config-path';
-import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../naming';
+import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../../handlers/core/resource-names';
 import { ESCALATION_PATH_IDS } from '../escalation/escalation-catalog';
 import { type AgentConfig, type JitConfig, jitConfigSchema } from './jit-config';
 

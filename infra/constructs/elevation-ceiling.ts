@@ -10,7 +10,7 @@ import {
   TARGET_NAMES,
   auditBucketName,
   managedPolicyArn,
-} from '../naming';
+} from '../../handlers/core/resource-names';
 
 /** A role outside the broker's bounds that an operator lets elevated sessions pass, to named services only. */
 export interface PassableRole {

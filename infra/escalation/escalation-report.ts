@@ -2,7 +2,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { TARGET_NAMES, managedPolicyArn } from '../../handlers/core/resource-names';
 import { arnOf, identityPoliciesOfRole, principalLogicalId, prop, resolve, PARTITION, type SynthesizedStack } from '../../sandbox/template/deployed-template';
 import { iamRoleNameOf, type LoadedConfig } from '../config/load-config';
-import { targetStackName } from '../naming';
+import { targetStackName } from '../../handlers/core/resource-names';
 import { ESCALATION_PATHS, type EscalationPath } from './escalation-catalog';
 import { type OpenPath, openPaths, type SynthesizedElevatedRole } from './escalation-lint';
 

@@ -1,5 +1,5 @@
 import { agentNameOf } from '../../infra/config/load-config';
-import { BROKER_NAMES } from '../../infra/naming';
+import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import type { SandboxClock } from '../clock';
 import { AwsError } from '../http/aws-error';
 import type { AwsCall } from '../http/aws-call';

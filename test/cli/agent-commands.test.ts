@@ -7,7 +7,7 @@ import { CliContext } from '../../cli/context';
 import { runJit } from '../../cli/main';
 import { EXIT } from '../../cli/exit-codes';
 import { parseBrokerNotification } from '../../handlers/core/broker-notification';
-import { BROKER_NAMES } from '../../infra/naming';
+import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import { AgentWorld } from '../helpers/agent-world';
 import { newRequest } from '../helpers/approval-fixtures';
 import { CapturedIo } from '../helpers/captured-io';

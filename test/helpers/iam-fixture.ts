@@ -1,5 +1,5 @@
 import { secretNameFor } from '../../handlers/core/broker-settings';
-import { BROKER_NAMES, TARGET_NAMES } from '../../infra/naming';
+import { BROKER_NAMES, TARGET_NAMES } from '../../handlers/core/resource-names';
 import {
   asList,
   identityPoliciesOf,

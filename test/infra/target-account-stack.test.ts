@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SOURCE_IDENTITY_TRUST_PATTERN, sourceIdentityFor } from '../../handlers/core/grant-window';
-import { TARGET_NAMES } from '../../infra/naming';
+import { TARGET_NAMES } from '../../handlers/core/resource-names';
 import { TargetAccountStack } from '../../infra/target-account-stack';
 import { managedPolicyNamed, synthesizedStack } from '../helpers/iam-template';
 import { exampleConfig, synthApp } from '../helpers/synth';

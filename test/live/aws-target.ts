@@ -12,7 +12,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { secretNameFor } from '../../handlers/core/broker-settings';
 import { REVOCATION_POLICY_PREFIX } from '../../handlers/core/revocation-policy';
 import { loadJitConfig, toBrokerSettings } from '../../infra/config/load-config';
-import { BROKER_NAMES, DEFAULT_AGENT_NAME, STACK_NAMES, auditBucketName, targetStackName } from '../../infra/naming';
+import { BROKER_NAMES, DEFAULT_AGENT_NAME, STACK_NAMES, auditBucketName, targetStackName } from '../../handlers/core/resource-names';
 import type { CallTarget, ElevationTarget, JitRun, TargetTimeouts } from './elevation-target';
 import { oneAccountConfig } from './one-account-config';
 

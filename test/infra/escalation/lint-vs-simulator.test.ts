@@ -1,7 +1,7 @@
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { ESCALATION_PATHS, type EscalationCall } from '../../../infra/escalation/escalation-catalog';
 import { openPathOf, type SynthesizedElevatedRole } from '../../../infra/escalation/escalation-lint';
-import { TARGET_NAMES, managedPolicyArn } from '../../../infra/naming';
+import { TARGET_NAMES, managedPolicyArn } from '../../../handlers/core/resource-names';
 import { evaluate } from '../../helpers/iam-simulator';
 import { identityPoliciesOfRole } from '../../helpers/iam-template';
 import { iamFixture } from '../../helpers/iam-fixture';

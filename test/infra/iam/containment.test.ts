@@ -1,4 +1,4 @@
-import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, CEILING_TAGS, STACK_NAMES, TARGET_NAMES } from '../../../infra/naming';
+import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, CEILING_TAGS, STACK_NAMES, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';

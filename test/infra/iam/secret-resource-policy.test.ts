@@ -1,5 +1,5 @@
 import { secretNameFor } from '../../../handlers/core/broker-settings';
-import { BROKER_NAMES } from '../../../infra/naming';
+import { BROKER_NAMES } from '../../../handlers/core/resource-names';
 import { evaluate } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { identityPoliciesOfRole, secretResourcePolicy, type NamedPolicy } from '../../helpers/iam-template';

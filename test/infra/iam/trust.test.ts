@@ -1,5 +1,5 @@
 import { SOURCE_IDENTITY_TRUST_PATTERN } from '../../../handlers/core/grant-window';
-import { BROKER_NAMES, TARGET_NAMES } from '../../../infra/naming';
+import { BROKER_NAMES, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { contextOf, evaluate } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { identityPoliciesOfRole, trustPolicyOf, type NamedPolicy } from '../../helpers/iam-template';

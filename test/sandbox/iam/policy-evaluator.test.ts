@@ -1,6 +1,6 @@
 import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
-import { BROKER_NAMES, BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../infra/naming';
+import { BROKER_NAMES, BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { type PolicyDocument, evaluatePolicies, toPolicyDocument, wildcardMatch } from '../../../sandbox/iam/policy-evaluator';
 import { contextOf, evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../infra/naming';
+import { BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { SandboxClock } from '../../../sandbox/clock';
 import type { AwsCall } from '../../../sandbox/http/aws-call';
 import { AwsError } from '../../../sandbox/http/aws-error';
