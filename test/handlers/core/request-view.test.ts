@@ -1,15 +1,9 @@
 import type { RequestRecord } from '../../../handlers/core/request-record';
 import { requestView } from '../../../handlers/core/request-view';
+import { sampleRequest } from '../../helpers/fixtures';
 
 const record: RequestRecord = {
-  requestId: 'req-00000001',
-  accountId: '222222222222',
-  accountName: 'prod',
-  role: 'Ops',
-  minutes: 5,
-  reason: 'Restart the worker',
-  plannedActions: ['ecs:UpdateService'],
-  requestedAt: '2026-11-28T10:00:00.000Z',
+  ...sampleRequest({ plannedActions: ['ecs:UpdateService'], requestedAt: '2026-11-28T10:00:00.000Z' }),
   status: 'PENDING_APPROVAL',
   updatedAt: '2026-11-28T10:00:01.000Z',
   approvalDeadline: '2026-11-28T10:30:00.000Z',
