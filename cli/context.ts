@@ -12,6 +12,7 @@ import type { NotificationInbox } from './agent/notification-inbox';
 import { OutcomeMailbox } from './agent/outcome-mailbox';
 import type { AwsClients } from './aws-clients';
 import { CliError } from './errors';
+import { EXIT } from './exit-codes';
 import { cliClock } from './sandbox-clock';
 
 /*
@@ -29,7 +30,6 @@ const lazy = {
   sts: () => require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
-import { EXIT } from './exit-codes';
 
 /** Options every command accepts (declared once on the program). */
 export interface GlobalOptions {
