@@ -169,6 +169,9 @@ export function requestContext(signer: Signer, call: CalledApi): RequestContext 
     'aws:SecureTransport': String(call.secureTransport ?? true),
   };
 
+  // In every signed request: whether an AWS service principal signed it.
+  // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
+  context['aws:PrincipalIsAWSService'] = signer.kind === 'service' ? 'true' : 'false';
   if (signer.kind === 'service') {
     // Only when a service principal calls on behalf of a resource. @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount
     context['aws:SourceAccount'] = signer.sourceAccount;

@@ -17,7 +17,7 @@ const fnArn = (construct: string) => {
   return `arn:aws:lambda:${f.region}:${f.hub}:function:JitBroker-${logicalId}`;
 };
 
-describe('Early revoke: who may do what , evaluated from the synthesized policies', () => {
+describe('Early revoke: who may do what, evaluated from the synthesized policies', () => {
   it('lets an approver with jit-approver invoke the revoke function, and nothing else of the revocation', async () => {
     const as = (action: string, resource: string) => evaluate({ principal: approver, action, resource, identityPolicies: approverPolicies });
 

