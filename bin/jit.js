@@ -3,13 +3,11 @@
 // The CLI runs compiled: scripts/build-cli.mjs bundles cli/ into dist/cli/ when the package is installed
 // from a clone (`npm install` runs `prepare`) and when it is packed (`npm pack`), so no TypeScript is
 // compiled at run time (docs/cli.md).
-try {
-  require('../dist/cli/jit.cjs');
-} catch (error) {
-  if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).includes('dist/cli/')) {
-    process.stderr.write('jit: the CLI is not built (no dist/cli/). Run: npm run build:cli (npm install does it)\n');
-    process.exitCode = 1;
-  } else {
-    throw error;
-  }
+// Only a missing build is reported as such: a missing npm package of the CLI throws as itself.
+const entry = require('node:path').join(__dirname, '..', 'dist', 'cli', 'jit.cjs');
+if (require('node:fs').existsSync(entry)) {
+  require(entry);
+} else {
+  process.stderr.write('jit: the CLI is not built (no dist/cli/). Run: npm run build (npm install does it)\n');
+  process.exitCode = 1;
 }

@@ -48,7 +48,9 @@ function parseEntry(text: string): CacheEntry | undefined {
   const value = secret as ActiveSecret;
   if (value.AccessKeyId.length < 16 || !value.SecretAccessKey || !value.SessionToken) return undefined;
   if (!ISO_DATETIME.test(value.Expiration) || !ISO_DATETIME.test(value.GrantedAt)) return undefined;
-  return { cachedAt, secret: Object.fromEntries(SECRET_FIELDS.map((f) => [f, fields[f]])) as unknown as ActiveSecret };
+  if (!Number.isInteger(fields.GrantedMinutes) || (fields.GrantedMinutes as number) < 1) return undefined;
+  const kept = [...SECRET_FIELDS, 'GrantedMinutes'].map((f) => [f, fields[f]]);
+  return { cachedAt, secret: Object.fromEntries(kept) as unknown as ActiveSecret };
 }
 
 export interface CredentialsCacheOptions {
