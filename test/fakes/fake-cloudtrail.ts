@@ -1,3 +1,4 @@
+import * as CloudTrail from '@aws-sdk/client-cloudtrail';
 import type { Event as CloudTrailApiEvent, LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import { type LookupEvent, type LookupableRecord, lookupEventOf, lookupEvents } from '../../sandbox/models/cloudtrail';
 import { asSdkCall } from './sdk-error';
@@ -96,6 +97,7 @@ export class FakeCloudTrail {
         endTime: input.EndTime,
         nextToken: input.NextToken,
       }),
+      CloudTrail,
     );
     return { Events: page.events.map(toSdkEvent), ...(page.nextToken ? { NextToken: page.nextToken } : {}), $metadata: {} };
   }

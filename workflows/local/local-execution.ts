@@ -239,8 +239,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     time || options.clock
       ? withOwnTime(timed, time !== undefined)
       : { definition: timed, waits: new Map<string, AslState>(), callbackTimeouts: new Map<string, number>() };
-  const definition = own.definition;
-  const machine = machineFor(definition, options.resume);
+  const machine = machineFor(own.definition, options.resume);
   const entries = new ReportedEntries();
   const runs = new Map<string, number>();
   /** Waits until this run of `stateName` has been reported as entered. */
@@ -263,7 +262,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     return { at: time ? time.now() : options.clock ? options.clock.now() : new Date() };
   };
 
-  for (const [stateName, state] of Object.entries(definition.States)) {
+  for (const [stateName, state] of Object.entries(own.definition.States)) {
     const wait = own.waits.get(stateName);
     if (wait && (time || options.clock)) {
       const clock = options.clock;
