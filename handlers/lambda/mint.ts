@@ -3,6 +3,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbGrantLeases } from '../adapters/aws/dynamodb-grant-leases';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { SchedulerResetScheduler } from '../adapters/aws/scheduler-reset-scheduler';
 import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
@@ -11,6 +12,8 @@ import { mintGrant, mintGrantInputSchema } from '../use-cases/mint-grant';
 import { cryptoRandom, functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
 
 const env = functionEnvironment('mint');
+
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
 const deps = {
   issuer: new StsCredentialIssuer(new STSClient({})),
@@ -21,10 +24,8 @@ const deps = {
     resetFunctionArn: env.resetFunctionArn,
     schedulerRoleArn: env.schedulerRoleArn,
   }),
-  store: new DynamoDbRequestStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: env.requestTable,
-  }),
+  store: new DynamoDbRequestStore({ client: documents, tableName: env.requestTable }),
+  leases: new DynamoDbGrantLeases({ client: documents, tableName: env.requestTable }),
   settings: parseSettings(env.settings),
   clock: systemClock,
   random: cryptoRandom,

@@ -1,17 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { DynamoDbGrantLeases } from '../adapters/aws/dynamodb-grant-leases';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { registerRequest } from '../use-cases/register-request';
 import { functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
 
 const env = functionEnvironment('register');
 
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+
 const deps = {
-  store: new DynamoDbRequestStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: env.requestTable,
-  }),
+  store: new DynamoDbRequestStore({ client: documents, tableName: env.requestTable }),
+  leases: new DynamoDbGrantLeases({ client: documents, tableName: env.requestTable }),
   settings: parseSettings(env.settings),
   clock: systemClock,
 };
@@ -23,7 +24,7 @@ const deps = {
 export const handler = taskHandler('register', z.unknown(), async (event) => {
   const result = await registerRequest(event, deps);
   logger.info('request registered', {
-    requestId: result.status === 'registered' ? result.request.requestId : result.requestId,
+    requestId: result.status === 'duplicate' ? result.requestId : result.request.requestId,
     outcome: result.status,
   });
   return result;
