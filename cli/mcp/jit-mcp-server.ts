@@ -80,6 +80,8 @@ function nextForStatus(status: ElevationStatus, active: boolean, facts: AgentSta
       return 'The broker rejected the request: call list_access and send one that fits.';
     case 'FAILED':
       return 'The broker could not grant it; nothing was granted. Tell the operator.';
+    case 'REFUSED':
+      return 'Refused: a grant of yours is live in this account. Use it, or call end_elevation on it and then request_elevation again.';
     default:
       return 'The grant is over. Call request_elevation if you need access again.';
   }

@@ -23,6 +23,8 @@ export const BROKER_OUTCOMES = [
   'Audited',
   /** An agent's request to end a grant was not honoured (not its grant, or nothing active to end). */
   'End Refused',
+  /** A grant is live for the same agent and account: nothing minted (docs/agent.md#one-live-grant-per-agent-and-account). */
+  'Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

@@ -28,6 +28,12 @@ export function leaseKey(agentId: string, accountId: string): string {
 /** The key prefix of every lease item, which the functions' table permissions are scoped to. */
 export const LEASE_KEY_PREFIX = 'LEASE#';
 
+/**
+ * The attributes a lease write touches, and nothing else: the mint function's permission on lease items
+ * is scoped to exactly these (`dynamodb:Attributes`, infra/constructs/mint-function.ts).
+ */
+export const LEASE_ATTRIBUTES = ['requestId', 'holder', 'agentId', 'accountId', 'expiresAt', 'expiresAtMs', 'updatedAt', 'expiresAtEpoch'] as const;
+
 /** True while the lease's grant may still be in use. */
 export function isLive(lease: GrantLease, now: Date): boolean {
   return Date.parse(lease.expiresAt) > now.getTime();

@@ -26,10 +26,11 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   Revoked: 'REVOKED',
   Audited: 'AUDITED',
   'End Refused': undefined,
+  Refused: 'REFUSED',
 };
 
 /** Statuses after which nothing more happens to a request's access (an audit may still follow a grant). */
-export const SETTLED_STATUSES: ReadonlySet<ElevationStatus> = new Set(['DENIED', 'APPROVAL_EXPIRED', 'REJECTED', 'FAILED', 'ENDED', 'REVOKED', 'AUDITED']);
+export const SETTLED_STATUSES: ReadonlySet<ElevationStatus> = new Set(['DENIED', 'APPROVAL_EXPIRED', 'REJECTED', 'FAILED', 'ENDED', 'REVOKED', 'AUDITED', 'REFUSED']);
 
 /**
  * Where a request stands after a sequence of broker events, oldest first: the status of the latest

@@ -6,13 +6,15 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbGrantLeases } from '../adapters/aws/dynamodb-grant-leases';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { IamRoleRevoker } from '../adapters/aws/iam-role-revoker';
 import { LambdaGrantResetter } from '../adapters/aws/lambda-grant-resetter';
 import { SchedulerLiftScheduler } from '../adapters/aws/scheduler-lift-scheduler';
 import { StsIdentityVerifier, regionalStsEndpoint } from '../adapters/aws/sts-identity-verifier';
-import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED } from '../core/broker-event';
+import { isAgentEventSource } from '../core/agents';
+import { ELEVATION_END_REQUESTED } from '../core/broker-event';
 import { MalformedTaskInputError } from '../core/errors';
 import { parseTaskInput } from '../core/task-input';
 import { type RevokeGrantDeps, liftRevocation, refuseMalformedEnd, revokeGrant, revokeGrantInputSchema } from '../use-cases/revoke-grant';
@@ -20,7 +22,9 @@ import { revokeResultOf, type RevokeResult } from '../use-cases/revoke-result';
 import { functionEnvironment, logger, systemClock, taskHandler } from './runtime';
 
 const env = functionEnvironment('revoke');
-const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: env.requestTable });
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const store = new DynamoDbRequestStore({ client: documents, tableName: env.requestTable });
+const leases = new DynamoDbGrantLeases({ client: documents, tableName: env.requestTable });
 const publisher = new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName);
 const sts = new STSClient({});
 const partition = env.targetPartition;
@@ -38,6 +42,7 @@ function depsFor(context: Pick<Context, 'invokedFunctionArn'>): RevokeGrantDeps 
   const region = process.env.AWS_REGION ?? 'us-east-1';
   deps = {
     store,
+    leases,
     publisher,
     clock: systemClock,
     resetter: new LambdaGrantResetter(new LambdaClient({}), env.resetFunctionArn),
@@ -63,7 +68,8 @@ interface IncomingEvent {
 /** The three callers, each in its own shape, as one validated input. */
 function inputOf(event: unknown): unknown {
   const e = (event ?? {}) as IncomingEvent;
-  if (e.source === AGENT_EVENT_SOURCE && e['detail-type'] === ELEVATION_END_REQUESTED) {
+  // Any agent's source: the proof, not the source, decides whose grant may be ended.
+  if (isAgentEventSource(e.source) && e['detail-type'] === ELEVATION_END_REQUESTED) {
     return { action: 'end', requestId: e.detail?.requestId, proof: e.detail?.proof };
   }
   if (e.source === 'jit.lift-schedule') return { action: 'lift', requestId: e.requestId };

@@ -15,6 +15,8 @@ import type { IdentityVerifier } from '../ports/identity-verifier';
 import type { LiftScheduler } from '../ports/lift-scheduler';
 import type { RequestStore } from '../ports/request-store';
 import type { RoleRevoker } from '../ports/role-revoker';
+import type { GrantLeases } from '../ports/grant-leases';
+import { releaseGrantLease } from './grant-lease';
 
 const requestId = z.string().regex(REQUEST_ID_PATTERN);
 const proof = z.string().min(1).max(4096);
@@ -63,6 +65,8 @@ export interface RevokeGrantDeps {
   readonly verifier: IdentityVerifier;
   readonly publisher: EventPublisher;
   readonly clock: Clock;
+  /** The revoked grant's lease is freed, so its agent may ask again at once. */
+  readonly leases: GrantLeases;
 }
 
 function roleNameOf(roleArn: string): string {
@@ -99,6 +103,7 @@ function eventDetail(request: RequestRecord, revocation: Revocation, again: bool
     // The agent's own end is the one made by the grant's own session.
     endedBy: isGrantSession(revocation.revokedBy, request) ? 'agent' : 'approver',
     ...(again ? { alreadyEnded: true } : {}),
+    ...(request.agentSource ? { agentSource: request.agentSource } : {}),
   };
 }
 
@@ -183,6 +188,7 @@ async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revo
     if (theirs) return { kind: 'already-revoked', request: latest, revocation: theirs };
     return { kind: 'not-active', request: latest, reason: `the grant of ${request.requestId} ended while it was being revoked (status ${latest.status})` };
   }
+  await releaseGrantLease(request, { leases: deps.leases, clock: deps.clock });
   return { kind: 'revoked', request: { ...request, status: input.action === 'end' ? 'ENDED' : 'REVOKED', ...revocation }, revocation };
 }
 

@@ -1,17 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type GrantLease, leaseKey } from '../../core/grant-lease';
+export { LEASE_ATTRIBUTES } from '../../core/grant-lease';
 import { REQUEST_KEY, TTL_ATTRIBUTE } from '../../core/request-table-schema';
 import type { GrantLeases, LeaseTake } from '../../ports/grant-leases';
 
 /** A lease item outlives its grant by a day before DynamoDB's TTL removes it; a lease is free once expired anyway. */
 const LEASE_RETENTION_SECONDS = 86_400;
 
-/**
- * The attributes a lease write touches, and nothing else: the mint function's permission on lease items
- * is scoped to exactly these (`dynamodb:Attributes`, infra/constructs/mint-function.ts).
- */
-export const LEASE_ATTRIBUTES = [REQUEST_KEY, 'holder', 'agentId', 'accountId', 'expiresAt', 'expiresAtMs', 'updatedAt', TTL_ATTRIBUTE] as const;
 
 /** The parts of the lease's conditional write, each named for what it checks, joined with OR. */
 export const leaseConditions = {

@@ -6,6 +6,7 @@ import type { RevocationPolicy } from '../../../handlers/core/revocation-policy'
 import type { RequestStore, StatusUpdate } from '../../../handlers/ports/request-store';
 import { LIFT_MARGIN_MINUTES, liftRevocation, refuseMalformedEnd, revokeGrant, type RevokeGrantDeps } from '../../../handlers/use-cases/revoke-grant';
 import { ManualClock } from '../../helpers/approval-fixtures';
+import { MemoryGrantLeases } from '../../fakes/memory-grant-leases';
 
 const REQUEST_ID = 'req-unit-0001';
 const SESSION = `arn:aws:sts::222222222222:assumed-role/AgentElevated-Ops/jit-${REQUEST_ID}`;
@@ -67,6 +68,7 @@ function deps(store: MemoryStore, clock: ManualClock, arn: string | undefined) {
     lifts: { scheduleLift: async (name, at) => void calls.lifts.push({ name, at }) },
     verifier: { verify: async () => (arn ? { ok: true, arn } : { ok: false, reason: 'STS refused it (SignatureDoesNotMatch)' }) },
     publisher: { publish: async (e) => void calls.events.push(e) },
+    leases: new MemoryGrantLeases(),
   };
   return { d, calls };
 }
