@@ -2,12 +2,26 @@ import { FakeAws } from '../fakes/fake-aws';
 import { type LocalExecutionResult, type LocalFunction, runLocalExecution } from '../../workflows/local/local-execution';
 import { resolveIntrinsics, synthesizedWorkflow, type IntrinsicContext, type SynthesizedWorkflow } from '../../workflows/local/synthesized-workflow';
 import { STATE } from '../../workflows/state-names';
-import { exampleSettings, synthApp } from './synth';
+import { agentSecretName } from '../../handlers/core/agents';
+import { agentsOf } from '../../handlers/core/broker-settings';
+import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
+import { type LoadedConfig, toBrokerSettings } from '../../infra/config/load-config';
+import { exampleConfig, synthApp } from './synth';
 
 export const CTX: IntrinsicContext = { partition: 'aws', region: 'eu-west-1', accountId: '111111111111' };
 export const PROD = '222222222222';
 
 let cached: { workflow: SynthesizedWorkflow; env: Record<string, string> } | undefined;
+let harnessConfig: LoadedConfig | undefined;
+
+/**
+ * Runs this test file's elevations against the broker synthesized from `config` instead of the example
+ * config. Call it before the first run: the handlers read their settings once, when first loaded.
+ */
+export function useHarnessConfig(config: LoadedConfig): void {
+  harnessConfig = config;
+  cached = undefined;
+}
 
 /**
  * The synthesized state machine, plus the environment its functions are deployed with (from the same
@@ -15,7 +29,7 @@ let cached: { workflow: SynthesizedWorkflow; env: Record<string, string> } | und
  */
 export function synthesizedElevation(): { workflow: SynthesizedWorkflow; env: Record<string, string> } {
   if (cached) return cached;
-  const { json } = synthApp();
+  const { json } = synthApp(harnessConfig ?? exampleConfig());
   const workflow = synthesizedWorkflow(json, CTX);
   const env: Record<string, string> = {};
   for (const resource of Object.values(json.Resources)) {
@@ -108,5 +122,11 @@ export async function pendingTaskToken(aws: FakeAws, requestId: string, timeoutM
 }
 
 export function newFakeAws(): FakeAws {
-  return new FakeAws(exampleSettings().accounts.map((a) => a.id));
+  const settings = toBrokerSettings((harnessConfig ?? exampleConfig()).config);
+  const aws = new FakeAws(settings.accounts.map((a) => a.id));
+  // The first agent's secrets exist already; every other agent has its own per account.
+  for (const agent of agentsOf(settings).filter((a) => !a.primary)) {
+    for (const account of settings.accounts) aws.secrets.create(agentSecretName(agent, account.id), PLACEHOLDER_SECRET_STRING);
+  }
+  return aws;
 }

@@ -15,6 +15,9 @@ const detail = (requestId: string, overrides: Record<string, unknown> = {}) => (
 });
 const approval = (overrides: Record<string, unknown> = {}) =>
   JSON.stringify({ role: 'Ops', minutes: 15, approver: 'security-lead@example.com', decidedAt: new Date().toISOString(), ...overrides });
+// The first test synthesizes the broker: a minute on a busy machine.
+jest.setTimeout(300_000);
+
 const sfn = new SFNClient({ region: 'eu-west-1' });
 
 async function approve(aws: FakeAws, requestId: string, overrides: Record<string, unknown> = {}): Promise<void> {
