@@ -96,7 +96,7 @@ function checkAgent(config: JitConfig, elevatedNames: readonly string[], problem
     (agent.trust.principals ?? []).forEach((arn, i) => {
       const trusted = nameOfArn(arn);
       if (accountOfArn(arn) === config.hub.account && (RESERVED_ROLE_NAMES.has(trusted) || names.includes(trusted))) {
-        problems.push(`${field}.trust.principals.${i}: ${arn} is a broker role or an agent; each agent must be separate from the broker and from the other agents`);
+        problems.push(`${field}.trust.principals.${i}: ${arn} is a broker role or the agent itself, or another agent; each agent must be separate from the broker and from the other agents`);
       }
       if (elevatedNames.includes(trusted) && config.accounts.some((a) => a.id === accountOfArn(arn))) {
         problems.push(`${field}.trust.principals.${i}: ${arn} is an elevated role; an elevated session must not become the agent`);

@@ -28,6 +28,10 @@ const ALLOWED: Readonly<Record<LifecycleWrite, readonly string[]>> = {
     'ENDED → AUDITED',
     'REVOKED → AUDITED',
     'FAILED → AUDITED',
+    // A grant of the same agent and account is live: seen by Register, or Mint could not take the lease.
+    'REGISTERED → REFUSED',
+    'PENDING_APPROVAL → REFUSED',
+    'APPROVED → REFUSED',
   ],
 };
 

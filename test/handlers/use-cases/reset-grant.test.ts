@@ -36,7 +36,7 @@ describe('resetGrant', () => {
 
   it('resets the grant it was told about, and a second run is a no-op', async () => {
     const g = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, g);
+    await vault.storeGrant(NAME, g);
     const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId } as const;
 
     await expect(resetGrant(input, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
@@ -49,8 +49,8 @@ describe('resetGrant', () => {
   it('leaves a newer grant alone', async () => {
     const older = grant('req-00000001', 'a');
     const newer = grant('req-00000002', 'b');
-    await vault.storeGrant(ACCOUNT, older);
-    await vault.storeGrant(ACCOUNT, newer);
+    await vault.storeGrant(NAME, older);
+    await vault.storeGrant(NAME, newer);
 
     await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
@@ -60,13 +60,13 @@ describe('resetGrant', () => {
 
   it('after a failed mint, resets whatever grant of that request is current, and nothing else', async () => {
     const other = grant('req-00000002', 'b');
-    await vault.storeGrant(ACCOUNT, other);
+    await vault.storeGrant(NAME, other);
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
     expect(fake.read(NAME)).toEqual(other);
 
-    await vault.storeGrant(ACCOUNT, grant('req-00000001', 'c'));
+    await vault.storeGrant(NAME, grant('req-00000001', 'c'));
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'reset',
     });
@@ -75,13 +75,13 @@ describe('resetGrant', () => {
 
   it('loses the race cleanly when a newer grant lands between the check and the swap', async () => {
     const older = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, older);
+    await vault.storeGrant(NAME, older);
     const newer = grant('req-00000002', 'b');
     const racingVault = {
       currentVersion: (id: string) => vault.currentVersion(id),
       storeGrant: (id: string, s: ActiveSecret) => vault.storeGrant(id, s),
       resetIfCurrent: async (id: string, expected: string, token: string) => {
-        await vault.storeGrant(ACCOUNT, newer);
+        await vault.storeGrant(NAME, newer);
         return vault.resetIfCurrent(id, expected, token);
       },
     };
@@ -106,14 +106,14 @@ describe('resetGrant', () => {
 
   it('publishes Elevation Ended when the safety-net schedule is the one that reset the grant', async () => {
     const g = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, g);
+    await vault.storeGrant(NAME, g);
     await expect(resetGrant({ mode: 'scheduled', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
     expect(events).toEqual([{ outcome: 'Ended', detail: { requestId: g.RequestId, account: ACCOUNT, endedBy: 'safety-net schedule' } }]);
   });
 
   it('publishes nothing when the workflow resets at expiry, or the schedule finds the grant already reset', async () => {
     const g = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, g);
+    await vault.storeGrant(NAME, g);
     const input = { requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId };
     await expect(resetGrant({ mode: 'expired', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
     await expect(resetGrant({ mode: 'scheduled', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
