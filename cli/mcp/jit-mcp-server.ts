@@ -110,7 +110,7 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
         const now = ctx.clock.now();
         const accounts = [];
         for (const account of ctx.settings().accounts) {
-          const availability = grantAvailability(await readGrant(ctx.clients().secretsManager(), account.id), now);
+          const availability = grantAvailability(await readGrant(ctx.clients().secretsManager(), account.id, ctx.grantSecretName(account.id)), now);
           accounts.push({
             account: account.name,
             accountId: account.id,
