@@ -21,7 +21,7 @@ export const leaseConditions = {
  * Leases as items of the request table, keyed `LEASE#<agentId>#<accountId>`. They have no `status`, so the
  * status index (`jit pending`) never lists them.
  *
- * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
  */
 export class DynamoDbGrantLeases implements GrantLeases {
   constructor(private readonly options: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {}
