@@ -70,7 +70,7 @@ function inputOf(event: unknown): unknown {
   const e = (event ?? {}) as IncomingEvent;
   // Any agent's source: the proof, not the source, decides whose grant may be ended.
   if (isAgentEventSource(e.source) && e['detail-type'] === ELEVATION_END_REQUESTED) {
-    return { action: 'end', requestId: e.detail?.requestId, proof: e.detail?.proof };
+    return { action: 'end', requestId: e.detail?.requestId, proof: e.detail?.proof, agentSource: e.source };
   }
   if (e.source === 'jit.lift-schedule') return { action: 'lift', requestId: e.requestId };
   return event;
