@@ -1,6 +1,6 @@
 import { renderAuditMarkdown } from '../../../handlers/core/audit-markdown';
 import { auditReportSchema, buildAuditReport, serializeAuditReport, type AuditReportInput } from '../../../handlers/core/audit-report';
-import { EXPIRES_AT, KEY, call, collection, credential, decision, request } from '../audit-fixtures';
+import { EXPIRES_AT, KEY, call, collection, credential, decision, request } from '../../helpers/audit-fixtures';
 
 function report(overrides: Partial<AuditReportInput> = {}) {
   return buildAuditReport({

@@ -17,7 +17,7 @@ import { FakeDynamoDb } from '../../fakes/fake-dynamodb';
 import { FakeS3 } from '../../fakes/fake-s3';
 import { FakeTime } from '../../helpers/fake-time';
 import { exampleSettings } from '../../helpers/synth';
-import { decision, request } from '../audit-fixtures';
+import { decision, request } from '../../helpers/audit-fixtures';
 
 const BUCKET = 'jit-audit-reports';
 const GRANTED_AT = '2026-11-28T10:00:00Z';

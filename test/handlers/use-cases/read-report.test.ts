@@ -9,7 +9,7 @@ import { sha256Hex } from '../../../handlers/core/report-digest';
 import { readReport } from '../../../handlers/use-cases/read-report';
 import { FakeDynamoDb } from '../../fakes/fake-dynamodb';
 import { FakeS3 } from '../../fakes/fake-s3';
-import { request, writeSampleReport } from '../audit-fixtures';
+import { request, writeSampleReport } from '../../helpers/audit-fixtures';
 
 const BUCKET = 'jit-audit-reports';
 const REQUEST_ID = 'req-audit-0001';

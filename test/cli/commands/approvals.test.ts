@@ -4,14 +4,14 @@ import { promisify } from 'node:util';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { APPROVAL_DENIED_ERROR } from '../../handlers/core/errors';
-import { handleReviewHttp } from '../../handlers/http/review-routes';
-import type { DecideRequestDeps } from '../../handlers/use-cases/decide-request';
-import { AwsClients } from '../../cli/aws-clients';
-import { CliContext } from '../../cli/context';
-import { EXIT } from '../../cli/exit-codes';
-import { runJit } from '../../cli/main';
-import { FakeAws } from '../fakes/fake-aws';
+import { APPROVAL_DENIED_ERROR } from '../../../handlers/core/errors';
+import { handleReviewHttp } from '../../../handlers/http/review-routes';
+import type { DecideRequestDeps } from '../../../handlers/use-cases/decide-request';
+import { AwsClients } from '../../../cli/aws-clients';
+import { CliContext } from '../../../cli/context';
+import { EXIT } from '../../../cli/exit-codes';
+import { runJit } from '../../../cli/main';
+import { FakeAws } from '../../fakes/fake-aws';
 import {
   ManualClock,
   type PendingFixture,
@@ -21,9 +21,9 @@ import {
   newRequest,
   pendingRequest,
   splitLink,
-} from '../helpers/approval-fixtures';
-import { EXAMPLE_CONFIG, REPO_ROOT, exampleSettings } from '../helpers/synth';
-import { CapturedIo } from '../helpers/captured-io';
+} from '../../helpers/approval-fixtures';
+import { EXAMPLE_CONFIG, REPO_ROOT, exampleSettings } from '../../helpers/synth';
+import { CapturedIo } from '../../helpers/captured-io';
 
 const CALLER = 'arn:aws:sts::111111111111:assumed-role/OnCall/alice';
 

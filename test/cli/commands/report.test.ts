@@ -1,13 +1,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { S3ReportStore } from '../../handlers/adapters/aws/s3-report-store';
-import { sha256Hex } from '../../handlers/core/report-digest';
-import { EXIT } from '../../cli/exit-codes';
-import { runJit } from '../../cli/main';
-import { FakeAws } from '../fakes/fake-aws';
-import { request, writeSampleReport } from '../handlers/audit-fixtures';
-import { EXAMPLE_CONFIG } from '../helpers/synth';
-import { CapturedIo } from '../helpers/captured-io';
+import { S3ReportStore } from '../../../handlers/adapters/aws/s3-report-store';
+import { sha256Hex } from '../../../handlers/core/report-digest';
+import { EXIT } from '../../../cli/exit-codes';
+import { runJit } from '../../../cli/main';
+import { FakeAws } from '../../fakes/fake-aws';
+import { request, writeSampleReport } from '../../helpers/audit-fixtures';
+import { EXAMPLE_CONFIG } from '../../helpers/synth';
+import { CapturedIo } from '../../helpers/captured-io';
 
 const BUCKET = 'jitbroker-auditreportsbucket-1a2b3c';
 const REQUEST_ID = 'req-audit-0001';

@@ -1,10 +1,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { randomBytes } from 'node:crypto';
-import { EventBridgePublisher } from '../../handlers/adapters/aws/eventbridge-publisher';
-import { decideRequest, reviewRequest } from '../../handlers/use-cases/decide-request';
-import { requestApproval } from '../../handlers/use-cases/request-approval';
-import { FakeAws } from '../fakes/fake-aws';
-import { ManualClock, REGION, approvalDeps, approvalSettings, linkIn, pendingRequest, splitLink } from '../helpers/approval-fixtures';
+import { EventBridgePublisher } from '../../../handlers/adapters/aws/eventbridge-publisher';
+import { decideRequest, reviewRequest } from '../../../handlers/use-cases/decide-request';
+import { requestApproval } from '../../../handlers/use-cases/request-approval';
+import { FakeAws } from '../../fakes/fake-aws';
+import { ManualClock, REGION, approvalDeps, approvalSettings, linkIn, pendingRequest, splitLink } from '../../helpers/approval-fixtures';
 
 describe('decideRequest', () => {
   let aws: FakeAws;

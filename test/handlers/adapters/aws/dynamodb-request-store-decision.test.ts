@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbRequestStore } from '../../handlers/adapters/aws/dynamodb-request-store';
-import type { DecisionClaim } from '../../handlers/ports/request-store';
-import { FakeDynamoDb } from '../fakes/fake-dynamodb';
-import { newRequest } from '../helpers/approval-fixtures';
+import { DynamoDbRequestStore } from '../../../../handlers/adapters/aws/dynamodb-request-store';
+import type { DecisionClaim } from '../../../../handlers/ports/request-store';
+import { FakeDynamoDb } from '../../../fakes/fake-dynamodb';
+import { newRequest } from '../../../helpers/approval-fixtures';
 
 const HASH = 'a'.repeat(64);
 const OTHER_HASH = 'b'.repeat(64);

@@ -1,12 +1,12 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
-import { encodeCapability } from '../../handlers/core/approval-capability';
-import { APPROVAL_DENIED_ERROR } from '../../handlers/core/errors';
-import { MAX_FORM_BYTES } from '../../handlers/core/review-form';
-import { handleReviewHttp } from '../../handlers/http/review-routes';
-import type { DecideRequestDeps } from '../../handlers/use-cases/decide-request';
-import { FakeAws } from '../fakes/fake-aws';
+import { encodeCapability } from '../../../handlers/core/approval-capability';
+import { APPROVAL_DENIED_ERROR } from '../../../handlers/core/errors';
+import { MAX_FORM_BYTES } from '../../../handlers/core/review-form';
+import { handleReviewHttp } from '../../../handlers/http/review-routes';
+import type { DecideRequestDeps } from '../../../handlers/use-cases/decide-request';
+import { FakeAws } from '../../fakes/fake-aws';
 import {
   ManualClock,
   type PendingFixture,
@@ -18,7 +18,7 @@ import {
   newRequest,
   pendingRequest,
   splitLink,
-} from '../helpers/approval-fixtures';
+} from '../../helpers/approval-fixtures';
 
 const APPROVER = 'security-lead@example.com';
 const SECOND = 'platform-lead@example.com';

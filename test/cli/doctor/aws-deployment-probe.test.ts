@@ -7,14 +7,14 @@ import { GetAccountCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sd
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AwsDeploymentProbe } from '../../cli/doctor/aws-deployment-probe';
-import { ProbeAccessDeniedError } from '../../cli/doctor/deployment-probe';
-import { runDoctorChecks } from '../../cli/doctor/doctor-checks';
-import { loadJitConfig } from '../../infra/config/load-config';
+import { AwsDeploymentProbe } from '../../../cli/doctor/aws-deployment-probe';
+import { ProbeAccessDeniedError } from '../../../cli/doctor/deployment-probe';
+import { runDoctorChecks } from '../../../cli/doctor/doctor-checks';
+import { loadJitConfig } from '../../../infra/config/load-config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeOneAccountConfig } from '../live/one-account-config';
+import { writeOneAccountConfig } from '../../live/one-account-config';
 
 const ACCOUNT = '123456789012';
 const MINT = `arn:aws:iam::${ACCOUNT}:role/jit-broker-mint`;
