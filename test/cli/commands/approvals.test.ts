@@ -18,10 +18,10 @@ import {
   RecordingLog,
   approvalDeps,
   httpEvent,
-  newRequest,
   pendingRequest,
   splitLink,
 } from '../../helpers/approval-fixtures';
+import { REVIEW_REQUEST, elevationRequest } from '../../helpers/fixtures';
 import { EXAMPLE_CONFIG, REPO_ROOT, exampleSettings } from '../../helpers/synth';
 import { CapturedIo } from '../../helpers/captured-io';
 
@@ -50,7 +50,7 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
   afterEach(() => aws.restore());
 
   it('lists pending requests without their task tokens', async () => {
-    await pendingRequest(aws, deps, newRequest({ requestId: 'req-review-0002', role: 'Deploy', reason: 'Ship hotfix 1.2.3' }));
+    await pendingRequest(aws, deps, elevationRequest(REVIEW_REQUEST, { requestId: 'req-review-0002', role: 'Deploy', reason: 'Ship hotfix 1.2.3' }));
 
     const code = await jit('--json', 'pending');
 

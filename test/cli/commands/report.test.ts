@@ -5,7 +5,8 @@ import { sha256Hex } from '../../../handlers/core/report-digest';
 import { EXIT } from '../../../cli/exit-codes';
 import { runJit } from '../../../cli/main';
 import { FakeAws } from '../../fakes/fake-aws';
-import { request, writeSampleReport } from '../../helpers/audit-fixtures';
+import { writeSampleReport } from '../../helpers/audit-fixtures';
+import { AUDIT_REQUEST, requestRecord } from '../../helpers/fixtures';
 import { EXAMPLE_CONFIG } from '../../helpers/synth';
 import { CapturedIo } from '../../helpers/captured-io';
 
@@ -25,7 +26,7 @@ describe('CLI: jit report', () => {
     io = new CapturedIo();
     // A report as the audit writes it, and the record that points at it.
     const { location } = await writeSampleReport(s3, BUCKET, KEY_BASE);
-    aws.table.items.set(REQUEST_ID, { ...request(), status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: location });
+    aws.table.items.set(REQUEST_ID, { ...requestRecord({ ...AUDIT_REQUEST, status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: location }) });
   });
   afterEach(() => aws.restore());
 

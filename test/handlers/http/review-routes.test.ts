@@ -15,10 +15,10 @@ import {
   approvalSettings,
   form,
   httpEvent,
-  newRequest,
   pendingRequest,
   splitLink,
 } from '../../helpers/approval-fixtures';
+import { REVIEW_REQUEST, elevationRequest } from '../../helpers/fixtures';
 
 const APPROVER = 'security-lead@example.com';
 const SECOND = 'platform-lead@example.com';
@@ -353,7 +353,7 @@ describe('Review routes: the emailed link (GET shows, POST decides)', () => {
   });
 
   describe('injection', () => {
-    const hostile = newRequest({
+    const hostile = elevationRequest(REVIEW_REQUEST, {
       requestId: 'req-hostile-0001',
       reason: `<script>alert(1)</script><img src=x onerror=alert(1)> "quoted" 'single' & more\nBcc: victim@example.com\nSubject: hi`,
       plannedActions: ['</li><script>alert(2)</script>'],

@@ -1,10 +1,7 @@
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudTrailTrail } from '../../../handlers/adapters/aws/cloudtrail-trail';
-import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
 import { S3ReportStore } from '../../../handlers/adapters/aws/s3-report-store';
 import type { AuditState } from '../../../handlers/core/audit-polling';
 import { auditReportSchema } from '../../../handlers/core/audit-report';
@@ -13,11 +10,12 @@ import { sha256Hex } from '../../../handlers/core/report-digest';
 import { auditGrant } from '../../../handlers/use-cases/audit-grant';
 import { planRequestAudit } from '../../../handlers/use-cases/plan-audit';
 import { FakeCloudTrail, type TrailEventSpec } from '../../fakes/fake-cloudtrail';
-import { FakeDynamoDb } from '../../fakes/fake-dynamodb';
+import { InMemoryRequestStore } from '../../fakes/ports/in-memory-request-store';
 import { FakeS3 } from '../../fakes/fake-s3';
 import { FakeTime } from '../../helpers/fake-time';
 import { exampleSettings } from '../../helpers/synth';
-import { decision, request } from '../../helpers/audit-fixtures';
+import { decision } from '../../helpers/audit-fixtures';
+import { AUDIT_REQUEST, elevationRequest, requestRecord } from '../../helpers/fixtures';
 
 const BUCKET = 'jit-audit-reports';
 const GRANTED_AT = '2026-11-28T10:00:00Z';
@@ -44,9 +42,8 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   let time: FakeTime;
   let trail: FakeCloudTrail;
   let s3: FakeS3;
-  let table: FakeDynamoDb;
+  let store: InMemoryRequestStore;
   const settings = exampleSettings();
-  const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'jit-requests' });
 
   beforeEach(() => {
     time = new FakeTime(Date.parse('2026-11-28T10:30:01Z'));
@@ -54,12 +51,11 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
     cloudTrailMock.reset();
     cloudTrailMock.on(LookupEventsCommand).callsFake(async (input, getClient) => trail.lookup(await getClient().config.region(), input));
     s3 = new FakeS3({ retentionDays: 365, now: time.date });
-    table = new FakeDynamoDb();
-    table.items.set('req-audit-0001', { ...request(), status: 'ENDED', updatedAt: GRANTED_AT });
+    store = new InMemoryRequestStore();
+    store.seed(requestRecord({ ...AUDIT_REQUEST, status: 'ENDED', updatedAt: GRANTED_AT }));
   });
   afterEach(() => {
     s3.restore();
-    table.restore();
   });
   afterAll(() => cloudTrailMock.restore());
 
@@ -82,7 +78,7 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
       if (poll > 100) throw new Error('the audit never finished');
       await time.sleep(Math.max(0, Date.parse(state.nextPollAt) - time.now()));
       options.beforePoll?.(poll);
-      state = await auditGrant({ request: request(), decision: decision(), audit: state }, deps());
+      state = await auditGrant({ request: elevationRequest(AUDIT_REQUEST), decision: decision(), audit: state }, deps());
       states.push(state);
     }
     return { state, states };
@@ -202,7 +198,7 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
     const { state } = await runAudit();
     const writes = s3.mock.commandCalls(PutObjectCommand).length;
 
-    const again = await auditGrant({ request: request(), decision: decision(), audit: state }, deps());
+    const again = await auditGrant({ request: elevationRequest(AUDIT_REQUEST), decision: decision(), audit: state }, deps());
 
     expect(again).toEqual(state);
     expect(s3.mock.commandCalls(PutObjectCommand)).toHaveLength(writes);
@@ -210,15 +206,17 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
 
   it('audits every key issued for the request, also those of mint attempts that failed', async () => {
     const failedKey = 'ASIAFAILEDATTEMPT001';
-    table.items.set('req-audit-0001', {
-      ...request(),
-      status: 'ENDED',
-      updatedAt: GRANTED_AT,
-      issuedCredentials: [
-        { accessKeyId: failedKey, grantId: 'req-audit-0001-aaaaaaaaaaaaaaaaaaaaaaaa', roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: '2026-11-28T09:59:58Z', expiresAt: '2026-11-28T10:29:58Z', stsExpiresAt: '2026-11-28T10:29:58Z' },
-        { accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT },
-      ],
-    });
+    store.seed(
+      requestRecord({
+        ...AUDIT_REQUEST,
+        status: 'ENDED',
+        updatedAt: GRANTED_AT,
+        issuedCredentials: [
+          { accessKeyId: failedKey, grantId: 'req-audit-0001-aaaaaaaaaaaaaaaaaaaaaaaa', roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: '2026-11-28T09:59:58Z', expiresAt: '2026-11-28T10:29:58Z', stsExpiresAt: '2026-11-28T10:29:58Z' },
+          { accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT },
+        ],
+      }),
+    );
     record({ id: 'from-failed', name: 'ListBuckets', source: 's3.amazonaws.com', readOnly: true, minute: 1 }, undefined, failedKey);
     record({ id: 'from-grant', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
 
@@ -236,12 +234,14 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('reports a failed mint that had issued credentials, without a grant', async () => {
-    table.items.set('req-audit-0001', {
-      ...request(),
-      status: 'FAILED',
-      updatedAt: GRANTED_AT,
-      issuedCredentials: [{ accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT }],
-    });
+    store.seed(
+      requestRecord({
+        ...AUDIT_REQUEST,
+        status: 'FAILED',
+        updatedAt: GRANTED_AT,
+        issuedCredentials: [{ accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT }],
+      }),
+    );
     record({ id: 'used-anyway', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 1 });
 
     const { state } = await runAudit({ grant: undefined });
@@ -256,7 +256,7 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('refuses to guess which credentials existed when the request record is gone', async () => {
-    table.items.clear();
+    store = new InMemoryRequestStore();
 
     await expect(planRequestAudit({ requestId: 'req-audit-0001' }, { store, settings, clock: { now: time.date } })).rejects.toMatchObject({
       name: 'AuditSubjectUnknownError',
@@ -264,7 +264,7 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('reports a revoked grant with who revoked it and what happened after', async () => {
-    table.items.set('req-audit-0001', { ...request(), status: 'REVOKED', updatedAt: GRANTED_AT, revokedAt: '2026-11-28T10:12:00Z', revokedBy: 'security-lead@example.com', revokeReason: 'Unplanned IAM calls' });
+    store.seed(requestRecord({ ...AUDIT_REQUEST, status: 'REVOKED', updatedAt: GRANTED_AT, revokedAt: '2026-11-28T10:12:00Z', revokedBy: 'security-lead@example.com', revokeReason: 'Unplanned IAM calls' }));
     record({ id: 'before', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 5 });
     record({ id: 'after', name: 'CreateUser', source: 'iam.amazonaws.com', region: 'us-east-1', readOnly: false, errorCode: 'AccessDenied', minute: 14 });
 

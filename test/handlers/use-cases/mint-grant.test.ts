@@ -9,11 +9,11 @@ import { SchedulerResetScheduler } from '../../../handlers/adapters/aws/schedule
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../../../handlers/adapters/aws/sts-credential-issuer';
 import type { ApprovalDecision } from '../../../handlers/core/approval-decision';
-import { sampleRequest } from '../../helpers/fixtures';
+import { elevationRequest } from '../../helpers/fixtures';
 import { mintGrant } from '../../../handlers/use-cases/mint-grant';
 import { exampleSettings } from '../../helpers/synth';
 
-const request = sampleRequest();
+const request = elevationRequest();
 const decision: ApprovalDecision = { role: 'Ops', minutes: 5, approver: 'lead@example.com', decidedAt: '2026-11-28T09:59:30.000Z' };
 const now = new Date('2026-11-28T10:00:00.250Z');
 

@@ -1,13 +1,10 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import type { ActiveSecret } from '../../../handlers/core/secret-value';
-import type { BrokerEvent } from '../../../handlers/core/broker-event';
 import { parseTaskInput } from '../../../handlers/core/task-input';
 import { resetGrant, resetTaskInputSchema } from '../../../handlers/use-cases/reset-grant';
-import { FakeSecretsManager } from '../../fakes/fake-secrets-manager';
+import { InMemoryVault } from '../../fakes/ports/in-memory-vault';
+import { RecordingEventPublisher } from '../../fakes/ports/recording-event-publisher';
 
 const ACCOUNT = '222222222222';
-const NAME = `agent/elevated/${ACCOUNT}`;
 const grant = (requestId: string, suffix: string): ActiveSecret => ({
   AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
   SecretAccessKey: 's',
@@ -22,17 +19,13 @@ const grant = (requestId: string, suffix: string): ActiveSecret => ({
 });
 
 describe('resetGrant', () => {
-  let fake: FakeSecretsManager;
-  let vault: SecretsManagerVault;
-  let events: BrokerEvent[];
-  const publisher = { publish: async (e: BrokerEvent) => void events.push(e) };
+  let vault: InMemoryVault;
+  let publisher: RecordingEventPublisher;
   beforeEach(() => {
-    events = [];
-    fake = new FakeSecretsManager();
-    fake.create(NAME, '{"status":"inactive"}');
-    vault = new SecretsManagerVault(new SecretsManagerClient({}));
+    vault = new InMemoryVault();
+    vault.createSecret(ACCOUNT);
+    publisher = new RecordingEventPublisher();
   });
-  afterEach(() => fake.restore());
 
   it('resets the grant it was told about, and a second run is a no-op', async () => {
     const g = grant('req-00000001', 'a');
@@ -40,10 +33,10 @@ describe('resetGrant', () => {
     const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId } as const;
 
     await expect(resetGrant(input, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
-    expect(fake.read(NAME)).toEqual({ status: 'inactive' });
-    const versions = fake.versionCount(NAME);
+    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
+    const versions = vault.versionCount(ACCOUNT);
     await expect(resetGrant({ ...input, mode: 'scheduled' }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
-    expect(fake.versionCount(NAME)).toBe(versions);
+    expect(vault.versionCount(ACCOUNT)).toBe(versions);
   });
 
   it('leaves a newer grant alone', async () => {
@@ -55,7 +48,7 @@ describe('resetGrant', () => {
     await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
-    expect(fake.read(NAME)).toEqual(newer);
+    expect(vault.read(ACCOUNT)).toEqual(newer);
   });
 
   it('after a failed mint, resets whatever grant of that request is current, and nothing else', async () => {
@@ -64,13 +57,13 @@ describe('resetGrant', () => {
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
-    expect(fake.read(NAME)).toEqual(other);
+    expect(vault.read(ACCOUNT)).toEqual(other);
 
     await vault.storeGrant(ACCOUNT, grant('req-00000001', 'c'));
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'reset',
     });
-    expect(fake.read(NAME)).toEqual({ status: 'inactive' });
+    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
   });
 
   it('loses the race cleanly when a newer grant lands between the check and the swap', async () => {
@@ -88,7 +81,7 @@ describe('resetGrant', () => {
     await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault: racingVault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
-    expect(fake.read(NAME)).toEqual(newer);
+    expect(vault.read(ACCOUNT)).toEqual(newer);
   });
 
   it('refuses malformed input at the edge, before the secret is touched', () => {
@@ -96,7 +89,8 @@ describe('resetGrant', () => {
     expect(() => parseTaskInput('reset', resetTaskInputSchema, { mode: 'expired', requestId: 'req-00000001', accountId: 'prod' })).toThrow(
       /reset received malformed input/,
     );
-    expect(fake.mock.calls()).toHaveLength(0);
+    expect(vault.versionCount(ACCOUNT)).toBe(1);
+    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
   });
 
   it("reads the safety-net schedule's payload as a scheduled reset", () => {
@@ -108,7 +102,7 @@ describe('resetGrant', () => {
     const g = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, g);
     await expect(resetGrant({ mode: 'scheduled', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
-    expect(events).toEqual([{ outcome: 'Ended', detail: { requestId: g.RequestId, account: ACCOUNT, endedBy: 'safety-net schedule' } }]);
+    expect(publisher.events).toEqual([{ outcome: 'Ended', detail: { requestId: g.RequestId, account: ACCOUNT, endedBy: 'safety-net schedule' } }]);
   });
 
   it('publishes nothing when the workflow resets at expiry, or the schedule finds the grant already reset', async () => {
@@ -117,6 +111,6 @@ describe('resetGrant', () => {
     const input = { requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId };
     await expect(resetGrant({ mode: 'expired', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
     await expect(resetGrant({ mode: 'scheduled', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
-    expect(events).toEqual([]);
+    expect(publisher.events).toEqual([]);
   });
 });

@@ -4,9 +4,9 @@ import { DynamoDbRequestStore } from '../../../../handlers/adapters/aws/dynamodb
 import type { IssuedCredentialsRecord } from '../../../../handlers/core/issued-credentials';
 import type { ReportLocation } from '../../../../handlers/core/report-location';
 import { FakeDynamoDb } from '../../../fakes/fake-dynamodb';
-import { sampleRequest } from '../../../helpers/fixtures';
+import { elevationRequest } from '../../../helpers/fixtures';
 
-const request = sampleRequest({ requestedAt: '2026-11-28T10:00:00.000Z' });
+const request = elevationRequest({ requestedAt: '2026-11-28T10:00:00.000Z' });
 const now = new Date('2026-11-28T10:00:01Z');
 const issued = (accessKeyId: string): IssuedCredentialsRecord => ({
   accessKeyId,

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRequestStore } from '../../../../handlers/adapters/aws/dynamodb-request-store';
 import type { DecisionClaim } from '../../../../handlers/ports/request-store';
 import { FakeDynamoDb } from '../../../fakes/fake-dynamodb';
-import { newRequest } from '../../../helpers/approval-fixtures';
+import { REVIEW_REQUEST, elevationRequest } from '../../../helpers/fixtures';
 
 const HASH = 'a'.repeat(64);
 const OTHER_HASH = 'b'.repeat(64);
@@ -23,12 +23,12 @@ function claim(overrides: Partial<DecisionClaim> = {}): DecisionClaim {
 describe('DynamoDbRequestStore: the single decision', () => {
   let table: FakeDynamoDb;
   let store: DynamoDbRequestStore;
-  const id = newRequest().requestId;
+  const id = elevationRequest(REVIEW_REQUEST).requestId;
 
   beforeEach(async () => {
     table = new FakeDynamoDb();
     store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'jit-requests' });
-    await store.create(newRequest(), NOW);
+    await store.create(elevationRequest(REVIEW_REQUEST), NOW);
     await store.awaitDecision(id, { taskToken: 'token', approverLinks: { [HASH]: 'a@example.com', [OTHER_HASH]: 'b@example.com' }, approvalDeadline: DEADLINE }, NOW);
   });
   afterEach(() => table.restore());

@@ -3,10 +3,10 @@ import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-
 import { DynamoDbRequestStore, conditions } from '../../../../handlers/adapters/aws/dynamodb-request-store';
 import { mayMove, statusesBefore } from '../../../../handlers/core/request-lifecycle';
 import { REQUEST_STATUSES } from '../../../../handlers/core/request-record';
-import { sampleRequest } from '../../../helpers/fixtures';
+import { elevationRequest } from '../../../helpers/fixtures';
 import { FakeDynamoDb } from '../../../fakes/fake-dynamodb';
 
-const request = sampleRequest({ requestedAt: '2026-11-28T10:00:00.000Z' });
+const request = elevationRequest({ requestedAt: '2026-11-28T10:00:00.000Z' });
 const now = new Date('2026-11-28T10:00:01Z');
 
 describe('DynamoDbRequestStore', () => {
