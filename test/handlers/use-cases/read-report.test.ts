@@ -56,34 +56,43 @@ describe('readReport', () => {
   });
 
   it('still shows the original when a newer version was written over the report, and says so', async () => {
+    // Prepare
     const { json } = await writeReport();
     const forged = json.replace('"mutating": 1', '"mutating": 0');
     await new S3ReportStore(client, BUCKET).put(`${KEY_BASE}.json`, forged, 'application/json', sha256Hex(forged));
 
+    // Act
     const result = await readReport(REQUEST_ID, { reader, store });
 
+    // Assess
     expect(result.json).toBe(json);
     expect(result.verified).toBe(false);
     expect(result.checks.find((c) => c.name === 'latest-version')).toMatchObject({ ok: false, detail: expect.stringContaining('a newer version was written over the report') });
   });
 
   it('refuses bytes that differ from the digest published when the report was written', async () => {
+    // Prepare
     const { location } = await writeReport();
     // An unversioned copy elsewhere: the record's digest is what it is checked against.
     store.seed(requestRecord({ ...AUDIT_REQUEST, status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: { ...location, jsonVersionId: undefined, sha256: 'f'.repeat(64) } }));
 
+    // Act
     const result = await readReport(REQUEST_ID, { reader, store });
 
+    // Assess
     expect(result.verified).toBe(false);
     expect(result.checks.find((c) => c.name === 'published-digest')).toMatchObject({ ok: false });
   });
 
   it('finds a report by its key when the request record has expired', async () => {
+    // Prepare
     await writeReport();
     store = new InMemoryRequestStore();
 
+    // Act
     const result = await readReport(REQUEST_ID, { reader, store });
 
+    // Assess
     expect(result.jsonUri).toBe(`s3://${BUCKET}/${KEY_BASE}.json`);
     expect(result.checks.find((c) => c.name === 'published-digest')).toMatchObject({ ok: null });
     expect(result.checks.find((c) => c.name === 'stored-checksum')).toMatchObject({ ok: true });
@@ -91,18 +100,23 @@ describe('readReport', () => {
   });
 
   it('works without access to the request store', async () => {
+    // Prepare
     await writeReport();
 
+    // Act
     const result = await readReport(REQUEST_ID, { reader }, { accountId: '222222222222' });
 
+    // Assess
     expect(result.verified).toBe(true);
   });
 
   it('says clearly when there is no report yet', async () => {
+    // Act / Assess
     await expect(readReport('req-unknown-0009', { reader, store })).rejects.toMatchObject({ name: 'ReportNotFoundError', message: expect.stringContaining('req-unknown-0009') });
   });
 
   it('rejects a malformed request id before reading anything', async () => {
+    // Act / Assess
     await expect(readReport('../../etc/passwd', { reader, store })).rejects.toMatchObject({ name: 'InvalidReportQueryError' });
     expect(s3.mock.calls()).toHaveLength(0);
   });

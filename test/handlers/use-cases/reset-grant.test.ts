@@ -28,37 +28,49 @@ describe('resetGrant', () => {
   });
 
   it('resets the grant it was told about, and a second run is a no-op', async () => {
+    // Prepare
     const g = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, g);
     const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId } as const;
 
-    await expect(resetGrant(input, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
-    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
+    // Act
+    const first = await resetGrant(input, { vault, publisher });
     const versions = vault.versionCount(ACCOUNT);
-    await expect(resetGrant({ ...input, mode: 'scheduled' }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
+    const second = await resetGrant({ ...input, mode: 'scheduled' }, { vault, publisher });
+
+    // Assess
+    expect([first, second]).toEqual([{ outcome: 'reset' }, { outcome: 'already-reset' }]);
+    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
     expect(vault.versionCount(ACCOUNT)).toBe(versions);
   });
 
   it('leaves a newer grant alone', async () => {
+    // Prepare
     const older = grant('req-00000001', 'a');
     const newer = grant('req-00000002', 'b');
     await vault.storeGrant(ACCOUNT, older);
     await vault.storeGrant(ACCOUNT, newer);
 
-    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault, publisher })).resolves.toEqual({
-      outcome: 'not-current',
-    });
+    // Act
+    const result = await resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault, publisher });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'not-current' });
     expect(vault.read(ACCOUNT)).toEqual(newer);
   });
 
   it('after a failed mint, resets whatever grant of that request is current, and nothing else', async () => {
+    // Prepare
     const other = grant('req-00000002', 'b');
     await vault.storeGrant(ACCOUNT, other);
+
+    // Act / Assess: another request's grant is current.
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
     expect(vault.read(ACCOUNT)).toEqual(other);
 
+    // Act / Assess: a grant of this request is current.
     await vault.storeGrant(ACCOUNT, grant('req-00000001', 'c'));
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'reset',
@@ -67,6 +79,7 @@ describe('resetGrant', () => {
   });
 
   it('loses the race cleanly when a newer grant lands between the check and the swap', async () => {
+    // Prepare
     const older = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, older);
     const newer = grant('req-00000002', 'b');
@@ -78,39 +91,61 @@ describe('resetGrant', () => {
         return vault.resetIfCurrent(id, expected, token);
       },
     };
-    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault: racingVault, publisher })).resolves.toEqual({
-      outcome: 'not-current',
-    });
+
+    // Act
+    const result = await resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault: racingVault, publisher });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'not-current' });
     expect(vault.read(ACCOUNT)).toEqual(newer);
   });
 
   it('refuses malformed input at the edge, before the secret is touched', () => {
-    // The reset function's wrapper (taskHandler) parses with this schema before resetGrant runs.
-    expect(() => parseTaskInput('reset', resetTaskInputSchema, { mode: 'expired', requestId: 'req-00000001', accountId: 'prod' })).toThrow(
-      /reset received malformed input/,
-    );
+    // Prepare: the reset function's wrapper (taskHandler) parses with this schema before resetGrant runs.
+    const malformed = { mode: 'expired', requestId: 'req-00000001', accountId: 'prod' };
+
+    // Act / Assess
+    expect(() => parseTaskInput('reset', resetTaskInputSchema, malformed)).toThrow(/reset received malformed input/);
     expect(vault.versionCount(ACCOUNT)).toBe(1);
     expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
   });
 
   it("reads the safety-net schedule's payload as a scheduled reset", () => {
+    // Prepare
     const payload = { source: 'jit.reset-schedule', requestId: 'req-00000001', accountId: ACCOUNT, grantId: `req-00000001-${'a'.repeat(24)}` };
-    expect(parseTaskInput('reset', resetTaskInputSchema, payload)).toEqual({ mode: 'scheduled', requestId: 'req-00000001', accountId: ACCOUNT, grantId: payload.grantId });
+
+    // Act
+    const input = parseTaskInput('reset', resetTaskInputSchema, payload);
+
+    // Assess
+    expect(input).toEqual({ mode: 'scheduled', requestId: 'req-00000001', accountId: ACCOUNT, grantId: payload.grantId });
   });
 
   it('publishes Elevation Ended when the safety-net schedule is the one that reset the grant', async () => {
+    // Prepare
     const g = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, g);
-    await expect(resetGrant({ mode: 'scheduled', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
+
+    // Act
+    const result = await resetGrant({ mode: 'scheduled', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId }, { vault, publisher });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'reset' });
     expect(publisher.events).toEqual([{ outcome: 'Ended', detail: { requestId: g.RequestId, account: ACCOUNT, endedBy: 'safety-net schedule' } }]);
   });
 
   it('publishes nothing when the workflow resets at expiry, or the schedule finds the grant already reset', async () => {
+    // Prepare
     const g = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, g);
     const input = { requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId };
-    await expect(resetGrant({ mode: 'expired', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
-    await expect(resetGrant({ mode: 'scheduled', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
+
+    // Act
+    const atExpiry = await resetGrant({ mode: 'expired', ...input }, { vault, publisher });
+    const bySchedule = await resetGrant({ mode: 'scheduled', ...input }, { vault, publisher });
+
+    // Assess
+    expect([atExpiry, bySchedule]).toEqual([{ outcome: 'reset' }, { outcome: 'already-reset' }]);
     expect(publisher.events).toEqual([]);
   });
 });

@@ -57,55 +57,69 @@ describe('revokeGrant', () => {
   const clock = new ManualClock(new Date('2026-11-28T10:00:00Z'));
 
   it('schedules the lift the margin after the STS expiry, not the approved expiry', async () => {
+    // Prepare
     const store = storeHolding(grantedRecord(clock.now()));
     const { d, calls } = deps(store, clock, APPROVER);
 
+    // Act
     await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
+    // Assess
     expect(calls.lifts).toEqual([{ name: `jit-lift-${REQUEST_ID}`, at: new Date(Date.parse('2026-11-28T10:15:00Z') + LIFT_MARGIN_MINUTES * 60_000) }]);
   });
 
   it('refuses an approver whose proof STS does not accept, and changes nothing', async () => {
+    // Prepare
     const store = storeHolding(grantedRecord(clock.now()));
     const before = await store.get(REQUEST_ID);
     const { d, calls } = deps(store, clock, undefined);
 
+    // Act
     const outcome = await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
+    // Assess
     expect(outcome).toEqual({ kind: 'refused', reason: 'the proof of identity was not accepted: STS refused it (SignatureDoesNotMatch)' });
     expect(await store.get(REQUEST_ID)).toEqual(before);
     expect(calls).toMatchObject({ resets: 0, denies: [], lifts: [], events: [] });
   });
 
   it('does nothing for a grant past its approved expiry: the time fence already ended it', async () => {
+    // Prepare
     const store = storeHolding(grantedRecord(new Date(clock.now().getTime() - 6 * 60_000)));
     const { d, calls } = deps(store, clock, APPROVER);
 
+    // Act
     const outcome = await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
+    // Assess
     expect(outcome.kind).toBe('not-active');
     expect(calls.denies).toEqual([]);
   });
 
   it('lets the first of two concurrent revocations record; the second reports the first', async () => {
+    // Prepare
     const store = storeHolding(grantedRecord(clock.now()));
     const first = deps(store, clock, APPROVER);
     const second = deps(store, clock, SESSION);
 
+    // Act
     const [a, b] = await Promise.all([
       revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, first.d),
       revokeGrant({ action: 'end', requestId: REQUEST_ID, proof: 'p' }, second.d),
     ]);
 
+    // Assess
     expect([a.kind, b.kind].sort()).toEqual(['already-revoked', 'revoked']);
     expect((await store.get(REQUEST_ID))?.revokedBy).toBe(a.kind === 'revoked' ? APPROVER : SESSION);
   });
 
   it('cannot be overwritten by the end at expiry: ENDED only follows GRANTED', async () => {
+    // Prepare
     const store = storeHolding(grantedRecord(clock.now()));
     const { d } = deps(store, clock, APPROVER);
     await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
+    // Act / Assess: Notify Ended at expiry comes after the revocation.
     expect(await store.setStatus(REQUEST_ID, 'ENDED', {}, clock.now())).toBe(false);
     expect((await store.get(REQUEST_ID))?.status).toBe('REVOKED');
   });
@@ -131,8 +145,11 @@ describe('liftRevocation', () => {
   });
 
   it('removes nothing for a request that was never revoked', async () => {
+    // Prepare
     const clock = new ManualClock(new Date('2026-11-28T11:00:00Z'));
     const { d, calls } = deps(storeHolding(grantedRecord(new Date('2026-11-28T10:00:00Z'))), clock, APPROVER);
+
+    // Act / Assess
     await expect(liftRevocation({ action: 'lift', requestId: REQUEST_ID }, d)).resolves.toEqual({ kind: 'not-revoked' });
     expect(calls.removed).toEqual([]);
   });
@@ -145,7 +162,10 @@ describe('refuseMalformedEnd', () => {
   }
 
   it('answers an end request that names a request but does not validate with End Refused', async () => {
+    // Prepare
     const p = publisher();
+
+    // Act / Assess
     await expect(refuseMalformedEnd({ action: 'end', requestId: 'req-00000001', proof: 42 }, { publisher: p })).resolves.toBe(true);
     expect(p.events).toEqual([{ outcome: 'End Refused', detail: { requestId: 'req-00000001', code: 'malformed', reason: 'the end request was malformed' } }]);
   });
