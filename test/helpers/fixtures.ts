@@ -1,4 +1,4 @@
-import { type ElevationRequest, elevationRequestSchema } from '../../handlers/core/elevation-request';
+import { type ElevationRequest, type RequestEvent, elevationRequestSchema, requestEventSchema } from '../../handlers/core/elevation-request';
 import type { RequestRecord } from '../../handlers/core/request-record';
 
 /**
@@ -53,4 +53,35 @@ export function requestRecord(record: Partial<RequestRecord> & Pick<RequestRecor
 function pickRequestFields(record: Partial<RequestRecord>): Partial<ElevationRequest> {
   const keys = Object.keys(elevationRequestSchema.shape) as Array<keyof ElevationRequest>;
   return Object.fromEntries(keys.filter((key) => record[key] !== undefined).map((key) => [key, record[key]]));
+}
+
+/** An `Elevation Requested` event as EventBridge delivers it: the envelope fields EventBridge always sets. */
+export interface DeliveredRequestEvent extends RequestEvent {
+  readonly version: '0';
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+}
+
+/**
+ * The one builder of request events: an `Elevation Requested` envelope (source `jit.agent`) around
+ * `detail`, which is left as given so a test can send what a careless or hostile agent would. The
+ * envelope is checked with the broker's own schema.
+ *
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html
+ */
+export function requestEvent(detail: Record<string, unknown>, id = 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d'): DeliveredRequestEvent {
+  const event: DeliveredRequestEvent = {
+    version: '0',
+    id,
+    'detail-type': 'Elevation Requested',
+    source: 'jit.agent',
+    account: '111111111111',
+    time: '2026-11-28T10:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+  };
+  requestEventSchema.parse(event);
+  return event;
 }
