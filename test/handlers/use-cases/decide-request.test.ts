@@ -52,4 +52,22 @@ describe('decideRequest', () => {
       expect(JSON.stringify(outcome)).not.toContain('approverLinks');
     }
   });
+
+  it('tells the approver the request expired when the workflow no longer waits, and records it so', async () => {
+    // Prepare
+    const approval = inMemoryApproval(approvalSettings(), new ManualClock());
+    const pending = await pendingInMemory(approval);
+    const capability = splitLink(pending.links[0]).capability;
+    approval.callbacks.expire(pending.taskToken);
+
+    // Act
+    const outcome = await decideRequest(pending.request.requestId, { channel: 'web', capability }, { action: 'approve' }, approval.deps);
+
+    // Assess
+    expect(outcome.kind).toBe('expired');
+    expect(approval.callbacks.delivered).toEqual([]);
+    const stored = await approval.store.get(pending.request.requestId);
+    expect(stored?.status).toBe('APPROVAL_EXPIRED');
+    expect(stored).not.toHaveProperty('taskToken');
+  });
 });
