@@ -45,20 +45,8 @@ export function deployedFunctions(): Map<string, LocalFunction> {
   return functions;
 }
 
-/** An `Elevation Requested` event as EventBridge delivers it to the state machine. */
-export function requestEvent(detail: Record<string, unknown>, id = 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d') {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'Elevation Requested',
-    source: 'jit.agent',
-    account: '111111111111',
-    time: '2026-11-28T10:00:00Z',
-    region: CTX.region,
-    resources: [],
-    detail,
-  };
-}
+/** Request events come from the one fixture builder; re-exported for the workflow tests that import them from here. */
+export { requestEvent } from './fixtures';
 
 export interface RunOptions {
   readonly beforeTask?: (state: string, input: unknown) => Promise<void> | void;

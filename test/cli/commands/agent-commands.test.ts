@@ -3,15 +3,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliContext } from '../../cli/context';
-import { runJit } from '../../cli/main';
-import { EXIT } from '../../cli/exit-codes';
-import { parseBrokerNotification } from '../../handlers/core/broker-notification';
-import { BROKER_NAMES } from '../../handlers/core/resource-names';
-import { AgentWorld } from '../helpers/agent-world';
-import { newRequest } from '../helpers/approval-fixtures';
-import { CapturedIo } from '../helpers/captured-io';
-import { EXAMPLE_CONFIG, REPO_ROOT } from '../helpers/synth';
+import { CliContext } from '../../../cli/context';
+import { runJit } from '../../../cli/main';
+import { EXIT } from '../../../cli/exit-codes';
+import { parseBrokerNotification } from '../../../handlers/core/broker-notification';
+import { BROKER_NAMES } from '../../../handlers/core/resource-names';
+import { AgentWorld } from '../../helpers/agent-world';
+import { CapturedIo } from '../../helpers/captured-io';
+import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
+import { REVIEW_REQUEST, elevationRequest } from '../../helpers/fixtures';
 
 describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => {
   let world: AgentWorld;
@@ -45,7 +45,7 @@ describe('CLI: jit roles, jit aws-config, jit status, jit revoke faults', () => 
   it('shows an approver the full record, without task token or link hashes', async () => {
     // Prepare
     world.aws.table.items.set('req-status-0001', {
-      ...newRequest({ requestId: 'req-status-0001' }),
+      ...elevationRequest(REVIEW_REQUEST, { requestId: 'req-status-0001' }),
       status: 'PENDING_APPROVAL',
       updatedAt: new Date().toISOString(),
       taskToken: 'secret-task-token',

@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { EXIT } from '../../cli/exit-codes';
-import { secretNameFor } from '../../handlers/core/broker-settings';
-import type { ActiveSecret } from '../../handlers/core/secret-value';
-import { ManualClock } from '../helpers/approval-fixtures';
-import { AgentWorld } from '../helpers/agent-world';
+import { EXIT } from '../../../cli/exit-codes';
+import { secretNameFor } from '../../../handlers/core/broker-settings';
+import type { ActiveSecret } from '../../../handlers/core/secret-value';
+import { ManualClock } from '../../helpers/approval-fixtures';
+import { AgentWorld } from '../../helpers/agent-world';
 
 const PROD = '222222222222';
 

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { STATUS_INDEX } from '../../handlers/core/request-table-schema';
-import { exampleConfig, synthApp } from '../helpers/synth';
+import { STATUS_INDEX } from '../../../handlers/core/request-table-schema';
+import { exampleConfig, synthApp } from '../../helpers/synth';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 

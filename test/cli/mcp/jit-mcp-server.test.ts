@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { CliContext } from '../../cli/context';
-import { ELEVATION_STATUSES } from '../../handlers/core/request-status';
-import { createJitMcpServer } from '../../cli/mcp/jit-mcp-server';
-import { AgentWorld } from '../helpers/agent-world';
-import { CapturedIo } from '../helpers/captured-io';
-import { startWorkflowOnRequests } from '../helpers/live-grant';
-import { EXAMPLE_CONFIG, REPO_ROOT } from '../helpers/synth';
+import { CliContext } from '../../../cli/context';
+import { ELEVATION_STATUSES } from '../../../handlers/core/request-status';
+import { createJitMcpServer } from '../../../cli/mcp/jit-mcp-server';
+import { AgentWorld } from '../../helpers/agent-world';
+import { CapturedIo } from '../../helpers/captured-io';
+import { startWorkflowOnRequests } from '../../helpers/live-grant';
+import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
 
 describe('MCP: jit mcp tools through an in-process MCP client', () => {
   let world: AgentWorld;

@@ -4,26 +4,26 @@ import { promisify } from 'node:util';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { APPROVAL_DENIED_ERROR } from '../../handlers/core/errors';
-import { handleReviewHttp } from '../../handlers/http/review-routes';
-import type { DecideRequestDeps } from '../../handlers/use-cases/decide-request';
-import { AwsClients } from '../../cli/aws-clients';
-import { CliContext } from '../../cli/context';
-import { EXIT } from '../../cli/exit-codes';
-import { runJit } from '../../cli/main';
-import { FakeAws } from '../fakes/fake-aws';
+import { APPROVAL_DENIED_ERROR } from '../../../handlers/core/errors';
+import { handleReviewHttp } from '../../../handlers/http/review-routes';
+import type { DecideRequestDeps } from '../../../handlers/use-cases/decide-request';
+import { AwsClients } from '../../../cli/aws-clients';
+import { CliContext } from '../../../cli/context';
+import { EXIT } from '../../../cli/exit-codes';
+import { runJit } from '../../../cli/main';
+import { FakeAws } from '../../fakes/fake-aws';
 import {
   ManualClock,
   type PendingFixture,
   RecordingLog,
   approvalDeps,
   httpEvent,
-  newRequest,
   pendingRequest,
   splitLink,
-} from '../helpers/approval-fixtures';
-import { EXAMPLE_CONFIG, REPO_ROOT, exampleSettings } from '../helpers/synth';
-import { CapturedIo } from '../helpers/captured-io';
+} from '../../helpers/approval-fixtures';
+import { REVIEW_REQUEST, elevationRequest } from '../../helpers/fixtures';
+import { EXAMPLE_CONFIG, REPO_ROOT, exampleSettings } from '../../helpers/synth';
+import { CapturedIo } from '../../helpers/captured-io';
 
 const CALLER = 'arn:aws:sts::111111111111:assumed-role/OnCall/alice';
 
@@ -50,7 +50,7 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
   afterEach(() => aws.restore());
 
   it('lists pending requests without their task tokens', async () => {
-    await pendingRequest(aws, deps, newRequest({ requestId: 'req-review-0002', role: 'Deploy', reason: 'Ship hotfix 1.2.3' }));
+    await pendingRequest(aws, deps, elevationRequest(REVIEW_REQUEST, { requestId: 'req-review-0002', role: 'Deploy', reason: 'Ship hotfix 1.2.3' }));
 
     const code = await jit('--json', 'pending');
 

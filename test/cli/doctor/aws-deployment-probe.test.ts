@@ -7,14 +7,14 @@ import { GetAccountCommand, GetEmailIdentityCommand, SESv2Client } from '@aws-sd
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AwsDeploymentProbe } from '../../cli/doctor/aws-deployment-probe';
-import { ProbeAccessDeniedError } from '../../cli/doctor/deployment-probe';
-import { runDoctorChecks } from '../../cli/doctor/doctor-checks';
-import { loadJitConfig } from '../../infra/config/load-config';
+import { AwsDeploymentProbe } from '../../../cli/doctor/aws-deployment-probe';
+import { ProbeAccessDeniedError } from '../../../cli/doctor/deployment-probe';
+import { runDoctorChecks } from '../../../cli/doctor/doctor-checks';
+import { loadJitConfig } from '../../../infra/config/load-config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeOneAccountConfig } from '../live/one-account-config';
+import { writeOneAccountConfig } from '../../live/one-account-config';
 
 const ACCOUNT = '123456789012';
 const MINT = `arn:aws:iam::${ACCOUNT}:role/jit-broker-mint`;
@@ -48,21 +48,25 @@ describe('AwsDeploymentProbe', () => {
   });
 
   it('reads a stack with DescribeStacks by name, and a missing stack as undefined', async () => {
+    // Prepare
     cfn.on(DescribeStacksCommand, { StackName: 'JitBroker' }).resolves({
       Stacks: [{ StackName: 'JitBroker', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'JitInstallationDigest', OutputValue: 'abc' }] }],
     });
     cfn.on(DescribeStacksCommand, { StackName: 'JitTarget-x' }).rejects(awsError('ValidationError', 'Stack with id JitTarget-x does not exist'));
 
+    // Act / Assess
     expect(await probe.stack('JitBroker')).toEqual({ status: 'UPDATE_COMPLETE', outputs: { JitInstallationDigest: 'abc' } });
     expect(await probe.stack('JitTarget-x')).toBeUndefined();
     expect(cfn).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'JitBroker' });
   });
 
   it('reads the SES account and identities; an unknown identity is undefined', async () => {
+    // Prepare
     ses.on(GetAccountCommand).resolves({ ProductionAccessEnabled: false, SendingEnabled: true });
     ses.on(GetEmailIdentityCommand, { EmailIdentity: 'a@example.com' }).resolves({ VerifiedForSendingStatus: true, VerificationStatus: 'SUCCESS' });
     ses.on(GetEmailIdentityCommand, { EmailIdentity: 'b@example.com' }).rejects(awsError('NotFoundException'));
 
+    // Act / Assess
     expect(await probe.sesAccount()).toEqual({ productionAccessEnabled: false, sendingEnabled: true });
     expect(await probe.emailIdentity('a@example.com')).toEqual({ verifiedForSending: true, verificationStatus: 'SUCCESS' });
     expect(await probe.emailIdentity('b@example.com')).toBeUndefined();
@@ -70,33 +74,42 @@ describe('AwsDeploymentProbe', () => {
   });
 
   it('turns access denied into ProbeAccessDeniedError naming the API', async () => {
+    // Prepare
     secrets.on(GetSecretValueCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
 
+    // Act / Assess
     await expect(probe.secretValue('agent/elevated/1')).rejects.toEqual(expect.any(ProbeAccessDeniedError));
     await expect(probe.secretValue('agent/elevated/1')).rejects.toMatchObject({ api: 'secretsmanager:GetSecretValue', message: 'not authorized' });
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: 'agent/elevated/1' });
   });
 
   it('reads a secret ARN with DescribeSecret', async () => {
+    // Prepare
     secrets.on(DescribeSecretCommand, { SecretId: 'agent/elevated/1' }).resolves({ ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:agent/elevated/1-AbCdEf' });
+
+    // Act / Assess
     expect(await probe.secretArn('agent/elevated/1')).toBe('arn:aws:secretsmanager:eu-west-1:1:secret:agent/elevated/1-AbCdEf');
   });
 
   it('decodes the URL-encoded trust policy GetRole returns', async () => {
+    // Prepare
     const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: MINT }, Action: 'sts:AssumeRole' }] };
     iam.on(GetRoleCommand, { RoleName: 'jit-elevated-ops' }).resolves({ Role: { RoleName: 'jit-elevated-ops', Path: '/', RoleId: 'AROA', Arn: 'arn', CreateDate: new Date(), AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)) } });
     iam.on(GetRoleCommand, { RoleName: 'missing' }).rejects(awsError('NoSuchEntityException'));
 
+    // Act / Assess
     expect(await probe.roleTrustPolicy('jit-elevated-ops')).toEqual(trust);
     expect(await probe.roleTrustPolicy('missing')).toBeUndefined();
   });
 
   it('simulates with the exact context entries and follows Marker', async () => {
+    // Prepare
     iam
       .on(SimulatePrincipalPolicyCommand)
       .resolvesOnce({ EvaluationResults: [{ EvalActionName: 'sts:AssumeRole', EvalResourceName: 'arn:r', EvalDecision: 'allowed' }], IsTruncated: true, Marker: 'm1' })
       .resolvesOnce({ EvaluationResults: [{ EvalActionName: 'sts:SetSourceIdentity', EvalResourceName: 'arn:r', EvalDecision: 'explicitDeny' }], IsTruncated: false });
 
+    // Act
     const results = await probe.simulate({
       principalArn: MINT,
       actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
@@ -104,6 +117,7 @@ describe('AwsDeploymentProbe', () => {
       context: [{ key: 'sts:SourceIdentity', values: ['jit-doctor-probe-0000'], type: 'string' }],
     });
 
+    // Assess
     expect(results).toEqual([
       { action: 'sts:AssumeRole', resource: 'arn:r', decision: 'allowed' },
       { action: 'sts:SetSourceIdentity', resource: 'arn:r', decision: 'explicitDeny' },
@@ -118,18 +132,22 @@ describe('AwsDeploymentProbe', () => {
   });
 
   it('lists trails with shadow trails and asks each one whether it logs', async () => {
+    // Prepare
     trail.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: 'org', TrailARN: 'arn:aws:cloudtrail:us-east-1:1:trail/org', HomeRegion: 'us-east-1', IsMultiRegionTrail: true }] });
     trail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
 
+    // Act / Assess
     expect(await probe.trails()).toEqual([{ name: 'org', arn: 'arn:aws:cloudtrail:us-east-1:1:trail/org', homeRegion: 'us-east-1', multiRegion: true, logging: true }]);
     expect(trail).toHaveReceivedCommandWith(DescribeTrailsCommand, { includeShadowTrails: true });
     expect(trail).toHaveReceivedCommandWith(GetTrailStatusCommand, { Name: 'arn:aws:cloudtrail:us-east-1:1:trail/org' });
   });
 
   it('reads Object Lock; a bucket without it is "not enabled"', async () => {
+    // Prepare
     s3.on(GetObjectLockConfigurationCommand, { Bucket: 'b1' }).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } } });
     s3.on(GetObjectLockConfigurationCommand, { Bucket: 'b2' }).rejects(awsError('ObjectLockConfigurationNotFoundError'));
 
+    // Act / Assess
     expect(await probe.objectLock('b1')).toEqual({ enabled: true, mode: 'COMPLIANCE', days: 30 });
     expect(await probe.objectLock('b2')).toEqual({ enabled: false });
   });
@@ -167,12 +185,14 @@ describe('AwsDeploymentProbe', () => {
     }
 
     it('passes a trust policy that requires sts:SourceIdentity', async () => {
+      // Act / Assess
       const trust = await trustResults('sts:SourceIdentity');
       expect(trust.length).toBeGreaterThan(0);
       for (const t of trust) expect(t.status).toBe('pass');
     });
 
     it('fails a trust policy that requires aws:SourceIdentity, absent on the first hop, and says so', async () => {
+      // Act / Assess
       const trust = await trustResults('aws:SourceIdentity');
       for (const t of trust) {
         expect(t).toMatchObject({ status: 'fail', detail: expect.stringContaining('aws:SourceIdentity, which is absent on the first-hop AssumeRole') });

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { addJitStacks } from '../../infra/jit-app';
-import { exampleConfig } from '../helpers/synth';
+import { addJitStacks } from '../../../infra/jit-app';
+import { exampleConfig } from '../../helpers/synth';
 
 const ANCHOR = 'arn:aws:rolesanywhere:eu-west-1:111111111111:trust-anchor/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 

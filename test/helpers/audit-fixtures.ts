@@ -4,30 +4,15 @@ import type { ApprovalDecision } from '../../handlers/core/approval-decision';
 import { renderAuditMarkdown } from '../../handlers/core/audit-markdown';
 import type { AuditCredential } from '../../handlers/core/audit-polling';
 import { buildAuditReport, type Collection, serializeAuditReport } from '../../handlers/core/audit-report';
-import type { ElevationRequest } from '../../handlers/core/elevation-request';
 import type { ReportLocation } from '../../handlers/core/report-location';
 import { sha256Hex } from '../../handlers/core/report-digest';
 import type { TrailEvent } from '../../handlers/ports/trail';
+import { AUDIT_REQUEST, elevationRequest } from './fixtures';
 
 /** Shared, readable fixtures for audit tests: one request, its approval, its credentials, its calls. */
 export const GRANTED_AT = '2026-11-28T10:00:00Z';
 export const EXPIRES_AT = '2026-11-28T10:30:00Z';
 export const KEY = 'ASIAEXAMPLEKEY000001';
-
-export function request(overrides: Partial<ElevationRequest> = {}): ElevationRequest {
-  return {
-    requestId: 'req-audit-0001',
-    accountId: '222222222222',
-    accountName: 'prod',
-    role: 'Deploy',
-    minutes: 45,
-    reason: 'Roll out payments v2',
-    plannedActions: ['ecs:UpdateService', 'ecs:Describe*'],
-    requester: 'ops-agent',
-    requestedAt: '2026-11-28T09:50:00Z',
-    ...overrides,
-  };
-}
 
 export function decision(overrides: Partial<ApprovalDecision> = {}): ApprovalDecision {
   return { role: 'Ops', minutes: 30, approver: 'security-lead@example.com', decidedAt: '2026-11-28T09:58:00Z', channel: 'web', ...overrides };
@@ -90,7 +75,7 @@ export function collection(overrides: Partial<Collection> = {}): Collection {
  */
 export async function writeSampleReport(s3: S3Client, bucket: string, keyBase: string): Promise<{ json: string; location: ReportLocation }> {
   const report = buildAuditReport({
-    request: request(),
+    request: elevationRequest(AUDIT_REQUEST),
     decision: decision(),
     credentials: [credential()],
     events: [call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })],

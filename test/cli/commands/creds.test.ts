@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromProcess } from '@aws-sdk/credential-providers';
-import { secretNameFor } from '../../handlers/core/broker-settings';
-import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
-import { LocalAwsEndpoint } from '../helpers/local-aws-endpoint';
-import { EXAMPLE_CONFIG, REPO_ROOT } from '../helpers/synth';
+import { secretNameFor } from '../../../handlers/core/broker-settings';
+import { PLACEHOLDER_SECRET_STRING } from '../../../handlers/core/secret-value';
+import { LocalAwsEndpoint } from '../../helpers/local-aws-endpoint';
+import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
 
 /**
  * `credential_process = jit creds --account prod` in a real AWS config file, read by the AWS SDK v3's

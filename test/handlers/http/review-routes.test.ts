@@ -1,12 +1,12 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
-import { encodeCapability } from '../../handlers/core/approval-capability';
-import { APPROVAL_DENIED_ERROR } from '../../handlers/core/errors';
-import { MAX_FORM_BYTES } from '../../handlers/core/review-form';
-import { handleReviewHttp } from '../../handlers/http/review-routes';
-import type { DecideRequestDeps } from '../../handlers/use-cases/decide-request';
-import { FakeAws } from '../fakes/fake-aws';
+import { encodeCapability } from '../../../handlers/core/approval-capability';
+import { APPROVAL_DENIED_ERROR } from '../../../handlers/core/errors';
+import { MAX_FORM_BYTES } from '../../../handlers/core/review-form';
+import { handleReviewHttp } from '../../../handlers/http/review-routes';
+import type { DecideRequestDeps } from '../../../handlers/use-cases/decide-request';
+import { FakeAws } from '../../fakes/fake-aws';
 import {
   ManualClock,
   type PendingFixture,
@@ -15,10 +15,10 @@ import {
   approvalSettings,
   form,
   httpEvent,
-  newRequest,
   pendingRequest,
   splitLink,
-} from '../helpers/approval-fixtures';
+} from '../../helpers/approval-fixtures';
+import { REVIEW_REQUEST, elevationRequest } from '../../helpers/fixtures';
 
 const APPROVER = 'security-lead@example.com';
 const SECOND = 'platform-lead@example.com';
@@ -353,7 +353,7 @@ describe('Review routes: the emailed link (GET shows, POST decides)', () => {
   });
 
   describe('injection', () => {
-    const hostile = newRequest({
+    const hostile = elevationRequest(REVIEW_REQUEST, {
       requestId: 'req-hostile-0001',
       reason: `<script>alert(1)</script><img src=x onerror=alert(1)> "quoted" 'single' & more\nBcc: victim@example.com\nSubject: hi`,
       plannedActions: ['</li><script>alert(2)</script>'],

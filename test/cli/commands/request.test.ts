@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EXIT } from '../../cli/exit-codes';
-import { parseBrokerNotification } from '../../handlers/core/broker-notification';
-import { AgentWorld } from '../helpers/agent-world';
+import { EXIT } from '../../../cli/exit-codes';
+import { parseBrokerNotification } from '../../../handlers/core/broker-notification';
+import { AgentWorld } from '../../helpers/agent-world';
 
 const PROD = '222222222222';
 const base = ['request', '--account', 'prod', '--role', 'Ops', '--minutes', '15', '--reason', 'Restart the stuck payment worker'];

@@ -1,9 +1,9 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { AgentNotifications } from '../../infra/constructs/agent-notifications';
-import { BROKER_NAMES } from '../../handlers/core/resource-names';
-import { synthApp } from '../helpers/synth';
+import { AgentNotifications } from '../../../infra/constructs/agent-notifications';
+import { BROKER_NAMES } from '../../../handlers/core/resource-names';
+import { synthApp } from '../../helpers/synth';
 
 describe('AgentNotifications', () => {
   const { template } = synthApp();

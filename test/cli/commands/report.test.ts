@@ -1,13 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { S3ReportStore } from '../../handlers/adapters/aws/s3-report-store';
-import { sha256Hex } from '../../handlers/core/report-digest';
-import { EXIT } from '../../cli/exit-codes';
-import { runJit } from '../../cli/main';
-import { FakeAws } from '../fakes/fake-aws';
-import { request, writeSampleReport } from '../handlers/audit-fixtures';
-import { EXAMPLE_CONFIG } from '../helpers/synth';
-import { CapturedIo } from '../helpers/captured-io';
+import { S3ReportStore } from '../../../handlers/adapters/aws/s3-report-store';
+import { sha256Hex } from '../../../handlers/core/report-digest';
+import { EXIT } from '../../../cli/exit-codes';
+import { runJit } from '../../../cli/main';
+import { FakeAws } from '../../fakes/fake-aws';
+import { writeSampleReport } from '../../helpers/audit-fixtures';
+import { AUDIT_REQUEST, requestRecord } from '../../helpers/fixtures';
+import { EXAMPLE_CONFIG } from '../../helpers/synth';
+import { CapturedIo } from '../../helpers/captured-io';
 
 const BUCKET = 'jitbroker-auditreportsbucket-1a2b3c';
 const REQUEST_ID = 'req-audit-0001';
@@ -25,7 +26,7 @@ describe('CLI: jit report', () => {
     io = new CapturedIo();
     // A report as the audit writes it, and the record that points at it.
     const { location } = await writeSampleReport(s3, BUCKET, KEY_BASE);
-    aws.table.items.set(REQUEST_ID, { ...request(), status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: location });
+    aws.table.items.set(REQUEST_ID, { ...requestRecord({ ...AUDIT_REQUEST, status: 'AUDITED', updatedAt: '2026-11-28T10:42:00Z', report: location }) });
   });
   afterEach(() => aws.restore());
 
