@@ -46,7 +46,8 @@ function render(value: HtmlValue): string {
  * element content and quoted attribute values, unless it is `SafeHtml` (a fragment `html` made). Booleans,
  * `undefined` and `null` are refused by the type, so a forgotten condition cannot print "undefined".
  * Attribute values must be quoted; a value in an unquoted attribute or inside `<script>`/`<style>` is not
- * made safe by escaping (the pages have neither).
+ * made safe by escaping (the pages have no script, and their stylesheets are constants, put in with
+ * `trustedHtml`).
  *
  * @example html`<li>${request.reason}</li>`
  */
