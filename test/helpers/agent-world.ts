@@ -10,7 +10,7 @@ import { AGENT_EVENT_SOURCE, BROKER_EVENT_SOURCE, ELEVATION_END_REQUESTED, detai
 import { NOTIFIED_OUTCOMES } from '../../handlers/core/broker-notification';
 import { PLACEHOLDER_SECRET_STRING, type ActiveSecret } from '../../handlers/core/secret-value';
 import type { Clock } from '../../handlers/ports/clock';
-import { BROKER_NAMES } from '../../handlers/core/resource-names';
+import { assumedRoleSessionArn, BROKER_NAMES } from '../../handlers/core/resource-names';
 import { FakeAws } from '../fakes/fake-aws';
 import { FakeSqs } from '../fakes/fake-sqs';
 import { CTX, synthesizedElevation } from './elevation-harness';
@@ -127,7 +127,7 @@ export class AgentWorld {
       this.sts.keys.set(m.accessKeyId, {
         secretAccessKey: m.secretAccessKey,
         sessionToken: m.sessionToken,
-        arn: `arn:aws:sts::${account}:assumed-role/${role}/${String(m.input.RoleSessionName)}`,
+        arn: assumedRoleSessionArn('aws', account, role, String(m.input.RoleSessionName)),
       });
     }
   }

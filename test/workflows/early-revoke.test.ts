@@ -8,6 +8,7 @@ import type { LocalExecutionResult } from '../../workflows/local/local-execution
 import { STATE } from '../../workflows/state-names';
 import { APPROVER, AGENT, AgentWorld, REVOKE_FUNCTION_ARN } from '../helpers/agent-world';
 import { PROD, pendingTaskToken, requestEvent, runElevation } from '../helpers/elevation-harness';
+import { assumedRoleSessionArn } from '../../handlers/core/resource-names';
 
 const REQUEST_ID = 'req-revoke-0001';
 const sfn = new SFNClient({ region: 'eu-west-1' });
@@ -135,7 +136,7 @@ describe('Early revoke, end to end (invariant 8, docs/security-invariants.md), t
     expect(end.stderr).toBe('');
     expect(end.code).toBe(EXIT.OK);
     expect(JSON.parse(end.stdout)).toMatchObject({ requestId: REQUEST_ID, outcome: 'ended', account: 'prod', alreadyEnded: false });
-    const session = `arn:aws:sts::${PROD}:assumed-role/AgentElevated-Ops/jit-${REQUEST_ID}`;
+    const session = assumedRoleSessionArn('aws', PROD, 'AgentElevated-Ops', `jit-${REQUEST_ID}`);
     expect(record(world)).toMatchObject({ status: 'ENDED', revokedBy: session, revokeReason: 'given back by the agent (jit end)' });
     expect(denyOf(world)).toBe(revocationPolicy(grant.sourceIdentity).document);
     expect((await world.jit('creds', '--account', 'prod')).code).toBe(EXIT.NO_ACTIVE_GRANT);
