@@ -34,6 +34,7 @@ function grant(requestId: string, grantId: string): ActiveSecret {
 describe('Sandbox: AWS APIs over HTTP (in process)', () => {
   let home: string;
   let sandbox: RunningSandbox;
+  let environmentBefore: NodeJS.ProcessEnv;
   const client = <T>(make: (config: object) => T, key: 'agent' | 'approver' | 'broker', secret?: string) =>
     make({
       region: 'eu-west-1',
@@ -44,11 +45,16 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'jit-sandbox-'));
+    environmentBefore = { ...process.env };
     sandbox = await startSandbox({ home, port: 0, timeScale: 1, configFile: EXAMPLE_CONFIG });
   });
   afterAll(async () => {
     await sandbox.stop();
     rmSync(home, { recursive: true, force: true });
+  });
+
+  it("leaves the process environment as it was: the handlers get theirs from the loader, not from process.env", () => {
+    expect(process.env).toEqual(environmentBefore);
   });
 
   it('answers GetCallerIdentity for each of its keys', async () => {

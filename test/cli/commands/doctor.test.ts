@@ -19,12 +19,14 @@ const SECRET = `agent/elevated/${ACCOUNT}`;
  * `jit doctor` against the sandbox, which answers the read-only APIs it calls (DescribeStacks, SESv2
  * GetAccount/GetEmailIdentity, GetSecretValue, DescribeSecret, GetRole, SimulatePrincipalPolicy,
  * DescribeTrails/GetTrailStatus, GetObjectLockConfiguration) from the installation it runs. The CLI runs
- * in process with the sandbox's broker key, which the sandbox trusts as an administrator's.
+ * in process with the sandbox's broker key in its environment (set here: the sandbox leaves process.env
+ * alone), which the sandbox trusts as an administrator's.
  */
 describe('jit doctor (against the sandbox)', () => {
   let home: string;
   let configFile: string;
   let sandbox: RunningSandbox;
+  const savedEnv = { ...process.env };
 
   async function doctor(args: string[] = [], config = configFile): Promise<{ code: number; checks: CheckResult[]; io: CapturedIo }> {
     const io = new CapturedIo();
@@ -43,8 +45,12 @@ describe('jit doctor (against the sandbox)', () => {
     home = mkdtempSync(join(tmpdir(), 'jit-doctor-'));
     configFile = writeOneAccountConfig(home, { account: ACCOUNT, region: 'eu-west-1', email: 'approver@example.com', auditDelayMinutes: 1 });
     sandbox = await startSandbox({ home: join(home, 'sandbox'), port: 0, timeScale: 1, configFile });
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN']) delete process.env[name];
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: sandbox.keys.broker.accessKeyId, AWS_SECRET_ACCESS_KEY: sandbox.keys.broker.secretAccessKey });
   });
   afterAll(async () => {
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+    Object.assign(process.env, savedEnv);
     await sandbox?.stop();
     rmSync(home, { recursive: true, force: true });
   });
