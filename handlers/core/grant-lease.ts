@@ -46,5 +46,5 @@ export function blockingLease(lease: GrantLease | undefined, requestId: string, 
 
 /** What the refused agent is told: which request holds the grant, until when, and what to do. */
 export function liveGrantReason(lease: GrantLease, agentName: string): string {
-  return `a grant is live for ${agentName} in ${lease.accountId} (request ${lease.holder} until ${lease.expiresAt}); extend it or end it: jit end ${lease.holder}`;
+  return `a grant is live for ${agentName} in ${lease.accountId} (request ${lease.holder} until ${lease.expiresAt}); end it (jit end ${lease.holder}) and ask again`;
 }

@@ -149,7 +149,7 @@ describe('Workflow: several agents on one account', () => {
       agentSource: OPS_BOT.source,
       liveRequestId: 'req-bot-first-01',
       liveUntil,
-      reason: `a grant is live for jit-agent-ops-bot in ${PROD} (request req-bot-first-01 until ${liveUntil}); extend it or end it: jit end req-bot-first-01`,
+      reason: `a grant is live for jit-agent-ops-bot in ${PROD} (request req-bot-first-01 until ${liveUntil}); end it (jit end req-bot-first-01) and ask again`,
     });
     expect(aws.emails.length).toBe(emailsBefore + 1); // only the other agent's approval email
     expect(aws.table.items.get('req-bot-second-02')).toMatchObject({ status: 'REFUSED' });
