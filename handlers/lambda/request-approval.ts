@@ -7,8 +7,10 @@ import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
 import { requestApproval, requestApprovalInputSchema } from '../use-cases/request-approval';
 import { cryptoRandom, functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
+import { slackClients } from './slack-api';
 
 const env = functionEnvironment('request-approval');
+const settings = parseSettings(env.settings);
 
 const deps = {
   store: new DynamoDbRequestStore({
@@ -17,15 +19,19 @@ const deps = {
   }),
   mailer: new SesV2Mailer(new SESv2Client({})),
   publisher: new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName),
-  settings: parseSettings(env.settings),
+  settings,
   clock: systemClock,
   random: cryptoRandom,
   reviewBaseUrl: env.reviewBaseUrl,
+  ...(settings.slack ? { chat: slackClients(settings.slack).chat } : {}),
 };
 
 /** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */
 export const handler = taskHandler('request-approval', requestApprovalInputSchema, async (input) => {
   const result = await requestApproval(input, deps);
   logger.info('approval requested', { requestId: result.requestId, approvalDeadline: result.approvalDeadline });
-  return result;
+  const { chat, ...output } = result;
+  if (chat && 'failed' in chat) logger.error('slack prompt not posted; the emails went out', { requestId: result.requestId, error: chat.failed as Error });
+  if (chat && 'posted' in chat) logger.info('slack prompt posted', { requestId: result.requestId, messages: chat.posted.length });
+  return output;
 });
