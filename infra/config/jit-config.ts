@@ -192,9 +192,12 @@ export const slackConfigSchema = z
     /** Name of the Secrets Manager secret in the hub account holding `{"signingSecret": "...", "botToken": "xoxb-..."}`. */
     secretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager secret name'),
     /** Who may press the buttons: Slack user id -> one of `approval.approvers`. Anyone else is refused. */
-    users: z
-      .record(z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123456789'), z.email('must be an email address'))
-      .refine((users) => Object.keys(users).length > 0, { message: 'must map at least one Slack user id to an approver' }),
+    users: z.record(z.string(), z.email('must be an email address')).superRefine((users, ctx) => {
+      // Checked here rather than by a key schema, whose failure would not say what a key must look like.
+      const ids = Object.keys(users);
+      if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'must map at least one Slack user id to an approver' });
+      for (const id of ids) if (!SLACK_USER_ID.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'must be a Slack user id such as U0123456789' });
+    }),
   })
   .strict();
 
