@@ -10,9 +10,7 @@ import { evaluateCondition } from '../fakes/fake-dynamodb';
 import { FakeSlack } from '../fakes/fake-slack';
 import { CTX, newFakeAws, pendingTaskToken, requestEvent } from '../helpers/elevation-harness';
 import {
-  APPROVER_SLACK_ID,
   BOT_TOKEN,
-  SIGNING_SECRET,
   SLACK_CHANNEL,
   SLACK_SECRET_NAME,
   STRANGER_SLACK_ID,
