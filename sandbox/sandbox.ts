@@ -18,6 +18,7 @@ import { Identities } from './iam/identities';
 import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
 import { SANDBOX_PROFILES, writeSandboxAwsFiles } from './aws-profiles';
 import { sandboxPages } from './pages';
+import { SlackStandIn } from './slack/slack-stand-in';
 import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
 import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
@@ -158,7 +159,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   };
 
   const dynamodb = new DynamoDbEmulation(tablesOf(broker), home, authorizer);
-  const secrets = new SecretsManagerEmulation(secretsOf(broker), home, hub, authorizer, clock);
+  // approval.slack: a local Slack workspace, and the Slack secret the operator would create, holding its credentials.
+  const slackSettings = config.config.approval.slack;
+  const slack = slackSettings ? new SlackStandIn(home, slackSettings, () => url, () => clock.now()) : undefined;
+  const slackSecret = slack && slackSettings ? [{ name: slackSettings.secretName, initialValue: slack.secretString, description: 'Slack stand-in credentials (sandbox)' }] : [];
+  const secrets = new SecretsManagerEmulation([...secretsOf(broker), ...slackSecret], home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
   const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...config.config.approval.approvers]);
@@ -187,6 +192,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   let url = '';
   let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
+  let slackInteractions: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
   const reportBucket = buckets[0] ?? '';
   const gate = ApproverGate.persisted(home);
   const server = new SandboxServer(
@@ -206,6 +212,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         if (!review) throw new Error('The approval function is not loaded yet.');
         return review(event);
       },
+      ...(slack
+        ? {
+            slack: (request) => slack.handle(request),
+            slackInteractions: async (event) => {
+              if (!slackInteractions) throw new Error('The Slack interaction function is not loaded yet.');
+              return slackInteractions(event);
+            },
+          }
+        : {}),
     })),
   );
   url = await server.listen('127.0.0.1', options.port);
@@ -224,6 +239,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     AWS_SECRET_ACCESS_KEY: keys.broker.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_SERVICE_NAME: 'jit-broker',
+    // The broker's Slack calls go to the stand-in, never to slack.com.
+    ...(slack ? { SLACK_API_URL: `${url}/slack/api` } : {}),
   });
   // The handlers' clock is the sandbox's: the grant window, the time fence and the audit all see it.
   useClockInHandlers(() => clock.now());
@@ -231,6 +248,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
       review = loadHandler<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>>(fn.entry);
+    } else if (fn.entry === 'slack-interactions') {
+      slackInteractions = loadHandler<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>>(fn.entry);
     } else {
       handlers.set(fn.arn, functionFor(fn));
     }
