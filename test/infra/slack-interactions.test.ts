@@ -1,3 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { addJitStacks } from '../../infra/jit-app';
 import { slackConfig } from '../helpers/slack-fixtures';
 import { synthApp } from '../helpers/synth';
 
@@ -52,5 +58,29 @@ describe('BrokerStack: Slack approvals', () => {
     const plain = synthApp().json;
     expect(functionNamed(plain, 'slack-interactions')).toBeUndefined();
     expect(JSON.stringify(plain)).not.toContain('/slack/interactions');
+  });
+
+  it('passes the cdk-nag AwsSolutions pack with Slack on, with no new acknowledgement', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'jit-nag-slack-'));
+    try {
+      const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+      addJitStacks(app, slackConfig());
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      let failure: string | undefined;
+      try {
+        app.synth();
+      } catch (error) {
+        failure = `${(error as Error).message}\n${(() => {
+          try {
+            return readFileSync(join(outdir, 'validation-report.json'), 'utf8');
+          } catch {
+            return '';
+          }
+        })()}`;
+      }
+      expect(failure).toBeUndefined();
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
