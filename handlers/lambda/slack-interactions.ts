@@ -1,43 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoDbReplayGuard } from '../adapters/aws/dynamodb-replay-guard';
-import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
-import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
-import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
-import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
-import { handleSlackInteraction } from '../http/slack-routes';
-import { functionEnvironment, logger, parseSettings, systemClock } from './runtime';
-import { slackClients } from './slack-api';
+import { slackInteractionsFunction } from '../functions/slack-interactions-function';
+import { lambdaRuntime } from './runtime';
 
-const env = functionEnvironment('slack-interactions');
-const settings = parseSettings(env.settings);
-if (!settings.slack) throw new Error('The slack-interactions function needs approval.slack in the broker settings.');
-const slack = settings.slack;
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const { credentials, chat } = slackClients(slack);
-
-const deps = {
-  store: new DynamoDbRequestStore({ client: documents, tableName: env.requestTable }),
-  callbacks: new SfnTaskCallbacks(new SFNClient({})),
-  mailer: new SesV2Mailer(new SESv2Client({})),
-  settings,
-  clock: systemClock,
-  slack,
-  signingSecret: async () => (await credentials.get()).signingSecret,
-  replays: new DynamoDbReplayGuard(documents, env.slackPressTable, () => systemClock.now()),
-  chat,
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName),
-};
-
-/** Slack's interactivity request URL. The event is never logged: its body is the signed payload. */
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  logger.appendKeys({ task: 'slack-interactions' });
-  const started = Date.now();
-  const response = await handleSlackInteraction(event, deps, logger);
-  logger.info('slack interaction answered', { statusCode: response.statusCode, elapsedMs: Date.now() - started });
-  return response;
-}
+/** The Lambda entry point of the slack-interactions function: its factory (`handlers/functions/slack-interactions-function.ts`) with the Lambda runtime's environment. */
+export const handler = slackInteractionsFunction(lambdaRuntime('slack-interactions'));

@@ -78,7 +78,8 @@ export class SlackInteractions extends Construct {
  * `secretsmanager:GetSecretValue` on the operator's Slack secret only. Secret ARNs end in `-` and six
  * random characters, hence `-??????`.
  *
- * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_identity-based-policies.html
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
  */
 export function slackSecretReadStatement(sid: string, secretName: string): iam.PolicyStatement {
   return new iam.PolicyStatement({

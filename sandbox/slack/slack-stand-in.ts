@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { SlackSettings } from '../../handlers/core/broker-settings';
+import { type SafeHtml, html, trustedHtml } from '../../handlers/core/html';
 import type { SlackBlock } from '../../handlers/core/slack-message';
 import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, slackSignature } from '../../handlers/core/slack-signature';
 import type { AwsResponse } from '../http/aws-call';
-import { escapeXml as escape } from '../http/protocols';
 import type { PageRequest } from '../http/server';
 import { JsonFile } from '../store/json-file';
 
@@ -40,6 +40,13 @@ function json(value: unknown, status = 200): AwsResponse {
 function isLoopback(ip: string): boolean {
   return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
 }
+
+/** The stand-in page's stylesheet: a constant of the program, the one markup put in unescaped. */
+const STAND_IN_STYLE =
+  'body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:44rem;padding:0 1rem;color:#1d1c1d}.msg{border:1px solid #ddd;border-radius:8px;padding:.75rem 1rem;margin:1rem 0}' +
+  '.meta{color:#616061;font-size:13px}.fields{display:grid;grid-template-columns:1fr 1fr;gap:.25rem 1rem}.pre{white-space:pre-wrap}h3{margin:.25rem 0 .5rem}' +
+  '.actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;margin:.5rem 0}button,a.btn{font:inherit;border:1px solid #bbb;border-radius:4px;padding:.3rem .8rem;background:#fff;cursor:pointer;color:#1d1c1d;text-decoration:none}' +
+  'button.primary{background:#007a5a;color:#fff;border-color:#007a5a}button.danger{background:#e01e5a;color:#fff;border-color:#e01e5a}.ctx{color:#616061;font-size:13px}.eph{background:#f8f8f8;border-left:3px solid #1264a3;padding:.25rem .5rem;margin-top:.5rem;font-size:14px}';
 
 /**
  * A local Slack workspace for the sandbox: the part of Slack's Web API the broker calls
@@ -205,16 +212,10 @@ export class SlackStandIn {
   private page(): AwsResponse {
     const people = [...Object.entries(this.settings.users).map(([id, approver]) => ({ id, label: `${id} (${approver})` })), { id: STRANGER_SLACK_USER, label: `${STRANGER_SLACK_USER} (not an approver)` }];
     const messages = [...this.messages()].reverse();
-    const rendered = messages.map((m) => this.renderMessage(m, people)).join('');
-    const html =
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Slack stand-in</title>` +
-      `<style>body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:44rem;padding:0 1rem;color:#1d1c1d}.msg{border:1px solid #ddd;border-radius:8px;padding:.75rem 1rem;margin:1rem 0}` +
-      `.meta{color:#616061;font-size:13px}.fields{display:grid;grid-template-columns:1fr 1fr;gap:.25rem 1rem}.pre{white-space:pre-wrap}h3{margin:.25rem 0 .5rem}` +
-      `.actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;margin:.5rem 0}button,a.btn{font:inherit;border:1px solid #bbb;border-radius:4px;padding:.3rem .8rem;background:#fff;cursor:pointer;color:#1d1c1d;text-decoration:none}` +
-      `button.primary{background:#007a5a;color:#fff;border-color:#007a5a}button.danger{background:#e01e5a;color:#fff;border-color:#e01e5a}.ctx{color:#616061;font-size:13px}.eph{background:#f8f8f8;border-left:3px solid #1264a3;padding:.25rem .5rem;margin-top:.5rem;font-size:14px}</style></head>` +
-      `<body><h1>Slack stand-in</h1><p class="meta">Messages the broker posted with <code>chat.postMessage</code> (and updated with <code>chat.update</code>), newest first. A button sends the broker's <code>${SLACK_INTERACTIONS_ROUTE}</code> a <code>block_actions</code> payload signed with the app's signing secret, as Slack does. Posting to ${escape(this.settings.postTo === 'direct' ? 'direct messages' : this.settings.postTo)}.</p>` +
-      (rendered || '<p>No message yet.</p>') +
-      `<p class="meta"><a href="/">sandbox</a> · <a href="/outbox">outbox</a> · <a href="/events">events</a></p></body></html>`;
+    const rendered = messages.map((m) => this.renderMessage(m, people));
+    const markup = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Slack stand-in</title><style>${trustedHtml(STAND_IN_STYLE)}</style></head><body><h1>Slack stand-in</h1><p class="meta">Messages the broker posted with <code>chat.postMessage</code> (and updated with <code>chat.update</code>), newest first. A button sends the broker's <code>${SLACK_INTERACTIONS_ROUTE}</code> a <code>block_actions</code> payload signed with the app's signing secret, as Slack does. Posting to ${this.settings.postTo === 'direct' ? 'direct messages' : this.settings.postTo}.</p>${
+      rendered.length > 0 ? rendered : html`<p>No message yet.</p>`
+    }<p class="meta"><a href="/">sandbox</a> · <a href="/outbox">outbox</a> · <a href="/events">events</a></p></body></html>`;
     return {
       status: 200,
       headers: {
@@ -223,36 +224,32 @@ export class SlackStandIn {
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-store',
       },
-      body: html,
+      body: String(markup),
     };
   }
 
-  private renderMessage(m: StandInMessage, people: ReadonlyArray<{ id: string; label: string }>): string {
-    const blocks = m.blocks
-      .map((b) => {
-        switch (b.type) {
-          case 'header':
-            return `<h3>${escape(b.text.text)}</h3>`;
-          case 'section':
-            return (b.text ? `<div class="pre">${escape(b.text.text)}</div>` : '') + (b.fields ? `<div class="fields">${b.fields.map((f) => `<div>${escape(f.text)}</div>`).join('')}</div>` : '');
-          case 'context':
-            return `<div class="ctx">${b.elements.map((e) => escape(e.text)).join(' ')}</div>`;
-          case 'actions': {
-            const hasPress = b.elements.some((e) => 'value' in e);
-            const select = `<label class="meta">press as <select name="user">${people.map((p) => `<option value="${escape(p.id)}">${escape(p.label)}</option>`).join('')}</select></label>`;
-            const buttons = b.elements
-              .map((e) =>
-                'value' in e
-                  ? `<button type="submit" name="action" value="${escape(e.action_id)}" class="${escape(e.style ?? '')}">${escape(e.text.text)}</button>`
-                  : `<a class="btn" href="${escape(e.url)}">${escape(e.text.text)}</a>`,
-              )
-              .join('');
-            return `<form method="post" action="${SLACK_STAND_IN.press}" class="actions"><input type="hidden" name="channel" value="${escape(m.channel)}"><input type="hidden" name="ts" value="${escape(m.ts)}">${buttons}${hasPress ? select : ''}</form>`;
-          }
+  private renderMessage(m: StandInMessage, people: ReadonlyArray<{ id: string; label: string }>): SafeHtml {
+    const blocks = m.blocks.map((b): SafeHtml => {
+      switch (b.type) {
+        case 'header':
+          return html`<h3>${b.text.text}</h3>`;
+        case 'section':
+          return html`${b.text ? html`<div class="pre">${b.text.text}</div>` : ''}${b.fields ? html`<div class="fields">${b.fields.map((f) => html`<div>${f.text}</div>`)}</div>` : ''}`;
+        case 'context':
+          return html`<div class="ctx">${b.elements.map((e) => e.text).join(' ')}</div>`;
+        case 'actions': {
+          const hasPress = b.elements.some((e) => 'value' in e);
+          const select = html`<label class="meta">press as <select name="user">${people.map((p) => html`<option value="${p.id}">${p.label}</option>`)}</select></label>`;
+          const buttons = b.elements.map((e) =>
+            'value' in e
+              ? html`<button type="submit" name="action" value="${e.action_id}" class="${e.style ?? ''}">${e.text.text}</button>`
+              : html`<a class="btn" href="${e.url}">${e.text.text}</a>`,
+          );
+          return html`<form method="post" action="${SLACK_STAND_IN.press}" class="actions"><input type="hidden" name="channel" value="${m.channel}"><input type="hidden" name="ts" value="${m.ts}">${buttons}${hasPress ? select : ''}</form>`;
         }
-      })
-      .join('');
-    const ephemeral = m.ephemeral.map((e) => `<div class="eph"><strong>Only visible to ${escape(e.user)}:</strong> ${escape(e.text)}</div>`).join('');
-    return `<div class="msg" data-ts="${escape(m.ts)}"><div class="meta">#${escape(m.channel)} · ${escape(m.postedAt)}${m.updatedAt ? ` · edited ${escape(m.updatedAt)}` : ''}</div>${blocks}${ephemeral}</div>`;
+      }
+    });
+    const ephemeral = m.ephemeral.map((e) => html`<div class="eph"><strong>Only visible to ${e.user}:</strong> ${e.text}</div>`);
+    return html`<div class="msg" data-ts="${m.ts}"><div class="meta">#${m.channel} · ${m.postedAt}${m.updatedAt ? html` · edited ${m.updatedAt}` : ''}</div>${blocks}${ephemeral}</div>`;
   }
 }

@@ -112,10 +112,12 @@ describe('BrokerStack', () => {
 
   it('has every entry point read its environment through the contract, under its own entry name', () => {
     for (const entry of functionsByEntry(withEveryFunction()).keys()) {
+      // The entry point builds its runtime from the Lambda environment under its own name; its factory takes that runtime.
       const source = readFileSync(join(REPO_ROOT, 'handlers', 'lambda', `${entry}.ts`), 'utf8');
-      expect({ entry, reads: source.includes(`functionEnvironment('${entry}')`) }).toEqual({ entry, reads: true });
+      const factory = readFileSync(join(REPO_ROOT, 'handlers', 'functions', `${entry}-function.ts`), 'utf8');
+      expect({ entry, reads: source.includes(`lambdaRuntime('${entry}')`), takes: factory.includes(`FunctionRuntime<'${entry}'>`) }).toEqual({ entry, reads: true, takes: true });
       // Only variables the Lambda runtime or the sandbox set, never one the stack sets.
-      const direct = [...source.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]);
+      const direct = [...`${source}\n${factory}`.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]);
       expect({ entry, direct: direct.filter((name) => Object.values(ENVIRONMENT_VARIABLES).includes(name as never)) }).toEqual({ entry, direct: [] });
     }
   });

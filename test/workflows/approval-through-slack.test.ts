@@ -2,13 +2,17 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type LocalExecutionResult, type LocalFunction, runLocalExecution } from '../../workflows/local/local-execution';
-import { resolveIntrinsics, synthesizedWorkflow, type SynthesizedWorkflow } from '../../workflows/local/synthesized-workflow';
+import { type FunctionHost, type LoadedFunction, loadBrokerFunctions } from '../../sandbox/engine/functions';
+import { ENVIRONMENT_VARIABLES } from '../../handlers/core/function-environment';
+import type { SynthesizedStack } from '../../sandbox/template/deployed-template';
+import { type DeployedWorkflow, deployedWorkflow } from '../../sandbox/template/deployed-workflow';
+import { type LocalExecutionResult, runLocalExecution } from '../../workflows/local/local-execution';
 import { STATE } from '../../workflows/state-names';
 import type { FakeAws } from '../fakes/fake-aws';
 import { evaluateCondition } from '../fakes/fake-dynamodb';
 import { FakeSlack } from '../fakes/fake-slack';
 import { CTX, newFakeAws, pendingTaskToken, requestEvent } from '../helpers/elevation-harness';
+import { synthesizedStack } from '../helpers/iam-template';
 import {
   BOT_TOKEN,
   SLACK_CHANNEL,
@@ -26,44 +30,47 @@ type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStr
 type Item = Record<string, unknown>;
 
 const slack = new FakeSlack(BOT_TOKEN);
-let workflow: SynthesizedWorkflow;
-let functions: Map<string, LocalFunction>;
-let interactions: HttpHandler;
+let stack: SynthesizedStack;
+let workflow: DeployedWorkflow;
 let pressTable: string;
 
 /**
- * The broker synthesized with `approval.slack`, its functions loaded with the environment the template
- * gives them, and Slack's API pointed at a local stand-in that answers as Slack documents.
+ * The broker synthesized with `approval.slack`, and Slack's API pointed at a local stand-in that answers as
+ * Slack documents. Each test loads the functions through the sandbox's loader with its fake world's clock.
  */
 beforeAll(async () => {
   await slack.start();
-  const { json } = synthApp(slackConfig());
-  workflow = synthesizedWorkflow(json, CTX);
-  const env: Record<string, string> = {};
-  for (const resource of Object.values(json.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const vars = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-    for (const [name, value] of Object.entries(vars)) if (name !== 'JIT_FUNCTION') env[name] = String(resolveIntrinsics(value, json, CTX));
-  }
-  Object.assign(process.env, env, { AWS_REGION: CTX.region, SLACK_API_URL: `${slack.url}/api`, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
-  pressTable = env.SLACK_PRESS_TABLE;
-  functions = new Map();
-  for (const [arn, entry] of workflow.functionEntries) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    functions.set(arn, (require(`../../handlers/lambda/${entry}`) as { handler: LocalFunction }).handler);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  interactions = (require('../../handlers/lambda/slack-interactions') as { handler: HttpHandler }).handler;
+  stack = synthesizedStack(synthApp(slackConfig()).stacks.broker);
+  workflow = deployedWorkflow(stack);
 });
 
 afterAll(() => slack.stop());
 
+/** The real broker functions as deployed, with the fake world's virtual clock and Slack calls sent to the stand-in. */
+function slackBroker(aws: FakeAws): LoadedFunction[] {
+  const host: FunctionHost = {
+    clock: aws.clock,
+    logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    aws: { region: CTX.region },
+    region: CTX.region,
+    slackApiUrl: `${slack.url}/api`,
+  };
+  return loadBrokerFunctions(stack, host);
+}
+
 describe('Workflow: a decision made with a Slack button drives the synthesized state machine', () => {
   let aws: FakeAws;
   let presses: Map<string, Item>;
+  let functions: LoadedFunction[];
+  let interactions: HttpHandler;
 
   beforeEach(() => {
     aws = newFakeAws();
+    functions = slackBroker(aws);
+    const interactionFunction = functions.find((fn) => fn.entry === 'slack-interactions');
+    if (!interactionFunction) throw new Error('The broker stack with approval.slack has no slack-interactions function.');
+    interactions = interactionFunction.handler as HttpHandler;
+    pressTable = interactionFunction.environment[ENVIRONMENT_VARIABLES.slackPressTable];
     aws.secrets.create(SLACK_SECRET_NAME, slackSecretString());
     slack.calls.length = 0;
     // The seen-requests table beside the request table, with the same conditional-write rules.
@@ -78,17 +85,13 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
       presses.set(key, input.Item);
       return {};
     });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { systemClock } = require('../../handlers/lambda/runtime') as typeof import('../../handlers/lambda/runtime');
-    const spy = jest.spyOn(systemClock, 'now').mockImplementation(() => aws.clock.now());
-    aws.onRestore(() => spy.mockRestore());
   });
   afterEach(() => aws.restore());
 
   function run(requestId: string): Promise<LocalExecutionResult> {
     return runLocalExecution(requestEvent({ requestId, account: 'prod', role: 'Ops', minutes: 15, reason: 'Restart the worker' }), {
       definition: workflow.definition,
-      functions,
+      functions: new Map(functions.map((fn) => [fn.arn, fn.handler])),
       tokens: aws.tokens,
       clock: aws.clock,
       retryIntervalOverrides: Object.fromEntries(Object.keys(workflow.definition.States).map((s) => [s, 0])),

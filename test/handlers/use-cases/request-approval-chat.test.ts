@@ -1,11 +1,8 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { randomBytes } from 'node:crypto';
-import { EventBridgePublisher } from '../../../handlers/adapters/aws/eventbridge-publisher';
 import type { ApprovalPrompt } from '../../../handlers/core/slack-message';
 import type { ChatNotifier, ChatRecipient, PostedPrompt } from '../../../handlers/ports/chat-notifier';
 import { requestApproval } from '../../../handlers/use-cases/request-approval';
-import { FakeAws } from '../../fakes/fake-aws';
-import { ManualClock, REGION, approvalDeps, approvalSettings, linkIn, newRequest } from '../../helpers/approval-fixtures';
+import { ManualClock, approvalSettings, inMemoryApproval, linkIn } from '../../helpers/approval-fixtures';
+import { REVIEW_REQUEST, elevationRequest } from '../../helpers/fixtures';
 
 /** A chat that records what it was asked to post, to each recipient. */
 class RecordingChat implements ChatNotifier {
@@ -24,48 +21,39 @@ class RecordingChat implements ChatNotifier {
 }
 
 describe('Use case: requestApproval with a chat', () => {
-  let aws: FakeAws;
-  beforeEach(() => {
-    aws = new FakeAws(['222222222222', '333333333333']);
-  });
-  afterEach(() => aws.restore());
-
   async function ask(chat: ChatNotifier, approvers: string[]) {
-    const base = approvalDeps(approvalSettings(approvers), new ManualClock());
-    const request = newRequest();
-    await base.store.create(request, base.clock.now());
-    const result = await requestApproval(
-      { taskToken: 'token-'.padEnd(40, 'x'), request },
-      {
-        ...base,
-        publisher: new EventBridgePublisher(new EventBridgeClient({ region: REGION }), 'jit-broker'),
-        random: { bytes: (n) => randomBytes(n) },
-        reviewBaseUrl: 'https://approvals.example.test',
-        chat,
-      },
-    );
-    return { result, request };
+    const approval = inMemoryApproval(approvalSettings(approvers), new ManualClock());
+    const request = elevationRequest(REVIEW_REQUEST);
+    await approval.store.create(request, approval.deps.clock.now());
+    const result = await requestApproval({ taskToken: 'token-'.padEnd(40, 'x'), request }, { ...approval.deps, chat });
+    return { approval, result, request };
   }
 
   it("puts each approver's own review link in their direct message only, and none in a channel", async () => {
+    // Prepare
     const chat = new RecordingChat([{ kind: 'direct', approver: 'b@example.com' }, { kind: 'channel' }]);
 
-    const { result } = await ask(chat, ['a@example.com', 'b@example.com']);
+    // Act
+    const { approval, result } = await ask(chat, ['a@example.com', 'b@example.com']);
 
-    const linkOfB = linkIn(aws.emails.find((e) => e.to.includes('b@example.com'))?.text ?? '');
+    // Assess
+    const linkOfB = linkIn(approval.mailer.sent.find((e) => e.to.includes('b@example.com'))?.text ?? '');
     expect(chat.prompts[0].prompt.reviewUrl).toBe(linkOfB);
     expect(chat.prompts[1].prompt.reviewUrl).toBeUndefined();
     expect(result.chat).toEqual({ posted: [{ channel: 'D00', ts: '1.0' }, { channel: 'D01', ts: '1.1' }] });
   });
 
   it('still emails every approver and parks the request when Slack fails', async () => {
+    // Prepare
     const failure = new Error('Slack chat.postMessage failed: invalid_auth');
 
-    const { result, request } = await ask(new RecordingChat([{ kind: 'channel' }], failure), ['a@example.com']);
+    // Act
+    const { approval, result, request } = await ask(new RecordingChat([{ kind: 'channel' }], failure), ['a@example.com']);
 
+    // Assess
     expect(result.chat).toEqual({ failed: failure });
-    expect(aws.emails.map((e) => e.to)).toEqual([['a@example.com']]);
-    expect(aws.table.items.get(request.requestId)?.status).toBe('PENDING_APPROVAL');
-    expect(aws.events.map((e) => e.detailType)).toEqual(['Elevation Pending Approval']);
+    expect(approval.mailer.sent.map((e) => e.to)).toEqual([['a@example.com']]);
+    expect((await approval.store.get(request.requestId))?.status).toBe('PENDING_APPROVAL');
+    expect(approval.publisher.events.map((e) => e.outcome)).toEqual(['Pending Approval']);
   });
 });

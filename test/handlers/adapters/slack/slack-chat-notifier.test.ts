@@ -1,6 +1,6 @@
 import { SlackApiError, SlackChatNotifier } from '../../../../handlers/adapters/slack/slack-chat-notifier';
 import { FakeSlack } from '../../../fakes/fake-slack';
-import { newRequest } from '../../../helpers/approval-fixtures';
+import { REVIEW_REQUEST, elevationRequest } from '../../../helpers/fixtures';
 import { BOT_TOKEN } from '../../../helpers/slack-fixtures';
 
 const slack = new FakeSlack(BOT_TOKEN);
@@ -16,7 +16,7 @@ describe('Class: SlackChatNotifier', () => {
   it('posts one Block Kit prompt to the channel with the bot token, requester text only as plain text', async () => {
     // Prepare
     const chat = new SlackChatNotifier({ botToken: async () => BOT_TOKEN, target: { channel: 'C0APPROVALS' }, apiUrl: `${slack.url}/api` });
-    const request = newRequest({ requestId: 'req-chat-0001', reason: 'Fix it <!channel> *now* <https://evil.example|approve>', plannedActions: ['ecs:UpdateService'] });
+    const request = elevationRequest(REVIEW_REQUEST, { requestId: 'req-chat-0001', reason: 'Fix it <!channel> *now* <https://evil.example|approve>', plannedActions: ['ecs:UpdateService'] });
 
     // Act
     const posted = await chat.announce(() => ({ request, approvalDeadline: DEADLINE }));
@@ -67,7 +67,7 @@ describe('Class: SlackChatNotifier', () => {
       target: { direct: [{ slackUserId: 'U0ALICE001', approver: 'alice@example.com' }, { slackUserId: 'U0BOB00001', approver: 'bob@example.com' }] },
       apiUrl: `${slack.url}/api`,
     });
-    const request = newRequest({ requestId: 'req-chat-0002' });
+    const request = elevationRequest(REVIEW_REQUEST, { requestId: 'req-chat-0002' });
 
     const posted = await chat.announce((recipient) => ({
       request,
@@ -126,9 +126,9 @@ describe('Class: SlackChatNotifier', () => {
   it("raises SlackApiError with Slack's error code when Slack answers ok: false", async () => {
     const chat = new SlackChatNotifier({ botToken: async () => 'xoxb-revoked-token', target: { channel: 'C0APPROVALS' }, apiUrl: `${slack.url}/api` });
 
-    const posting = chat.announce(() => ({ request: newRequest(), approvalDeadline: DEADLINE }));
+    const posting = chat.announce(() => ({ request: elevationRequest(REVIEW_REQUEST), approvalDeadline: DEADLINE }));
 
     await expect(posting).rejects.toThrow(SlackApiError);
-    await expect(chat.announce(() => ({ request: newRequest(), approvalDeadline: DEADLINE }))).rejects.toThrow('Slack chat.postMessage failed: invalid_auth');
+    await expect(chat.announce(() => ({ request: elevationRequest(REVIEW_REQUEST), approvalDeadline: DEADLINE }))).rejects.toThrow('Slack chat.postMessage failed: invalid_auth');
   });
 });

@@ -1,0 +1,44 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
+import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
+import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
+import { requestApproval, requestApprovalInputSchema } from '../use-cases/request-approval';
+import { parseSettings, taskHandler } from '../lambda/runtime';
+import type { FunctionRuntime } from './function-runtime';
+import { slackClients } from './slack-clients';
+
+/** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */
+export function requestApprovalFunction(runtime: FunctionRuntime<'request-approval'>) {
+  const { env, aws, clock, random, logger } = runtime;
+  const settings = parseSettings(env.settings);
+  const deps = {
+    store: new DynamoDbRequestStore({
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(aws)),
+      tableName: env.requestTable,
+    }),
+    mailer: new SesV2Mailer(new SESv2Client(aws)),
+    publisher: new EventBridgePublisher(new EventBridgeClient(aws), env.eventBusName),
+    settings,
+    clock,
+    random,
+    reviewBaseUrl: env.reviewBaseUrl,
+    ...(settings.slack ? { chat: slackClients(settings.slack, runtime).chat } : {}),
+  };
+
+  return taskHandler(
+    'request-approval',
+    requestApprovalInputSchema,
+    async (input) => {
+      const result = await requestApproval(input, deps);
+      logger.info('approval requested', { requestId: result.requestId, approvalDeadline: result.approvalDeadline });
+      const { chat, ...output } = result;
+      if (chat && 'failed' in chat) logger.error('slack prompt not posted; the emails went out', { requestId: result.requestId, error: chat.failed as Error });
+      if (chat && 'posted' in chat) logger.info('slack prompt posted', { requestId: result.requestId, messages: chat.posted.length });
+      return output;
+    },
+    logger,
+  );
+}
