@@ -44,6 +44,7 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
     '',
     `  URL      ${url}  (AWS APIs in their wire protocols, review links, ${url}/outbox)`,
     `  State    ${home}/  (delete it to start over)`,
+    ...(config.config.approval.slack ? [`  Slack    ${url}/slack  (a local stand-in for the approvers' Slack workspace; docs/slack.md)`] : []),
     `  Config   ${config.file}: hub ${hub.account} ${hub.region}; ${config.config.accounts.map((a) => `${a.name} ${a.id}`).join(', ')}`,
     `  Time     ${clock.scale === 1 ? 'real time' : `${clock.scale}x real time (--time-scale ${clock.scale}): a 15-minute grant lasts ${realDuration(15 * 60, clock.scale)}, the approval window ${realDuration(config.config.approval.windowMinutes * 60, clock.scale)}`}; sandbox now ${clock.now().toISOString()}`,
     ...(startedInMs !== undefined ? [`  Started  in ${(startedInMs / 1000).toFixed(1)} s`] : []),

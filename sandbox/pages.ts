@@ -26,6 +26,10 @@ export interface PagesSources {
   readonly executions: () => ReadonlyArray<Pick<ExecutionRecord, 'name' | 'status' | 'startedAt' | 'finishedAt' | 'finalState' | 'error' | 'cause' | 'input'>>;
   /** The approval endpoint's Lambda handler (handlers/lambda/approval-web). */
   readonly review: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** With `approval.slack`: the broker's interaction route (handlers/lambda/slack-interactions). */
+  readonly slackInteractions?: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** With `approval.slack`: the Slack stand-in's paths (sandbox/slack/slack-stand-in.ts); undefined for others. */
+  readonly slack?: (request: PageRequest) => Promise<AwsResponse | undefined>;
 }
 
 const PAGE_HEADERS = {
@@ -58,14 +62,14 @@ function wantsJson(request: PageRequest): boolean {
 const notFound = () => page('Not found', html`<p>Nothing here. The sandbox serves <code>/</code>, <code>/outbox</code>, <code>/events</code>, <code>/reports</code> and review links.</p>`, 404);
 
 /** An API Gateway HTTP API (payload 2.0) event for the approval function, as the deployed API sends it. */
-function reviewEvent(request: PageRequest): APIGatewayProxyEventV2 {
+function reviewEvent(request: PageRequest, routeKey = 'ANY /review/{requestId}'): APIGatewayProxyEventV2 {
   const queryStringParameters: Record<string, string> = {};
   for (const [k, v] of request.query) queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
   const segment = /^\/review\/([^/]+)$/.exec(request.path)?.[1];
   const rawQuery = request.query.toString();
   return {
     version: '2.0',
-    routeKey: 'ANY /review/{requestId}',
+    routeKey,
     rawPath: request.path,
     rawQueryString: rawQuery,
     headers: { ...request.headers },
@@ -78,7 +82,7 @@ function reviewEvent(request: PageRequest): APIGatewayProxyEventV2 {
       domainPrefix: 'sandbox',
       http: { method: request.method, path: request.path, protocol: 'HTTP/1.1', sourceIp: request.sourceIp, userAgent: request.headers['user-agent'] ?? '' },
       requestId: 'sandbox',
-      routeKey: 'ANY /review/{requestId}',
+      routeKey,
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
@@ -223,6 +227,17 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
       const response = await sources.review(reviewEvent(request));
       const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
       return { status: response.statusCode ?? 200, headers, body: response.body ?? '' };
+    }
+    if (path === '/slack/interactions' && sources.slackInteractions) {
+      // As on the deployed API: POST only, anything else is API Gateway's own 404.
+      if (request.method !== 'POST') return notFound();
+      const response = await sources.slackInteractions(reviewEvent(request, 'POST /slack/interactions'));
+      const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      return { status: response.statusCode ?? 200, headers, body: response.body ?? '' };
+    }
+    if (path.startsWith('/slack') && sources.slack) {
+      const response = await sources.slack(request);
+      if (response) return response;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return page('Method not allowed', html`<p>The sandbox pages only answer GET.</p>`, 405);
     if (path === '/' || path === '/index.html') {

@@ -18,6 +18,7 @@ import { Identities } from './iam/identities';
 import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
 import { SANDBOX_PROFILES, writeSandboxAwsFiles } from './aws-profiles';
 import { sandboxPages } from './pages';
+import { SlackStandIn } from './slack/slack-stand-in';
 import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
 import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
@@ -154,7 +155,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   };
 
   const dynamodb = new DynamoDbEmulation(tablesOf(broker), home, authorizer);
-  const secrets = new SecretsManagerEmulation(secretsOf(broker), home, hub, authorizer, clock);
+  // approval.slack: a local Slack workspace, and the Slack secret the operator would create, holding its credentials.
+  const slackSettings = config.config.approval.slack;
+  const slack = slackSettings ? new SlackStandIn(home, slackSettings, () => url, () => clock.now()) : undefined;
+  const slackSecret = slack && slackSettings ? [{ name: slackSettings.secretName, initialValue: slack.secretString, description: 'Slack stand-in credentials (sandbox)' }] : [];
+  const secrets = new SecretsManagerEmulation([...secretsOf(broker), ...slackSecret], home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
   const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...config.config.approval.approvers]);
@@ -183,6 +188,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   let url = '';
   let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
+  let slackInteractions: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
   const reportBucket = buckets[0] ?? '';
   const gate = ApproverGate.persisted(home);
   const server = new SandboxServer(
@@ -202,6 +208,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         if (!review) throw new Error('The approval function is not loaded yet.');
         return review(event);
       },
+      ...(slack
+        ? {
+            slack: (request) => slack.handle(request),
+            slackInteractions: async (event) => {
+              if (!slackInteractions) throw new Error('The Slack interaction function is not loaded yet.');
+              return slackInteractions(event);
+            },
+          }
+        : {}),
     })),
   );
   url = await server.listen('127.0.0.1', options.port);
@@ -218,11 +233,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     region: hub.region,
     // Identity proofs (jit end, jit revoke) are presigned for the endpoint the CLI talks to: this one.
     stsProofEndpoint: url,
+    // The broker's Slack calls go to the stand-in, never to slack.com.
+    ...(slack ? { slackApiUrl: `${url}/slack/api` } : {}),
     environment: { [ENVIRONMENT_VARIABLES.reviewBaseUrl]: url },
   });
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
       review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+    } else if (fn.entry === 'slack-interactions') {
+      slackInteractions = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
     } else {
       handlers.set(fn.arn, fn.handler);
     }

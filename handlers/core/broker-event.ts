@@ -23,6 +23,8 @@ export const BROKER_OUTCOMES = [
   'Audited',
   /** An agent's request to end a grant was not honoured (not its grant, or nothing active to end). */
   'End Refused',
+  /** A chat button press changed nothing because its sender is no configured approver (docs/slack.md). */
+  'Approval Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

@@ -45,9 +45,13 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** A request is an AWS API call when it carries a SigV4 signature (or tries to). */
+/**
+ * A request is an AWS API call when it carries a SigV4 signature (or tries to). A bearer token is not
+ * one: it is how the broker calls Slack's Web API, which the sandbox's Slack stand-in serves.
+ */
 function isAwsCall(headers: Readonly<Record<string, string>>, query: URLSearchParams): boolean {
-  return headers.authorization !== undefined || query.has('X-Amz-Signature') || headers['x-amz-target'] !== undefined;
+  const bearer = /^Bearer /.test(headers.authorization ?? '');
+  return (headers.authorization !== undefined && !bearer) || query.has('X-Amz-Signature') || headers['x-amz-target'] !== undefined;
 }
 
 /**
