@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -50,6 +51,24 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
     if (Date.now() - started > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * With BENCH_PROFILE=<file>, a CPU profile of the measured approvals only (from the first approval to the
+ * last secret), for Chrome DevTools or any .cpuprofile viewer; returns the function that writes it.
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.BENCH_PROFILE;
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 /** One scenario: `stored` requests taken to their secrets first (and left there), then `n` measured. */
@@ -120,6 +139,7 @@ async function scenario(n: number, stored: number): Promise<Figures> {
         return ids.every((id) => found.has(id)) ? found : undefined;
       }, 60_000 + count * 1_000);
       const emailsMs = Date.now() - putAt;
+      const profile = prefix === 'run' ? await startProfile() : undefined;
       const approvedAt = new Map<string, number>();
       await Promise.all(
         ids.map(async (id) => {
@@ -137,6 +157,7 @@ async function scenario(n: number, stored: number): Promise<Figures> {
         await readVersions();
         return ids.every((id) => written.has(id)) ? true : undefined;
       }, 60_000 + count * 1_000);
+      await profile?.();
       return { approvedAt, emailsMs };
     };
 

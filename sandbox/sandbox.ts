@@ -18,6 +18,7 @@ import { Identities } from './iam/identities';
 import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
 import { SANDBOX_PROFILES, writeSandboxAwsFiles } from './aws-profiles';
 import { sandboxPages } from './pages';
+import { writeChangedStateFiles } from './store/json-file';
 import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
 import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
@@ -146,14 +147,20 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     if (!handler) throw new Error(`No function ${functionArn} in the broker stack.`);
     await invokeWithContext(handler, functionArn, JSON.parse(JSON.stringify(payload)));
   };
-  const dispatch = async (target: string, event: DeliveredEvent) => {
+  const dispatch = (target: string, event: DeliveredEvent): void => {
     if (target === stateMachineArn) {
       if (!late.engine) throw new Error('The workflow is not running yet.');
       late.engine.start(event);
       return;
     }
-    if (handlers.has(target)) return invokeFunction(target, event);
     if (sqs.deliver(target, JSON.stringify(event))) return;
+    if (handlers.has(target)) {
+      // A function target runs after the answer; it keeps no record of its own (see docs/sandbox.md).
+      setImmediate(() => {
+        invokeFunction(target, event).catch((error: unknown) => console.error(`sandbox: delivering event ${event.id} to ${target} failed: ${(error as Error).message}`));
+      });
+      return;
+    }
     throw new Error(`The sandbox cannot deliver to ${target}.`);
   };
 
@@ -289,6 +296,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     );
   }
 
+  // What the start made (keys, the approver's secret, sessions) is on disk before anyone is told of it.
+  writeChangedStateFiles();
   let stopped = false;
   return {
     url,
@@ -309,6 +318,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       scheduler.stop();
       await engine.stop();
       await server.close();
+      writeChangedStateFiles();
     },
   };
 }

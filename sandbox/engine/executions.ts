@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SandboxClock } from '../clock';
-import { readJson, writeJsonAtomic } from '../store/json-file';
+import { readJson, writeChangedStateFiles, writeJsonAtomic, writeJsonSoon } from '../store/json-file';
 import { type LocalExecutionResult, type LocalFunction, ResumeStateError, runLocalExecution } from '../../workflows/local/local-execution';
 import type { AslDefinition } from '../../workflows/local/synthesized-workflow';
 import type { LocalTaskTokens } from '../../workflows/local/task-tokens';
@@ -107,8 +107,20 @@ export class ExecutionEngine {
       status: 'RUNNING',
       path: [],
     };
-    this.save(record);
-    this.run(record);
+    // On disk (fsync) before the event that started it is answered as accepted; it runs after that.
+    writeJsonAtomic(this.file(record.name), record, { durable: true });
+    this.running.set(
+      name,
+      new Promise<void>((resolve) => setImmediate(resolve)).then((): Promise<LocalExecutionResult> | LocalExecutionResult => {
+        if (this.abort.signal.aborted) {
+          // Stopped before it ran: it stays RUNNING on disk and starts on the next start.
+          this.running.delete(name);
+          return { status: 'FAILED', error: 'ExecutionAborted', cause: 'The sandbox stopped before the execution ran.', path: [], finalState: '' };
+        }
+        this.run(record);
+        return this.running.get(name) ?? Promise.reject(new Error(`Execution ${name} did not start.`));
+      }),
+    );
     return record;
   }
 
@@ -149,12 +161,14 @@ export class ExecutionEngine {
   /** Resolves when every running execution has finished (tests, the demo). */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    writeChangedStateFiles();
   }
 
   /** Stops the executions without finishing them: they stay RUNNING on disk and resume on the next start. */
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled([...this.running.values()]);
+    writeChangedStateFiles();
   }
 
   private newToken(): string {
@@ -190,8 +204,9 @@ export class ExecutionEngine {
     return join(this.folder, `${name}.json`);
   }
 
+  /** Progress is written with the next flush of the state files (several states in a turn: one write). */
   private save(record: ExecutionRecord): void {
-    writeJsonAtomic(this.file(record.name), record);
+    writeJsonSoon(this.file(record.name), record);
   }
 
   private run(record: ExecutionRecord): void {
@@ -253,7 +268,8 @@ export class ExecutionEngine {
     record.finalState = result.finalState;
     if (result.error) record.error = result.error;
     if (result.cause) record.cause = result.cause;
-    this.save(record);
+    // The end is written at once: whoever is told it ended (onFinished, settled) finds it on disk.
+    writeJsonAtomic(this.file(record.name), record);
     this.options.onFinished?.(record);
   }
 }
