@@ -36,6 +36,8 @@ interface Figures {
   /** From the first request put to the last approval email in the outbox. */
   readonly requestToEmailsMs: number;
   readonly peakRssMiB: number;
+  /** CPU time of the sandbox's process (user + system) from the first approval to the last secret. */
+  readonly approvalCpuMs: number;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -122,7 +124,7 @@ async function scenario(n: number, stored: number): Promise<Figures> {
     };
 
     /** Puts `count` requests, waits for their emails, approves all at once; returns when each was approved. */
-    const round = async (prefix: string, count: number): Promise<{ approvedAt: Map<string, number>; emailsMs: number }> => {
+    const round = async (prefix: string, count: number): Promise<{ approvedAt: Map<string, number>; emailsMs: number; cpuMs: number }> => {
       const ids = Array.from({ length: count }, (_, i) => `bench-${prefix}-${String(i).padStart(4, '0')}`);
       const entries = ids.map((requestId, i) => ({
         EventBusName: 'jit-broker',
@@ -141,6 +143,7 @@ async function scenario(n: number, stored: number): Promise<Figures> {
       const emailsMs = Date.now() - putAt;
       const profile = prefix === 'run' ? await startProfile() : undefined;
       const approvedAt = new Map<string, number>();
+      const cpuAtApproval = process.cpuUsage();
       await Promise.all(
         ids.map(async (id) => {
           const link = links.get(id) ?? '';
@@ -157,8 +160,9 @@ async function scenario(n: number, stored: number): Promise<Figures> {
         await readVersions();
         return ids.every((id) => written.has(id)) ? true : undefined;
       }, 60_000 + count * 1_000);
+      const cpu = process.cpuUsage(cpuAtApproval);
       await profile?.();
-      return { approvedAt, emailsMs };
+      return { approvedAt, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
     };
 
     if (stored > 0) {
@@ -176,10 +180,12 @@ async function scenario(n: number, stored: number): Promise<Figures> {
       maxMs: Math.round(latencies.at(-1) ?? Number.NaN),
       requestToEmailsMs: measured.emailsMs,
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
+      approvalCpuMs: measured.cpuMs,
     };
   } finally {
     await sandbox.stop();
-    rmSync(folder, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP) console.error(`kept ${folder}`);
+    else rmSync(folder, { recursive: true, force: true });
   }
 }
 
@@ -218,10 +224,10 @@ async function main(): Promise<void> {
     return;
   }
   console.log('approval -> secret, all N approved at once, two accounts, real time');
-  console.log('     N  stored  reached     p50 ms     p95 ms     max ms  requests->emails ms  peak RSS MiB');
+  console.log('     N  stored  reached     p50 ms     p95 ms     max ms  CPU ms (approvals)  requests->emails ms  peak RSS MiB');
   for (const r of results) {
     console.log(
-      `${String(r.n).padStart(6)}  ${String(r.stored).padStart(6)}  ${String(r.reached).padStart(7)}  ${String(r.p50Ms).padStart(9)}  ${String(r.p95Ms).padStart(9)}  ${String(r.maxMs).padStart(9)}  ${String(r.requestToEmailsMs).padStart(19)}  ${String(r.peakRssMiB).padStart(12)}`,
+      `${String(r.n).padStart(6)}  ${String(r.stored).padStart(6)}  ${String(r.reached).padStart(7)}  ${String(r.p50Ms).padStart(9)}  ${String(r.p95Ms).padStart(9)}  ${String(r.maxMs).padStart(9)}  ${String(r.approvalCpuMs).padStart(18)}  ${String(r.requestToEmailsMs).padStart(19)}  ${String(r.peakRssMiB).padStart(12)}`,
     );
   }
 }
