@@ -10,6 +10,8 @@ import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
 import { type BrokerFunctionInfo, brokerFunctions, invokeWithContext, loadHandler, sharedEnvironment, useClockInHandlers } from './engine/functions';
 import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
+import { type LostExecution, type StoredRequest, lostExecutions } from './engine/lost-executions';
+import { elevationRequestSchema } from '../handlers/core/elevation-request';
 import { ApproverGate } from './http/approver-gate';
 import { AwsRouter } from './http/aws-router';
 import { SandboxServer } from './http/server';
@@ -66,6 +68,8 @@ export interface RunningSandbox {
   readonly installation: SynthesizedInstallation;
   /** What the start did with the executions that were running: which continue, which cannot and why. */
   readonly resume: ResumeOutcome;
+  /** Requests whose execution was gone at start (file deleted or unreadable), ended FAILED. */
+  readonly lost: readonly LostExecution[];
   /** Schedules that were due while the sandbox was stopped and fired on start. */
   readonly overdueSchedules: number;
   /**
@@ -140,7 +144,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const handlers = new Map<string, LocalFunction>();
   const tokens = new LocalTaskTokens(() => clock.nowMs());
   // Events can only start executions once the engine exists; it needs the handlers, which need the URL.
-  const late: { engine?: ExecutionEngine } = {};
+  const late: { engine?: ExecutionEngine; lost?: readonly LostExecution[] } = {};
 
   const invokeFunction = async (functionArn: string, payload: unknown) => {
     const handler = handlers.get(functionArn);
@@ -162,6 +166,28 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       return;
     }
     throw new Error(`The sandbox cannot deliver to ${target}.`);
+  };
+
+  /**
+   * Ends each request whose execution is gone the way the workflow ends a failed one: the notify function
+   * records FAILED with the reason and publishes "Elevation Failed" (stage `sandbox`).
+   */
+  const failLostRequests = async (lost: readonly LostExecution[]): Promise<void> => {
+    const notify = functions.find((f) => f.entry === 'notify');
+    for (const request of lost) {
+      const stored = dynamodb.items(BROKER_NAMES.requestTable).find((item) => item.requestId === request.requestId);
+      const parsed = elevationRequestSchema.safeParse(stored);
+      if (!notify || !parsed.success) {
+        narrate(`request ${request.requestId} has no execution and cannot be ended: ${notify ? 'its record is not a request' : 'no notify function'}`);
+        continue;
+      }
+      try {
+        await invokeFunction(notify.arn, { outcome: 'Failed', stage: 'sandbox', request: parsed.data, error: { Error: 'ExecutionLost', Cause: request.reason } });
+        narrate(`request ${request.requestId} (${request.status}) ended FAILED: ${request.reason}`);
+      } catch (error) {
+        narrate(`request ${request.requestId} has no execution and could not be ended: ${(error as Error).message}`);
+      }
+    }
   };
 
   const dynamodb = new DynamoDbEmulation(tablesOf(broker), home, authorizer);
@@ -209,6 +235,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       now: () => clock.now(),
       auditTiming: { delayMinutes: config.config.audit.delayMinutes, maxLagMinutes: config.config.audit.maxLagMinutes },
       executions: () => late.engine?.list() ?? [],
+      lostExecutions: () => late.lost ?? [],
+      unreadableExecutions: () => late.engine?.unreadable() ?? [],
       review: async (event) => {
         if (!review) throw new Error('The approval function is not loaded yet.');
         return review(event);
@@ -269,7 +297,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   const overdueSchedules = scheduler.pending().filter((s) => Date.parse(s.retryAt ?? s.fireAt) <= clock.nowMs()).length;
   const resume = engine.resumeAll();
+  const lost = lostExecutions(dynamodb.items(BROKER_NAMES.requestTable) as unknown as StoredRequest[], engine.list(), engine.unreadable());
   scheduler.start();
+  late.lost = lost;
+  await failLostRequests(lost);
 
   const envFiles = { agent: join(home, 'agent.env'), approver: join(home, 'approver.env') };
   const awsFiles = writeSandboxAwsFiles({ home, url, region: hub.region, keys, config: config.config, configFile: config.file });
@@ -307,6 +338,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     config,
     installation,
     resume,
+    lost,
     overdueSchedules,
     approverSecret: gate.secret,
     approverSignInUrl,
