@@ -126,6 +126,11 @@ export function writeJsonSoon(file: string, value: unknown): void {
   scheduleWrite(file, () => writeJsonAtomic(file, value));
 }
 
+/** Drops a write not yet made (the file is being removed). */
+export function forgetPendingWrite(file: string): void {
+  unwritten.delete(file);
+}
+
 function scheduleWrite(file: string, write: () => void): void {
   unwritten.set(file, write);
   flush ??= new Promise<void>((resolve, reject) => {
