@@ -19,7 +19,7 @@ import { startSandbox } from '../sandbox/sandbox';
  *
  *   npm run bench:load                  N = 10, 50, 200, each in its own process (its own peak RSS)
  *   npm run bench:load -- --n 50        one N
- *   npm run bench:load -- --stored 200  first N finished requests stored, then a new run of --n
+ *   npm run bench:load -- --stored 200  200 finished (denied) requests stored first, then the measured run
  *   npm run bench:load -- --json        the figures as JSON
  *
  * Figures and how to read them: docs/performance.md ("Load in the sandbox").
@@ -123,8 +123,11 @@ async function scenario(n: number, stored: number): Promise<Figures> {
       }
     };
 
-    /** Puts `count` requests, waits for their emails, approves all at once; returns when each was approved. */
-    const round = async (prefix: string, count: number): Promise<{ approvedAt: Map<string, number>; emailsMs: number; cpuMs: number }> => {
+    /**
+     * Puts `count` requests, waits for their emails, approves (or denies) all at once; returns when each
+     * was decided. Approved ones are measured until their secrets are written.
+     */
+    const round = async (prefix: string, count: number, action: 'approve' | 'deny' = 'approve'): Promise<{ approvedAt: Map<string, number>; emailsMs: number; cpuMs: number }> => {
       const ids = Array.from({ length: count }, (_, i) => `bench-${prefix}-${String(i).padStart(4, '0')}`);
       const entries = ids.map((requestId, i) => ({
         EventBusName: 'jit-broker',
@@ -151,11 +154,12 @@ async function scenario(n: number, stored: number): Promise<Figures> {
           const response = await fetch(link.split('?')[0], {
             method: 'POST',
             headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ c: new URL(link).searchParams.get('c') ?? '', action: 'approve' }).toString(),
+            body: new URLSearchParams({ c: new URL(link).searchParams.get('c') ?? '', action }).toString(),
           });
           if (!response.ok) throw new Error(`Approving ${id}: HTTP ${response.status}`);
         }),
       );
+      if (action === 'deny') return { approvedAt, emailsMs, cpuMs: 0 };
       await waitFor(`${count} secrets written`, async () => {
         await readVersions();
         return ids.every((id) => written.has(id)) ? true : undefined;
@@ -166,8 +170,9 @@ async function scenario(n: number, stored: number): Promise<Figures> {
     };
 
     if (stored > 0) {
-      await round('stored', stored);
-      // Their grants stay live (15 minutes); what matters is the state they leave in the store.
+      // Finished requests: denied, their executions over (and compacted), their records in the store.
+      await round('stored', stored, 'deny');
+      await sandbox.engine.settled();
     }
     const measured = await round('run', n);
     const latencies = [...measured.approvedAt].map(([id, at]) => (written.get(id) ?? Number.NaN) - at).sort((a, b) => a - b);
