@@ -17,7 +17,7 @@ export const MAX_GRANT_MINUTES = STS_MAX_CHAINED_DURATION_SECONDS / 60;
 
 /**
  * How long the mint may take from its AssumeRole to the secret write and still give the agent the full
- * approved minutes from the write: the mint function's timeout (30 s, infra/constructs/mint-function.ts)
+ * approved minutes from the write: the mint function's timeout (30 s, the default of infra/constructs/broker-function.ts)
  * plus rounding to whole seconds, with room to spare. It is also the most the credentials outlive the
  * secret's `Expiration` (docs/architecture.md, "Time box").
  */
