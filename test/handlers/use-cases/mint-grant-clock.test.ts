@@ -11,10 +11,10 @@ import { StsCredentialIssuer } from '../../../handlers/adapters/aws/sts-credenti
 import type { ApprovalDecision } from '../../../handlers/core/approval-decision';
 import { MINT_HANDOVER_SECONDS } from '../../../handlers/core/grant-window';
 import { mintGrant } from '../../../handlers/use-cases/mint-grant';
-import { sampleRequest } from '../../helpers/fixtures';
+import { elevationRequest } from '../../helpers/fixtures';
 import { exampleSettings } from '../../helpers/synth';
 
-const request = sampleRequest();
+const request = elevationRequest();
 
 /**
  * The grant's clock starts when the agent can read its credentials: the secret's GrantedAt and

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { runLocalExecution } from '../../../workflows/local/local-execution';
-import type { AslDefinition } from '../../../workflows/local/synthesized-workflow';
+import type { AslDefinition } from '../../../workflows/local/asl-definition';
 import { LocalTaskTokens } from '../../../workflows/local/task-tokens';
 
 /** A definition with a few states, so that validating it is real work; `marker` makes each one distinct. */
