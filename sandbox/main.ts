@@ -78,13 +78,15 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
  * What the start did with the state a previous run left: how many executions continue, and each one
  * that cannot, with its file and why (its file is left as it was, for the user to look at).
  */
-export function reconciliation(sandbox: Pick<RunningSandbox, 'resume' | 'overdueSchedules'>): string[] {
+export function reconciliation(sandbox: Pick<RunningSandbox, 'resume' | 'overdueSchedules'> & Partial<Pick<RunningSandbox, 'lost'>>): string[] {
   const { resume, overdueSchedules } = sandbox;
-  if (resume.resumed.length === 0 && resume.failed.length === 0 && overdueSchedules === 0) return [];
+  const lost = sandbox.lost ?? [];
+  if (resume.resumed.length === 0 && resume.failed.length === 0 && overdueSchedules === 0 && lost.length === 0) return [];
   const lines = [
-    `reconciled: ${resume.resumed.length} execution(s) continued, ${resume.failed.length} could not continue, ${overdueSchedules} overdue reset schedule(s) firing now`,
+    `reconciled: ${resume.resumed.length} execution(s) continued, ${resume.failed.length} could not continue, ${overdueSchedules} overdue reset schedule(s) firing now${lost.length > 0 ? `, ${lost.length} request(s) without an execution ended FAILED` : ''}`,
   ];
   for (const failed of resume.failed) lines.push(`  could not continue ${failed.name ?? 'an execution'}: ${failed.reason}`);
+  for (const request of lost) lines.push(`  request ${request.requestId} (was ${request.status}) ended FAILED: no execution continues it`);
   return lines;
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { AwsResponse } from './aws-call';
 import type { AwsRouter } from './aws-router';
 import type { SignedRequest } from './sigv4';
+import { stateFilesWritten } from '../store/json-file';
 
 /** The largest request body the sandbox reads (S3 reports are far smaller). */
 const MAX_BODY = 10 * 1024 * 1024;
@@ -98,6 +99,8 @@ export class SandboxServer {
       const response = isAwsCall(headers, url.searchParams)
         ? await this.aws.handle({ method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers, body } satisfies SignedRequest, sourceIp)
         : await this.pages({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body, sourceIp });
+      // What the request changed is on disk before the caller hears it was done.
+      await stateFilesWritten();
       const payload = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
       res.writeHead(response.status, { ...response.headers, 'content-length': String(response.headers['content-length'] ?? payload.length) });
       res.end(req.method === 'HEAD' ? undefined : payload);
