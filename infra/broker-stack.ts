@@ -120,6 +120,8 @@ export class BrokerStack extends Stack {
       settingsJson,
       sender: config.approval.sender,
       apiName: BROKER_NAMES.approvalApi,
+      bus: this.bus,
+      revokeFunctionName: BROKER_NAMES.revokeFunction,
     });
     // approval.publicUrl: the review page behind the operator's own domain (e.g. CloudFront with WAF).
     const reviewBaseUrl = config.approval.publicUrl ?? this.approvals.url;
@@ -195,12 +197,11 @@ export class BrokerStack extends Stack {
     });
 
     this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);
+    // The approver routes hand `jit revoke` to the revoke function; approvers themselves cannot invoke it.
+    revoke.function.grantInvoke(this.approvals.handler.role);
     this.approverPolicy = new ApproverPolicy(this, 'Approver', {
-      table,
-      stateMachine: this.workflow.stateMachine,
-      sender: config.approval.sender,
       managedPolicyName: BROKER_NAMES.approverPolicy,
-      revokeFunction: revoke.function,
+      approverRouteArns: this.approvals.approverRouteArns,
     });
     this.auditorPolicy = new AuditorPolicy(this, 'Auditor', {
       table,

@@ -23,6 +23,11 @@ export const BROKER_OUTCOMES = [
   'Audited',
   /** An agent's request to end a grant was not honoured (not its grant, or nothing active to end). */
   'End Refused',
+  /**
+   * A caller IAM authenticated on the approver routes is not a configured approver (`approval.iamPrincipals`):
+   * refused with 403, and published so that security can see who tried.
+   */
+  'Approver Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

@@ -13,7 +13,8 @@ export type ElevationStatus = (typeof ELEVATION_STATUSES)[number];
 
 /**
  * The status each broker event moves a request to. `Rejected` requests never validated, so they have
- * no record, but the agent still learns the status from the event; `End Refused` changes nothing.
+ * no record, but the agent still learns the status from the event; `End Refused` and `Approver Refused`
+ * change nothing.
  */
 export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | undefined>> = {
   'Pending Approval': 'PENDING_APPROVAL',
@@ -26,6 +27,7 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   Revoked: 'REVOKED',
   Audited: 'AUDITED',
   'End Refused': undefined,
+  'Approver Refused': undefined,
 };
 
 /** Statuses after which nothing more happens to a request's access (an audit may still follow a grant). */
