@@ -3,6 +3,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { STATUS_INDEX } from '../../handlers/core/request-table-schema';
 import { BrokerFunction } from './broker-function';
 import { sendAsSenderStatement } from './send-as-sender-statement';
 
@@ -37,8 +38,10 @@ export class ApprovalWebFunction extends BrokerFunction<'approval-web'> {
         revokeFunctionName: props.revokeFunctionName,
       },
     });
-    // Items only: the review page never needs the status index, which Table.grant would add.
+    // Items, not Table.grant's wildcard over every index.
     iam.Grant.addToPrincipal({ grantee: this.role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
+    // `jit pending` (the approver routes) lists through the status index, which projects no task token.
+    iam.Grant.addToPrincipal({ grantee: this.role, actions: ['dynamodb:Query'], resourceArns: [`${props.table.tableArn}/index/${STATUS_INDEX}`] });
     this.role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
     props.bus.grantPutEventsTo(this.role);
   }
