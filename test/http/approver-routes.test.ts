@@ -1,58 +1,18 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { EventBridgePublisher } from '../../handlers/adapters/aws/eventbridge-publisher';
 import { LambdaRevoker } from '../../handlers/adapters/aws/lambda-revoker';
 import { approverForPrincipal, principalCovers } from '../../handlers/core/approver-principal';
 import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import { type ApproverRouteDeps, handleApproverHttp } from '../../handlers/http/approver-routes';
 import { FakeAws } from '../fakes/fake-aws';
-import { ManualClock, type PendingFixture, RecordingLog, REGION, approvalDeps, approvalSettings, newRequest, pendingRequest } from '../helpers/approval-fixtures';
+import { ManualClock, type PendingFixture, RecordingLog, REGION, approvalDeps, approvalSettings, approverRouteEvent as iamEvent, newRequest, pendingRequest } from '../helpers/approval-fixtures';
 
 const HUB = '111111111111';
 const ALICE = `arn:aws:sts::${HUB}:assumed-role/OnCall/alice`;
 const MALLORY = `arn:aws:sts::${HUB}:assumed-role/Developers/mallory`;
 const APPROVER = 'security-lead@example.com';
-
-/**
- * A payload 2.0 event as API Gateway hands an IAM-authorized route to the function: the caller API Gateway
- * authenticated (SigV4) is in `requestContext.authorizer.iam`.
- * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html
- */
-function iamEvent(method: string, path: string, caller: string | undefined, body?: unknown): APIGatewayProxyEventV2 {
-  const routeKey = `${method} ${path.replace(/^\/approvals\/[^/]+/, '/approvals/{requestId}')}`;
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const event = {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', ...(payload ? { 'content-type': 'application/json' } : {}) },
-    requestContext: {
-      accountId: HUB,
-      apiId: 'abc123',
-      ...(caller
-        ? {
-            authorizer: {
-              iam: { accessKey: 'ASIAEXAMPLE', accountId: HUB, callerId: 'AROAEXAMPLE:alice', cognitoIdentity: null, principalOrgId: null, userArn: caller, userId: 'AROAEXAMPLE:alice' },
-            },
-          }
-        : {}),
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'jit' },
-      requestId: 'r',
-      routeKey,
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    ...(payload ? { body: payload.toString('base64') } : {}),
-    isBase64Encoded: payload !== undefined,
-  };
-  return event as APIGatewayProxyEventV2;
-}
 
 describe('HTTP: the IAM-authorized approver routes', () => {
   let aws: FakeAws;

@@ -2,7 +2,7 @@ import { BROKER_NAMES } from '../../../handlers/core/resource-names';
 import { AUDITOR_READABLE_ATTRIBUTES } from '../../../handlers/core/request-table-schema';
 import { evaluate, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
-import { managedPolicyNamed, resolve, resourcesOfType } from '../../helpers/iam-template';
+import { managedPolicyNamed, type NamedPolicy, resolve, resourcesOfType } from '../../helpers/iam-template';
 
 const f = iamFixture();
 /** An approver signs in to the hub through a role of their own; a session of it signs the calls. */
@@ -14,8 +14,8 @@ const apiId = String(resolve({ Ref: resourcesOfType(f.broker, 'AWS::ApiGatewayV2
 /** The execute-api ARN API Gateway authorizes a call of the `$default` stage against. */
 const route = (method: string, path: string) => `arn:aws:execute-api:${f.region}:${f.hub}:${apiId}/$default/${method}${path}`;
 
-const as = (principal: string, policies: typeof approverPolicies, action: string, resource: string, request?: RequestParameters) =>
-  evaluate({ principal, action, resource, identityPolicies: policies, ...(request ? { request } : {}) });
+const as = (principal: string, policies: readonly NamedPolicy[], action: string, resource: string, request?: RequestParameters) =>
+  evaluate({ principal, action, resource, identityPolicies: [...policies], ...(request ? { request } : {}) });
 
 describe('jit-approver: terminal approvals through the approver routes only, evaluated from the synthesized policy', () => {
   it('invokes exactly the approver routes', async () => {
