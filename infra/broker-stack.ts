@@ -1,5 +1,6 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -198,7 +199,8 @@ export class BrokerStack extends Stack {
 
     this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);
     // The approver routes hand `jit revoke` to the revoke function; approvers themselves cannot invoke it.
-    revoke.function.grantInvoke(this.approvals.handler.role);
+    // The function itself, not its versions or aliases (grantInvoke would add `:*`).
+    iam.Grant.addToPrincipal({ grantee: this.approvals.handler.role, actions: ['lambda:InvokeFunction'], resourceArns: [revoke.function.functionArn] });
     this.approverPolicy = new ApproverPolicy(this, 'Approver', {
       managedPolicyName: BROKER_NAMES.approverPolicy,
       approverRouteArns: this.approvals.approverRouteArns,
