@@ -194,7 +194,14 @@ export async function handleApproverHttp(event: APIGatewayProxyEventV2, deps: Ap
     if (route.verb === 'revoke') {
       const input = parsed(revokeBody, body.value);
       if (!input.ok) return input.response;
-      const result = await deps.revoke({ requestId, approver: caller.userArn, ...(input.value.reason ? { reason: input.value.reason } : {}) });
+      let result: RevokeResult;
+      try {
+        result = await deps.revoke({ requestId, approver: caller.userArn, ...(input.value.reason ? { reason: input.value.reason } : {}) });
+      } catch (error) {
+        // Every step of a revocation is idempotent: say what failed, so the approver can run it again.
+        log.error('approver revoke failed', { requestId, errorName: error instanceof Error ? error.name : typeof error });
+        return problem(502, 'REVOKE_FAILED', error instanceof Error ? error.message.slice(0, 300) : 'The revoke function failed.');
+      }
       log.info('approver revoke', { requestId, outcome: result.kind, approver });
       return json(REVOKE_STATUS[result.kind], { outcome: result.kind, ...result });
     }
