@@ -256,6 +256,8 @@ export class BrokerStack extends Stack {
     new CfnOutput(this, 'RequestTableName', { value: table.tableName });
     new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucket.bucketName });
     new CfnOutput(this, 'ReviewBaseUrl', { value: reviewBaseUrl });
+    // Where `jit` signs its approver-route calls (JIT_APPROVALS_URL): the API itself, never publicUrl.
+    new CfnOutput(this, 'ApprovalApiUrl', { value: this.approvals.url });
     new CfnOutput(this, 'RevokeFunctionName', { value: revoke.function.functionName });
     new CfnOutput(this, 'AgentNotificationQueueUrl', { value: this.notifications.queue.queueUrl });
   }
