@@ -162,6 +162,7 @@ export class CliContext {
   /**
    * The broker's IAM-authorized approver routes, signed with the caller's own credentials: at
    * `JIT_APPROVALS_URL` (stack output `ApprovalApiUrl`), else at `--endpoint` (the sandbox serves them).
+   * Signed at the real time, like every SDK call: the receiver checks the signature against its own clock.
    */
   approverApi(): ApproverApi {
     const baseUrl = process.env[APPROVALS_URL_VARIABLE] ?? this.options.endpoint;
@@ -172,7 +173,7 @@ export class CliContext {
         `Set ${APPROVALS_URL_VARIABLE} to the stack output ApprovalApiUrl (e.g. https://abc123.execute-api.${this.region()}.amazonaws.com).`,
       );
     }
-    return new (lazy.approverApi().ApproverApi)({ baseUrl, region: this.region(), credentials: () => this.clients().credentials(), now: () => this.clock.now() });
+    return new (lazy.approverApi().ApproverApi)({ baseUrl, region: this.region(), credentials: () => this.clients().credentials() });
   }
 
 
