@@ -1,42 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
-import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
-import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
-import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
-import { LambdaRevoker } from '../adapters/aws/lambda-revoker';
-import { APPROVER_ROUTE_PREFIX, type ApproverRouteDeps, handleApproverHttp } from '../http/approver-routes';
-import { handleReviewHttp } from '../http/review-routes';
-import { functionEnvironment, logger, parseSettings, systemClock } from './runtime';
+import { approvalWebFunction } from '../functions/approval-web-function';
+import { lambdaRuntime } from './runtime';
 
-const env = functionEnvironment('approval-web');
-const revoker = new LambdaRevoker(new LambdaClient({}), env.revokeFunctionName);
-
-const deps: ApproverRouteDeps = {
-  store: new DynamoDbRequestStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: env.requestTable,
-  }),
-  callbacks: new SfnTaskCallbacks(new SFNClient({})),
-  mailer: new SesV2Mailer(new SESv2Client({})),
-  settings: parseSettings(env.settings),
-  clock: systemClock,
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName),
-  revoke: (input) => revoker.revoke(input),
-};
-
-/**
- * The approval endpoint behind the HTTP API: the review page (GET) and the decision (POST) of the
- * emailed links, and the IAM-authorized approver routes under `/approvals` (the `jit` CLI). The event is
- * never logged: the review link's query string and body carry its capability.
- */
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  logger.appendKeys({ task: 'approval-web' });
-  if (event.rawPath === APPROVER_ROUTE_PREFIX || event.rawPath.startsWith(`${APPROVER_ROUTE_PREFIX}/`)) return handleApproverHttp(event, deps, logger);
-  return handleReviewHttp(event, deps, logger);
-}
+/** The Lambda entry point of the approval-web function: its factory (`handlers/functions/approval-web-function.ts`) with the Lambda runtime's environment. */
+export const handler = approvalWebFunction(lambdaRuntime('approval-web'));
