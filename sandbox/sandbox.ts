@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { requestView } from '../handlers/core/request-view';
+import { APPROVER_ROUTE_PREFIX } from '../handlers/http/approver-routes';
 import { type LoadedConfig, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
 import { BROKER_NAMES, auditBucketName } from '../handlers/core/resource-names';
 import { ENVIRONMENT_VARIABLES } from '../handlers/core/function-environment';
@@ -14,7 +15,7 @@ import { type LostExecution, type StoredRequest, lostExecutions } from './engine
 import { elevationRequestSchema } from '../handlers/core/elevation-request';
 import { ApproverGate } from './http/approver-gate';
 import { AwsRouter } from './http/aws-router';
-import { SandboxServer } from './http/server';
+import { type PageHandler, SandboxServer } from './http/server';
 import { Authorizer } from './iam/authorizer';
 import { Identities } from './iam/identities';
 import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
@@ -25,6 +26,7 @@ import { writeChangedStateFiles } from './store/json-file';
 import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
 import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
+import { ExecuteApiEmulation } from './services/execute-api';
 import { type DeliveredEvent, EventBridgeEmulation, type LoggedEvent, rulesOf } from './services/eventbridge';
 import { IamEmulation } from './services/iam';
 import { IamReadEmulation } from './services/iam-read';
@@ -38,7 +40,7 @@ import { SqsEmulation, queuesOf } from './services/sqs';
 import { StsEmulation, assumableRoles } from './services/sts';
 import { TargetAccountEmulation } from './services/target-account';
 import { TrailStore } from './services/trail-store';
-import { arnOf, prop, resourcesOfType } from './template/deployed-template';
+import { arnOf, prop, resolve, resourcesOfType } from './template/deployed-template';
 import { deployedWorkflow } from './template/deployed-workflow';
 import { type SynthesizedInstallation, cachedInstallation } from './template/installation';
 
@@ -107,6 +109,18 @@ function describeEvent(logged: LoggedEvent): string {
   const who = [d.requestId, d.accountName ?? d.account, d.role].filter(Boolean).join(' ');
   const extra = event['detail-type'] === 'Elevation Granted' && d.expiresAt ? ` until ${d.expiresAt}` : '';
   return `${event.source} ${event['detail-type']}${who ? `: ${who}` : ''}${extra}`;
+}
+
+/**
+ * API Gateway answers an unsigned call to an IAM-authorized route with 403 before anything runs; the
+ * sandbox's signed calls go to its execute-api emulation, so only unsigned ones reach the pages.
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html
+ */
+function refuseUnsignedApproverRoutes(pages: PageHandler): PageHandler {
+  return async (request) =>
+    request.path === APPROVER_ROUTE_PREFIX || request.path.startsWith(`${APPROVER_ROUTE_PREFIX}/`)
+      ? { status: 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Forbidden' }) }
+      : pages(request);
 }
 
 /**
@@ -209,10 +223,22 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const iamRead = new IamReadEmulation(stacks, iam, authorizer, fallback);
   const sqs = new SqsEmulation(queuesOf(broker), home, hub, authorizer, clock);
   const lambda = new LambdaEmulation(() => handlers, authorizer);
+  let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
+  const approvalApi = resourcesOfType(broker, 'AWS::ApiGatewayV2::Api')[0];
+  if (!approvalApi) throw new Error('The broker stack defines no HTTP API.');
+  const executeApi = new ExecuteApiEmulation(
+    { apiId: String(resolve({ Ref: approvalApi[0] }, broker)), accountId: hub.account, region: hub.region },
+    authorizer,
+    clock,
+    () => {
+      if (!review) throw new Error('The approval function is not loaded yet.');
+      return review;
+    },
+  );
 
   const router = new AwsRouter({
     identities,
-    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda, cloudformation, iamRead],
+    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda, cloudformation, iamRead, executeApi],
     sessionServices: [sts, cloudtrail, iam],
     fallback,
     trail,
@@ -220,13 +246,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   });
 
   let url = '';
-  let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
   let slackInteractions: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
   const reportBucket = buckets[0] ?? '';
   const gate = ApproverGate.persisted(home);
   const server = new SandboxServer(
     router,
-    gate.guard(sandboxPages({
+    refuseUnsignedApproverRoutes(gate.guard(sandboxPages({
       url: () => url,
       outbox: () => ses.list(),
       outboxFile: (file) => (existsSync(join(ses.folder, file)) ? readFileSync(join(ses.folder, file)) : undefined),
@@ -252,7 +277,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
             },
           }
         : {}),
-    })),
+    }))),
   );
   url = await server.listen('127.0.0.1', options.port);
 

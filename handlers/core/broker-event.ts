@@ -23,8 +23,12 @@ export const BROKER_OUTCOMES = [
   'Audited',
   /** An agent's request to end a grant was not honoured (not its grant, or nothing active to end). */
   'End Refused',
-  /** A chat button press changed nothing because its sender is no configured approver (docs/slack.md). */
-  'Approval Refused',
+  /**
+   * A caller is not a configured approver, so nothing changed: an IAM-authenticated caller on the approver
+   * routes not in `approval.iamPrincipals` (refused with 403), or a Slack user not in `approval.slack.users`
+   * (docs/slack.md). Published so that security can see who tried; `detail.channel` says which.
+   */
+  'Approver Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

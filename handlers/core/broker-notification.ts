@@ -53,7 +53,7 @@ export const DECISION_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Granted',
 export const END_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Ended', 'End Refused']);
 
 /**
- * Outcomes the notification queue carries (the audit, hours later, is read with `jit report`; a refused
- * chat press is for the operators, and changes nothing the agent waits for).
+ * Outcomes the notification queue carries (the audit, hours later, is read with `jit report`); a caller
+ * refused as no configured approver, on the approver routes or in Slack, is no news for the agent.
  */
-export const NOTIFIED_OUTCOMES: readonly BrokerOutcome[] = BROKER_OUTCOMES.filter((o) => o !== 'Audited' && o !== 'Approval Refused');
+export const NOTIFIED_OUTCOMES: readonly BrokerOutcome[] = BROKER_OUTCOMES.filter((o) => o !== 'Audited' && o !== 'Approver Refused');

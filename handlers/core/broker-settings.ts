@@ -32,6 +32,8 @@ export const brokerSettingsSchema = z.object({
   accounts: z.array(targetAccountSchema).min(1),
   approvalWindowMinutes: z.number().int().positive(),
   approvers: z.array(z.string()).min(1),
+  /** The IAM identities of each approver, by address (config `approval.iamPrincipals`). @default none */
+  approverPrincipals: z.record(z.string(), z.array(z.string()).min(1)).optional(),
   sender: z.string(),
   auditRegions: z.array(z.string()).min(1),
   auditDelayMinutes: z.number().int().nonnegative(),

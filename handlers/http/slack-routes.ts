@@ -67,7 +67,7 @@ function answer(outcome: DecideOutcome): { settle?: PromptOutcome; tell?: string
  * In order, each refusal changing nothing: the signature and timestamp (Slack's `v0` scheme, at most five
  * minutes of skew), then a replay of the very same signed request (remembered until its timestamp could no
  * longer pass), then the payload (one Approve or Deny on a request id), then the presser (a Slack user id
- * mapped to a configured approver; anyone else is told privately and an `Elevation Approval Refused` event
+ * mapped to a configured approver; anyone else is told privately and an `Elevation Approver Refused` event
  * is published). The decision goes through the same single-use claim as the review page; the pressed
  * message is then replaced by the outcome. Slack wants the answer within 3 seconds: the decision is two
  * DynamoDB calls and one Step Functions call, done before answering (docs/slack.md#timing).
@@ -107,7 +107,7 @@ export async function handleSlackInteraction(
     await Promise.allSettled([
       press.responseUrl && deps.chat.tellPrivately(press.responseUrl, 'You are not a configured approver for these requests; your press changed nothing.'),
       deps.publisher.publish({
-        outcome: 'Approval Refused',
+        outcome: 'Approver Refused',
         detail: { requestId: press.requestId, channel: 'slack', slackUserId: press.slackUserId, reason: 'The Slack user is not mapped to a configured approver.' },
       }),
     ]);

@@ -30,7 +30,11 @@ export interface DecideRequestDeps {
  */
 export type DecisionAuthority =
   | { readonly channel: 'web'; readonly capability: string }
-  | { readonly channel: 'cli'; readonly approver: string }
+  /**
+   * A terminal approver, authenticated by IAM on the approver routes and mapped to a configured approver:
+   * `approver` is who they are in the config, `principal` the IAM ARN API Gateway authenticated.
+   */
+  | { readonly channel: 'cli'; readonly approver: string; readonly principal?: string }
   /** A Slack button press whose signature was verified and whose Slack user id maps to this approver. */
   | { readonly channel: 'slack'; readonly approver: string };
 
@@ -80,6 +84,11 @@ function authorize(
     if (capabilityMatches(authority.capability, capabilityHash) && !found) found = { capabilityHash, approver };
   }
   return found ? { approver: found.approver, link: found } : undefined;
+}
+
+/** The IAM principal behind a terminal decision, for the record and the audit report. */
+function principalOf(authority: DecisionAuthority): { principal?: string } {
+  return authority.channel === 'cli' && authority.principal ? { principal: authority.principal } : {};
 }
 
 function standing(record: RequestRecord, now: Date): 'pending' | ClosedOutcome['kind'] {
@@ -141,6 +150,7 @@ export async function decideRequest(
       role: terms.value.role.name,
       minutes: terms.value.minutes,
       approver: auth.approver,
+      ...principalOf(authority),
       ...(terms.value.note ? { note: terms.value.note } : {}),
       decidedAt,
       channel,
@@ -150,7 +160,7 @@ export async function decideRequest(
     const problems: string[] = [];
     const reason = approverText('reason', verdict.reason, problems);
     if (problems.length > 0) return { kind: 'invalid', problems, verdict, ...form(record, auth.approver, deps.settings) };
-    const denial: Denial = { approver: auth.approver, reason: reason ?? '', decidedAt, channel };
+    const denial: Denial = { approver: auth.approver, ...principalOf(authority), reason: reason ?? '', decidedAt, channel };
     claim = { outcome: { status: 'DENIED', denial }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
   }
 

@@ -271,6 +271,7 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
     })),
     approvalWindowMinutes: config.approval.windowMinutes,
     approvers: config.approval.approvers,
+    ...(config.approval.iamPrincipals ? { approverPrincipals: config.approval.iamPrincipals } : {}),
     sender: config.approval.sender,
     auditRegions: config.audit.regions,
     auditDelayMinutes: config.audit.delayMinutes,

@@ -19,7 +19,7 @@ export interface SlackInteractionsProps {
   readonly settingsJson: string;
   /** The request table: the function reads requests and claims decisions in it. */
   readonly table: dynamodb.ITable;
-  /** The broker's bus, for `Elevation Approval Refused`. */
+  /** The broker's bus, for `Elevation Approver Refused`. */
   readonly bus: events.IEventBus;
   /** Address the confirmation emails are sent from (a verified SES identity). */
   readonly sender: string;

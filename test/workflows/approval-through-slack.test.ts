@@ -187,7 +187,7 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     expect(stale).toMatchObject({ statusCode: 401, body: 'Request timestamp too far from now.\n' });
     expect(stranger).toMatchObject({ statusCode: 200, body: '' });
     expect(pendingAfterRefusals).toBe('PENDING_APPROVAL');
-    expect(aws.events.find((e) => e.detailType === 'Elevation Approval Refused')?.detail).toMatchObject({
+    expect(aws.events.find((e) => e.detailType === 'Elevation Approver Refused')?.detail).toMatchObject({
       requestId,
       channel: 'slack',
       slackUserId: STRANGER_SLACK_ID,

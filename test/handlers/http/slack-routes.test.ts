@@ -89,7 +89,7 @@ describe('Route: POST /slack/interactions', () => {
 
     expect(answer).toMatchObject({ statusCode: 200, body: '' });
     expect(chat.told).toEqual(['You are not a configured approver for these requests; your press changed nothing.']);
-    expect(aws.events.at(-1)).toMatchObject({ detailType: 'Elevation Approval Refused', detail: { requestId: id, slackUserId: STRANGER_SLACK_ID } });
+    expect(aws.events.at(-1)).toMatchObject({ detailType: 'Elevation Approver Refused', detail: { requestId: id, slackUserId: STRANGER_SLACK_ID } });
     expect(aws.table.items.get(id)?.status).toBe('PENDING_APPROVAL');
     expect(aws.sfn.calls()).toHaveLength(0);
   });
