@@ -3,13 +3,14 @@ import type { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-req
 import type { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
 import { type BrokerSettings, agentsOf, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
 import type { Clock } from '../handlers/ports/clock';
-import type { DecideRequestDeps } from '../handlers/use-cases/decide-request';
 import { CONFIG_FILE, ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings, userConfigDir } from '../infra/config/load-config';
 import { BROKER_NAMES } from '../handlers/core/resource-names';
 import { brokerCacheDir } from './agent/cache-dir';
 import { cacheSecondsFromEnv, CredentialsCache } from './agent/credentials-cache';
 import type { NotificationInbox } from './agent/notification-inbox';
 import { OutcomeMailbox } from './agent/outcome-mailbox';
+import type { ApproverApi } from './approvals/approver-api';
+import { APPROVALS_URL_VARIABLE } from './approvals/approvals-url';
 import type { AwsClients } from './aws-clients';
 import { CliError } from './errors';
 import { EXIT } from './exit-codes';
@@ -25,10 +26,8 @@ const lazy = {
   awsClients: () => require('./aws-clients') as typeof import('./aws-clients'),
   requestStore: () => require('../handlers/adapters/aws/dynamodb-request-store') as typeof import('../handlers/adapters/aws/dynamodb-request-store'),
   reportReader: () => require('../handlers/adapters/aws/s3-report-reader') as typeof import('../handlers/adapters/aws/s3-report-reader'),
-  mailer: () => require('../handlers/adapters/aws/sesv2-mailer') as typeof import('../handlers/adapters/aws/sesv2-mailer'),
-  taskCallbacks: () => require('../handlers/adapters/aws/sfn-task-callbacks') as typeof import('../handlers/adapters/aws/sfn-task-callbacks'),
+  approverApi: () => require('./approvals/approver-api') as typeof import('./approvals/approver-api'),
   inbox: () => require('./agent/notification-inbox') as typeof import('./agent/notification-inbox'),
-  sts: () => require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -188,23 +187,23 @@ export class CliContext {
     return new (lazy.reportReader().S3ReportReader)(this.clients().s3(), bucket);
   }
 
-  /** The ports of a terminal decision, over the caller's own credentials. */
-  decideDeps(): DecideRequestDeps {
-    return {
-      store: this.requestStore(),
-      callbacks: new (lazy.taskCallbacks().SfnTaskCallbacks)(this.clients().sfn()),
-      mailer: new (lazy.mailer().SesV2Mailer)(this.clients().sesv2()),
-      settings: this.settings(),
-      clock: this.clock,
-    };
+  /**
+   * The broker's IAM-authorized approver routes, signed with the caller's own credentials: at
+   * `JIT_APPROVALS_URL` (stack output `ApprovalApiUrl`), else at `--endpoint` (the sandbox serves them).
+   * Signed at the real time, like every SDK call: the receiver checks the signature against its own clock.
+   */
+  approverApi(): ApproverApi {
+    const baseUrl = process.env[APPROVALS_URL_VARIABLE] ?? this.options.endpoint;
+    if (!baseUrl) {
+      throw new CliError(
+        'Where are the approver routes? Approving from the terminal goes through the broker\'s HTTP API.',
+        EXIT.CONFIG,
+        `Set ${APPROVALS_URL_VARIABLE} to the stack output ApprovalApiUrl (e.g. https://abc123.execute-api.${this.region()}.amazonaws.com).`,
+      );
+    }
+    return new (lazy.approverApi().ApproverApi)({ baseUrl, region: this.region(), credentials: () => this.clients().credentials() });
   }
 
-  /** Who is calling, as AWS authenticated them: the approver named on a terminal decision. */
-  async callerArn(): Promise<string> {
-    const identity = await this.clients().sts().send(new (lazy.sts().GetCallerIdentityCommand)({}));
-    if (!identity.Arn) throw new CliError('AWS did not say who you are (GetCallerIdentity returned no ARN).', EXIT.AWS_ACCESS);
-    return identity.Arn;
-  }
 
   /** Prints data: one JSON document with `--json`, else the text. */
   data(value: unknown, text: string): void {

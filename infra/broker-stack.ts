@@ -1,5 +1,6 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -23,6 +24,7 @@ import { MintFunction } from './constructs/mint-function';
 import { NotifyFunction } from './constructs/notify-function';
 import { RegisterFunction } from './constructs/register-function';
 import { RequestApprovalFunction } from './constructs/request-approval-function';
+import { SlackInteractions, slackSecretReadStatement } from './constructs/slack-interactions';
 import { RequestTable } from './constructs/request-table';
 import { ResetFunction } from './constructs/reset-function';
 import { RevokeFunction } from './constructs/revoke-function';
@@ -64,6 +66,8 @@ export class BrokerStack extends Stack {
   readonly secrets: AccountSecrets;
   readonly auditBucket: AuditBucket;
   readonly approvals: ApprovalEndpoint;
+  /** Slack approvals, when `approval.slack` is configured. */
+  readonly slack?: SlackInteractions;
   /** The first agent's IAM user or role and its standing policy. */
   readonly agent: AgentIdentity;
   /** Every agent's identity, by agent id, first one first. */
@@ -139,6 +143,8 @@ export class BrokerStack extends Stack {
       settingsJson,
       sender: config.approval.sender,
       apiName: BROKER_NAMES.approvalApi,
+      bus: this.bus,
+      revokeFunctionName: BROKER_NAMES.revokeFunction,
     });
     // approval.publicUrl: the review page behind the operator's own domain (e.g. CloudFront with WAF).
     const reviewBaseUrl = config.approval.publicUrl ?? this.approvals.url;
@@ -214,12 +220,26 @@ export class BrokerStack extends Stack {
     });
 
     this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);
+    // The approver routes hand `jit revoke` to the revoke function; approvers themselves cannot invoke it.
+    // The function itself, not its versions or aliases (grantInvoke would add `:*`).
+    iam.Grant.addToPrincipal({ grantee: this.approvals.handler.role, actions: ['lambda:InvokeFunction'], resourceArns: [revoke.function.functionArn] });
+
+    // approval.slack: the prompt is posted with the bot token, presses come back on the approval API.
+    if (config.approval.slack) {
+      requestApproval.role.addToPolicy(slackSecretReadStatement('ReadTheSlackSecretToPost', config.approval.slack.secretName));
+      this.slack = new SlackInteractions(this, 'Slack', {
+        api: this.approvals.api,
+        settingsJson,
+        table,
+        bus: this.bus,
+        sender: config.approval.sender,
+        secretName: config.approval.slack.secretName,
+      });
+      this.workflow.stateMachine.grantTaskResponse(this.slack.handler.role);
+    }
     this.approverPolicy = new ApproverPolicy(this, 'Approver', {
-      table,
-      stateMachine: this.workflow.stateMachine,
-      sender: config.approval.sender,
       managedPolicyName: BROKER_NAMES.approverPolicy,
-      revokeFunction: revoke.function,
+      approverRouteArns: this.approvals.approverRouteArns,
     });
     this.auditorPolicy = new AuditorPolicy(this, 'Auditor', {
       table,
@@ -282,6 +302,8 @@ export class BrokerStack extends Stack {
     new CfnOutput(this, 'RequestTableName', { value: table.tableName });
     new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucket.bucketName });
     new CfnOutput(this, 'ReviewBaseUrl', { value: reviewBaseUrl });
+    // Where `jit` signs its approver-route calls (JIT_APPROVALS_URL): the API itself, never publicUrl.
+    new CfnOutput(this, 'ApprovalApiUrl', { value: this.approvals.url });
     new CfnOutput(this, 'RevokeFunctionName', { value: revoke.function.functionName });
     new CfnOutput(this, 'AgentNotificationQueueUrl', { value: this.notifications.queue.queueUrl });
   }

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { requestView } from '../handlers/core/request-view';
+import { APPROVER_ROUTE_PREFIX } from '../handlers/http/approver-routes';
 import { type LoadedConfig, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
 import { BROKER_NAMES, auditBucketName } from '../handlers/core/resource-names';
 import { ENVIRONMENT_VARIABLES } from '../handlers/core/function-environment';
@@ -10,17 +11,22 @@ import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
 import { invokeWithContext, loadBrokerFunctions } from './engine/functions';
 import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
+import { type LostExecution, type StoredRequest, lostExecutions } from './engine/lost-executions';
+import { elevationRequestSchema } from '../handlers/core/elevation-request';
 import { ApproverGate } from './http/approver-gate';
 import { AwsRouter } from './http/aws-router';
-import { SandboxServer } from './http/server';
+import { type PageHandler, SandboxServer } from './http/server';
 import { Authorizer } from './iam/authorizer';
 import { Identities } from './iam/identities';
 import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
 import { SANDBOX_PROFILES, writeSandboxAwsFiles } from './aws-profiles';
 import { sandboxPages } from './pages';
+import { SlackStandIn } from './slack/slack-stand-in';
+import { writeChangedStateFiles } from './store/json-file';
 import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
 import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
+import { ExecuteApiEmulation } from './services/execute-api';
 import { type DeliveredEvent, EventBridgeEmulation, type LoggedEvent, rulesOf } from './services/eventbridge';
 import { IamEmulation } from './services/iam';
 import { IamReadEmulation } from './services/iam-read';
@@ -34,7 +40,7 @@ import { SqsEmulation, queuesOf } from './services/sqs';
 import { StsEmulation, assumableRoles } from './services/sts';
 import { TargetAccountEmulation } from './services/target-account';
 import { TrailStore } from './services/trail-store';
-import { arnOf, prop, resourcesOfType } from './template/deployed-template';
+import { arnOf, prop, resolve, resourcesOfType } from './template/deployed-template';
 import { deployedWorkflow } from './template/deployed-workflow';
 import { type SynthesizedInstallation, cachedInstallation } from './template/installation';
 
@@ -66,6 +72,8 @@ export interface RunningSandbox {
   readonly installation: SynthesizedInstallation;
   /** What the start did with the executions that were running: which continue, which cannot and why. */
   readonly resume: ResumeOutcome;
+  /** Requests whose execution was gone at start (file deleted or unreadable), ended FAILED. */
+  readonly lost: readonly LostExecution[];
   /** Schedules that were due while the sandbox was stopped and fired on start. */
   readonly overdueSchedules: number;
   /**
@@ -104,6 +112,18 @@ function describeEvent(logged: LoggedEvent): string {
 }
 
 /**
+ * API Gateway answers an unsigned call to an IAM-authorized route with 403 before anything runs; the
+ * sandbox's signed calls go to its execute-api emulation, so only unsigned ones reach the pages.
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html
+ */
+function refuseUnsignedApproverRoutes(pages: PageHandler): PageHandler {
+  return async (request) =>
+    request.path === APPROVER_ROUTE_PREFIX || request.path.startsWith(`${APPROVER_ROUTE_PREFIX}/`)
+      ? { status: 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Forbidden' }) }
+      : pages(request);
+}
+
+/**
  * Starts the whole broker offline: synthesizes the app from the config, serves local emulations of the
  * AWS APIs the system calls on one HTTP port (SigV4-checked, in the AWS wire protocols), loads the real
  * Lambda handler modules with the template's environment pointed at it, runs the synthesized state
@@ -135,26 +155,58 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const handlers = new Map<string, LocalFunction>();
   const tokens = new LocalTaskTokens(() => clock.nowMs());
   // Events can only start executions once the engine exists; it needs the handlers, which need the URL.
-  const late: { engine?: ExecutionEngine } = {};
+  const late: { engine?: ExecutionEngine; lost?: readonly LostExecution[] } = {};
 
   const invokeFunction = async (functionArn: string, payload: unknown) => {
     const handler = handlers.get(functionArn);
     if (!handler) throw new Error(`No function ${functionArn} in the broker stack.`);
     await invokeWithContext(handler, functionArn, JSON.parse(JSON.stringify(payload)));
   };
-  const dispatch = async (target: string, event: DeliveredEvent) => {
+  const dispatch = (target: string, event: DeliveredEvent): void => {
     if (target === stateMachineArn) {
       if (!late.engine) throw new Error('The workflow is not running yet.');
       late.engine.start(event);
       return;
     }
-    if (handlers.has(target)) return invokeFunction(target, event);
     if (sqs.deliver(target, JSON.stringify(event))) return;
+    if (handlers.has(target)) {
+      // A function target runs after the answer; it keeps no record of its own (see docs/sandbox.md).
+      setImmediate(() => {
+        invokeFunction(target, event).catch((error: unknown) => console.error(`sandbox: delivering event ${event.id} to ${target} failed: ${(error as Error).message}`));
+      });
+      return;
+    }
     throw new Error(`The sandbox cannot deliver to ${target}.`);
   };
 
+  /**
+   * Ends each request whose execution is gone the way the workflow ends a failed one: the notify function
+   * records FAILED with the reason and publishes "Elevation Failed" (stage `sandbox`).
+   */
+  const failLostRequests = async (lost: readonly LostExecution[]): Promise<void> => {
+    const notify = functions.find((f) => f.entry === 'notify');
+    for (const request of lost) {
+      const stored = dynamodb.items(BROKER_NAMES.requestTable).find((item) => item.requestId === request.requestId);
+      const parsed = elevationRequestSchema.safeParse(stored);
+      if (!notify || !parsed.success) {
+        narrate(`request ${request.requestId} has no execution and cannot be ended: ${notify ? 'its record is not a request' : 'no notify function'}`);
+        continue;
+      }
+      try {
+        await invokeFunction(notify.arn, { outcome: 'Failed', stage: 'sandbox', request: parsed.data, error: { Error: 'ExecutionLost', Cause: request.reason } });
+        narrate(`request ${request.requestId} (${request.status}) ended FAILED: ${request.reason}`);
+      } catch (error) {
+        narrate(`request ${request.requestId} has no execution and could not be ended: ${(error as Error).message}`);
+      }
+    }
+  };
+
   const dynamodb = new DynamoDbEmulation(tablesOf(broker), home, authorizer);
-  const secrets = new SecretsManagerEmulation(secretsOf(broker), home, hub, authorizer, clock);
+  // approval.slack: a local Slack workspace, and the Slack secret the operator would create, holding its credentials.
+  const slackSettings = config.config.approval.slack;
+  const slack = slackSettings ? new SlackStandIn(home, slackSettings, () => url, () => clock.now()) : undefined;
+  const slackSecret = slack && slackSettings ? [{ name: slackSettings.secretName, initialValue: slack.secretString, description: 'Slack stand-in credentials (sandbox)' }] : [];
+  const secrets = new SecretsManagerEmulation([...secretsOf(broker), ...slackSecret], home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
   const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...config.config.approval.approvers]);
@@ -171,10 +223,22 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const iamRead = new IamReadEmulation(stacks, iam, authorizer, fallback);
   const sqs = new SqsEmulation(queuesOf(broker), home, hub, authorizer, clock);
   const lambda = new LambdaEmulation(() => handlers, authorizer);
+  let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
+  const approvalApi = resourcesOfType(broker, 'AWS::ApiGatewayV2::Api')[0];
+  if (!approvalApi) throw new Error('The broker stack defines no HTTP API.');
+  const executeApi = new ExecuteApiEmulation(
+    { apiId: String(resolve({ Ref: approvalApi[0] }, broker)), accountId: hub.account, region: hub.region },
+    authorizer,
+    clock,
+    () => {
+      if (!review) throw new Error('The approval function is not loaded yet.');
+      return review;
+    },
+  );
 
   const router = new AwsRouter({
     identities,
-    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda, cloudformation, iamRead],
+    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda, cloudformation, iamRead, executeApi],
     sessionServices: [sts, cloudtrail, iam],
     fallback,
     trail,
@@ -182,12 +246,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   });
 
   let url = '';
-  let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
+  let slackInteractions: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
   const reportBucket = buckets[0] ?? '';
   const gate = ApproverGate.persisted(home);
   const server = new SandboxServer(
     router,
-    gate.guard(sandboxPages({
+    refuseUnsignedApproverRoutes(gate.guard(sandboxPages({
       url: () => url,
       outbox: () => ses.list(),
       outboxFile: (file) => (existsSync(join(ses.folder, file)) ? readFileSync(join(ses.folder, file)) : undefined),
@@ -198,11 +262,22 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       now: () => clock.now(),
       auditTiming: { delayMinutes: config.config.audit.delayMinutes, maxLagMinutes: config.config.audit.maxLagMinutes },
       executions: () => late.engine?.list() ?? [],
+      lostExecutions: () => late.lost ?? [],
+      unreadableExecutions: () => late.engine?.unreadable() ?? [],
       review: async (event) => {
         if (!review) throw new Error('The approval function is not loaded yet.');
         return review(event);
       },
-    })),
+      ...(slack
+        ? {
+            slack: (request) => slack.handle(request),
+            slackInteractions: async (event) => {
+              if (!slackInteractions) throw new Error('The Slack interaction function is not loaded yet.');
+              return slackInteractions(event);
+            },
+          }
+        : {}),
+    }))),
   );
   url = await server.listen('127.0.0.1', options.port);
 
@@ -218,11 +293,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     region: hub.region,
     // Identity proofs (jit end, jit revoke) are presigned for the endpoint the CLI talks to: this one.
     stsProofEndpoint: url,
+    // The broker's Slack calls go to the stand-in, never to slack.com.
+    ...(slack ? { slackApiUrl: `${url}/slack/api` } : {}),
     environment: { [ENVIRONMENT_VARIABLES.reviewBaseUrl]: url },
   });
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
       review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+    } else if (fn.entry === 'slack-interactions') {
+      slackInteractions = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
     } else {
       handlers.set(fn.arn, fn.handler);
     }
@@ -247,7 +326,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   const overdueSchedules = scheduler.pending().filter((s) => Date.parse(s.retryAt ?? s.fireAt) <= clock.nowMs()).length;
   const resume = engine.resumeAll();
+  const lost = lostExecutions(dynamodb.items(BROKER_NAMES.requestTable) as unknown as StoredRequest[], engine.list(), engine.unreadable());
   scheduler.start();
+  late.lost = lost;
+  await failLostRequests(lost);
 
   const envFiles = { agent: join(home, 'agent.env'), approver: join(home, 'approver.env') };
   const awsFiles = writeSandboxAwsFiles({ home, url, region: hub.region, keys, config: config.config, configFile: config.file });
@@ -274,6 +356,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     );
   }
 
+  // What the start made (keys, the approver's secret, sessions) is on disk before anyone is told of it.
+  writeChangedStateFiles();
   let stopped = false;
   return {
     url,
@@ -283,6 +367,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     config,
     installation,
     resume,
+    lost,
     overdueSchedules,
     approverSecret: gate.secret,
     approverSignInUrl,
@@ -294,6 +379,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       scheduler.stop();
       await engine.stop();
       await server.close();
+      writeChangedStateFiles();
     },
   };
 }

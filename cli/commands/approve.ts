@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { decideRequest } from '../../handlers/use-cases/decide-request';
+import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
 import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { EXIT } from '../exit-codes';
 import { reportDecision } from './decision-outcome';
 
 function wholeNumber(value: string): number {
@@ -10,7 +12,7 @@ function wholeNumber(value: string): number {
 
 /**
  * `jit approve`: the terminal twin of the review page's Approve button, under the same single-decision
- * rule, as the caller's own AWS identity.
+ * rule, through the broker's IAM-authorized approver route as the caller's own AWS identity.
  */
 export function approveCommand(context: (command: Command) => CliContext): Command {
   return new Command('approve')
@@ -21,18 +23,12 @@ export function approveCommand(context: (command: Command) => CliContext): Comma
     .addOption(new Option('--note <text>', 'a note for the audit report'))
     .action(async (requestId: string, options: { role?: string; minutes?: number; note?: string }, command: Command) => {
       const ctx = context(command);
-      const approver = await ctx.callerArn();
-      const outcome = await decideRequest(
-        requestId,
-        { channel: 'cli', approver },
-        {
-          action: 'approve',
-          ...(options.role !== undefined ? { role: options.role } : {}),
-          ...(options.minutes !== undefined ? { minutes: options.minutes } : {}),
-          ...(options.note !== undefined ? { note: options.note } : {}),
-        },
-        ctx.decideDeps(),
-      );
-      reportDecision(requestId, outcome, ctx);
+      if (!REQUEST_ID_PATTERN.test(requestId)) throw new CliError(`Not a request id: ${JSON.stringify(requestId)}.`, EXIT.USAGE);
+      const answer = await ctx.approverApi().call('POST', `/approvals/${encodeURIComponent(requestId)}/approve`, {
+        ...(options.role !== undefined ? { role: options.role } : {}),
+        ...(options.minutes !== undefined ? { minutes: options.minutes } : {}),
+        ...(options.note !== undefined ? { note: options.note } : {}),
+      });
+      reportDecision(requestId, answer, ctx);
     });
 }

@@ -1,57 +1,70 @@
-import type { DecideOutcome } from '../../handlers/use-cases/decide-request';
+import type { ApproverApiAnswer } from '../approvals/approver-api';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
 
-function decidedText(outcome: Extract<DecideOutcome, { kind: 'decided' }>): string {
-  const { decision, denial } = outcome.request;
+interface DecidedView {
+  readonly accountName?: string;
+  readonly status?: string;
+  readonly approvalDeadline?: string;
+  readonly decision?: { approver: string; decidedAt: string; role: string; minutes: number };
+  readonly denial?: { approver: string; decidedAt: string; reason?: string };
+}
+
+function decidedText(view: DecidedView): string {
+  const { decision, denial } = view;
   if (decision) return `approved by ${decision.approver} at ${decision.decidedAt}: ${decision.role} for ${decision.minutes} minutes`;
   if (denial) return `denied by ${denial.approver} at ${denial.decidedAt}${denial.reason ? `: ${denial.reason}` : ''}`;
   return 'decided';
 }
 
 /**
- * Reports a terminal decision the way the review page does: the outcome on stdout with exit code 0, or a
- * CliError naming why nothing changed. Shared by `jit approve` and `jit deny`.
+ * Reports what the approver route answered to `jit approve` or `jit deny`, the way the review page
+ * does: the outcome on stdout with exit code 0, or a CliError naming why nothing changed.
  */
-export function reportDecision(requestId: string, outcome: DecideOutcome, ctx: CliContext): void {
-  switch (outcome.kind) {
+export function reportDecision(requestId: string, answer: ApproverApiAnswer, ctx: CliContext): void {
+  const body = answer.body;
+  const view = (body.request ?? {}) as DecidedView;
+  switch (body.outcome) {
     case 'approved': {
-      const d = outcome.decision;
+      const d = body.decision as { role: string; minutes: number; approver: string };
       ctx.data(
         { requestId, outcome: 'approved', status: 'APPROVED', decision: d },
-        `Approved ${requestId}: ${d.role} in ${outcome.request.accountName} for ${d.minutes} minutes (as ${d.approver}).`,
+        `Approved ${requestId}: ${d.role} in ${view.accountName ?? ''} for ${d.minutes} minutes (as ${d.approver}).`,
       );
-      if (!outcome.confirmation.sent) ctx.note('warning: the confirmation email could not be sent; the decision stands.');
+      if (body.confirmationSent === false) ctx.note('warning: the confirmation email could not be sent; the decision stands.');
       return;
     }
     case 'denied': {
-      const d = outcome.denial;
+      const d = body.denial as { approver: string };
       ctx.data({ requestId, outcome: 'denied', status: 'DENIED', denial: d }, `Denied ${requestId} (as ${d.approver}).`);
-      if (!outcome.confirmation.sent) ctx.note('warning: the confirmation email could not be sent; the decision stands.');
+      if (body.confirmationSent === false) ctx.note('warning: the confirmation email could not be sent; the decision stands.');
       return;
     }
     case 'not-found':
       throw new CliError(`No request ${requestId}.`, EXIT.NOT_FOUND, 'List what waits for a decision with: jit pending');
     case 'decided':
-      throw new CliError(`Request ${requestId} was already ${decidedText(outcome)}. Nothing changed.`, EXIT.ALREADY_DECIDED);
+      throw new CliError(`Request ${requestId} was already ${decidedText(view)}. Nothing changed.`, EXIT.ALREADY_DECIDED);
     case 'closed':
-      throw new CliError(`Request ${requestId} ended without a decision (status ${outcome.request.status}). Nothing changed.`, EXIT.ALREADY_DECIDED);
+      throw new CliError(`Request ${requestId} ended without a decision (status ${view.status ?? 'unknown'}). Nothing changed.`, EXIT.ALREADY_DECIDED);
     case 'expired':
       throw new CliError(
-        `The approval window of ${requestId} has closed${outcome.request.approvalDeadline ? ` (${outcome.request.approvalDeadline})` : ''}. Nothing changed.`,
+        `The approval window of ${requestId} has closed${view.approvalDeadline ? ` (${view.approvalDeadline})` : ''}. Nothing changed.`,
         EXIT.EXPIRED,
         'The agent has to send a new request.',
       );
-    case 'invalid':
+    case 'invalid': {
+      const problems = (body.problems ?? []) as string[];
+      const roles = (body.roles ?? []) as Array<{ name: string; maxMinutes: number }>;
       throw new CliError(
-        `Nothing was decided: ${outcome.problems.join('; ')}.`,
+        `Nothing was decided: ${problems.join('; ')}.`,
         EXIT.INVALID_DECISION,
-        `Roles for ${outcome.request.accountName}: ${outcome.roles.map((r) => `${r.name} (up to ${r.maxMinutes} min)`).join(', ')}.`,
+        `Roles for ${view.accountName ?? 'the account'}: ${roles.map((r) => `${r.name} (up to ${r.maxMinutes} min)`).join(', ')}.`,
       );
+    }
     case 'unavailable':
-      throw new CliError(`The workflow could not be reached; nothing was decided.`, EXIT.UNAVAILABLE, 'Try again in a minute.', {
-        cause: outcome.error,
-      });
+      throw new CliError(`The workflow could not be reached; nothing was decided.`, EXIT.UNAVAILABLE, 'Try again in a minute.');
+    default:
+      throw new CliError(`Nothing was decided: ${String(body.message ?? `HTTP ${answer.status}`)}.`, answer.status === 400 ? EXIT.USAGE : EXIT.FAILURE);
   }
 }

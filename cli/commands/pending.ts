@@ -1,15 +1,21 @@
 import { Command } from 'commander';
-import { listPending } from '../../handlers/use-cases/list-pending';
+import type { PendingSummary } from '../../handlers/ports/request-store';
 import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { EXIT } from '../exit-codes';
 import { oneLine, table } from './table';
 
-/** `jit pending`: the requests waiting for a decision, oldest first. */
+/** `jit pending`: the requests waiting for a decision, oldest first, from the approver route. */
 export function pendingCommand(context: (command: Command) => CliContext): Command {
   return new Command('pending')
     .description('List the requests waiting for a decision, oldest first')
     .action(async (_options, command: Command) => {
       const ctx = context(command);
-      const pending = await listPending({ store: ctx.requestStore(), clock: ctx.clock });
+      const answer = await ctx.approverApi().call('GET', '/approvals');
+      if (answer.status !== 200 || !Array.isArray(answer.body.pending)) {
+        throw new CliError(`The approver route answered HTTP ${answer.status}: ${String(answer.body.message ?? 'no list of pending requests')}.`, EXIT.FAILURE);
+      }
+      const pending = answer.body.pending as PendingSummary[];
       const text =
         pending.length === 0
           ? 'No request waits for a decision.'

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { renderAuditMarkdown } from '../../handlers/core/audit-markdown';
 import { InvalidReportQueryError, ReportNotFoundError } from '../../handlers/core/errors';
-import type { RequestStore } from '../../handlers/ports/request-store';
+import type { ReportRecordFields } from '../../handlers/core/request-record';
 import { type ReadReportResult, readReport } from '../../handlers/use-cases/read-report';
 import type { CliContext } from '../context';
 import { CliError, classifyAwsError } from '../errors';
@@ -11,6 +11,8 @@ interface ReportOptions {
   readonly bucket?: string;
   readonly account?: string;
 }
+
+type ReportStore = { get(requestId: string): Promise<ReportRecordFields | undefined> };
 
 const MARK = { true: '✓', false: '✗', null: '–' } as const;
 
@@ -28,12 +30,13 @@ const READERS_HINT = 'Reading reports needs the jit-auditor managed policy (docs
  * only still gets the report, verified against S3's checksum instead of the recorded digest. `refusal`
  * keeps why the record could not be read, so that "no report" is not said when the truth is "not allowed".
  */
-function storeIfReadable(ctx: CliContext): Pick<RequestStore, 'get'> & { refusal?: Error } {
+function storeIfReadable(ctx: CliContext): ReportStore & { refusal?: Error } {
   const store = ctx.requestStore();
-  const readable: Pick<RequestStore, 'get'> & { refusal?: Error } = {
+  const readable: ReportStore & { refusal?: Error } = {
     get: async (requestId) => {
       try {
-        return await store.get(requestId);
+        // A projected read: jit-auditor may read where the report is, nothing else of the record.
+        return await store.getReportLocation(requestId);
       } catch (error) {
         const refused = classifyAwsError(error);
         if (!refused || refused.exitCode !== EXIT.AWS_ACCESS) throw error;

@@ -1,8 +1,6 @@
 import { Command, Option } from 'commander';
 import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
-import { BROKER_NAMES } from '../../handlers/core/resource-names';
-import { signIdentityProof } from '../agent/identity-proof-signer';
-import { invokeRevoke } from '../agent/revoke-client';
+import type { RevokeResult } from '../../handlers/use-cases/revoke-result';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
@@ -10,8 +8,8 @@ import { EXIT } from '../exit-codes';
 /**
  * `jit revoke`: an approver ends a grant early. The broker's revoke function does the work with the
  * broker's own roles (reset the secret, deny the grant's SourceIdentity on the role, schedule lifting
- * the deny); the approver only needs to invoke it (jit-approver) and proves who they are with a
- * presigned GetCallerIdentity, so the record names the identity STS authenticated.
+ * the deny); the approver calls the IAM-authorized approver route (jit-approver), so the record names
+ * the identity API Gateway authenticated.
  */
 export function revokeCommand(context: (command: Command) => CliContext): Command {
   return new Command('revoke')
@@ -24,20 +22,8 @@ export function revokeCommand(context: (command: Command) => CliContext): Comman
       if (options.reason !== undefined && (options.reason.trim().length === 0 || options.reason.length > 500)) {
         throw new CliError('--reason must be 1-500 characters.', EXIT.USAGE);
       }
-      const clients = ctx.clients();
-      const proof = await signIdentityProof({
-        credentials: await clients.credentials(),
-        endpoint: clients.stsEndpoint(),
-        region: ctx.region(),
-        purpose: 'revoke',
-        requestId,
-        signingDate: ctx.clock.now(),
-      });
-      const answer = await invokeRevoke(clients.lambda(), BROKER_NAMES.revokeFunction, {
-        requestId,
-        proof,
-        ...(options.reason ? { reason: options.reason.trim() } : {}),
-      });
+      const reply = await ctx.approverApi().call('POST', `/approvals/${encodeURIComponent(requestId)}/revoke`, options.reason ? { reason: options.reason.trim() } : {});
+      const answer = reply.body as unknown as RevokeResult;
       switch (answer.kind) {
         case 'revoked':
         case 'already-revoked': {
@@ -54,7 +40,9 @@ export function revokeCommand(context: (command: Command) => CliContext): Comman
         case 'not-active':
           throw new CliError(`Nothing to revoke: ${answer.reason ?? `request ${requestId} has no active grant`}.`, EXIT.NOT_ACTIVE, undefined, { details: { requestId, status: answer.status } });
         case 'refused':
-          throw new CliError(`The broker refused: ${answer.reason ?? 'the proof of identity was not accepted'}.`, EXIT.REFUSED, 'Check your clock and credentials.');
+          throw new CliError(`The broker refused: ${answer.reason ?? 'the revocation was not accepted'}.`, EXIT.REFUSED);
+        default:
+          throw new CliError(`The approver route answered HTTP ${reply.status}: ${String(reply.body.message ?? 'an unexpected answer')}.`, EXIT.FAILURE, 'Every step is idempotent: run jit revoke again.');
       }
     });
 }

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
-import type { RequestRecord } from '../../handlers/core/request-record';
-import { type RequestView, requestView } from '../../handlers/core/request-view';
+import type { RequestView } from '../../handlers/core/request-view';
 import { agentStatus } from '../agent/agent-actions';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
-import { EXIT } from '../exit-codes';
+import { EXIT, type ExitCode } from '../exit-codes';
+
+/** Refusals of the approver route after which the caller is shown what the agent knows instead. */
+const AGENT_VIEW_CODES: ReadonlySet<ExitCode> = new Set([EXIT.AWS_ACCESS, EXIT.REFUSED, EXIT.CONFIG]);
 
 /** How long the agent's view listens to its notification queue for news of the request. */
 const SWEEP_MS = 2000;
@@ -25,9 +27,6 @@ function recordText(r: RequestView): string {
   return lines.join('\n');
 }
 
-function isAccessDenied(error: unknown): boolean {
-  return error instanceof Error && ['AccessDeniedException', 'AccessDenied', 'UnrecognizedClientException'].includes(error.name);
-}
 
 async function agentView(ctx: CliContext, requestId: string): Promise<void> {
   const status = await agentStatus(ctx, requestId, { listenMs: SWEEP_MS });
@@ -56,16 +55,20 @@ export function statusCommand(context: (command: Command) => CliContext): Comman
     .action(async (requestId: string, _options, command: Command) => {
       const ctx = context(command);
       if (!REQUEST_ID_PATTERN.test(requestId)) throw new CliError(`Not a request id: ${JSON.stringify(requestId)}.`, EXIT.USAGE);
-      let record: RequestRecord | undefined;
+      // Approvers read the record through the approver route; anyone else (the agent may not read the
+      // request store, invariant 2, docs/security-invariants.md) gets the agent's own view.
+      let answer;
       try {
-        record = await ctx.requestStore().get(requestId);
+        answer = await ctx.approverApi().call('GET', `/approvals/${encodeURIComponent(requestId)}`);
       } catch (error) {
-        // The agent may not read the request store (invariant 2, docs/security-invariants.md); it gets its own view instead.
-        if (isAccessDenied(error)) return agentView(ctx, requestId);
+        if (error instanceof CliError && AGENT_VIEW_CODES.has(error.exitCode)) return agentView(ctx, requestId);
         throw error;
       }
-      if (!record) throw new CliError(`No request ${requestId}.`, EXIT.NOT_FOUND);
-      const view = requestView(record);
+      if (answer.status === 404) throw new CliError(`No request ${requestId}.`, EXIT.NOT_FOUND);
+      if (answer.status !== 200 || typeof answer.body.request !== 'object') {
+        throw new CliError(`The approver route answered HTTP ${answer.status}: ${String(answer.body.message ?? 'no request')}.`, EXIT.FAILURE);
+      }
+      const view = answer.body.request as RequestView;
       ctx.data(view, recordText(view));
     });
 }

@@ -8,7 +8,7 @@ import { checkGrantTerms } from './grant-terms';
 export const MAX_NOTE_LENGTH = 500;
 
 /** How a decision was made, for the audit report. */
-export const DECISION_CHANNELS = ['web', 'cli'] as const;
+export const DECISION_CHANNELS = ['web', 'cli', 'slack'] as const;
 export type DecisionChannel = (typeof DECISION_CHANNELS)[number];
 
 /**
@@ -19,6 +19,8 @@ export const approvalDecisionSchema = z.object({
   role: z.string().min(1),
   minutes: z.number().int().min(1),
   approver: z.string().min(1).max(254),
+  /** The IAM ARN that decided from the terminal (the approver routes); absent for a review link. */
+  principal: z.string().min(1).max(2048).optional(),
   note: z.string().max(MAX_NOTE_LENGTH).optional(),
   decidedAt: z.iso.datetime(),
   channel: z.enum(DECISION_CHANNELS).optional(),
@@ -29,6 +31,8 @@ export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
 /** A denial as the request record keeps it; the workflow receives the reason as the failure cause. */
 export const denialSchema = z.object({
   approver: z.string().min(1).max(254),
+  /** The IAM ARN that denied from the terminal (the approver routes); absent for a review link. */
+  principal: z.string().min(1).max(2048).optional(),
   reason: z.string().max(MAX_NOTE_LENGTH),
   decidedAt: z.iso.datetime(),
   channel: z.enum(DECISION_CHANNELS),

@@ -25,6 +25,12 @@ export const BROKER_OUTCOMES = [
   'End Refused',
   /** A grant is live for the same agent and account: nothing minted (docs/agent.md#one-live-grant-per-agent-and-account). */
   'Refused',
+  /**
+   * A caller is not a configured approver, so nothing changed: an IAM-authenticated caller on the approver
+   * routes not in `approval.iamPrincipals` (refused with 403), or a Slack user not in `approval.slack.users`
+   * (docs/slack.md). Published so that security can see who tried; `detail.channel` says which.
+   */
+  'Approver Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

@@ -26,21 +26,35 @@ export const agentSettingSchema = z.object({
   name: z.string(),
 });
 
+/** Slack approvals (docs/slack.md): where prompts go and who may press their buttons. */
+export const slackSettingsSchema = z.object({
+  /** A channel id, or `direct` for a direct message to each mapped approver. */
+  postTo: z.string(),
+  /** Secrets Manager secret holding `{"signingSecret", "botToken"}`. */
+  secretName: z.string(),
+  /** Slack user id -> the configured approver (an address of `approvers`) a press by them decides as. */
+  users: z.record(z.string(), z.string()),
+});
+
 export const brokerSettingsSchema = z.object({
   /** @default one agent, `default`, named `jit-agent` */
   agents: z.array(agentSettingSchema).min(1).optional(),
   accounts: z.array(targetAccountSchema).min(1),
   approvalWindowMinutes: z.number().int().positive(),
   approvers: z.array(z.string()).min(1),
+  /** The IAM identities of each approver, by address (config `approval.iamPrincipals`). @default none */
+  approverPrincipals: z.record(z.string(), z.array(z.string()).min(1)).optional(),
   sender: z.string(),
   auditRegions: z.array(z.string()).min(1),
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
+  slack: slackSettingsSchema.optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;
 export type TargetAccount = z.infer<typeof targetAccountSchema>;
 export type BrokerSettings = z.infer<typeof brokerSettingsSchema>;
+export type SlackSettings = z.infer<typeof slackSettingsSchema>;
 
 /** The agents of an installation, first one primary. Settings without `agents` serve the one default agent. */
 export function agentsOf(settings: Pick<BrokerSettings, 'agents'>): AgentRef[] {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, AGENT_SECRET_NAME_PATTERN, AGENT_SOURCE_PATTERN, agentEventSource, agentOfSource, agentSecretName } from './agents';
 import { type BrokerSettings, agentsOf } from './broker-settings';
+import { displayTextProblem } from './display-text';
 import { checkGrantTerms } from './grant-terms';
 
 /**
@@ -84,7 +85,8 @@ function checkText(field: string, text: string, max: number, problems: string[])
   const trimmed = text.trim();
   if (trimmed.length === 0) problems.push(`${field}: must not be empty`);
   if (trimmed.length > max) problems.push(`${field}: must be at most ${max} characters (got ${trimmed.length})`);
-  if (CONTROL_CHARS.test(trimmed)) problems.push(`${field}: must not contain control characters`);
+  const unsafe = displayTextProblem(field, trimmed);
+  if (unsafe) problems.push(unsafe);
   return trimmed;
 }
 
@@ -103,7 +105,9 @@ export function requestIdFor(event: { id: string; detail?: unknown }): string | 
 /**
  * Validates an `Elevation Requested` event against the config: the grant terms (`checkGrantTerms`: the
  * role configured for the account, `1 <= minutes <= role max`), the reason 1..500 characters of printable text.
- * Returns every problem at once so the agent can fix its request in one go.
+ * Reason, requester and planned actions are one-line display text (`displayTextProblem`: no control
+ * characters, line or paragraph separators, bidi controls or zero-width characters). Returns every problem
+ * at once so the agent can fix its request in one go.
  */
 export function validateElevationRequest(
   event: RequestEvent,

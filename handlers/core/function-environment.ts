@@ -27,8 +27,12 @@ export const ENVIRONMENT_VARIABLES = {
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
   /** Name of the audit bucket. */
   auditBucket: 'AUDIT_BUCKET',
+  /** Name of the revoke function, which the approver routes hand `jit revoke` to. */
+  revokeFunctionName: 'REVOKE_FUNCTION_NAME',
   /** Role the lift schedules invoke the revoke function as. */
   liftSchedulerRoleArn: 'LIFT_SCHEDULER_ROLE_ARN',
+  /** Name of the table of Slack requests already received (replay protection). */
+  slackPressTable: 'SLACK_PRESS_TABLE',
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT_VARIABLES;
@@ -48,7 +52,8 @@ export const FUNCTION_ENVIRONMENT = {
   notify: ['requestTable', 'eventBusName'],
   audit: ['settings', 'targetPartition', 'auditBucket', 'requestTable'],
   revoke: ['requestTable', 'eventBusName', 'targetPartition', 'resetFunctionArn', 'scheduleGroup', 'liftSchedulerRoleArn'],
-  'approval-web': ['settings', 'requestTable'],
+  'approval-web': ['settings', 'requestTable', 'eventBusName', 'revokeFunctionName'],
+  'slack-interactions': ['settings', 'requestTable', 'eventBusName', 'slackPressTable'],
 } as const satisfies Record<string, readonly EnvironmentKey[]>;
 
 /** A broker function by the name of its entry file, e.g. `mint`. */

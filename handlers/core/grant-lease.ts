@@ -16,7 +16,7 @@ export interface GrantLease {
   readonly accountId: string;
   /** The request whose grant holds the secret. */
   readonly holder: string;
-  /** The grant's approved expiry (ISO 8601); the lease is free from then on. */
+  /** The last moment the grant's credentials can work, its session fence (ISO 8601); the lease is free from then on. */
   readonly expiresAt: string;
 }
 

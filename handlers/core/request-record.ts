@@ -60,3 +60,6 @@ export interface RequestRecord extends ElevationRequest {
   readonly revokedBy?: string;
   readonly revokeReason?: string;
 }
+
+/** The part of a record `jit-auditor` may read: where its audit report is (`AUDITOR_READABLE_ATTRIBUTES`). */
+export type ReportRecordFields = Pick<RequestRecord, 'requestId' | 'accountId' | 'report'>;

@@ -14,7 +14,8 @@ export type ElevationStatus = (typeof ELEVATION_STATUSES)[number];
 
 /**
  * The status each broker event moves a request to. `Rejected` requests never validated, so they have
- * no record, but the agent still learns the status from the event; `End Refused` changes nothing.
+ * no record, but the agent still learns the status from the event; `End Refused` and `Approver Refused`
+ * change nothing.
  */
 export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | undefined>> = {
   'Pending Approval': 'PENDING_APPROVAL',
@@ -28,6 +29,7 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   Audited: 'AUDITED',
   'End Refused': undefined,
   Refused: 'REFUSED',
+  'Approver Refused': undefined,
 };
 
 /**

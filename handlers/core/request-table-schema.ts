@@ -34,3 +34,9 @@ export const STATUS_INDEX_ATTRIBUTES = [
   'requester',
   'approvalDeadline',
 ] as const;
+
+/**
+ * What `jit-auditor` may read of a request record (a projected GetItem, `dynamodb:Attributes`): where its
+ * audit report is and the digests published with it. Never the task token or the link hashes.
+ */
+export const AUDITOR_READABLE_ATTRIBUTES = ['requestId', 'accountId', 'report'] as const;

@@ -30,7 +30,13 @@ export interface DecideRequestDeps {
  */
 export type DecisionAuthority =
   | { readonly channel: 'web'; readonly capability: string }
-  | { readonly channel: 'cli'; readonly approver: string };
+  /**
+   * A terminal approver, authenticated by IAM on the approver routes and mapped to a configured approver:
+   * `approver` is who they are in the config, `principal` the IAM ARN API Gateway authenticated.
+   */
+  | { readonly channel: 'cli'; readonly approver: string; readonly principal?: string }
+  /** A Slack button press whose signature was verified and whose Slack user id maps to this approver. */
+  | { readonly channel: 'slack'; readonly approver: string };
 
 /** Outcomes that say why nothing can be decided (any more). */
 export type ClosedOutcome =
@@ -71,13 +77,18 @@ function authorize(
   record: RequestRecord,
   authority: DecisionAuthority,
 ): { approver: string; link?: { capabilityHash: string; approver: string } } | undefined {
-  if (authority.channel === 'cli') return { approver: authority.approver };
+  if (authority.channel !== 'web') return { approver: authority.approver };
   if (!isWellFormedCapability(authority.capability)) return undefined;
   let found: { capabilityHash: string; approver: string } | undefined;
   for (const [capabilityHash, approver] of Object.entries(record.approverLinks ?? {})) {
     if (capabilityMatches(authority.capability, capabilityHash) && !found) found = { capabilityHash, approver };
   }
   return found ? { approver: found.approver, link: found } : undefined;
+}
+
+/** The IAM principal behind a terminal decision, for the record and the audit report. */
+function principalOf(authority: DecisionAuthority): { principal?: string } {
+  return authority.channel === 'cli' && authority.principal ? { principal: authority.principal } : {};
 }
 
 function standing(record: RequestRecord, now: Date): 'pending' | ClosedOutcome['kind'] {
@@ -139,6 +150,7 @@ export async function decideRequest(
       role: terms.value.role.name,
       minutes: terms.value.minutes,
       approver: auth.approver,
+      ...principalOf(authority),
       ...(terms.value.note ? { note: terms.value.note } : {}),
       decidedAt,
       channel,
@@ -148,7 +160,7 @@ export async function decideRequest(
     const problems: string[] = [];
     const reason = approverText('reason', verdict.reason, problems);
     if (problems.length > 0) return { kind: 'invalid', problems, verdict, ...form(record, auth.approver, deps.settings) };
-    const denial: Denial = { approver: auth.approver, reason: reason ?? '', decidedAt, channel };
+    const denial: Denial = { approver: auth.approver, ...principalOf(authority), reason: reason ?? '', decidedAt, channel };
     claim = { outcome: { status: 'DENIED', denial }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
   }
 

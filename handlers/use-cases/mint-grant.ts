@@ -5,7 +5,8 @@ import { elevationRequestSchema } from '../core/elevation-request';
 import type { GrantSummary } from '../core/grant';
 import {
   GRANT_RANDOM_BYTES,
-  approvedExpiry,
+  fenceExpiry,
+  grantWindow,
   isoSeconds,
   newGrantId,
   roleSessionName,
@@ -65,22 +66,24 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
   const { request, decision } = input;
   const { role } = checkDecision(request, decision, deps.settings);
 
-  const grantedAt = deps.clock.now();
-  const expiresAt = approvedExpiry(grantedAt, decision.minutes);
+  // The fence is fixed now; the grant's own clock starts only when its secret is written (below).
+  const assumedAt = deps.clock.now();
+  const fence = fenceExpiry(assumedAt, decision.minutes);
   const grantId = newGrantId(request.requestId, Buffer.from(deps.random.bytes(GRANT_RANDOM_BYTES)).toString('hex'));
   const roleArn = iamRoleArn(deps.partition, request.accountId, role.iamRoleName);
   const sourceIdentity = sourceIdentityFor(request.requestId);
   const secretName = secretNameOf(request);
 
-  // Before AssumeRole: a second grant for the same agent and account is refused, never minted.
-  await takeGrantLease(request, expiresAt, deps);
+  // Before AssumeRole: a second grant for the same agent and account is refused, never minted. The lease
+  // lasts until the fence, the last moment these credentials can work, whenever the secret is written.
+  await takeGrantLease(request, fence, deps);
 
   const credentials = await deps.issuer.assumeElevatedRole({
     roleArn,
     sessionName: roleSessionName(request.requestId),
     sourceIdentity,
     durationSeconds: stsDurationSeconds(decision.minutes),
-    sessionPolicy: timeFencedSessionPolicy(expiresAt),
+    sessionPolicy: timeFencedSessionPolicy(fence),
   });
 
   // If this write fails, the credentials never leave this function: nobody can use them.
@@ -91,15 +94,17 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
       grantId,
       roleArn,
       sourceIdentity,
-      issuedAt: isoSeconds(grantedAt),
-      expiresAt: isoSeconds(expiresAt),
+      issuedAt: isoSeconds(assumedAt),
+      // The last moment these credentials can work: the audit reads the trail up to (and after) it.
+      expiresAt: isoSeconds(fence),
       stsExpiresAt: isoSeconds(credentials.expiration),
     },
     deps.clock.now(),
   );
 
   const scheduleName = resetScheduleName(request.requestId);
-  await deps.scheduler.scheduleReset(scheduleName, expiresAt, {
+  // At the fence: no earlier than the grant ends, however long the handover below takes.
+  await deps.scheduler.scheduleReset(scheduleName, fence, {
     source: 'jit.reset-schedule',
     requestId: request.requestId,
     accountId: request.accountId,
@@ -108,6 +113,7 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     ...(request.agentSource ? { agentSource: request.agentSource } : {}),
   });
 
+  const { grantedAt, expiresAt } = grantWindow(deps.clock.now(), decision.minutes, { fence, stsExpiration: credentials.expiration });
   const secret: ActiveSecret = {
     AccessKeyId: credentials.accessKeyId,
     SecretAccessKey: credentials.secretAccessKey,
@@ -121,6 +127,9 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     GrantId: grantId,
   };
   await deps.vault.storeGrant(secretName, secret);
+  // Now that the grant's expiry is known, the lease ends with it: the workflow resets the secret then, and
+  // the agent may ask again from that moment. Held by this request since before AssumeRole, so it is ours.
+  await takeGrantLease(request, expiresAt, deps);
 
   return {
     grantId,

@@ -3,7 +3,7 @@ import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { InvalidReportQueryError, ReportNotFoundError } from '../core/errors';
 import { type ReportLocation, reportLocationSchema } from '../core/report-location';
 import { sha256Hex } from '../core/report-digest';
-import type { RequestStore } from '../ports/request-store';
+import type { ReportRecordFields } from '../core/request-record';
 import type { FetchedObject, ReportReader } from '../ports/report-reader';
 
 /** One verification step. `ok: null` means it could not be performed (nothing to compare with). */
@@ -31,7 +31,7 @@ export interface ReadReportResult {
 export interface ReadReportDeps {
   readonly reader: ReportReader;
   /** The request store, when the caller may read it: it names the exact versions and digests written. */
-  readonly store?: Pick<RequestStore, 'get'>;
+  readonly store?: { get(requestId: string): Promise<ReportRecordFields | undefined> };
 }
 
 export interface ReadReportOptions {

@@ -34,6 +34,13 @@ export const revokeGrantInputSchema = z.discriminatedUnion('action', [
   /** `agentSource`: the end event's source, so a refusal reaches the asking agent's queue even for an unknown request. */
   z.object({ action: z.literal('end'), requestId, proof, agentSource: z.string().regex(AGENT_SOURCE_PATTERN).optional() }).strict(),
   z.object({ action: z.literal('lift'), requestId }).strict(),
+  /**
+   * An approver's `jit revoke` through the IAM-authorized approver route: API Gateway authenticated the
+   * caller and the approval function mapped them to a configured approver, so `approver` is that ARN.
+   * Only the broker's approval function may invoke this function directly (approvers have no
+   * lambda:InvokeFunction), which is what makes the claim trustworthy.
+   */
+  z.object({ action: z.literal('approver-revoke'), requestId, approver: z.string().min(20).max(2048), reason: z.string().trim().min(1).max(500).optional() }).strict(),
 ]);
 
 export type RevokeGrantInput = z.infer<typeof revokeGrantInputSchema>;
@@ -150,16 +157,22 @@ async function publishOutcome(action: 'revoke' | 'end', outcome: RevokeOutcome, 
  * Every step is idempotent, so a retry after a fault completes the revocation; the record is written
  * last, so it never claims a revocation whose deny is not in place.
  */
-export async function revokeGrant(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' }>, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
+export async function revokeGrant(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' | 'approver-revoke' }>, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
   const outcome = await decideRevocation(input, deps);
-  await publishOutcome(input.action, outcome, input.requestId, deps, input.action === 'end' ? input.agentSource : undefined);
+  await publishOutcome(input.action === 'end' ? 'end' : 'revoke', outcome, input.requestId, deps, input.action === 'end' ? input.agentSource : undefined);
   return outcome;
 }
 
-async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' }>, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
-  const purpose: ProofPurpose = input.action;
-  const identity = await deps.verifier.verify(input.proof, proofBinding(purpose, input.requestId));
-  if (!identity.ok) return { kind: 'refused', reason: `the proof of identity was not accepted: ${identity.reason}` };
+async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' | 'approver-revoke' }>, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
+  let identity: { arn: string };
+  if (input.action === 'approver-revoke') {
+    identity = { arn: input.approver };
+  } else {
+    const purpose: ProofPurpose = input.action;
+    const verified = await deps.verifier.verify(input.proof, proofBinding(purpose, input.requestId));
+    if (!verified.ok) return { kind: 'refused', reason: `the proof of identity was not accepted: ${verified.reason}` };
+    identity = verified;
+  }
 
   const request = await deps.store.get(input.requestId);
   if (!request) return { kind: 'not-found' };
@@ -186,7 +199,7 @@ async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revo
   const revocation: Revocation = {
     revokedAt: now.toISOString(),
     revokedBy: identity.arn,
-    ...(input.action === 'revoke' && input.reason ? { revokeReason: input.reason } : {}),
+    ...(input.action !== 'end' && input.reason ? { revokeReason: input.reason } : {}),
     ...(input.action === 'end' ? { revokeReason: 'given back by the agent (jit end)' } : {}),
   };
   const recorded = await deps.store.setStatus(request.requestId, input.action === 'end' ? 'ENDED' : 'REVOKED', revocation, now);

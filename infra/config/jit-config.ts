@@ -23,6 +23,13 @@ const IAM_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/;
 /** A role or user, never an account root: trusting a whole account lets any of its principals be the agent. */
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/([A-Za-z0-9+=,.@_-]+\/)*[A-Za-z0-9+=,.@_-]{1,64}$/;
+/**
+ * Who may sign the approver routes as an approver: an IAM user, a role (any of its sessions), or one
+ * role session (`assumed-role/<role>/<session>`, e.g. an IAM Identity Center user's session, whose name
+ * is the user's). What API Gateway passes as the caller's `userArn` is matched against these.
+ */
+const APPROVER_PRINCIPAL_ARN =
+  /^arn:aws[a-z-]*:(iam::\d{12}:(role|user)\/([A-Za-z0-9+=,.@_-]+\/)*[A-Za-z0-9+=,.@_-]{1,64}|sts::\d{12}:assumed-role\/[A-Za-z0-9+=,.@_-]{1,64}\/[A-Za-z0-9+=,.@_-]{2,64})$/;
 const TRUST_ANCHOR_ARN = /^arn:aws[a-z-]*:rolesanywhere:[a-z]{2}(-[a-z]+)+-\d:\d{12}:trust-anchor\/[0-9a-f-]{36}$/;
 
 // Derived in core from the facts they rest on: the audit's polling rule and the STS chained-session cap.
@@ -187,6 +194,29 @@ export const organizationConfigSchema = z
   })
   .strict();
 
+/** Slack ids as Slack writes them: users `U...`/`W...`, channels `C...` (public or private) or `G...`. */
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,20}$/;
+/** Secrets Manager secret names: up to 512 of letters, digits and `/_+=.@-`. */
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/** Approvals in Slack beside the email (docs/slack.md). */
+export const slackConfigSchema = z
+  .object({
+    /** A channel id (`C...` or `G...`; the app must be a member) or `direct` for each mapped approver's direct messages. */
+    postTo: z.union([z.string().regex(SLACK_CHANNEL_ID, 'must be a channel id such as C0123456789, or "direct"'), z.literal('direct')]),
+    /** Name of the Secrets Manager secret in the hub account holding `{"signingSecret": "...", "botToken": "xoxb-..."}`. */
+    secretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager secret name'),
+    /** Who may press the buttons: Slack user id -> one of `approval.approvers`. Anyone else is refused. */
+    users: z.record(z.string(), z.email('must be an email address')).superRefine((users, ctx) => {
+      // Checked here rather than by a key schema, whose failure would not say what a key must look like.
+      const ids = Object.keys(users);
+      if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'must map at least one Slack user id to an approver' });
+      for (const id of ids) if (!SLACK_USER_ID.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'must be a Slack user id such as U0123456789' });
+    }),
+  })
+  .strict();
+
 export const jitConfigSchema = z
   .object({
     hub: z
@@ -206,8 +236,51 @@ export const jitConfigSchema = z
          * @default the broker's own approval endpoint
          */
         publicUrl: z.url({ protocol: /^https$/ }).optional(),
+        /**
+         * The IAM identities of each approver, by approver address: who may use `jit approve`, `deny`,
+         * `revoke` and `pending` (the IAM-authorized approver routes). A caller none of these match is
+         * refused. @default none: only the review links decide
+         */
+        iamPrincipals: z
+          .record(
+            z.email('must be an approver address'),
+            z
+              .array(
+                z
+                  .string()
+                  .regex(
+                    APPROVER_PRINCIPAL_ARN,
+                    'must be the ARN of an IAM user, an IAM role or one role session (arn:aws:sts::<account>:assumed-role/<role>/<session>), never an account root',
+                  ),
+              )
+              .min(1),
+          )
+          .optional(),
+        /** Slack approvals. @default none: email (and the CLI) only */
+        slack: slackConfigSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((approval, ctx) => {
+        for (const [user, approver] of Object.entries(approval.slack?.users ?? {})) {
+          if (!approval.approvers.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of approval.approvers (${approval.approvers.join(', ')})` });
+          }
+        }
+        const owners = new Map<string, string>();
+        for (const [approver, arns] of Object.entries(approval.iamPrincipals ?? {})) {
+          if (!approval.approvers.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['iamPrincipals', approver], message: `names ${approver}, who is not in approval.approvers` });
+          }
+          for (const arn of arns) {
+            const owner = owners.get(arn);
+            // One identity decides as one person, or the record could not say who decided.
+            if (owner !== undefined && owner !== approver) {
+              ctx.addIssue({ code: 'custom', path: ['iamPrincipals', approver], message: `${arn} is also an identity of ${owner}` });
+            }
+            owners.set(arn, approver);
+          }
+        }
+      }),
     /**
      * The one agent, when there is one. Means the same as `agents: [{ "id": "default", ... }]`.
      * @default an IAM user named `jit-agent` (the seed's way)
@@ -253,3 +326,4 @@ export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type AgentEntryConfig = z.infer<typeof agentEntrySchema>;
 export type PassableRoleConfig = z.infer<typeof passableRoleSchema>;
 export type OrganizationConfig = z.infer<typeof organizationConfigSchema>;
+export type SlackConfig = z.infer<typeof slackConfigSchema>;

@@ -310,9 +310,11 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
     })),
     approvalWindowMinutes: config.approval.windowMinutes,
     approvers: config.approval.approvers,
+    ...(config.approval.iamPrincipals ? { approverPrincipals: config.approval.iamPrincipals } : {}),
     sender: config.approval.sender,
     auditRegions: config.audit.regions,
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
+    ...(config.approval.slack ? { slack: config.approval.slack } : {}),
   };
 }

@@ -1,68 +1,37 @@
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { STATUS_INDEX } from '../../handlers/core/request-table-schema';
-import { sendAsSenderStatement } from './send-as-sender-statement';
 
 export interface ApproverPolicyProps {
-  readonly table: dynamodb.ITable;
-  readonly stateMachine: sfn.IStateMachine;
-  /** Address confirmation emails are sent from. */
-  readonly sender: string;
   /** Name of the managed policy. */
   readonly managedPolicyName: string;
-  /** The broker's revoke function, which `jit revoke` invokes. */
-  readonly revokeFunction: lambda.IFunction;
+  /** The execute-api ARNs of the approver routes (`ApprovalEndpoint.approverRouteArns`). */
+  readonly approverRouteArns: readonly string[];
 }
 
-/** Attributes a terminal approval may write: the decision fields, nothing about grants or reports. */
-const DECISION_ATTRIBUTES = ['requestId', 'status', 'decision', 'denial', 'decidedAt', 'updatedAt', 'taskToken'];
-
 /**
- * What a person needs to approve from the terminal (`jit pending`, `jit approve`, `jit deny`, `jit status`,
- * `jit revoke`) with their own AWS credentials: list pending requests through the status index, read one
- * request, write only its decision fields, answer the waiting task, send the confirmation email, and
- * invoke the revoke function (which does the revocation with the broker's own roles). Attach it to approvers' roles
- * or groups, never to an agent (invariant 2, docs/security-invariants.md: the agent has no SendTask* and no read of the request store).
+ * What a person needs to approve from the terminal (`jit pending`, `jit status`, `jit approve`,
+ * `jit deny`, `jit revoke`) with their own AWS credentials: `execute-api:Invoke` on exactly the
+ * IAM-authorized approver routes, nothing else. The approval function behind them maps the caller's
+ * ARN to a configured approver and does the work with the broker's own role, so no approver principal
+ * can read a task token, answer a task (`states:SendTask*`) or write the request table: a forged
+ * decision fails at its first call. Attach it to approvers' roles or groups, never to an agent.
+ *
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html
  */
 export class ApproverPolicy extends Construct {
   readonly policy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ApproverPolicyProps) {
     super(scope, id);
+    if (props.approverRouteArns.length === 0) throw new Error('ApproverPolicy approverRouteArns must name at least one route. Received: []');
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       managedPolicyName: props.managedPolicyName,
-      description: 'Approve or deny just-in-time elevation requests from the jit CLI',
+      description: 'Approve, deny and revoke just-in-time elevation requests from the jit CLI, through the approver routes only',
       statements: [
         new iam.PolicyStatement({
-          sid: 'ListPendingRequests',
-          actions: ['dynamodb:Query'],
-          resources: [`${props.table.tableArn}/index/${STATUS_INDEX}`],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadRequests',
-          actions: ['dynamodb:GetItem'],
-          resources: [props.table.tableArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteOnlyDecisionFields',
-          actions: ['dynamodb:UpdateItem'],
-          resources: [props.table.tableArn],
-          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': DECISION_ATTRIBUTES } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'AnswerApprovalTasks',
-          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-          resources: [props.stateMachine.stateMachineArn],
-        }),
-        sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender),
-        new iam.PolicyStatement({
-          sid: 'RevokeGrants',
-          // The function itself, not its versions or aliases (no `:*`).
-          actions: ['lambda:InvokeFunction'],
-          resources: [props.revokeFunction.functionArn],
+          sid: 'InvokeTheApproverRoutesOnly',
+          actions: ['execute-api:Invoke'],
+          resources: [...props.approverRouteArns],
         }),
       ],
     });

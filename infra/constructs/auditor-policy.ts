@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { REPORT_PREFIX } from '../../handlers/core/report-location';
+import { AUDITOR_READABLE_ATTRIBUTES } from '../../handlers/core/request-table-schema';
 
 export interface AuditorPolicyProps {
   readonly table: dynamodb.ITable;
@@ -14,7 +15,8 @@ export interface AuditorPolicyProps {
 /**
  * What `jit report` needs to read and verify audit reports, and nothing that changes anything: read the
  * reports (the exact versions the audit wrote, with their Object Lock retention), list them to find an old
- * one by key, and read a request record for the digests published when the report was written. Attach
+ * one by key, and read from a request record only where its report is and the digests published when it
+ * was written (a projected GetItem). Attach
  * it to auditors, and to approvers who should read the reports of what they approved; never to an agent.
  * It cannot decide a request, write a report or shorten a retention.
  */
@@ -40,9 +42,18 @@ export class AuditorPolicy extends Construct {
           resources: [props.bucket.bucketArn],
         }),
         new iam.PolicyStatement({
-          sid: 'ReadPublishedDigests',
+          sid: 'ReadPublishedDigestsOnly',
           actions: ['dynamodb:GetItem'],
           resources: [props.table.tableArn],
+          // Only a projected read of where the report is and its digests: never the task token, the link
+          // hashes or the rest of the record. `Null: false` refuses a read that names no attributes (a
+          // whole-item GetItem), which `ForAllValues` alone would let through.
+          // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_dynamodb_attributes.html
+          // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+          conditions: {
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...AUDITOR_READABLE_ATTRIBUTES] },
+            Null: { 'dynamodb:Attributes': 'false' },
+          },
         }),
       ],
     });

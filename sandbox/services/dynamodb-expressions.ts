@@ -441,6 +441,17 @@ export function updatedAttributes(expression: string, names: Names): string[] {
 }
 
 /** Keeps only the listed top-level attributes (a ProjectionExpression of plain names). */
+/** The top-level attribute names a projection expression reads (what `dynamodb:Attributes` holds for it). */
+export function projectedAttributes(expression: string, names: Names): string[] {
+  const p = new Parser(tokenize(expression), names, undefined, expression);
+  const attributes: string[] = [];
+  do {
+    if (p.isOp(',')) p.next();
+    attributes.push(String(p.path()[0]));
+  } while (p.isOp(','));
+  return [...new Set(attributes)];
+}
+
 export function project(item: Item, expression: string | undefined, names: Names): Item {
   if (!expression) return item;
   const p = new Parser(tokenize(expression), names, undefined, expression);

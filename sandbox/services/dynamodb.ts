@@ -6,7 +6,7 @@ import { AwsError } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
 import { JsonFile } from '../store/json-file';
 import { type SynthesizedStack, arnOf, prop, resourcesOfType } from '../template/deployed-template';
-import { ExpressionError, type Item, type Names, type Values, applyUpdate, evaluateCondition, project, updatedAttributes } from './dynamodb-expressions';
+import { ExpressionError, type Item, type Names, type Values, applyUpdate, evaluateCondition, project, projectedAttributes, updatedAttributes } from './dynamodb-expressions';
 import { type JsonOperation, type ServiceEmulation, handleJson, requiredString } from './service';
 
 type Marshalled = Record<string, AttributeValue>;
@@ -155,7 +155,10 @@ export class DynamoDbEmulation implements ServiceEmulation {
 
   private getItem(input: Record<string, unknown>, call: AwsCall) {
     const table = this.table(input);
-    this.authorize(call, 'dynamodb:GetItem', table.definition);
+    // A projected read names the attributes it reads (`dynamodb:Attributes`); a whole-item read names none.
+    // @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+    const projection = typeof input.ProjectionExpression === 'string' ? input.ProjectionExpression : undefined;
+    this.authorize(call, 'dynamodb:GetItem', table.definition, projection ? projectedAttributes(projection, input.ExpressionAttributeNames as Names) : undefined);
     const stored = table.items.get()[this.keyOf(table.definition, unmarshall(input.Key as Marshalled))];
     if (!stored) return {};
     const projected = project(unmarshall(stored), input.ProjectionExpression as string | undefined, input.ExpressionAttributeNames as Names);

@@ -1,11 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CliContext } from '../../cli/context';
 import { runJit } from '../../cli/main';
+import { EventBridgePublisher } from '../../handlers/adapters/aws/eventbridge-publisher';
+import { LambdaRevoker } from '../../handlers/adapters/aws/lambda-revoker';
 import { SecretsManagerVault } from '../../handlers/adapters/aws/secrets-manager-vault';
+import { handleApproverHttp } from '../../handlers/http/approver-routes';
 import { AGENT_EVENT_SOURCE, BROKER_EVENT_SOURCE, ELEVATION_END_REQUESTED, detailTypeFor } from '../../handlers/core/broker-event';
 import { NOTIFIED_OUTCOMES } from '../../handlers/core/broker-notification';
 import { PLACEHOLDER_SECRET_STRING, type ActiveSecret } from '../../handlers/core/secret-value';
@@ -15,6 +20,7 @@ import { FakeAws } from '../fakes/fake-aws';
 import { FakeSqs } from '../fakes/fake-sqs';
 import { CTX, deployedFunctions } from './elevation-harness';
 import { LocalAwsEndpoint } from './local-aws-endpoint';
+import { RecordingLog, approvalDeps, approverRouteEvent } from './approval-fixtures';
 import { EXAMPLE_CONFIG, exampleSettings } from './synth';
 import { CapturedIo } from './captured-io';
 
@@ -93,6 +99,23 @@ export class AgentWorld {
     const invokeRevoke = (e: unknown) => revokeRun(e, { invokedFunctionArn: REVOKE_FUNCTION_ARN });
     this.aws.functions.set(BROKER_NAMES.revokeFunction, invokeRevoke);
 
+    // The approver routes over this world's fake AWS. IAM's part (execute-api:Invoke for jit-approver
+    // holders only, test/infra/iam/approver-routes.test.ts) is played by letting only the approver's key in.
+    const settings = { ...exampleSettings(), approverPrincipals: { 'security-lead@example.com': ['arn:aws:iam::111111111111:role/OnCall'] } };
+    const routeDeps = {
+      ...approvalDeps(settings, this.clock),
+      publisher: new EventBridgePublisher(new EventBridgeClient({ region: CTX.region }), BROKER_NAMES.eventBus),
+      revoke: (input: { requestId: string; approver: string; reason?: string }) => new LambdaRevoker(new LambdaClient({ region: CTX.region }), BROKER_NAMES.revokeFunction).revoke(input),
+    };
+    this.sts.executeApi = async ({ method, path, body, callerArn }) => {
+      if (callerArn !== APPROVER.arn) {
+        return { status: 403, type: 'application/json', body: JSON.stringify({ message: `User: ${callerArn} is not authorized to perform: execute-api:Invoke` }) };
+      }
+      const event = approverRouteEvent(method, path, callerArn, body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined);
+      const result = await handleApproverHttp(event, routeDeps, new RecordingLog());
+      return { status: result.statusCode ?? 200, type: 'application/json', body: String(result.body ?? '') };
+    };
+
     const notified = new Set<string>(NOTIFIED_OUTCOMES.map((o) => detailTypeFor(o)));
     this.aws.rules.push((event) => {
       const envelope = { version: '0', id: event.id, 'detail-type': event.detailType, source: event.source, account: CTX.accountId, time: event.time, region: CTX.region, resources: [], detail: event.detail };
@@ -112,6 +135,8 @@ export class AgentWorld {
 
   /** The caller is the agent: like the real request store, the fake refuses it (invariant 2, docs/security-invariants.md). */
   asAgent(): this {
+    // The agent signs with its own key: the approver routes refuse it (no execute-api:Invoke).
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: AGENT.accessKeyId, AWS_SECRET_ACCESS_KEY: AGENT.secretAccessKey });
     this.aws.table.mock.on(GetCommand).rejects(Object.assign(new Error('User: jit-agent is not authorized to perform: dynamodb:GetItem'), { name: 'AccessDeniedException' }));
     return this;
   }

@@ -176,6 +176,45 @@ export function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
 }
 
+/**
+ * A payload 2.0 event as API Gateway hands an IAM-authorized route to the function: the caller API Gateway
+ * authenticated (SigV4) is in `requestContext.authorizer.iam`.
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html
+ */
+export function approverRouteEvent(method: string, path: string, caller: string | undefined, body?: unknown): APIGatewayProxyEventV2 {
+  const routeKey = `${method} ${path.replace(/^\/approvals\/[^/]+/, '/approvals/{requestId}')}`;
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const event = {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', ...(payload ? { 'content-type': 'application/json' } : {}) },
+    requestContext: {
+      accountId: '111111111111',
+      apiId: 'abc123',
+      ...(caller
+        ? {
+            authorizer: {
+              iam: { accessKey: 'ASIAEXAMPLE', accountId: '111111111111', callerId: 'AROAEXAMPLE:alice', cognitoIdentity: null, principalOrgId: null, userArn: caller, userId: 'AROAEXAMPLE:alice' },
+            },
+          }
+        : {}),
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'jit' },
+      requestId: 'r',
+      routeKey,
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+    },
+    ...(payload ? { body: payload.toString('base64') } : {}),
+    isBase64Encoded: payload !== undefined,
+  };
+  return event as APIGatewayProxyEventV2;
+}
+
 /** Use-case dependencies over the in-memory port fakes, and the fakes themselves to steer and inspect. */
 export interface InMemoryApproval {
   readonly deps: DecideRequestDeps & RequestApprovalDeps;

@@ -64,6 +64,11 @@ export class LocalAwsEndpoint {
     get: (name: string): string | undefined => this.secretsModel.current(name)?.value,
   };
   readonly received: ReceivedRequest[] = [];
+  /**
+   * The broker's IAM-authorized approver routes (SigV4 service `execute-api`): called with the caller a
+   * verified signature names, as API Gateway passes it on. Unsigned or forged calls get 403 first.
+   */
+  executeApi?: (call: { method: string; path: string; body: Buffer; callerArn: string }) => Promise<{ status: number; type: string; body: string }>;
   private server?: Server;
   url = '';
 
@@ -111,6 +116,10 @@ export class LocalAwsEndpoint {
     const { facts, key, authentic } = this.authenticate(method, url, req.headers, body);
     this.received.push({ method, url, operation, headers: req.headers, ...(facts ? { facts } : {}), authentic });
 
+    if (facts?.service === 'execute-api' || (!facts && new URL(url, 'http://local').pathname.startsWith('/approvals'))) {
+      if (!authentic || !key || !this.executeApi) return { status: 403, type: 'application/json', body: JSON.stringify({ message: 'Forbidden' }) };
+      return this.executeApi({ method, path: new URL(url, 'http://local').pathname, body, callerArn: key.arn });
+    }
     if (operation === 'secretsmanager.GetSecretValue') {
       if (!authentic) return { status: 400, type: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' }) };
       const input = JSON.parse(body.toString('utf8')) as { SecretId: string; VersionId?: string; VersionStage?: string };

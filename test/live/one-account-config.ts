@@ -14,6 +14,8 @@ export interface OneAccountConfigOptions {
   readonly accountName?: string;
   /** Minutes the audit waits for CloudTrail. */
   readonly auditDelayMinutes: number;
+  /** The approver's IAM identities (`approval.iamPrincipals`). @default the sandbox's approver user in `account` */
+  readonly approverPrincipals?: readonly string[];
 }
 
 /**
@@ -25,7 +27,13 @@ export function oneAccountConfig(options: OneAccountConfigOptions): JitConfig {
   return {
     ...example,
     hub: { account: options.account, region: options.region },
-    approval: { ...example.approval, approvers: [options.email], sender: options.email },
+    // The one approver's IAM identity: the sandbox's approver user in that account (a live run maps its own).
+    approval: {
+      ...example.approval,
+      approvers: [options.email],
+      sender: options.email,
+      iamPrincipals: { [options.email]: options.approverPrincipals ? [...options.approverPrincipals] : [`arn:aws:iam::${options.account}:user/jit-sandbox-approver`] },
+    },
     roles: example.roles.map((role) => ({ ...role, policyFile: isAbsolute(role.policyFile) ? role.policyFile : join(REPO_ROOT, role.policyFile) })),
     accounts: [{ id: options.account, name: options.accountName ?? 'live' }],
     audit: { ...example.audit, regions: [options.region], delayMinutes: options.auditDelayMinutes },

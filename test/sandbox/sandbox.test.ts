@@ -12,6 +12,8 @@ import { NodeSha256 } from '../../sandbox/http/sigv4';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox';
 import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import { EXAMPLE_CONFIG } from '../helpers/synth';
+import { ApproverApi } from '../../cli/approvals/approver-api';
+import { EXIT } from '../../cli/exit-codes';
 
 const PROD = '222222222222';
 
@@ -193,6 +195,35 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
     const refused = await fetch(stale);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('Signature expired');
+  });
+
+  describe('the approver routes (IAM authorization, SigV4 service execute-api)', () => {
+    const api = (key: 'agent' | 'approver', secret?: string) =>
+      new ApproverApi({ baseUrl: sandbox.url, region: 'eu-west-1', credentials: async () => ({ accessKeyId: sandbox.keys[key].accessKeyId, secretAccessKey: secret ?? sandbox.keys[key].secretAccessKey }) });
+
+    it("answers the approver's signed call as the configured approver their IAM user maps to", async () => {
+      const answer = await api('approver').call('GET', '/approvals');
+      expect(answer).toEqual({ status: 200, body: { approver: 'security-lead@example.com', pending: [] } });
+    });
+
+    it('refuses an unsigned call before the function runs, as API Gateway does', async () => {
+      const answer = await fetch(`${sandbox.url}/approvals`);
+      expect(answer.status).toBe(403);
+      expect(await answer.json()).toEqual({ message: 'Forbidden' });
+      const post = await fetch(`${sandbox.url}/approvals/req-1234abcd/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(post.status).toBe(403);
+    });
+
+    it('refuses a forged signature (the right key id, a wrong secret)', async () => {
+      await expect(api('approver', 'x'.repeat(40)).call('GET', '/approvals')).rejects.toMatchObject({ exitCode: EXIT.AWS_ACCESS, message: expect.stringMatching(/HTTP 403.*signature/i) });
+    });
+
+    it("refuses the agent's correctly signed call: IAM allows it no execute-api:Invoke", async () => {
+      await expect(api('agent').call('POST', '/approvals/req-1234abcd/approve', {})).rejects.toMatchObject({
+        exitCode: EXIT.AWS_ACCESS,
+        message: expect.stringMatching(/HTTP 403.*jit-agent is not authorized to perform: execute-api:Invoke/),
+      });
+    });
   });
 });
 

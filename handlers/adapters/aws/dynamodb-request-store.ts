@@ -3,8 +3,8 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, Upd
 import type { ElevationRequest } from '../../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../core/issued-credentials';
 import { type LifecycleWrite, mayMove, statusesBefore } from '../../core/request-lifecycle';
-import type { ReportLocation, RequestRecord, RequestStatus } from '../../core/request-record';
-import { STATUS_INDEX, TTL_ATTRIBUTE } from '../../core/request-table-schema';
+import type { ReportLocation, ReportRecordFields, RequestRecord, RequestStatus } from '../../core/request-record';
+import { AUDITOR_READABLE_ATTRIBUTES, STATUS_INDEX, TTL_ATTRIBUTE } from '../../core/request-table-schema';
 import { requestView } from '../../core/request-view';
 import type {
   DecisionClaim,
@@ -101,6 +101,24 @@ export class DynamoDbRequestStore implements RequestStore {
       new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true }),
     );
     return result.Item as RequestRecord | undefined;
+  }
+
+  /**
+   * Reads only where a request's audit report is (the attributes `jit-auditor` may read), with a
+   * projection, so a caller whose policy allows nothing more still gets an answer.
+   */
+  async getReportLocation(requestId: string): Promise<ReportRecordFields | undefined> {
+    const names = Object.fromEntries(AUDITOR_READABLE_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { requestId },
+        ConsistentRead: true,
+        ProjectionExpression: Object.keys(names).join(', '),
+        ExpressionAttributeNames: names,
+      }),
+    );
+    return result.Item as ReportRecordFields | undefined;
   }
 
   async awaitDecision(requestId: string, pending: PendingApproval, now: Date): Promise<void> {

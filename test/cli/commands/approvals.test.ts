@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { APPROVAL_DENIED_ERROR } from '../../../handlers/core/errors';
 import { handleReviewHttp } from '../../../handlers/http/review-routes';
-import type { DecideRequestDeps } from '../../../handlers/use-cases/decide-request';
+import { EventBridgePublisher } from '../../../handlers/adapters/aws/eventbridge-publisher';
+import { BROKER_NAMES } from '../../../handlers/core/resource-names';
+import { type ApproverRouteDeps, handleApproverHttp } from '../../../handlers/http/approver-routes';
 import { AwsClients } from '../../../cli/aws-clients';
 import { CliContext } from '../../../cli/context';
 import { EXIT } from '../../../cli/exit-codes';
@@ -16,7 +17,9 @@ import {
   ManualClock,
   type PendingFixture,
   RecordingLog,
+  REGION,
   approvalDeps,
+  approverRouteEvent,
   httpEvent,
   pendingRequest,
   splitLink,
@@ -24,16 +27,46 @@ import {
 import { REVIEW_REQUEST, elevationRequest } from '../../helpers/fixtures';
 import { EXAMPLE_CONFIG, REPO_ROOT, exampleSettings } from '../../helpers/synth';
 import { CapturedIo } from '../../helpers/captured-io';
+import { signatureFacts, verifySignature } from '../../helpers/sigv4';
 
 const CALLER = 'arn:aws:sts::111111111111:assumed-role/OnCall/alice';
+const APPROVER = 'security-lead@example.com';
+const APPROVALS_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
+/** The caller's credentials, as the CLI's provider chain finds them in the environment. */
+const KEY = { id: 'ASIAAPPROVEREXAMPLE1', secret: 'approver-secret-access-key-example-0000000' };
 
+/**
+ * The broker's HTTP API at its boundary: checks the request's SigV4 signature (an independent check
+ * written from the spec, service `execute-api`, region eu-west-1) as API Gateway's IAM authorization
+ * does, then hands the payload 2.0 event with the authenticated caller to the approver routes.
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html
+ */
+function approverApiAt(deps: () => ApproverRouteDeps, signedCalls: string[]): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(String(input));
+    const headers: Record<string, string> = { host: url.host };
+    for (const [name, value] of Object.entries((init?.headers ?? {}) as Record<string, string>)) headers[name.toLowerCase()] = value;
+    const body = Buffer.from(typeof init?.body === 'string' ? init.body : '');
+    const parts = { method: init?.method ?? 'GET', url: `${url.pathname}${url.search}`, headers, body };
+    const facts = signatureFacts(parts);
+    if (!facts || facts.service !== 'execute-api' || facts.region !== 'eu-west-1' || facts.accessKeyId !== KEY.id || !verifySignature(parts, facts, KEY.secret)) {
+      return new Response(JSON.stringify({ message: 'Forbidden' }), { status: 403 });
+    }
+    signedCalls.push(`${parts.method} ${url.pathname}`);
+    const event = approverRouteEvent(parts.method, url.pathname, CALLER, body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined);
+    const result = await handleApproverHttp(event, deps(), new RecordingLog());
+    return new Response(String(result.body ?? ''), { status: result.statusCode ?? 200, headers: result.headers as Record<string, string> });
+  };
+}
 
 describe('CLI: jit pending, jit approve, jit deny', () => {
   let aws: FakeAws;
   let clock: ManualClock;
-  let deps: DecideRequestDeps;
+  let deps: ApproverRouteDeps;
   let pending: PendingFixture;
   let io: CapturedIo;
+  let signedCalls: string[];
+  const saved = { ...process.env };
 
   const jit = (...args: string[]) =>
     runJit(['node', 'jit', '--config', EXAMPLE_CONFIG, ...args], { io, context: (options, contextIo) => new CliContext(options, contextIo, clock) });
@@ -41,13 +74,29 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
 
   beforeEach(async () => {
     aws = new FakeAws(['222222222222', '333333333333']);
-    aws.sts.on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '111111111111', UserId: 'AROAEXAMPLE:alice' });
     clock = new ManualClock(new Date());
-    deps = approvalDeps(exampleSettings(), clock);
+    const settings = { ...exampleSettings(), approverPrincipals: { [APPROVER]: ['arn:aws:iam::111111111111:role/OnCall'] } };
+    deps = {
+      ...approvalDeps(settings, clock),
+      publisher: new EventBridgePublisher(new EventBridgeClient({ region: REGION }), BROKER_NAMES.eventBus),
+      revoke: () => Promise.reject(new Error('not in these tests')),
+    };
     pending = await pendingRequest(aws, deps);
     io = new CapturedIo();
+    signedCalls = [];
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: KEY.id, AWS_SECRET_ACCESS_KEY: KEY.secret, JIT_APPROVALS_URL: APPROVALS_URL });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+    jest.spyOn(globalThis, 'fetch').mockImplementation(approverApiAt(() => deps, signedCalls));
   });
-  afterEach(() => aws.restore());
+  afterEach(() => {
+    aws.restore();
+    jest.restoreAllMocks();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'JIT_APPROVALS_URL', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
 
   it('lists pending requests without their task tokens', async () => {
     await pendingRequest(aws, deps, elevationRequest(REVIEW_REQUEST, { requestId: 'req-review-0002', role: 'Deploy', reason: 'Ship hotfix 1.2.3' }));
@@ -77,18 +126,20 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
     const code = await jit('--json', 'approve', 'req-review-0001', '--minutes', '10', '--note', 'ok for the worker');
 
     expect(code).toBe(EXIT.OK);
-    const decision = { role: 'Ops', minutes: 10, approver: CALLER, note: 'ok for the worker', decidedAt: clock.now().toISOString(), channel: 'cli' };
+    const decision = { role: 'Ops', minutes: 10, approver: APPROVER, principal: CALLER, note: 'ok for the worker', decidedAt: clock.now().toISOString(), channel: 'cli' };
     expect(JSON.parse(io.stdout)).toEqual({ requestId: 'req-review-0001', outcome: 'approved', status: 'APPROVED', decision });
     expect(await pending.answer).toEqual(decision);
     expect(record()).toMatchObject({ status: 'APPROVED', decision });
-    expect(aws.emails.at(-1)?.text).toContain(`Approved by: ${CALLER}`);
+    expect(aws.emails.at(-1)?.text).toContain(`Approved by: ${APPROVER}`);
+    // Through the signed approver route only: the caller's credentials touched neither the table nor the task.
+    expect(signedCalls).toEqual(['POST /approvals/req-review-0001/approve']);
   });
 
   it('denies with a reason', async () => {
     const code = await jit('deny', 'req-review-0001', '--reason', 'Not during the freeze');
 
     expect(code).toBe(EXIT.OK);
-    expect(io.stdout.trim()).toBe(`Denied req-review-0001 (as ${CALLER}).`);
+    expect(io.stdout.trim()).toBe(`Denied req-review-0001 (as ${APPROVER}).`);
     await expect(pending.answer).rejects.toMatchObject({ name: APPROVAL_DENIED_ERROR, message: 'Not during the freeze' });
   });
 
@@ -98,11 +149,11 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
     io = new CapturedIo();
 
     expect(await jit('deny', 'req-review-0001')).toBe(EXIT.ALREADY_DECIDED);
-    expect(io.stderr).toContain(`was already approved by ${CALLER}`);
+    expect(io.stderr).toContain(`was already approved by ${APPROVER}`);
     const link = splitLink(pending.links[0]);
     const page = await handleReviewHttp(httpEvent('GET', link.path, { query: link.query }), deps, new RecordingLog());
     expect(page.statusCode).toBe(409);
-    expect(page.body).toContain(CALLER);
+    expect(page.body).toContain(APPROVER);
     expect(record()).toEqual(after);
     expect(aws.sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
     expect(aws.sfn).not.toHaveReceivedCommand(SendTaskFailureCommand);
@@ -134,11 +185,28 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
     expect(record()).toEqual(before);
   });
 
-  it('says when AWS refuses the caller, with exit code 4', async () => {
-    aws.table.mock.on(GetCommand).rejects(Object.assign(new Error('User is not authorized to perform: dynamodb:GetItem'), { name: 'AccessDeniedException' }));
+  it('says when AWS refuses the signature, with exit code 4, and changes nothing', async () => {
+    const before = record();
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret-of-this-key-000000000000000';
     expect(await jit('approve', 'req-review-0001')).toBe(EXIT.AWS_ACCESS);
-    expect(io.stderr).toContain('AccessDeniedException');
+    expect(io.stderr).toContain('HTTP 403');
     expect(io.stderr).toContain('jit-approver');
+    expect(record()).toEqual(before);
+  });
+
+  it('says when the broker refuses a caller who is no configured approver, with exit code 16', async () => {
+    deps = { ...deps, settings: { ...deps.settings, approverPrincipals: { [APPROVER]: ['arn:aws:iam::111111111111:role/SomeoneElse'] } } };
+    const before = record();
+    expect(await jit('approve', 'req-review-0001')).toBe(EXIT.REFUSED);
+    expect(io.stderr).toContain(`${CALLER} is not one of the configured approvers`);
+    expect(record()).toEqual(before);
+    expect(aws.detailTypes()).toContain('Elevation Approver Refused');
+  });
+
+  it('says where the approver routes are expected when nothing names them, with exit code 3', async () => {
+    delete process.env.JIT_APPROVALS_URL;
+    expect(await jit('pending')).toBe(EXIT.CONFIG);
+    expect(io.stderr).toContain('JIT_APPROVALS_URL');
   });
 
   it('refuses a config that does not load, with exit code 3', async () => {

@@ -58,7 +58,7 @@ describe('CLI: jit request', () => {
     ['minutes that are not a number, for a shorter role', ['--role', 'Security', '--minutes', 'ten'], EXIT.USAGE, '1 to 5 for role Security in prod'],
     ['an empty reason', ['--reason', '   '], EXIT.INVALID_REQUEST, 'reason: must not be empty'],
     ['a reason over 500 characters', ['--reason', 'x'.repeat(501)], EXIT.INVALID_REQUEST, 'reason: must be at most 500 characters'],
-    ['a reason with control characters', ['--reason', 'ok\u0007bell'], EXIT.INVALID_REQUEST, 'reason: must not contain control characters'],
+    ['a reason with control characters', ['--reason', 'ok\u0007bell'], EXIT.INVALID_REQUEST, 'reason: must not contain a control character (U+0007)'],
     ['21 planned actions', Array.from({ length: 21 }, (_, i) => ['--plan', `ecs:Action${i}`]).flat(), EXIT.INVALID_REQUEST, 'plannedActions: at most 20 entries'],
     ['a malformed request id', ['--request-id', 'bad id!'], EXIT.USAGE, '--request-id must be 8-36 letters'],
     ['--timeout without --wait', ['--timeout', '5'], EXIT.USAGE, '--timeout only applies with --wait'],

@@ -43,13 +43,43 @@ describe('validateElevationRequest', () => {
     [{ account: 'staging', role: 'Admin' }, 'role: "Admin" is not configured for account staging (allowed: Ops, Deploy, Security)'],
     [{ reason: '   ' }, 'reason: must not be empty'],
     [{ reason: 'x'.repeat(501) }, 'reason: must be at most 500 characters (got 501)'],
-    [{ reason: 'bell\u0007' }, 'reason: must not contain control characters'],
+    [{ reason: 'bell\u0007' }, 'reason: must not contain a control character (U+0007)'],
     [{ requestId: 'bad id!' }, 'requestId: must be 8-36 letters, digits or dashes, starting with a letter or digit'],
     [{ extra: true }, 'detail: Unrecognized key: "extra"'],
   ])('names the problem with %j', (override, problem) => {
     const result = validateElevationRequest(event({ ...valid, ...override }), settings, now);
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.problems).toContain(problem);
+  });
+
+  // The spoofing inputs of an agent faking lines ("Role: Security", "approved by ...") or reordering what an
+  // approver reads: every one is refused with the field and the character named.
+  it.each([
+    ['reason', { reason: 'Restart worker\nRole: Security for 5 minutes' }, 'reason: must not contain a line feed (U+000A)'],
+    ['reason', { reason: 'Restart worker\r\napproved by security-lead' }, 'reason: must not contain a carriage return (U+000D)'],
+    ['reason', { reason: 'tab\there' }, 'reason: must not contain a tab (U+0009)'],
+    ['reason', { reason: 'line\u2028separator' }, 'reason: must not contain a line separator (U+2028)'],
+    ['reason', { reason: 'para\u2029separator' }, 'reason: must not contain a paragraph separator (U+2029)'],
+    ['reason', { reason: 'Ops \u202Eytiruces\u202C' }, 'reason: must not contain a bidi control (U+202E)'],
+    ['reason', { reason: 'isolate \u2066x\u2069' }, 'reason: must not contain a bidi control (U+2066)'],
+    ['reason', { reason: 'mark \u200Fx' }, 'reason: must not contain a bidi control (U+200F)'],
+    ['reason', { reason: 'arabic mark \u061Cx' }, 'reason: must not contain a bidi control (U+061C)'],
+    ['reason', { reason: 'zero\u200Bwidth' }, 'reason: must not contain a zero-width character (U+200B)'],
+    ['reason', { reason: 'joiner\u200Dx' }, 'reason: must not contain a zero-width character (U+200D)'],
+    ['reason', { reason: 'bom\uFEFFx' }, 'reason: must not contain a zero-width character (U+FEFF)'],
+    ['reason', { reason: 'word\u2060joiner' }, 'reason: must not contain a zero-width character (U+2060)'],
+    ['requester', { requester: 'ops-agent\nApproved by: lead' }, 'requester: must not contain a line feed (U+000A)'],
+    ['requester', { requester: 'ops\u202Eagent' }, 'requester: must not contain a bidi control (U+202E)'],
+    ['plannedActions', { plannedActions: ['ecs:UpdateService\u200B'] }, 'plannedActions.0: must not contain a zero-width character (U+200B)'],
+    ['plannedActions', { plannedActions: ['ok', 'x\ny'] }, 'plannedActions.1: must not contain a line feed (U+000A)'],
+  ])('refuses a spoofing character in %s: %j', (_field, override, problem) => {
+    const result = validateElevationRequest(event({ ...valid, ...override }), settings, now);
+    expect(result.ok ? [] : result.problems).toContain(problem);
+  });
+
+  it('keeps text in any script, with emoji and ordinary punctuation', () => {
+    const result = validateElevationRequest(event({ ...valid, reason: 'Redémarrer le worker — 支付 🚑 (ticket #42)', requester: 'ops-agent' }), settings, now);
+    expect(result.ok).toBe(true);
   });
 
   it('reports every problem at once', () => {

@@ -21,10 +21,19 @@ function statementsOfRole(json: ReturnType<typeof synthApp>['json'], roleRef: un
 describe('BrokerStack: approval endpoint', () => {
   const { template, json } = synthApp();
 
-  it('serves the review link from an HTTP API with one route, throttled', () => {
+  it('serves the review link and the IAM-authorized approver routes from one HTTP API, throttled', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'jit-approvals', ProtocolType: 'HTTP' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /review/{requestId}', AuthorizationType: 'NONE' });
+    for (const routeKey of [
+      'GET /approvals',
+      'GET /approvals/{requestId}',
+      'POST /approvals/{requestId}/approve',
+      'POST /approvals/{requestId}/deny',
+      'POST /approvals/{requestId}/revoke',
+    ]) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
+    }
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
@@ -50,13 +59,28 @@ describe('BrokerStack: approval endpoint', () => {
     expect((customProps.Environment as { Variables: Record<string, unknown> }).Variables.REVIEW_BASE_URL).toBe('https://approve.example.com');
   });
 
-  it('lets the approval function read requests, claim decisions, answer the task and email, and nothing else', () => {
+  it('lets the approval function read requests, claim decisions, answer the task, email, publish refusals and hand revokes on, and nothing else', () => {
     const [, props] = functionNamed(json, 'approval-web');
     const statements = statementsOfRole(json, props.Role && { Ref: (props.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0] });
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
     expect(actions).toEqual(
-      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ses:SendEmail', 'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'].sort(),
+      [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'events:PutEvents',
+        'lambda:InvokeFunction',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'ses:SendEmail',
+        'states:SendTaskFailure',
+        'states:SendTaskHeartbeat',
+        'states:SendTaskSuccess',
+      ].sort(),
     );
+    // `jit pending` reads the status index (which projects no task token); revokes go to the revoke function only.
+    expect(JSON.stringify(statements.find((s) => s.Action === 'dynamodb:Query')?.Resource)).toContain(`/index/${STATUS_INDEX}`);
+    expect(JSON.stringify(statements.find((s) => s.Action === 'lambda:InvokeFunction')?.Resource)).toMatch(/EarlyRevoke/);
     expect(statements.find((s) => s.Action === 'ses:SendEmail')?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'jit-broker@example.com' } });
   });
 
@@ -78,32 +102,29 @@ describe('BrokerStack: approval endpoint', () => {
     expect(projected).not.toMatch(/taskToken|approverLinks/);
   });
 
-  it('offers a jit-approver managed policy for terminal approvals, writing only decision fields', () => {
-    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      ManagedPolicyName: 'jit-approver',
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Sid: 'ListPendingRequests', Action: 'dynamodb:Query' }),
-          Match.objectLike({ Sid: 'ReadRequests', Action: 'dynamodb:GetItem' }),
-          Match.objectLike({
-            Sid: 'WriteOnlyDecisionFields',
-            Action: 'dynamodb:UpdateItem',
-            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': Match.not(Match.arrayWith(['grant'])) } },
-          }),
-          Match.objectLike({ Sid: 'AnswerApprovalTasks', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'] }),
-        ]),
-      },
-    });
+  it('offers a jit-approver managed policy that invokes the approver routes and nothing else', () => {
     const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties?.ManagedPolicyName === 'jit-approver');
-    expect(JSON.stringify(policy)).not.toMatch(/secretsmanager|sts:AssumeRole|"\*"/);
+    const statements = (policy?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Sid: 'InvokeTheApproverRoutesOnly', Action: 'execute-api:Invoke' });
+    const resources = (statements[0].Resource as unknown[]).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(5);
+    for (const tail of ['/*/GET/approvals"', '/*/GET/approvals/*"', '/*/POST/approvals/*/approve"', '/*/POST/approvals/*/deny"', '/*/POST/approvals/*/revoke"']) {
+      expect(resources.some((r) => r.endsWith(`${tail}]]}`))).toBe(true);
+    }
+    expect(JSON.stringify(policy)).not.toMatch(/dynamodb|states:|secretsmanager|sts:AssumeRole|lambda:|"\*"/);
   });
 
-  it('offers a jit-auditor managed policy that reads reports under reports/ and request records, and changes nothing', () => {
+  it('offers a jit-auditor managed policy that reads reports under reports/ and only the report fields of request records, and changes nothing', () => {
     const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties?.ManagedPolicyName === 'jit-auditor');
     const statements = (policy?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
-    expect(statements.map((s) => s.Sid)).toEqual(['ReadAuditReports', 'FindAuditReports', 'ReadPublishedDigests']);
+    expect(statements.map((s) => s.Sid)).toEqual(['ReadAuditReports', 'FindAuditReports', 'ReadPublishedDigestsOnly']);
+    expect(statements.find((s) => s.Sid === 'ReadPublishedDigestsOnly')?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['requestId', 'accountId', 'report'] },
+      Null: { 'dynamodb:Attributes': 'false' },
+    });
     expect(actions.sort()).toEqual(['dynamodb:GetItem', 's3:GetObject', 's3:GetObjectRetention', 's3:GetObjectVersion', 's3:ListBucket']);
     expect(JSON.stringify(statements.find((s) => s.Sid === 'ReadAuditReports')?.Resource)).toMatch(/"\/reports\/\*"\]/);
     expect(statements.every((s) => (s as { Effect?: string }).Effect === 'Allow')).toBe(true);

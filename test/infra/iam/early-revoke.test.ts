@@ -18,12 +18,11 @@ const fnArn = (construct: string) => {
 };
 
 describe('Early revoke: who may do what, evaluated from the synthesized policies', () => {
-  it('lets an approver with jit-approver invoke the revoke function, and nothing else of the revocation', async () => {
+  it('gives an approver with jit-approver nothing of the revocation itself: jit revoke goes through the approver route', async () => {
     const as = (action: string, resource: string) => evaluate({ principal: approver, action, resource, identityPolicies: approverPolicies });
 
-    await expect(as('lambda:InvokeFunction', `arn:aws:lambda:${f.region}:${f.hub}:function:${BROKER_NAMES.revokeFunction}`)).resolves.toBe('Allowed');
+    await expect(as('lambda:InvokeFunction', `arn:aws:lambda:${f.region}:${f.hub}:function:${BROKER_NAMES.revokeFunction}`)).resolves.toBe('ImplicitlyDenied');
     await expect(as('lambda:InvokeFunction', fnArn('ResetFunction'))).resolves.toBe('ImplicitlyDenied');
-    await expect(as('lambda:InvokeFunction', `${`arn:aws:lambda:${f.region}:${f.hub}:function:${BROKER_NAMES.revokeFunction}`}:1`)).resolves.toBe('ImplicitlyDenied');
     await expect(as('sts:AssumeRole', `arn:aws:iam::${f.prodAccount}:role/jit-revoker`)).resolves.toBe('ImplicitlyDenied');
     await expect(as('secretsmanager:PutSecretValue', f.secretArn(f.prodAccount))).resolves.toBe('ImplicitlyDenied');
   });

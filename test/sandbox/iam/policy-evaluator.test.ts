@@ -4,7 +4,7 @@ import { assumedRoleSessionArn, BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, TARGET_NAM
 import { type PolicyDocument, evaluatePolicies, toPolicyDocument, wildcardMatch } from '../../../sandbox/iam/policy-evaluator';
 import { contextOf, evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
-import { identityPoliciesOfRole, managedPolicyNamed, secretResourcePolicy, type NamedPolicy } from '../../helpers/iam-template';
+import { identityPoliciesOfRole, managedPolicyNamed, resolve, resourcesOfType, secretResourcePolicy, type NamedPolicy } from '../../helpers/iam-template';
 
 /**
  * The sandbox's own policy evaluator must answer as IAM would for the policies this project deploys.
@@ -25,6 +25,7 @@ const bus = `arn:aws:events:${f.region}:${hub}:event-bus/${BROKER_NAMES.eventBus
 const stateMachine = `arn:aws:states:${f.region}:${hub}:stateMachine:${BROKER_NAMES.stateMachine}`;
 const approverArn = `arn:aws:iam::${hub}:user/jit-sandbox-approver`;
 const grantedAt = '2026-03-01T10:00:00Z';
+const approveRoute = `arn:aws:execute-api:${f.region}:${hub}:${String(resolve({ Ref: resourcesOfType(f.broker, 'AWS::ApiGatewayV2::Api')[0][0] }, f.broker))}/$default/POST/approvals/req-1234abcd/approve`;
 const approverPolicies: NamedPolicy[] = [{ name: 'approver', policy: managedPolicyNamed(f.broker, BROKER_NAMES.approverPolicy) }];
 const boundaryArn = `arn:aws:iam::${prod}:policy/${TARGET_NAMES.boundaryPolicy}`;
 
@@ -93,24 +94,23 @@ const CASES: Case[] = [
     resourcePolicy: toPolicyDocument(secretResourcePolicy(f.broker, `agent/elevated/${prod}`)),
     expected: 'ExplicitlyDenied',
   },
-  { name: 'approver lists pending requests', principal: approverArn, action: 'dynamodb:Query', resource: `${table}/index/byStatus`, policies: approverPolicies, expected: 'Allowed' },
+  { name: 'approver lists pending requests only through the approver route', principal: approverArn, action: 'dynamodb:Query', resource: `${table}/index/byStatus`, policies: approverPolicies, expected: 'ImplicitlyDenied' },
   {
-    name: 'approver records a decision',
+    name: 'approver writes no decision field itself',
     principal: approverArn,
     action: 'dynamodb:UpdateItem',
     resource: table,
     policies: approverPolicies,
     request: { dynamodbAttributes: ['requestId', 'status', 'decision', 'decidedAt', 'updatedAt'] },
-    expected: 'Allowed',
+    expected: 'ImplicitlyDenied',
   },
   {
-    name: 'approver writes a grant field',
+    name: 'approver invokes the approve route',
     principal: approverArn,
-    action: 'dynamodb:UpdateItem',
-    resource: table,
+    action: 'execute-api:Invoke',
+    resource: approveRoute,
     policies: approverPolicies,
-    request: { dynamodbAttributes: ['requestId', 'status', 'grant'] },
-    expected: 'ImplicitlyDenied',
+    expected: 'Allowed',
   },
   session('ops', { name: 'ops session works inside its window', action: 'ec2:DescribeInstances', resource: '*', expected: 'Allowed' }),
   session('ops', { name: 'ops session after the time fence', action: 'ec2:DescribeInstances', resource: '*', at: after, expected: 'ImplicitlyDenied' }),
@@ -205,13 +205,12 @@ describe('Sandbox policy evaluator', () => {
     expect(ours.decision).toBe(c.expected);
   });
 
-  it('lets the approver answer a task on the state machine, as the approver policy scopes it', () => {
-    // Not compared with iam-simulate: its reference data has no resource type for SendTask*, while the
-    // approver policy (like the CDK's grantTaskResponse) names the state machine; the sandbox authorizes
-    // the callback on the state machine's ARN.
+  it('refuses the approver any task callback: approvals go through the approver routes', () => {
+    // Not compared with iam-simulate, which refuses a SendTask* on a resource ARN (the action takes none);
+    // the sandbox authorizes the callback on the state machine's ARN, and the approver holds none either way.
     const policies = { identity: approverPolicies.map((p) => toPolicyDocument(p.policy)) };
     const request = { principalArn: approverArn, resource: stateMachine, context: {} };
-    expect(evaluatePolicies(policies, { ...request, action: 'states:SendTaskSuccess' }).decision).toBe('Allowed');
+    expect(evaluatePolicies(policies, { ...request, action: 'states:SendTaskSuccess' }).decision).toBe('ImplicitlyDenied');
     expect(evaluatePolicies(policies, { ...request, action: 'states:StopExecution' }).decision).toBe('ImplicitlyDenied');
   });
 
