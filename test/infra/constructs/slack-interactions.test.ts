@@ -30,7 +30,8 @@ describe('BrokerStack: Slack approvals', () => {
   const { template, json } = synthApp(slackConfig());
 
   it('adds POST /slack/interactions to the approval API, in front of its own function', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    const routesOf = (j: Json) => Object.values(j.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').length;
+    expect(routesOf(json)).toBe(routesOf(synthApp().json) + 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /slack/interactions', AuthorizationType: 'NONE' });
     expect(functionNamed(json, 'slack-interactions')).toBeDefined();
   });
