@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-store';
 import type { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
-import { type BrokerSettings, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
+import { type BrokerSettings, agentsOf, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
 import type { Clock } from '../handlers/ports/clock';
 import { CONFIG_FILE, ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings, userConfigDir } from '../infra/config/load-config';
 import { BROKER_NAMES } from '../handlers/core/resource-names';
@@ -15,6 +15,7 @@ import type { AwsClients } from './aws-clients';
 import { CliError } from './errors';
 import { EXIT } from './exit-codes';
 import { cliClock } from './sandbox-clock';
+import { type AgentRef, agentQueueName, agentSecretName } from '../handlers/core/agents';
 
 /*
  * The adapters (and through them the AWS SDK packages) are required where a command first needs them,
@@ -38,6 +39,8 @@ export interface GlobalOptions {
   readonly config?: string;
   /** The shared-config profile of the caller's own AWS credentials. */
   readonly profile?: string;
+  /** Which configured agent the caller is (`--agent`, `JIT_AGENT`). @default the config's first agent */
+  readonly agent?: string;
 }
 
 /** Where a command writes: data to `out` (stdout), diagnostics to `err` (stderr). */
@@ -111,6 +114,31 @@ export class CliContext {
     return brokerCacheDir(this.options.endpoint);
   }
 
+  /**
+   * The agent this CLI acts as: `--agent`/`JIT_AGENT`, else the config's first agent. It picks the secrets
+   * read (`agent/<id>/elevated/<account>`), the queue waited on and the source requests are sent with.
+   */
+  agent(): AgentRef {
+    const agents = agentsOf(toBrokerSettings(this.config().config));
+    if (this.options.agent === undefined) return agents[0];
+    const agent = agents.find((a) => a.id === this.options.agent);
+    if (!agent) {
+      throw new CliError(`No agent "${this.options.agent}" in the config.`, EXIT.USAGE, `Configured agents: ${agents.map((a) => a.id).join(', ')}. Pass --agent <id> or set JIT_AGENT.`);
+    }
+    return agent;
+  }
+
+  /** The secret holding this agent's grant in an account. */
+  grantSecretName(accountId: string): string {
+    return agentSecretName(this.agent(), accountId);
+  }
+
+  /** The key this agent's cached grant of an account is kept under: the account id for the first agent. */
+  grantCacheKey(accountId: string): string {
+    const agent = this.agent();
+    return agent.primary ? accountId : `${accountId}-${agent.id}`;
+  }
+
   credentialsCache(): CredentialsCache {
     const seconds = cacheSecondsFromEnv(process.env);
     if (seconds === null) {
@@ -124,7 +152,7 @@ export class CliContext {
   }
 
   inbox(): NotificationInbox {
-    return new (lazy.inbox().SqsNotificationInbox)(this.clients().sqs(), BROKER_NAMES.notificationQueue);
+    return new (lazy.inbox().SqsNotificationInbox)(this.clients().sqs(), agentQueueName(this.agent()));
   }
 
   /** Finds a configured account by id or name, or says which exist. */

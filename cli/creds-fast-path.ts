@@ -52,6 +52,8 @@ export function credsFromCache(argv: readonly string[], env: NodeJS.ProcessEnv, 
     // Against the sandbox, grants are dated by its clock (cli/sandbox-clock.ts), not this machine's:
     // the full CLI judges the cache there.
     if (env.JIT_SANDBOX_CLOCK) return undefined;
+    // Another agent than the first keeps its grants under its own cache key; the full CLI knows it.
+    if (env.JIT_AGENT) return undefined;
     const args = parseCredsArgs(argv.slice(2));
     if (!args?.['--account']) return undefined;
     const seconds = cacheSecondsFromEnv(env);

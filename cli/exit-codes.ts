@@ -45,6 +45,8 @@ export const EXIT = {
   DOCTOR_FAILED: 19,
   /** `jit report`: AWS refused to let the caller read the report (or the request record needed to find it). */
   REPORT_ACCESS_DENIED: 20,
+  /** `--wait`: a grant is live for the same agent and account; nothing was granted. End it (`jit end`) and ask again. */
+  GRANT_ALREADY_LIVE: 21,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

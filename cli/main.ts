@@ -59,7 +59,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Global options that take a value, so the word after them is not the command's name. */
-const VALUE_OPTIONS: ReadonlySet<string> = new Set(['--region', '--endpoint', '--config', '--profile']);
+const VALUE_OPTIONS: ReadonlySet<string> = new Set(['--region', '--endpoint', '--config', '--profile', '--agent']);
 
 /**
  * The command `argv` (`process.argv` shape) runs, when it names one; else undefined (help, a typo,
@@ -90,6 +90,7 @@ export function buildProgram(io: CliIo, makeContext: (options: GlobalOptions, io
     .addOption(new Option('--endpoint <url>', 'send every AWS API call to this URL, e.g. the local sandbox').env('JIT_ENDPOINT'))
     .addOption(new Option('--config <file>', 'the jit config file (default: ./jit.config.json, ./jit.config.example.json, then ~/.config/jit/jit.config.json)').env('JIT_CONFIG'))
     .addOption(new Option('--profile <name>', 'the AWS profile of your own credentials (default: the standard chain)').env('JIT_PROFILE'))
+    .addOption(new Option('--agent <id>', "which configured agent you are: its secrets, queue and event source (default: the config's first agent)").env('JIT_AGENT'))
     .showSuggestionAfterError()
     .configureOutput(output)
     .exitOverride();

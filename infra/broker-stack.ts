@@ -5,13 +5,14 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
+import { ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
+import { type AgentRef, agentEventSource, agentQueueName } from '../handlers/core/agents';
 import { MAX_DELIVERY_EVENT_AGE_SECONDS, MAX_DELIVERY_RETRY_ATTEMPTS } from '../handlers/core/delivery-retry';
 import { BROKER_NAMES, auditBucketName, auditReaderRoleArn, revokerRoleArn, roleArn } from '../handlers/core/resource-names';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
 import { SQS_MAX_RETENTION } from './aws-limits';
-import { agentPrincipalArn, type LoadedConfig, toBrokerSettings } from './config/load-config';
-import { AccountSecrets } from './constructs/account-secrets';
+import { agentPrincipalArn, agentsOf, type LoadedConfig, toBrokerSettings } from './config/load-config';
+import { AccountSecrets, pascal } from './constructs/account-secrets';
 import { AgentIdentity } from './constructs/agent-identity';
 import { AgentNotifications } from './constructs/agent-notifications';
 import { ApprovalEndpoint } from './constructs/approval-endpoint';
@@ -67,8 +68,12 @@ export class BrokerStack extends Stack {
   readonly approvals: ApprovalEndpoint;
   /** Slack approvals, when `approval.slack` is configured. */
   readonly slack?: SlackInteractions;
-  /** The agent's IAM user or role and its standing policy. */
+  /** The first agent's IAM user or role and its standing policy. */
   readonly agent: AgentIdentity;
+  /** Every agent's identity, by agent id, first one first. */
+  readonly agents: ReadonlyMap<string, AgentIdentity>;
+  /** Every agent's notification queue, by agent id. */
+  readonly agentQueues: ReadonlyMap<string, AgentNotifications>;
   /** Execution role of the revoke function. */
   readonly revokeRole: RevokeRole;
   /** The agent's notification queue (`jit request --wait`). */
@@ -95,16 +100,30 @@ export class BrokerStack extends Stack {
     // Fixed role names, so the secrets' resource policies need no reference to the roles themselves.
     const brokerRole = (name: string) => roleArn(Aws.PARTITION, Aws.ACCOUNT_ID, name);
     const secretWriters = [brokerRole(BROKER_NAMES.mintRole), brokerRole(BROKER_NAMES.resetRole)];
+    const agentConfigs = agentsOf(config);
+    const agentRefs: AgentRef[] = settings.agents!.map((a, i) => ({ id: a.id, name: a.name, primary: i === 0 }));
     this.secrets = new AccountSecrets(this, 'Secrets', {
       accountIds: config.accounts.map((a) => a.id),
+      agents: agentRefs.map((agent, i) => ({ agent, principalArn: agentPrincipalArn(agentConfigs[i], Aws.PARTITION, Aws.ACCOUNT_ID) })),
       writerArns: secretWriters,
-      readerArns: [agentPrincipalArn(config.agent, Aws.PARTITION, Aws.ACCOUNT_ID), ...secretWriters],
+      readerArns: secretWriters,
     });
-    this.agent = new AgentIdentity(this, 'Agent', {
-      agent: config.agent,
-      secretArnPatterns: this.secrets.secretArnPatterns,
-      bus: this.bus,
+    // One identity per agent, each reading only its own secrets and sending only with its own source. The
+    // first keeps the construct id shipped before several agents (resource identities).
+    const agents = new Map<string, AgentIdentity>();
+    agentRefs.forEach((agent, i) => {
+      agents.set(
+        agent.id,
+        new AgentIdentity(this, agent.primary ? 'Agent' : `Agent${pascal(agent.id)}`, {
+          agent: agentConfigs[i],
+          secretArnPatterns: this.secrets.secretArnPatternsOf(agent),
+          bus: this.bus,
+          eventSource: agentEventSource(agent),
+        }),
+      );
     });
+    this.agents = agents;
+    this.agent = agents.get(agentRefs[0].id)!;
     this.revokeRole = new RevokeRole(this, 'Revoke', {
       roleName: BROKER_NAMES.revokeRole,
       revokerRoleArns: config.accounts.map((account) => revokerRoleArn(Aws.PARTITION, account.id)),
@@ -237,7 +256,8 @@ export class BrokerStack extends Stack {
     new events.Rule(this, 'ElevationRequested', {
       eventBus: this.bus,
       description: 'Starts the elevation workflow for each request from an agent',
-      eventPattern: { source: [AGENT_EVENT_SOURCE], detailType: [ELEVATION_REQUESTED] },
+      // Every configured agent's source; the broker tells them apart by it.
+      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_REQUESTED] },
       // Every request is retried as often and as long as EventBridge allows.
       targets: [
         new targets.SfnStateMachine(this.workflow.stateMachine, {
@@ -251,7 +271,7 @@ export class BrokerStack extends Stack {
     new events.Rule(this, 'ElevationEndRequested', {
       eventBus: this.bus,
       description: "Hands an agent's request to end its own grant to the revoke function",
-      eventPattern: { source: [AGENT_EVENT_SOURCE], detailType: [ELEVATION_END_REQUESTED] },
+      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_END_REQUESTED] },
       // An end request is worth delivering within the hour; after that the grant has ended anyway.
       targets: [
         new targets.LambdaFunction(revoke.function, {
@@ -262,11 +282,20 @@ export class BrokerStack extends Stack {
       ],
     });
 
-    this.notifications = new AgentNotifications(this, 'AgentNotifications', {
-      bus: this.bus,
-      queueName: BROKER_NAMES.notificationQueue,
-    });
-    this.agent.grantConsumeNotifications(this.notifications.queue);
+    // One queue per agent, each consumed by its agent only; with several agents each takes only the
+    // events of its own agent's requests.
+    const queues = new Map<string, AgentNotifications>();
+    for (const agent of agentRefs) {
+      const notifications = new AgentNotifications(this, agent.primary ? 'AgentNotifications' : `AgentNotifications${pascal(agent.id)}`, {
+        bus: this.bus,
+        queueName: agentQueueName(agent),
+        ...(agentRefs.length > 1 ? { agentSource: agentEventSource(agent) } : {}),
+      });
+      agents.get(agent.id)!.grantConsumeNotifications(notifications.queue);
+      queues.set(agent.id, notifications);
+    }
+    this.agentQueues = queues;
+    this.notifications = queues.get(agentRefs[0].id)!;
 
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -2,7 +2,7 @@ import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { AccountConfig } from './config/jit-config';
-import { iamRoleNameOf, type LoadedConfig } from './config/load-config';
+import { agentNameOf, agentsOf, iamRoleNameOf, type LoadedConfig } from './config/load-config';
 import { ElevatedRole } from './constructs/elevated-role';
 import { ElevationCeiling } from './constructs/elevation-ceiling';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES, roleArn } from '../handlers/core/resource-names';
@@ -45,6 +45,9 @@ export class TargetAccountStack extends Stack {
       hubRegion: config.hub.region,
       elevatedRoleNames: config.roles.map((role) => iamRoleNameOf(role)),
       agent: { kind: config.agent.kind, name: config.agent.name ?? DEFAULT_AGENT_NAME },
+      otherAgents: agentsOf(config)
+        .slice(1)
+        .map((a) => ({ kind: a.kind, name: agentNameOf(a) })),
       sender: config.approval.sender,
       passableRoles: account.passableRoles ?? [],
     });

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { APPROVAL_DENIED_ERROR, RETRYABLE_ERRORS } from '../handlers/core/errors';
+import { APPROVAL_DENIED_ERROR, GRANT_ALREADY_LIVE_ERROR, RETRYABLE_ERRORS } from '../handlers/core/errors';
 import { STS_MAX_CHAINED_DURATION_SECONDS } from '../handlers/core/grant-window';
 import { STATE } from './state-names';
 
@@ -144,6 +144,13 @@ export class ElevationWorkflow extends Construct {
       error: 'ApprovalFailed',
       cause: 'The approval could not be requested.',
     });
+    // A live grant of the same agent and account, found by Register (before any email) or by Mint's
+    // conditional lease write (the authority): nothing minted, the secret untouched.
+    const refused = failureTail(STATE.notifyRefused, 'Refused', { request: at('$.request'), error: at('$.refusal') }, {
+      state: STATE.grantAlreadyLive,
+      error: 'GrantAlreadyLive',
+      cause: 'A grant is live for the same agent and account.',
+    });
     const mintFailed = new sfn.Fail(this, STATE.mintFailed, { stateName: STATE.mintFailed, error: 'MintFailed', cause: 'No grant was delivered.' });
     const notifyMintFailed = notify(STATE.notifyMintFailed, 'Failed', {
       stage: 'mint',
@@ -154,7 +161,7 @@ export class ElevationWorkflow extends Construct {
     const ensurePlaceholder = invoke(
       STATE.ensurePlaceholder,
       fns.reset,
-      { mode: 'mint-failed', requestId: text('$.request.requestId'), accountId: text('$.request.accountId') },
+      { mode: 'mint-failed', requestId: text('$.request.requestId'), accountId: text('$.request.accountId'), secretName: text('$.request.secretName') },
       '$.cleanup',
     );
     // Even if the clean-up itself fails, the failure is still published.
@@ -188,6 +195,8 @@ export class ElevationWorkflow extends Construct {
     awaitApproval.addCatch(approvalFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     const mint = invoke(STATE.mint, fns.mint, { request: at('$.request'), decision: at('$.decision') }, '$.grant');
+    // Catchers are tried in order: the refusal first, before the catch-all that cleans up a failed mint.
+    mint.addCatch(refused, { errors: [GRANT_ALREADY_LIVE_ERROR], resultPath: '$.refusal' });
     mint.addCatch(ensurePlaceholder, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     // The audit loop, shared by a delivered grant and a failed mint that had issued credentials.
@@ -239,7 +248,13 @@ export class ElevationWorkflow extends Construct {
     const reset = invoke(
       STATE.reset,
       fns.reset,
-      { mode: 'expired', requestId: text('$.request.requestId'), accountId: text('$.request.accountId'), grantId: text('$.grant.grantId') },
+      {
+        mode: 'expired',
+        requestId: text('$.request.requestId'),
+        accountId: text('$.request.accountId'),
+        grantId: text('$.grant.grantId'),
+        secretName: text('$.grant.secretName'),
+      },
       '$.reset',
     );
     // A failed reset is published as a failure; the safety-net schedule still resets, and the audit still runs.
@@ -256,6 +271,7 @@ export class ElevationWorkflow extends Construct {
           sfn.Condition.stringEquals('$.status', 'duplicate'),
           new sfn.Succeed(this, STATE.duplicateIgnored, { stateName: STATE.duplicateIgnored, comment: 'A redelivered request; the first delivery is being served.' }),
         )
+        .when(sfn.Condition.stringEquals('$.status', 'refused'), refused)
         .otherwise(
           awaitApproval
             .next(mint)

@@ -20,6 +20,9 @@ export const STATE = {
   waitForLateEvents: 'WaitForLateEvents',
   notifyAudited: 'NotifyAudited',
   audited: 'Audited',
+  /** A grant is already live for the same agent and account: refused, nothing minted (docs/agent.md#one-live-grant-per-agent-and-account). */
+  notifyRefused: 'NotifyRefused',
+  grantAlreadyLive: 'GrantAlreadyLive',
   notifyRejected: 'NotifyRejected',
   rejected: 'Rejected',
   notifyDenied: 'NotifyDenied',

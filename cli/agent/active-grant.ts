@@ -32,7 +32,7 @@ export async function activeGrant(ctx: CliContext, account: TargetAccount, optio
   const hub = ctx.config().config.hub.account;
   const cache = options.useCache ? ctx.credentialsCache() : undefined;
   const now = ctx.clock.now();
-  const cached = cache?.read(hub, account.id, now);
+  const cached = cache?.read(hub, ctx.grantCacheKey(account.id), now);
   if (cached && (!wantRole || cached.RoleName === wantRole.iamRoleName)) return cached;
 
   if (process.env[CREDS_GUARD_ENV]) {
@@ -44,20 +44,20 @@ export async function activeGrant(ctx: CliContext, account: TargetAccount, optio
   process.env[CREDS_GUARD_ENV] = '1';
   let state;
   try {
-    state = await readGrant(ctx.clients().secretsManager(), account.id);
+    state = await readGrant(ctx.clients().secretsManager(), account.id, ctx.grantSecretName(account.id));
   } finally {
     delete process.env[CREDS_GUARD_ENV];
   }
   const availability = grantAvailability(state, now, wantRole?.iamRoleName);
   switch (availability.kind) {
     case 'active':
-      cache?.write(hub, account.id, availability.secret, now);
+      cache?.write(hub, ctx.grantCacheKey(account.id), availability.secret, now);
       return availability.secret;
     case 'none':
-      cache?.drop(hub, account.id);
+      cache?.drop(hub, ctx.grantCacheKey(account.id));
       throw new CliError(`No active grant for ${account.name} (${account.id}): request one with jit request --account ${account.name} ...`, EXIT.NO_ACTIVE_GRANT);
     case 'expired':
-      cache?.drop(hub, account.id);
+      cache?.drop(hub, ctx.grantCacheKey(account.id));
       throw new CliError(`The grant for ${account.name} (${availability.requestId}) expired at ${availability.expiredAt}: request a new one with jit request.`, EXIT.NO_ACTIVE_GRANT);
     case 'other-role':
       throw new CliError(`The active grant for ${account.name} (${availability.requestId}) is for ${availability.roleName}, not ${options.role}.`, EXIT.NO_ACTIVE_GRANT);

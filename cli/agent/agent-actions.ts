@@ -15,6 +15,7 @@ import { readGrant } from './grant-reader';
 import { signIdentityProof } from './identity-proof-signer';
 import { type GrantedOutcome, settleDecision } from './request-outcome';
 import { waitForOutcome } from './wait-for-outcome';
+import { agentEventSource } from '../../handlers/core/agents';
 
 /**
  * What the agent does, shared by the `jit` commands and the MCP server: each takes the context,
@@ -53,7 +54,8 @@ export async function submitRequest(ctx: CliContext, input: ElevationInput): Pro
     ...(input.plannedActions ? { plannedActions: [...input.plannedActions] } : {}),
     ...(input.requester ? { requester: input.requester } : {}),
   };
-  const checked = checkRequest(detail, ctx.settings(), ctx.clock.now());
+  const source = agentEventSource(ctx.agent());
+  const checked = checkRequest(detail, ctx.settings(), ctx.clock.now(), source);
   if (!checked.ok) {
     throw new CliError(
       `Nothing was requested: ${checked.problems.join('; ')}.`,
@@ -61,7 +63,7 @@ export async function submitRequest(ctx: CliContext, input: ElevationInput): Pro
       `Roles for ${account.name}: ${account.roles.map((r) => `${r.name} (up to ${r.maxMinutes} min)`).join(', ')}.`,
     );
   }
-  await publishRequest(ctx.clients().eventBridge(), BROKER_NAMES.eventBus, detail);
+  await publishRequest(ctx.clients().eventBridge(), BROKER_NAMES.eventBus, detail, source);
   return {
     requestId: checked.value.requestId,
     account: account.name,
@@ -103,7 +105,7 @@ export async function awaitDecision(
 /** Finds the account whose secret holds this request's grant, with the agent's own standing read. */
 async function findGrant(ctx: CliContext, requestId: string, accounts: readonly TargetAccount[]): Promise<{ account: TargetAccount; secret: ActiveSecret } | undefined> {
   for (const account of accounts) {
-    const state = await readGrant(ctx.clients().secretsManager(), account.id);
+    const state = await readGrant(ctx.clients().secretsManager(), account.id, ctx.grantSecretName(account.id));
     if (state.status === 'active' && state.value.RequestId === requestId) return { account, secret: state.value };
   }
   return undefined;
@@ -141,7 +143,7 @@ export async function endOwnGrant(ctx: CliContext, requestId: string, options: {
     requestId,
     signingDate: ctx.clock.now(),
   });
-  await publishEndRequest(clients.eventBridge(), BROKER_NAMES.eventBus, requestId, proof);
+  await publishEndRequest(clients.eventBridge(), BROKER_NAMES.eventBus, requestId, proof, agentEventSource(ctx.agent()));
   const answer = await waitForOutcome({ requestId, outcomes: END_OUTCOMES, inbox: ctx.inbox(), mailbox: ctx.mailbox(), clock: ctx.clock, timeoutMs: options.timeoutMs });
   if (!answer) {
     throw new CliError(`The broker did not confirm the end of ${requestId} in time.`, EXIT.WAIT_TIMEOUT, `Check with: jit status ${requestId}`, { details: { requestId } });
@@ -197,7 +199,7 @@ export async function agentStatus(
   const account = accountRef ? ctx.settings().accounts.find((a) => a.id === accountRef || a.name === accountRef) : undefined;
   let grant: AgentStatus['grant'];
   if (account) {
-    const state = await readGrant(ctx.clients().secretsManager(), account.id);
+    const state = await readGrant(ctx.clients().secretsManager(), account.id, ctx.grantSecretName(account.id));
     if (state.status === 'active' && state.value.RequestId === requestId) {
       grant = { ...grantFacts(state.value), active: Date.parse(state.value.Expiration) > ctx.clock.now().getTime() };
     }

@@ -7,9 +7,9 @@ import { type ElevationRequest, type ElevationRequestDetail, type Validation, va
  * Checks a request the way the broker will (handlers/core/elevation-request.ts), before anything is
  * published: a request the broker would reject is refused here with the same messages.
  */
-export function checkRequest(detail: ElevationRequestDetail, settings: BrokerSettings, now: Date): Validation<ElevationRequest> {
+export function checkRequest(detail: ElevationRequestDetail, settings: BrokerSettings, now: Date, source: string = AGENT_EVENT_SOURCE): Validation<ElevationRequest> {
   return validateElevationRequest(
-    { id: detail.requestId ?? 'local-check', source: AGENT_EVENT_SOURCE, 'detail-type': ELEVATION_REQUESTED, detail },
+    { id: detail.requestId ?? 'local-check', source, 'detail-type': ELEVATION_REQUESTED, detail },
     settings,
     now,
   );
@@ -23,9 +23,9 @@ export class EventNotAcceptedError extends Error {
   }
 }
 
-async function put(client: EventBridgeClient, bus: string, detailType: string, detail: unknown): Promise<void> {
+async function put(client: EventBridgeClient, bus: string, detailType: string, detail: unknown, source: string): Promise<void> {
   const result = await client.send(
-    new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: AGENT_EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }] }),
+    new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: source, DetailType: detailType, Detail: JSON.stringify(detail) }] }),
   );
   if ((result.FailedEntryCount ?? 0) > 0) {
     const entry = result.Entries?.[0];
@@ -33,12 +33,15 @@ async function put(client: EventBridgeClient, bus: string, detailType: string, d
   }
 }
 
-/** Sends `Elevation Requested` (source `jit.agent`) to the broker's bus. */
-export function publishRequest(client: EventBridgeClient, bus: string, detail: ElevationRequestDetail): Promise<void> {
-  return put(client, bus, ELEVATION_REQUESTED, detail);
+/**
+ * Sends `Elevation Requested` to the broker's bus with the agent's source (`jit.agent` for the first agent,
+ * `jit.agent.<id>` for another): the only one its PutEvents permission allows, and how the broker knows it.
+ */
+export function publishRequest(client: EventBridgeClient, bus: string, detail: ElevationRequestDetail, source: string = AGENT_EVENT_SOURCE): Promise<void> {
+  return put(client, bus, ELEVATION_REQUESTED, detail, source);
 }
 
 /** Sends `Elevation End Requested` with the proof that the sender holds the grant. */
-export function publishEndRequest(client: EventBridgeClient, bus: string, requestId: string, proof: string): Promise<void> {
-  return put(client, bus, ELEVATION_END_REQUESTED, { requestId, proof });
+export function publishEndRequest(client: EventBridgeClient, bus: string, requestId: string, proof: string, source: string = AGENT_EVENT_SOURCE): Promise<void> {
+  return put(client, bus, ELEVATION_END_REQUESTED, { requestId, proof }, source);
 }

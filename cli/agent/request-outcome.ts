@@ -56,6 +56,10 @@ export function settleDecision(notification: BrokerNotification, account: Target
       throw new CliError(`The broker rejected request ${requestId}${reason ? `: ${reason}` : '.'}`, EXIT.REJECTED, 'Check the request against: jit roles', {
         details,
       });
+    case 'Refused':
+      throw new CliError(`The broker refused request ${requestId}${reason ? `: ${reason}` : '.'}`, EXIT.GRANT_ALREADY_LIVE, 'One grant per agent and account at a time: end the live one first (jit end <requestId>).', {
+        details,
+      });
     default:
       throw new CliError(`The broker could not grant request ${requestId}${reason ? `: ${reason}` : '.'}`, EXIT.BROKER_FAILED, 'Nothing was granted; ask the operator to look at the broker.', {
         details,

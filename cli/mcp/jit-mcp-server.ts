@@ -39,6 +39,7 @@ const NEXT_BY_CODE: Readonly<Partial<Record<string, string>>> = {
   EXPIRED: 'Nobody decided in time: call request_elevation again, or ask an approver directly.',
   REJECTED: 'Call list_access and send a request that fits the broker config.',
   BROKER_FAILED: 'Nothing was granted; tell the operator. Retrying may work once the broker is fixed.',
+  GRANT_ALREADY_LIVE: 'A grant of yours is live in this account: use it, or call end_elevation on it and then request_elevation again.',
   WAIT_TIMEOUT: 'Call elevation_status with the requestId and waitSeconds to keep waiting.',
   AWS_ACCESS: 'Check the MCP server setup (config, credentials, endpoint) in docs/agent.md; a person has to fix it.',
   CONFIG: 'The jit config could not be read; a person has to fix the MCP server setup (docs/agent.md).',
@@ -53,6 +54,7 @@ const CODE_OF_STATUS: Readonly<Partial<Record<ElevationStatus, keyof typeof EXIT
   APPROVAL_EXPIRED: 'EXPIRED',
   REJECTED: 'REJECTED',
   FAILED: 'BROKER_FAILED',
+  REFUSED: 'GRANT_ALREADY_LIVE',
 };
 
 function failure(error: unknown, endpoint?: string): CallToolResult {
@@ -114,7 +116,7 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
         const now = ctx.clock.now();
         const accounts = [];
         for (const account of ctx.settings().accounts) {
-          const availability = grantAvailability(await readGrant(ctx.clients().secretsManager(), account.id), now);
+          const availability = grantAvailability(await readGrant(ctx.clients().secretsManager(), account.id, ctx.grantSecretName(account.id)), now);
           accounts.push({
             account: account.name,
             accountId: account.id,

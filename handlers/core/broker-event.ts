@@ -23,6 +23,8 @@ export const BROKER_OUTCOMES = [
   'Audited',
   /** An agent's request to end a grant was not honoured (not its grant, or nothing active to end). */
   'End Refused',
+  /** A grant is live for the same agent and account: nothing minted (docs/agent.md#one-live-grant-per-agent-and-account). */
+  'Refused',
   /**
    * A caller is not a configured approver, so nothing changed: an IAM-authenticated caller on the approver
    * routes not in `approval.iamPrincipals` (refused with 403), or a Slack user not in `approval.slack.users`

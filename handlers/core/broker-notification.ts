@@ -47,7 +47,7 @@ export function parseBrokerNotification(body: string): BrokerNotification | unde
 }
 
 /** Outcomes that settle a request's wait for a decision: granted, or ended without a grant. */
-export const DECISION_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Granted', 'Denied', 'Approval Expired', 'Rejected', 'Failed']);
+export const DECISION_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Granted', 'Denied', 'Approval Expired', 'Rejected', 'Failed', 'Refused']);
 
 /** Outcomes that answer an agent's request to end its grant. */
 export const END_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Ended', 'End Refused']);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
+import { DEFAULT_AGENT_NAME } from './resource-names';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config
@@ -18,6 +20,12 @@ export const targetAccountSchema = z.object({
   roles: z.array(elevatedRoleSchema).min(1),
 });
 
+/** One agent the broker serves: its id and its IAM name, in config order (the first keeps the seed's names). */
+export const agentSettingSchema = z.object({
+  id: z.string().regex(AGENT_ID_PATTERN),
+  name: z.string(),
+});
+
 /** Slack approvals (docs/slack.md): where prompts go and who may press their buttons. */
 export const slackSettingsSchema = z.object({
   /** A channel id, or `direct` for a direct message to each mapped approver. */
@@ -29,6 +37,8 @@ export const slackSettingsSchema = z.object({
 });
 
 export const brokerSettingsSchema = z.object({
+  /** @default one agent, `default`, named `jit-agent` */
+  agents: z.array(agentSettingSchema).min(1).optional(),
   accounts: z.array(targetAccountSchema).min(1),
   approvalWindowMinutes: z.number().int().positive(),
   approvers: z.array(z.string()).min(1),
@@ -45,6 +55,18 @@ export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;
 export type TargetAccount = z.infer<typeof targetAccountSchema>;
 export type BrokerSettings = z.infer<typeof brokerSettingsSchema>;
 export type SlackSettings = z.infer<typeof slackSettingsSchema>;
+
+/** The agents of an installation, first one primary. Settings without `agents` serve the one default agent. */
+export function agentsOf(settings: Pick<BrokerSettings, 'agents'>): AgentRef[] {
+  const agents = settings.agents ?? [{ id: DEFAULT_AGENT_ID, name: DEFAULT_AGENT_NAME }];
+  return agents.map((agent, i) => ({ id: agent.id, name: agent.name, primary: i === 0 }));
+}
+
+/** The agent with this id; a record without one (written before several agents) belongs to the first. */
+export function agentById(settings: Pick<BrokerSettings, 'agents'>, agentId: string | undefined): AgentRef | undefined {
+  const agents = agentsOf(settings);
+  return agentId === undefined ? agents[0] : agents.find((agent) => agent.id === agentId);
+}
 
 /** Finds a configured account by its 12-digit id or its short name. */
 export function findAccount(settings: BrokerSettings, idOrName: string): TargetAccount | undefined {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { BrokerSettings } from './broker-settings';
+import { AGENT_ID_PATTERN, AGENT_SECRET_NAME_PATTERN, AGENT_SOURCE_PATTERN, agentEventSource, agentOfSource, agentSecretName } from './agents';
+import { type BrokerSettings, agentsOf } from './broker-settings';
 import { displayTextProblem } from './display-text';
 import { checkGrantTerms } from './grant-terms';
 
@@ -45,6 +46,15 @@ export const elevationRequestSchema = z.object({
   /** The AWS account the request event was sent from. */
   sourceAccount: z.string().optional(),
   requestedAt: z.iso.datetime(),
+  /**
+   * The agent that asked, from the event's `source` (never from the detail). Absent on records written
+   * before several agents: those are the first agent's.
+   */
+  agentId: z.string().regex(AGENT_ID_PATTERN).optional(),
+  /** That agent's event source; broker events about the request carry it, so they reach its queue only. */
+  agentSource: z.string().regex(AGENT_SOURCE_PATTERN).optional(),
+  /** The secret the grant is handed over in: the agent's own for this account. @default `agent/elevated/<accountId>` */
+  secretName: z.string().regex(AGENT_SECRET_NAME_PATTERN).optional(),
 });
 
 export type ElevationRequest = z.infer<typeof elevationRequestSchema>;
@@ -52,7 +62,8 @@ export type ElevationRequest = z.infer<typeof elevationRequestSchema>;
 /** The EventBridge envelope the rule hands to the state machine as execution input. */
 export const requestEventSchema = z.object({
   id: z.string().min(1).max(128),
-  source: z.literal('jit.agent'),
+  /** `jit.agent` for the first agent, `jit.agent.<id>` for the others (handlers/core/agents.ts). */
+  source: z.string().regex(AGENT_SOURCE_PATTERN),
   'detail-type': z.literal('Elevation Requested'),
   account: z.string().optional(),
   time: z.string().optional(),
@@ -110,6 +121,9 @@ export function validateElevationRequest(
 
   const requestId = requestIdFor(event);
   if (!requestId) problems.push('requestId: missing, and the event id cannot serve as one');
+  // The source is what the sender's PutEvents permission pinned (`events:source`); the detail cannot say otherwise.
+  const agent = agentOfSource(agentsOf(settings), event.source);
+  if (!agent) problems.push(`source: ${event.source} is not the source of a configured agent`);
 
   const terms = checkGrantTerms(settings, { account: detail.account, role: detail.role, minutes: detail.minutes });
   if (!terms.ok) problems.push(...terms.problems);
@@ -123,7 +137,7 @@ export function validateElevationRequest(
   }
   const requester = detail.requester === undefined ? undefined : checkText('requester', detail.requester, 128, problems);
 
-  if (problems.length > 0 || !terms.ok || !requestId) return { ok: false, problems };
+  if (problems.length > 0 || !terms.ok || !requestId || !agent) return { ok: false, problems };
   const { account, role } = terms;
   return {
     ok: true,
@@ -138,6 +152,9 @@ export function validateElevationRequest(
       ...(requester ? { requester } : {}),
       ...(event.account ? { sourceAccount: event.account } : {}),
       requestedAt: now.toISOString(),
+      agentId: agent.id,
+      agentSource: agentEventSource(agent),
+      secretName: agentSecretName(agent, account.id),
     },
   };
 }

@@ -114,3 +114,20 @@ export class MissingEnvironmentError extends Error {
     this.name = 'MissingEnvironmentError';
   }
 }
+
+/**
+ * A grant is live for the same agent and account (handlers/core/grant-lease.ts): the request ends in
+ * GrantAlreadyLive with an `Elevation Refused` event; nothing is minted and the secret is not touched.
+ */
+export class GrantAlreadyLiveError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
+    this.name = 'GrantAlreadyLiveError';
+  }
+}
+
+/** The error name the workflow catches on Mint to end in GrantAlreadyLive. */
+export const GRANT_ALREADY_LIVE_ERROR = 'GrantAlreadyLiveError';

@@ -19,6 +19,8 @@ export const grantSummarySchema = z.object({
   /** When the STS credentials themselves stop working (at least 15 minutes after issue). */
   stsExpiresAt: z.iso.datetime(),
   resetScheduleName: z.string(),
+  /** The secret the grant was handed over in (the requesting agent's own). */
+  secretName: z.string().optional(),
 });
 
 export type GrantSummary = z.infer<typeof grantSummarySchema>;

@@ -12,6 +12,7 @@ import type { RequestStatus } from './request-record';
  * (none) → REGISTERED → PENDING_APPROVAL → APPROVED → GRANTED → ENDED | REVOKED → AUDITED
  *                                       ↘ DENIED                ↘ FAILED ─────────↗
  *                                       ↘ APPROVAL_EXPIRED
+ *              ↘ REFUSED (a grant of the same agent and account is live; from REGISTERED or APPROVED)
  * ```
  *
  * `REJECTED` has no entry: a request that never validated has no record (its status reaches the agent in
@@ -65,6 +66,12 @@ export const REQUEST_TRANSITIONS: readonly StatusTransition[] = [
     'FAILED',
     'recordOutcome',
     'Notify Failed: a step of approval, mint, reset or audit failed after its retries',
+  ),
+  ...edges(
+    ['REGISTERED', 'PENDING_APPROVAL', 'APPROVED'],
+    'REFUSED',
+    'recordOutcome',
+    'Notify Refused: a grant of the same agent and account is live (seen by Register, or the lease Mint could not take); nothing minted',
   ),
   ...edges(['GRANTED'], 'ENDED', 'recordOutcome', 'Notify Ended at expiry, or the agent gives its grant back (`jit end`); whichever records first wins'),
   ...edges(['GRANTED'], 'REVOKED', 'recordOutcome', 'revoke: an approver ends the grant early (`jit revoke`); the later Ended at expiry leaves it as it is'),

@@ -17,6 +17,8 @@ export const REQUEST_STATUSES = [
   'ENDED',
   'REVOKED',
   'AUDITED',
+  /** Refused because a grant of the same agent and account was live; nothing was minted. */
+  'REFUSED',
 ] as const;
 
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];

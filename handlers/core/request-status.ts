@@ -28,6 +28,7 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   Revoked: 'REVOKED',
   Audited: 'AUDITED',
   'End Refused': undefined,
+  Refused: 'REFUSED',
   'Approver Refused': undefined,
 };
 

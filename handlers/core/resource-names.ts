@@ -35,7 +35,10 @@ export const BROKER_NAMES = {
   auditorPolicy: 'jit-auditor',
   /** The revoke function, which `jit revoke` invokes by name (the ceiling protects `JitBroker-*`). */
   revokeFunction: 'JitBroker-Revoke',
-  /** The broker's outcomes for the agent (`jit request --wait`), which only the agent consumes. */
+  /**
+   * The broker's outcomes for the first agent (`jit request --wait`), which only that agent consumes.
+   * Other agents' queues add `-<id>` (`agentQueueName` in `handlers/core/agents.ts`).
+   */
   notificationQueue: 'jit-agent-notifications',
 } as const;
 
@@ -96,7 +99,10 @@ export function auditBucketName(hubAccount: string, hubRegion: string): string {
   return `jit-audit-${hubAccount}-${hubRegion}`;
 }
 
-/** Secret that hands a grant to the agent: one per target account. */
+/**
+ * Secret that hands a grant to the first agent: one per target account. Other agents' secrets are
+ * `agent/<id>/elevated/<account>` (`agentSecretName` in `handlers/core/agents.ts`).
+ */
 export function secretNameFor(accountId: string): string {
   return `agent/elevated/${accountId}`;
 }

@@ -3,6 +3,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbGrantLeases } from '../adapters/aws/dynamodb-grant-leases';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { SchedulerResetScheduler } from '../adapters/aws/scheduler-reset-scheduler';
 import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
@@ -13,6 +14,7 @@ import type { FunctionRuntime } from './function-runtime';
 
 /** Mint: AssumeRole, schedule the reset, store the grant in the account's secret. */
 export function mintFunction({ env, aws, clock, random, logger }: FunctionRuntime<'mint'>) {
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(aws));
   const deps = {
     issuer: new StsCredentialIssuer(new STSClient(aws)),
     vault: new SecretsManagerVault(new SecretsManagerClient(aws)),
@@ -22,10 +24,8 @@ export function mintFunction({ env, aws, clock, random, logger }: FunctionRuntim
       resetFunctionArn: env.resetFunctionArn,
       schedulerRoleArn: env.schedulerRoleArn,
     }),
-    store: new DynamoDbRequestStore({
-      client: DynamoDBDocumentClient.from(new DynamoDBClient(aws)),
-      tableName: env.requestTable,
-    }),
+    store: new DynamoDbRequestStore({ client: documents, tableName: env.requestTable }),
+    leases: new DynamoDbGrantLeases({ client: documents, tableName: env.requestTable }),
     settings: parseSettings(env.settings),
     clock,
     random,

@@ -6,13 +6,15 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbGrantLeases } from '../adapters/aws/dynamodb-grant-leases';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { IamRoleRevoker } from '../adapters/aws/iam-role-revoker';
 import { LambdaGrantResetter } from '../adapters/aws/lambda-grant-resetter';
 import { SchedulerLiftScheduler } from '../adapters/aws/scheduler-lift-scheduler';
 import { StsIdentityVerifier, regionalStsEndpoint } from '../adapters/aws/sts-identity-verifier';
-import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED } from '../core/broker-event';
+import { isAgentEventSource } from '../core/agents';
+import { ELEVATION_END_REQUESTED } from '../core/broker-event';
 import { MalformedTaskInputError } from '../core/errors';
 import { parseTaskInput } from '../core/task-input';
 import { type RevokeGrantDeps, liftRevocation, refuseMalformedEnd, revokeGrant, revokeGrantInputSchema } from '../use-cases/revoke-grant';
@@ -35,8 +37,9 @@ interface IncomingEvent {
 /** The three callers, each in its own shape, as one validated input. */
 function inputOf(event: unknown): unknown {
   const e = (event ?? {}) as IncomingEvent;
-  if (e.source === AGENT_EVENT_SOURCE && e['detail-type'] === ELEVATION_END_REQUESTED) {
-    return { action: 'end', requestId: e.detail?.requestId, proof: e.detail?.proof };
+  // Any agent's source: the proof, not the source, decides whose grant may be ended.
+  if (isAgentEventSource(e.source) && e['detail-type'] === ELEVATION_END_REQUESTED) {
+    return { action: 'end', requestId: e.detail?.requestId, proof: e.detail?.proof, agentSource: e.source };
   }
   if (e.source === 'jit.lift-schedule') return { action: 'lift', requestId: e.requestId };
   return event;
@@ -48,7 +51,9 @@ function inputOf(event: unknown): unknown {
  * Proofs and events are never logged.
  */
 export function revokeFunction({ env, aws, clock, logger, region, stsProofEndpoint }: FunctionRuntime<'revoke'>) {
-  const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient(aws)), tableName: env.requestTable });
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(aws));
+  const store = new DynamoDbRequestStore({ client: documents, tableName: env.requestTable });
+  const leases = new DynamoDbGrantLeases({ client: documents, tableName: env.requestTable });
   const publisher = new EventBridgePublisher(new EventBridgeClient(aws), env.eventBusName);
   const sts = new STSClient(aws);
   const partition = env.targetPartition;
@@ -58,6 +63,7 @@ export function revokeFunction({ env, aws, clock, logger, region, stsProofEndpoi
   const depsFor = (context: Pick<Context, 'invokedFunctionArn'>): RevokeGrantDeps =>
     (deps ??= {
       store,
+      leases,
       publisher,
       clock,
       resetter: new LambdaGrantResetter(new LambdaClient(aws), env.resetFunctionArn),

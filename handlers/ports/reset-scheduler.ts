@@ -4,6 +4,10 @@ export interface ScheduledResetPayload {
   readonly requestId: string;
   readonly accountId: string;
   readonly grantId: string;
+  /** The agent's secret the grant is in. @default the first agent's, `agent/elevated/<accountId>` */
+  readonly secretName?: string;
+  /** The agent's event source, so the `Elevation Ended` a schedule publishes reaches that agent's queue. */
+  readonly agentSource?: string;
 }
 
 /**

@@ -21,6 +21,9 @@ import type { CredentialIssuer } from '../ports/credential-issuer';
 import type { RequestStore } from '../ports/request-store';
 import type { ResetScheduler } from '../ports/reset-scheduler';
 import type { Vault } from '../ports/vault';
+import type { GrantLeases } from '../ports/grant-leases';
+import { takeGrantLease } from './grant-lease';
+import { secretNameOf } from '../core/agents';
 
 export const mintGrantInputSchema = z.object({
   request: elevationRequestSchema,
@@ -35,6 +38,8 @@ export interface MintGrantDeps {
   readonly scheduler: ResetScheduler;
   /** Where every issued credential set is recorded for the audit. */
   readonly store: Pick<RequestStore, 'recordIssuedCredentials'>;
+  /** One live grant per agent and account: taken before anything is minted. */
+  readonly leases: GrantLeases;
   readonly settings: BrokerSettings;
   readonly clock: Clock;
   readonly random: RandomSource;
@@ -67,6 +72,11 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
   const grantId = newGrantId(request.requestId, Buffer.from(deps.random.bytes(GRANT_RANDOM_BYTES)).toString('hex'));
   const roleArn = iamRoleArn(deps.partition, request.accountId, role.iamRoleName);
   const sourceIdentity = sourceIdentityFor(request.requestId);
+  const secretName = secretNameOf(request);
+
+  // Before AssumeRole: a second grant for the same agent and account is refused, never minted. The lease
+  // lasts until the fence, the last moment these credentials can work, whenever the secret is written.
+  await takeGrantLease(request, fence, deps);
 
   const credentials = await deps.issuer.assumeElevatedRole({
     roleArn,
@@ -99,6 +109,8 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     requestId: request.requestId,
     accountId: request.accountId,
     grantId,
+    secretName,
+    ...(request.agentSource ? { agentSource: request.agentSource } : {}),
   });
 
   const { grantedAt, expiresAt } = grantWindow(deps.clock.now(), decision.minutes, { fence, stsExpiration: credentials.expiration });
@@ -114,7 +126,10 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     RequestId: request.requestId,
     GrantId: grantId,
   };
-  await deps.vault.storeGrant(request.accountId, secret);
+  await deps.vault.storeGrant(secretName, secret);
+  // Now that the grant's expiry is known, the lease ends with it: the workflow resets the secret then, and
+  // the agent may ask again from that moment. Held by this request since before AssumeRole, so it is ours.
+  await takeGrantLease(request, expiresAt, deps);
 
   return {
     grantId,
@@ -128,5 +143,6 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     expiresAt: isoSeconds(expiresAt),
     stsExpiresAt: isoSeconds(credentials.expiration),
     resetScheduleName: scheduleName,
+    secretName,
   };
 }

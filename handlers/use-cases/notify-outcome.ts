@@ -9,7 +9,10 @@ import { isRecordedStatus } from '../core/request-lifecycle';
 import { STATUS_OF_OUTCOME } from '../core/request-status';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
+import type { GrantLeases } from '../ports/grant-leases';
 import type { RequestStore, StatusUpdate } from '../ports/request-store';
+import { blockingLease } from '../core/grant-lease';
+import { releaseGrantLease } from './grant-lease';
 
 /** A Step Functions error object, as a Catch with a ResultPath puts it into the state. */
 const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
@@ -67,7 +70,12 @@ export interface NotifyOutcomeDeps {
   readonly store: RequestStore;
   readonly publisher: EventPublisher;
   readonly clock: Clock;
+  /** One live grant per agent and account: freed when a grant is over, read to name the live one in a refusal. */
+  readonly leases: GrantLeases;
 }
+
+/** Outcomes after which the request's grant, if it had one, is over and its lease free. */
+const LEASE_ENDING_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Ended', 'Revoked', 'Failed']);
 
 /**
  * Records an outcome on the request and publishes its broker event. Every path of the workflow,
@@ -79,7 +87,8 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
   const identity = request
     ? { requestId: request.requestId, account: request.accountId, accountName: request.accountName, role: request.role }
     : describeRejectedRequest(input.event);
-  const reason = outcome === 'Denied' || outcome === 'Rejected' || outcome === 'Failed' ? reasonFromError(error) : undefined;
+  const reason = outcome === 'Denied' || outcome === 'Rejected' || outcome === 'Failed' || outcome === 'Refused' ? reasonFromError(error) : undefined;
+  const live = outcome === 'Refused' && request?.agentId ? blockingLease(await deps.leases.get(request.agentId, request.accountId), request.requestId, deps.clock.now()) : undefined;
 
   const detail: BrokerEventDetail = {
     ...identity,
@@ -101,6 +110,9 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
     ...(reason ? { reason } : {}),
     ...(stage ? { stage } : {}),
     ...(resetOutcome ? { resetOutcome } : {}),
+    ...(live ? { liveRequestId: live.holder, liveUntil: live.expiresAt } : {}),
+    // Each agent's notification queue takes only the events of its own requests (infra/constructs/agent-notifications.ts).
+    ...(request?.agentSource ? { agentSource: request.agentSource } : {}),
   };
 
   const status = STATUS_OF_OUTCOME[outcome];
@@ -115,6 +127,8 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
       ...(reason && outcome === 'Failed' ? { failure: reason } : {}),
     };
     const moved = await deps.store.setStatus(request.requestId, status, update, deps.clock.now());
+    // Safe to repeat and conditional on the holder: a lease since taken by another request stays.
+    if (LEASE_ENDING_OUTCOMES.has(outcome) && moved) await releaseGrantLease(request, deps);
     // An early end or revoke already published how the grant ended; the workflow's own reset at expiry
     // found nothing to do, and a second end event would only confuse subscribers.
     if (!moved && outcome === 'Ended') return { published: null };

@@ -2,9 +2,16 @@ import type { ResetOutcome } from '../core/reset-outcome';
 import { z } from 'zod';
 import { isGrantOfRequest } from '../core/grant-window';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
+import { AGENT_SECRET_NAME_PATTERN, AGENT_SOURCE_PATTERN, secretNameOf } from '../core/agents';
 import { resetVersionIdFor } from '../core/reset-token';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Vault } from '../ports/vault';
+
+/** Whose secret: the requesting agent's (the first agent's when absent, as before several agents). */
+const agentSecret = {
+  secretName: z.string().regex(AGENT_SECRET_NAME_PATTERN).optional(),
+  agentSource: z.string().regex(AGENT_SOURCE_PATTERN).optional(),
+};
 
 /**
  * Why a reset runs. `expired` and `scheduled` reset one known grant; `mint-failed` cleans up whatever
@@ -16,11 +23,13 @@ export const resetGrantInputSchema = z.discriminatedUnion('mode', [
     requestId: z.string().regex(REQUEST_ID_PATTERN),
     accountId: z.string().regex(/^\d{12}$/),
     grantId: z.string().min(32).max(64),
+    ...agentSecret,
   }),
   z.object({
     mode: z.literal('mint-failed'),
     requestId: z.string().regex(REQUEST_ID_PATTERN),
     accountId: z.string().regex(/^\d{12}$/),
+    ...agentSecret,
   }),
 ]);
 
@@ -63,14 +72,20 @@ export async function resetGrant(target: ResetGrantInput, deps: ResetGrantDeps):
   if (target.mode === 'scheduled' && result.outcome === 'reset') {
     await deps.publisher.publish({
       outcome: 'Ended',
-      detail: { requestId: target.requestId, account: target.accountId, endedBy: 'safety-net schedule' },
+      detail: {
+        requestId: target.requestId,
+        account: target.accountId,
+        endedBy: 'safety-net schedule',
+        ...(target.agentSource ? { agentSource: target.agentSource } : {}),
+      },
     });
   }
   return result;
 }
 
 async function resetIfHeld(target: ResetGrantInput, deps: ResetGrantDeps): Promise<{ outcome: ResetOutcome }> {
-  const current = await deps.vault.currentVersion(target.accountId);
+  const secretName = secretNameOf(target);
+  const current = await deps.vault.currentVersion(secretName);
   const holdsThisGrant =
     target.mode === 'mint-failed'
       ? isGrantOfRequest(current.versionId, target.requestId)
@@ -80,6 +95,6 @@ async function resetIfHeld(target: ResetGrantInput, deps: ResetGrantDeps): Promi
     const alreadyReset = target.mode !== 'mint-failed' && current.versionId === resetVersionIdFor(target.grantId);
     return { outcome: alreadyReset ? 'already-reset' : 'not-current' };
   }
-  const result = await deps.vault.resetIfCurrent(target.accountId, current.versionId, resetVersionIdFor(current.versionId));
+  const result = await deps.vault.resetIfCurrent(secretName, current.versionId, resetVersionIdFor(current.versionId));
   return { outcome: result === 'reset' ? 'reset' : 'not-current' };
 }

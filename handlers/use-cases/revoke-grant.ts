@@ -15,6 +15,9 @@ import type { IdentityVerifier } from '../ports/identity-verifier';
 import type { LiftScheduler } from '../ports/lift-scheduler';
 import type { RequestStore } from '../ports/request-store';
 import type { RoleRevoker } from '../ports/role-revoker';
+import type { GrantLeases } from '../ports/grant-leases';
+import { releaseGrantLease } from './grant-lease';
+import { AGENT_SOURCE_PATTERN } from '../core/agents';
 
 const requestId = z.string().regex(REQUEST_ID_PATTERN);
 const proof = z.string().min(1).max(4096);
@@ -28,7 +31,8 @@ const proof = z.string().min(1).max(4096);
  */
 export const revokeGrantInputSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('revoke'), requestId, proof, reason: z.string().trim().min(1).max(500).optional() }).strict(),
-  z.object({ action: z.literal('end'), requestId, proof }).strict(),
+  /** `agentSource`: the end event's source, so a refusal reaches the asking agent's queue even for an unknown request. */
+  z.object({ action: z.literal('end'), requestId, proof, agentSource: z.string().regex(AGENT_SOURCE_PATTERN).optional() }).strict(),
   z.object({ action: z.literal('lift'), requestId }).strict(),
   /**
    * An approver's `jit revoke` through the IAM-authorized approver route: API Gateway authenticated the
@@ -70,6 +74,8 @@ export interface RevokeGrantDeps {
   readonly verifier: IdentityVerifier;
   readonly publisher: EventPublisher;
   readonly clock: Clock;
+  /** The revoked grant's lease is freed, so its agent may ask again at once. */
+  readonly leases: GrantLeases;
 }
 
 function roleNameOf(roleArn: string): string {
@@ -106,10 +112,11 @@ function eventDetail(request: RequestRecord, revocation: Revocation, again: bool
     // The agent's own end is the one made by the grant's own session.
     endedBy: isGrantSession(revocation.revokedBy, request) ? 'agent' : 'approver',
     ...(again ? { alreadyEnded: true } : {}),
+    ...(request.agentSource ? { agentSource: request.agentSource } : {}),
   };
 }
 
-async function publishOutcome(action: 'revoke' | 'end', outcome: RevokeOutcome, requestIdValue: string, deps: RevokeGrantDeps): Promise<void> {
+async function publishOutcome(action: 'revoke' | 'end', outcome: RevokeOutcome, requestIdValue: string, deps: RevokeGrantDeps, agentSource?: string): Promise<void> {
   if (outcome.kind === 'revoked' || outcome.kind === 'already-revoked') {
     await deps.publisher.publish({
       outcome: action === 'end' ? 'Ended' : 'Revoked',
@@ -121,9 +128,16 @@ async function publishOutcome(action: 'revoke' | 'end', outcome: RevokeOutcome, 
   // nothing it asked for ends in silence. A refused revoke is answered to the approver directly.
   if (action === 'end') {
     const reason = outcome.kind === 'not-found' ? `no request ${requestIdValue}` : outcome.reason;
+    // The request's own agent when it is known, else whoever sent the end (its event's source).
+    const source = ('request' in outcome ? outcome.request.agentSource : undefined) ?? agentSource;
     await deps.publisher.publish({
       outcome: 'End Refused',
-      detail: { requestId: requestIdValue, code: outcome.kind, reason },
+      detail: {
+        requestId: requestIdValue,
+        code: outcome.kind,
+        reason,
+        ...(source ? { agentSource: source } : {}),
+      },
     });
   }
 }
@@ -145,7 +159,7 @@ async function publishOutcome(action: 'revoke' | 'end', outcome: RevokeOutcome, 
  */
 export async function revokeGrant(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' | 'approver-revoke' }>, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
   const outcome = await decideRevocation(input, deps);
-  await publishOutcome(input.action === 'end' ? 'end' : 'revoke', outcome, input.requestId, deps);
+  await publishOutcome(input.action === 'end' ? 'end' : 'revoke', outcome, input.requestId, deps, input.action === 'end' ? input.agentSource : undefined);
   return outcome;
 }
 
@@ -196,6 +210,7 @@ async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revo
     if (theirs) return { kind: 'already-revoked', request: latest, revocation: theirs };
     return { kind: 'not-active', request: latest, reason: `the grant of ${request.requestId} ended while it was being revoked (status ${latest.status})` };
   }
+  await releaseGrantLease(request, { leases: deps.leases, clock: deps.clock });
   return { kind: 'revoked', request: { ...request, status: input.action === 'end' ? 'ENDED' : 'REVOKED', ...revocation }, revocation };
 }
 

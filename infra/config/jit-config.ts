@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
+import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
 
 /**
  * The operator's configuration file (`jit.config.json`, or `jit.config.example.json` on a fresh clone).
@@ -114,16 +115,15 @@ export const accountConfigSchema = z
  * The agent's identity in the hub account. Its standing policy is fixed by the broker (invariant 1, docs/security-invariants.md); only
  * how the agent authenticates is configurable.
  */
-export const agentConfigSchema = z.discriminatedUnion('kind', [
-  z
+const userAgentSchema = z
     .object({
       /** An IAM user. The stack creates no access keys: the operator creates (and rotates) them. */
       kind: z.literal('user'),
       /** @default `jit-agent` */
       name: z.string().regex(IAM_NAME, 'is not a valid IAM user name').optional(),
     })
-    .strict(),
-  z
+    .strict();
+const roleAgentSchema = z
     .object({
       /** An IAM role the agent assumes: from an instance profile or task role, another role, or IAM Roles Anywhere. */
       kind: z.literal('role'),
@@ -156,8 +156,17 @@ export const agentConfigSchema = z.discriminatedUnion('kind', [
       /** Longest agent session, in hours. @default 1 */
       maxSessionHours: z.number().int().min(1).max(12).optional(),
     })
-    .strict(),
-]);
+    .strict();
+export const agentConfigSchema = z.discriminatedUnion('kind', [userAgentSchema, roleAgentSchema]);
+
+/**
+ * Which agent an entry of `agents` is: lower case, at most 24 characters, since it becomes part of the
+ * agent's secret names (`agent/<id>/elevated/<account>`), event source (`jit.agent.<id>`) and queue name.
+ */
+const agentId = z.string().regex(AGENT_ID_PATTERN, 'must be a lower-case letter followed by up to 23 lower-case letters, digits or dashes');
+
+/** One of several agents: an agent identity plus the id it is known by. */
+export const agentEntrySchema = z.discriminatedUnion('kind', [userAgentSchema.extend({ id: agentId }), roleAgentSchema.extend({ id: agentId })]);
 
 /** A root (`r-...`), organizational unit (`ou-...-...`) or account id, as AWS Organizations names policy targets. */
 const ORGANIZATION_TARGET = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
@@ -272,8 +281,17 @@ export const jitConfigSchema = z
           }
         }
       }),
-    /** @default an IAM user named `jit-agent` (the seed's way) */
+    /**
+     * The one agent, when there is one. Means the same as `agents: [{ "id": "default", ... }]`.
+     * @default an IAM user named `jit-agent` (the seed's way)
+     */
     agent: agentConfigSchema.default({ kind: 'user' }),
+    /**
+     * Several agents, each with its own identity, secrets and notification queue. The first keeps the
+     * seed's names; the loader makes `agent` the first of them. Not together with `agent`.
+     * @default one agent, from `agent`
+     */
+    agents: z.array(agentEntrySchema).min(1).max(10).optional(),
     roles: z.array(roleConfigSchema).min(1),
     /** Organization guardrails (SCPs and RCPs). @default none: the stack is not synthesized */
     organization: organizationConfigSchema.optional(),
@@ -305,6 +323,7 @@ export type JitConfig = z.infer<typeof jitConfigSchema>;
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 export type AccountConfig = z.infer<typeof accountConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type AgentEntryConfig = z.infer<typeof agentEntrySchema>;
 export type PassableRoleConfig = z.infer<typeof passableRoleSchema>;
 export type OrganizationConfig = z.infer<typeof organizationConfigSchema>;
 export type SlackConfig = z.infer<typeof slackConfigSchema>;

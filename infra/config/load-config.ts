@@ -5,7 +5,8 @@ import { ConfigError } from './config-error';
 import { resolveConfigPath } from './config-path';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../../handlers/core/resource-names';
 import { ESCALATION_PATH_IDS } from '../escalation/escalation-catalog';
-import { type AgentConfig, type JitConfig, jitConfigSchema } from './jit-config';
+import { DEFAULT_AGENT_ID } from '../../handlers/core/agents';
+import { type AgentConfig, type AgentEntryConfig, type JitConfig, jitConfigSchema } from './jit-config';
 
 export { ConfigError, ConfigNotFoundError } from './config-error';
 export { CONFIG_FILE, EXAMPLE_CONFIG_FILE, configCandidates, resolveConfigPath, userConfigDir } from './config-path';
@@ -78,30 +79,43 @@ function nameOfArn(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
-/** The agent must be neither a broker principal nor an elevated role, and must not be trusted by one. */
+/**
+ * Each agent must be neither a broker principal nor an elevated role, must not be trusted by one, and must
+ * not be another agent: agents trusting each other's names would share secrets.
+ */
 function checkAgent(config: JitConfig, elevatedNames: readonly string[], problems: string[]): void {
-  const agent = config.agent;
-  const name = agentNameOf(agent);
-  if (RESERVED_LOWER.has(name.toLowerCase()) || elevatedNames.some((n) => n.toLowerCase() === name.toLowerCase())) {
-    problems.push(`agent.name: "${name}" is the name of a broker or elevated role; the agent needs a name of its own`);
+  const agents = agentsOf(config);
+  const names = agents.map((a) => agentNameOf(a));
+  agents.forEach((agent, index) => {
+    const field = config.agents ? `agents.${index}` : 'agent';
+    const name = agentNameOf(agent);
+    if (RESERVED_LOWER.has(name.toLowerCase()) || elevatedNames.some((n) => n.toLowerCase() === name.toLowerCase())) {
+      problems.push(`${field}.name: "${name}" is the name of a broker or elevated role; the agent needs a name of its own`);
+    }
+    if (agent.kind !== 'role') return;
+    (agent.trust.principals ?? []).forEach((arn, i) => {
+      const trusted = nameOfArn(arn);
+      if (accountOfArn(arn) === config.hub.account && (RESERVED_ROLE_NAMES.has(trusted) || names.includes(trusted))) {
+        problems.push(`${field}.trust.principals.${i}: ${arn} is a broker role or the agent itself, or another agent; each agent must be separate from the broker and from the other agents`);
+      }
+      if (elevatedNames.includes(trusted) && config.accounts.some((a) => a.id === accountOfArn(arn))) {
+        problems.push(`${field}.trust.principals.${i}: ${arn} is an elevated role; an elevated session must not become the agent`);
+      }
+    });
+    (agent.trust.rolesAnywhere?.trustAnchorArns ?? []).forEach((arn, i) => {
+      if (accountOfArn(arn) !== config.hub.account) {
+        problems.push(
+          `${field}.trust.rolesAnywhere.trustAnchorArns.${i}: ${arn} is not in the hub account ${config.hub.account}; Roles Anywhere needs the trust anchor and the role in one account`,
+        );
+      }
+    });
+  });
+  if (!config.agents) return;
+  for (const d of sameAsEarlier(config.agents, (a) => a.id)) problems.push(`agents.${d.index}.id: the same id as agents.${d.first}.id. Received: ${received(d.value)}`);
+  // IAM names are unique in an account without regard to case, users and roles alike for our purposes.
+  for (const d of sameAsEarlier(agents, (a) => agentNameOf(a), (v) => v.toLowerCase())) {
+    problems.push(`agents.${d.index}.name: the same IAM name as agents.${d.first} (each agent needs an identity of its own). Received: ${received(d.value)}`);
   }
-  if (agent.kind !== 'role') return;
-  (agent.trust.principals ?? []).forEach((arn, i) => {
-    const trusted = nameOfArn(arn);
-    if (accountOfArn(arn) === config.hub.account && (RESERVED_ROLE_NAMES.has(trusted) || trusted === name)) {
-      problems.push(`agent.trust.principals.${i}: ${arn} is a broker role or the agent itself; the agent must be separate from the broker`);
-    }
-    if (elevatedNames.includes(trusted) && config.accounts.some((a) => a.id === accountOfArn(arn))) {
-      problems.push(`agent.trust.principals.${i}: ${arn} is an elevated role; an elevated session must not become the agent`);
-    }
-  });
-  (agent.trust.rolesAnywhere?.trustAnchorArns ?? []).forEach((arn, i) => {
-    if (accountOfArn(arn) !== config.hub.account) {
-      problems.push(
-        `agent.trust.rolesAnywhere.trustAnchorArns.${i}: ${arn} is not in the hub account ${config.hub.account}; Roles Anywhere needs the trust anchor and the role in one account`,
-      );
-    }
-  });
 }
 
 /** `field.<i>.<key>` of every entry whose key (compared by `normalize`) an earlier entry already has. */
@@ -170,12 +184,13 @@ function checkRoleNames(config: JitConfig, problems: string[]): void {
 function checkHubAsTarget(config: JitConfig, problems: string[]): void {
   const asTarget = config.accounts.findIndex((a) => a.id === config.hub.account);
   if (asTarget < 0) return;
-  const name = agentNameOf(config.agent);
-  if (!name.startsWith(PROTECTED_PREFIX)) {
+  agentsOf(config).forEach((agent, index) => {
+    const name = agentNameOf(agent);
+    if (name.startsWith(PROTECTED_PREFIX)) return;
     problems.push(
-      `agent.name: must start with "${PROTECTED_PREFIX}" when the hub account (${config.hub.account}) is also a target (accounts.${asTarget}): elevated sessions there may not change ${PROTECTED_PREFIX} principals, but could make any other agent name an administrator for good. Received: ${received(name)}`,
+      `${config.agents ? `agents.${index}` : 'agent'}.name: must start with "${PROTECTED_PREFIX}" when the hub account (${config.hub.account}) is also a target (accounts.${asTarget}): elevated sessions there may not change ${PROTECTED_PREFIX} principals, but could make any other agent name an administrator for good. Received: ${received(name)}`,
     );
-  }
+  });
 }
 
 /** Checks what the schema cannot: uniqueness, references between sections, policy files on disk. */
@@ -234,9 +249,32 @@ export function loadJitConfig(file: string = resolveConfigPath()): LoadedConfig 
     );
   }
   const problems: string[] = [];
-  const policies = crossCheck(parsed.data, dirname(file), problems);
+  if (raw !== null && typeof raw === 'object' && 'agent' in raw && 'agents' in raw) {
+    problems.push('agents: not together with agent; list the one agent under agents, or keep agent alone. Received: both');
+  }
+  const config = withAgentsNamed(parsed.data);
+  const policies = crossCheck(config, dirname(file), problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { file, config: parsed.data, policies };
+  return { file, config, policies };
+}
+
+/**
+ * Gives every entry of `agents` its IAM name (the first `jit-agent`, the others `jit-agent-<id>`, unless
+ * named) and makes `agent` the first of them, so code that knows one agent sees the first.
+ */
+function withAgentsNamed(config: JitConfig): JitConfig {
+  if (!config.agents) return config;
+  const agents = config.agents.map((agent, i) => ({ ...agent, name: agent.name ?? (i === 0 ? DEFAULT_AGENT_NAME : `${DEFAULT_AGENT_NAME}-${agent.id}`) }));
+  const { id: _id, ...first } = agents[0];
+  return { ...config, agent: first, agents };
+}
+
+/**
+ * Every agent of the config, in order, each with its id: `agents` as given, or the one `agent` as `default`.
+ * The first keeps the seed's names (secrets `agent/elevated/<account>`, source `jit.agent`).
+ */
+export function agentsOf(config: Pick<JitConfig, 'agent' | 'agents'>): AgentEntryConfig[] {
+  return config.agents ? [...config.agents] : [{ ...config.agent, id: DEFAULT_AGENT_ID }];
 }
 
 export function iamRoleNameOf(role: { name: string; iamRoleName?: string }): string {
@@ -256,6 +294,7 @@ export function agentPrincipalArn(agent: AgentConfig, partition: string, hubAcco
 /** The part of the config the broker's functions need at run time. */
 export function toBrokerSettings(config: JitConfig): BrokerSettings {
   return {
+    agents: agentsOf(config).map((agent) => ({ id: agent.id, name: agentNameOf(agent) })),
     accounts: config.accounts.map((account) => ({
       id: account.id,
       name: account.name,

@@ -17,6 +17,11 @@ export interface AgentIdentityProps {
   readonly secretArnPatterns: readonly string[];
   /** The broker's bus, where the agent sends `Elevation Requested`. */
   readonly bus: events.IEventBus;
+  /**
+   * The only `source` the agent may put events with, which is how the broker tells agents apart.
+   * @default `jit.agent`, the first agent's (the seed's)
+   */
+  readonly eventSource?: string;
 }
 
 /**
@@ -60,9 +65,11 @@ export class AgentIdentity extends Construct {
           actions: ['events:PutEvents'],
           resources: [props.bus.eventBusArn],
           // `events:source` is multivalued (one value per entry of a PutEvents call): every entry must say
-          // jit.agent, and a call must carry at least one, since ForAllValues alone holds on an empty set.
+          // this agent's source, and a call must carry at least one, since ForAllValues alone holds on an
+          // empty set. The broker takes the requesting agent from that source, so no agent can ask as another.
+          // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html
           conditions: {
-            'ForAllValues:StringEquals': { 'events:source': [AGENT_EVENT_SOURCE] },
+            'ForAllValues:StringEquals': { 'events:source': [props.eventSource ?? AGENT_EVENT_SOURCE] },
             Null: { 'events:source': 'false' },
           },
         }),

@@ -19,6 +19,11 @@ export interface AgentNotificationsProps {
    * @default one hour
    */
   readonly retention?: Duration;
+  /**
+   * With several agents: only broker events about this agent's requests (their `detail.agentSource`).
+   * @default every broker outcome (one agent)
+   */
+  readonly agentSource?: string;
 }
 
 /**
@@ -50,7 +55,11 @@ export class AgentNotifications extends Construct {
     this.rule = new events.Rule(this, 'Outcomes', {
       eventBus: props.bus,
       description: "Forwards the broker's outcome events to the agent's notification queue",
-      eventPattern: { source: [BROKER_EVENT_SOURCE], detailType: NOTIFIED_OUTCOMES.map((o) => detailTypeFor(o)) },
+      eventPattern: {
+        source: [BROKER_EVENT_SOURCE],
+        detailType: NOTIFIED_OUTCOMES.map((o) => detailTypeFor(o)),
+        ...(props.agentSource ? { detail: { agentSource: [props.agentSource] } } : {}),
+      },
       // As often as EventBridge allows, within the hour an outcome is worth reading.
       targets: [new targets.SqsQueue(this.queue, { retryAttempts: MAX_DELIVERY_RETRY_ATTEMPTS, maxEventAge: Duration.hours(1) })],
     });

@@ -35,6 +35,8 @@ export interface ElevationCeilingProps {
   readonly elevatedRoleNames: readonly string[];
   /** The agent's IAM identity in the hub, protected whatever its name. @default user `jit-agent` */
   readonly agent?: { readonly kind: 'user' | 'role'; readonly name: string };
+  /** The other agents' identities, when there are several (docs/agent.md#several-agents). @default none */
+  readonly otherAgents?: ReadonlyArray<{ readonly kind: 'user' | 'role'; readonly name: string }>;
   /** The approval email's sender: its SES identities (address and domain) stay the broker's. */
   readonly sender?: string;
   /** Roles outside the broker's bounds an elevated session may pass, each to its services only. */
@@ -56,10 +58,11 @@ function brokerArns(p: ElevationCeilingProps) {
       // CDK bootstrap roles: the deploy and CloudFormation execution roles hold administrator rights.
       role('cdk-*'),
       `arn:${p.partition}:iam::*:user/jit-*`,
-      ...(agent.name.startsWith('jit-') ? [] : [`arn:${p.partition}:iam::*:${agent.kind}/${agent.name}`]),
+      ...[agent, ...(p.otherAgents ?? [])].filter((a) => !a.name.startsWith('jit-')).map((a) => `arn:${p.partition}:iam::*:${a.kind}/${a.name}`),
       `arn:${p.partition}:iam::*:policy/jit-*`,
     ],
-    secrets: [arn('secretsmanager', `secret:${secretNameFor('*')}`)],
+    // Every agent's grant secrets: `agent/elevated/<account>` and `agent/<id>/elevated/<account>`.
+    secrets: [arn('secretsmanager', `secret:${secretNameFor('*')}`), arn('secretsmanager', 'secret:agent/*/elevated/*')],
     requestTable: [arn('dynamodb', `table/${BROKER_NAMES.requestTable}`), arn('dynamodb', `table/${BROKER_NAMES.requestTable}/*`)],
     workflow: [
       arn('states', `stateMachine:${BROKER_NAMES.stateMachine}`),
@@ -73,7 +76,7 @@ function brokerArns(p: ElevationCeilingProps) {
     ],
     // The agent's notification queue and the broker's dead-letter queue (named by CloudFormation after
     // the stack): a forged message would tell a waiting agent a false outcome.
-    queues: [arn('sqs', BROKER_NAMES.notificationQueue), arn('sqs', `${STACK_NAMES.broker}-*`)],
+    queues: [arn('sqs', BROKER_NAMES.notificationQueue), arn('sqs', `${BROKER_NAMES.notificationQueue}-*`), arn('sqs', `${STACK_NAMES.broker}-*`)],
     // The sender's identities: whoever controls them can send "approval" mail as the broker or change
     // where its bounces and feedback go. The broker uses no configuration set; `jit-*` is reserved.
     email: [

@@ -7,6 +7,7 @@ import type { AccountSecrets } from './account-secrets';
 import { BrokerFunction } from './broker-function';
 import type { RequestTable } from './request-table';
 import { oneTimeScheduleStatements } from './schedule-invoker-role';
+import { LEASE_ATTRIBUTES } from '../../handlers/core/grant-lease';
 
 export interface MintFunctionProps {
   /** Fixed name of the function's role: the only principal the elevated roles trust. */
@@ -85,5 +86,8 @@ export class MintFunction extends BrokerFunction<'mint'> {
         },
       }),
     );
+    // One live grant per agent and account: the lease is taken (its attributes only) and read to name its holder.
+    props.requestTable.grantLeaseItems(this.role, ['dynamodb:UpdateItem'], LEASE_ATTRIBUTES);
+    props.requestTable.grantLeaseItems(this.role, ['dynamodb:GetItem']);
   }
 }

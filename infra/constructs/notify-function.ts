@@ -19,6 +19,8 @@ export class NotifyFunction extends BrokerFunction<'notify'> {
       environment: { requestTable: props.requestTable.table.tableName, eventBusName: props.bus.eventBusName },
     });
     props.requestTable.grantItems(this.role, 'dynamodb:UpdateItem');
+    // Names the live grant in a refusal.
+    props.requestTable.grantLeaseItems(this.role, ['dynamodb:GetItem']);
     props.bus.grantPutEventsTo(this.role);
   }
 }

@@ -18,5 +18,7 @@ export class RegisterFunction extends BrokerFunction<'register'> {
       environment: { settings: props.settingsJson, requestTable: props.requestTable.table.tableName },
     });
     props.requestTable.grantItems(this.role, 'dynamodb:PutItem');
+    // Reads the lease to refuse a request before anyone is emailed when a grant is live.
+    props.requestTable.grantLeaseItems(this.role, ['dynamodb:GetItem']);
   }
 }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { REQUEST_KEY, STATUS_INDEX, STATUS_INDEX_ATTRIBUTES, STATUS_INDEX_KEYS, TTL_ATTRIBUTE } from '../../handlers/core/request-table-schema';
+import { LEASE_KEY_PREFIX } from '../../handlers/core/grant-lease';
 
 /**
  * The request store: one item per request (state, task token while pending, hashed approval
@@ -39,5 +40,28 @@ export class RequestTable extends Construct {
    */
   grantItems(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
+  }
+
+  /**
+   * Grants item-level actions on the grant leases only (items keyed `LEASE#...`, handlers/core/grant-lease.ts),
+   * never on requests: the partition key of every item the call touches must start with the prefix.
+   *
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+   */
+  grantLeaseItems(grantee: iam.IGrantable, actions: readonly string[], attributes?: readonly string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: `GrantLeases${actions.map((a) => a.split(':')[1]).join('')}`,
+        actions: [...actions],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${LEASE_KEY_PREFIX}*`],
+            ...(attributes ? { 'dynamodb:Attributes': [...attributes] } : {}),
+          },
+          ...(attributes ? { StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] } } : {}),
+        },
+      }),
+    );
   }
 }

@@ -15,7 +15,7 @@ import { AGENT_EVENT_SOURCE, BROKER_EVENT_SOURCE, ELEVATION_END_REQUESTED, detai
 import { NOTIFIED_OUTCOMES } from '../../handlers/core/broker-notification';
 import { PLACEHOLDER_SECRET_STRING, type ActiveSecret } from '../../handlers/core/secret-value';
 import type { Clock } from '../../handlers/ports/clock';
-import { assumedRoleSessionArn, BROKER_NAMES } from '../../handlers/core/resource-names';
+import { assumedRoleSessionArn, BROKER_NAMES, secretNameFor } from '../../handlers/core/resource-names';
 import { FakeAws } from '../fakes/fake-aws';
 import { FakeSqs } from '../fakes/fake-sqs';
 import { CTX, deployedFunctions } from './elevation-harness';
@@ -155,12 +155,12 @@ export class AgentWorld {
   }
 
   async storeGrant(accountId: string, secret: ActiveSecret): Promise<void> {
-    await this.vault.storeGrant(accountId, secret);
+    await this.vault.storeGrant(secretNameFor(accountId), secret);
   }
 
   async placeholder(accountId: string): Promise<void> {
-    const current = await this.vault.currentVersion(accountId);
-    await this.vault.resetIfCurrent(accountId, current.versionId, `reset-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+    const current = await this.vault.currentVersion(secretNameFor(accountId));
+    await this.vault.resetIfCurrent(secretNameFor(accountId), current.versionId, `reset-${Date.now()}-${Math.random().toString(16).slice(2)}`);
     expectPlaceholder(this.aws.secret(accountId));
   }
 

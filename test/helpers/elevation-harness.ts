@@ -5,20 +5,35 @@ import type { SynthesizedStack } from '../../sandbox/template/deployed-template'
 import { type DeployedWorkflow, deployedWorkflow } from '../../sandbox/template/deployed-workflow';
 import { type LocalExecutionResult, runLocalExecution } from '../../workflows/local/local-execution';
 import { STATE } from '../../workflows/state-names';
+import { agentSecretName } from '../../handlers/core/agents';
+import { agentsOf } from '../../handlers/core/broker-settings';
+import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
+import { type LoadedConfig, toBrokerSettings } from '../../infra/config/load-config';
 import { synthesizedStack } from './iam-template';
-import { exampleSettings, synthApp } from './synth';
+import { exampleConfig, synthApp } from './synth';
 
 /** Where the example config deploys the broker. */
 export const CTX = { partition: 'aws', region: 'eu-west-1', accountId: '111111111111' } as const;
 export const PROD = '222222222222';
 
 let cached: { stack: SynthesizedStack; workflow: DeployedWorkflow } | undefined;
+let harnessConfig: LoadedConfig | undefined;
+
+/**
+ * Runs this test file's elevations against the broker synthesized from `config` instead of the example
+ * config, and makes `newFakeAws` hold that config's accounts and agents' secrets. Call it before the first
+ * run: the synthesized stack is cached.
+ */
+export function useHarnessConfig(config: LoadedConfig): void {
+  harnessConfig = config;
+  cached = undefined;
+}
 
 /** The synthesized broker stack and its state machine, intrinsics resolved as the sandbox resolves them. */
 export function synthesizedElevation(): { stack: SynthesizedStack; workflow: DeployedWorkflow } {
   if (cached) return cached;
-  const stack = synthesizedStack(synthApp().stacks.broker);
-  if (stack.account !== CTX.accountId || stack.region !== CTX.region) throw new Error(`The example config deploys to ${stack.account} ${stack.region}, not to CTX.`);
+  const stack = synthesizedStack(synthApp(harnessConfig ?? exampleConfig()).stacks.broker);
+  if (stack.account !== CTX.accountId || stack.region !== CTX.region) throw new Error(`The config deploys to ${stack.account} ${stack.region}, not to CTX.`);
   cached = { stack, workflow: deployedWorkflow(stack) };
   return cached;
 }
@@ -81,5 +96,11 @@ export async function pendingTaskToken(aws: FakeAws, requestId: string, timeoutM
 }
 
 export function newFakeAws(): FakeAws {
-  return new FakeAws(exampleSettings().accounts.map((a) => a.id));
+  const settings = toBrokerSettings((harnessConfig ?? exampleConfig()).config);
+  const aws = new FakeAws(settings.accounts.map((a) => a.id));
+  // The first agent's secrets exist already; every other agent has its own per account.
+  for (const agent of agentsOf(settings).filter((a) => !a.primary)) {
+    for (const account of settings.accounts) aws.secrets.create(agentSecretName(agent, account.id), PLACEHOLDER_SECRET_STRING);
+  }
+  return aws;
 }

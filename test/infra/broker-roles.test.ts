@@ -22,11 +22,11 @@ const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 describe('BrokerStack: each function role holds only what that function calls', () => {
   it.each([
-    ['register', ['dynamodb:PutItem']],
+    ['register', ['dynamodb:GetItem', 'dynamodb:PutItem']],
     ['requestApproval', ['dynamodb:UpdateItem', 'events:PutEvents', 'ses:SendEmail']],
-    ['mint', ['dynamodb:UpdateItem', 'iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'secretsmanager:PutSecretValue', 'sts:AssumeRole', 'sts:SetSourceIdentity']],
+    ['mint', ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'secretsmanager:PutSecretValue', 'sts:AssumeRole', 'sts:SetSourceIdentity']],
     ['reset', ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']],
-    ['notify', ['dynamodb:UpdateItem', 'events:PutEvents']],
+    ['notify', ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents']],
     ['audit', ['dynamodb:GetItem', 's3:PutObject', 'sts:AssumeRole']],
     [
       'revoke',
@@ -59,6 +59,27 @@ describe('BrokerStack: each function role holds only what that function calls', 
     expect(passRole).toMatchObject({
       Resource: 'arn:aws:iam::111111111111:role/jit-broker-reset-scheduler',
       Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+  });
+
+  it.each(['register', 'mint', 'notify'] as const)('lets the %s role read the grant leases only, never a request, by the partition key', (name) => {
+    const statements = policiesOf(stacks.broker.functions[name].role).flatMap((p) => p.policy.Statement);
+    const reads = statements.filter((s) => [s.Action].flat().includes('dynamodb:GetItem'));
+    expect(reads).toEqual([expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LEASE#*'] } } })]);
+  });
+
+  it('lets the mint role write only the lease attributes of lease items', () => {
+    const statements = policiesOf(stacks.broker.functions.mint.role).flatMap((p) => p.policy.Statement);
+    const leaseWrite = statements.find((s) => s.Sid === 'GrantLeasesUpdateItem');
+    expect(leaseWrite).toMatchObject({
+      Action: 'dynamodb:UpdateItem',
+      Condition: {
+        'ForAllValues:StringLike': {
+          'dynamodb:LeadingKeys': ['LEASE#*'],
+          'dynamodb:Attributes': ['requestId', 'holder', 'agentId', 'accountId', 'expiresAt', 'expiresAtMs', 'updatedAt', 'expiresAtEpoch'],
+        },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+      },
     });
   });
 });

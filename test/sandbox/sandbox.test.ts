@@ -151,13 +151,13 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
     const vault = new SecretsManagerVault(client((c) => new SecretsManagerClient(c), 'broker'));
     const first = 'req-cas-00001-aaaaaaaaaaaaaaaaaaaaaaaa';
     const second = 'req-cas-00002-bbbbbbbbbbbbbbbbbbbbbbbb';
-    await vault.storeGrant('333333333333', grant('req-cas-00001', first));
-    await vault.storeGrant('333333333333', grant('req-cas-00002', second));
+    await vault.storeGrant('agent/elevated/333333333333', grant('req-cas-00001', first));
+    await vault.storeGrant('agent/elevated/333333333333', grant('req-cas-00002', second));
 
     // Act: the first grant's reset comes late; then the second's.
-    const late = await vault.resetIfCurrent('333333333333', first, `reset-${first}`.slice(0, 64));
-    const current = await vault.resetIfCurrent('333333333333', second, `reset-${second}`.slice(0, 64));
-    const again = await vault.resetIfCurrent('333333333333', second, `reset-${second}`.slice(0, 64));
+    const late = await vault.resetIfCurrent('agent/elevated/333333333333', first, `reset-${first}`.slice(0, 64));
+    const current = await vault.resetIfCurrent('agent/elevated/333333333333', second, `reset-${second}`.slice(0, 64));
+    const again = await vault.resetIfCurrent('agent/elevated/333333333333', second, `reset-${second}`.slice(0, 64));
 
     // Assess
     expect(late).toBe('conflict');

@@ -7,7 +7,6 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { secretNameFor } from '../../core/resource-names';
 import { SecretVersionLimitError } from '../../core/errors';
 import { PLACEHOLDER_SECRET_STRING, type ActiveSecret } from '../../core/secret-value';
 import type { Vault, VaultVersion } from '../../ports/vault';
@@ -27,8 +26,7 @@ export const RESET_STAGING_LABEL = 'JIT_RESET_STAGED';
 export class SecretsManagerVault implements Vault {
   constructor(private readonly client: SecretsManagerClient) {}
 
-  async storeGrant(accountId: string, secret: ActiveSecret): Promise<void> {
-    const secretId = secretNameFor(accountId);
+  async storeGrant(secretId: string, secret: ActiveSecret): Promise<void> {
     try {
       await this.client.send(
         new PutSecretValueCommand({
@@ -43,8 +41,7 @@ export class SecretsManagerVault implements Vault {
     }
   }
 
-  async currentVersion(accountId: string): Promise<VaultVersion> {
-    const secretId = secretNameFor(accountId);
+  async currentVersion(secretId: string): Promise<VaultVersion> {
     const described = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
     const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) =>
       stages.includes('AWSCURRENT'),
@@ -53,8 +50,7 @@ export class SecretsManagerVault implements Vault {
     return { versionId: current[0] };
   }
 
-  async resetIfCurrent(accountId: string, expectedVersionId: string, resetToken: string): Promise<'reset' | 'conflict'> {
-    const secretId = secretNameFor(accountId);
+  async resetIfCurrent(secretId: string, expectedVersionId: string, resetToken: string): Promise<'reset' | 'conflict'> {
     let staged: string | undefined;
     try {
       const put = await this.client.send(
@@ -83,7 +79,7 @@ export class SecretsManagerVault implements Vault {
     } catch (error) {
       if (!(error instanceof InvalidParameterException || error instanceof InvalidRequestException)) throw error;
       // Refused: find out whether someone else won the race or the request itself was wrong.
-      const { versionId } = await this.currentVersion(accountId);
+      const { versionId } = await this.currentVersion(secretId);
       if (versionId === staged) return 'reset';
       if (versionId !== expectedVersionId) return 'conflict';
       throw error;

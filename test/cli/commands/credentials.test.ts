@@ -205,4 +205,27 @@ describe('CLI: jit creds, jit env, jit exec', () => {
     await world.jit('creds', '--account', 'prod', '--no-cache');
     expect(world.aws.secrets.mock.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: secretNameFor(PROD) });
   });
+
+  it('reads agent/<id>/elevated/<account> for another agent than the first (--agent)', async () => {
+    // Prepare: the other agent's secret holds its own grant.
+    const twoAgents = join(__dirname, '..', '..', 'configs', 'two-agents.config.json');
+    const secret = grant(clock.now(), { AccessKeyId: 'ASIAOPSBOTEXAMPLE001' });
+    world.aws.secrets.create(`agent/ops-bot/elevated/${PROD}`, JSON.stringify(secret));
+
+    // Act
+    const run = await world.jit('creds', '--account', 'prod', '--no-cache', '--config', twoAgents, '--agent', 'ops-bot');
+
+    // Assess
+    expect(run.code).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout)).toMatchObject({ AccessKeyId: 'ASIAOPSBOTEXAMPLE001' });
+    expect(world.aws.secrets.mock.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: `agent/ops-bot/elevated/${PROD}` });
+  });
+
+  it('refuses an agent the config does not name, listing those it does', async () => {
+    const run = await world.jit('creds', '--account', 'prod', '--no-cache', '--agent', 'ops-bot');
+    expect(run.code).toBe(EXIT.USAGE);
+    expect(run.stderr).toContain('No agent "ops-bot" in the config');
+    expect(run.stderr).toContain('Configured agents: default');
+    expect(world.aws.secrets.mock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
 });

@@ -29,6 +29,10 @@ const ALLOWED: Readonly<Record<LifecycleWrite, readonly string[]>> = {
     'ENDED → AUDITED',
     'REVOKED → AUDITED',
     'FAILED → AUDITED',
+    // A grant of the same agent and account is live: seen by Register, or Mint could not take the lease.
+    'REGISTERED → REFUSED',
+    'PENDING_APPROVAL → REFUSED',
+    'APPROVED → REFUSED',
   ],
 };
 
@@ -82,7 +86,7 @@ describe('request lifecycle', () => {
 
   describe('settled statuses', () => {
     it('are the outcomes after which no recorded outcome grants access, and REJECTED', () => {
-      expect([...SETTLED_STATUSES].sort()).toEqual(['APPROVAL_EXPIRED', 'AUDITED', 'DENIED', 'ENDED', 'FAILED', 'REJECTED', 'REVOKED']);
+      expect([...SETTLED_STATUSES].sort()).toEqual(['APPROVAL_EXPIRED', 'AUDITED', 'DENIED', 'ENDED', 'FAILED', 'REFUSED', 'REJECTED', 'REVOKED']);
       expect(SETTLED_STATUSES.has('REQUESTED')).toBe(false);
     });
 

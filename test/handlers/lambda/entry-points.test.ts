@@ -1,4 +1,4 @@
-import type { PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { GetCommandInput, PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ENVIRONMENT_VARIABLES } from '../../../handlers/core/function-environment';
 import { exampleSettings } from '../../helpers/synth';
 
@@ -37,11 +37,17 @@ describe('Lambda entry points', () => {
   it('read their variables from the Lambda environment at start-up and run their function with them', async () => {
     // Prepare
     const puts: PutCommandInput[] = [];
+    const gets: GetCommandInput[] = [];
     let restore = () => undefined as void;
     try {
       const { handler } = loadEntry('register', { AWS_REGION: 'eu-west-1', JIT_SETTINGS: JSON.stringify(exampleSettings()), REQUEST_TABLE: 'table-from-the-environment' }, ({ ddb, mock }) => {
         const table = mock.mockClient(ddb.DynamoDBDocumentClient);
         table.on(ddb.PutCommand).callsFake((input: PutCommandInput) => void puts.push(input));
+        // Register reads the agent's grant lease first; none is held.
+        table.on(ddb.GetCommand).callsFake((input: GetCommandInput) => {
+          gets.push(input);
+          return {};
+        });
         restore = () => table.restore();
       });
 
@@ -59,6 +65,7 @@ describe('Lambda entry points', () => {
       });
 
       // Assess
+      expect(gets).toEqual([expect.objectContaining({ TableName: 'table-from-the-environment', Key: { requestId: 'LEASE#default#222222222222' } })]);
       expect(puts).toEqual([expect.objectContaining({ TableName: 'table-from-the-environment', Item: expect.objectContaining({ requestId: 'req-entry-0001' }) })]);
     } finally {
       restore();

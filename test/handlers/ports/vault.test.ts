@@ -1,5 +1,6 @@
 import { ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
+import { agentSecretName } from '../../../handlers/core/agents';
 import { secretNameFor } from '../../../handlers/core/resource-names';
 import { PLACEHOLDER_SECRET, type ActiveSecret } from '../../../handlers/core/secret-value';
 import type { Vault } from '../../../handlers/ports/vault';
@@ -12,25 +13,30 @@ import { InMemoryVault } from '../../fakes/ports/in-memory-vault';
  */
 interface Subject {
   readonly vault: Vault;
-  /** The account's current secret value, parsed. */
-  readonly read: (accountId: string) => unknown;
-  readonly versionCount: (accountId: string) => number;
+  /** The secret's current value, parsed. */
+  readonly read: (secretName: string) => unknown;
+  readonly versionCount: (secretName: string) => number;
   readonly close: () => void;
 }
 
 const ACCOUNT = '222222222222';
-const NO_SECRET_ACCOUNT = '333333333333';
+/** The first agent's secret in the account, with the seed's name. */
+const NAME = secretNameFor(ACCOUNT);
+/** Another agent's secret in the same account. */
+const OTHER_AGENT_NAME = agentSecretName({ id: 'ops-bot', primary: false }, ACCOUNT);
+const NO_SECRET_NAME = secretNameFor('333333333333');
 
 const IMPLEMENTATIONS: ReadonlyArray<[string, () => Subject]> = [
   [
     'SecretsManagerVault over the Secrets Manager SDK fake',
     () => {
       const fake = new FakeSecretsManager();
-      fake.create(secretNameFor(ACCOUNT), JSON.stringify(PLACEHOLDER_SECRET));
+      fake.create(NAME, JSON.stringify(PLACEHOLDER_SECRET));
+      fake.create(OTHER_AGENT_NAME, JSON.stringify(PLACEHOLDER_SECRET));
       return {
         vault: new SecretsManagerVault(new SecretsManagerClient({ region: 'eu-west-1' })),
-        read: (accountId) => fake.read(secretNameFor(accountId)),
-        versionCount: (accountId) => fake.versionCount(secretNameFor(accountId)),
+        read: (secretName) => fake.read(secretName),
+        versionCount: (secretName) => fake.versionCount(secretName),
         close: () => fake.restore(),
       };
     },
@@ -39,8 +45,9 @@ const IMPLEMENTATIONS: ReadonlyArray<[string, () => Subject]> = [
     'InMemoryVault',
     () => {
       const vault = new InMemoryVault();
-      vault.createSecret(ACCOUNT);
-      return { vault, read: (accountId) => vault.read(accountId), versionCount: (accountId) => vault.versionCount(accountId), close: () => undefined };
+      vault.createSecret(NAME);
+      vault.createSecret(OTHER_AGENT_NAME);
+      return { vault, read: (secretName) => vault.read(secretName), versionCount: (secretName) => vault.versionCount(secretName), close: () => undefined };
     },
   ],
 ];
@@ -74,11 +81,11 @@ describe.each(IMPLEMENTATIONS)('Vault contract: %s', (_name, open) => {
     const g = grant('req-00000001', 'a');
 
     // Act
-    await vault.storeGrant(ACCOUNT, g);
+    await vault.storeGrant(NAME, g);
 
     // Assess
-    expect(await vault.currentVersion(ACCOUNT)).toEqual({ versionId: g.GrantId });
-    expect(subject.read(ACCOUNT)).toEqual(g);
+    expect(await vault.currentVersion(NAME)).toEqual({ versionId: g.GrantId });
+    expect(subject.read(NAME)).toEqual(g);
   });
 
   it('lets a newer grant win over the one before', async () => {
@@ -87,62 +94,79 @@ describe.each(IMPLEMENTATIONS)('Vault contract: %s', (_name, open) => {
     const newer = grant('req-00000002', 'b');
 
     // Act
-    await vault.storeGrant(ACCOUNT, older);
-    await vault.storeGrant(ACCOUNT, newer);
+    await vault.storeGrant(NAME, older);
+    await vault.storeGrant(NAME, newer);
 
     // Assess
-    expect(await vault.currentVersion(ACCOUNT)).toEqual({ versionId: newer.GrantId });
+    expect(await vault.currentVersion(NAME)).toEqual({ versionId: newer.GrantId });
   });
 
   it('resets to the placeholder only while the expected version is current', async () => {
     // Prepare
     const g = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, g);
+    await vault.storeGrant(NAME, g);
 
     // Act
-    const outcome = await vault.resetIfCurrent(ACCOUNT, g.GrantId, RESET_TOKEN);
+    const outcome = await vault.resetIfCurrent(NAME, g.GrantId, RESET_TOKEN);
 
     // Assess
     expect(outcome).toBe('reset');
-    expect(subject.read(ACCOUNT)).toEqual(PLACEHOLDER_SECRET);
-    expect(await vault.currentVersion(ACCOUNT)).toEqual({ versionId: RESET_TOKEN });
+    expect(subject.read(NAME)).toEqual(PLACEHOLDER_SECRET);
+    expect(await vault.currentVersion(NAME)).toEqual({ versionId: RESET_TOKEN });
   });
 
   it('treats the same reset token twice as one reset, without another version', async () => {
     // Prepare
     const g = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, g);
-    await vault.resetIfCurrent(ACCOUNT, g.GrantId, RESET_TOKEN);
-    const versions = subject.versionCount(ACCOUNT);
+    await vault.storeGrant(NAME, g);
+    await vault.resetIfCurrent(NAME, g.GrantId, RESET_TOKEN);
+    const versions = subject.versionCount(NAME);
 
     // Act
-    const again = await vault.resetIfCurrent(ACCOUNT, g.GrantId, RESET_TOKEN);
+    const again = await vault.resetIfCurrent(NAME, g.GrantId, RESET_TOKEN);
 
     // Assess
     expect(again).toBe('reset');
-    expect(subject.versionCount(ACCOUNT)).toBe(versions);
+    expect(subject.versionCount(NAME)).toBe(versions);
   });
 
   it('refuses to reset over a newer grant, and leaves it current', async () => {
     // Prepare
     const older = grant('req-00000001', 'a');
     const newer = grant('req-00000002', 'b');
-    await vault.storeGrant(ACCOUNT, older);
-    await vault.storeGrant(ACCOUNT, newer);
+    await vault.storeGrant(NAME, older);
+    await vault.storeGrant(NAME, newer);
 
     // Act
-    const outcome = await vault.resetIfCurrent(ACCOUNT, older.GrantId, RESET_TOKEN);
+    const outcome = await vault.resetIfCurrent(NAME, older.GrantId, RESET_TOKEN);
 
     // Assess
     expect(outcome).toBe('conflict');
-    expect(subject.read(ACCOUNT)).toEqual(newer);
+    expect(subject.read(NAME)).toEqual(newer);
   });
 
-  it('fails with ResourceNotFoundException for an account without a secret, and writes nothing', async () => {
+  it('fails with ResourceNotFoundException for a name without a secret, and writes nothing', async () => {
     // Assess
-    await expect(vault.currentVersion(NO_SECRET_ACCOUNT)).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(vault.storeGrant(NO_SECRET_ACCOUNT, grant('req-00000001', 'a'))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(vault.resetIfCurrent(NO_SECRET_ACCOUNT, 'v', RESET_TOKEN)).rejects.toBeInstanceOf(ResourceNotFoundException);
-    expect(subject.read(ACCOUNT)).toEqual(PLACEHOLDER_SECRET);
+    await expect(vault.currentVersion(NO_SECRET_NAME)).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(vault.storeGrant(NO_SECRET_NAME, grant('req-00000001', 'a'))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(vault.resetIfCurrent(NO_SECRET_NAME, 'v', RESET_TOKEN)).rejects.toBeInstanceOf(ResourceNotFoundException);
+    expect(subject.read(NAME)).toEqual(PLACEHOLDER_SECRET);
+  });
+
+  it("keeps each agent's secret in an account apart: a grant and a reset under one name leave the other alone", async () => {
+    // Prepare
+    const mine = grant('req-00000001', 'a');
+    const theirs = grant('req-00000002', 'b');
+    await vault.storeGrant(OTHER_AGENT_NAME, theirs);
+
+    // Act
+    await vault.storeGrant(NAME, mine);
+    const outcome = await vault.resetIfCurrent(NAME, mine.GrantId, RESET_TOKEN);
+
+    // Assess
+    expect(outcome).toBe('reset');
+    expect(subject.read(NAME)).toEqual(PLACEHOLDER_SECRET);
+    expect(subject.read(OTHER_AGENT_NAME)).toEqual(theirs);
+    expect(await vault.currentVersion(OTHER_AGENT_NAME)).toEqual({ versionId: theirs.GrantId });
   });
 });

@@ -4,6 +4,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDbGrantLeases } from '../../../handlers/adapters/aws/dynamodb-grant-leases';
 import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
 import { SchedulerResetScheduler } from '../../../handlers/adapters/aws/scheduler-reset-scheduler';
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
@@ -72,6 +73,7 @@ describe('mintGrant: the time box counts from the secret write', () => {
           schedulerRoleArn: 'arn:aws:iam::111111111111:role/jit-broker-reset-scheduler',
         }),
         store: new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'jit-requests' }),
+        leases: new DynamoDbGrantLeases({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'jit-requests' }),
         settings: exampleSettings(),
         clock: { now: () => new Date(nowMs) },
         random: { bytes: (n) => new Uint8Array(n).fill(0xab) },

@@ -1,9 +1,10 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDbGrantLeases } from '../../../handlers/adapters/aws/dynamodb-grant-leases';
 import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
 import { SchedulerResetScheduler } from '../../../handlers/adapters/aws/scheduler-reset-scheduler';
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
@@ -53,6 +54,7 @@ describe('mintGrant with the AWS adapters', () => {
           schedulerRoleArn: 'arn:aws:iam::111111111111:role/jit-broker-reset-scheduler',
         }),
         store: new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'jit-requests' }),
+        leases: new DynamoDbGrantLeases({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'jit-requests' }),
         settings: exampleSettings(),
         clock: { now: () => now },
         random: { bytes: (n) => new Uint8Array(n).fill(0xab) },
@@ -127,6 +129,7 @@ describe('mintGrant with the AWS adapters', () => {
       requestId: 'req-00000001',
       accountId: '222222222222',
       grantId: grant.grantId,
+      secretName: 'agent/elevated/222222222222',
     });
   });
 
@@ -146,7 +149,7 @@ describe('mintGrant with the AWS adapters', () => {
   it('records the issued access key on the request before the reset is scheduled or the secret written', async () => {
     // Prepare
     const order: string[] = [];
-    dynamo.on(UpdateCommand).callsFake(() => order.push('record'));
+    dynamo.on(UpdateCommand).callsFake((input: { Key: { requestId: string } }) => order.push(input.Key.requestId.startsWith('LEASE#') ? 'lease' : 'record'));
     scheduler.on(CreateScheduleCommand).callsFake(() => order.push('schedule'));
     secrets.on(PutSecretValueCommand).callsFake(() => order.push('secret'));
 
@@ -154,7 +157,7 @@ describe('mintGrant with the AWS adapters', () => {
     const grant = await mint();
 
     // Assess
-    expect(order).toEqual(['record', 'schedule', 'secret']);
+    expect(order).toEqual(['lease', 'record', 'schedule', 'secret', 'lease']);
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: 'jit-requests',
       Key: { requestId: 'req-00000001' },
@@ -204,5 +207,44 @@ describe('mintGrant with the AWS adapters', () => {
     await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/minutes: 61 is more than the 30 allowed for role Ops/);
     await expect(mint({ ...decision, role: 'Admin' })).rejects.toThrow(/role: "Admin" is not configured for account prod/);
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+  });
+
+  it("takes the agent's lease for the account before AssumeRole, until the session's fence (the approved minutes plus the handover)", async () => {
+    const order: string[] = [];
+    dynamo.on(UpdateCommand).callsFake((input: { Key: { requestId: string } }) => order.push(input.Key.requestId.startsWith('LEASE#') ? 'lease' : 'record'));
+    sts.on(AssumeRoleCommand).callsFake(() => {
+      order.push('assume');
+      return { Credentials: { AccessKeyId: 'ASIAEXAMPLEEXAMPLE12', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2026-11-28T10:15:00Z') } };
+    });
+
+    await mint();
+
+    expect(order.slice(0, 2)).toEqual(['lease', 'assume']);
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { requestId: 'LEASE#default#222222222222' },
+      ConditionExpression: 'attribute_not_exists(requestId) OR expiresAtMs <= :nowMs OR holder = :holder',
+      ExpressionAttributeValues: expect.objectContaining({ ':holder': 'req-00000001', ':expiresAt': '2026-11-28T10:06:00Z', ':nowMs': now.getTime() }),
+    });
+    // Once the secret is written, the lease is cut to the grant's expiry as the secret states it.
+    const leaseWrites = dynamo.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.Key?.requestId).startsWith('LEASE#'));
+    const written = JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString));
+    expect(leaseWrites.map((c) => c.args[0].input.ExpressionAttributeValues?.[':expiresAt'])).toEqual(['2026-11-28T10:06:00Z', written.Expiration]);
+  });
+
+  it('refuses with GrantAlreadyLiveError, minting nothing, when a live grant of the same agent holds the lease', async () => {
+    dynamo
+      .on(UpdateCommand, { Key: { requestId: 'LEASE#default#222222222222' } })
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    dynamo.on(GetCommand).resolves({ Item: { requestId: 'LEASE#default#222222222222', holder: 'req-live-0001', expiresAt: '2026-11-28T10:20:00Z' } });
+
+    const error = await mint().catch((e: unknown) => e);
+
+    expect(error).toMatchObject({
+      name: 'GrantAlreadyLiveError',
+      message: 'a grant is live for jit-agent in 222222222222 (request req-live-0001 until 2026-11-28T10:20:00Z); end it (jit end req-live-0001) and ask again',
+    });
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
   });
 });

@@ -1,10 +1,12 @@
 import type { ActiveSecret } from '../../../handlers/core/secret-value';
+import { secretNameFor } from '../../../handlers/core/resource-names';
 import { parseTaskInput } from '../../../handlers/core/task-input';
 import { resetGrant, resetTaskInputSchema } from '../../../handlers/use-cases/reset-grant';
 import { InMemoryVault } from '../../fakes/ports/in-memory-vault';
 import { RecordingEventPublisher } from '../../fakes/ports/recording-event-publisher';
 
 const ACCOUNT = '222222222222';
+const NAME = secretNameFor(ACCOUNT);
 const grant = (requestId: string, suffix: string): ActiveSecret => ({
   AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
   SecretAccessKey: 's',
@@ -23,71 +25,71 @@ describe('resetGrant', () => {
   let publisher: RecordingEventPublisher;
   beforeEach(() => {
     vault = new InMemoryVault();
-    vault.createSecret(ACCOUNT);
+    vault.createSecret(NAME);
     publisher = new RecordingEventPublisher();
   });
 
   it('resets the grant it was told about, and a second run is a no-op', async () => {
     // Prepare
     const g = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, g);
+    await vault.storeGrant(NAME, g);
     const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId } as const;
 
     // Act
     const first = await resetGrant(input, { vault, publisher });
-    const versions = vault.versionCount(ACCOUNT);
+    const versions = vault.versionCount(NAME);
     const second = await resetGrant({ ...input, mode: 'scheduled' }, { vault, publisher });
 
     // Assess
     expect([first, second]).toEqual([{ outcome: 'reset' }, { outcome: 'already-reset' }]);
-    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
-    expect(vault.versionCount(ACCOUNT)).toBe(versions);
+    expect(vault.read(NAME)).toEqual({ status: 'inactive' });
+    expect(vault.versionCount(NAME)).toBe(versions);
   });
 
   it('leaves a newer grant alone', async () => {
     // Prepare
     const older = grant('req-00000001', 'a');
     const newer = grant('req-00000002', 'b');
-    await vault.storeGrant(ACCOUNT, older);
-    await vault.storeGrant(ACCOUNT, newer);
+    await vault.storeGrant(NAME, older);
+    await vault.storeGrant(NAME, newer);
 
     // Act
     const result = await resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault, publisher });
 
     // Assess
     expect(result).toEqual({ outcome: 'not-current' });
-    expect(vault.read(ACCOUNT)).toEqual(newer);
+    expect(vault.read(NAME)).toEqual(newer);
   });
 
   it('after a failed mint, resets whatever grant of that request is current, and nothing else', async () => {
     // Prepare
     const other = grant('req-00000002', 'b');
-    await vault.storeGrant(ACCOUNT, other);
+    await vault.storeGrant(NAME, other);
 
     // Act / Assess: another request's grant is current.
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
-    expect(vault.read(ACCOUNT)).toEqual(other);
+    expect(vault.read(NAME)).toEqual(other);
 
     // Act / Assess: a grant of this request is current.
-    await vault.storeGrant(ACCOUNT, grant('req-00000001', 'c'));
+    await vault.storeGrant(NAME, grant('req-00000001', 'c'));
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'reset',
     });
-    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
+    expect(vault.read(NAME)).toEqual({ status: 'inactive' });
   });
 
   it('loses the race cleanly when a newer grant lands between the check and the swap', async () => {
     // Prepare
     const older = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, older);
+    await vault.storeGrant(NAME, older);
     const newer = grant('req-00000002', 'b');
     const racingVault = {
       currentVersion: (id: string) => vault.currentVersion(id),
       storeGrant: (id: string, s: ActiveSecret) => vault.storeGrant(id, s),
       resetIfCurrent: async (id: string, expected: string, token: string) => {
-        await vault.storeGrant(ACCOUNT, newer);
+        await vault.storeGrant(NAME, newer);
         return vault.resetIfCurrent(id, expected, token);
       },
     };
@@ -97,7 +99,7 @@ describe('resetGrant', () => {
 
     // Assess
     expect(result).toEqual({ outcome: 'not-current' });
-    expect(vault.read(ACCOUNT)).toEqual(newer);
+    expect(vault.read(NAME)).toEqual(newer);
   });
 
   it('refuses malformed input at the edge, before the secret is touched', () => {
@@ -106,8 +108,8 @@ describe('resetGrant', () => {
 
     // Act / Assess
     expect(() => parseTaskInput('reset', resetTaskInputSchema, malformed)).toThrow(/reset received malformed input/);
-    expect(vault.versionCount(ACCOUNT)).toBe(1);
-    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
+    expect(vault.versionCount(NAME)).toBe(1);
+    expect(vault.read(NAME)).toEqual({ status: 'inactive' });
   });
 
   it("reads the safety-net schedule's payload as a scheduled reset", () => {
@@ -124,7 +126,7 @@ describe('resetGrant', () => {
   it('publishes Elevation Ended when the safety-net schedule is the one that reset the grant', async () => {
     // Prepare
     const g = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, g);
+    await vault.storeGrant(NAME, g);
 
     // Act
     const result = await resetGrant({ mode: 'scheduled', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId }, { vault, publisher });
@@ -137,7 +139,7 @@ describe('resetGrant', () => {
   it('publishes nothing when the workflow resets at expiry, or the schedule finds the grant already reset', async () => {
     // Prepare
     const g = grant('req-00000001', 'a');
-    await vault.storeGrant(ACCOUNT, g);
+    await vault.storeGrant(NAME, g);
     const input = { requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId };
 
     // Act

@@ -4,6 +4,7 @@ import type { RequestRecord } from '../../../handlers/core/request-record';
 import type { RevocationPolicy } from '../../../handlers/core/revocation-policy';
 import type { RequestStore } from '../../../handlers/ports/request-store';
 import { LIFT_MARGIN_MINUTES, liftRevocation, refuseMalformedEnd, revokeGrant, type RevokeGrantDeps } from '../../../handlers/use-cases/revoke-grant';
+import { InMemoryGrantLeases } from '../../fakes/ports/in-memory-grant-leases';
 import { InMemoryRequestStore } from '../../fakes/ports/in-memory-request-store';
 import { ManualClock } from '../../helpers/approval-fixtures';
 import { requestRecord } from '../../helpers/fixtures';
@@ -49,6 +50,7 @@ function deps(store: RequestStore, clock: ManualClock, arn: string | undefined) 
     lifts: { scheduleLift: async (name, at) => void calls.lifts.push({ name, at }) },
     verifier: { verify: async () => (arn ? { ok: true, arn } : { ok: false, reason: 'STS refused it (SignatureDoesNotMatch)' }) },
     publisher: { publish: async (e) => void calls.events.push(e) },
+    leases: new InMemoryGrantLeases(),
   };
   return { d, calls };
 }

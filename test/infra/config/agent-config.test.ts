@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, agentPrincipalArn, loadJitConfig } from '../../../infra/config/load-config';
@@ -6,13 +6,17 @@ import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
 
 const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
 const ANCHOR = 'arn:aws:rolesanywhere:eu-west-1:111111111111:trust-anchor/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function load(agent: unknown) {
   const config = structuredClone(example);
   if (agent === undefined) delete config.agent;
   else config.agent = agent;
   config.roles = config.roles.map((r: { policyFile: string }) => ({ ...r, policyFile: join(REPO_ROOT, r.policyFile) }));
-  const file = join(mkdtempSync(join(tmpdir(), 'jit-config-')), 'jit.config.json');
+  const dir = mkdtempSync(join(tmpdir(), 'jit-config-'));
+  dirs.push(dir);
+  const file = join(dir, 'jit.config.json');
   writeFileSync(file, JSON.stringify(config));
   return loadJitConfig(file);
 }

@@ -29,6 +29,7 @@ describe('AgentNotifications', () => {
         'Elevation Ended',
         'Elevation Revoked',
         'Elevation End Refused',
+        'Elevation Refused',
       ].sort(),
     );
     // The queue refuses plain HTTP and allows EventBridge to send only from this rule.
