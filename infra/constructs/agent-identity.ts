@@ -46,7 +46,7 @@ export class AgentIdentity extends Construct {
     const name = agentNameOf(props.agent);
     this.principal = props.agent.kind === 'user' ? new iam.User(this, 'User', { userName: name }) : agentRole(this, name, props.agent);
 
-    // Hand-written: this policy is invariant 1 word for word, and the tests evaluate it as such.
+    // Hand-written: this policy is invariant 1 of docs/security-invariants.md word for word, and the tests evaluate it as such.
     this.policy = new iam.Policy(this, 'StandingPolicy', {
       statements: [
         new iam.PolicyStatement({

@@ -102,7 +102,7 @@ describe('AgentIdentity: standing permissions, evaluated from the synthesized po
     await expect(agent('sts:GetCallerIdentity', '*')).resolves.toBe('Allowed');
   });
 
-  it('consumes its own notification queue (the amendment of invariant 1 for --wait)', async () => {
+  it('consumes its own notification queue (docs/security-invariants.md, invariant 1 as amended for --wait)', async () => {
     const queue = `arn:aws:sqs:${f.region}:${f.hub}:${BROKER_NAMES.notificationQueue}`;
     for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes']) {
       await expect(agent(action, queue)).resolves.toBe('Allowed');
@@ -123,7 +123,7 @@ describe('AgentIdentity: standing permissions, evaluated from the synthesized po
     await expect(agent('lambda:InvokeFunction', fn)).resolves.toBe('ImplicitlyDenied');
   });
 
-  it('holds exactly the permissions of invariant 1, as amended for the notification queue, and nothing else', () => {
+  it('holds exactly the permissions of invariant 1 (docs/security-invariants.md), as amended for the notification queue, and nothing else', () => {
     const statements = f.agentPolicies.flatMap((p) => p.policy.Statement);
     const grants = statements.map((s) => ({ effect: s.Effect, actions: s.Action, resources: s.Resource, condition: s.Condition }));
     expect(grants).toEqual([
