@@ -3,7 +3,7 @@ import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
 
-function decidedText(outcome: Extract<DecideOutcome, { kind: 'decided' }>): string {
+function decidedText(outcome: Extract<DecideOutcome, { kind: 'decided' | 'delivery-pending' }>): string {
   const { decision, denial } = outcome.request;
   if (decision) return `approved by ${decision.approver} at ${decision.decidedAt}: ${decision.role} for ${decision.minutes} minutes`;
   if (denial) return `denied by ${denial.approver} at ${denial.decidedAt}${denial.reason ? `: ${denial.reason}` : ''}`;
@@ -34,7 +34,18 @@ export function reportDecision(requestId: string, outcome: DecideOutcome, ctx: C
     case 'not-found':
       throw new CliError(`No request ${requestId}.`, EXIT.NOT_FOUND, 'List what waits for a decision with: jit pending');
     case 'decided':
-      throw new CliError(`Request ${requestId} was already ${decidedText(outcome)}. Nothing changed.`, EXIT.ALREADY_DECIDED);
+      throw new CliError(
+        outcome.redelivered
+          ? `Request ${requestId} was already ${decidedText(outcome)}; that decision had not reached the workflow, and now it has. Nothing else changed.`
+          : `Request ${requestId} was already ${decidedText(outcome)}. Nothing changed.`,
+        EXIT.ALREADY_DECIDED,
+      );
+    case 'delivery-pending':
+      throw new CliError(
+        `Request ${requestId} was already ${decidedText(outcome)}, but the decision has not reached the workflow yet.`,
+        EXIT.UNAVAILABLE,
+        'Run the same command again in a minute to deliver it.',
+      );
     case 'closed':
       throw new CliError(`Request ${requestId} ended without a decision (status ${outcome.request.status}). Nothing changed.`, EXIT.ALREADY_DECIDED);
     case 'expired':

@@ -1,8 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
-import { registerRequest } from '../use-cases/register-request';
+import { registerInputSchema, registerRequest } from '../use-cases/register-request';
 import { functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
 
 const env = functionEnvironment('register');
@@ -17,11 +16,12 @@ const deps = {
 };
 
 /**
- * Register: validate the request event and store it once. The event is the agent's, not the state
- * machine's: `registerRequest` validates it itself, because a bad request ends in Rejected, not in a fault.
+ * Register: validate the request event and store it once. The envelope (event and execution id) is the
+ * state machine's; the event inside is the agent's: `registerRequest` validates it itself, because a bad
+ * request ends in Rejected, not in a fault.
  */
-export const handler = taskHandler('register', z.unknown(), async (event) => {
-  const result = await registerRequest(event, deps);
+export const handler = taskHandler('register', registerInputSchema, async (input) => {
+  const result = await registerRequest(input, deps);
   logger.info('request registered', {
     requestId: result.status === 'registered' ? result.request.requestId : result.requestId,
     outcome: result.status,

@@ -20,6 +20,7 @@ import type { CredentialIssuer } from '../ports/credential-issuer';
 import type { RequestStore } from '../ports/request-store';
 import type { ResetScheduler } from '../ports/reset-scheduler';
 import type { Vault } from '../ports/vault';
+import { deliveredGrant } from './resume-mint';
 
 export const mintGrantInputSchema = z.object({
   request: elevationRequestSchema,
@@ -32,8 +33,8 @@ export interface MintGrantDeps {
   readonly issuer: CredentialIssuer;
   readonly vault: Vault;
   readonly scheduler: ResetScheduler;
-  /** Where every issued credential set is recorded for the audit. */
-  readonly store: Pick<RequestStore, 'recordIssuedCredentials'>;
+  /** Where every issued credential set is recorded for the audit, and read back by a retried mint. */
+  readonly store: Pick<RequestStore, 'recordIssuedCredentials' | 'issuedCredentialsOf'>;
   readonly settings: BrokerSettings;
   readonly clock: Clock;
   readonly random: RandomSource;
@@ -59,6 +60,13 @@ export function resetScheduleName(requestId: string): string {
 export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Promise<GrantSummary> {
   const { request, decision } = input;
   const { role } = checkDecision(request, decision, deps.settings);
+  // A retried mint whose earlier attempt already delivered the grant returns that grant (resume-mint.ts).
+  const scheduleName = resetScheduleName(request.requestId);
+  const delivered = await deliveredGrant(
+    { requestId: request.requestId, accountId: request.accountId, role: role.name, resetScheduleName: scheduleName },
+    deps,
+  );
+  if (delivered) return delivered;
 
   const grantedAt = deps.clock.now();
   const expiresAt = approvedExpiry(grantedAt, decision.minutes);
@@ -89,7 +97,6 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     deps.clock.now(),
   );
 
-  const scheduleName = resetScheduleName(request.requestId);
   await deps.scheduler.scheduleReset(scheduleName, expiresAt, {
     source: 'jit.reset-schedule',
     requestId: request.requestId,

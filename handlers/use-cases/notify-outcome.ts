@@ -116,8 +116,11 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
     };
     const moved = await deps.store.setStatus(request.requestId, status, update, deps.clock.now());
     // An early end or revoke already published how the grant ended; the workflow's own reset at expiry
-    // found nothing to do, and a second end event would only confuse subscribers.
-    if (!moved && outcome === 'Ended') return { published: null };
+    // found nothing to do, and a second end event would only confuse subscribers. But when an earlier
+    // attempt of this same Notify recorded ENDED and died before publishing, the event must still go out.
+    if (!moved && outcome === 'Ended' && !(await deps.store.heldStatusFromWorkflow(request.requestId, status, deps.clock.now()))) {
+      return { published: null };
+    }
   }
   await deps.publisher.publish({ outcome, detail });
   return { published: outcome };

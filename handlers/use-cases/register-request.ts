@@ -1,8 +1,21 @@
+import { z } from 'zod';
 import type { BrokerSettings } from '../core/broker-settings';
-import { type ElevationRequest, requestEventSchema, validateElevationRequest } from '../core/elevation-request';
-import { InvalidRequestError } from '../core/errors';
+import { type ElevationRequest, elevationRequestSchema, requestEventSchema, validateElevationRequest } from '../core/elevation-request';
+import { InvalidRequestError, RequestIdConflictError } from '../core/errors';
+import { type Registration, matchRegistration, requestDigest } from '../core/registration';
 import type { Clock } from '../ports/clock';
 import type { RequestStore } from '../ports/request-store';
+
+/**
+ * What the state machine passes to Register: the `Elevation Requested` event as EventBridge delivered it,
+ * and the id of the execution it started (`$$.Execution.Id`).
+ */
+export const registerInputSchema = z.object({
+  event: z.unknown(),
+  executionId: z.string().min(1).max(2048),
+});
+
+export type RegisterInput = z.infer<typeof registerInputSchema>;
 
 export interface RegisterRequestDeps {
   readonly store: RequestStore;
@@ -16,13 +29,20 @@ export type RegisterResult =
 
 /**
  * First step of every elevation: validate the `Elevation Requested` event against the config and store
- * it, once. EventBridge delivers at least once, so a second delivery of the same request finds the
- * stored record and ends quietly: no second email, no second grant.
+ * it, once, with the execution that stored it. A request id already on record means one of three things:
+ *
+ * - this execution stored it: an earlier attempt of this task wrote it and then failed or timed out
+ *   (Step Functions retries the task), so this attempt carries on with the stored request;
+ * - another execution stored the same request: EventBridge delivered the event twice, the first
+ *   delivery is being served, and this one ends quietly (no second email, no second grant);
+ * - another execution stored a different request: the id is taken, and this request is refused
+ *   (`RequestIdConflictError`) so that its sender hears about it.
  *
  * @throws InvalidRequestError when the event or the request in it is not acceptable.
+ * @throws RequestIdConflictError when the request id belongs to a different request.
  */
-export async function registerRequest(event: unknown, deps: RegisterRequestDeps): Promise<RegisterResult> {
-  const envelope = requestEventSchema.safeParse(event);
+export async function registerRequest(input: RegisterInput, deps: RegisterRequestDeps): Promise<RegisterResult> {
+  const envelope = requestEventSchema.safeParse(input.event);
   if (!envelope.success) {
     throw new InvalidRequestError(['event: not an "Elevation Requested" event from source jit.agent']);
   }
@@ -30,6 +50,19 @@ export async function registerRequest(event: unknown, deps: RegisterRequestDeps)
   if (!validation.ok) throw new InvalidRequestError(validation.problems);
 
   const request = validation.value;
-  const outcome = await deps.store.create(request, deps.clock.now());
-  return outcome === 'created' ? { status: 'registered', request } : { status: 'duplicate', requestId: request.requestId };
+  const registration: Registration = { executionId: input.executionId, contentDigest: requestDigest(request) };
+  if ((await deps.store.create(request, deps.clock.now(), registration)) === 'created') return { status: 'registered', request };
+
+  const stored = await deps.store.get(request.requestId);
+  // Gone between the two reads only if its retention ran out: nothing to serve, nothing to collide with.
+  if (!stored) return { status: 'duplicate', requestId: request.requestId };
+  switch (matchRegistration(stored.registration ?? {}, registration)) {
+    case 'same-execution':
+      // The stored request, not this attempt's copy: its `requestedAt` is the one on record.
+      return { status: 'registered', request: elevationRequestSchema.parse(stored) };
+    case 'redelivery':
+      return { status: 'duplicate', requestId: request.requestId };
+    case 'conflict':
+      throw new RequestIdConflictError(request.requestId);
+  }
 }

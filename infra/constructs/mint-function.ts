@@ -56,11 +56,12 @@ export class MintFunction extends BrokerFunction<'mint'> {
       }),
     );
     // Write only: Secret.grantWrite would add UpdateSecret and UpdateSecretVersionStage, and the mint
-    // never needs to read a secret back.
+    // never needs to read a secret back. DescribeSecret names the current version (a retried mint checks
+    // whether its earlier attempt already delivered the grant); it returns no secret value.
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteGrantsIntoAccountSecrets',
-        actions: ['secretsmanager:PutSecretValue'],
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
         resources: props.secrets.secretArns,
       }),
     );
@@ -82,6 +83,19 @@ export class MintFunction extends BrokerFunction<'mint'> {
         conditions: {
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['requestId', 'issuedCredentials', 'updatedAt'] },
           StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_NEW'] },
+        },
+      }),
+    );
+    // A retried mint reads back the credentials it recorded, and only those (a projected GetItem).
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_dynamodb_attributes.html
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadBackIssuedCredentials',
+        actions: ['dynamodb:GetItem'],
+        resources: [props.requestTable.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['requestId', 'issuedCredentials'] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
         },
       }),
     );

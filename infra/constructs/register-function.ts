@@ -17,6 +17,8 @@ export class RegisterFunction extends BrokerFunction<'register'> {
       description: 'Validates an elevation request and stores it once',
       environment: { settings: props.settingsJson, requestTable: props.requestTable.table.tableName },
     });
-    props.requestTable.grantItems(this.role, 'dynamodb:PutItem');
+    // GetItem: a Register that finds its request id taken reads who registered it (a retry of its own
+    // execution, a redelivery, or a different request).
+    props.requestTable.grantItems(this.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
   }
 }

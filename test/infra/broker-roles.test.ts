@@ -22,9 +22,22 @@ const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 describe('BrokerStack: each function role holds only what that function calls', () => {
   it.each([
-    ['register', ['dynamodb:PutItem']],
+    ['register', ['dynamodb:GetItem', 'dynamodb:PutItem']],
     ['requestApproval', ['dynamodb:UpdateItem', 'events:PutEvents', 'ses:SendEmail']],
-    ['mint', ['dynamodb:UpdateItem', 'iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'secretsmanager:PutSecretValue', 'sts:AssumeRole', 'sts:SetSourceIdentity']],
+    [
+      'mint',
+      [
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'iam:PassRole',
+        'scheduler:CreateSchedule',
+        'scheduler:UpdateSchedule',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:PutSecretValue',
+        'sts:AssumeRole',
+        'sts:SetSourceIdentity',
+      ],
+    ],
     ['reset', ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']],
     ['notify', ['dynamodb:UpdateItem', 'events:PutEvents']],
     ['audit', ['dynamodb:GetItem', 's3:PutObject', 'sts:AssumeRole']],
