@@ -183,7 +183,7 @@ export class ElevationWorkflow extends Construct {
       cause: 'The audit report could not be written.',
     });
 
-    const duplicateRefused = failureTail(STATE.notifyDuplicateRefused, 'Rejected', { event: at('$'), error: at('$.error') }, {
+    const duplicateRefused = failureTail(STATE.notifyDuplicateRefused, 'Duplicate Refused', { refused: at('$.refused') }, {
       state: STATE.duplicateRefused,
       error: 'DuplicateRefused',
       cause: 'The request id belongs to a different request.',
@@ -196,7 +196,6 @@ export class ElevationWorkflow extends Construct {
     // @see https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html
     const register = invoke(STATE.register, fns.register, { event: at('$'), executionId: text('$$.Execution.Id') }, undefined);
     register.addCatch(rejected, { errors: ['InvalidRequestError'], resultPath: '$.error' });
-    register.addCatch(duplicateRefused, { errors: ['RequestIdConflictError'], resultPath: '$.error' });
     register.addCatch(registerFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     const awaitApproval = new tasks.LambdaInvoke(this, STATE.awaitApproval, {
@@ -281,6 +280,7 @@ export class ElevationWorkflow extends Construct {
           sfn.Condition.stringEquals('$.status', 'duplicate'),
           new sfn.Succeed(this, STATE.duplicateIgnored, { stateName: STATE.duplicateIgnored, comment: 'A redelivered request; the first delivery is being served.' }),
         )
+        .when(sfn.Condition.stringEquals('$.status', 'conflict'), duplicateRefused)
         .otherwise(
           awaitApproval
             .next(mint)

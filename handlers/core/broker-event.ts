@@ -23,6 +23,11 @@ export const BROKER_OUTCOMES = [
   'Audited',
   /** An agent's request to end a grant was not honoured (not its grant, or nothing active to end). */
   'End Refused',
+  /**
+   * A request reused the id of a different request already registered; it was not registered. Its
+   * `contentDigest` tells the agent that sent it from the one whose request goes on under that id.
+   */
+  'Duplicate Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];
@@ -39,6 +44,8 @@ export interface BrokerEventDetail {
   readonly minutes?: number;
   readonly expiresAt?: string;
   readonly reportUri?: string;
+  /** For `Duplicate Refused`: the digest of the refused request (handlers/core/registration.ts). */
+  readonly contentDigest?: string;
   /** Why a request was rejected, denied or failed; never secret material. */
   readonly reason?: string;
   readonly [extra: string]: unknown;

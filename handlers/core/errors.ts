@@ -15,21 +15,6 @@ export class InvalidRequestError extends Error {
   }
 }
 
-/**
- * A request event reuses the request id of a different request already registered (another account,
- * role, duration or reason). The stored request keeps going; this one ends in DuplicateRefused with an
- * `Elevation Rejected` event that says so, so its sender gets an answer.
- */
-export class RequestIdConflictError extends Error {
-  constructor(readonly requestId: string, options?: ErrorOptions) {
-    super(
-      `Request id ${requestId} is already used by a different request; this one was not registered. Send it again with a new request id.`,
-      options,
-    );
-    this.name = 'RequestIdConflictError';
-  }
-}
-
 /** The approver's decision does not fit the request or the config (a role not allowed, too many minutes). */
 export class InvalidDecisionError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ElevationRequest } from './elevation-request';
 
+type AskedFor = Pick<ElevationRequest, 'requestId' | 'accountId' | 'role' | 'minutes' | 'reason' | 'plannedActions' | 'requester'>;
+
 /**
  * Who stored a request, so that a retried Register can tell its own earlier write from someone else's.
  *
@@ -27,9 +29,11 @@ export type RegistrationMatch =
 
 /**
  * Digest of what a request asks for: everything the agent chose, nothing the broker derived at
- * registration time (`requestedAt` is the clock's, `accountName` the config's).
+ * registration time (`requestedAt` is the clock's, `accountName` the config's, `sourceAccount` the
+ * envelope's), so that the agent can compute it from its own request (the CLI does, to recognise an
+ * `Elevation Duplicate Refused` event as the answer to its request).
  */
-export function requestDigest(request: ElevationRequest): string {
+export function requestDigest(request: AskedFor): string {
   const asked = {
     requestId: request.requestId,
     accountId: request.accountId,
@@ -38,7 +42,6 @@ export function requestDigest(request: ElevationRequest): string {
     reason: request.reason,
     plannedActions: request.plannedActions,
     requester: request.requester ?? null,
-    sourceAccount: request.sourceAccount ?? null,
   };
   return createHash('sha256').update(JSON.stringify(asked)).digest('hex');
 }

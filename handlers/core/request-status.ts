@@ -26,6 +26,8 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   Revoked: 'REVOKED',
   Audited: 'AUDITED',
   'End Refused': undefined,
+  // Says nothing about the request on record under that id, which goes on.
+  'Duplicate Refused': undefined,
 };
 
 /** Statuses after which nothing more happens to a request's access (an audit may still follow a grant). */

@@ -23,7 +23,7 @@ const deps = {
 export const handler = taskHandler('register', registerInputSchema, async (input) => {
   const result = await registerRequest(input, deps);
   logger.info('request registered', {
-    requestId: result.status === 'registered' ? result.request.requestId : result.requestId,
+    requestId: result.status === 'registered' ? result.request.requestId : result.status === 'conflict' ? result.refused.requestId : result.requestId,
     outcome: result.status,
   });
   return result;

@@ -25,6 +25,16 @@ export const notifyInputSchema = z.object({
   grant: grantSummarySchema.optional(),
   report: reportLocationSchema.optional(),
   error: caughtErrorSchema.optional(),
+  /** For `Duplicate Refused`: the request Register refused (its id belongs to another request). */
+  refused: z
+    .object({
+      requestId: z.string(),
+      accountId: z.string(),
+      role: z.string(),
+      minutes: z.number(),
+      contentDigest: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
   /** For `Ended`: whether the reset found this grant in the secret or something newer. */
   resetOutcome: z.enum(['reset', 'already-reset', 'not-current']).optional(),
 });
@@ -74,11 +84,13 @@ export interface NotifyOutcomeDeps {
  * successful or not, ends here, so no request ends in silence.
  */
 export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps): Promise<{ published: BrokerOutcome | null }> {
-  const { outcome, request, grant, decision, report, error, stage, resetOutcome } = input;
+  const { outcome, request, grant, decision, report, error, stage, resetOutcome, refused } = input;
 
   const identity = request
     ? { requestId: request.requestId, account: request.accountId, accountName: request.accountName, role: request.role }
-    : describeRejectedRequest(input.event);
+    : refused
+      ? { requestId: refused.requestId, account: refused.accountId, role: refused.role, minutes: refused.minutes, contentDigest: refused.contentDigest }
+      : describeRejectedRequest(input.event);
   const reason = outcome === 'Denied' || outcome === 'Rejected' || outcome === 'Failed' ? reasonFromError(error) : undefined;
 
   const detail: BrokerEventDetail = {
@@ -99,6 +111,9 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
         }
       : {}),
     ...(reason ? { reason } : {}),
+    ...(refused
+      ? { reason: `Request id ${refused.requestId} is already used by a different request; this one was not registered. Send it again with a new request id.` }
+      : {}),
     ...(stage ? { stage } : {}),
     ...(resetOutcome ? { resetOutcome } : {}),
   };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BrokerSettings } from '../core/broker-settings';
 import { type ElevationRequest, elevationRequestSchema, requestEventSchema, validateElevationRequest } from '../core/elevation-request';
-import { InvalidRequestError, RequestIdConflictError } from '../core/errors';
+import { InvalidRequestError } from '../core/errors';
 import { type Registration, matchRegistration, requestDigest } from '../core/registration';
 import type { Clock } from '../ports/clock';
 import type { RequestStore } from '../ports/request-store';
@@ -25,7 +25,18 @@ export interface RegisterRequestDeps {
 
 export type RegisterResult =
   | { readonly status: 'registered'; readonly request: ElevationRequest }
-  | { readonly status: 'duplicate'; readonly requestId: string };
+  | { readonly status: 'duplicate'; readonly requestId: string }
+  /** The id belongs to a different request: this one is refused, and its sender told so. */
+  | { readonly status: 'conflict'; readonly refused: RefusedRequest };
+
+/** What the `Elevation Duplicate Refused` event says about the refused request. */
+export interface RefusedRequest {
+  readonly requestId: string;
+  readonly accountId: string;
+  readonly role: string;
+  readonly minutes: number;
+  readonly contentDigest: string;
+}
 
 /**
  * First step of every elevation: validate the `Elevation Requested` event against the config and store
@@ -36,10 +47,9 @@ export type RegisterResult =
  * - another execution stored the same request: EventBridge delivered the event twice, the first
  *   delivery is being served, and this one ends quietly (no second email, no second grant);
  * - another execution stored a different request: the id is taken, and this request is refused
- *   (`RequestIdConflictError`) so that its sender hears about it.
+ *   (`conflict`), and the workflow publishes `Elevation Duplicate Refused` so that its sender hears about it.
  *
  * @throws InvalidRequestError when the event or the request in it is not acceptable.
- * @throws RequestIdConflictError when the request id belongs to a different request.
  */
 export async function registerRequest(input: RegisterInput, deps: RegisterRequestDeps): Promise<RegisterResult> {
   const envelope = requestEventSchema.safeParse(input.event);
@@ -63,6 +73,9 @@ export async function registerRequest(input: RegisterInput, deps: RegisterReques
     case 'redelivery':
       return { status: 'duplicate', requestId: request.requestId };
     case 'conflict':
-      throw new RequestIdConflictError(request.requestId);
+      return {
+        status: 'conflict',
+        refused: { requestId: request.requestId, accountId: request.accountId, role: request.role, minutes: request.minutes, contentDigest: registration.contentDigest },
+      };
   }
 }
