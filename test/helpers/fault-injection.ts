@@ -99,9 +99,9 @@ export class FaultInjector {
       const proto = client.prototype as unknown as { send: (this: unknown, command: unknown, ...rest: unknown[]) => Promise<unknown> };
       const stubbed = proto.send;
       this.originals.push({ proto, send: stubbed });
-      const injector = this;
+      const around = (command: string, send: () => Promise<unknown>) => this.around(command, send);
       proto.send = function send(this: unknown, command: unknown, ...rest: unknown[]) {
-        return injector.around(String((command as object).constructor.name), () => stubbed.call(this, command, ...rest));
+        return around(String((command as object).constructor.name), () => stubbed.call(this, command, ...rest));
       };
     }
   }

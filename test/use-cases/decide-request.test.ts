@@ -1,10 +1,23 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { randomBytes } from 'node:crypto';
 import { EventBridgePublisher } from '../../handlers/adapters/aws/eventbridge-publisher';
-import { decideRequest, reviewRequest } from '../../handlers/use-cases/decide-request';
+import { type DecideRequestDeps, decideRequest, reviewRequest } from '../../handlers/use-cases/decide-request';
 import { requestApproval } from '../../handlers/use-cases/request-approval';
 import { FakeAws } from '../fakes/fake-aws';
-import { ManualClock, REGION, approvalDeps, approvalSettings, linkIn, pendingRequest, splitLink } from '../helpers/approval-fixtures';
+import { ManualClock, type PendingFixture, REGION, approvalDeps, approvalSettings, linkIn, pendingRequest, splitLink } from '../helpers/approval-fixtures';
+
+/** Runs the approval task again for the same request, as a Step Functions retry does. */
+function retryApproval(pending: PendingFixture, deps: DecideRequestDeps) {
+  return requestApproval(
+    { taskToken: pending.taskToken, request: pending.request },
+    {
+      ...deps,
+      publisher: new EventBridgePublisher(new EventBridgeClient({ region: REGION }), 'jit-broker'),
+      random: { bytes: (n) => randomBytes(n) },
+      reviewBaseUrl: 'https://approvals.example.test',
+    },
+  );
+}
 
 describe('decideRequest', () => {
   let aws: FakeAws;
@@ -27,18 +40,24 @@ describe('decideRequest', () => {
     expect(aws.sfn.calls()).toHaveLength(1);
   });
 
-  it('makes the earlier links worthless when the approval task is retried with new ones', async () => {
+  it('keeps the mailed links when the approval task is retried after the mail went out, and mails nobody again', async () => {
     const deps = approvalDeps(approvalSettings(), new ManualClock());
     const pending = await pendingRequest(aws, deps);
-    await requestApproval(
-      { taskToken: pending.taskToken, request: pending.request },
-      {
-        ...deps,
-        publisher: new EventBridgePublisher(new EventBridgeClient({ region: REGION }), 'jit-broker'),
-        random: { bytes: (n) => randomBytes(n) },
-        reviewBaseUrl: 'https://approvals.example.test',
-      },
-    );
+    const mailed = aws.emails.length;
+    await retryApproval(pending, deps);
+
+    expect(aws.emails).toHaveLength(mailed);
+    const capability = splitLink(pending.links[0]).capability;
+    expect((await reviewRequest(pending.request.requestId, { channel: 'web', capability }, deps)).kind).toBe('pending');
+  });
+
+  it('makes the earlier links worthless when the approval task is retried before its mail was recorded', async () => {
+    const deps = approvalDeps(approvalSettings(), new ManualClock());
+    const pending = await pendingRequest(aws, deps);
+    // The first attempt died between sending the mail and recording that it had.
+    const item = aws.table.items.get(pending.request.requestId) ?? {};
+    delete item.approvalMailedAt;
+    await retryApproval(pending, deps);
     const old = splitLink(pending.links[0]).capability;
     const fresh = splitLink(linkIn(aws.emails.at(-1)?.text ?? '')).capability;
 

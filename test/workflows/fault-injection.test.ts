@@ -168,7 +168,6 @@ describe('Workflow: fault injection over the synthesized state machine', () => {
       '| --- | --- | --- | --- | --- | --- | --- |',
       ...matrix,
     ].join('\n');
-    // eslint-disable-next-line no-console
     console.log(`Fault-injection matrix (task × failure point → outcome)\n${table}`);
     if (process.env.JIT_FAULT_MATRIX) writeFileSync(process.env.JIT_FAULT_MATRIX, `${table}\n`);
   });
