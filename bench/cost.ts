@@ -116,15 +116,12 @@ async function main(): Promise<void> {
   const aws = newFakeAws();
   const { workflow } = synthesizedElevation();
   const sizes = functionSizes();
-  const real = deployedFunctions();
-  // Virtual time for the handlers, as the workflow tests do: every Wait state advances this clock.
-  const { systemClock } = (await import('../handlers/lambda/runtime')) as typeof import('../handlers/lambda/runtime');
-  (systemClock as { now: () => Date }).now = () => aws.clock.now();
+  // On the fake world's virtual clock, as the workflow tests run them: every Wait state advances it.
+  const real = deployedFunctions(aws);
 
   const invocations: Invocation[] = [];
   const functions = new Map<string, LocalFunction>();
-  for (const [arn, handler] of real) {
-    const entry = workflow.functionEntries.get(arn) ?? arn;
+  for (const { arn, entry, handler } of real) {
     const size = sizes.get(entry) ?? { memoryMb: 128, arm: false };
     functions.set(arn, async (payload) => {
       const calls = totalCalls(aws);

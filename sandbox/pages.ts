@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AwsResponse } from './http/aws-call';
-import { escapeXml as escape } from './http/protocols';
 import type { PageRequest } from './http/server';
 import type { OutboxEntry } from './services/sesv2';
 import { type AuditTiming, reportDue } from '../handlers/core/audit-polling';
+import { html, type SafeHtml, trustedHtml } from '../handlers/core/html';
 import { REPORT_PREFIX } from '../handlers/core/report-location';
 import type { ExecutionRecord } from './engine/executions';
 
@@ -35,15 +35,16 @@ const PAGE_HEADERS = {
   'cache-control': 'no-store',
 };
 
-function page(title: string, body: string, status = 200, refreshSeconds?: number): AwsResponse {
-  const html =
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    (refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : '') +
-    `<title>${escape(title)}</title><style>body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem;color:#1d2433}` +
-    `table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dde;padding:.35rem .5rem;text-align:left;vertical-align:top}` +
-    `code{background:#f2f4f8;padding:0 .25rem;border-radius:3px}pre{background:#f7f8fb;padding:.75rem;overflow-x:auto;white-space:pre-wrap}.bad{color:#a11}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}.muted{color:#667}</style></head>` +
-    `<body><h1>${escape(title)}</h1>${body}<p class="muted"><a href="/">sandbox</a> · <a href="/outbox">outbox</a> · <a href="/events">events</a> · <a href="/reports">reports</a></p></body></html>`;
-  return { status, headers: PAGE_HEADERS, body: html };
+const STYLE =
+  'body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem;color:#1d2433}' +
+  'table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dde;padding:.35rem .5rem;text-align:left;vertical-align:top}' +
+  'code{background:#f2f4f8;padding:0 .25rem;border-radius:3px}pre{background:#f7f8fb;padding:.75rem;overflow-x:auto;white-space:pre-wrap}.bad{color:#a11}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}.muted{color:#667}';
+
+function page(title: string, body: SafeHtml, status = 200, refreshSeconds?: number): AwsResponse {
+  const markup = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${
+    refreshSeconds ? html`<meta http-equiv="refresh" content="${refreshSeconds}">` : ''
+  }<title>${title}</title><style>${trustedHtml(STYLE)}</style></head><body><h1>${title}</h1>${body}<p class="muted"><a href="/">sandbox</a> · <a href="/outbox">outbox</a> · <a href="/events">events</a> · <a href="/reports">reports</a></p></body></html>`;
+  return { status, headers: PAGE_HEADERS, body: String(markup) };
 }
 
 function json(value: unknown, status = 200): AwsResponse {
@@ -54,7 +55,7 @@ function wantsJson(request: PageRequest): boolean {
   return request.query.get('format') === 'json' || (request.headers.accept ?? '').startsWith('application/json');
 }
 
-const notFound = () => page('Not found', '<p>Nothing here. The sandbox serves <code>/</code>, <code>/outbox</code>, <code>/events</code>, <code>/reports</code> and review links.</p>', 404);
+const notFound = () => page('Not found', html`<p>Nothing here. The sandbox serves <code>/</code>, <code>/outbox</code>, <code>/events</code>, <code>/reports</code> and review links.</p>`, 404);
 
 /** An API Gateway HTTP API (payload 2.0) event for the approval function, as the deployed API sends it. */
 function reviewEvent(request: PageRequest): APIGatewayProxyEventV2 {
@@ -88,40 +89,38 @@ function reviewEvent(request: PageRequest): APIGatewayProxyEventV2 {
 }
 
 /** The report column of a request: its link once written, else when it is due (sandbox time). */
-function reportCell(r: Record<string, unknown>, sources: PagesSources): string {
+function reportCell(r: Record<string, unknown>, sources: PagesSources): SafeHtml | string {
   const report = r.report as { jsonUri?: string } | undefined;
-  if (report?.jsonUri) return `<a href="/reports/${encodeURIComponent(String(r.requestId))}">report</a>`;
+  if (report?.jsonUri) return html`<a href="/reports/${encodeURIComponent(String(r.requestId))}">report</a>`;
   const grant = r.grant as { expiresAt?: string; stsExpiresAt?: string } | undefined;
   if (!grant?.expiresAt || !grant.stsExpiresAt) return '';
   const due = reportDue({ expiresAt: grant.expiresAt, stsExpiresAt: grant.stsExpiresAt }, sources.auditTiming);
-  return `due ${escape(due.earliest.toISOString())} (at the latest ${escape(due.latest.toISOString())})`;
+  return html`due ${due.earliest.toISOString()} (at the latest ${due.latest.toISOString()})`;
 }
 
-function statusTable(requests: Array<Record<string, unknown>>, sources: PagesSources): string {
-  if (requests.length === 0) return '<p>No request yet.</p>';
+function statusTable(requests: Array<Record<string, unknown>>, sources: PagesSources): SafeHtml {
+  if (requests.length === 0) return html`<p>No request yet.</p>`;
   const rows = requests
     .sort((a, b) => String(b.requestedAt).localeCompare(String(a.requestedAt)))
     .map((r) => {
       const grant = r.grant as { expiresAt?: string } | undefined;
-      const failure = typeof r.failure === 'string' ? `<br><span class="bad">${escape(r.failure)}</span>` : '';
-      return `<tr><td><code>${escape(String(r.requestId))}</code></td><td>${escape(String(r.status))}${failure}</td><td>${escape(String(r.accountName ?? r.accountId))}</td><td>${escape(String(r.role))}</td><td>${escape(String(r.minutes))}</td><td>${escape(String(r.requestedAt ?? ''))}</td><td>${escape(grant?.expiresAt ?? '')}</td><td>${reportCell(r, sources)}</td><td>${escape(String(r.reason ?? ''))}</td></tr>`;
-    })
-    .join('');
-  return `<table><tr><th>Request</th><th>Status</th><th>Account</th><th>Role</th><th>Min</th><th>Requested</th><th>Expires</th><th>Audit report</th><th>Reason</th></tr>${rows}</table>`;
+      const failure = typeof r.failure === 'string' ? html`<br><span class="bad">${r.failure}</span>` : '';
+      return html`<tr><td><code>${String(r.requestId)}</code></td><td>${String(r.status)}${failure}</td><td>${String(r.accountName ?? r.accountId)}</td><td>${String(r.role)}</td><td>${String(r.minutes)}</td><td>${String(r.requestedAt ?? '')}</td><td>${grant?.expiresAt ?? ''}</td><td>${reportCell(r, sources)}</td><td>${String(r.reason ?? '')}</td></tr>`;
+    });
+  return html`<table><tr><th>Request</th><th>Status</th><th>Account</th><th>Role</th><th>Min</th><th>Requested</th><th>Expires</th><th>Audit report</th><th>Reason</th></tr>${rows}</table>`;
 }
 
 /** Every execution that failed, with the state it ended in and why: nothing fails out of sight. */
-function failedExecutions(sources: PagesSources): string {
+function failedExecutions(sources: PagesSources): SafeHtml {
   const failed = sources.executions().filter((e) => e.status === 'FAILED');
-  if (failed.length === 0) return '<p>None.</p>';
+  if (failed.length === 0) return html`<p>None.</p>`;
   const rows = failed
     .map((e) => {
       const detail = (e.input as { detail?: { requestId?: unknown } } | undefined)?.detail;
       const requestId = typeof detail?.requestId === 'string' ? detail.requestId : '';
-      return `<tr><td><code>${escape(e.name)}</code></td><td><code>${escape(requestId)}</code></td><td>${escape(e.startedAt)}</td><td>${escape(e.finishedAt ?? '')}</td><td>${escape(e.finalState ?? '')}</td><td>${escape(e.error ?? '')}</td><td>${escape(e.cause ?? '')}</td></tr>`;
-    })
-    .join('');
-  return `<table><tr><th>Execution</th><th>Request</th><th>Started</th><th>Finished</th><th>Final state</th><th>Error</th><th>Cause</th></tr>${rows}</table>`;
+      return html`<tr><td><code>${e.name}</code></td><td><code>${requestId}</code></td><td>${e.startedAt}</td><td>${e.finishedAt ?? ''}</td><td>${e.finalState ?? ''}</td><td>${e.error ?? ''}</td><td>${e.cause ?? ''}</td></tr>`;
+    });
+  return html`<table><tr><th>Execution</th><th>Request</th><th>Started</th><th>Finished</th><th>Final state</th><th>Error</th><th>Cause</th></tr>${rows}</table>`;
 }
 
 interface ReportEntry {
@@ -179,11 +178,11 @@ function reportsPage(sources: PagesSources, request: PageRequest): AwsResponse {
   const rows = entries
     .map(({ entry, facts }) => {
       const id = encodeURIComponent(entry.requestId);
-      const raw = [entry.json ? `<a href="/reports/${id}.json">JSON</a>` : '', entry.markdown ? `<a href="/reports/${id}.md">Markdown</a>` : ''].filter(Boolean).join(' · ');
-      return `<tr><td><a href="/reports/${id}"><code>${escape(entry.requestId)}</code></a></td><td>${escape(facts.generatedAt ?? '')}</td><td>${escape(facts.account?.name ?? '')}</td><td>${escape(facts.request?.role ?? '')}</td><td>${escape(summaryText(facts))}</td><td>${raw}</td></tr>`;
-    })
-    .join('');
-  return page('Audit reports', entries.length === 0 ? '<p>No report yet.</p>' : `<table><tr><th>Request</th><th>Written</th><th>Account</th><th>Role</th><th>Summary</th><th>Raw</th></tr>${rows}</table>`);
+      const links = [entry.json ? html`<a href="/reports/${id}.json">JSON</a>` : undefined, entry.markdown ? html`<a href="/reports/${id}.md">Markdown</a>` : undefined];
+      const raw = links.filter((l): l is SafeHtml => l !== undefined).flatMap((l, i) => (i === 0 ? [l] : [' · ', l]));
+      return html`<tr><td><a href="/reports/${id}"><code>${entry.requestId}</code></a></td><td>${facts.generatedAt ?? ''}</td><td>${facts.account?.name ?? ''}</td><td>${facts.request?.role ?? ''}</td><td>${summaryText(facts)}</td><td>${raw}</td></tr>`;
+    });
+  return page('Audit reports', entries.length === 0 ? html`<p>No report yet.</p>` : html`<table><tr><th>Request</th><th>Written</th><th>Account</th><th>Role</th><th>Summary</th><th>Raw</th></tr>${rows}</table>`);
 }
 
 function reportPage(sources: PagesSources, name: string): AwsResponse {
@@ -208,11 +207,11 @@ function reportPage(sources: PagesSources, name: string): AwsResponse {
   const id = encodeURIComponent(requestId);
   return page(
     `Audit report: ${requestId}`,
-    `<table><tr><th>Request</th><td><code>${escape(requestId)}</code></td></tr><tr><th>Written</th><td>${escape(facts.generatedAt ?? '')}</td></tr>` +
-      `<tr><th>Account</th><td>${escape(`${facts.account?.name ?? ''} (${facts.account?.id ?? ''})`)}</td></tr><tr><th>Summary</th><td>${escape(summaryText(facts))}</td></tr>` +
-      `<tr><th>Stored as</th><td>${[entry.json, entry.markdown].filter((k): k is string => k !== undefined).map((k) => `<code>${escape(k)}</code>`).join('<br>')}</td></tr></table>` +
-      `<p><a href="/reports/${id}.json">JSON</a> · <a href="/reports/${id}.md">Markdown</a> · verify it with <code>jit report ${escape(requestId)}</code></p>` +
-      (markdown ? `<h2>Report</h2><pre>${escape(markdown)}</pre>` : ''),
+    html`<table><tr><th>Request</th><td><code>${requestId}</code></td></tr><tr><th>Written</th><td>${facts.generatedAt ?? ''}</td></tr>
+<tr><th>Account</th><td>${facts.account?.name ?? ''} (${facts.account?.id ?? ''})</td></tr><tr><th>Summary</th><td>${summaryText(facts)}</td></tr>
+<tr><th>Stored as</th><td>${[entry.json, entry.markdown].filter((k): k is string => k !== undefined).map((k, i) => html`${i > 0 ? html`<br>` : ''}<code>${k}</code>`)}</td></tr></table>
+<p><a href="/reports/${id}.json">JSON</a> · <a href="/reports/${id}.md">Markdown</a> · verify it with <code>jit report ${requestId}</code></p>
+${markdown ? html`<h2>Report</h2><pre>${markdown}</pre>` : ''}`,
   );
 }
 
@@ -225,7 +224,7 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
       const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
       return { status: response.statusCode ?? 200, headers, body: response.body ?? '' };
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return page('Method not allowed', '<p>The sandbox pages only answer GET.</p>', 405);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return page('Method not allowed', html`<p>The sandbox pages only answer GET.</p>`, 405);
     if (path === '/' || path === '/index.html') {
       const requests = sources.requests();
       if (wantsJson(request)) {
@@ -234,9 +233,9 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
       }
       return page(
         'JIT sandbox',
-        `<p>The just-in-time access broker, running offline at <code>${escape(sources.url())}</code>: the same state machine, handlers, CLI and review pages as in AWS, against local emulations of the AWS APIs they call. Keys and env files are in the sandbox's home folder; see docs/sandbox.md.</p>` +
-          `<p class="muted">Sandbox time ${escape(sources.now().toISOString())}; this page reloads every ${HOME_REFRESH_SECONDS} seconds. An audit report is due ${sources.auditTiming.delayMinutes} minutes (the configured CloudTrail delay) plus two quiet polls after the grant's credentials go silent: the later of its approved expiry and its STS session's end, at least 15 minutes after it was granted.</p>` +
-          `<h2>Requests</h2>${statusTable(requests, sources)}<h2>Failed executions</h2>${failedExecutions(sources)}`,
+        html`<p>The just-in-time access broker, running offline at <code>${sources.url()}</code>: the same state machine, handlers, CLI and review pages as in AWS, against local emulations of the AWS APIs they call. Keys and env files are in the sandbox's home folder; see docs/sandbox.md.</p>
+<p class="muted">Sandbox time ${sources.now().toISOString()}; this page reloads every ${HOME_REFRESH_SECONDS} seconds. An audit report is due ${sources.auditTiming.delayMinutes} minutes (the configured CloudTrail delay) plus two quiet polls after the grant's credentials go silent: the later of its approved expiry and its STS session's end, at least 15 minutes after it was granted.</p>
+<h2>Requests</h2>${statusTable(requests, sources)}<h2>Failed executions</h2>${failedExecutions(sources)}`,
         200,
         HOME_REFRESH_SECONDS,
       );
@@ -245,9 +244,8 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
       const emails = sources.outbox().reverse();
       if (wantsJson(request)) return json({ emails });
       const rows = emails
-        .map((e) => `<tr><td>${escape(e.date)}</td><td>${escape(e.to.join(', '))}</td><td>${escape(e.subject)}</td><td><a href="/outbox/${encodeURIComponent(e.id)}.html">view</a> · <a href="/outbox/${encodeURIComponent(e.file)}">.eml</a></td></tr>`)
-        .join('');
-      return page('Outbox', emails.length === 0 ? '<p>No email yet.</p>' : `<table><tr><th>Date</th><th>To</th><th>Subject</th><th></th></tr>${rows}</table>`);
+        .map((e) => html`<tr><td>${e.date}</td><td>${e.to.join(', ')}</td><td>${e.subject}</td><td><a href="/outbox/${encodeURIComponent(e.id)}.html">view</a> · <a href="/outbox/${encodeURIComponent(e.file)}">.eml</a></td></tr>`);
+      return page('Outbox', emails.length === 0 ? html`<p>No email yet.</p>` : html`<table><tr><th>Date</th><th>To</th><th>Subject</th><th></th></tr>${rows}</table>`);
     }
     const outboxFile = /^\/outbox\/([A-Za-z0-9-]+)\.(eml|html|txt)$/.exec(path);
     if (outboxFile) {
@@ -264,9 +262,8 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
       if (wantsJson(request)) return json({ events });
       // Oldest first, as they were put (docs/sandbox.md).
       const rows = events
-        .map((e) => `<tr><td>${escape(e.event.time)}</td><td>${escape(e.event.source)}</td><td>${escape(e.event['detail-type'])}</td><td><code>${escape(String(e.event.detail.requestId ?? ''))}</code></td><td>${escape(String(e.event.detail.status ?? ''))}</td></tr>`)
-        .join('');
-      return page('Events', events.length === 0 ? '<p>No event yet.</p>' : `<table><tr><th>Time</th><th>Source</th><th>Detail type</th><th>Request</th><th>Status</th></tr>${rows}</table>`);
+        .map((e) => html`<tr><td>${e.event.time}</td><td>${e.event.source}</td><td>${e.event['detail-type']}</td><td><code>${String(e.event.detail.requestId ?? '')}</code></td><td>${String(e.event.detail.status ?? '')}</td></tr>`);
+      return page('Events', events.length === 0 ? html`<p>No event yet.</p>` : html`<table><tr><th>Time</th><th>Source</th><th>Detail type</th><th>Request</th><th>Status</th></tr>${rows}</table>`);
     }
     if (path === '/reports') return reportsPage(sources, request);
     if (path.startsWith('/reports/')) {

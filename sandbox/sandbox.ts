@@ -4,11 +4,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { requestView } from '../handlers/core/request-view';
 import { type LoadedConfig, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
 import { BROKER_NAMES, auditBucketName } from '../handlers/core/resource-names';
+import { ENVIRONMENT_VARIABLES } from '../handlers/core/function-environment';
 import type { LocalFunction } from '../workflows/local/local-execution';
-import { synthesizedWorkflow } from '../workflows/local/synthesized-workflow';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
-import { type BrokerFunctionInfo, brokerFunctions, invokeWithContext, loadHandler, sharedEnvironment, useClockInHandlers } from './engine/functions';
+import { invokeWithContext, loadBrokerFunctions } from './engine/functions';
 import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
 import { ApproverGate } from './http/approver-gate';
 import { AwsRouter } from './http/aws-router';
@@ -35,6 +35,7 @@ import { StsEmulation, assumableRoles } from './services/sts';
 import { TargetAccountEmulation } from './services/target-account';
 import { TrailStore } from './services/trail-store';
 import { arnOf, prop, resourcesOfType } from './template/deployed-template';
+import { deployedWorkflow } from './template/deployed-workflow';
 import { type SynthesizedInstallation, cachedInstallation } from './template/installation';
 
 export const DEFAULT_PORT = 8787;
@@ -79,9 +80,6 @@ export interface RunningSandbox {
   readonly engine: ExecutionEngine;
   stop(): Promise<void>;
 }
-
-/** Variables that would send the handlers' SDK clients elsewhere than the sandbox. */
-const FOREIGN_AWS_ENV = /^AWS_(PROFILE|DEFAULT_PROFILE|SESSION_TOKEN|ENDPOINT_URL_.+|CONFIG_FILE|SHARED_CREDENTIALS_FILE|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONTAINER_.+)$/;
 
 /** Single-quoted for a POSIX shell. */
 function shellQuoted(value: string): string {
@@ -129,13 +127,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   iam.useAuthorizer(authorizer, fallback);
 
   const broker = installation.broker;
-  const stateMachine = resourcesOfType(broker, 'AWS::StepFunctions::StateMachine')[0];
-  if (!stateMachine) throw new Error('The broker stack defines no state machine.');
-  const stateMachineArn = arnOf(broker, stateMachine[0], stateMachine[1]);
+  const workflow = deployedWorkflow(broker);
+  const { stateMachineArn } = workflow;
   const buses = new Map<string, string>([['default', `arn:aws:events:${hub.region}:${hub.account}:event-bus/default`]]);
   for (const [id, resource] of resourcesOfType(broker, 'AWS::Events::EventBus')) buses.set(String(prop(resource, 'Name')), arnOf(broker, id, resource));
 
-  const functions = brokerFunctions(broker);
   const handlers = new Map<string, LocalFunction>();
   const tokens = new LocalTaskTokens(() => clock.nowMs());
   // Events can only start executions once the engine exists; it needs the handlers, which need the URL.
@@ -210,44 +206,33 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   );
   url = await server.listen('127.0.0.1', options.port);
 
-  // The handlers' environment: the template's, pointed at the sandbox with the broker's key, set before
-  // their modules load (they create their clients and read their settings on load).
-  for (const name of Object.keys(process.env)) if (FOREIGN_AWS_ENV.test(name)) delete process.env[name];
-  Object.assign(process.env, sharedEnvironment(functions), {
-    REVIEW_BASE_URL: url,
-    AWS_REGION: hub.region,
-    AWS_DEFAULT_REGION: hub.region,
-    AWS_ENDPOINT_URL: url,
+  // The handlers as deployed, pointed at the sandbox: every SDK client gets its endpoint, region and the
+  // broker's key explicitly, and an endpoint or credentials given to a client win over any in this
+  // process's environment (AWS_ENDPOINT_URL_*, a profile), so nothing sends them elsewhere. The sandbox's
+  // clock dates the grant window, the time fence and the audit.
+  // @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+  const functions = loadBrokerFunctions(broker, {
+    clock,
+    logLevel: options.handlerLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    aws: { region: hub.region, endpoint: url, credentials: { accessKeyId: keys.broker.accessKeyId, secretAccessKey: keys.broker.secretAccessKey } },
+    region: hub.region,
     // Identity proofs (jit end, jit revoke) are presigned for the endpoint the CLI talks to: this one.
-    STS_PROOF_ENDPOINT: url,
-    AWS_ACCESS_KEY_ID: keys.broker.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: keys.broker.secretAccessKey,
-    POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_SERVICE_NAME: 'jit-broker',
+    stsProofEndpoint: url,
+    environment: { [ENVIRONMENT_VARIABLES.reviewBaseUrl]: url },
   });
-  // The handlers' clock is the sandbox's: the grant window, the time fence and the audit all see it.
-  useClockInHandlers(() => clock.now());
-  const functionFor = (fn: BrokerFunctionInfo) => loadHandler(fn.entry);
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
-      review = loadHandler<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>>(fn.entry);
+      review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
     } else {
-      handlers.set(fn.arn, functionFor(fn));
+      handlers.set(fn.arn, fn.handler);
     }
   }
 
-  const workflow = synthesizedWorkflow(installation.brokerTemplate, { partition: 'aws', region: hub.region, accountId: hub.account });
-  const definitionFunctions = new Map<string, LocalFunction>();
-  for (const [standIn, entry] of workflow.functionEntries) {
-    const fn = functions.find((f) => f.entry === entry);
-    const handler = fn ? handlers.get(fn.arn) : undefined;
-    if (handler) definitionFunctions.set(standIn, handler);
-  }
   const engine = new ExecutionEngine({
     home,
     definition: workflow.definition,
     stateMachineArn,
-    functions: definitionFunctions,
+    functions: handlers,
     tokens,
     clock,
     onFinished: (record: ExecutionRecord) => narrate(`execution ${record.name} ${record.status.toLowerCase()} in ${record.finalState}`),

@@ -44,6 +44,17 @@ const NEXT_BY_CODE: Readonly<Partial<Record<string, string>>> = {
   CONFIG: 'The jit config could not be read; a person has to fix the MCP server setup (docs/agent.md).',
 };
 
+/**
+ * The error code an ended request's status stands for, as `jit request --wait` exits with it: the agent
+ * is told the same next step whether it learns the outcome as a status or as a tool error.
+ */
+const CODE_OF_STATUS: Readonly<Partial<Record<ElevationStatus, keyof typeof EXIT>>> = {
+  DENIED: 'DENIED',
+  APPROVAL_EXPIRED: 'EXPIRED',
+  REJECTED: 'REJECTED',
+  FAILED: 'BROKER_FAILED',
+};
+
 function failure(error: unknown, endpoint?: string): CallToolResult {
   const cliError = error instanceof CliError ? error : classifyAwsError(error, endpoint);
   if (!cliError) throw error;
@@ -64,6 +75,9 @@ async function guardedAt(run: () => Promise<CallToolResult>, endpoint?: string):
 /** What the agent should do next, for each status of `elevation_status`. */
 function nextForStatus(status: ElevationStatus, active: boolean, facts: AgentStatus): string {
   if (active) return `Run AWS commands with AWS_PROFILE=${facts.profile} until ${facts.grant?.expiresAt}; call end_elevation when done.`;
+  const code = CODE_OF_STATUS[status];
+  const next = code ? NEXT_BY_CODE[code] : undefined;
+  if (next) return next;
   switch (status) {
     case 'REQUESTED':
     case 'REGISTERED':
@@ -72,14 +86,6 @@ function nextForStatus(status: ElevationStatus, active: boolean, facts: AgentSta
       return `Not decided yet; call elevation_status again with requestId ${facts.requestId} and waitSeconds (up to 300).`;
     case 'GRANTED':
       return 'The grant has expired. Call request_elevation if you need more time.';
-    case 'DENIED':
-      return 'Denied: do not retry the same request; read the reason, and ask the approver or change the request.';
-    case 'APPROVAL_EXPIRED':
-      return 'Nobody decided in time: call request_elevation again, or ask an approver directly.';
-    case 'REJECTED':
-      return 'The broker rejected the request: call list_access and send one that fits.';
-    case 'FAILED':
-      return 'The broker could not grant it; nothing was granted. Tell the operator.';
     default:
       return 'The grant is over. Call request_elevation if you need access again.';
   }

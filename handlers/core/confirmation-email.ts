@@ -1,7 +1,8 @@
 import type { ApprovalDecision, Denial } from './approval-decision';
 import type { EmailMessage } from './approval-email';
 import type { ElevationRequest } from './elevation-request';
-import { escapeHtml, headerSafe, utcText } from './html';
+import { emailDocument, emailFacts } from './email-html';
+import { headerSafe, html, utcText } from './html';
 
 export type ConfirmedDecision = { readonly approved: ApprovalDecision } | { readonly denied: Denial };
 
@@ -41,14 +42,8 @@ export function renderConfirmationEmail(request: ElevationRequest, confirmed: Co
       ? 'The broker now issues the credentials; their time box starts when they are issued.'
       : 'Nothing was issued.';
   const text = [`${verb}: request ${request.requestId}.`, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', closing].join('\n');
-  const cell = 'padding:4px 12px 4px 0;vertical-align:top';
-  const html = `<!doctype html>
-<html><body style="font-family:-apple-system,Segoe UI,Roboto,sans-serif;font-size:15px;color:#111;max-width:560px">
-<p><strong>${escapeHtml(verb)}</strong>: request ${escapeHtml(request.requestId)}.</p>
-<table style="border-collapse:collapse">
-${rows.map(([k, v]) => `<tr><th style="${cell};text-align:left;color:#555">${escapeHtml(k)}</th><td style="${cell};white-space:pre-wrap">${escapeHtml(v)}</td></tr>`).join('\n')}
-</table>
-<p style="color:#555;font-size:13px">${escapeHtml(closing)}</p>
-</body></html>`;
-  return { subject, html, text };
+  const body = emailDocument(html`<p><strong>${verb}</strong>: request ${request.requestId}.</p>
+${emailFacts(rows)}
+<p style="color:#555;font-size:13px">${closing}</p>`);
+  return { subject, html: body, text };
 }

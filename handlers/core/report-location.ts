@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_COMPLETENESS_LENGTH } from './audit-completeness';
 
 /**
  * Where a report was written, as the `Elevation Audited` event and the request record carry it. With the
@@ -15,7 +16,7 @@ export const reportLocationSchema = z.object({
   markdownSha256: z.string().regex(/^[0-9a-f]{64}$/),
   complete: z.boolean(),
   /** Why the report is (in)complete. */
-  completeness: z.string().max(500),
+  completeness: z.string().max(MAX_COMPLETENESS_LENGTH),
   eventCount: z.number().int().nonnegative(),
   /** The counts an operator wants in a notification, without opening the report. */
   summary: z.object({

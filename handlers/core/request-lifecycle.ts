@@ -86,3 +86,30 @@ export function statusesBefore(write: LifecycleWrite, to: RequestStatus): Reques
 export function isRecordedStatus(status: RequestStatus): boolean {
   return REQUEST_TRANSITIONS.some((t) => t.to === status);
 }
+
+/** The status in which a request's credentials may be in use. */
+const ACCESS_STATUS: RequestStatus = 'GRANTED';
+
+/**
+ * True when nothing more can happen to a request's access once it is in `status`: it is an outcome the
+ * workflow records (a `recordOutcome` write leads to it), it is not the grant itself, and no chain of
+ * recorded outcomes leads from it to a grant; or it is a status no write ever stores (`REJECTED`: the
+ * request never validated). An audit may still follow. The decision writes are left out of the chain on
+ * purpose: a claimed `DENIED` that is released was never an outcome, and the recorded `DENIED` after it is.
+ */
+export function isSettledStatus(status: RequestStatus, transitions: readonly StatusTransition[] = REQUEST_TRANSITIONS): boolean {
+  if (!transitions.some((t) => t.to === status)) return true;
+  const outcomes = transitions.filter((t) => t.by === 'recordOutcome');
+  if (status === ACCESS_STATUS || !outcomes.some((t) => t.to === status)) return false;
+  const reached = new Set<RequestStatus>([status]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of outcomes) {
+      if (t.from !== null && reached.has(t.from) && !reached.has(t.to)) {
+        reached.add(t.to);
+        grew = true;
+      }
+    }
+  }
+  return !reached.has(ACCESS_STATUS);
+}

@@ -1,4 +1,5 @@
 import type { BrokerEvent, BrokerEventDetail, BrokerOutcome } from './broker-event';
+import { isSettledStatus } from './request-lifecycle';
 import { REQUEST_STATUSES, type RequestStatus } from './request-record';
 
 /**
@@ -30,8 +31,11 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   'Duplicate Refused': undefined,
 };
 
-/** Statuses after which nothing more happens to a request's access (an audit may still follow a grant). */
-export const SETTLED_STATUSES: ReadonlySet<ElevationStatus> = new Set(['DENIED', 'APPROVAL_EXPIRED', 'REJECTED', 'FAILED', 'ENDED', 'REVOKED', 'AUDITED']);
+/**
+ * Statuses after which nothing more happens to a request's access (an audit may still follow a grant),
+ * read off the lifecycle table (`isSettledStatus`). `REQUESTED` is not: the broker has not answered yet.
+ */
+export const SETTLED_STATUSES: ReadonlySet<ElevationStatus> = new Set(REQUEST_STATUSES.filter((s) => isSettledStatus(s)));
 
 /**
  * Where a request stands after a sequence of broker events, oldest first: the status of the latest

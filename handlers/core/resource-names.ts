@@ -117,6 +117,16 @@ export function roleArn(partition: string, accountId: string, roleName: string):
   return `arn:${partition}:iam::${accountId}:role/${roleName}`;
 }
 
+/**
+ * The ARN of a role session, as STS names the caller that assumed `roleName` with `sessionName`
+ * (`GetCallerIdentity`, CloudTrail's `userIdentity.arn`, the `aws:PrincipalArn` of its calls is the role's).
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+ */
+export function assumedRoleSessionArn(partition: string, accountId: string, roleName: string, sessionName: string): string {
+  return `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
+}
+
 /** The ARN of a customer managed policy. */
 export function managedPolicyArn(partition: string, accountId: string, policyName: string): string {
   return `arn:${partition}:iam::${accountId}:policy/${policyName}`;

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { ApprovalDecision, Denial, Verdict } from './approval-decision';
 import { MAX_NOTE_LENGTH } from './approval-decision';
 import type { ElevatedRole } from './broker-settings';
-import { escapeHtml, utcText } from './html';
+import { html, type SafeHtml, trustedHtml, utcText } from './html';
 import type { RequestView } from './request-view';
 
 /**
  * The approval pages: server-rendered HTML from pure functions, no JavaScript, no external assets (one
- * inline stylesheet, allowed by its hash), readable on a phone. Everything that came from a requester
- * or an approver is escaped.
+ * inline stylesheet, allowed by its hash), readable on a phone. Written with the `html` tag, so everything
+ * that came from a requester or an approver is escaped.
  */
 
 export interface Page {
@@ -64,33 +64,32 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Strict-Transport-Security': 'max-age=31536000',
 };
 
-function layout(status: number, title: string, body: string): Page {
-  const html = `<!doctype html>
+function layout(status: number, title: string, body: SafeHtml): Page {
+  const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<title>${title}</title>
+<style>${trustedHtml(STYLE)}</style>
 </head><body><main>
 ${body}
 </main></body></html>`;
-  return { status, html };
+  return { status, html: String(page) };
 }
 
-function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): string {
-  return `<dl>${entries
+function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): SafeHtml {
+  return html`<dl>${entries
     .filter((e): e is readonly [string, string] => e[1] !== undefined && e[1] !== '')
-    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
-    .join('')}</dl>`;
+    .map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 }
 
-function summary(request: RequestView): string {
+function summary(request: RequestView): SafeHtml {
   const planned =
     request.plannedActions.length > 0
-      ? `<p class="muted planned">Planned actions</p><ul>${request.plannedActions.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`
+      ? html`<p class="muted planned">Planned actions</p><ul>${request.plannedActions.map((a) => html`<li>${a}</li>`)}</ul>`
       : '';
-  return `<section class="card">${rows([
+  return html`<section class="card">${rows([
     ['Account', `${request.accountName} (${request.accountId})`],
     ['Role', request.role],
     ['Minutes', String(request.minutes)],
@@ -122,35 +121,32 @@ export function reviewPage(input: ReviewPageInput): Page {
   const note = verdict ? (verdict.action === 'approve' ? verdict.note : verdict.reason) : undefined;
   const maxOfAll = Math.max(1, ...roles.map((r) => r.maxMinutes));
   const problems = input.problems?.length
-    ? `<div class="problems" role="alert"><strong>Nothing was decided.</strong><ul>${input.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul></div>`
+    ? html`<div class="problems" role="alert"><strong>Nothing was decided.</strong><ul>${input.problems.map((p) => html`<li>${p}</li>`)}</ul></div>`
     : '';
-  const options = roles
-    .map(
-      (r) =>
-        `<option value="${escapeHtml(r.name)}"${r.name === chosenRole ? ' selected' : ''}>${escapeHtml(r.name)} (up to ${r.maxMinutes} min)</option>`,
-    )
-    .join('');
-  const body = `<h1>Approve elevated access?</h1>
+  const options = roles.map(
+    (r) => html`<option value="${r.name}"${r.name === chosenRole ? html` selected` : ''}>${r.name} (up to ${r.maxMinutes} min)</option>`,
+  );
+  const body = html`<h1>Approve elevated access?</h1>
 ${problems}${summary(request)}
-<form class="card" method="post" action="${escapeHtml(encodeURIComponent(request.requestId))}">
-<input type="hidden" name="c" value="${escapeHtml(input.capability)}">
+<form class="card" method="post" action="${encodeURIComponent(request.requestId)}">
+<input type="hidden" name="c" value="${input.capability}">
 <label for="role">Role</label>
 <select id="role" name="role">${options}</select>
 <label for="minutes">Minutes</label>
-<input id="minutes" name="minutes" type="number" inputmode="numeric" min="1" max="${maxOfAll}" step="1" required value="${escapeHtml(String(minutes))}">
+<input id="minutes" name="minutes" type="number" inputmode="numeric" min="1" max="${maxOfAll}" step="1" required value="${minutes}">
 <p class="hint">At most the role's limit shown above. You may lower it.</p>
 <label for="note">Note (optional; the reason when you deny)</label>
-<textarea id="note" name="note" maxlength="${MAX_NOTE_LENGTH}">${escapeHtml(note ?? '')}</textarea>
+<textarea id="note" name="note" maxlength="${MAX_NOTE_LENGTH}">${note ?? ''}</textarea>
 <div class="buttons">
 <button class="approve" type="submit" name="action" value="approve">Approve</button>
 <button class="deny" type="submit" name="action" value="deny" formnovalidate>Deny</button>
 </div>
 </form>
-<p class="muted">You are deciding as ${escapeHtml(input.approver)}. The link works once and until ${request.approvalDeadline ? escapeHtml(utcText(request.approvalDeadline)) : 'the approval window closes'}.</p>`;
+<p class="muted">You are deciding as ${input.approver}. The link works once and until ${request.approvalDeadline ? utcText(request.approvalDeadline) : 'the approval window closes'}.</p>`;
   return layout(input.problems?.length ? 422 : 200, 'Approve elevated access?', body);
 }
 
-function decisionRows(decision: ApprovalDecision | undefined, denial: Denial | undefined): string {
+function decisionRows(decision: ApprovalDecision | undefined, denial: Denial | undefined): SafeHtml | '' {
   if (decision) {
     return rows([
       ['Decision', 'Approved'],
@@ -180,9 +176,9 @@ export function approvedPage(request: RequestView, decision: ApprovalDecision): 
   return layout(
     200,
     'Approved',
-    `<h1>Approved</h1>
-<section class="card"><p class="lead">${escapeHtml(decision.role)} in ${escapeHtml(request.accountName)} for ${decision.minutes} minutes.
-The credentials are issued now and stop working ${decision.minutes} minutes after that, about ${escapeHtml(until)}.</p>
+    html`<h1>Approved</h1>
+<section class="card"><p class="lead">${decision.role} in ${request.accountName} for ${decision.minutes} minutes.
+The credentials are issued now and stop working ${decision.minutes} minutes after that, about ${until}.</p>
 ${decisionRows(decision, undefined)}</section>
 <p class="muted">Every approver gets a confirmation email. You can close this page.</p>`,
   );
@@ -193,8 +189,8 @@ export function deniedPage(request: RequestView, denial: Denial): Page {
   return layout(
     200,
     'Denied',
-    `<h1>Denied</h1>
-<section class="card"><p class="lead">Nothing is issued for ${escapeHtml(request.role)} in ${escapeHtml(request.accountName)}.</p>
+    html`<h1>Denied</h1>
+<section class="card"><p class="lead">Nothing is issued for ${request.role} in ${request.accountName}.</p>
 ${decisionRows(undefined, denial)}</section>
 <p class="muted">Every approver gets a confirmation email. You can close this page.</p>`,
   );
@@ -205,7 +201,7 @@ export function alreadyDecidedPage(request: RequestView): Page {
   return layout(
     409,
     'Already decided',
-    `<h1>Already decided</h1>
+    html`<h1>Already decided</h1>
 <p>This request was already decided; the link cannot be used again.</p>
 <section class="card">${decisionRows(request.decision, request.denial)}</section>
 ${summary(request)}`,
@@ -217,8 +213,8 @@ export function expiredPage(request: RequestView): Page {
   return layout(
     410,
     'Link expired',
-    `<h1>This link has expired</h1>
-<p>Nobody decided before ${request.approvalDeadline ? escapeHtml(utcText(request.approvalDeadline)) : 'the approval window closed'}, so nothing was approved. The agent has to send a new request.</p>
+    html`<h1>This link has expired</h1>
+<p>Nobody decided before ${request.approvalDeadline ? utcText(request.approvalDeadline) : 'the approval window closed'}, so nothing was approved. The agent has to send a new request.</p>
 ${summary(request)}`,
   );
 }
@@ -228,8 +224,8 @@ export function closedPage(request: RequestView): Page {
   return layout(
     409,
     'No longer open',
-    `<h1>This request can no longer be decided</h1>
-<p>It ended without a decision on record (status ${escapeHtml(request.status)}). Nothing was approved through this link.</p>
+    html`<h1>This request can no longer be decided</h1>
+<p>It ended without a decision on record (status ${request.status}). Nothing was approved through this link.</p>
 ${summary(request)}`,
   );
 }
@@ -242,7 +238,7 @@ export function notFoundPage(): Page {
   return layout(
     404,
     'Link not valid',
-    `<h1>This link is not valid</h1>
+    html`<h1>This link is not valid</h1>
 <p>Check that you opened the whole link from the most recent approval email. Nothing was decided.</p>`,
   );
 }
@@ -259,5 +255,5 @@ const ERROR_TITLES: Record<number, string> = {
 /** Malformed input or a fault; always says that nothing was decided. */
 export function errorPage(status: 400 | 405 | 413 | 415 | 500 | 503, message: string): Page {
   const title = ERROR_TITLES[status];
-  return layout(status, title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)} Nothing was decided.</p>`);
+  return layout(status, title, html`<h1>${title}</h1>\n<p>${message} Nothing was decided.</p>`);
 }

@@ -1,32 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
-import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
-import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
-import { handleReviewHttp } from '../http/review-routes';
-import { functionEnvironment, logger, parseSettings, systemClock } from './runtime';
+import { approvalWebFunction } from '../functions/approval-web-function';
+import { lambdaRuntime } from './runtime';
 
-const env = functionEnvironment('approval-web');
-
-const deps = {
-  store: new DynamoDbRequestStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: env.requestTable,
-  }),
-  callbacks: new SfnTaskCallbacks(new SFNClient({})),
-  mailer: new SesV2Mailer(new SESv2Client({})),
-  settings: parseSettings(env.settings),
-  clock: systemClock,
-};
-
-/**
- * The approval endpoint behind the HTTP API: the review page (GET) and the decision (POST). The event
- * is never logged: its query string and body carry the link's capability.
- */
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  logger.appendKeys({ task: 'approval-web' });
-  return handleReviewHttp(event, deps, logger);
-}
+/** The Lambda entry point of the approval-web function: its factory (`handlers/functions/approval-web-function.ts`) with the Lambda runtime's environment. */
+export const handler = approvalWebFunction(lambdaRuntime('approval-web'));

@@ -1,25 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
-import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
-import { notifyInputSchema, notifyOutcome } from '../use-cases/notify-outcome';
-import { functionEnvironment, logger, systemClock, taskHandler } from './runtime';
+import { notifyFunction } from '../functions/notify-function';
+import { lambdaRuntime } from './runtime';
 
-const env = functionEnvironment('notify');
-
-const deps = {
-  store: new DynamoDbRequestStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: env.requestTable,
-  }),
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName),
-  clock: systemClock,
-};
-
-/** Notify: record the outcome on the request and publish its broker event. */
-export const handler = taskHandler('notify', notifyInputSchema, async (input) => {
-  const result = await notifyOutcome(input, deps);
-  logger.info('outcome published', { outcome: result.published });
-  return result;
-});
+/** The Lambda entry point of the notify function: its factory (`handlers/functions/notify-function.ts`) with the Lambda runtime's environment. */
+export const handler = notifyFunction(lambdaRuntime('notify'));

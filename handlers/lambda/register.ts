@@ -1,30 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
-import { registerInputSchema, registerRequest } from '../use-cases/register-request';
-import { functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
+import { registerFunction } from '../functions/register-function';
+import { lambdaRuntime } from './runtime';
 
-const env = functionEnvironment('register');
-
-const deps = {
-  store: new DynamoDbRequestStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: env.requestTable,
-  }),
-  settings: parseSettings(env.settings),
-  clock: systemClock,
-};
-
-/**
- * Register: validate the request event and store it once. The envelope (event and execution id) is the
- * state machine's; the event inside is the agent's: `registerRequest` validates it itself, because a bad
- * request ends in Rejected, not in a fault.
- */
-export const handler = taskHandler('register', registerInputSchema, async (input) => {
-  const result = await registerRequest(input, deps);
-  logger.info('request registered', {
-    requestId: result.status === 'registered' ? result.request.requestId : result.status === 'conflict' ? result.refused.requestId : result.requestId,
-    outcome: result.status,
-  });
-  return result;
-});
+/** The Lambda entry point of the register function: its factory (`handlers/functions/register-function.ts`) with the Lambda runtime's environment. */
+export const handler = registerFunction(lambdaRuntime('register'));

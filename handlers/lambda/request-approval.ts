@@ -1,31 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
-import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
-import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
-import { requestApproval, requestApprovalInputSchema } from '../use-cases/request-approval';
-import { cryptoRandom, functionEnvironment, logger, parseSettings, systemClock, taskHandler } from './runtime';
+import { requestApprovalFunction } from '../functions/request-approval-function';
+import { lambdaRuntime } from './runtime';
 
-const env = functionEnvironment('request-approval');
-
-const deps = {
-  store: new DynamoDbRequestStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-    tableName: env.requestTable,
-  }),
-  mailer: new SesV2Mailer(new SESv2Client({})),
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName),
-  settings: parseSettings(env.settings),
-  clock: systemClock,
-  random: cryptoRandom,
-  reviewBaseUrl: env.reviewBaseUrl,
-};
-
-/** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */
-export const handler = taskHandler('request-approval', requestApprovalInputSchema, async (input) => {
-  const result = await requestApproval(input, deps);
-  logger.info('approval requested', { requestId: result.requestId, approvalDeadline: result.approvalDeadline });
-  return result;
-});
+/** The Lambda entry point of the request-approval function: its factory (`handlers/functions/request-approval-function.ts`) with the Lambda runtime's environment. */
+export const handler = requestApprovalFunction(lambdaRuntime('request-approval'));

@@ -1,22 +1,5 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
-import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
-import { resetGrant, resetTaskInputSchema } from '../use-cases/reset-grant';
-import { functionEnvironment, logger, taskHandler } from './runtime';
+import { resetFunction } from '../functions/reset-function';
+import { lambdaRuntime } from './runtime';
 
-const env = functionEnvironment('reset');
-const deps = {
-  vault: new SecretsManagerVault(new SecretsManagerClient({})),
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), env.eventBusName),
-};
-
-/**
- * Reset: called by the workflow at expiry (and to clean up after a failed mint), by the revoke function,
- * and by the one-time safety-net schedule.
- */
-export const handler = taskHandler('reset', resetTaskInputSchema, async (input) => {
-  const result = await resetGrant(input, deps);
-  logger.info('reset finished', { requestId: input.requestId, accountId: input.accountId, outcome: result.outcome, scheduled: input.mode === 'scheduled' });
-  return result;
-});
+/** The Lambda entry point of the reset function: its factory (`handlers/functions/reset-function.ts`) with the Lambda runtime's environment. */
+export const handler = resetFunction(lambdaRuntime('reset'));

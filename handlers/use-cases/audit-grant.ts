@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { approvalDecisionSchema } from '../core/approval-decision';
+import { completenessText, type KeyLookup, readEverything, regionCollection, stoppedEarlyReason } from '../core/audit-completeness';
 import { renderAuditMarkdown } from '../core/audit-markdown';
 import { type AuditState, auditRegions, auditStateSchema, observePoll } from '../core/audit-polling';
 import { buildAuditReport, type RegionCollection, serializeAuditReport } from '../core/audit-report';
@@ -57,20 +58,16 @@ async function readTrail(state: AuditState, accountId: string, now: Date, deps: 
         state.credentials.map(async (c) => {
           try {
             const found = await trail.lookupByAccessKey({ region, accessKeyId: c.accessKeyId, startTime, endTime, stopAt: options.stopReadingAt });
-            return { ...found, error: found.complete ? undefined : `stopped after ${found.pages} pages to leave time for the report` };
+            return { ...found, error: found.complete ? undefined : stoppedEarlyReason(found.pages) };
           } catch (error) {
             return { events: [] as TrailEvent[], pages: 0, complete: false, error: describeError(error) };
           }
         }),
       );
-      const error = lookups.find((l) => l.error)?.error;
-      const summary: RegionCollection = {
+      const summary = regionCollection(
         region,
-        events: lookups.reduce((n, l) => n + l.events.length, 0),
-        pages: lookups.reduce((n, l) => n + l.pages, 0),
-        complete: lookups.every((l) => l.complete),
-        ...(error ? { error } : {}),
-      };
+        lookups.map((l): KeyLookup => ({ events: l.events.length, pages: l.pages, complete: l.complete, ...(l.error ? { error: l.error } : {}) })),
+      );
       return { summary, events: lookups.flatMap((l) => l.events) };
     }),
   );
@@ -94,7 +91,7 @@ export async function auditGrant(input: AuditGrantInput, deps: AuditGrantDeps, o
   const { events, regions } = await readTrail(audit, request.accountId, now, deps, options);
   const verdict = observePoll(
     audit,
-    { eventIds: events.map((e) => e.eventId), readEverything: regions.every((r) => r.complete) },
+    { eventIds: events.map((e) => e.eventId), readEverything: readEverything(regions) },
     now,
     timing,
   );
@@ -136,7 +133,7 @@ export async function auditGrant(input: AuditGrantInput, deps: AuditGrantDeps, o
     sha256,
     markdownSha256,
     complete: report.collection.complete,
-    completeness: verdict.reason.slice(0, 500),
+    completeness: completenessText(verdict.reason),
     eventCount: s.total,
     summary: {
       mutating: s.mutating,

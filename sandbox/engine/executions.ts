@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { SandboxClock } from '../clock';
 import { readJson, writeJsonAtomic } from '../store/json-file';
 import { type LocalExecutionResult, type LocalFunction, ResumeStateError, localExecutionId, runLocalExecution } from '../../workflows/local/local-execution';
-import type { AslDefinition } from '../../workflows/local/synthesized-workflow';
+import type { AslDefinition } from '../../workflows/local/asl-definition';
 import type { LocalTaskTokens } from '../../workflows/local/task-tokens';
 
 /** What `$JIT_HOME/executions/<name>.json` holds about one execution. */

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
+import { html } from '../../handlers/core/html';
 import { JsonFile } from '../store/json-file';
 import type { AwsResponse } from './aws-call';
 import type { PageHandler, PageRequest } from './server';
@@ -20,10 +21,9 @@ function refused(status: 401 | 403, what: string): AwsResponse {
   return {
     status,
     headers: HEADERS,
-    body:
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Approver only</title></head><body style="font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:40rem">` +
-      `<h1>Approver only</h1><p>${what} The sandbox printed an approver sign-in link when it started; it is also in the approver's env file ` +
-      `(<code>JIT_SANDBOX_APPROVER_URL</code> in <code>approver.env</code>). Open it in this browser, then come back.</p></body></html>`,
+    body: String(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Approver only</title></head><body style="font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:40rem">
+<h1>Approver only</h1><p>${what} The sandbox printed an approver sign-in link when it started; it is also in the approver's env file
+(<code>JIT_SANDBOX_APPROVER_URL</code> in <code>approver.env</code>). Open it in this browser, then come back.</p></body></html>`),
   };
 }
 

@@ -25,6 +25,7 @@ export interface PutEventsEntry {
   readonly Detail?: unknown;
   readonly EventBusName?: unknown;
   readonly Resources?: unknown;
+  readonly Time?: unknown;
 }
 
 export interface RuleDefinition {
@@ -44,12 +45,41 @@ export interface AcceptedEvent {
 }
 
 /**
- * An entry, with its fields' names and values, is at most 256 KB.
+ * The entries of one PutEvents call must total less than 256 KB, each entry counted as "Calculating
+ * PutEvents event entry size" says: a Time 14 bytes, Source, DetailType, Detail and each of Resources
+ * their UTF-8 bytes. Field names and the bus name do not count.
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
  */
-const MAX_ENTRY_BYTES = 256 * 1024;
+const MAX_ENTRIES_BYTES = 256 * 1024;
 /** @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */
 const MAX_ENTRIES = 10;
+
+const utf8Bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+
+/** An entry's size as EventBridge calculates it (see MAX_ENTRIES_BYTES). */
+export function entrySize(entry: PutEventsEntry): number {
+  const resources = Array.isArray(entry.Resources) ? (entry.Resources as unknown[]) : [];
+  return (
+    (entry.Time !== undefined && entry.Time !== null ? 14 : 0) +
+    utf8Bytes(entry.Source) +
+    utf8Bytes(entry.DetailType) +
+    utf8Bytes(entry.Detail) +
+    resources.reduce<number>((n, r) => n + utf8Bytes(r), 0)
+  );
+}
+
+/**
+ * What refuses a whole PutEvents call (ValidationException, nothing put): other than 1 to 10 entries,
+ * or entries of 256 KB or more in all.
+ */
+function checkPutEventsCall(entries: readonly PutEventsEntry[]): void {
+  if (entries.length < 1 || entries.length > MAX_ENTRIES) {
+    throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10", 400);
+  }
+  if (entries.reduce((n, e) => n + entrySize(e), 0) >= MAX_ENTRIES_BYTES) {
+    throw new AwsError('ValidationException', 'Total size of the entries in the request is over the limit.', 400);
+  }
+}
 
 /** The bus an entry names (its name or ARN; `default` when absent), or ResourceNotFoundException. */
 export function busOf(name: unknown, arnOfBus: (name: string) => string | undefined): { name: string; arn: string } {
@@ -62,7 +92,7 @@ export function busOf(name: unknown, arnOfBus: (name: string) => string | undefi
 
 /**
  * Why EventBridge would fail one entry (it fails entries one by one, not the call): Source, DetailType
- * and Detail are required, Detail is a JSON object, the entry at most 256 KB.
+ * and Detail are required, Detail is a JSON object.
  * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html
  */
 function problemWith(entry: PutEventsEntry): string | undefined {
@@ -70,7 +100,6 @@ function problemWith(entry: PutEventsEntry): string | undefined {
     const value = entry[field];
     if (typeof value !== 'string' || value.length === 0) return `Parameter ${field} is not valid.`;
   }
-  if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) return 'Total size of the entries in the request is over the limit.';
   try {
     const detail = JSON.parse(String(entry.Detail)) as unknown;
     if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return 'Detail is malformed.';
@@ -81,18 +110,24 @@ function problemWith(entry: PutEventsEntry): string | undefined {
 }
 
 /**
- * PutEvents: 1 to 10 entries a call (else ValidationException, nothing put); each entry either accepted
+ * PutEvents: 1 to 10 entries a call, less than 256 KB in all (else ValidationException, nothing put); each entry either accepted
  * as an event with a new id and the time to the second, or failed with InvalidArgument.
  * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
  */
 export function putEvents(
   entries: readonly PutEventsEntry[],
-  context: { account: string; region: string; now: Date; arnOfBus: (name: string) => string | undefined },
+  context: {
+    account: string;
+    region: string;
+    now: Date;
+    arnOfBus: (name: string) => string | undefined;
+    /** Called with the ARNs of the buses the call puts on, once the call itself is valid; throws to refuse it. */
+    authorize?: (busArns: readonly string[]) => void;
+  },
 ): { failedEntryCount: number; results: PutEventsResult[]; accepted: AcceptedEvent[] } {
-  if (entries.length < 1 || entries.length > MAX_ENTRIES) {
-    throw new AwsError('ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10", 400);
-  }
+  checkPutEventsCall(entries);
   const buses = entries.map((e) => busOf(e.EventBusName, context.arnOfBus));
+  context.authorize?.([...new Set(buses.map((b) => b.arn))]);
   const accepted: AcceptedEvent[] = [];
   const results = entries.map((entry, i): PutEventsResult => {
     const problem = problemWith(entry);

@@ -94,6 +94,11 @@ export class S3Model {
     return objects;
   }
 
+  /** Refuses a bucket that does not exist (NoSuchBucket), before anything else is asked of it. */
+  requireBucket(bucket: string): void {
+    this.bucket(bucket);
+  }
+
   objectLockOf(bucket: string): BucketObjectLock | undefined {
     this.bucket(bucket);
     return this.objectLock[bucket];
@@ -101,13 +106,15 @@ export class S3Model {
 
   /**
    * PutObject: an Object Lock bucket refuses a write without Content-MD5 or an `x-amz-checksum-*` value;
-   * a SHA-256 that does not match the body is BadDigest; else a new version, with the bucket's default
+   * a Content-MD5 that is not a base64 MD5 is InvalidDigest, one or a SHA-256 that does not match the body
+   * is BadDigest; else a new version, with the bucket's default
    * retention.
    * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
    */
   putObject(bucket: string, key: string, input: PutObjectInput): ObjectVersion {
     this.bucket(bucket);
+    if (input.contentMd5 !== undefined) checkContentMd5(input.contentMd5, input.data);
     const sha256 = createHash('sha256').update(input.data).digest('base64');
     if (input.checksumSha256 !== undefined && input.checksumSha256 !== sha256) {
       throw new AwsError('BadDigest', 'The SHA256 you specified did not match the calculated checksum.', 400);
@@ -179,6 +186,22 @@ export class S3Model {
       contents: page.map((key) => ({ key, version: objects[key][objects[key].length - 1] })),
       ...(more ? { nextContinuationToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
     };
+  }
+}
+
+/** A base64 MD5 digest: 16 bytes, so 22 characters and `==`. */
+const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
+
+/**
+ * Content-MD5 is the base64 MD5 of the body (RFC 1864); S3 checks it when it is sent: InvalidDigest
+ * (400) when it is not one, BadDigest (400) when it is not the body's.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+ */
+function checkContentMd5(contentMd5: string, data: Buffer): void {
+  if (!BASE64_MD5.test(contentMd5)) throw new AwsError('InvalidDigest', 'The Content-MD5 you specified was invalid.', 400);
+  if (contentMd5 !== createHash('md5').update(data).digest('base64')) {
+    throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400);
   }
 }
 

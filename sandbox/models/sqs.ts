@@ -65,6 +65,39 @@ function inRange(name: string, value: number, min: number, max: number): number 
   return value;
 }
 
+/**
+ * Every *Batch call takes 1 to 10 entries, each with an Id of up to 80 letters, digits, hyphens and
+ * underscores, distinct within the call; anything else refuses the whole call. Checked here, once, for
+ * every batch call the model answers.
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatchRequestEntry.html
+ */
+const MAX_BATCH_ENTRIES = 10;
+const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+
+export function checkBatchEntries(ids: readonly string[]): void {
+  if (ids.length === 0) throw new AwsError('EmptyBatchRequest', "The batch request doesn't contain any entries.", 400);
+  if (ids.length > MAX_BATCH_ENTRIES) {
+    throw new AwsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${ids.length}.`, 400);
+  }
+  const invalid = ids.find((id) => !BATCH_ENTRY_ID.test(id));
+  if (invalid !== undefined) {
+    throw new AwsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.', 400);
+  }
+  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (repeated !== undefined) throw new AwsError('BatchEntryIdsNotDistinct', `Id ${repeated} repeated.`, 400);
+}
+
+export interface BatchEntry {
+  readonly id: string;
+  readonly receiptHandle: string;
+}
+
+export interface BatchResult {
+  readonly successful: ReadonlyArray<{ readonly id: string }>;
+  readonly failed: ReadonlyArray<{ readonly id: string; readonly code: string; readonly message: string; readonly senderFault: boolean }>;
+}
+
 export const md5Of = (body: string) => createHash('md5').update(body).digest('hex');
 
 /**
@@ -131,14 +164,34 @@ export class SqsModel {
   }
 
   /**
-   * Hides a received message for `seconds` from now (0 makes it visible at once).
+   * DeleteMessage for up to 10 messages: each entry as DeleteMessage would delete it.
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html
+   */
+  deleteMessageBatch(queue: string, entries: readonly BatchEntry[]): BatchResult {
+    checkBatchEntries(entries.map((e) => e.id));
+    this.deleteMessages(
+      queue,
+      entries.map((e) => e.receiptHandle),
+    );
+    return { successful: entries.map((e) => ({ id: e.id })), failed: [] };
+  }
+
+  /**
+   * Hides a message in flight for `seconds` from now (0 makes it visible at once). Only the handle of
+   * the message's latest receive names it: any other handle (never given, replaced by a later receive,
+   * of a deleted message) is refused as ReceiptHandleIsInvalid, and a message whose visibility timeout
+   * has passed is no longer in flight (MessageNotInflight). AWS documents both codes without saying
+   * which a replaced handle gets; the sandbox refuses it rather than move a message it no longer holds.
    * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html
    */
   changeMessageVisibility(queue: string, receiptHandle: string, seconds: number): void {
     const timeout = inRange('VisibilityTimeout', seconds, 0, MAX_VISIBILITY_SECONDS);
     this.store.update((all) => {
+      const now = this.now();
       const message = (all[queue] ?? []).find((m) => m.receipt === receiptHandle);
-      if (message) message.invisibleUntil = this.now() + timeout * 1000;
+      if (!message) throw new AwsError('ReceiptHandleIsInvalid', `The input receipt handle "${receiptHandle}" is not a valid receipt handle.`, 400);
+      if (message.invisibleUntil <= now) throw new AwsError('MessageNotInflight', "The specified message isn't in flight.", 400);
+      message.invisibleUntil = now + timeout * 1000;
     });
   }
 

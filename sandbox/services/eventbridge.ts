@@ -4,7 +4,7 @@ import type { AwsCall } from '../http/aws-call';
 import type { Authorizer } from '../iam/authorizer';
 import { appendJsonLine, readJsonLines } from '../store/json-file';
 import type { EventPattern } from '../models/event-pattern';
-import { type AcceptedEvent, type DeliveredEvent, type PutEventsEntry, type RuleDefinition, busOf, putEvents, targetsOf } from '../models/eventbridge';
+import { type AcceptedEvent, type DeliveredEvent, type PutEventsEntry, type RuleDefinition, putEvents, targetsOf } from '../models/eventbridge';
 import { type SynthesizedStack, prop, resolve, resourcesOfType } from '../template/deployed-template';
 import { type JsonOperation, type ServiceEmulation, handleJson } from './service';
 
@@ -70,8 +70,8 @@ export class EventBridgeEmulation implements ServiceEmulation {
   private putEvents(input: Record<string, unknown>, call: AwsCall) {
     const entries = (input.Entries as PutEventsEntry[] | undefined) ?? [];
     const arnOfBus = (name: string) => this.buses.get(name);
-    if (entries.length >= 1 && entries.length <= 10) {
-      for (const bus of new Set(entries.map((e) => busOf(e.EventBusName, arnOfBus).arn))) {
+    const authorize = (busArns: readonly string[]) => {
+      for (const bus of busArns) {
         this.authorizer.authorize(call, 'events:PutEvents', bus, {
           request: {
             eventSources: entries.map((e) => String(e.Source ?? '')),
@@ -80,8 +80,8 @@ export class EventBridgeEmulation implements ServiceEmulation {
         });
         call.note.resources.push({ type: 'AWS::Events::EventBus', name: bus });
       }
-    }
-    const put = putEvents(entries, { account: call.caller.accountId, region: this.region, now: this.clock.now(), arnOfBus });
+    };
+    const put = putEvents(entries, { account: call.caller.accountId, region: this.region, now: this.clock.now(), arnOfBus, authorize });
     for (const accepted of put.accepted) this.accept(accepted);
     return { FailedEntryCount: put.failedEntryCount, Entries: put.results };
   }

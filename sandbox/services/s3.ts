@@ -103,7 +103,7 @@ export class S3Emulation {
       if (call.method === 'GET') return this.listBuckets(call);
       throw notEmulated('S3', `${call.method} /`);
     }
-    if (!this.model.buckets().includes(bucket)) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
+    this.model.requireBucket(bucket);
     if (!key) {
       if (call.method === 'GET' && call.query.has('object-lock')) return this.getObjectLockConfiguration(call, bucket);
       if (call.method === 'GET' && (call.query.get('list-type') === '2' || call.query.size === 0 || call.query.has('prefix'))) return this.list(call, bucket);

@@ -3,10 +3,20 @@ import type { SandboxClock } from '../clock';
 import type { AwsCall } from '../http/aws-call';
 import { AwsError } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
-import { type QueuedMessage, SqsModel } from '../models/sqs';
+import { type BatchEntry, type QueuedMessage, SqsModel } from '../models/sqs';
 import { JsonFile } from '../store/json-file';
 import { type SynthesizedStack, arnOf, resourcesOfType } from '../template/deployed-template';
 import { type JsonOperation, type ServiceEmulation, handleJson, requiredString } from './service';
+
+/** The entries of a *Batch call as the JSON protocol sends them; how many and which Ids is the model's to check. */
+function batchEntries(input: Record<string, unknown>): BatchEntry[] {
+  const entries = input.Entries ?? [];
+  if (!Array.isArray(entries)) throw new AwsError('InvalidParameterValue', 'Entries must be a list.', 400);
+  return entries.map((e: unknown) => {
+    const entry = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
+    return { id: requiredString(entry, 'Id', 'MissingParameter'), receiptHandle: requiredString(entry, 'ReceiptHandle', 'MissingParameter') };
+  });
+}
 
 export interface QueueDefinition {
   readonly name: string;
@@ -23,8 +33,8 @@ export function queuesOf(stack: SynthesizedStack): QueueDefinition[] {
 
 /**
  * SQS for the queues the broker stack defines (the agent's notification queue, the dead-letter queue):
- * GetQueueUrl, SendMessage, ReceiveMessage (with long polling and visibility timeouts), DeleteMessage and
- * DeleteMessageBatch, over the JSON protocol; EventBridge rules deliver events to them. Visibility,
+ * GetQueueUrl, SendMessage, ReceiveMessage (with long polling and visibility timeouts), DeleteMessage,
+ * DeleteMessageBatch and ChangeMessageVisibility, over the JSON protocol; EventBridge rules deliver events to them. Visibility,
  * receipt handles, retention and long polls are the model's (sandbox/models/sqs.ts): visibility runs on
  * the sandbox clock, a long poll waits real seconds (it is the caller's network wait, not broker time).
  * Kept in `$JIT_HOME/sqs.json`.
@@ -76,12 +86,17 @@ export class SqsEmulation implements ServiceEmulation {
       DeleteMessageBatch: (input) => {
         const queue = this.fromUrl(requiredString(input, 'QueueUrl'));
         this.authorize(call, 'sqs:DeleteMessage', queue);
-        const entries = (input.Entries as Array<{ Id: string; ReceiptHandle: string }> | undefined) ?? [];
-        this.model.deleteMessages(
-          queue.name,
-          entries.map((e) => e.ReceiptHandle),
-        );
-        return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+        const result = this.model.deleteMessageBatch(queue.name, batchEntries(input));
+        return {
+          Successful: result.successful.map((e) => ({ Id: e.id })),
+          Failed: result.failed.map((e) => ({ Id: e.id, Code: e.code, Message: e.message, SenderFault: e.senderFault })),
+        };
+      },
+      ChangeMessageVisibility: (input) => {
+        const queue = this.fromUrl(requiredString(input, 'QueueUrl'));
+        this.authorize(call, 'sqs:ChangeMessageVisibility', queue);
+        this.model.changeMessageVisibility(queue.name, requiredString(input, 'ReceiptHandle'), Number(input.VisibilityTimeout));
+        return {};
       },
     };
     return handleJson(call, 'SQS', '1.0', operations);

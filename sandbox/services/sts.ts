@@ -8,6 +8,7 @@ import type { Identities } from '../iam/identities';
 import { type PolicyDocument, evaluatePolicies, toPolicyDocument } from '../iam/policy-evaluator';
 import { type SynthesizedStack, asList, prop, resolve, resourcesOfType } from '../template/deployed-template';
 import type { ServiceEmulation } from './service';
+import { assumedRoleSessionArn } from '../../handlers/core/resource-names';
 
 const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 /** STS refuses session policies above 2,048 characters (PackedPolicyTooLarge). */
@@ -151,7 +152,7 @@ export class StsEmulation implements ServiceEmulation {
     const brokerRole = named.find((arn) => arn.startsWith(`arn:aws:iam::${this.hubAccount}:role/jit-broker-`));
     const signer: Exclude<Signer, { kind: 'service' }> =
       call.caller.kind === 'broker' && brokerRole
-        ? { kind: 'role-session', arn: `${brokerRole.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/jit-sandbox-broker`, issuedAt: now }
+        ? { kind: 'role-session', arn: assumedRoleSessionArn('aws', this.hubAccount, brokerRole.slice(brokerRole.lastIndexOf('/') + 1), 'jit-sandbox-broker'), issuedAt: now }
         : signerOfCaller(call.caller, now);
     const actions = ['sts:AssumeRole', ...(sourceIdentity ? ['sts:SetSourceIdentity'] : [])];
     for (const action of actions) {

@@ -17,6 +17,11 @@ export interface CfnResource {
   readonly Properties?: Record<string, unknown>;
 }
 
+/** A synthesized CloudFormation template, as far as the readers here look into it. */
+export interface CfnTemplate {
+  readonly Resources: Record<string, CfnResource>;
+}
+
 export interface SynthesizedStack {
   readonly name: string;
   readonly account: string;

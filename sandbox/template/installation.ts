@@ -5,7 +5,6 @@ import { join, resolve as resolvePath } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { LoadedConfig } from '../../infra/config/load-config';
 import { addJitStacks } from '../../infra/jit-app';
-import type { CfnTemplate } from '../../workflows/local/synthesized-workflow';
 import { readJson, writeJsonAtomic } from '../store/json-file';
 import type { SynthesizedStack } from './deployed-template';
 
@@ -15,8 +14,6 @@ export interface SynthesizedInstallation {
   readonly hubAccount: string;
   readonly region: string;
   readonly broker: SynthesizedStack;
-  /** The broker stack's template as synthesized (for the state machine definition). */
-  readonly brokerTemplate: CfnTemplate;
   /** Target-account stacks by account id. */
   readonly targets: ReadonlyMap<string, SynthesizedStack>;
 }
@@ -53,7 +50,6 @@ export function synthesizeInstallation(loaded: LoadedConfig): SynthesizedInstall
       hubAccount: hub.account,
       region: hub.region,
       broker,
-      brokerTemplate: { Resources: broker.resources as CfnTemplate['Resources'] },
       targets,
     };
   } finally {
@@ -121,7 +117,6 @@ export function cachedInstallation(
       hubAccount: hub.account,
       region: hub.region,
       broker: cached.broker,
-      brokerTemplate: { Resources: cached.broker.resources as CfnTemplate['Resources'] },
       targets: new Map(cached.targets),
       fromCache: true,
     };

@@ -7,7 +7,8 @@ import { type Browser, chromium } from 'playwright-core';
 import { handleReviewHttp } from '../../handlers/http/review-routes';
 import type { DecideRequestDeps } from '../../handlers/use-cases/decide-request';
 import { FakeAws } from '../fakes/fake-aws';
-import { ManualClock, RecordingLog, approvalDeps, approvalSettings, httpEvent, newRequest, pendingRequest } from '../helpers/approval-fixtures';
+import { ManualClock, RecordingLog, approvalDeps, approvalSettings, httpEvent, pendingRequest } from '../helpers/approval-fixtures';
+import { REVIEW_REQUEST, elevationRequest } from '../helpers/fixtures';
 
 /**
  * The review link in a real browser: Debian's Chromium driven by playwright-core (never a browser
@@ -99,7 +100,7 @@ function serveReviewRoutes(deps: DecideRequestDeps, log: RecordingLog): Server {
 
   it('opens the emailed link, changes nothing by looking, approves fewer minutes, and refuses the link afterwards', async () => {
     // Prepare: a request waiting for a decision, and the link out of the email it produced.
-    const request = newRequest({
+    const request = elevationRequest(REVIEW_REQUEST, {
       reason: 'Restart the stuck payment worker after the 02:00 deploy left it wedged',
       plannedActions: ['ecs:UpdateService payments-worker --force-new-deployment', 'logs:GetLogEvents /ecs/payments-worker'],
     });

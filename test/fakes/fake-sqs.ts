@@ -49,13 +49,14 @@ export class FakeSqs {
       this.model.deleteMessages(queueName, [input.ReceiptHandle]);
       return {};
     });
-    this.mock.on(DeleteMessageBatchCommand).callsFake((input: { QueueUrl: string; Entries: Array<{ Id: string; ReceiptHandle: string }> }) => {
+    this.mock.on(DeleteMessageBatchCommand).callsFake((input: { QueueUrl: string; Entries?: Array<{ Id: string; ReceiptHandle: string }> }) => {
       this.checkUrl(input.QueueUrl);
-      this.model.deleteMessages(
-        queueName,
-        input.Entries.map((e) => e.ReceiptHandle),
-      );
-      return { Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] };
+      const entries = (input.Entries ?? []).map((e) => ({ id: e.Id, receiptHandle: e.ReceiptHandle }));
+      const result = asSdkCall(() => this.model.deleteMessageBatch(queueName, entries), Sqs);
+      return {
+        Successful: result.successful.map((e) => ({ Id: e.id })),
+        Failed: result.failed.map((e) => ({ Id: e.id, Code: e.code, Message: e.message, SenderFault: e.senderFault })),
+      };
     });
     this.mock.on(ChangeMessageVisibilityCommand).callsFake((input: { QueueUrl: string; ReceiptHandle: string; VisibilityTimeout: number }) => {
       this.checkUrl(input.QueueUrl);

@@ -10,10 +10,10 @@ import { AGENT_EVENT_SOURCE, BROKER_EVENT_SOURCE, ELEVATION_END_REQUESTED, detai
 import { NOTIFIED_OUTCOMES } from '../../handlers/core/broker-notification';
 import { PLACEHOLDER_SECRET_STRING, type ActiveSecret } from '../../handlers/core/secret-value';
 import type { Clock } from '../../handlers/ports/clock';
-import { BROKER_NAMES } from '../../handlers/core/resource-names';
+import { assumedRoleSessionArn, BROKER_NAMES } from '../../handlers/core/resource-names';
 import { FakeAws } from '../fakes/fake-aws';
 import { FakeSqs } from '../fakes/fake-sqs';
-import { CTX, synthesizedElevation } from './elevation-harness';
+import { CTX, deployedFunctions } from './elevation-harness';
 import { LocalAwsEndpoint } from './local-aws-endpoint';
 import { EXAMPLE_CONFIG, exampleSettings } from './synth';
 import { CapturedIo } from './captured-io';
@@ -50,17 +50,14 @@ export const REVOKE_FUNCTION_ARN = `arn:aws:lambda:${CTX.region}:${CTX.accountId
 export class AgentWorld {
   readonly aws = new FakeAws(exampleSettings().accounts.map((a) => a.id));
   readonly sqs = new FakeSqs(BROKER_NAMES.notificationQueue);
-  /**
-   * One local STS per test file: the revoke function, like any Lambda module, keeps the endpoint it
-   * was first called with. Its keys are reset for each world.
-   */
+  /** One local STS per test file (starting one per world costs time); its keys are reset for each world. */
   private static shared?: LocalAwsEndpoint;
   readonly sts = (AgentWorld.shared ??= new LocalAwsEndpoint());
   readonly cacheDir = mkdtempSync(join(tmpdir(), 'jit-agent-'));
   readonly vault = new SecretsManagerVault(new SecretsManagerClient({ region: CTX.region }));
   /** The CLI's clock: the fake world's virtual clock, which the workflow's Wait states advance. */
   clock: Clock = { now: () => this.aws.clock.now() };
-  /** The revoke function's entry (`run`) as this world loaded it. */
+  /** The revoke function as this world loaded it. */
   revokeFunction: (event: unknown, context: { invokedFunctionArn: string }) => Promise<unknown> = () => Promise.reject(new Error('not started'));
   /** Pending async invocations (EventBridge → Lambda), awaited by settle(). */
   private readonly inFlight: Promise<unknown>[] = [];
@@ -70,11 +67,9 @@ export class AgentWorld {
     if (!this.sts.url) await this.sts.start();
     this.sts.keys.clear();
     this.sts.received.length = 0;
-    const { env } = synthesizedElevation();
-    Object.assign(process.env, env, {
+    // The CLI's environment (the broker's functions get theirs from the loader).
+    Object.assign(process.env, {
       AWS_REGION: CTX.region,
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      STS_PROOF_ENDPOINT: this.sts.url,
       JIT_CACHE_DIR: this.cacheDir,
       AWS_ACCESS_KEY_ID: APPROVER.accessKeyId,
       AWS_SECRET_ACCESS_KEY: APPROVER.secretAccessKey,
@@ -85,14 +80,16 @@ export class AgentWorld {
     this.sts.keys.set(APPROVER.accessKeyId, { secretAccessKey: APPROVER.secretAccessKey, arn: APPROVER.arn });
     this.sts.keys.set(AGENT.accessKeyId, { secretAccessKey: AGENT.secretAccessKey, arn: AGENT.arn });
 
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const reset = require('../../handlers/lambda/reset') as { handler: (e: unknown) => Promise<unknown> };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const revoke = require('../../handlers/lambda/revoke') as { run: (e: unknown, c: { invokedFunctionArn: string }) => Promise<unknown> };
-    this.revokeFunction = revoke.run;
-    const resetHandler = reset.handler;
-    const revokeRun = revoke.run;
-    this.aws.functions.set(env.RESET_FUNCTION_ARN, (e) => resetHandler(e));
+    const functions = deployedFunctions(this.aws, { logLevel: 'SILENT', stsProofEndpoint: this.sts.url });
+    const byEntry = (entry: string) => {
+      const found = functions.find((fn) => fn.entry === entry);
+      if (!found) throw new Error(`The broker stack has no ${entry} function.`);
+      return found;
+    };
+    const [reset, revoke] = [byEntry('reset'), byEntry('revoke')];
+    const revokeRun = (e: unknown, c: { invokedFunctionArn: string }) => revoke.handler(e, c);
+    this.revokeFunction = revokeRun;
+    this.aws.functions.set(reset.arn, (e) => reset.handler(e));
     const invokeRevoke = (e: unknown) => revokeRun(e, { invokedFunctionArn: REVOKE_FUNCTION_ARN });
     this.aws.functions.set(BROKER_NAMES.revokeFunction, invokeRevoke);
 
@@ -127,7 +124,7 @@ export class AgentWorld {
       this.sts.keys.set(m.accessKeyId, {
         secretAccessKey: m.secretAccessKey,
         sessionToken: m.sessionToken,
-        arn: `arn:aws:sts::${account}:assumed-role/${role}/${String(m.input.RoleSessionName)}`,
+        arn: assumedRoleSessionArn('aws', account, role, String(m.input.RoleSessionName)),
       });
     }
   }

@@ -14,9 +14,14 @@ import { type ElevationRequest } from '../../handlers/core/elevation-request';
 import type { ReviewLog } from '../../handlers/http/review-routes';
 import type { Clock } from '../../handlers/ports/clock';
 import type { DecideRequestDeps } from '../../handlers/use-cases/decide-request';
-import { requestApproval } from '../../handlers/use-cases/request-approval';
+import { type RequestApprovalDeps, requestApproval } from '../../handlers/use-cases/request-approval';
 import { LocalTaskTokens } from '../../workflows/local/task-tokens';
 import type { FakeAws } from '../fakes/fake-aws';
+import { InMemoryRequestStore } from '../fakes/ports/in-memory-request-store';
+import { InMemoryTaskCallbacks } from '../fakes/ports/in-memory-task-callbacks';
+import { RecordingEventPublisher } from '../fakes/ports/recording-event-publisher';
+import { RecordingMailer } from '../fakes/ports/recording-mailer';
+import { REVIEW_REQUEST, elevationRequest } from './fixtures';
 import { exampleSettings } from './synth';
 
 export const REGION = 'eu-west-1';
@@ -46,21 +51,6 @@ export function approvalSettings(approvers: readonly string[] = ['security-lead@
   };
 }
 
-export function newRequest(overrides: Partial<ElevationRequest> = {}): ElevationRequest {
-  return {
-    requestId: 'req-review-0001',
-    accountId: '222222222222',
-    accountName: 'prod',
-    role: 'Ops',
-    minutes: 30,
-    reason: 'Restart the stuck payment worker',
-    plannedActions: ['ecs:UpdateService payments', 'logs:GetLogEvents'],
-    requester: 'ops-agent',
-    requestedAt: new Date().toISOString(),
-    ...overrides,
-  };
-}
-
 /** The real adapters over SDK clients that FakeAws mocks. */
 export function approvalDeps(settings: BrokerSettings, clock: Clock): DecideRequestDeps {
   return {
@@ -85,7 +75,7 @@ export interface PendingFixture {
 export async function pendingRequest(
   aws: FakeAws,
   deps: DecideRequestDeps,
-  request: ElevationRequest = newRequest(),
+  request: ElevationRequest = elevationRequest(REVIEW_REQUEST),
   reviewBaseUrl = 'https://approvals.example.test',
 ): Promise<PendingFixture> {
   await deps.store.create(request, deps.clock.now());
@@ -184,4 +174,33 @@ export class RecordingLog implements ReviewLog {
 
 export function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
+}
+
+/** Use-case dependencies over the in-memory port fakes, and the fakes themselves to steer and inspect. */
+export interface InMemoryApproval {
+  readonly deps: DecideRequestDeps & RequestApprovalDeps;
+  readonly store: InMemoryRequestStore;
+  readonly callbacks: InMemoryTaskCallbacks;
+  readonly mailer: RecordingMailer;
+  readonly publisher: RecordingEventPublisher;
+}
+
+export function inMemoryApproval(settings: BrokerSettings, clock: Clock, reviewBaseUrl = 'https://approvals.example.test'): InMemoryApproval {
+  const store = new InMemoryRequestStore();
+  const callbacks = new InMemoryTaskCallbacks();
+  const mailer = new RecordingMailer();
+  const publisher = new RecordingEventPublisher();
+  const deps = { store, callbacks, mailer, publisher, settings, clock, random: { bytes: (count: number) => randomBytes(count) }, reviewBaseUrl };
+  return { deps, store, callbacks, mailer, publisher };
+}
+
+/** A request waiting for a decision over the in-memory fakes: stored, its task waiting, approvers mailed. */
+export async function pendingInMemory(approval: InMemoryApproval, request: ElevationRequest = elevationRequest(REVIEW_REQUEST)): Promise<Omit<PendingFixture, 'answer'>> {
+  await approval.store.create(request, approval.deps.clock.now());
+  const taskToken = LocalTaskTokens.newToken();
+  approval.callbacks.wait(taskToken);
+  const before = approval.mailer.sent.length;
+  await requestApproval({ taskToken, request }, approval.deps);
+  const links = approval.mailer.sent.slice(before).map((email) => linkIn(email.text));
+  return { request, taskToken, links };
 }

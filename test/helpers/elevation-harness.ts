@@ -1,91 +1,64 @@
 import { FakeAws } from '../fakes/fake-aws';
-import { type LocalExecutionResult, type LocalFunction, runLocalExecution } from '../../workflows/local/local-execution';
-import { resolveIntrinsics, synthesizedWorkflow, type IntrinsicContext, type SynthesizedWorkflow } from '../../workflows/local/synthesized-workflow';
+import type { FunctionEntry } from '../../handlers/core/function-environment';
+import { type FunctionHost, type LoadedFunction, loadBrokerFunctions } from '../../sandbox/engine/functions';
+import type { SynthesizedStack } from '../../sandbox/template/deployed-template';
+import { type DeployedWorkflow, deployedWorkflow } from '../../sandbox/template/deployed-workflow';
+import { type LocalExecutionResult, runLocalExecution } from '../../workflows/local/local-execution';
 import { STATE } from '../../workflows/state-names';
+import { synthesizedStack } from './iam-template';
 import { exampleSettings, synthApp } from './synth';
 
-export const CTX: IntrinsicContext = { partition: 'aws', region: 'eu-west-1', accountId: '111111111111' };
+/** Where the example config deploys the broker. */
+export const CTX = { partition: 'aws', region: 'eu-west-1', accountId: '111111111111' } as const;
 export const PROD = '222222222222';
 
-let cached: { workflow: SynthesizedWorkflow; env: Record<string, string> } | undefined;
+let cached: { stack: SynthesizedStack; workflow: DeployedWorkflow } | undefined;
 
-/**
- * The synthesized state machine, plus the environment its functions are deployed with (from the same
- * template, intrinsics resolved to stand-ins), merged across functions.
- */
-export function synthesizedElevation(): { workflow: SynthesizedWorkflow; env: Record<string, string> } {
+/** The synthesized broker stack and its state machine, intrinsics resolved as the sandbox resolves them. */
+export function synthesizedElevation(): { stack: SynthesizedStack; workflow: DeployedWorkflow } {
   if (cached) return cached;
-  const { json } = synthApp();
-  const workflow = synthesizedWorkflow(json, CTX);
-  const env: Record<string, string> = {};
-  for (const resource of Object.values(json.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const vars = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-    for (const [name, value] of Object.entries(vars)) {
-      if (name === 'JIT_FUNCTION') continue;
-      const resolved = String(resolveIntrinsics(value, json, CTX));
-      if (env[name] !== undefined && env[name] !== resolved) throw new Error(`Functions disagree on ${name}`);
-      env[name] = resolved;
-    }
-  }
-  cached = { workflow, env };
+  const stack = synthesizedStack(synthApp().stacks.broker);
+  if (stack.account !== CTX.accountId || stack.region !== CTX.region) throw new Error(`The example config deploys to ${stack.account} ${stack.region}, not to CTX.`);
+  cached = { stack, workflow: deployedWorkflow(stack) };
   return cached;
 }
 
-/** Loads the real Lambda entry modules with the deployed environment and maps function ARNs to them. */
-export function deployedFunctions(): Map<string, LocalFunction> {
-  const { workflow, env } = synthesizedElevation();
-  Object.assign(process.env, env, { AWS_REGION: CTX.region }, { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
-  const functions = new Map<string, LocalFunction>();
-  for (const [arn, entry] of workflow.functionEntries) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(`../../handlers/lambda/${entry}`) as { handler: LocalFunction };
-    functions.set(arn, mod.handler);
-  }
-  return functions;
+/**
+ * The real broker functions as deployed, through the sandbox's loader: each with its template environment
+ * and the fake world's virtual clock (every Wait state of a local run advances it, so expiry, CloudTrail lag
+ * and the audit's polling pass in no real time). Their SDK clients are the ones FakeAws mocks.
+ */
+export function deployedFunctions(aws: FakeAws, host: Partial<FunctionHost> = {}): LoadedFunction[] {
+  return loadBrokerFunctions(synthesizedElevation().stack, {
+    clock: aws.clock,
+    logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    aws: { region: CTX.region },
+    region: CTX.region,
+    ...host,
+  });
 }
 
-/** An `Elevation Requested` event as EventBridge delivers it to the state machine. */
-export function requestEvent(detail: Record<string, unknown>, id = 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d') {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'Elevation Requested',
-    source: 'jit.agent',
-    account: '111111111111',
-    time: '2026-11-28T10:00:00Z',
-    region: CTX.region,
-    resources: [],
-    detail,
-  };
+/** One deployed function by its entry, e.g. `approval-web`. */
+export function deployedFunction(aws: FakeAws, entry: FunctionEntry, host: Partial<FunctionHost> = {}): LoadedFunction {
+  const found = deployedFunctions(aws, host).find((fn) => fn.entry === entry);
+  if (!found) throw new Error(`The broker stack has no ${entry} function.`);
+  return found;
 }
+
+/** Request events come from the one fixture builder; re-exported for the workflow tests that import them from here. */
+export { requestEvent } from './fixtures';
 
 export interface RunOptions {
   readonly beforeTask?: (state: string, input: unknown) => Promise<void> | void;
   readonly approvalTimeoutSeconds?: number;
 }
 
-/**
- * Points the handlers' clock at the fake world's virtual clock until `aws.restore()`: every Wait state of a
- * local run advances it, so expiry, CloudTrail lag and the audit's polling pass in no real time.
- */
-function useVirtualTime(aws: FakeAws): void {
-  // Loaded only after deployedFunctions() set the environment the handlers' logger reads.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { systemClock } = require('../../handlers/lambda/runtime') as typeof import('../../handlers/lambda/runtime');
-  if (jest.isMockFunction(systemClock.now)) return;
-  const spy = jest.spyOn(systemClock, 'now').mockImplementation(() => aws.clock.now());
-  aws.onRestore(() => spy.mockRestore());
-}
-
 /** Runs one execution of the synthesized workflow against the fakes, in virtual time. */
 export function runElevation(aws: FakeAws, event: unknown, options: RunOptions = {}): Promise<LocalExecutionResult> {
   const { workflow } = synthesizedElevation();
-  const functions = deployedFunctions();
-  useVirtualTime(aws);
   return runLocalExecution(event, {
     definition: workflow.definition,
-    functions,
+    functions: new Map(deployedFunctions(aws).map((fn) => [fn.arn, fn.handler])),
     tokens: aws.tokens,
     clock: aws.clock,
     retryIntervalOverrides: Object.fromEntries(Object.keys(workflow.definition.States).map((s) => [s, 0])),

@@ -1,5 +1,5 @@
 import { secretNameFor } from '../../handlers/core/broker-settings';
-import { BROKER_NAMES, TARGET_NAMES } from '../../handlers/core/resource-names';
+import { assumedRoleSessionArn, BROKER_NAMES, TARGET_NAMES } from '../../handlers/core/resource-names';
 import {
   asList,
   identityPoliciesOf,
@@ -63,7 +63,7 @@ export function iamFixture(): IamFixture {
     secretArn: (accountId) => `arn:aws:secretsmanager:${hub.region}:${hub.account}:secret:${secretNameFor(accountId)}-AbCdEf`,
     brokerRoleArn: (name) => `arn:aws:iam::${hub.account}:role/${name}`,
     elevatedRoleNames: elevatedRoleNamesOf(prod),
-    mintSession: `arn:aws:sts::${hub.account}:assumed-role/${BROKER_NAMES.mintRole}/JitBroker-MintFunction`,
+    mintSession: assumedRoleSessionArn('aws', hub.account, BROKER_NAMES.mintRole, 'JitBroker-MintFunction'),
   };
 }
 

@@ -1,5 +1,5 @@
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { type CalledApi, type RequestContext, requestContext, signerOf } from '../../sandbox/iam/request-context';
+import { runSimulation, type Simulation, type SimulationOrgPolicies } from '@cloud-copilot/iam-simulate';
+import { type RequestContext, type RequestParameters, requestContext, signerOf } from '../../sandbox/iam/request-context';
 import type { IamDocument, NamedPolicy } from './iam-template';
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
@@ -7,8 +7,7 @@ export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 /** When a test does not say: inside every grant window the tests use. */
 export const DEFAULT_TIME = '2026-03-01T10:02:00Z';
 
-/** The request parameters that become condition keys (see sandbox/iam/request-context.ts). */
-export type RequestParameters = Omit<CalledApi, 'action' | 'region' | 'at'>;
+export type { RequestParameters };
 
 export interface EvaluateInput {
   /** ARN that signs the request: an IAM user, or an assumed-role session (never a role itself). */
@@ -29,11 +28,15 @@ export interface EvaluateInput {
   readonly resourcePolicy?: IamDocument;
   readonly sessionPolicy?: IamDocument | string;
   readonly permissionsBoundary?: IamDocument;
+  /** Organization policies, root first: SCPs over the principal's account, RCPs over the resource's. */
+  readonly serviceControlPolicies?: readonly SimulationOrgPolicies[];
+  readonly resourceControlPolicies?: readonly SimulationOrgPolicies[];
   /**
-   * Keys AWS would NOT put in this request's context. Every use needs a comment saying why the test
-   * adds it (usually: to show that a policy refuses a forged or impossible value).
+   * The organization of the principal's account: AWS puts `aws:PrincipalOrgID` in the context only when
+   * the account is in one, which the request context cannot know from the ARN.
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
    */
-  readonly contextOverride?: Record<string, string | string[]>;
+  readonly principalOrgId?: string;
 }
 
 function accountOf(arn: string): string {
@@ -55,7 +58,7 @@ export function contextOf(input: Omit<EvaluateInput, 'identityPolicies'>): Reque
  * simulator ignores because the action does not take it: every assertion is about a real evaluation.
  */
 export async function evaluate(input: EvaluateInput): Promise<Decision> {
-  const context = { ...contextOf(input), ...input.contextOverride };
+  const context = { ...contextOf(input), ...(input.principalOrgId ? { 'aws:PrincipalOrgID': input.principalOrgId } : {}) };
   const simulation: Simulation = {
     request: {
       principal: input.principal,
@@ -64,8 +67,8 @@ export async function evaluate(input: EvaluateInput): Promise<Decision> {
       contextVariables: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]])),
     },
     identityPolicies: input.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
+    serviceControlPolicies: [...(input.serviceControlPolicies ?? [])],
+    resourceControlPolicies: [...(input.resourceControlPolicies ?? [])],
     ...(input.resourcePolicy ? { resourcePolicy: input.resourcePolicy } : {}),
     ...(input.sessionPolicy
       ? { sessionPolicy: typeof input.sessionPolicy === 'string' ? JSON.parse(input.sessionPolicy) : input.sessionPolicy }

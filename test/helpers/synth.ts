@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { BrokerSettings } from '../../handlers/core/broker-settings';
 import { type LoadedConfig, loadJitConfig, toBrokerSettings } from '../../infra/config/load-config';
 import { addJitStacks, type JitStacks } from '../../infra/jit-app';
-import type { CfnTemplate } from '../../workflows/local/synthesized-workflow';
+import type { CfnTemplate } from '../../sandbox/template/deployed-template';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const EXAMPLE_CONFIG = join(REPO_ROOT, 'jit.config.example.json');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SecretsManagerVault } from '../../handlers/adapters/aws/secrets-manager-vault';
@@ -34,6 +34,7 @@ function grant(requestId: string, grantId: string): ActiveSecret {
 describe('Sandbox: AWS APIs over HTTP (in process)', () => {
   let home: string;
   let sandbox: RunningSandbox;
+  let environmentBefore: NodeJS.ProcessEnv;
   const client = <T>(make: (config: object) => T, key: 'agent' | 'approver' | 'broker', secret?: string) =>
     make({
       region: 'eu-west-1',
@@ -44,11 +45,16 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'jit-sandbox-'));
+    environmentBefore = { ...process.env };
     sandbox = await startSandbox({ home, port: 0, timeScale: 1, configFile: EXAMPLE_CONFIG });
   });
   afterAll(async () => {
     await sandbox.stop();
     rmSync(home, { recursive: true, force: true });
+  });
+
+  it("leaves the process environment as it was: the handlers get theirs from the loader, not from process.env", () => {
+    expect(process.env).toEqual(environmentBefore);
   });
 
   it('answers GetCallerIdentity for each of its keys', async () => {
@@ -71,6 +77,24 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: BROKER_NAMES.notificationQueue }));
     await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 11 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
+  });
+
+  it('refuses DeleteMessageBatch without entries, with more than 10 or with a repeated Id, and ChangeMessageVisibility with a handle it never gave', async () => {
+    // @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html
+    // @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html
+    const sqs = client((c) => new SQSClient(c), 'agent');
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: BROKER_NAMES.notificationQueue }));
+    const entry = (id: string) => ({ Id: id, ReceiptHandle: 'never-given' });
+
+    await expect(sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: [] }))).rejects.toMatchObject({ name: 'EmptyBatchRequest' });
+    await expect(sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: 11 }, (_, i) => entry(`e${i}`)) }))).rejects.toMatchObject({
+      name: 'TooManyEntriesInBatchRequest',
+    });
+    await expect(sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: [entry('a'), entry('a')] }))).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
+    await expect(sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: [entry('a')] }))).resolves.toMatchObject({ Successful: [{ Id: 'a' }] });
+    await expect(sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: 'never-given', VisibilityTimeout: 0 }))).rejects.toMatchObject({
+      name: 'ReceiptHandleIsInvalid',
+    });
   });
 
   it('refuses a call signed with the wrong secret, and one from an unknown key', async () => {

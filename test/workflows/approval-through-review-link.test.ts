@@ -4,16 +4,14 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { STATE } from '../../workflows/state-names';
 import type { FakeAws } from '../fakes/fake-aws';
 import { form, httpEvent, linkIn, splitLink } from '../helpers/approval-fixtures';
-import { PROD, deployedFunctions, newFakeAws, pendingTaskToken, requestEvent, runElevation } from '../helpers/elevation-harness';
+import { PROD, deployedFunction, newFakeAws, pendingTaskToken, requestEvent, runElevation } from '../helpers/elevation-harness';
 
 const REQUEST_ID = 'req-web-0001';
 type WebHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** The deployed approval function, loaded with the environment the synthesized template gives it. */
-function approvalWeb(): WebHandler {
-  deployedFunctions();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../handlers/lambda/approval-web') as { handler: WebHandler }).handler;
+function approvalWeb(aws: FakeAws): WebHandler {
+  return deployedFunction(aws, 'approval-web').handler as WebHandler;
 }
 
 describe('Workflow: a decision made on the review page drives the synthesized state machine', () => {
@@ -25,7 +23,7 @@ describe('Workflow: a decision made on the review page drives the synthesized st
 
   it('approves from the emailed link with fewer minutes: granted for those minutes, then audited', async () => {
     // Prepare
-    const web = approvalWeb();
+    const web = approvalWeb(aws);
     const run = runElevation(aws, requestEvent({ requestId: REQUEST_ID, account: 'prod', role: 'Ops', minutes: 30, reason: 'Restart the worker' }));
     await pendingTaskToken(aws, REQUEST_ID);
     const link = splitLink(linkIn(aws.emails[0].text));
@@ -65,7 +63,7 @@ describe('Workflow: a decision made on the review page drives the synthesized st
   });
 
   it('denies from the emailed link: Denied, nothing minted', async () => {
-    const web = approvalWeb();
+    const web = approvalWeb(aws);
     const run = runElevation(aws, requestEvent({ requestId: REQUEST_ID, account: 'prod', role: 'Deploy', minutes: 20, reason: 'Ship it' }));
     await pendingTaskToken(aws, REQUEST_ID);
     const link = splitLink(linkIn(aws.emails[0].text));

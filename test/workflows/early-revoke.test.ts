@@ -4,10 +4,12 @@ import { EXIT } from '../../cli/exit-codes';
 import { auditReportSchema } from '../../handlers/core/audit-report';
 import type { GrantSummary } from '../../handlers/core/grant';
 import { revocationPolicy } from '../../handlers/core/revocation-policy';
+import { BROKER_NAMES, roleArn } from '../../handlers/core/resource-names';
 import type { LocalExecutionResult } from '../../workflows/local/local-execution';
 import { STATE } from '../../workflows/state-names';
 import { APPROVER, AGENT, AgentWorld, REVOKE_FUNCTION_ARN } from '../helpers/agent-world';
-import { PROD, pendingTaskToken, requestEvent, runElevation } from '../helpers/elevation-harness';
+import { CTX, PROD, pendingTaskToken, requestEvent, runElevation } from '../helpers/elevation-harness';
+import { assumedRoleSessionArn } from '../../handlers/core/resource-names';
 
 const REQUEST_ID = 'req-revoke-0001';
 const sfn = new SFNClient({ region: 'eu-west-1' });
@@ -75,7 +77,8 @@ describe('Early revoke, end to end (invariant 8, docs/security-invariants.md), t
     const lift = world.aws.schedules.get(`jit-lift-${REQUEST_ID}`) as { ScheduleExpression: string; ActionAfterCompletion: string; Target: { Arn: string; Input: string; RoleArn: string } };
     const liftAt = new Date(Date.parse(grant.stsExpiresAt) + 5 * 60_000).toISOString().slice(0, 19);
     expect(lift).toMatchObject({ ScheduleExpression: `at(${liftAt})`, ActionAfterCompletion: 'DELETE', Target: { Arn: REVOKE_FUNCTION_ARN } });
-    expect(lift.Target.RoleArn).toContain('LiftSchedulerRole');
+    // The role the stack names for it, as deployed: the one resolver gives every reference the real ARN.
+    expect(lift.Target.RoleArn).toBe(roleArn('aws', CTX.accountId, BROKER_NAMES.liftSchedulerRole));
     expect(JSON.parse(lift.Target.Input)).toEqual({ source: 'jit.lift-schedule', requestId: REQUEST_ID });
     // Recorded for the audit, and published.
     expect(record(world)).toMatchObject({ status: 'REVOKED', revokedBy: APPROVER.arn, revokeReason: 'Work finished early' });
@@ -135,7 +138,7 @@ describe('Early revoke, end to end (invariant 8, docs/security-invariants.md), t
     expect(end.stderr).toBe('');
     expect(end.code).toBe(EXIT.OK);
     expect(JSON.parse(end.stdout)).toMatchObject({ requestId: REQUEST_ID, outcome: 'ended', account: 'prod', alreadyEnded: false });
-    const session = `arn:aws:sts::${PROD}:assumed-role/AgentElevated-Ops/jit-${REQUEST_ID}`;
+    const session = assumedRoleSessionArn('aws', PROD, 'AgentElevated-Ops', `jit-${REQUEST_ID}`);
     expect(record(world)).toMatchObject({ status: 'ENDED', revokedBy: session, revokeReason: 'given back by the agent (jit end)' });
     expect(denyOf(world)).toBe(revocationPolicy(grant.sourceIdentity).document);
     expect((await world.jit('creds', '--account', 'prod')).code).toBe(EXIT.NO_ACTIVE_GRANT);

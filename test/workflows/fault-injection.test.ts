@@ -102,10 +102,8 @@ function statesByFunction(): Map<string, string[]> {
 /** Runs one elevation with `fault` injected; the approver approves as soon as the request waits. */
 async function runWithFault(aws: FakeAws, fault: Fault | undefined): Promise<Outcome> {
   const { workflow } = synthesizedElevation();
-  const functions = deployedFunctions();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { systemClock } = require('../../handlers/lambda/runtime') as typeof import('../../handlers/lambda/runtime');
-  const clockSpy = jest.spyOn(systemClock, 'now').mockImplementation(() => aws.clock.now());
+  // The functions date by the fake world's virtual clock, which the run's Wait states advance.
+  const functions = new Map(deployedFunctions(aws).map((fn) => [fn.arn, fn.handler]));
   const injector = new FaultInjector(fault);
   const byArn = statesByFunction();
   try {
@@ -130,7 +128,6 @@ async function runWithFault(aws: FakeAws, fault: Fault | undefined): Promise<Out
     };
   } finally {
     injector.uninstall();
-    clockSpy.mockRestore();
   }
 }
 

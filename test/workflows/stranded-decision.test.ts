@@ -4,15 +4,14 @@ import type { ApprovalDecision } from '../../handlers/core/approval-decision';
 import { STATE } from '../../workflows/state-names';
 import type { FakeAws } from '../fakes/fake-aws';
 import { approvalDeps, approvalSettings, form, httpEvent, linkIn, splitLink } from '../helpers/approval-fixtures';
-import { deployedFunctions, newFakeAws, pendingTaskToken, requestEvent, runElevation, synthesizedElevation } from '../helpers/elevation-harness';
+import { deployedFunction, newFakeAws, pendingTaskToken, requestEvent, runElevation, synthesizedElevation } from '../helpers/elevation-harness';
 
 const REQUEST_ID = 'req-stranded-0001';
 type WebHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-function approvalWeb(): WebHandler {
-  deployedFunctions();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../handlers/lambda/approval-web') as { handler: WebHandler }).handler;
+/** The deployed approval-web function, dating by the fake world's clock. */
+function approvalWeb(aws: FakeAws): WebHandler {
+  return deployedFunction(aws, 'approval-web').handler as WebHandler;
 }
 
 /**
@@ -38,7 +37,7 @@ describe('Workflow: a claimed decision whose delivery was interrupted', () => {
 
   it('is delivered by the next press of the button, and the grant goes ahead', async () => {
     // Prepare
-    const web = approvalWeb();
+    const web = approvalWeb(aws);
     const run = runElevation(aws, requestEvent({ requestId: REQUEST_ID, account: 'prod', role: 'Ops', minutes: 5, reason: 'Restart the worker' }));
     await pendingTaskToken(aws, REQUEST_ID);
     const link = splitLink(linkIn(aws.emails[0].text));
@@ -66,7 +65,7 @@ describe('Workflow: a claimed decision whose delivery was interrupted', () => {
 
   it('says the decision is still on its way while the workflow cannot be reached, and changes nothing', async () => {
     // Prepare
-    const web = approvalWeb();
+    const web = approvalWeb(aws);
     const run = runElevation(aws, requestEvent({ requestId: REQUEST_ID, account: 'prod', role: 'Ops', minutes: 5, reason: 'Restart the worker' }), {
       approvalTimeoutSeconds: 3,
     });

@@ -1,7 +1,7 @@
 import './promise-with-resolvers';
 import { randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { AslDefinition, AslState } from './synthesized-workflow';
+import type { AslDefinition, AslState } from './asl-definition';
 import { LocalTaskTokens } from './task-tokens';
 import type { VirtualClock } from './virtual-clock';
 

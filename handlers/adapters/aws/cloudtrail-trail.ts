@@ -188,7 +188,12 @@ function sharedLimiter(accountId: string, region: string): RateLimiter {
  * Opens a target account's trail through its `jit-audit-reader` role, so the audit reads the account's
  * own CloudTrail rather than anything the agent says about itself.
  */
-export function cloudTrailTrailFactory(options: { sts: STSClient; partition: string }): TrailFactory {
+export function cloudTrailTrailFactory(options: {
+  sts: STSClient;
+  partition: string;
+  /** Where the CloudTrail clients send their calls instead of AWS's regional endpoints (the local sandbox). */
+  endpoint?: string;
+}): TrailFactory {
   return (accountId) => {
     let cached: Promise<AwsCredentialIdentity> | undefined;
     const credentials = async (): Promise<AwsCredentialIdentity> => {
@@ -218,7 +223,7 @@ export function cloudTrailTrailFactory(options: { sts: STSClient; partition: str
         let client = clients.get(region);
         if (!client) {
           // The trail retries with its own backoff, in step with the rate limiter.
-          client = new CloudTrailClient({ region, credentials, maxAttempts: 1 });
+          client = new CloudTrailClient({ region, credentials, maxAttempts: 1, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
           clients.set(region, client);
         }
         return client;

@@ -11,6 +11,8 @@ export interface IamRoleRevokerOptions {
   readonly partition: string;
   /** Builds the IAM client of a target account; tests pass their own. */
   readonly iamClient?: (credentials: () => Promise<AwsCredentialIdentity>) => IAMClient;
+  /** Where the IAM clients send their calls instead of IAM's endpoint (the local sandbox). @default IAM's */
+  readonly endpoint?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export class IamRoleRevoker implements RoleRevoker {
       return cached;
     };
     // IAM is global; its endpoint lives in us-east-1 (aws partition).
-    client = this.options.iamClient?.(credentials) ?? new IAMClient({ region: 'us-east-1', credentials });
+    client = this.options.iamClient?.(credentials) ?? new IAMClient({ region: 'us-east-1', credentials, ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}) });
     this.clients.set(accountId, client);
     return client;
   }

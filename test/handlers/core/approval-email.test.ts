@@ -1,17 +1,13 @@
 import { renderApprovalEmail } from '../../../handlers/core/approval-email';
-import type { ElevationRequest } from '../../../handlers/core/elevation-request';
+import { elevationRequest } from '../../helpers/fixtures';
 
-const request: ElevationRequest = {
-  requestId: 'req-00000001',
-  accountId: '222222222222',
-  accountName: 'prod',
-  role: 'Ops',
+const request = elevationRequest({
   minutes: 15,
   reason: '<script>alert(1)</script> & "quotes"',
   plannedActions: ['<img src=x onerror=alert(1)>'],
   requester: 'agent\r\nBcc: attacker@example.com',
   requestedAt: '2026-11-28T10:00:00.000Z',
-};
+});
 
 describe('renderApprovalEmail', () => {
   const email = renderApprovalEmail({

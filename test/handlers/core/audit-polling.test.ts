@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { AUDIT_POLL_INTERVAL_SECONDS, auditRegions, observePoll, planAudit, type AuditState } from '../../../handlers/core/audit-polling';
-import { credential } from '../audit-fixtures';
+import { credential } from '../../helpers/audit-fixtures';
 
 const timing = { delayMinutes: 10, maxLagMinutes: 30 };
 const at = (iso: string) => new Date(iso);

@@ -1,10 +1,11 @@
 import { renderAuditMarkdown } from '../../../handlers/core/audit-markdown';
 import { auditReportSchema, buildAuditReport, serializeAuditReport, type AuditReportInput } from '../../../handlers/core/audit-report';
-import { EXPIRES_AT, KEY, call, collection, credential, decision, request } from '../audit-fixtures';
+import { EXPIRES_AT, KEY, call, collection, credential, decision } from '../../helpers/audit-fixtures';
+import { AUDIT_REQUEST, elevationRequest } from '../../helpers/fixtures';
 
 function report(overrides: Partial<AuditReportInput> = {}) {
   return buildAuditReport({
-    request: request(),
+    request: elevationRequest(AUDIT_REQUEST),
     decision: decision(),
     credentials: [credential()],
     events: [],
@@ -44,7 +45,7 @@ describe('buildAuditReport', () => {
 
   it('compares the planned actions with what was done', () => {
     const r = report({
-      request: request({ plannedActions: ['ecs:UpdateService', 'ecs:Describe*', 'logs:StartQuery', 'check the dashboards'] }),
+      request: elevationRequest(AUDIT_REQUEST, { plannedActions: ['ecs:UpdateService', 'ecs:Describe*', 'logs:StartQuery', 'check the dashboards'] }),
       events: [
         call(1, 'DescribeServices', 'ecs.amazonaws.com'),
         call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false }),
@@ -72,7 +73,7 @@ describe('buildAuditReport', () => {
   });
 
   it('does not call anything unplanned when the request named no actions', () => {
-    const r = report({ request: request({ plannedActions: [] }), events: [call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })] });
+    const r = report({ request: elevationRequest(AUDIT_REQUEST, { plannedActions: [] }), events: [call(2, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })] });
 
     expect(r.plan).toEqual({ given: false, planned: [], unplanned: [] });
     expect(r.summary.unplannedMutating).toBe(0);
@@ -147,7 +148,7 @@ describe('buildAuditReport', () => {
   });
 
   it('says nothing about unplanned changes when the request had no plan', () => {
-    const md = markdownOf(report({ request: request({ plannedActions: [] }), events: [call(1, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })] }));
+    const md = markdownOf(report({ request: elevationRequest(AUDIT_REQUEST, { plannedActions: [] }), events: [call(1, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false })] }));
     expect(md).toContain('**1** change (mutating calls that succeeded)');
     expect(md).not.toContain('unplanned');
     expect(md).toContain('The request named no planned actions.');
@@ -234,7 +235,7 @@ describe('buildAuditReport', () => {
 describe('renderAuditMarkdown', () => {
   it('escapes requester and CloudTrail text so it cannot forge rows, links or HTML', () => {
     const r = report({
-      request: request({ reason: 'fix | Approved by | ceo@example.com |\n| Complete | yes', requester: '<img src=x onerror=alert(1)>' }),
+      request: elevationRequest(AUDIT_REQUEST, { reason: 'fix | Approved by | ceo@example.com |\n| Complete | yes', requester: '<img src=x onerror=alert(1)>' }),
       events: [call(1, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false, resources: [{ name: '[click](https://evil.example)' }] })],
     });
 

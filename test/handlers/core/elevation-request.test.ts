@@ -2,19 +2,12 @@ import {
   describeRejectedRequest,
   requestIdFor,
   validateElevationRequest,
-  type RequestEvent,
 } from '../../../handlers/core/elevation-request';
+import { requestEvent as event } from '../../helpers/fixtures';
 import { exampleSettings } from '../../helpers/synth';
 
 const settings = exampleSettings();
 const now = new Date('2026-11-28T10:00:00Z');
-const event = (detail: Record<string, unknown>, id = 'ev-1234567890'): RequestEvent => ({
-  id,
-  source: 'jit.agent',
-  'detail-type': 'Elevation Requested',
-  account: '111111111111',
-  detail,
-});
 const valid = { requestId: 'req-00000001', account: 'prod', role: 'Ops', minutes: 15, reason: 'Restart the worker' };
 
 describe('validateElevationRequest', () => {

@@ -1,4 +1,5 @@
-import { type LifecycleWrite, REQUEST_TRANSITIONS, isRecordedStatus, mayMove, statusesBefore } from '../../../handlers/core/request-lifecycle';
+import { type LifecycleWrite, REQUEST_TRANSITIONS, type StatusTransition, isRecordedStatus, isSettledStatus, mayMove, statusesBefore } from '../../../handlers/core/request-lifecycle';
+import { SETTLED_STATUSES } from '../../../handlers/core/request-status';
 import { REQUEST_STATUSES, type RequestStatus } from '../../../handlers/core/request-record';
 
 /** The whole lifecycle, written out by hand: every move each write may make. Everything else is refused. */
@@ -77,5 +78,30 @@ describe('request lifecycle', () => {
     expect(statusesBefore('recordOutcome', 'APPROVAL_EXPIRED')).toEqual(['REGISTERED', 'PENDING_APPROVAL', 'APPROVED', 'DENIED']);
     expect(statusesBefore('recordOutcome', 'PENDING_APPROVAL')).toEqual([]);
     expect(statusesBefore('create', 'REGISTERED')).toEqual([]);
+  });
+
+  describe('settled statuses', () => {
+    it('are the outcomes after which no recorded outcome grants access, and REJECTED', () => {
+      expect([...SETTLED_STATUSES].sort()).toEqual(['APPROVAL_EXPIRED', 'AUDITED', 'DENIED', 'ENDED', 'FAILED', 'REJECTED', 'REVOKED']);
+      expect(SETTLED_STATUSES.has('REQUESTED')).toBe(false);
+    });
+
+    it('follow the table: an outcome that could lead back to a grant is no longer settled', () => {
+      const regrant: StatusTransition = { from: 'ENDED', to: 'GRANTED', by: 'recordOutcome', step: 'a hypothetical re-grant' };
+      const table = [...REQUEST_TRANSITIONS, regrant];
+      expect(isSettledStatus('ENDED', table)).toBe(false);
+      // AUDITED cannot reach ENDED, so it stays settled; FAILED cannot either (FAILED → AUDITED only).
+      expect(isSettledStatus('AUDITED', table)).toBe(true);
+      expect(isSettledStatus('FAILED', table)).toBe(true);
+    });
+
+    it('do not count a claimed decision the approval step may still release', () => {
+      const outcomesOnlyTable = REQUEST_TRANSITIONS.filter((t) => !(t.to === 'DENIED' && t.by === 'recordOutcome'));
+      expect(isSettledStatus('DENIED', outcomesOnlyTable)).toBe(false);
+      expect(isSettledStatus('DENIED')).toBe(true);
+      expect(isSettledStatus('PENDING_APPROVAL')).toBe(false);
+      expect(isSettledStatus('APPROVED')).toBe(false);
+      expect(isSettledStatus('GRANTED')).toBe(false);
+    });
   });
 });

@@ -1,15 +1,16 @@
 import type { RequestRecord } from '../../../handlers/core/request-record';
 import { requestView } from '../../../handlers/core/request-view';
-import { sampleRequest } from '../../helpers/fixtures';
+import { requestRecord } from '../../helpers/fixtures';
 
-const record: RequestRecord = {
-  ...sampleRequest({ plannedActions: ['ecs:UpdateService'], requestedAt: '2026-11-28T10:00:00.000Z' }),
+const record: RequestRecord = requestRecord({
+  plannedActions: ['ecs:UpdateService'],
+  requestedAt: '2026-11-28T10:00:00.000Z',
   status: 'PENDING_APPROVAL',
   updatedAt: '2026-11-28T10:00:01.000Z',
   approvalDeadline: '2026-11-28T10:30:00.000Z',
   taskToken: 'AQCEAAAAKgAAAAMAAAAAAAAAAT-secret-task-token',
   approverLinks: { ['a'.repeat(64)]: 'lead@example.com' },
-};
+});
 
 describe('requestView', () => {
   it('never shows the task token or the link hashes', () => {

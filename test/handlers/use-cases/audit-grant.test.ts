@@ -1,10 +1,7 @@
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudTrailTrail } from '../../../handlers/adapters/aws/cloudtrail-trail';
-import { DynamoDbRequestStore } from '../../../handlers/adapters/aws/dynamodb-request-store';
 import { S3ReportStore } from '../../../handlers/adapters/aws/s3-report-store';
 import type { AuditState } from '../../../handlers/core/audit-polling';
 import { auditReportSchema } from '../../../handlers/core/audit-report';
@@ -13,11 +10,12 @@ import { sha256Hex } from '../../../handlers/core/report-digest';
 import { auditGrant } from '../../../handlers/use-cases/audit-grant';
 import { planRequestAudit } from '../../../handlers/use-cases/plan-audit';
 import { FakeCloudTrail, type TrailEventSpec } from '../../fakes/fake-cloudtrail';
-import { FakeDynamoDb } from '../../fakes/fake-dynamodb';
+import { InMemoryRequestStore } from '../../fakes/ports/in-memory-request-store';
 import { FakeS3 } from '../../fakes/fake-s3';
 import { FakeTime } from '../../helpers/fake-time';
 import { exampleSettings } from '../../helpers/synth';
-import { decision, request } from '../audit-fixtures';
+import { decision } from '../../helpers/audit-fixtures';
+import { AUDIT_REQUEST, elevationRequest, requestRecord } from '../../helpers/fixtures';
 
 const BUCKET = 'jit-audit-reports';
 const GRANTED_AT = '2026-11-28T10:00:00Z';
@@ -44,9 +42,8 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   let time: FakeTime;
   let trail: FakeCloudTrail;
   let s3: FakeS3;
-  let table: FakeDynamoDb;
+  let store: InMemoryRequestStore;
   const settings = exampleSettings();
-  const store = new DynamoDbRequestStore({ client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'jit-requests' });
 
   beforeEach(() => {
     time = new FakeTime(Date.parse('2026-11-28T10:30:01Z'));
@@ -54,12 +51,11 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
     cloudTrailMock.reset();
     cloudTrailMock.on(LookupEventsCommand).callsFake(async (input, getClient) => trail.lookup(await getClient().config.region(), input));
     s3 = new FakeS3({ retentionDays: 365, now: time.date });
-    table = new FakeDynamoDb();
-    table.items.set('req-audit-0001', { ...request(), status: 'ENDED', updatedAt: GRANTED_AT });
+    store = new InMemoryRequestStore();
+    store.seed(requestRecord({ ...AUDIT_REQUEST, status: 'ENDED', updatedAt: GRANTED_AT }));
   });
   afterEach(() => {
     s3.restore();
-    table.restore();
   });
   afterAll(() => cloudTrailMock.restore());
 
@@ -82,7 +78,7 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
       if (poll > 100) throw new Error('the audit never finished');
       await time.sleep(Math.max(0, Date.parse(state.nextPollAt) - time.now()));
       options.beforePoll?.(poll);
-      state = await auditGrant({ request: request(), decision: decision(), audit: state }, deps());
+      state = await auditGrant({ request: elevationRequest(AUDIT_REQUEST), decision: decision(), audit: state }, deps());
       states.push(state);
     }
     return { state, states };
@@ -114,22 +110,28 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('waits a delivery lag after expiry, then settles after two quiet polls a minute apart', async () => {
+    // Prepare
     record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
 
+    // Act
     const { state, states } = await runAudit();
 
+    // Assess
     const polledAt = states.slice(1).map((s) => s.lastPollAt);
     expect(polledAt).toEqual(['2026-11-28T10:40:00.000Z', '2026-11-28T10:41:00.000Z', '2026-11-28T10:42:00.000Z']);
     expect(reportOf(state).collection).toMatchObject({ complete: true, polls: 3, firstPollAt: '2026-11-28T10:40:00.000Z' });
   });
 
   it('picks up events that CloudTrail delivers while the audit polls', async () => {
+    // Prepare
     record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
     // A call at minute 29 that CloudTrail delivers only at 10:41:30, between the second and the third poll.
     record({ id: 'late-1', name: 'DeleteService', source: 'ecs.amazonaws.com', readOnly: false, minute: 29 }, new Date('2026-11-28T10:41:30Z'));
 
+    // Act
     const { state, states } = await runAudit();
 
+    // Assess
     expect(states.slice(1).map((s) => [s.eventCount, s.quietPolls])).toEqual([
       [1, 0],
       [1, 1],
@@ -142,12 +144,14 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('writes an incomplete report, and says why, when the trail has not settled by the maximum lag', async () => {
+    // Act
     // Something new turns up before every poll.
     const { state } = await runAudit({
       beforePoll: (poll) =>
         record({ id: `drip-${poll}`, name: 'DescribeServices', source: 'ecs.amazonaws.com', readOnly: true, minute: poll % 30 }, new Date(time.now())),
     });
 
+    // Assess
     const report = reportOf(state);
     expect(report.collection.complete).toBe(false);
     expect(report.collection.reason).toMatch(/maximum lag of 30 min after the credentials stopped working passed before the trail settled/);
@@ -157,13 +161,16 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('gives an empty session a complete report with no calls', async () => {
+    // Act
     const { state } = await runAudit();
 
+    // Assess
     const report = reportOf(state);
     expect(report).toMatchObject({ outcome: 'ended', actions: [], summary: { total: 0 }, collection: { complete: true, polls: 3 } });
   });
 
   it('says which region could not be read, and keeps what the others returned', async () => {
+    // Prepare
     record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
     cloudTrailMock.on(LookupEventsCommand).callsFake(async (input, getClient) => {
       const region = await getClient().config.region();
@@ -171,8 +178,10 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
       return trail.lookup(region, input);
     });
 
+    // Act
     const { state } = await runAudit();
 
+    // Assess
     const report = reportOf(state);
     expect(report.collection.complete).toBe(false);
     expect(report.collection.regions.find((r) => r.region === 'us-east-1')).toMatchObject({ complete: false, error: expect.stringContaining('AccessDeniedException') });
@@ -181,10 +190,13 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('writes JSON and Markdown under the report key, with digests S3 checked on arrival', async () => {
+    // Prepare
     record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
 
+    // Act
     const { state } = await runAudit();
 
+    // Assess
     const location = state.report;
     expect(location?.jsonUri).toBe(`s3://${BUCKET}/reports/222222222222/2026/11/req-audit-0001.json`);
     expect(location?.markdownUri).toBe(`s3://${BUCKET}/reports/222222222222/2026/11/req-audit-0001.md`);
@@ -199,31 +211,39 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('does not write the report again when a finished poll is retried', async () => {
+    // Prepare
     const { state } = await runAudit();
     const writes = s3.mock.commandCalls(PutObjectCommand).length;
 
-    const again = await auditGrant({ request: request(), decision: decision(), audit: state }, deps());
+    // Act
+    const again = await auditGrant({ request: elevationRequest(AUDIT_REQUEST), decision: decision(), audit: state }, deps());
 
+    // Assess
     expect(again).toEqual(state);
     expect(s3.mock.commandCalls(PutObjectCommand)).toHaveLength(writes);
   });
 
   it('audits every key issued for the request, also those of mint attempts that failed', async () => {
+    // Prepare
     const failedKey = 'ASIAFAILEDATTEMPT001';
-    table.items.set('req-audit-0001', {
-      ...request(),
-      status: 'ENDED',
-      updatedAt: GRANTED_AT,
-      issuedCredentials: [
-        { accessKeyId: failedKey, grantId: 'req-audit-0001-aaaaaaaaaaaaaaaaaaaaaaaa', roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: '2026-11-28T09:59:58Z', expiresAt: '2026-11-28T10:29:58Z', stsExpiresAt: '2026-11-28T10:29:58Z' },
-        { accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT },
-      ],
-    });
+    store.seed(
+      requestRecord({
+        ...AUDIT_REQUEST,
+        status: 'ENDED',
+        updatedAt: GRANTED_AT,
+        issuedCredentials: [
+          { accessKeyId: failedKey, grantId: 'req-audit-0001-aaaaaaaaaaaaaaaaaaaaaaaa', roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: '2026-11-28T09:59:58Z', expiresAt: '2026-11-28T10:29:58Z', stsExpiresAt: '2026-11-28T10:29:58Z' },
+          { accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT },
+        ],
+      }),
+    );
     record({ id: 'from-failed', name: 'ListBuckets', source: 's3.amazonaws.com', readOnly: true, minute: 1 }, undefined, failedKey);
     record({ id: 'from-grant', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 2 });
 
+    // Act
     const { state } = await runAudit();
 
+    // Assess
     const report = reportOf(state);
     expect(report.credentials.map((c) => [c.accessKeyId, c.delivered])).toEqual([
       [failedKey, false],
@@ -236,40 +256,52 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('reports a failed mint that had issued credentials, without a grant', async () => {
-    table.items.set('req-audit-0001', {
-      ...request(),
-      status: 'FAILED',
-      updatedAt: GRANTED_AT,
-      issuedCredentials: [{ accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT }],
-    });
+    // Prepare
+    store.seed(
+      requestRecord({
+        ...AUDIT_REQUEST,
+        status: 'FAILED',
+        updatedAt: GRANTED_AT,
+        issuedCredentials: [{ accessKeyId: KEY, grantId: grant().grantId, roleArn: grant().roleArn, sourceIdentity: grant().sourceIdentity, issuedAt: GRANTED_AT, expiresAt: EXPIRES_AT, stsExpiresAt: EXPIRES_AT }],
+      }),
+    );
     record({ id: 'used-anyway', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 1 });
 
+    // Act
     const { state } = await runAudit({ grant: undefined });
 
+    // Assess
     expect(reportOf(state)).toMatchObject({ outcome: 'mint-failed', grant: null, summary: { total: 1, mutating: 1 } });
   });
 
   it('has nothing to audit after a failed mint that never issued credentials', async () => {
+    // Act
     const state = await planRequestAudit({ requestId: 'req-audit-0001' }, { store, settings, clock: { now: time.date } });
 
+    // Assess
     expect(state).toMatchObject({ done: true, credentials: [] });
   });
 
   it('refuses to guess which credentials existed when the request record is gone', async () => {
-    table.items.clear();
+    // Prepare
+    store = new InMemoryRequestStore();
 
+    // Act / Assess
     await expect(planRequestAudit({ requestId: 'req-audit-0001' }, { store, settings, clock: { now: time.date } })).rejects.toMatchObject({
       name: 'AuditSubjectUnknownError',
     });
   });
 
   it('reports a revoked grant with who revoked it and what happened after', async () => {
-    table.items.set('req-audit-0001', { ...request(), status: 'REVOKED', updatedAt: GRANTED_AT, revokedAt: '2026-11-28T10:12:00Z', revokedBy: 'security-lead@example.com', revokeReason: 'Unplanned IAM calls' });
+    // Prepare
+    store.seed(requestRecord({ ...AUDIT_REQUEST, status: 'REVOKED', updatedAt: GRANTED_AT, revokedAt: '2026-11-28T10:12:00Z', revokedBy: 'security-lead@example.com', revokeReason: 'Unplanned IAM calls' }));
     record({ id: 'before', name: 'UpdateService', source: 'ecs.amazonaws.com', readOnly: false, minute: 5 });
     record({ id: 'after', name: 'CreateUser', source: 'iam.amazonaws.com', region: 'us-east-1', readOnly: false, errorCode: 'AccessDenied', minute: 14 });
 
+    // Act
     const { state } = await runAudit();
 
+    // Assess
     const report = reportOf(state);
     expect(report).toMatchObject({
       outcome: 'revoked',
@@ -281,12 +313,15 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
 
   it('keeps the state it hands back to the state machine small, however many calls there were', async () => {
+    // Prepare
     for (let i = 0; i < 3000; i++) {
       record({ id: `bulk-${String(i).padStart(5, '0')}`, name: 'DescribeServices', source: 'ecs.amazonaws.com', readOnly: true, minute: (i % 1500) / 60 });
     }
 
+    // Act
     const { states } = await runAudit();
 
+    // Assess
     const largest = Math.max(...states.map((s) => Buffer.byteLength(JSON.stringify(s))));
     expect(largest).toBeLessThan(4096);
     expect(states[states.length - 1].eventCount).toBe(3000);

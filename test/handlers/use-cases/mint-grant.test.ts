@@ -10,11 +10,11 @@ import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-mana
 import { StsCredentialIssuer } from '../../../handlers/adapters/aws/sts-credential-issuer';
 import type { ApprovalDecision } from '../../../handlers/core/approval-decision';
 import { GRANT_RANDOM_BYTES, newGrantId } from '../../../handlers/core/grant-window';
-import { sampleRequest } from '../../helpers/fixtures';
+import { elevationRequest } from '../../helpers/fixtures';
 import { mintGrant } from '../../../handlers/use-cases/mint-grant';
 import { exampleSettings } from '../../helpers/synth';
 
-const request = sampleRequest();
+const request = elevationRequest();
 const decision: ApprovalDecision = { role: 'Ops', minutes: 5, approver: 'lead@example.com', decidedAt: '2026-11-28T09:59:30.000Z' };
 const now = new Date('2026-11-28T10:00:00.250Z');
 
@@ -64,7 +64,10 @@ describe('mintGrant with the AWS adapters', () => {
     );
 
   it('asks STS for 900 s with SourceIdentity and a session policy fenced at +5 minutes', async () => {
+    // Act
     await mint();
+
+    // Assess
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
       RoleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
       RoleSessionName: 'jit-req-00000001',
@@ -76,7 +79,10 @@ describe('mintGrant with the AWS adapters', () => {
   });
 
   it('writes the seed-compatible secret as the version named by the grant id', async () => {
+    // Act
     const grant = await mint();
+
+    // Assess
     const input = secrets.commandCalls(PutSecretValueCommand)[0].args[0].input;
     expect(input.SecretId).toBe('agent/elevated/222222222222');
     expect(input.ClientRequestToken).toBe(grant.grantId);
@@ -96,13 +102,19 @@ describe('mintGrant with the AWS adapters', () => {
   });
 
   it("keeps the request's reason in GrantedFor and the approver's minutes in GrantedMinutes when the approver grants fewer", async () => {
+    // Act
     await mint({ ...decision, minutes: 3 });
+
+    // Assess
     const written = JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString));
     expect(written).toMatchObject({ GrantedFor: request.reason, GrantedMinutes: 3, Expiration: '2026-11-28T10:03:00Z' });
   });
 
   it('schedules a self-deleting reset at the approved expiry before the secret is written', async () => {
+    // Act
     const grant = await mint();
+
+    // Assess
     expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
       Name: 'jit-reset-req-00000001',
       GroupName: 'jit-broker-resets',
@@ -121,21 +133,29 @@ describe('mintGrant with the AWS adapters', () => {
   });
 
   it('creates the reset schedule before it writes the secret', async () => {
+    // Prepare
     const order: string[] = [];
     scheduler.on(CreateScheduleCommand).callsFake(() => order.push('schedule'));
     secrets.on(PutSecretValueCommand).callsFake(() => order.push('secret'));
+
+    // Act
     await mint();
+
+    // Assess
     expect(order).toEqual(['schedule', 'secret']);
   });
 
   it('records the issued access key on the request before the reset is scheduled or the secret written', async () => {
+    // Prepare
     const order: string[] = [];
     dynamo.on(UpdateCommand).callsFake(() => order.push('record'));
     scheduler.on(CreateScheduleCommand).callsFake(() => order.push('schedule'));
     secrets.on(PutSecretValueCommand).callsFake(() => order.push('secret'));
 
+    // Act
     const grant = await mint();
 
+    // Assess
     expect(order).toEqual(['record', 'schedule', 'secret']);
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: 'jit-requests',
@@ -161,15 +181,20 @@ describe('mintGrant with the AWS adapters', () => {
   });
 
   it('hands the credentials to nobody when they cannot be recorded', async () => {
+    // Prepare
     dynamo.on(UpdateCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
 
+    // Act / Assess
     await expect(mint()).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
     expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
     expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
   });
 
   it('returns a summary without any secret material', async () => {
+    // Act
     const grant = await mint();
+
+    // Assess
     const text = JSON.stringify(grant);
     expect(text).not.toContain('wJalrXUtnFEMI');
     expect(text).not.toContain('FwoGZXIvYXdzEXAMPLE');
@@ -177,6 +202,7 @@ describe('mintGrant with the AWS adapters', () => {
   });
 
   it('refuses a decision above the role maximum before calling STS', async () => {
+    // Act / Assess
     await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/minutes: 61 is more than the 30 allowed for role Ops/);
     await expect(mint({ ...decision, role: 'Admin' })).rejects.toThrow(/role: "Admin" is not configured for account prod/);
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);

@@ -1,13 +1,10 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import type { ActiveSecret } from '../../../handlers/core/secret-value';
-import type { BrokerEvent } from '../../../handlers/core/broker-event';
 import { parseTaskInput } from '../../../handlers/core/task-input';
 import { resetGrant, resetTaskInputSchema } from '../../../handlers/use-cases/reset-grant';
-import { FakeSecretsManager } from '../../fakes/fake-secrets-manager';
+import { InMemoryVault } from '../../fakes/ports/in-memory-vault';
+import { RecordingEventPublisher } from '../../fakes/ports/recording-event-publisher';
 
 const ACCOUNT = '222222222222';
-const NAME = `agent/elevated/${ACCOUNT}`;
 const grant = (requestId: string, suffix: string): ActiveSecret => ({
   AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
   SecretAccessKey: 's',
@@ -22,58 +19,67 @@ const grant = (requestId: string, suffix: string): ActiveSecret => ({
 });
 
 describe('resetGrant', () => {
-  let fake: FakeSecretsManager;
-  let vault: SecretsManagerVault;
-  let events: BrokerEvent[];
-  const publisher = { publish: async (e: BrokerEvent) => void events.push(e) };
+  let vault: InMemoryVault;
+  let publisher: RecordingEventPublisher;
   beforeEach(() => {
-    events = [];
-    fake = new FakeSecretsManager();
-    fake.create(NAME, '{"status":"inactive"}');
-    vault = new SecretsManagerVault(new SecretsManagerClient({}));
+    vault = new InMemoryVault();
+    vault.createSecret(ACCOUNT);
+    publisher = new RecordingEventPublisher();
   });
-  afterEach(() => fake.restore());
 
   it('resets the grant it was told about, and a second run is a no-op', async () => {
+    // Prepare
     const g = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, g);
     const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId } as const;
 
-    await expect(resetGrant(input, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
-    expect(fake.read(NAME)).toEqual({ status: 'inactive' });
-    const versions = fake.versionCount(NAME);
-    await expect(resetGrant({ ...input, mode: 'scheduled' }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
-    expect(fake.versionCount(NAME)).toBe(versions);
+    // Act
+    const first = await resetGrant(input, { vault, publisher });
+    const versions = vault.versionCount(ACCOUNT);
+    const second = await resetGrant({ ...input, mode: 'scheduled' }, { vault, publisher });
+
+    // Assess
+    expect([first, second]).toEqual([{ outcome: 'reset' }, { outcome: 'already-reset' }]);
+    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
+    expect(vault.versionCount(ACCOUNT)).toBe(versions);
   });
 
   it('leaves a newer grant alone', async () => {
+    // Prepare
     const older = grant('req-00000001', 'a');
     const newer = grant('req-00000002', 'b');
     await vault.storeGrant(ACCOUNT, older);
     await vault.storeGrant(ACCOUNT, newer);
 
-    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault, publisher })).resolves.toEqual({
-      outcome: 'not-current',
-    });
-    expect(fake.read(NAME)).toEqual(newer);
+    // Act
+    const result = await resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault, publisher });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'not-current' });
+    expect(vault.read(ACCOUNT)).toEqual(newer);
   });
 
   it('after a failed mint, resets whatever grant of that request is current, and nothing else', async () => {
+    // Prepare
     const other = grant('req-00000002', 'b');
     await vault.storeGrant(ACCOUNT, other);
+
+    // Act / Assess: another request's grant is current.
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'not-current',
     });
-    expect(fake.read(NAME)).toEqual(other);
+    expect(vault.read(ACCOUNT)).toEqual(other);
 
+    // Act / Assess: a grant of this request is current.
     await vault.storeGrant(ACCOUNT, grant('req-00000001', 'c'));
     await expect(resetGrant({ mode: 'mint-failed', requestId: 'req-00000001', accountId: ACCOUNT }, { vault, publisher })).resolves.toEqual({
       outcome: 'reset',
     });
-    expect(fake.read(NAME)).toEqual({ status: 'inactive' });
+    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
   });
 
   it('loses the race cleanly when a newer grant lands between the check and the swap', async () => {
+    // Prepare
     const older = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, older);
     const newer = grant('req-00000002', 'b');
@@ -85,38 +91,61 @@ describe('resetGrant', () => {
         return vault.resetIfCurrent(id, expected, token);
       },
     };
-    await expect(resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault: racingVault, publisher })).resolves.toEqual({
-      outcome: 'not-current',
-    });
-    expect(fake.read(NAME)).toEqual(newer);
+
+    // Act
+    const result = await resetGrant({ mode: 'expired', requestId: older.RequestId, accountId: ACCOUNT, grantId: older.GrantId }, { vault: racingVault, publisher });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'not-current' });
+    expect(vault.read(ACCOUNT)).toEqual(newer);
   });
 
   it('refuses malformed input at the edge, before the secret is touched', () => {
-    // The reset function's wrapper (taskHandler) parses with this schema before resetGrant runs.
-    expect(() => parseTaskInput('reset', resetTaskInputSchema, { mode: 'expired', requestId: 'req-00000001', accountId: 'prod' })).toThrow(
-      /reset received malformed input/,
-    );
-    expect(fake.mock.calls()).toHaveLength(0);
+    // Prepare: the reset function's wrapper (taskHandler) parses with this schema before resetGrant runs.
+    const malformed = { mode: 'expired', requestId: 'req-00000001', accountId: 'prod' };
+
+    // Act / Assess
+    expect(() => parseTaskInput('reset', resetTaskInputSchema, malformed)).toThrow(/reset received malformed input/);
+    expect(vault.versionCount(ACCOUNT)).toBe(1);
+    expect(vault.read(ACCOUNT)).toEqual({ status: 'inactive' });
   });
 
   it("reads the safety-net schedule's payload as a scheduled reset", () => {
+    // Prepare
     const payload = { source: 'jit.reset-schedule', requestId: 'req-00000001', accountId: ACCOUNT, grantId: `req-00000001-${'a'.repeat(24)}` };
-    expect(parseTaskInput('reset', resetTaskInputSchema, payload)).toEqual({ mode: 'scheduled', requestId: 'req-00000001', accountId: ACCOUNT, grantId: payload.grantId });
+
+    // Act
+    const input = parseTaskInput('reset', resetTaskInputSchema, payload);
+
+    // Assess
+    expect(input).toEqual({ mode: 'scheduled', requestId: 'req-00000001', accountId: ACCOUNT, grantId: payload.grantId });
   });
 
   it('publishes Elevation Ended when the safety-net schedule is the one that reset the grant', async () => {
+    // Prepare
     const g = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, g);
-    await expect(resetGrant({ mode: 'scheduled', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
-    expect(events).toEqual([{ outcome: 'Ended', detail: { requestId: g.RequestId, account: ACCOUNT, endedBy: 'safety-net schedule' } }]);
+
+    // Act
+    const result = await resetGrant({ mode: 'scheduled', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId }, { vault, publisher });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'reset' });
+    expect(publisher.events).toEqual([{ outcome: 'Ended', detail: { requestId: g.RequestId, account: ACCOUNT, endedBy: 'safety-net schedule' } }]);
   });
 
   it('publishes nothing when the workflow resets at expiry, or the schedule finds the grant already reset', async () => {
+    // Prepare
     const g = grant('req-00000001', 'a');
     await vault.storeGrant(ACCOUNT, g);
     const input = { requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId };
-    await expect(resetGrant({ mode: 'expired', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'reset' });
-    await expect(resetGrant({ mode: 'scheduled', ...input }, { vault, publisher })).resolves.toEqual({ outcome: 'already-reset' });
-    expect(events).toEqual([]);
+
+    // Act
+    const atExpiry = await resetGrant({ mode: 'expired', ...input }, { vault, publisher });
+    const bySchedule = await resetGrant({ mode: 'scheduled', ...input }, { vault, publisher });
+
+    // Assess
+    expect([atExpiry, bySchedule]).toEqual([{ outcome: 'reset' }, { outcome: 'already-reset' }]);
+    expect(publisher.events).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 import type { BrokerEvent } from '../../../handlers/core/broker-event';
 import type { GrantSummary } from '../../../handlers/core/grant';
-import type { RequestRecord, RequestStatus } from '../../../handlers/core/request-record';
-import { mayMove } from '../../../handlers/core/request-lifecycle';
+import type { RequestRecord } from '../../../handlers/core/request-record';
 import type { RevocationPolicy } from '../../../handlers/core/revocation-policy';
-import type { RequestStore, StatusUpdate } from '../../../handlers/ports/request-store';
+import type { RequestStore } from '../../../handlers/ports/request-store';
 import { LIFT_MARGIN_MINUTES, liftRevocation, refuseMalformedEnd, revokeGrant, type RevokeGrantDeps } from '../../../handlers/use-cases/revoke-grant';
+import { InMemoryRequestStore } from '../../fakes/ports/in-memory-request-store';
 import { ManualClock } from '../../helpers/approval-fixtures';
+import { requestRecord } from '../../helpers/fixtures';
 
 const REQUEST_ID = 'req-unit-0001';
 const SESSION = `arn:aws:sts::222222222222:assumed-role/AgentElevated-Ops/jit-${REQUEST_ID}`;
@@ -25,39 +26,20 @@ function grantedRecord(now: Date): RequestRecord {
     stsExpiresAt: new Date(now.getTime() + 15 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     resetScheduleName: `jit-reset-${REQUEST_ID}`,
   };
-  return {
-    requestId: REQUEST_ID,
-    accountId: '222222222222',
-    accountName: 'prod',
-    role: 'Ops',
-    minutes: 5,
-    reason: 'r',
-    plannedActions: [],
-    requestedAt: now.toISOString(),
-    status: 'GRANTED',
-    updatedAt: now.toISOString(),
-    grant,
-  };
+  return requestRecord({ requestId: REQUEST_ID, reason: 'r', requestedAt: now.toISOString(), status: 'GRANTED', grant });
 }
 
-/** The store's contract in memory, including the lifecycle guard the DynamoDB store writes as a condition. */
-class MemoryStore implements Pick<RequestStore, 'get' | 'setStatus'> {
-  constructor(public record: RequestRecord | undefined) {}
-  async get(): Promise<RequestRecord | undefined> {
-    return this.record && structuredClone(this.record);
-  }
-  async setStatus(_id: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean> {
-    const r = this.record;
-    if (!r || !mayMove('recordOutcome', r.status, status)) return false;
-    this.record = { ...r, ...update, status, updatedAt: now.toISOString() };
-    return true;
-  }
+/** The in-memory store holding one record, as earlier writes left it. */
+function storeHolding(record: RequestRecord): InMemoryRequestStore {
+  const store = new InMemoryRequestStore();
+  store.seed(record);
+  return store;
 }
 
-function deps(store: MemoryStore, clock: ManualClock, arn: string | undefined) {
+function deps(store: RequestStore, clock: ManualClock, arn: string | undefined) {
   const calls = { resets: 0, denies: [] as RevocationPolicy[], removed: [] as string[], lifts: [] as Array<{ name: string; at: Date }>, events: [] as BrokerEvent[] };
   const d: RevokeGrantDeps = {
-    store: store as unknown as RequestStore,
+    store,
     clock,
     resetter: { reset: async () => (calls.resets++, 'reset') },
     revoker: {
@@ -75,57 +57,71 @@ describe('revokeGrant', () => {
   const clock = new ManualClock(new Date('2026-11-28T10:00:00Z'));
 
   it('schedules the lift the margin after the STS expiry, not the approved expiry', async () => {
-    const store = new MemoryStore(grantedRecord(clock.now()));
+    // Prepare
+    const store = storeHolding(grantedRecord(clock.now()));
     const { d, calls } = deps(store, clock, APPROVER);
 
+    // Act
     await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
+    // Assess
     expect(calls.lifts).toEqual([{ name: `jit-lift-${REQUEST_ID}`, at: new Date(Date.parse('2026-11-28T10:15:00Z') + LIFT_MARGIN_MINUTES * 60_000) }]);
   });
 
   it('refuses an approver whose proof STS does not accept, and changes nothing', async () => {
-    const store = new MemoryStore(grantedRecord(clock.now()));
-    const before = structuredClone(store.record);
+    // Prepare
+    const store = storeHolding(grantedRecord(clock.now()));
+    const before = await store.get(REQUEST_ID);
     const { d, calls } = deps(store, clock, undefined);
 
+    // Act
     const outcome = await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
+    // Assess
     expect(outcome).toEqual({ kind: 'refused', reason: 'the proof of identity was not accepted: STS refused it (SignatureDoesNotMatch)' });
-    expect(store.record).toEqual(before);
+    expect(await store.get(REQUEST_ID)).toEqual(before);
     expect(calls).toMatchObject({ resets: 0, denies: [], lifts: [], events: [] });
   });
 
   it('does nothing for a grant past its approved expiry: the time fence already ended it', async () => {
-    const store = new MemoryStore(grantedRecord(new Date(clock.now().getTime() - 6 * 60_000)));
+    // Prepare
+    const store = storeHolding(grantedRecord(new Date(clock.now().getTime() - 6 * 60_000)));
     const { d, calls } = deps(store, clock, APPROVER);
 
+    // Act
     const outcome = await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
+    // Assess
     expect(outcome.kind).toBe('not-active');
     expect(calls.denies).toEqual([]);
   });
 
   it('lets the first of two concurrent revocations record; the second reports the first', async () => {
-    const store = new MemoryStore(grantedRecord(clock.now()));
+    // Prepare
+    const store = storeHolding(grantedRecord(clock.now()));
     const first = deps(store, clock, APPROVER);
     const second = deps(store, clock, SESSION);
 
+    // Act
     const [a, b] = await Promise.all([
       revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, first.d),
       revokeGrant({ action: 'end', requestId: REQUEST_ID, proof: 'p' }, second.d),
     ]);
 
+    // Assess
     expect([a.kind, b.kind].sort()).toEqual(['already-revoked', 'revoked']);
-    expect(store.record?.revokedBy).toBe(a.kind === 'revoked' ? APPROVER : SESSION);
+    expect((await store.get(REQUEST_ID))?.revokedBy).toBe(a.kind === 'revoked' ? APPROVER : SESSION);
   });
 
   it('cannot be overwritten by the end at expiry: ENDED only follows GRANTED', async () => {
-    const store = new MemoryStore(grantedRecord(clock.now()));
+    // Prepare
+    const store = storeHolding(grantedRecord(clock.now()));
     const { d } = deps(store, clock, APPROVER);
     await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
+    // Act / Assess: Notify Ended at expiry comes after the revocation.
     expect(await store.setStatus(REQUEST_ID, 'ENDED', {}, clock.now())).toBe(false);
-    expect(store.record?.status).toBe('REVOKED');
+    expect((await store.get(REQUEST_ID))?.status).toBe('REVOKED');
   });
 });
 
@@ -133,7 +129,7 @@ describe('liftRevocation', () => {
   it('refuses before the STS expiry and removes the deny after it', async () => {
     // Prepare
     const clock = new ManualClock(new Date('2026-11-28T10:00:00Z'));
-    const store = new MemoryStore(grantedRecord(clock.now()));
+    const store = storeHolding(grantedRecord(clock.now()));
     const { d, calls } = deps(store, clock, APPROVER);
     await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
 
@@ -149,8 +145,11 @@ describe('liftRevocation', () => {
   });
 
   it('removes nothing for a request that was never revoked', async () => {
+    // Prepare
     const clock = new ManualClock(new Date('2026-11-28T11:00:00Z'));
-    const { d, calls } = deps(new MemoryStore(grantedRecord(new Date('2026-11-28T10:00:00Z'))), clock, APPROVER);
+    const { d, calls } = deps(storeHolding(grantedRecord(new Date('2026-11-28T10:00:00Z'))), clock, APPROVER);
+
+    // Act / Assess
     await expect(liftRevocation({ action: 'lift', requestId: REQUEST_ID }, d)).resolves.toEqual({ kind: 'not-revoked' });
     expect(calls.removed).toEqual([]);
   });
@@ -163,7 +162,10 @@ describe('refuseMalformedEnd', () => {
   }
 
   it('answers an end request that names a request but does not validate with End Refused', async () => {
+    // Prepare
     const p = publisher();
+
+    // Act / Assess
     await expect(refuseMalformedEnd({ action: 'end', requestId: 'req-00000001', proof: 42 }, { publisher: p })).resolves.toBe(true);
     expect(p.events).toEqual([{ outcome: 'End Refused', detail: { requestId: 'req-00000001', code: 'malformed', reason: 'the end request was malformed' } }]);
   });

@@ -1,4 +1,4 @@
-import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, CEILING_TAGS, STACK_NAMES, TARGET_NAMES } from '../../../handlers/core/resource-names';
+import { assumedRoleSessionArn, BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, CEILING_TAGS, STACK_NAMES, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
@@ -45,7 +45,7 @@ const variants: Array<[string, (role: string) => NamedPolicy[]]> = [
 function asSession(role: string, policies: NamedPolicy[]) {
   return (r: Request): Promise<Decision> =>
     evaluate({
-      principal: `arn:aws:sts::${account}:assumed-role/${role}/jit-req-contain-0001`,
+      principal: assumedRoleSessionArn('aws', account, role, 'jit-req-contain-0001'),
       session: { sourceIdentity: 'jit-req-contain-0001', issuedAt: '2026-03-01T10:00:00Z' },
       action: r.action,
       resource: r.resource,
@@ -58,7 +58,7 @@ function asSession(role: string, policies: NamedPolicy[]) {
 /** A session of an elevated role deployed in the hub (the hub is also a target), under `Allow *`. */
 function evaluateInHub(action: string, resource: string, policies: NamedPolicy[] = ceilingOf({}), request?: RequestParameters): Promise<Decision> {
   return evaluate({
-    principal: `arn:aws:sts::${f.hub}:assumed-role/${f.elevatedRoleNames[0]}/jit-req-contain-0001`,
+    principal: assumedRoleSessionArn('aws', f.hub, f.elevatedRoleNames[0], 'jit-req-contain-0001'),
     session: { sourceIdentity: 'jit-req-contain-0001', issuedAt: '2026-03-01T10:00:00Z' },
     action,
     resource,
@@ -296,7 +296,7 @@ describe('Containment: a principal created under a grant meets the same walls', 
       ESCALATION_CATALOG.map(async ([path, r]) => [
         path,
         await evaluate({
-          principal: `arn:aws:sts::${account}:assumed-role/app-worker/worker`,
+          principal: assumedRoleSessionArn('aws', account, 'app-worker', 'worker'),
           action: r.action,
           resource: r.resource,
           resourceAccount: r.resource.split(':')[4] || account,

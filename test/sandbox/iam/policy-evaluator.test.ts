@@ -1,6 +1,6 @@
 import { revocationPolicy } from '../../../handlers/core/revocation-policy';
 import { timeFencedSessionPolicy } from '../../../handlers/core/session-policy';
-import { BROKER_NAMES, BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../handlers/core/resource-names';
+import { assumedRoleSessionArn, BOUNDED_PRINCIPAL_PATH, BROKER_NAMES, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { type PolicyDocument, evaluatePolicies, toPolicyDocument, wildcardMatch } from '../../../sandbox/iam/policy-evaluator';
 import { contextOf, evaluate, type Decision, type RequestParameters } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
@@ -51,7 +51,7 @@ function session(
   const role = f.elevatedRoleNames.find((n) => n.toLowerCase().endsWith(suffix)) ?? suffix;
   return {
     name: request.name,
-    principal: `arn:aws:sts::${prod}:assumed-role/${role}/jit-req-evaluator-0001`,
+    principal: assumedRoleSessionArn('aws', prod, role, 'jit-req-evaluator-0001'),
     session: { sourceIdentity, issuedAt: grantedAt },
     action: request.action,
     resource: request.resource,

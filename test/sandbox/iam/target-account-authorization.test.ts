@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../handlers/core/resource-names';
+import { assumedRoleSessionArn, BOUNDED_PRINCIPAL_PATH, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { SandboxClock } from '../../../sandbox/clock';
 import type { AwsCall } from '../../../sandbox/http/aws-call';
 import { AwsError } from '../../../sandbox/http/aws-error';
@@ -50,7 +50,7 @@ function sessionOf(roleName: string): SessionCaller {
     kind: 'session',
     accessKeyId: 'ASIAEXAMPLE000000001',
     accountId: PROD,
-    arn: `arn:aws:sts::${PROD}:assumed-role/${roleName}/jit-req-authz-0001`,
+    arn: assumedRoleSessionArn('aws', PROD, roleName, 'jit-req-authz-0001'),
     principalArn: `arn:aws:iam::${PROD}:role/${roleName}`,
     roleName,
     sessionName: 'jit-req-authz-0001',

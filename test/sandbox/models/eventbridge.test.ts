@@ -1,4 +1,4 @@
-import { type PutEventsEntry, putEvents, targetsOf } from '../../../sandbox/models/eventbridge';
+import { type PutEventsEntry, entrySize, putEvents, targetsOf } from '../../../sandbox/models/eventbridge';
 
 const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/jit-broker';
 const context = { account: '111111111111', region: 'eu-west-1', now: new Date('2026-11-28T10:00:00.123Z'), arnOfBus: (name: string) => (name === 'jit-broker' ? BUS_ARN : undefined) };
@@ -25,6 +25,26 @@ describe('EventBridge PutEvents model', () => {
     expect(put.results[2]).toMatchObject({ ErrorCode: 'InvalidArgument' });
     expect(put.accepted.map((a) => a.bus)).toEqual(['jit-broker', 'jit-broker']);
     expect(put.accepted[0].event).toMatchObject({ version: '0', source: 'jit.agent', 'detail-type': 'Elevation Requested', time: '2026-11-28T10:00:00Z', resources: [], detail: { requestId: 'req-0001' } });
+  });
+
+  describe('entry size', () => {
+    const LIMIT = 256 * 1024;
+    /** An entry of exactly `bytes` by the documented calculation: Source (9) + DetailType (19) + Detail. */
+    const sized = (bytes: number) => entry({ Detail: JSON.stringify({ pad: 'x'.repeat(bytes - 28 - '{"pad":""}'.length) }) });
+
+    // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+    it('counts Source, DetailType, Detail and each resource in UTF-8 bytes, and a Time as 14 bytes; not field names or the bus', () => {
+      expect(entrySize(sized(1000))).toBe(1000);
+      expect(entrySize(entry({ Source: 'é', DetailType: 'x', Detail: '{}', Resources: ['ab', 'c'], EventBusName: 'a-long-bus-name' }))).toBe(2 + 1 + 2 + 3);
+      expect(entrySize({ ...sized(1000), Time: 1764324000 } as PutEventsEntry)).toBe(1014);
+    });
+
+    // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+    it('accepts entries that total less than 256 KB, and refuses a call whose entries total 256 KB or more, putting nothing', () => {
+      expect(putEvents([sized(LIMIT - 1)], context).failedEntryCount).toBe(0);
+      expect(() => putEvents([sized(LIMIT)], context)).toThrow(expect.objectContaining({ code: 'ValidationException' }));
+      expect(() => putEvents([sized(LIMIT / 2), sized(LIMIT / 2)], context)).toThrow(expect.objectContaining({ code: 'ValidationException', message: expect.stringContaining('Total size of the entries') }));
+    });
   });
 
   it('refuses an entry for a bus that does not exist', () => {

@@ -4,6 +4,7 @@ import { S3Model, inMemoryS3 } from '../../../sandbox/models/s3';
 const BUCKET = 'jit-audit-111111111111';
 const NOW = new Date('2026-11-28T10:00:00Z');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
+const md5 = (text: string) => createHash('md5').update(text).digest('base64');
 
 function newModel(lock = { enabled: true, defaultRetention: { mode: 'COMPLIANCE', days: 30 } }) {
   const { index, bodies } = inMemoryS3();
@@ -32,7 +33,24 @@ describe('S3 model', () => {
       expect.objectContaining({ code: 'BadDigest' }),
     );
     expect(put(model, 'r.json', 'original').checksumSha256).toBe(sha256('original'));
-    expect(model.putObject(BUCKET, 'm.md', { data: Buffer.from('x'), contentMd5: 'md5' }).checksumSha256).toBeUndefined();
+    expect(model.putObject(BUCKET, 'm.md', { data: Buffer.from('x'), contentMd5: md5('x') }).checksumSha256).toBeUndefined();
+  });
+
+  // @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (Content-MD5)
+  // @see https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (BadDigest, InvalidDigest)
+  it('checks a Content-MD5 sent with the body: BadDigest when it does not match, InvalidDigest when it is no MD5, and stores nothing', () => {
+    const model = newModel();
+
+    expect(() => model.putObject(BUCKET, 'r.json', { data: Buffer.from('tampered'), contentMd5: md5('original') })).toThrow(
+      expect.objectContaining({ code: 'BadDigest', status: 400 }),
+    );
+    for (const notMd5 of ['md5', Buffer.from('sixteen bytes!!').toString('base64'), 'not base64!']) {
+      expect(() => model.putObject(BUCKET, 'r.json', { data: Buffer.from('original'), contentMd5: notMd5 })).toThrow(
+        expect.objectContaining({ code: 'InvalidDigest', status: 400 }),
+      );
+    }
+    expect(model.versionsOf(BUCKET, 'r.json')).toBeUndefined();
+    expect(model.putObject(BUCKET, 'r.json', { data: Buffer.from('original'), contentMd5: md5('original') })).toMatchObject({ size: 8 });
   });
 
   // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html

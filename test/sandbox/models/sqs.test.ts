@@ -80,4 +80,70 @@ describe('SQS model', () => {
 
     expect(await model.receiveMessage(QUEUE, {})).toEqual([]);
   });
+
+  describe('ChangeMessageVisibility', () => {
+    // @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html
+    it('refuses a receipt handle it never gave, or one a later receive replaced, with ReceiptHandleIsInvalid', async () => {
+      const { model, clock } = newModel();
+      model.sendMessage(QUEUE, 'hello');
+      const [first] = await model.receiveMessage(QUEUE, { visibilityTimeout: 1 });
+      clock.advance(1000);
+      const [second] = await model.receiveMessage(QUEUE, { visibilityTimeout: 60 });
+
+      expect(() => model.changeMessageVisibility(QUEUE, 'not-a-receipt-handle', 0)).toThrow(expect.objectContaining({ code: 'ReceiptHandleIsInvalid', status: 400 }));
+      expect(() => model.changeMessageVisibility(QUEUE, first.receiptHandle, 0)).toThrow(expect.objectContaining({ code: 'ReceiptHandleIsInvalid' }));
+      // Neither refused call showed the message again.
+      expect(await model.receiveMessage(QUEUE, {})).toEqual([]);
+      model.changeMessageVisibility(QUEUE, second.receiptHandle, 0);
+      expect(await model.receiveMessage(QUEUE, {})).toHaveLength(1);
+    });
+
+    // @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html
+    it('refuses a message whose visibility timeout has passed with MessageNotInflight, and a deleted one as an invalid handle', async () => {
+      const { model, clock } = newModel();
+      model.sendMessage(QUEUE, 'hello');
+      model.sendMessage(QUEUE, 'bye');
+      const [hello, bye] = await model.receiveMessage(QUEUE, { maxNumberOfMessages: 2, visibilityTimeout: 5 });
+      model.deleteMessages(QUEUE, [bye.receiptHandle]);
+      clock.advance(5000);
+
+      expect(() => model.changeMessageVisibility(QUEUE, hello.receiptHandle, 30)).toThrow(expect.objectContaining({ code: 'MessageNotInflight', status: 400 }));
+      expect(() => model.changeMessageVisibility(QUEUE, bye.receiptHandle, 30)).toThrow(expect.objectContaining({ code: 'ReceiptHandleIsInvalid' }));
+      expect(await model.receiveMessage(QUEUE, {})).toHaveLength(1);
+    });
+  });
+
+  describe('batch calls', () => {
+    async function twoReceived() {
+      const fixture = newModel();
+      fixture.model.sendMessage(QUEUE, 'a');
+      fixture.model.sendMessage(QUEUE, 'b');
+      const received = await fixture.model.receiveMessage(QUEUE, { maxNumberOfMessages: 2, visibilityTimeout: 60 });
+      return { ...fixture, received };
+    }
+
+    // @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html
+    it('deletes each entry by its receipt handle and reports each Id as successful', async () => {
+      const { model, received } = await twoReceived();
+
+      const result = model.deleteMessageBatch(QUEUE, received.map((m, i) => ({ id: `m-${i}`, receiptHandle: m.receiptHandle })));
+
+      expect(result).toEqual({ successful: [{ id: 'm-0' }, { id: 'm-1' }], failed: [] });
+      expect(model.messages(QUEUE)).toHaveLength(0);
+    });
+
+    // @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html
+    it.each([
+      ['no entry', () => [], 'EmptyBatchRequest'],
+      ['11 entries', (h: string[]) => Array.from({ length: 11 }, (_, i) => ({ id: `e${i}`, receiptHandle: h[0] })), 'TooManyEntriesInBatchRequest'],
+      ['two entries with one Id', (h: string[]) => h.map((receiptHandle) => ({ id: 'same', receiptHandle })), 'BatchEntryIdsNotDistinct'],
+      ['an Id with a space', (h: string[]) => [{ id: 'not valid', receiptHandle: h[0] }], 'InvalidBatchEntryId'],
+      ['an Id of 81 characters', (h: string[]) => [{ id: 'x'.repeat(81), receiptHandle: h[0] }], 'InvalidBatchEntryId'],
+    ])('refuses a batch with %s and deletes nothing', async (_name, entriesOf, code) => {
+      const { model, received } = await twoReceived();
+
+      expect(() => model.deleteMessageBatch(QUEUE, entriesOf(received.map((m) => m.receiptHandle)))).toThrow(expect.objectContaining({ code, status: 400 }));
+      expect(model.messages(QUEUE)).toHaveLength(2);
+    });
+  });
 });

@@ -18,7 +18,6 @@ describe('sandbox: the synthesized templates, cached in the home folder', () => 
     expect(second.fromCache).toBe(true);
     expect(second.broker).toEqual(first.broker);
     expect([...second.targets.keys()]).toEqual([...first.targets.keys()]);
-    expect(second.brokerTemplate).toEqual(first.brokerTemplate);
 
     const changed = { ...loaded, config: { ...loaded.config, approval: { ...loaded.config.approval, windowMinutes: loaded.config.approval.windowMinutes + 1 } } };
     expect(cachedInstallation(changed, join(home, 'one'), undefined, shared).fromCache).toBe(false);

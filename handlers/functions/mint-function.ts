@@ -1,0 +1,52 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
+import { SchedulerResetScheduler } from '../adapters/aws/scheduler-reset-scheduler';
+import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
+import { StsCredentialIssuer } from '../adapters/aws/sts-credential-issuer';
+import { mintGrant, mintGrantInputSchema } from '../use-cases/mint-grant';
+import { parseSettings, taskHandler } from '../lambda/runtime';
+import type { FunctionRuntime } from './function-runtime';
+
+/** Mint: AssumeRole, schedule the reset, store the grant in the account's secret. */
+export function mintFunction({ env, aws, clock, random, logger }: FunctionRuntime<'mint'>) {
+  const deps = {
+    issuer: new StsCredentialIssuer(new STSClient(aws)),
+    vault: new SecretsManagerVault(new SecretsManagerClient(aws)),
+    scheduler: new SchedulerResetScheduler({
+      client: new SchedulerClient(aws),
+      groupName: env.scheduleGroup,
+      resetFunctionArn: env.resetFunctionArn,
+      schedulerRoleArn: env.schedulerRoleArn,
+    }),
+    store: new DynamoDbRequestStore({
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(aws)),
+      tableName: env.requestTable,
+    }),
+    settings: parseSettings(env.settings),
+    clock,
+    random,
+    partition: env.targetPartition,
+  };
+
+  return taskHandler(
+    'mint',
+    mintGrantInputSchema,
+    async (input) => {
+      const grant = await mintGrant(input, deps);
+      // The summary holds no secret material; log only its identifiers and times.
+      logger.info('grant minted', {
+        requestId: grant.requestId,
+        grantId: grant.grantId,
+        accountId: grant.accountId,
+        role: grant.role,
+        expiresAt: grant.expiresAt,
+      });
+      return grant;
+    },
+    logger,
+  );
+}

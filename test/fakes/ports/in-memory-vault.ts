@@ -1,0 +1,64 @@
+import { ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
+import { PLACEHOLDER_SECRET_STRING, type ActiveSecret } from '../../../handlers/core/secret-value';
+import type { Vault, VaultVersion } from '../../../handlers/ports/vault';
+
+interface AccountSecret {
+  /** Every version written, by version id, in write order. */
+  readonly versions: Map<string, string>;
+  current: string;
+}
+
+/**
+ * The vault's contract in memory, for use-case tests: one secret per account, a version per write named
+ * by its grant id or reset token, and a reset that is a compare-and-swap on the current version. Writing
+ * a version id that exists already is a no-op (Secrets Manager treats a repeated ClientRequestToken with
+ * the same value as the same request), so the same reset twice is one reset. An account without a
+ * secret fails with the SDK's `ResourceNotFoundException`, as `SecretsManagerVault` does.
+ * `test/handlers/ports/vault.test.ts` runs the same cases against this fake and the adapter.
+ *
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
+ */
+export class InMemoryVault implements Vault {
+  private readonly secrets = new Map<string, AccountSecret>();
+
+  /** Creates an account's secret holding the placeholder, as the stack deploys it. */
+  createSecret(accountId: string, initialVersionId = 'initial-version-000000000000000000'): void {
+    this.secrets.set(accountId, { versions: new Map([[initialVersionId, PLACEHOLDER_SECRET_STRING]]), current: initialVersionId });
+  }
+
+  async storeGrant(accountId: string, secret: ActiveSecret): Promise<void> {
+    const stored = this.secretOf(accountId);
+    if (!stored.versions.has(secret.GrantId)) stored.versions.set(secret.GrantId, JSON.stringify(secret));
+    stored.current = secret.GrantId;
+  }
+
+  async currentVersion(accountId: string): Promise<VaultVersion> {
+    return { versionId: this.secretOf(accountId).current };
+  }
+
+  async resetIfCurrent(accountId: string, expectedVersionId: string, resetToken: string): Promise<'reset' | 'conflict'> {
+    const stored = this.secretOf(accountId);
+    if (!stored.versions.has(resetToken)) stored.versions.set(resetToken, PLACEHOLDER_SECRET_STRING);
+    if (stored.current === resetToken) return 'reset';
+    if (stored.current !== expectedVersionId) return 'conflict';
+    stored.current = resetToken;
+    return 'reset';
+  }
+
+  /** The current value, parsed, as the agent would read it. */
+  read(accountId: string): unknown {
+    const stored = this.secretOf(accountId);
+    return JSON.parse(stored.versions.get(stored.current) ?? 'null');
+  }
+
+  /** How many versions the account's secret holds. */
+  versionCount(accountId: string): number {
+    return this.secretOf(accountId).versions.size;
+  }
+
+  private secretOf(accountId: string): AccountSecret {
+    const stored = this.secrets.get(accountId);
+    if (!stored) throw new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} });
+    return stored;
+  }
+}
