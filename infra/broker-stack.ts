@@ -22,6 +22,7 @@ import { MintFunction } from './constructs/mint-function';
 import { NotifyFunction } from './constructs/notify-function';
 import { RegisterFunction } from './constructs/register-function';
 import { RequestApprovalFunction } from './constructs/request-approval-function';
+import { SlackInteractions, slackSecretReadStatement } from './constructs/slack-interactions';
 import { RequestTable } from './constructs/request-table';
 import { ResetFunction } from './constructs/reset-function';
 import { RevokeFunction } from './constructs/revoke-function';
@@ -63,6 +64,8 @@ export class BrokerStack extends Stack {
   readonly secrets: AccountSecrets;
   readonly auditBucket: AuditBucket;
   readonly approvals: ApprovalEndpoint;
+  /** Slack approvals, when `approval.slack` is configured. */
+  readonly slack?: SlackInteractions;
   /** The agent's IAM user or role and its standing policy. */
   readonly agent: AgentIdentity;
   /** Execution role of the revoke function. */
@@ -195,6 +198,19 @@ export class BrokerStack extends Stack {
     });
 
     this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);
+    // approval.slack: the prompt is posted with the bot token, presses come back on the approval API.
+    if (config.approval.slack) {
+      requestApproval.role.addToPolicy(slackSecretReadStatement('ReadTheSlackSecretToPost', config.approval.slack.secretName));
+      this.slack = new SlackInteractions(this, 'Slack', {
+        api: this.approvals.api,
+        settingsJson,
+        table,
+        bus: this.bus,
+        sender: config.approval.sender,
+        secretName: config.approval.slack.secretName,
+      });
+      this.workflow.stateMachine.grantTaskResponse(this.slack.handler.role);
+    }
     this.approverPolicy = new ApproverPolicy(this, 'Approver', {
       table,
       stateMachine: this.workflow.stateMachine,

@@ -44,6 +44,7 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
     '',
     `  URL      ${url}  (AWS APIs in their wire protocols, review links, ${url}/outbox)`,
     `  State    ${home}/  (delete it to start over)`,
+    ...(config.config.approval.slack ? [`  Slack    ${url}/slack  (a local stand-in for the approvers' Slack workspace; docs/slack.md)`] : []),
     `  Config   ${config.file}: hub ${hub.account} ${hub.region}; ${config.config.accounts.map((a) => `${a.name} ${a.id}`).join(', ')}`,
     `  Time     ${clock.scale === 1 ? 'real time' : `${clock.scale}x real time (--time-scale ${clock.scale}): a 15-minute grant lasts ${realDuration(15 * 60, clock.scale)}, the approval window ${realDuration(config.config.approval.windowMinutes * 60, clock.scale)}`}; sandbox now ${clock.now().toISOString()}`,
     ...(startedInMs !== undefined ? [`  Started  in ${(startedInMs / 1000).toFixed(1)} s`] : []),
@@ -77,13 +78,15 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
  * What the start did with the state a previous run left: how many executions continue, and each one
  * that cannot, with its file and why (its file is left as it was, for the user to look at).
  */
-export function reconciliation(sandbox: Pick<RunningSandbox, 'resume' | 'overdueSchedules'>): string[] {
+export function reconciliation(sandbox: Pick<RunningSandbox, 'resume' | 'overdueSchedules'> & Partial<Pick<RunningSandbox, 'lost'>>): string[] {
   const { resume, overdueSchedules } = sandbox;
-  if (resume.resumed.length === 0 && resume.failed.length === 0 && overdueSchedules === 0) return [];
+  const lost = sandbox.lost ?? [];
+  if (resume.resumed.length === 0 && resume.failed.length === 0 && overdueSchedules === 0 && lost.length === 0) return [];
   const lines = [
-    `reconciled: ${resume.resumed.length} execution(s) continued, ${resume.failed.length} could not continue, ${overdueSchedules} overdue reset schedule(s) firing now`,
+    `reconciled: ${resume.resumed.length} execution(s) continued, ${resume.failed.length} could not continue, ${overdueSchedules} overdue reset schedule(s) firing now${lost.length > 0 ? `, ${lost.length} request(s) without an execution ended FAILED` : ''}`,
   ];
   for (const failed of resume.failed) lines.push(`  could not continue ${failed.name ?? 'an execution'}: ${failed.reason}`);
+  for (const request of lost) lines.push(`  request ${request.requestId} (was ${request.status}) ended FAILED: no execution continues it`);
   return lines;
 }
 

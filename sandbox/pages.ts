@@ -24,8 +24,16 @@ export interface PagesSources {
   readonly auditTiming: AuditTiming;
   /** The executions of the state machine, newest first. */
   readonly executions: () => ReadonlyArray<Pick<ExecutionRecord, 'name' | 'status' | 'startedAt' | 'finishedAt' | 'finalState' | 'error' | 'cause' | 'input'>>;
+  /** Requests whose execution was gone when the sandbox started, each with why (they were ended FAILED). */
+  readonly lostExecutions?: () => ReadonlyArray<{ readonly requestId: string; readonly status: string; readonly reason: string }>;
+  /** Execution files the sandbox cannot read back, each with why (left as they are). */
+  readonly unreadableExecutions?: () => ReadonlyArray<{ readonly file: string; readonly reason: string }>;
   /** The approval endpoint's Lambda handler (handlers/lambda/approval-web). */
   readonly review: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** With `approval.slack`: the broker's interaction route (handlers/lambda/slack-interactions). */
+  readonly slackInteractions?: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** With `approval.slack`: the Slack stand-in's paths (sandbox/slack/slack-stand-in.ts); undefined for others. */
+  readonly slack?: (request: PageRequest) => Promise<AwsResponse | undefined>;
 }
 
 const PAGE_HEADERS = {
@@ -58,14 +66,14 @@ function wantsJson(request: PageRequest): boolean {
 const notFound = () => page('Not found', html`<p>Nothing here. The sandbox serves <code>/</code>, <code>/outbox</code>, <code>/events</code>, <code>/reports</code> and review links.</p>`, 404);
 
 /** An API Gateway HTTP API (payload 2.0) event for the approval function, as the deployed API sends it. */
-function reviewEvent(request: PageRequest): APIGatewayProxyEventV2 {
+function reviewEvent(request: PageRequest, routeKey = 'ANY /review/{requestId}'): APIGatewayProxyEventV2 {
   const queryStringParameters: Record<string, string> = {};
   for (const [k, v] of request.query) queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
   const segment = /^\/review\/([^/]+)$/.exec(request.path)?.[1];
   const rawQuery = request.query.toString();
   return {
     version: '2.0',
-    routeKey: 'ANY /review/{requestId}',
+    routeKey,
     rawPath: request.path,
     rawQueryString: rawQuery,
     headers: { ...request.headers },
@@ -78,7 +86,7 @@ function reviewEvent(request: PageRequest): APIGatewayProxyEventV2 {
       domainPrefix: 'sandbox',
       http: { method: request.method, path: request.path, protocol: 'HTTP/1.1', sourceIp: request.sourceIp, userAgent: request.headers['user-agent'] ?? '' },
       requestId: 'sandbox',
-      routeKey: 'ANY /review/{requestId}',
+      routeKey,
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
@@ -108,6 +116,16 @@ function statusTable(requests: Array<Record<string, unknown>>, sources: PagesSou
       return html`<tr><td><code>${String(r.requestId)}</code></td><td>${String(r.status)}${failure}</td><td>${String(r.accountName ?? r.accountId)}</td><td>${String(r.role)}</td><td>${String(r.minutes)}</td><td>${String(r.requestedAt ?? '')}</td><td>${grant?.expiresAt ?? ''}</td><td>${reportCell(r, sources)}</td><td>${String(r.reason ?? '')}</td></tr>`;
     });
   return html`<table><tr><th>Request</th><th>Status</th><th>Account</th><th>Role</th><th>Min</th><th>Requested</th><th>Expires</th><th>Audit report</th><th>Reason</th></tr>${rows}</table>`;
+}
+
+/** Requests whose execution was lost, and execution files that cannot be read: nothing is lost out of sight. */
+function lostWork(sources: PagesSources): SafeHtml | string {
+  const lost = sources.lostExecutions?.() ?? [];
+  const unreadable = sources.unreadableExecutions?.() ?? [];
+  if (lost.length === 0 && unreadable.length === 0) return '';
+  const lostRows = lost.map((l) => html`<tr><td><code>${l.requestId}</code></td><td>${l.status}</td><td class="bad">${l.reason}</td></tr>`);
+  const fileRows = unreadable.map((u) => html`<tr><td><code>${u.file}</code></td><td class="bad">${u.reason}</td></tr>`);
+  return html`${lost.length > 0 ? html`<h2>Lost executions</h2><table><tr><th>Request</th><th>Was</th><th>Why it ended FAILED</th></tr>${lostRows}</table>` : ''}${unreadable.length > 0 ? html`<h2>Execution files the sandbox cannot read</h2><table><tr><th>File</th><th>Why</th></tr>${fileRows}</table>` : ''}`;
 }
 
 /** Every execution that failed, with the state it ended in and why: nothing fails out of sight. */
@@ -224,18 +242,36 @@ export function sandboxPages(sources: PagesSources): (request: PageRequest) => P
       const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
       return { status: response.statusCode ?? 200, headers, body: response.body ?? '' };
     }
+    if (path === '/slack/interactions' && sources.slackInteractions) {
+      // As on the deployed API: POST only, anything else is API Gateway's own 404.
+      if (request.method !== 'POST') return notFound();
+      const response = await sources.slackInteractions(reviewEvent(request, 'POST /slack/interactions'));
+      const headers = Object.fromEntries(Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      return { status: response.statusCode ?? 200, headers, body: response.body ?? '' };
+    }
+    if (path.startsWith('/slack') && sources.slack) {
+      const response = await sources.slack(request);
+      if (response) return response;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') return page('Method not allowed', html`<p>The sandbox pages only answer GET.</p>`, 405);
     if (path === '/' || path === '/index.html') {
       const requests = sources.requests();
       if (wantsJson(request)) {
         const failedExecutionsJson = sources.executions().filter((e) => e.status === 'FAILED').map(({ input: _input, ...e }) => e);
-        return json({ url: sources.url(), now: sources.now().toISOString(), requests, failedExecutions: failedExecutionsJson });
+        return json({
+          url: sources.url(),
+          now: sources.now().toISOString(),
+          requests,
+          failedExecutions: failedExecutionsJson,
+          lostExecutions: (sources.lostExecutions?.() ?? []),
+          unreadableExecutionFiles: (sources.unreadableExecutions?.() ?? []),
+        });
       }
       return page(
         'JIT sandbox',
         html`<p>The just-in-time access broker, running offline at <code>${sources.url()}</code>: the same state machine, handlers, CLI and review pages as in AWS, against local emulations of the AWS APIs they call. Keys and env files are in the sandbox's home folder; see docs/sandbox.md.</p>
 <p class="muted">Sandbox time ${sources.now().toISOString()}; this page reloads every ${HOME_REFRESH_SECONDS} seconds. An audit report is due ${sources.auditTiming.delayMinutes} minutes (the configured CloudTrail delay) plus two quiet polls after the grant's credentials go silent: the later of its approved expiry and its STS session's end, at least 15 minutes after it was granted.</p>
-<h2>Requests</h2>${statusTable(requests, sources)}<h2>Failed executions</h2>${failedExecutions(sources)}`,
+<h2>Requests</h2>${statusTable(requests, sources)}<h2>Failed executions</h2>${failedExecutions(sources)}${lostWork(sources)}`,
         200,
         HOME_REFRESH_SECONDS,
       );

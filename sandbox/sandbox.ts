@@ -10,6 +10,8 @@ import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
 import { invokeWithContext, loadBrokerFunctions } from './engine/functions';
 import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
+import { type LostExecution, type StoredRequest, lostExecutions } from './engine/lost-executions';
+import { elevationRequestSchema } from '../handlers/core/elevation-request';
 import { ApproverGate } from './http/approver-gate';
 import { AwsRouter } from './http/aws-router';
 import { SandboxServer } from './http/server';
@@ -18,6 +20,8 @@ import { Identities } from './iam/identities';
 import { type SandboxKeys, loadOrCreateKeys } from './iam/keys';
 import { SANDBOX_PROFILES, writeSandboxAwsFiles } from './aws-profiles';
 import { sandboxPages } from './pages';
+import { SlackStandIn } from './slack/slack-stand-in';
+import { writeChangedStateFiles } from './store/json-file';
 import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
 import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
@@ -66,6 +70,8 @@ export interface RunningSandbox {
   readonly installation: SynthesizedInstallation;
   /** What the start did with the executions that were running: which continue, which cannot and why. */
   readonly resume: ResumeOutcome;
+  /** Requests whose execution was gone at start (file deleted or unreadable), ended FAILED. */
+  readonly lost: readonly LostExecution[];
   /** Schedules that were due while the sandbox was stopped and fired on start. */
   readonly overdueSchedules: number;
   /**
@@ -135,26 +141,58 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const handlers = new Map<string, LocalFunction>();
   const tokens = new LocalTaskTokens(() => clock.nowMs());
   // Events can only start executions once the engine exists; it needs the handlers, which need the URL.
-  const late: { engine?: ExecutionEngine } = {};
+  const late: { engine?: ExecutionEngine; lost?: readonly LostExecution[] } = {};
 
   const invokeFunction = async (functionArn: string, payload: unknown) => {
     const handler = handlers.get(functionArn);
     if (!handler) throw new Error(`No function ${functionArn} in the broker stack.`);
     await invokeWithContext(handler, functionArn, JSON.parse(JSON.stringify(payload)));
   };
-  const dispatch = async (target: string, event: DeliveredEvent) => {
+  const dispatch = (target: string, event: DeliveredEvent): void => {
     if (target === stateMachineArn) {
       if (!late.engine) throw new Error('The workflow is not running yet.');
       late.engine.start(event);
       return;
     }
-    if (handlers.has(target)) return invokeFunction(target, event);
     if (sqs.deliver(target, JSON.stringify(event))) return;
+    if (handlers.has(target)) {
+      // A function target runs after the answer; it keeps no record of its own (see docs/sandbox.md).
+      setImmediate(() => {
+        invokeFunction(target, event).catch((error: unknown) => console.error(`sandbox: delivering event ${event.id} to ${target} failed: ${(error as Error).message}`));
+      });
+      return;
+    }
     throw new Error(`The sandbox cannot deliver to ${target}.`);
   };
 
+  /**
+   * Ends each request whose execution is gone the way the workflow ends a failed one: the notify function
+   * records FAILED with the reason and publishes "Elevation Failed" (stage `sandbox`).
+   */
+  const failLostRequests = async (lost: readonly LostExecution[]): Promise<void> => {
+    const notify = functions.find((f) => f.entry === 'notify');
+    for (const request of lost) {
+      const stored = dynamodb.items(BROKER_NAMES.requestTable).find((item) => item.requestId === request.requestId);
+      const parsed = elevationRequestSchema.safeParse(stored);
+      if (!notify || !parsed.success) {
+        narrate(`request ${request.requestId} has no execution and cannot be ended: ${notify ? 'its record is not a request' : 'no notify function'}`);
+        continue;
+      }
+      try {
+        await invokeFunction(notify.arn, { outcome: 'Failed', stage: 'sandbox', request: parsed.data, error: { Error: 'ExecutionLost', Cause: request.reason } });
+        narrate(`request ${request.requestId} (${request.status}) ended FAILED: ${request.reason}`);
+      } catch (error) {
+        narrate(`request ${request.requestId} has no execution and could not be ended: ${(error as Error).message}`);
+      }
+    }
+  };
+
   const dynamodb = new DynamoDbEmulation(tablesOf(broker), home, authorizer);
-  const secrets = new SecretsManagerEmulation(secretsOf(broker), home, hub, authorizer, clock);
+  // approval.slack: a local Slack workspace, and the Slack secret the operator would create, holding its credentials.
+  const slackSettings = config.config.approval.slack;
+  const slack = slackSettings ? new SlackStandIn(home, slackSettings, () => url, () => clock.now()) : undefined;
+  const slackSecret = slack && slackSettings ? [{ name: slackSettings.secretName, initialValue: slack.secretString, description: 'Slack stand-in credentials (sandbox)' }] : [];
+  const secrets = new SecretsManagerEmulation([...secretsOf(broker), ...slackSecret], home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
   const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...config.config.approval.approvers]);
@@ -183,6 +221,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   let url = '';
   let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
+  let slackInteractions: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
   const reportBucket = buckets[0] ?? '';
   const gate = ApproverGate.persisted(home);
   const server = new SandboxServer(
@@ -198,10 +237,21 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       now: () => clock.now(),
       auditTiming: { delayMinutes: config.config.audit.delayMinutes, maxLagMinutes: config.config.audit.maxLagMinutes },
       executions: () => late.engine?.list() ?? [],
+      lostExecutions: () => late.lost ?? [],
+      unreadableExecutions: () => late.engine?.unreadable() ?? [],
       review: async (event) => {
         if (!review) throw new Error('The approval function is not loaded yet.');
         return review(event);
       },
+      ...(slack
+        ? {
+            slack: (request) => slack.handle(request),
+            slackInteractions: async (event) => {
+              if (!slackInteractions) throw new Error('The Slack interaction function is not loaded yet.');
+              return slackInteractions(event);
+            },
+          }
+        : {}),
     })),
   );
   url = await server.listen('127.0.0.1', options.port);
@@ -218,11 +268,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     region: hub.region,
     // Identity proofs (jit end, jit revoke) are presigned for the endpoint the CLI talks to: this one.
     stsProofEndpoint: url,
+    // The broker's Slack calls go to the stand-in, never to slack.com.
+    ...(slack ? { slackApiUrl: `${url}/slack/api` } : {}),
     environment: { [ENVIRONMENT_VARIABLES.reviewBaseUrl]: url },
   });
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
       review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+    } else if (fn.entry === 'slack-interactions') {
+      slackInteractions = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
     } else {
       handlers.set(fn.arn, fn.handler);
     }
@@ -247,7 +301,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   const overdueSchedules = scheduler.pending().filter((s) => Date.parse(s.retryAt ?? s.fireAt) <= clock.nowMs()).length;
   const resume = engine.resumeAll();
+  const lost = lostExecutions(dynamodb.items(BROKER_NAMES.requestTable) as unknown as StoredRequest[], engine.list(), engine.unreadable());
   scheduler.start();
+  late.lost = lost;
+  await failLostRequests(lost);
 
   const envFiles = { agent: join(home, 'agent.env'), approver: join(home, 'approver.env') };
   const awsFiles = writeSandboxAwsFiles({ home, url, region: hub.region, keys, config: config.config, configFile: config.file });
@@ -274,6 +331,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     );
   }
 
+  // What the start made (keys, the approver's secret, sessions) is on disk before anyone is told of it.
+  writeChangedStateFiles();
   let stopped = false;
   return {
     url,
@@ -283,6 +342,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     config,
     installation,
     resume,
+    lost,
     overdueSchedules,
     approverSecret: gate.secret,
     approverSignInUrl,
@@ -294,6 +354,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       scheduler.stop();
       await engine.stop();
       await server.close();
+      writeChangedStateFiles();
     },
   };
 }

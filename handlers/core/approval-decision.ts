@@ -8,7 +8,7 @@ import { checkGrantTerms } from './grant-terms';
 export const MAX_NOTE_LENGTH = 500;
 
 /** How a decision was made, for the audit report. */
-export const DECISION_CHANNELS = ['web', 'cli'] as const;
+export const DECISION_CHANNELS = ['web', 'cli', 'slack'] as const;
 export type DecisionChannel = (typeof DECISION_CHANNELS)[number];
 
 /**

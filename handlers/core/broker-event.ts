@@ -28,6 +28,8 @@ export const BROKER_OUTCOMES = [
    * `contentDigest` tells the agent that sent it from the one whose request goes on under that id.
    */
   'Duplicate Refused',
+  /** A chat button press changed nothing because its sender is no configured approver (docs/slack.md). */
+  'Approval Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

@@ -52,5 +52,8 @@ export const DECISION_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Granted',
 /** Outcomes that answer an agent's request to end its grant. */
 export const END_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Ended', 'End Refused']);
 
-/** Outcomes the notification queue carries (the audit, hours later, is read with `jit report`). */
-export const NOTIFIED_OUTCOMES: readonly BrokerOutcome[] = BROKER_OUTCOMES.filter((o) => o !== 'Audited');
+/**
+ * Outcomes the notification queue carries (the audit, hours later, is read with `jit report`; a refused
+ * chat press is for the operators, and changes nothing the agent waits for).
+ */
+export const NOTIFIED_OUTCOMES: readonly BrokerOutcome[] = BROKER_OUTCOMES.filter((o) => o !== 'Audited' && o !== 'Approval Refused');

@@ -18,6 +18,16 @@ export const targetAccountSchema = z.object({
   roles: z.array(elevatedRoleSchema).min(1),
 });
 
+/** Slack approvals (docs/slack.md): where prompts go and who may press their buttons. */
+export const slackSettingsSchema = z.object({
+  /** A channel id, or `direct` for a direct message to each mapped approver. */
+  postTo: z.string(),
+  /** Secrets Manager secret holding `{"signingSecret", "botToken"}`. */
+  secretName: z.string(),
+  /** Slack user id -> the configured approver (an address of `approvers`) a press by them decides as. */
+  users: z.record(z.string(), z.string()),
+});
+
 export const brokerSettingsSchema = z.object({
   accounts: z.array(targetAccountSchema).min(1),
   approvalWindowMinutes: z.number().int().positive(),
@@ -26,11 +36,13 @@ export const brokerSettingsSchema = z.object({
   auditRegions: z.array(z.string()).min(1),
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
+  slack: slackSettingsSchema.optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;
 export type TargetAccount = z.infer<typeof targetAccountSchema>;
 export type BrokerSettings = z.infer<typeof brokerSettingsSchema>;
+export type SlackSettings = z.infer<typeof slackSettingsSchema>;
 
 /** Finds a configured account by its 12-digit id or its short name. */
 export function findAccount(settings: BrokerSettings, idOrName: string): TargetAccount | undefined {

@@ -1,4 +1,4 @@
-import type { ApprovalDecision, Denial } from './approval-decision';
+import type { ApprovalDecision, DecisionChannel, Denial } from './approval-decision';
 import type { EmailMessage } from './approval-email';
 import type { ElevationRequest } from './elevation-request';
 import { emailDocument, emailFacts } from './email-html';
@@ -6,7 +6,7 @@ import { headerSafe, html, utcText } from './html';
 
 export type ConfirmedDecision = { readonly approved: ApprovalDecision } | { readonly denied: Denial };
 
-const CHANNEL_TEXT = { web: 'the review page', cli: 'the jit CLI' } as const;
+const CHANNEL_TEXT: Readonly<Record<DecisionChannel, string>> = { web: 'the review page', cli: 'the jit CLI', slack: 'Slack' };
 
 /**
  * The short email every approver gets once a decision reached the workflow: who decided what, when and
@@ -15,7 +15,7 @@ const CHANNEL_TEXT = { web: 'the review page', cli: 'the jit CLI' } as const;
 export function renderConfirmationEmail(request: ElevationRequest, confirmed: ConfirmedDecision): EmailMessage {
   const rows: Array<[string, string]> = [['Account', `${request.accountName} (${request.accountId})`]];
   let verb: string;
-  let who: { approver: string; decidedAt: string; channel?: 'web' | 'cli' };
+  let who: { approver: string; decidedAt: string; channel?: DecisionChannel };
   if ('approved' in confirmed) {
     const d = confirmed.approved;
     verb = 'Approved';

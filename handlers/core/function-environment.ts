@@ -29,6 +29,8 @@ export const ENVIRONMENT_VARIABLES = {
   auditBucket: 'AUDIT_BUCKET',
   /** Role the lift schedules invoke the revoke function as. */
   liftSchedulerRoleArn: 'LIFT_SCHEDULER_ROLE_ARN',
+  /** Name of the table of Slack requests already received (replay protection). */
+  slackPressTable: 'SLACK_PRESS_TABLE',
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT_VARIABLES;
@@ -49,6 +51,7 @@ export const FUNCTION_ENVIRONMENT = {
   audit: ['settings', 'targetPartition', 'auditBucket', 'requestTable'],
   revoke: ['requestTable', 'eventBusName', 'targetPartition', 'resetFunctionArn', 'scheduleGroup', 'liftSchedulerRoleArn'],
   'approval-web': ['settings', 'requestTable'],
+  'slack-interactions': ['settings', 'requestTable', 'eventBusName', 'slackPressTable'],
 } as const satisfies Record<string, readonly EnvironmentKey[]>;
 
 /** A broker function by the name of its entry file, e.g. `mint`. */

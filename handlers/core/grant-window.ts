@@ -15,17 +15,48 @@ export const STS_MAX_CHAINED_DURATION_SECONDS = 3600;
  */
 export const MAX_GRANT_MINUTES = STS_MAX_CHAINED_DURATION_SECONDS / 60;
 
+/**
+ * How long the mint may take from its AssumeRole to the secret write and still give the agent the full
+ * approved minutes from the write: the mint function's timeout (30 s, the default of infra/constructs/broker-function.ts)
+ * plus rounding to whole seconds, with room to spare. It is also the most the credentials outlive the
+ * secret's `Expiration` (docs/architecture.md, "Time box").
+ */
+export const MINT_HANDOVER_SECONDS = 60;
+
+/**
+ * The STS session: the approved minutes plus the handover, so the session outlives the fence, within
+ * STS's 900 s minimum and the 3600 s cap of a chained session.
+ */
 export function stsDurationSeconds(minutes: number): number {
   if (!Number.isInteger(minutes) || minutes < 1) {
     throw new RangeError(`Grant minutes must be a positive whole number. Received: ${minutes}`);
   }
-  return Math.min(Math.max(minutes * 60, STS_MIN_DURATION_SECONDS), STS_MAX_CHAINED_DURATION_SECONDS);
+  return Math.min(Math.max(minutes * 60 + MINT_HANDOVER_SECONDS, STS_MIN_DURATION_SECONDS), STS_MAX_CHAINED_DURATION_SECONDS);
 }
 
 /** The approved expiry: the moment the grant's time fence closes. Whole seconds, so every clock agrees. */
 export function approvedExpiry(grantedAt: Date, minutes: number): Date {
   const ms = grantedAt.getTime() + minutes * 60_000;
   return new Date(Math.floor(ms / 1000) * 1000);
+}
+
+/**
+ * The session policy's time fence, fixed when the credentials are minted (before anyone can read them):
+ * the approved minutes from the AssumeRole plus the handover allowance.
+ */
+export function fenceExpiry(assumedAt: Date, minutes: number): Date {
+  return new Date(approvedExpiry(assumedAt, minutes).getTime() + MINT_HANDOVER_SECONDS * 1000);
+}
+
+/**
+ * The grant as the agent gets it: it starts when its secret is written (rounded up to the whole second,
+ * so never before the credentials can be read) and lasts the approved minutes from then, but never past
+ * the moment the credentials stop working (the fence, or the STS session's end).
+ */
+export function grantWindow(writtenAt: Date, minutes: number, limits: { readonly fence: Date; readonly stsExpiration: Date }): { grantedAt: Date; expiresAt: Date } {
+  const grantedAt = new Date(Math.ceil(writtenAt.getTime() / 1000) * 1000);
+  const stsEnd = Math.floor(limits.stsExpiration.getTime() / 1000) * 1000;
+  return { grantedAt, expiresAt: new Date(Math.min(grantedAt.getTime() + minutes * 60_000, limits.fence.getTime(), stsEnd)) };
 }
 
 /** ISO 8601 in UTC without milliseconds, the format IAM conditions and the secret use. */

@@ -14,7 +14,7 @@ export type ElevationStatus = (typeof ELEVATION_STATUSES)[number];
 
 /**
  * The status each broker event moves a request to. `Rejected` requests never validated, so they have
- * no record, but the agent still learns the status from the event; `End Refused` changes nothing.
+ * no record, but the agent still learns the status from the event; `End Refused` and `Approval Refused` change nothing.
  */
 export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | undefined>> = {
   'Pending Approval': 'PENDING_APPROVAL',
@@ -29,6 +29,7 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   'End Refused': undefined,
   // Says nothing about the request on record under that id, which goes on.
   'Duplicate Refused': undefined,
+  'Approval Refused': undefined,
 };
 
 /**

@@ -8,6 +8,7 @@ import { registerFunction } from './register-function';
 import { requestApprovalFunction } from './request-approval-function';
 import { resetFunction } from './reset-function';
 import { revokeFunction } from './revoke-function';
+import { slackInteractionsFunction } from './slack-interactions-function';
 
 /**
  * Every broker function's factory, by entry name: the Lambda entry point `handlers/lambda/<entry>.ts`
@@ -23,6 +24,7 @@ export const BROKER_FUNCTIONS = {
   audit: auditFunction,
   revoke: revokeFunction,
   'approval-web': approvalWebFunction,
+  'slack-interactions': slackInteractionsFunction,
 } as const satisfies { readonly [E in FunctionEntry]: (runtime: FunctionRuntime<E>) => unknown };
 
 /** The handler a function's factory makes. */

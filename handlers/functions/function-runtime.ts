@@ -37,4 +37,10 @@ export interface FunctionRuntime<E extends FunctionEntry> {
    * @default the regional STS endpoint of `region`
    */
   readonly stsProofEndpoint?: string;
+  /**
+   * Where the Slack Web API calls go instead of `https://slack.com/api`: the sandbox's Slack stand-in
+   * (docs/slack.md#sandbox).
+   * @default Slack's Web API
+   */
+  readonly slackApiUrl?: string;
 }

@@ -8,9 +8,12 @@ import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
 import { requestApproval, requestApprovalInputSchema } from '../use-cases/request-approval';
 import { parseSettings, taskHandler } from '../lambda/runtime';
 import type { FunctionRuntime } from './function-runtime';
+import { slackClients } from './slack-clients';
 
 /** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */
-export function requestApprovalFunction({ env, aws, clock, random, logger }: FunctionRuntime<'request-approval'>) {
+export function requestApprovalFunction(runtime: FunctionRuntime<'request-approval'>) {
+  const { env, aws, clock, random, logger } = runtime;
+  const settings = parseSettings(env.settings);
   const deps = {
     store: new DynamoDbRequestStore({
       client: DynamoDBDocumentClient.from(new DynamoDBClient(aws)),
@@ -18,10 +21,11 @@ export function requestApprovalFunction({ env, aws, clock, random, logger }: Fun
     }),
     mailer: new SesV2Mailer(new SESv2Client(aws)),
     publisher: new EventBridgePublisher(new EventBridgeClient(aws), env.eventBusName),
-    settings: parseSettings(env.settings),
+    settings,
     clock,
     random,
     reviewBaseUrl: env.reviewBaseUrl,
+    ...(settings.slack ? { chat: slackClients(settings.slack, runtime).chat } : {}),
   };
 
   return taskHandler(
@@ -30,7 +34,10 @@ export function requestApprovalFunction({ env, aws, clock, random, logger }: Fun
     async (input) => {
       const result = await requestApproval(input, deps);
       logger.info('approval requested', { requestId: result.requestId, approvalDeadline: result.approvalDeadline });
-      return result;
+      const { chat, ...output } = result;
+      if (chat && 'failed' in chat) logger.error('slack prompt not posted; the emails went out', { requestId: result.requestId, error: chat.failed as Error });
+      if (chat && 'posted' in chat) logger.info('slack prompt posted', { requestId: result.requestId, messages: chat.posted.length });
+      return output;
     },
     logger,
   );

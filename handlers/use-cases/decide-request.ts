@@ -31,7 +31,9 @@ export interface DecideRequestDeps {
  */
 export type DecisionAuthority =
   | { readonly channel: 'web'; readonly capability: string }
-  | { readonly channel: 'cli'; readonly approver: string };
+  | { readonly channel: 'cli'; readonly approver: string }
+  /** A Slack button press whose signature was verified and whose Slack user id maps to this approver. */
+  | { readonly channel: 'slack'; readonly approver: string };
 
 /** Outcomes that say why nothing can be decided (any more). */
 export type ClosedOutcome =
@@ -80,7 +82,7 @@ function authorize(
   record: RequestRecord,
   authority: DecisionAuthority,
 ): { approver: string; link?: { capabilityHash: string; approver: string } } | undefined {
-  if (authority.channel === 'cli') return { approver: authority.approver };
+  if (authority.channel !== 'web') return { approver: authority.approver };
   if (!isWellFormedCapability(authority.capability)) return undefined;
   let found: { capabilityHash: string; approver: string } | undefined;
   for (const [capabilityHash, approver] of Object.entries(record.approverLinks ?? {})) {

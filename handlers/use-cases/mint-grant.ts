@@ -5,7 +5,8 @@ import { elevationRequestSchema } from '../core/elevation-request';
 import type { GrantSummary } from '../core/grant';
 import {
   GRANT_RANDOM_BYTES,
-  approvedExpiry,
+  fenceExpiry,
+  grantWindow,
   isoSeconds,
   newGrantId,
   roleSessionName,
@@ -68,8 +69,9 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
   );
   if (delivered) return delivered;
 
-  const grantedAt = deps.clock.now();
-  const expiresAt = approvedExpiry(grantedAt, decision.minutes);
+  // The fence is fixed now; the grant's own clock starts only when its secret is written (below).
+  const assumedAt = deps.clock.now();
+  const fence = fenceExpiry(assumedAt, decision.minutes);
   const grantId = newGrantId(request.requestId, Buffer.from(deps.random.bytes(GRANT_RANDOM_BYTES)).toString('hex'));
   const roleArn = iamRoleArn(deps.partition, request.accountId, role.iamRoleName);
   const sourceIdentity = sourceIdentityFor(request.requestId);
@@ -79,7 +81,7 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     sessionName: roleSessionName(request.requestId),
     sourceIdentity,
     durationSeconds: stsDurationSeconds(decision.minutes),
-    sessionPolicy: timeFencedSessionPolicy(expiresAt),
+    sessionPolicy: timeFencedSessionPolicy(fence),
   });
 
   // If this write fails, the credentials never leave this function: nobody can use them.
@@ -90,20 +92,23 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
       grantId,
       roleArn,
       sourceIdentity,
-      issuedAt: isoSeconds(grantedAt),
-      expiresAt: isoSeconds(expiresAt),
+      issuedAt: isoSeconds(assumedAt),
+      // The last moment these credentials can work: the audit reads the trail up to (and after) it.
+      expiresAt: isoSeconds(fence),
       stsExpiresAt: isoSeconds(credentials.expiration),
     },
     deps.clock.now(),
   );
 
-  await deps.scheduler.scheduleReset(scheduleName, expiresAt, {
+  // At the fence: no earlier than the grant ends, however long the handover below takes.
+  await deps.scheduler.scheduleReset(scheduleName, fence, {
     source: 'jit.reset-schedule',
     requestId: request.requestId,
     accountId: request.accountId,
     grantId,
   });
 
+  const { grantedAt, expiresAt } = grantWindow(deps.clock.now(), decision.minutes, { fence, stsExpiration: credentials.expiration });
   const secret: ActiveSecret = {
     AccessKeyId: credentials.accessKeyId,
     SecretAccessKey: credentials.secretAccessKey,

@@ -3,6 +3,7 @@ import { encodeCapability, hashCapability, reviewLink, CAPABILITY_BYTES } from '
 import { renderApprovalEmail } from '../core/approval-email';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
+import type { ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Mailer } from '../ports/mailer';
@@ -25,11 +26,15 @@ export interface RequestApprovalDeps {
   readonly random: RandomSource;
   /** Base URL of the approval endpoint; the review link is built on it. */
   readonly reviewBaseUrl: string;
+  /** Slack, when configured: the prompt with Approve/Deny goes there as well as the email. */
+  readonly chat?: ChatNotifier;
 }
 
 export interface RequestApprovalResult {
   readonly requestId: string;
   readonly approvalDeadline: string;
+  /** Where the chat prompt went, or why it did not; absent without a chat. The email went out either way. */
+  readonly chat?: { readonly posted: readonly PostedPrompt[] } | { readonly failed: unknown };
 }
 
 /**
@@ -73,9 +78,11 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     });
     await deps.mailer.send({ from: deps.settings.sender, to: [link.approver], ...email });
   }
+  // Recorded before the chat prompt: once every approver has their email, a retry mails nobody again.
   await deps.store.markApprovalMailed(request.requestId, taskToken, deps.clock.now());
+  const chat = deps.chat ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl) : undefined;
   await publishPending(request, approvalDeadline.toISOString(), deps);
-  return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString() };
+  return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
 }
 
 /** `Elevation Pending Approval`, at least once: a retried approval request publishes it again. */
@@ -91,4 +98,28 @@ async function publishPending(request: RequestApprovalInput['request'], approval
       approvalDeadline,
     },
   });
+}
+
+/**
+ * Posts the chat prompt. A direct message carries its recipient's own review link (the one their email
+ * has); a channel copy carries none, since a link decides as its owner and a channel has many readers.
+ * A chat failure never fails the task: the emails are out and recorded, and a retry keeps their links
+ * without posting again.
+ */
+async function announce(
+  chat: ChatNotifier,
+  request: RequestApprovalInput['request'],
+  approvalDeadline: Date,
+  links: ReadonlyArray<{ approver: string; capability: string }>,
+  reviewBaseUrl: string,
+): Promise<NonNullable<RequestApprovalResult['chat']>> {
+  try {
+    const posted = await chat.announce((recipient) => {
+      const link = recipient.kind === 'direct' ? links.find((l) => l.approver === recipient.approver) : undefined;
+      return { request, approvalDeadline, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
+    });
+    return { posted };
+  } catch (error) {
+    return { failed: error };
+  }
 }

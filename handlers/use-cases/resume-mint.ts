@@ -52,6 +52,8 @@ export async function deliveredGrant(target: ResumeMintTarget, deps: ResumeMintD
     roleArn: issued.roleArn,
     accessKeyId: issued.accessKeyId,
     sourceIdentity: issued.sourceIdentity,
+    // The record holds the mint's own times (credentials issued, the session policy's fence), not the
+    // secret write's: the resumed grant is reported from issue to fence, the window the reset is scheduled for.
     grantedAt: issued.issuedAt,
     expiresAt: issued.expiresAt,
     stsExpiresAt: issued.stsExpiresAt,

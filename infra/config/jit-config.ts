@@ -178,6 +178,29 @@ export const organizationConfigSchema = z
   })
   .strict();
 
+/** Slack ids as Slack writes them: users `U...`/`W...`, channels `C...` (public or private) or `G...`. */
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,20}$/;
+/** Secrets Manager secret names: up to 512 of letters, digits and `/_+=.@-`. */
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/** Approvals in Slack beside the email (docs/slack.md). */
+export const slackConfigSchema = z
+  .object({
+    /** A channel id (`C...` or `G...`; the app must be a member) or `direct` for each mapped approver's direct messages. */
+    postTo: z.union([z.string().regex(SLACK_CHANNEL_ID, 'must be a channel id such as C0123456789, or "direct"'), z.literal('direct')]),
+    /** Name of the Secrets Manager secret in the hub account holding `{"signingSecret": "...", "botToken": "xoxb-..."}`. */
+    secretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager secret name'),
+    /** Who may press the buttons: Slack user id -> one of `approval.approvers`. Anyone else is refused. */
+    users: z.record(z.string(), z.email('must be an email address')).superRefine((users, ctx) => {
+      // Checked here rather than by a key schema, whose failure would not say what a key must look like.
+      const ids = Object.keys(users);
+      if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'must map at least one Slack user id to an approver' });
+      for (const id of ids) if (!SLACK_USER_ID.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'must be a Slack user id such as U0123456789' });
+    }),
+  })
+  .strict();
+
 export const jitConfigSchema = z
   .object({
     hub: z
@@ -197,8 +220,17 @@ export const jitConfigSchema = z
          * @default the broker's own approval endpoint
          */
         publicUrl: z.url({ protocol: /^https$/ }).optional(),
+        /** Slack approvals. @default none: email (and the CLI) only */
+        slack: slackConfigSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((approval, ctx) => {
+        for (const [user, approver] of Object.entries(approval.slack?.users ?? {})) {
+          if (!approval.approvers.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of approval.approvers (${approval.approvers.join(', ')})` });
+          }
+        }
+      }),
     /** @default an IAM user named `jit-agent` (the seed's way) */
     agent: agentConfigSchema.default({ kind: 'user' }),
     roles: z.array(roleConfigSchema).min(1),
@@ -234,3 +266,4 @@ export type AccountConfig = z.infer<typeof accountConfigSchema>;
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type PassableRoleConfig = z.infer<typeof passableRoleSchema>;
 export type OrganizationConfig = z.infer<typeof organizationConfigSchema>;
+export type SlackConfig = z.infer<typeof slackConfigSchema>;

@@ -275,5 +275,6 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
     auditRegions: config.audit.regions,
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
+    ...(config.approval.slack ? { slack: config.approval.slack } : {}),
   };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SandboxClock } from '../clock';
-import { readJson, writeJsonAtomic } from '../store/json-file';
+import { appendJsonLine, forgetPendingWrite, readJson, readJsonLines, writeChangedStateFiles, writeJsonAtomic, writeJsonSoon } from '../store/json-file';
 import { type LocalExecutionResult, type LocalFunction, ResumeStateError, localExecutionId, runLocalExecution } from '../../workflows/local/local-execution';
 import type { AslDefinition } from '../../workflows/local/asl-definition';
 import type { LocalTaskTokens } from '../../workflows/local/task-tokens';
@@ -84,8 +84,15 @@ export class ExecutionEngine {
   private readonly definition: AslDefinition;
   private readonly callbackStates: ReadonlySet<string>;
 
+  /** `$JIT_HOME/executions-finished.jsonl`: one line per finished execution, its final record. */
+  private readonly archiveFile: string;
+  /** The finished executions, oldest first (the archive, read once). */
+  private readonly finished: ExecutionRecord[];
+
   constructor(private readonly options: ExecutionEngineOptions) {
     this.folder = join(options.home, 'executions');
+    this.archiveFile = join(options.home, 'executions-finished.jsonl');
+    this.finished = readJsonLines<ExecutionRecord>(this.archiveFile);
     // The execution-wide timeout would restart with every resume; the sandbox leaves it out.
     const { TimeoutSeconds: _timeout, ...definition } = options.definition;
     this.definition = definition as AslDefinition;
@@ -107,14 +114,28 @@ export class ExecutionEngine {
       status: 'RUNNING',
       path: [],
     };
-    this.save(record);
-    this.run(record);
+    // On disk (fsync) before the event that started it is answered as accepted; it runs after that.
+    writeJsonAtomic(this.file(record.name), record, { durable: true });
+    this.running.set(
+      name,
+      new Promise<void>((resolve) => setImmediate(resolve)).then((): Promise<LocalExecutionResult> | LocalExecutionResult => {
+        if (this.abort.signal.aborted) {
+          // Stopped before it ran: it stays RUNNING on disk and starts on the next start.
+          this.running.delete(name);
+          return { status: 'FAILED', error: 'ExecutionAborted', cause: 'The sandbox stopped before the execution ran.', path: [], finalState: '' };
+        }
+        this.run(record);
+        return this.running.get(name) ?? Promise.reject(new Error(`Execution ${name} did not start.`));
+      }),
+    );
     return record;
   }
 
-  /** Every recorded execution that can be read, newest first (see `unreadable` for the others). */
+  /** Every recorded execution that can be read, running and finished, newest first (see `unreadable` for the others). */
   list(): ExecutionRecord[] {
-    return this.scan().records;
+    const running = this.scan().records;
+    const names = new Set(running.map((r) => r.name));
+    return [...running, ...this.finished.filter((r) => !names.has(r.name))].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   }
 
   /** Execution files that are damaged (cut short, not JSON, not an execution record), each with why. */
@@ -134,7 +155,8 @@ export class ExecutionEngine {
       const state = record.current?.state;
       if (state !== undefined && !Object.hasOwn(this.definition.States, state)) {
         const reason = new ResumeStateError(state, Object.keys(this.definition.States)).message;
-        this.finish(record, { status: 'FAILED', error: 'States.Runtime', cause: reason, path: record.path, finalState: state });
+        // Its file stays, FAILED, where the user looks for it (it is not archived).
+        this.finish(record, { status: 'FAILED', error: 'States.Runtime', cause: reason, path: record.path, finalState: state }, { keepFile: true });
         outcome.failed.push({ file: this.file(record.name), name: record.name, reason });
         continue;
       }
@@ -149,12 +171,14 @@ export class ExecutionEngine {
   /** Resolves when every running execution has finished (tests, the demo). */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    writeChangedStateFiles();
   }
 
   /** Stops the executions without finishing them: they stay RUNNING on disk and resume on the next start. */
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled([...this.running.values()]);
+    writeChangedStateFiles();
   }
 
   private newToken(): string {
@@ -166,7 +190,8 @@ export class ExecutionEngine {
     if (!existsSync(this.folder)) return { records: [], unreadable: [] };
     const records: ExecutionRecord[] = [];
     const unreadable: UnreadableExecution[] = [];
-    for (const name of readdirSync(this.folder).filter((f) => f.endsWith('.json'))) {
+    const archived = new Set(this.finished.map((r) => r.name));
+    for (const name of readdirSync(this.folder).filter((f) => f.endsWith('.json') && !archived.has(f.slice(0, -'.json'.length)))) {
       const file = join(this.folder, name);
       let value: unknown;
       try {
@@ -190,8 +215,9 @@ export class ExecutionEngine {
     return join(this.folder, `${name}.json`);
   }
 
+  /** Progress is written with the next flush of the state files (several states in a turn: one write). */
   private save(record: ExecutionRecord): void {
-    writeJsonAtomic(this.file(record.name), record);
+    writeJsonSoon(this.file(record.name), record);
   }
 
   private run(record: ExecutionRecord): void {
@@ -249,13 +275,27 @@ export class ExecutionEngine {
     });
   }
 
-  private finish(record: ExecutionRecord, result: LocalExecutionResult): void {
+  /**
+   * Records the end. A finished execution is compacted: its final record becomes one line of the
+   * archive (on disk first) and its file goes, so that a restart, the home page and every scan read only
+   * the executions still running however many have finished.
+   */
+  private finish(record: ExecutionRecord, result: LocalExecutionResult, options: { readonly keepFile?: boolean } = {}): void {
     record.status = result.status;
     record.finishedAt = this.options.clock.now().toISOString();
     record.finalState = result.finalState;
     if (result.error) record.error = result.error;
     if (result.cause) record.cause = result.cause;
-    this.save(record);
+    // The end is written at once: whoever is told it ended (onFinished, settled) finds it on disk.
+    if (options.keepFile) {
+      writeJsonAtomic(this.file(record.name), record);
+    } else {
+      appendJsonLine(this.archiveFile, record, { durable: true });
+      this.finished.push(record);
+      forgetPendingWrite(this.file(record.name));
+      // A crash before this leaves both; the scan skips a file whose execution is archived.
+      unlinkSync(this.file(record.name));
+    }
     this.options.onFinished?.(record);
   }
 }

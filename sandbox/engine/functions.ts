@@ -45,6 +45,8 @@ export interface FunctionHost {
   readonly region: string;
   /** Where identity proofs are sent instead of the regional STS endpoint. @default the regional endpoint */
   readonly stsProofEndpoint?: string;
+  /** Where the functions' Slack Web API calls go (the sandbox's Slack stand-in). @default Slack's Web API */
+  readonly slackApiUrl?: string;
   /** Values that replace the template's, by variable name (the sandbox's `REVIEW_BASE_URL`). @default none */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -89,6 +91,7 @@ function loadFunction<E extends FunctionEntry>(fn: BrokerFunctionInfo & { readon
     aws: host.aws,
     region: host.region,
     ...(host.stsProofEndpoint ? { stsProofEndpoint: host.stsProofEndpoint } : {}),
+    ...(host.slackApiUrl ? { slackApiUrl: host.slackApiUrl } : {}),
   }) as (event: unknown, context: Context) => Promise<unknown>;
   return {
     ...fn,

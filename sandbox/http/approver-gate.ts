@@ -66,6 +66,7 @@ export class ApproverGate {
       if (request.path === SIGN_IN_PATH) return this.signIn(request);
       if (isOutbox(request.path) && !this.signedIn(request)) return refused(401, 'The outbox holds the approvers’ emails and their review links.');
       if (isDecision(request) && !this.signedIn(request)) return refused(403, 'Only the approver decides; nothing was decided.');
+      if (isSlackWorkspace(request.path) && !this.signedIn(request)) return refused(401, 'The Slack stand-in is the approvers’ workspace; its buttons decide.');
       return pages(request);
     };
   }
@@ -94,6 +95,14 @@ export class ApproverGate {
       body: '',
     };
   }
+}
+
+/**
+ * The Slack stand-in's page and its buttons stand in for the approvers' Slack workspace. Its Web API
+ * (the bot token's), its response URLs and the broker's signed route are not the approver's to gate.
+ */
+function isSlackWorkspace(path: string): boolean {
+  return path === '/slack' || path === '/slack/press';
 }
 
 function isOutbox(path: string): boolean {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { AwsResponse } from './aws-call';
 import type { AwsRouter } from './aws-router';
 import type { SignedRequest } from './sigv4';
+import { stateFilesWritten } from '../store/json-file';
 
 /** The largest request body the sandbox reads (S3 reports are far smaller). */
 const MAX_BODY = 10 * 1024 * 1024;
@@ -45,9 +46,13 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** A request is an AWS API call when it carries a SigV4 signature (or tries to). */
+/**
+ * A request is an AWS API call when it carries a SigV4 signature (or tries to). A bearer token is not
+ * one: it is how the broker calls Slack's Web API, which the sandbox's Slack stand-in serves.
+ */
 function isAwsCall(headers: Readonly<Record<string, string>>, query: URLSearchParams): boolean {
-  return headers.authorization !== undefined || query.has('X-Amz-Signature') || headers['x-amz-target'] !== undefined;
+  const bearer = /^Bearer /.test(headers.authorization ?? '');
+  return (headers.authorization !== undefined && !bearer) || query.has('X-Amz-Signature') || headers['x-amz-target'] !== undefined;
 }
 
 /**
@@ -94,6 +99,8 @@ export class SandboxServer {
       const response = isAwsCall(headers, url.searchParams)
         ? await this.aws.handle({ method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers, body } satisfies SignedRequest, sourceIp)
         : await this.pages({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body, sourceIp });
+      // What the request changed is on disk before the caller hears it was done.
+      await stateFilesWritten();
       const payload = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
       res.writeHead(response.status, { ...response.headers, 'content-length': String(response.headers['content-length'] ?? payload.length) });
       res.end(req.method === 'HEAD' ? undefined : payload);

@@ -20,8 +20,12 @@ export function rulesOf(stack: SynthesizedStack): RuleDefinition[] {
   }));
 }
 
-/** Delivers a matched event to one target ARN (the sandbox's engine, queues or functions). */
-export type TargetDispatch = (targetArn: string, event: DeliveredEvent) => Promise<void>;
+/**
+ * Hands a matched event to one target ARN (the sandbox's engine, queues or functions). Called while the
+ * PutEvents call is answered: it records the delivery (on disk where the target keeps work, such as an
+ * execution started or a message queued) before it returns, and leaves the target's work for later.
+ */
+export type TargetDispatch = (targetArn: string, event: DeliveredEvent) => void;
 
 /** One line of `$JIT_HOME/events.jsonl`. */
 export interface LoggedEvent {
@@ -86,17 +90,20 @@ export class EventBridgeEmulation implements ServiceEmulation {
     return { FailedEntryCount: put.failedEntryCount, Entries: put.results };
   }
 
-  /** Logs an event and delivers it to every matching rule's targets, after the PutEvents call returns. */
+  /**
+   * Logs an event (on disk before PutEvents answers) and hands it to every matching rule's targets,
+   * which record what they accepted before the answer too: an answered PutEvents survives a crash.
+   */
   private accept(accepted: AcceptedEvent): void {
     const { bus, event } = accepted;
-    appendJsonLine(this.logFile, { bus, event } satisfies LoggedEvent);
+    appendJsonLine(this.logFile, { bus, event } satisfies LoggedEvent, { durable: true });
     for (const listener of this.listeners) listener({ bus, event });
     for (const target of targetsOf(this.rules, accepted)) {
-      setImmediate(() => {
-        this.dispatch(target, event).catch((error: unknown) => {
-          console.error(`sandbox: delivering event ${event.id} to ${target} failed: ${(error as Error).message}`);
-        });
-      });
+      try {
+        this.dispatch(target, event);
+      } catch (error) {
+        console.error(`sandbox: delivering event ${event.id} to ${target} failed: ${(error as Error).message}`);
+      }
     }
   }
 }

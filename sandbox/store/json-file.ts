@@ -1,16 +1,50 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+/** Writes of state files changed since the last flush, by file: the last change of each file wins. */
+const unwritten = new Map<string, () => void>();
+let flush: Promise<void> | undefined;
+
+/** Writes `text` to `file` and waits for the disk (fsync) before returning. */
+function writeDurably(file: string, text: string, flags: 'w' | 'a'): void {
+  const fd = openSync(file, flags, 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A rename is on disk once its folder is (POSIX: fsync the directory). */
+function syncFolder(folder: string): void {
+  const fd = openSync(folder, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * State under `$JIT_HOME` is written the way a crash cannot half-write it: to a temporary file in the
  * same folder, then renamed over the old one (atomic on POSIX file systems). Files are readable by their
  * owner only: the sandbox keeps its keys and (fake) credentials in them.
+ *
+ * Once written, a file survives the sandbox process being killed (the kernel has it). With `durable`
+ * it also survives the machine stopping: the temporary file is flushed to disk (fsync) before the rename,
+ * and the folder after it, so that the rename itself is kept. That costs milliseconds a write, so only
+ * what the sandbox answers as accepted work waits for the disk: an event and the execution it starts.
  */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+export function writeJsonAtomic(file: string, value: unknown, options: { readonly durable?: boolean } = {}): void {
+  const folder = dirname(file);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  if (options.durable) writeDurably(temporary, text, 'w');
+  else writeFileSync(temporary, text, { mode: 0o600 });
   renameSync(temporary, file);
+  if (options.durable) syncFolder(folder);
 }
 
 /**
@@ -29,6 +63,12 @@ export class StateFileError extends Error {
 }
 
 export function readJson<T>(file: string, fallback: T): T {
+  // A change not yet written is what the file holds, for any reader in this process.
+  const pending = unwritten.get(file);
+  if (pending) {
+    unwritten.delete(file);
+    pending();
+  }
   if (!existsSync(file)) return fallback;
   const text = readFileSync(file, 'utf8');
   try {
@@ -38,10 +78,16 @@ export function readJson<T>(file: string, fallback: T): T {
   }
 }
 
-/** Appends one JSON document per line; a reader skips a torn last line. */
-export function appendJsonLine(file: string, value: unknown): void {
+/**
+ * Appends one JSON document per line; a reader skips a torn last line. With `durable`, the line is on
+ * disk (fsync) when this returns: what the sandbox has answered as accepted (an event) must survive a
+ * crash; a log line (the trail) need not wait for the disk.
+ */
+export function appendJsonLine(file: string, value: unknown, options: { readonly durable?: boolean } = {}): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  appendFileSync(file, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  const line = `${JSON.stringify(value)}\n`;
+  if (options.durable) writeDurably(file, line, 'a');
+  else appendFileSync(file, line, { mode: 0o600 });
 }
 
 export function readJsonLines<T>(file: string): T[] {
@@ -59,9 +105,62 @@ export function readJsonLines<T>(file: string): T[] {
   return values;
 }
 
+
 /**
- * One JSON document on disk, kept in memory and written through on every change. The sandbox is one
- * process, so there is no concurrent writer to guard against.
+ * Writes every changed state file now. Several changes to one file since the last flush cost one write:
+ * under load (200 grants at once) the sandbox's stores were rewritten whole on every change, which made
+ * each change cost as much as the whole store.
+ */
+export function writeChangedStateFiles(): void {
+  for (const [file, write] of unwritten) {
+    unwritten.delete(file);
+    write();
+  }
+}
+
+/**
+ * Writes `value` (as it is then) to `file` with the next flush, with the changes of the state files: for
+ * a document that changes several times in a turn of the event loop (an execution's progress).
+ */
+export function writeJsonSoon(file: string, value: unknown): void {
+  scheduleWrite(file, () => writeJsonAtomic(file, value));
+}
+
+/** Drops a write not yet made (the file is being removed). */
+export function forgetPendingWrite(file: string): void {
+  unwritten.delete(file);
+}
+
+function scheduleWrite(file: string, write: () => void): void {
+  unwritten.set(file, write);
+  flush ??= new Promise<void>((resolve, reject) => {
+    setImmediate(() => {
+      flush = undefined;
+      try {
+        writeChangedStateFiles();
+        resolve();
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  });
+  // Whoever waits for the flush sees its failure; nobody waiting is not an unhandled rejection.
+  flush.catch(() => undefined);
+}
+
+/**
+ * Resolves once every change made so far is on disk: the sandbox's server answers a request only then,
+ * so an answer (an accepted event, a conditional write that succeeded) is never lost by a crash after it.
+ * Changes made in one turn of the event loop are written together.
+ */
+export function stateFilesWritten(): Promise<void> {
+  return flush ?? Promise.resolve();
+}
+
+/**
+ * One JSON document on disk, kept in memory and written through on every change: the change is visible
+ * at once, and on disk (written whole, atomically) before the sandbox answers the request that made it
+ * (see `stateFilesWritten`). The sandbox is one process, so there is no concurrent writer to guard against.
  */
 export class JsonFile<T> {
   private value: T;
@@ -80,12 +179,16 @@ export class JsonFile<T> {
   /** Changes the value in place (or replaces it) and writes it through. */
   update<R>(change: (value: T) => R): R {
     const result = change(this.value);
-    writeJsonAtomic(this.file, this.value);
+    this.changed();
     return result;
   }
 
   set(value: T): void {
     this.value = value;
-    writeJsonAtomic(this.file, value);
+    this.changed();
+  }
+
+  private changed(): void {
+    scheduleWrite(this.file, () => writeJsonAtomic(this.file, this.value));
   }
 }

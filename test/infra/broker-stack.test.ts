@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENT_VARIABLES, FUNCTION_ENTRY_VARIABLE, FUNCTION_ENVIRONMENT, type FunctionEntry } from '../../handlers/core/function-environment';
+import { slackConfig } from '../helpers/slack-fixtures';
 import { REPO_ROOT, synthApp } from '../helpers/synth';
 
 /** Set on every broker function by `BrokerFunction` itself, outside the contract between stack and handlers. */
@@ -9,15 +10,22 @@ const RUNTIME_VARIABLES = ['POWERTOOLS_SERVICE_NAME', FUNCTION_ENTRY_VARIABLE, '
 
 const { template, json } = synthApp();
 
-function functionsByEntry(): Map<string, { Environment?: { Variables?: Record<string, unknown> }; Role?: unknown; [k: string]: unknown }> {
+function functionsByEntry(template = json): Map<string, { Environment?: { Variables?: Record<string, unknown> }; Role?: unknown; [k: string]: unknown }> {
   const result = new Map();
-  for (const resource of Object.values(json.Resources)) {
+  for (const resource of Object.values(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const env = (resource.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables;
     const entry = env?.[FUNCTION_ENTRY_VARIABLE];
     if (typeof entry === 'string') result.set(entry, resource.Properties);
   }
   return result;
+}
+
+let slackJson: typeof json | undefined;
+/** The stack with every optional function on (approval.slack adds slack-interactions), synthesized once. */
+function withEveryFunction(): typeof json {
+  slackJson ??= synthApp(slackConfig()).json;
+  return slackJson;
 }
 
 describe('BrokerStack', () => {
@@ -92,7 +100,8 @@ describe('BrokerStack', () => {
   });
 
   it('sets exactly the environment variables of the contract each function reads at start-up', () => {
-    const functions = functionsByEntry();
+    // With every optional function on (approval.slack adds slack-interactions).
+    const functions = functionsByEntry(withEveryFunction());
     expect([...functions.keys()].sort()).toEqual(Object.keys(FUNCTION_ENVIRONMENT).sort());
     for (const [entry, props] of functions) {
       const contract = FUNCTION_ENVIRONMENT[entry as FunctionEntry].map((key) => ENVIRONMENT_VARIABLES[key]);
@@ -102,11 +111,13 @@ describe('BrokerStack', () => {
   });
 
   it('has every entry point read its environment through the contract, under its own entry name', () => {
-    for (const entry of functionsByEntry().keys()) {
+    for (const entry of functionsByEntry(withEveryFunction()).keys()) {
+      // The entry point builds its runtime from the Lambda environment under its own name; its factory takes that runtime.
       const source = readFileSync(join(REPO_ROOT, 'handlers', 'lambda', `${entry}.ts`), 'utf8');
-      expect({ entry, reads: source.includes(`functionEnvironment('${entry}')`) }).toEqual({ entry, reads: true });
+      const factory = readFileSync(join(REPO_ROOT, 'handlers', 'functions', `${entry}-function.ts`), 'utf8');
+      expect({ entry, reads: source.includes(`lambdaRuntime('${entry}')`), takes: factory.includes(`FunctionRuntime<'${entry}'>`) }).toEqual({ entry, reads: true, takes: true });
       // Only variables the Lambda runtime or the sandbox set, never one the stack sets.
-      const direct = [...source.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]);
+      const direct = [...`${source}\n${factory}`.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]);
       expect({ entry, direct: direct.filter((name) => Object.values(ENVIRONMENT_VARIABLES).includes(name as never)) }).toEqual({ entry, direct: [] });
     }
   });

@@ -176,13 +176,26 @@ class ReportedEntries {
 }
 
 /**
+ * Definitions (as JSON) that passed the engine's validation in this process. asl-validator compiles its
+ * JSON schema anew on every call (hundreds of milliseconds of CPU); the sandbox starts one execution per
+ * request of the same definition, so under load validation was most of its CPU. A definition is
+ * validated the first time it runs and trusted after that; one that fails is never added.
+ */
+const VALIDATED_DEFINITIONS = new Set<string>();
+
+/**
  * The engine's validation (asl-validator) checks, among much else, that every state can be reached from
  * `StartAt`. A resumed execution starts at the state it was in, which leaves the states before it
  * unreachable by design, so the definition is validated as it is deployed (the same rules as any run),
  * and the run that starts elsewhere skips validation: its states are exactly the validated ones.
  */
 function machineFor(definition: AslDefinition, resume: ResumeAt | undefined): StateMachine {
-  const deployed = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
+  const key = JSON.stringify(definition);
+  const deployed = new StateMachine(definition as unknown as StateMachineDefinition, {
+    validationOptions: VALIDATED_DEFINITIONS.has(key) ? { noValidate: true } : { checkArn: false },
+  });
+  // Only reached when the definition is valid: the constructor throws otherwise.
+  VALIDATED_DEFINITIONS.add(key);
   if (!resume) return deployed;
   if (!Object.hasOwn(definition.States, resume.stateName)) {
     throw new ResumeStateError(resume.stateName, Object.keys(definition.States));

@@ -63,7 +63,7 @@ describe('mintGrant with the AWS adapters', () => {
       },
     );
 
-  it('asks STS for 900 s with SourceIdentity and a session policy fenced at +5 minutes', async () => {
+  it('asks STS for 900 s with SourceIdentity and a session policy fenced at +5 minutes and the handover allowance', async () => {
     // Act
     await mint();
 
@@ -75,7 +75,7 @@ describe('mintGrant with the AWS adapters', () => {
       DurationSeconds: 900,
     });
     const policy = JSON.parse(String(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.Policy));
-    expect(policy.Statement[0].Condition).toEqual({ DateLessThan: { 'aws:CurrentTime': '2026-11-28T10:05:00Z' } });
+    expect(policy.Statement[0].Condition).toEqual({ DateLessThan: { 'aws:CurrentTime': '2026-11-28T10:06:00Z' } });
   });
 
   it('writes the seed-compatible secret as the version named by the grant id', async () => {
@@ -91,10 +91,11 @@ describe('mintGrant with the AWS adapters', () => {
       AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
       SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       SessionToken: 'FwoGZXIvYXdzEXAMPLE',
-      Expiration: '2026-11-28T10:05:00Z',
+      // Counted from the write (10:00:00.250, rounded up to the second): see mint-grant-clock.test.ts.
+      Expiration: '2026-11-28T10:05:01Z',
       GrantedFor: 'Restart the worker',
       GrantedMinutes: 5,
-      GrantedAt: '2026-11-28T10:00:00Z',
+      GrantedAt: '2026-11-28T10:00:01Z',
       RoleName: 'AgentElevated-Ops',
       RequestId: 'req-00000001',
       GrantId: grant.grantId,
@@ -107,10 +108,10 @@ describe('mintGrant with the AWS adapters', () => {
 
     // Assess
     const written = JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString));
-    expect(written).toMatchObject({ GrantedFor: request.reason, GrantedMinutes: 3, Expiration: '2026-11-28T10:03:00Z' });
+    expect(written).toMatchObject({ GrantedFor: request.reason, GrantedMinutes: 3, Expiration: '2026-11-28T10:03:01Z' });
   });
 
-  it('schedules a self-deleting reset at the approved expiry before the secret is written', async () => {
+  it('schedules a self-deleting reset at the fence before the secret is written', async () => {
     // Act
     const grant = await mint();
 
@@ -118,7 +119,7 @@ describe('mintGrant with the AWS adapters', () => {
     expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
       Name: 'jit-reset-req-00000001',
       GroupName: 'jit-broker-resets',
-      ScheduleExpression: 'at(2026-11-28T10:05:00)',
+      ScheduleExpression: 'at(2026-11-28T10:06:00)',
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
@@ -170,7 +171,7 @@ describe('mintGrant with the AWS adapters', () => {
             roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
             sourceIdentity: 'jit-req-00000001',
             issuedAt: '2026-11-28T10:00:00Z',
-            expiresAt: '2026-11-28T10:05:00Z',
+            expiresAt: '2026-11-28T10:06:00Z',
             stsExpiresAt: '2026-11-28T10:15:00Z',
           },
         ],
@@ -198,7 +199,7 @@ describe('mintGrant with the AWS adapters', () => {
     const text = JSON.stringify(grant);
     expect(text).not.toContain('wJalrXUtnFEMI');
     expect(text).not.toContain('FwoGZXIvYXdzEXAMPLE');
-    expect(grant).toMatchObject({ accessKeyId: 'ASIAEXAMPLEEXAMPLE12', expiresAt: '2026-11-28T10:05:00Z', stsExpiresAt: '2026-11-28T10:15:00Z' });
+    expect(grant).toMatchObject({ accessKeyId: 'ASIAEXAMPLEEXAMPLE12', expiresAt: '2026-11-28T10:05:01Z', stsExpiresAt: '2026-11-28T10:15:00Z' });
   });
 
   it('refuses a decision above the role maximum before calling STS', async () => {

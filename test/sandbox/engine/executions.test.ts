@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxClock } from '../../../sandbox/clock';
@@ -88,8 +88,15 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10
   }
 }
 
+/** An execution's record: its file while it runs, its line in the archive of finished ones after. */
 function saved(home: string, name: string): ExecutionRecord {
-  return JSON.parse(readFileSync(join(home, 'executions', `${name}.json`), 'utf8')) as ExecutionRecord;
+  const file = join(home, 'executions', `${name}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord;
+  const archive = join(home, 'executions-finished.jsonl');
+  const finished = existsSync(archive) ? readFileSync(archive, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ExecutionRecord) : [];
+  const record = finished.find((r) => r.name === name);
+  if (!record) throw new Error(`No execution ${name} in ${home}`);
+  return record;
 }
 
 describe('Sandbox: executions continue after a restart', () => {
@@ -215,4 +222,24 @@ describe('Sandbox: executions continue after a restart', () => {
     expect(existsSync(file)).toBe(true);
     expect(saved(home, 'req-renamed')).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
   });
+
+  it('moves a finished execution out of the executions folder into the archive of finished ones, and still lists it', async () => {
+    // Prepare: one request left waiting, one that ends (its approval window passes).
+    const waiting = new Sandbox(home, clock);
+    waiting.engine.start({ request: { requestId: 'req-waiting' } }, 'req-waiting');
+    first.engine.start({ request: { requestId: 'req-ends' } }, 'req-ends');
+    await until('both approval tasks', () => (saved(home, 'req-waiting').callbackInvoked && saved(home, 'req-ends').callbackInvoked ? true : undefined));
+
+    // Act: the approver approves the second; its grant runs out and it is audited.
+    first.tokens.sendTaskSuccess(saved(home, 'req-ends').taskToken, '{}');
+    await until('the end', () => (first.finished.length > 0 ? true : undefined), 30_000);
+
+    // Assess: only running executions keep a file (a restart reads only those); the finished one is a
+    // line of the archive, and listed as before.
+    expect(readdirSync(join(home, 'executions'))).toEqual(['req-waiting.json']);
+    const archived = readFileSync(join(home, 'executions-finished.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ExecutionRecord);
+    expect(archived).toEqual([expect.objectContaining({ name: 'req-ends', status: 'SUCCEEDED', finalState: 'Audited' })]);
+    expect(first.engine.list().find((r) => r.name === 'req-ends')).toMatchObject({ status: 'SUCCEEDED', finalState: 'Audited' });
+    expect(new Sandbox(home, clock).engine.resumeAll()).toEqual({ resumed: ['req-waiting'], failed: [] });
+  }, 60_000);
 });

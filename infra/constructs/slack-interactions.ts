@@ -1,0 +1,90 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { REPLAY_KEY, REPLAY_TTL_ATTRIBUTE } from '../../handlers/adapters/aws/dynamodb-replay-guard';
+import { BrokerFunction } from './broker-function';
+import { sendAsSenderStatement } from './send-as-sender-statement';
+
+/** Where Slack sends button presses, on the approval API: the app's Interactivity Request URL. */
+export const SLACK_INTERACTIONS_PATH = '/slack/interactions';
+
+export interface SlackInteractionsProps {
+  /** The approval API the route is added to. */
+  readonly api: apigwv2.HttpApi;
+  /** The broker settings as JSON (`JIT_SETTINGS`), with `slack` set. */
+  readonly settingsJson: string;
+  /** The request table: the function reads requests and claims decisions in it. */
+  readonly table: dynamodb.ITable;
+  /** The broker's bus, for `Elevation Approval Refused`. */
+  readonly bus: events.IEventBus;
+  /** Address the confirmation emails are sent from (a verified SES identity). */
+  readonly sender: string;
+  /** Name of the operator's Slack secret (`approval.slack.secretName`). */
+  readonly secretName: string;
+}
+
+/**
+ * Slack approvals' receiving end: `POST /slack/interactions` on the approval API, a function that
+ * verifies Slack's signature and decides through the same single-use claim as the review page, and a
+ * small table of requests already received, so a captured request cannot be replayed within its
+ * five minutes. The function may read the Slack secret, never write it.
+ */
+export class SlackInteractions extends Construct {
+  readonly handler: BrokerFunction<'slack-interactions'>;
+  readonly presses: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: SlackInteractionsProps) {
+    super(scope, id);
+    this.presses = new dynamodb.Table(this, 'Presses', {
+      partitionKey: { name: REPLAY_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: REPLAY_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Entries live ten minutes at most; nothing is lost with the table.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.handler = new BrokerFunction(this, 'Handler', {
+      entry: 'slack-interactions',
+      description: 'Verifies Slack button presses and records the single decision',
+      // API Gateway waits at most 30 s; Slack shows an error after 3 s, which the decision fits well within.
+      timeout: Duration.seconds(15),
+      environment: {
+        settings: props.settingsJson,
+        requestTable: props.table.tableName,
+        eventBusName: props.bus.eventBusName,
+        slackPressTable: this.presses.tableName,
+      },
+    });
+    const role = this.handler.role;
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:PutItem'], resourceArns: [this.presses.tableArn] });
+    props.bus.grantPutEventsTo(role);
+    role.addToPolicy(slackSecretReadStatement('ReadTheSlackSecret', props.secretName));
+    role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
+    props.api.addRoutes({
+      path: SLACK_INTERACTIONS_PATH,
+      methods: [apigwv2.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('SlackInteractions', this.handler.function),
+    });
+  }
+}
+
+/**
+ * `secretsmanager:GetSecretValue` on the operator's Slack secret only. Secret ARNs end in `-` and six
+ * random characters, hence `-??????`.
+ *
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_identity-based-policies.html
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
+ */
+export function slackSecretReadStatement(sid: string, secretName: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    actions: ['secretsmanager:GetSecretValue'],
+    resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${secretName}-??????`],
+  });
+}

@@ -1,0 +1,105 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgePublisher } from '../../../handlers/adapters/aws/eventbridge-publisher';
+import type { SlackSettings } from '../../../handlers/core/broker-settings';
+import { type SlackInteractionDeps, handleSlackInteraction } from '../../../handlers/http/slack-routes';
+import type { ChatNotifier } from '../../../handlers/ports/chat-notifier';
+import { FakeAws } from '../../fakes/fake-aws';
+import { InMemoryReplayGuard } from '../../fakes/ports/in-memory-replay-guard';
+import { ManualClock, REGION, RecordingLog, approvalDeps, approvalSettings, pendingRequest } from '../../helpers/approval-fixtures';
+import { APPROVER_SLACK_ID, SIGNING_SECRET, STRANGER_SLACK_ID, blockActionsPayload, formBody, slackEvent } from '../../helpers/slack-fixtures';
+
+class RecordingChat implements ChatNotifier {
+  readonly settled: unknown[] = [];
+  readonly told: string[] = [];
+  async announce() {
+    return [];
+  }
+  async settle(_posted: unknown, _request: unknown, outcome: unknown) {
+    this.settled.push(outcome);
+  }
+  async tellPrivately(_url: string, text: string) {
+    this.told.push(text);
+  }
+}
+
+const SLACK: SlackSettings = { postTo: 'C0APPROVALS', secretName: 'jit/slack', users: { [APPROVER_SLACK_ID]: 'security-lead@example.com' } };
+
+describe('Route: POST /slack/interactions', () => {
+  let aws: FakeAws;
+  let clock: ManualClock;
+  let deps: SlackInteractionDeps;
+  let chat: RecordingChat;
+  let log: RecordingLog;
+  beforeEach(() => {
+    aws = new FakeAws(['222222222222', '333333333333']);
+    clock = new ManualClock();
+    chat = new RecordingChat();
+    log = new RecordingLog();
+    deps = {
+      ...approvalDeps({ ...approvalSettings(), slack: SLACK }, clock),
+      slack: SLACK,
+      signingSecret: async () => SIGNING_SECRET,
+      replays: new InMemoryReplayGuard(() => clock.now()),
+      chat,
+      publisher: new EventBridgePublisher(new EventBridgeClient({ region: REGION }), 'jit-broker'),
+    };
+  });
+  afterEach(() => aws.restore());
+
+  const now = () => Math.floor(clock.now().getTime() / 1000);
+
+  it('refuses what is not one Approve or Deny press with 400, changing nothing', async () => {
+    // Prepare
+    const pending = await pendingRequest(aws, deps);
+    const id = pending.request.requestId;
+    const bodies = [
+      formBody({ ...blockActionsPayload({ requestId: id }), type: 'view_submission' }),
+      formBody(blockActionsPayload({ requestId: id, actionId: 'jit_review' })),
+      formBody(blockActionsPayload({ requestId: '../../etc' })),
+      formBody({ ...blockActionsPayload({ requestId: id }), actions: [] }),
+      'payload=%7Bnot-json',
+      JSON.stringify(blockActionsPayload({ requestId: id })),
+    ];
+
+    // Act
+    const answers = [];
+    for (const body of bodies) answers.push(await handleSlackInteraction(slackEvent(body, { timestamp: now() }), deps, log));
+
+    // Assess
+    expect(answers.map((a) => a.statusCode)).toEqual([400, 400, 400, 400, 400, 400]);
+    expect(answers[1].body).toBe('Not an approval button press: unknown action jit_review.\n');
+    expect(aws.table.items.get(id)?.status).toBe('PENDING_APPROVAL');
+    expect(aws.sfn.calls()).toHaveLength(0);
+  });
+
+  it('answers GET with 405 and checks the signature before reading the body', async () => {
+    const get = slackEvent('', { timestamp: now() });
+    const unsigned = slackEvent('payload=%7Bnot-json', { timestamp: now(), signature: `v0=${'0'.repeat(64)}` });
+
+    expect((await handleSlackInteraction({ ...get, requestContext: { ...get.requestContext, http: { ...get.requestContext.http, method: 'GET' } } }, deps, log)).statusCode).toBe(405);
+    expect(await handleSlackInteraction(unsigned, deps, log)).toMatchObject({ statusCode: 401, body: 'Invalid Slack signature.\n' });
+    expect(log.lines).toEqual([{ level: 'warn', message: 'slack request refused', fields: { reason: 'bad-signature' } }]);
+  });
+
+  it('refuses an unmapped Slack user privately, with an event, and decides nothing', async () => {
+    const pending = await pendingRequest(aws, deps);
+    const id = pending.request.requestId;
+
+    const answer = await handleSlackInteraction(slackEvent(formBody(blockActionsPayload({ requestId: id, userId: STRANGER_SLACK_ID })), { timestamp: now() }), deps, log);
+
+    expect(answer).toMatchObject({ statusCode: 200, body: '' });
+    expect(chat.told).toEqual(['You are not a configured approver for these requests; your press changed nothing.']);
+    expect(aws.events.at(-1)).toMatchObject({ detailType: 'Elevation Approval Refused', detail: { requestId: id, slackUserId: STRANGER_SLACK_ID } });
+    expect(aws.table.items.get(id)?.status).toBe('PENDING_APPROVAL');
+    expect(aws.sfn.calls()).toHaveLength(0);
+  });
+
+  it('does not take a user id that only matches an inherited property name as an approver', async () => {
+    const pending = await pendingRequest(aws, deps);
+    const withProto: SlackInteractionDeps = { ...deps, slack: { ...SLACK, users: Object.assign(Object.create({ U0PROTO001: 'security-lead@example.com' }) as Record<string, string>, SLACK.users) } };
+
+    await handleSlackInteraction(slackEvent(formBody(blockActionsPayload({ requestId: pending.request.requestId, userId: 'U0PROTO001' })), { timestamp: now() }), withProto, log);
+
+    expect(aws.table.items.get(pending.request.requestId)?.status).toBe('PENDING_APPROVAL');
+  });
+});

@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { addJitStacks } from '../../../infra/jit-app';
+import { slackConfig } from '../../helpers/slack-fixtures';
+import { synthApp } from '../../helpers/synth';
+
+type Json = ReturnType<typeof synthApp>['json'];
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
+
+function functionNamed(json: Json, entry: string): { id: string; props: Record<string, unknown> } | undefined {
+  const found = Object.entries(json.Resources).find(
+    ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables?.JIT_FUNCTION === entry,
+  );
+  return found && { id: found[0], props: found[1].Properties ?? {} };
+}
+
+function statementsOf(json: Json, entry: string): Statement[] {
+  const role = functionNamed(json, entry)?.props.Role;
+  return Object.values(json.Resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([(role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] ? { Ref: (role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] } : role]))
+    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat());
+
+describe('BrokerStack: Slack approvals', () => {
+  const { template, json } = synthApp(slackConfig());
+
+  it('adds POST /slack/interactions to the approval API, in front of its own function', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /slack/interactions', AuthorizationType: 'NONE' });
+    expect(functionNamed(json, 'slack-interactions')).toBeDefined();
+  });
+
+  it('keeps seen requests in a table of their own whose items expire', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('lets the interaction and request-approval functions read the Slack secret only, and write no secret', () => {
+    const secretArn = JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:jit/slack-??????']] });
+    for (const entry of ['slack-interactions', 'request-approval']) {
+      const statements = statementsOf(json, entry);
+      const reads = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('secretsmanager:')));
+      expect(reads.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([['secretsmanager:GetSecretValue', secretArn]]);
+    }
+    const interactions = actionsOf(statementsOf(json, 'slack-interactions'));
+    expect(interactions).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'events:PutEvents']));
+    expect(interactions).not.toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:DeleteItem']));
+  });
+
+  it('adds nothing without approval.slack', () => {
+    const plain = synthApp().json;
+    expect(functionNamed(plain, 'slack-interactions')).toBeUndefined();
+    expect(JSON.stringify(plain)).not.toContain('/slack/interactions');
+  });
+
+  it('passes the cdk-nag AwsSolutions pack with Slack on, with no new acknowledgement', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'jit-nag-slack-'));
+    try {
+      const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+      addJitStacks(app, slackConfig());
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      let failure: string | undefined;
+      try {
+        app.synth();
+      } catch (error) {
+        failure = `${(error as Error).message}\n${(() => {
+          try {
+            return readFileSync(join(outdir, 'validation-report.json'), 'utf8');
+          } catch {
+            return '';
+          }
+        })()}`;
+      }
+      expect(failure).toBeUndefined();
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
