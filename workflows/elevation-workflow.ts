@@ -69,6 +69,21 @@ const RETRY_TRANSIENT: sfn.RetryProps = {
 };
 
 /**
+ * A function that died (timed out, ran out of memory, crashed): Lambda reports `Lambda.Unknown`, with no
+ * telling how far the function got. Every step the workflow invokes with `invoke` is safe to run again
+ * (docs/reliability.md), so it is retried like a transient fault. The approval request is not: a second run
+ * would mail the approvers again.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ */
+const RETRY_DIED: sfn.RetryProps = {
+  errors: ['Lambda.Unknown'],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 3,
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
  * The elevation lifecycle (docs/architecture.md) as a Standard state machine in JSONPath mode:
  *
  * Register → AwaitApproval (.waitForTaskToken) → Mint → NotifyGranted → WaitUntilExpiry → Reset →
@@ -108,6 +123,7 @@ export class ElevationWorkflow extends Construct {
         resultPath,
       });
       task.addRetry(RETRY_TRANSIENT);
+      task.addRetry(RETRY_DIED);
       return task;
     };
     const notify = (name: string, outcome: string, extra: Record<string, unknown>) =>
@@ -174,10 +190,18 @@ export class ElevationWorkflow extends Construct {
       cause: 'The audit report could not be written.',
     });
 
+    const duplicateRefused = failureTail(STATE.notifyDuplicateRefused, 'Duplicate Refused', { refused: at('$.refused') }, {
+      state: STATE.duplicateRefused,
+      error: 'DuplicateRefused',
+      cause: 'The request id belongs to a different request.',
+    });
+
     // Happy path.
-    // Register receives the EventBridge event exactly as the rule delivered it.
+    // Register receives the EventBridge event exactly as the rule delivered it, and the execution's id:
+    // a retried Register that finds the request stored by this same execution carries on with it.
     // Its result replaces the state (no ResultPath, which means "$").
-    const register = invoke(STATE.register, fns.register, undefined, undefined);
+    // @see https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html
+    const register = invoke(STATE.register, fns.register, { event: at('$'), executionId: text('$$.Execution.Id') }, undefined);
     register.addCatch(rejected, { errors: ['InvalidRequestError'], resultPath: '$.error' });
     register.addCatch(registerFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
@@ -272,6 +296,7 @@ export class ElevationWorkflow extends Construct {
           new sfn.Succeed(this, STATE.duplicateIgnored, { stateName: STATE.duplicateIgnored, comment: 'A redelivered request; the first delivery is being served.' }),
         )
         .when(sfn.Condition.stringEquals('$.status', 'refused'), refused)
+        .when(sfn.Condition.stringEquals('$.status', 'conflict'), duplicateRefused)
         .otherwise(
           awaitApproval
             .next(mint)

@@ -6,6 +6,8 @@ export const STATE = {
   register: 'Register',
   isDuplicate: 'IsDuplicate',
   duplicateIgnored: 'DuplicateIgnored',
+  notifyDuplicateRefused: 'NotifyDuplicateRefused',
+  duplicateRefused: 'DuplicateRefused',
   awaitApproval: 'AwaitApproval',
   mint: 'Mint',
   ensurePlaceholder: 'EnsurePlaceholder',

@@ -44,7 +44,18 @@ export function reportDecision(requestId: string, answer: ApproverApiAnswer, ctx
     case 'not-found':
       throw new CliError(`No request ${requestId}.`, EXIT.NOT_FOUND, 'List what waits for a decision with: jit pending');
     case 'decided':
-      throw new CliError(`Request ${requestId} was already ${decidedText(view)}. Nothing changed.`, EXIT.ALREADY_DECIDED);
+      throw new CliError(
+        body.redelivered === true
+          ? `Request ${requestId} was already ${decidedText(view)}; that decision had not reached the workflow, and now it has. Nothing else changed.`
+          : `Request ${requestId} was already ${decidedText(view)}. Nothing changed.`,
+        EXIT.ALREADY_DECIDED,
+      );
+    case 'delivery-pending':
+      throw new CliError(
+        `Request ${requestId} was already ${decidedText(view)}, but the decision has not reached the workflow yet.`,
+        EXIT.UNAVAILABLE,
+        'Run the same command again in a minute to deliver it.',
+      );
     case 'closed':
       throw new CliError(`Request ${requestId} ended without a decision (status ${view.status ?? 'unknown'}). Nothing changed.`, EXIT.ALREADY_DECIDED);
     case 'expired':

@@ -31,6 +31,11 @@ export const BROKER_OUTCOMES = [
    * (docs/slack.md). Published so that security can see who tried; `detail.channel` says which.
    */
   'Approver Refused',
+  /**
+   * A request reused the id of a different request already registered; it was not registered. Its
+   * `contentDigest` tells the agent that sent it from the one whose request goes on under that id.
+   */
+  'Duplicate Refused',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];
@@ -47,6 +52,8 @@ export interface BrokerEventDetail {
   readonly minutes?: number;
   readonly expiresAt?: string;
   readonly reportUri?: string;
+  /** For `Duplicate Refused`: the digest of the refused request (handlers/core/registration.ts). */
+  readonly contentDigest?: string;
   /** Why a request was rejected, denied or failed; never secret material. */
   readonly reason?: string;
   readonly [extra: string]: unknown;

@@ -3,6 +3,7 @@ import type { ElevationRequest } from './elevation-request';
 import type { GrantSummary } from './grant';
 import type { IssuedCredentialsRecord } from './issued-credentials';
 import type { ReportLocation } from './report-location';
+import type { Registration } from './registration';
 
 /** Where a request stands. Which status may follow which is the lifecycle table in `request-lifecycle.ts`. */
 export const REQUEST_STATUSES = [
@@ -36,9 +37,13 @@ export type ApproverLinks = Readonly<Record<string, string>>;
 export interface RequestRecord extends ElevationRequest {
   readonly status: RequestStatus;
   readonly updatedAt: string;
+  /** Which execution stored the request, and a digest of what it asks for; absent on older records. */
+  readonly registration?: Registration;
   readonly approvalDeadline?: string;
   readonly approverLinks?: ApproverLinks;
   readonly taskToken?: string;
+  /** When every approver was mailed the current links; a retried approval request then mails nobody again. */
+  readonly approvalMailedAt?: string;
   /** When an approver claimed the decision; set together with `decision` or `denial`. */
   readonly decidedAt?: string;
   readonly decision?: ApprovalDecision;

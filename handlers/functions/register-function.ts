@@ -1,15 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { DynamoDbGrantLeases } from '../adapters/aws/dynamodb-grant-leases';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
-import { registerRequest } from '../use-cases/register-request';
+import { registerInputSchema, registerRequest } from '../use-cases/register-request';
 import { parseSettings, taskHandler } from '../lambda/runtime';
 import type { FunctionRuntime } from './function-runtime';
 
 /**
- * Register: validate the request event and store it once. The event is the agent's, not the state
- * machine's: `registerRequest` validates it itself, because a bad request ends in Rejected, not in a fault.
+ * Register: validate the request event and store it once. The envelope (event and execution id) is the
+ * state machine's; the event inside is the agent's: `registerRequest` validates it itself, because a bad
+ * request ends in Rejected, not in a fault.
  */
 export function registerFunction({ env, aws, clock, logger }: FunctionRuntime<'register'>) {
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient(aws));
@@ -22,11 +22,16 @@ export function registerFunction({ env, aws, clock, logger }: FunctionRuntime<'r
 
   return taskHandler(
     'register',
-    z.unknown(),
-    async (event) => {
-      const result = await registerRequest(event, deps);
+    registerInputSchema,
+    async (input) => {
+      const result = await registerRequest(input, deps);
       logger.info('request registered', {
-        requestId: result.status === 'duplicate' ? result.requestId : result.request.requestId,
+        requestId:
+          result.status === 'registered' || result.status === 'refused'
+            ? result.request.requestId
+            : result.status === 'conflict'
+              ? result.refused.requestId
+              : result.requestId,
         outcome: result.status,
       });
       return result;

@@ -119,6 +119,8 @@ const DECISION_STATUS: Record<DecideOutcome['kind'], number> = {
   denied: 200,
   invalid: 422,
   decided: 409,
+  // Decided, but the answer has not reached the workflow yet: worth the same call again.
+  'delivery-pending': 503,
   closed: 409,
   expired: 410,
   'not-found': 404,
@@ -139,6 +141,8 @@ function decisionResponse(outcome: DecideOutcome): APIGatewayProxyStructuredResu
       return json(status, { outcome: outcome.kind, request: outcome.request, problems: outcome.problems, roles: outcome.roles });
     case 'unavailable':
       return json(status, { outcome: outcome.kind, request: outcome.request });
+    case 'decided':
+      return json(status, { outcome: outcome.kind, request: outcome.request, ...(outcome.redelivered ? { redelivered: true } : {}) });
     default:
       return json(status, { outcome: outcome.kind, request: outcome.request });
   }

@@ -99,6 +99,11 @@ export async function handleReviewHttp(
       case 'unavailable':
         log.error('decision not delivered; claim released', { requestId, errorName: errorName(outcome.error) });
         return respond(errorPage(503, 'The broker could not be reached. Wait a minute and press the button again.'));
+      case 'delivery-pending':
+        log.error('decision claimed earlier still not delivered', { requestId });
+        return respond(
+          errorPage(503, 'This request was already decided, but the decision has not reached the broker yet. Wait a minute and press the button again to deliver it.'),
+        );
       default:
         return respond(closedOutcomePage(outcome));
     }

@@ -58,6 +58,9 @@ function answer(outcome: DecideOutcome): { settle?: PromptOutcome; tell?: string
       return { tell: `Not approved: ${outcome.problems.join('; ')}. Use the review page to choose other terms.` };
     case 'unavailable':
       return { tell: 'The broker could not reach the workflow; nothing changed. Press the button again in a minute.' };
+    case 'delivery-pending':
+      // An earlier press claimed the decision and its delivery was interrupted; the next press delivers it.
+      return { tell: 'This request was already decided, but the decision has not reached the workflow yet; nothing changed. Press the button again in a minute to deliver it.' };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ApprovalDecision, Denial } from '../core/approval-decision';
 import type { ElevationRequest } from '../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../core/issued-credentials';
+import type { Registration } from '../core/registration';
 import type { ApproverLinks, ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
 
 export interface PendingApproval {
@@ -44,11 +45,22 @@ export type PendingSummary = Pick<
  * pending — the task token and the hashed approval capabilities. The agent has no access to it.
  */
 export interface RequestStore {
-  /** Stores a new request. Returns `exists` when the request id was seen before (a redelivered event). */
-  create(request: ElevationRequest, now: Date): Promise<'created' | 'exists'>;
+  /**
+   * Stores a new request, with the registration that says which execution stored it. Returns `exists`
+   * when the request id was seen before (a redelivered event, or a retry of the same Register).
+   */
+  create(request: ElevationRequest, now: Date, registration?: Registration): Promise<'created' | 'exists'>;
   get(requestId: string): Promise<RequestRecord | undefined>;
   /** Records the task token and the link hashes; only from REGISTERED or PENDING_APPROVAL (a retried task). */
   awaitDecision(requestId: string, pending: PendingApproval, now: Date): Promise<void>;
+  /**
+   * For a retried AwaitApproval: when the approvers were already mailed their links for this request
+   * (`markApprovalMailed`) and its window is still open, keeps those links and stores the new task token.
+   * Returns the approval deadline then; undefined when there is nothing to resume (new links are needed).
+   */
+  resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<{ approvalDeadline: string } | undefined>;
+  /** Records that every approver was mailed the links stored with `taskToken`. */
+  markApprovalMailed(requestId: string, taskToken: string, now: Date): Promise<void>;
   /**
    * Atomically takes the single decision of a pending request (a conditional write). Returns false when
    * someone else decided first, the window closed, or the link is no longer the one on record.
@@ -69,10 +81,17 @@ export interface RequestStore {
    */
   setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean>;
   /**
+   * True when the request already is in `status` and no early end (`jit end`, `jit revoke`) put it there:
+   * a retried Notify whose earlier attempt recorded the status, and may have died before publishing.
+   */
+  heldStatusFromWorkflow(requestId: string, status: RequestStatus, now: Date): Promise<boolean>;
+  /**
    * Appends a credential set mint just issued to the request's `issuedCredentials`, whatever the status:
    * the audit must know every key that existed. Fails when the request is unknown.
    */
   recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void>;
+  /** The credential sets recorded for a request (empty when none, or the request is unknown). */
+  issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]>;
   /** Records where the audit report of a request is, without changing its status (a failed mint stays FAILED). */
   attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void>;
 }

@@ -15,6 +15,7 @@ import type { Clock } from '../ports/clock';
 import type { Mailer } from '../ports/mailer';
 import type { DecisionClaim, RequestStore } from '../ports/request-store';
 import type { TaskCallbacks } from '../ports/task-callbacks';
+import { pendingDelivery, redeliverDecision, sendDecision } from './redeliver-decision';
 
 export interface DecideRequestDeps {
   readonly store: RequestStore;
@@ -43,8 +44,11 @@ export type ClosedOutcome =
   /** Unknown request, or a link that is not (or no longer) one of its links: one answer for both. */
   | { readonly kind: 'not-found' }
   | { readonly kind: 'expired'; readonly request: RequestView }
-  /** Someone decided already: the view holds `decision` or `denial`. */
-  | { readonly kind: 'decided'; readonly request: RequestView }
+  /**
+   * Someone decided already: the view holds `decision` or `denial`. `redelivered` when that decision had
+   * not reached the workflow (its delivery was interrupted) and this call delivered it.
+   */
+  | { readonly kind: 'decided'; readonly request: RequestView; readonly redelivered?: true }
   /** Over for another reason (rejected, failed, no decision on record). */
   | { readonly kind: 'closed'; readonly request: RequestView };
 
@@ -64,7 +68,12 @@ export type DecideOutcome =
   | { readonly kind: 'approved'; readonly request: RequestView; readonly decision: ApprovalDecision; readonly confirmation: Confirmation }
   | { readonly kind: 'denied'; readonly request: RequestView; readonly denial: Denial; readonly confirmation: Confirmation }
   /** The workflow could not be reached; the claim was released and nothing changed. Try again. */
-  | { readonly kind: 'unavailable'; readonly request: RequestView; readonly error: unknown };
+  | { readonly kind: 'unavailable'; readonly request: RequestView; readonly error: unknown }
+  /**
+   * Someone decided already, but the decision has not reached the workflow yet (its delivery was
+   * interrupted, and trying again just now failed too). The decision stands; trying again delivers it.
+   */
+  | { readonly kind: 'delivery-pending'; readonly request: RequestView };
 
 /** Whether the confirmation email went out; a failed one never undoes a delivered decision. */
 export type Confirmation = { readonly sent: true } | { readonly sent: false; readonly error: unknown };
@@ -125,7 +134,9 @@ export async function reviewRequest(requestId: string, authority: DecisionAuthor
  * Granted/Denied event itself; every approver gets a short confirmation email.
  *
  * Forged, replayed, expired and already-decided attempts return an outcome that says so and change
- * nothing. If the workflow cannot be reached, the claim is released so the approver can try again.
+ * nothing. If the workflow cannot be reached (after a few tries), the claim is released so the approver
+ * can try again. A decision whose delivery was interrupted after its claim (the function died in between)
+ * is delivered by the next approve or deny of the request, whoever sends it (`redeliver-decision.ts`).
  */
 export async function decideRequest(
   requestId: string,
@@ -138,6 +149,11 @@ export async function decideRequest(
   if (!record || !auth) return { kind: 'not-found' };
   const now = deps.clock.now();
   const kind = standing(record, now);
+  const stranded = pendingDelivery(record);
+  if (stranded) {
+    const delivery = await redeliverDecision(record, stranded, deps);
+    return delivery === 'delivered' ? { kind: 'decided', request: view(record), redelivered: true } : { kind: 'delivery-pending', request: view(record) };
+  }
   if (kind !== 'pending' || !record.taskToken) return closed(record, kind === 'pending' ? 'expired' : kind);
 
   const channel: DecisionChannel = authority.channel;
@@ -175,10 +191,7 @@ export async function decideRequest(
   const outcome = claim.outcome;
   let delivery;
   try {
-    delivery =
-      outcome.status === 'APPROVED'
-        ? await deps.callbacks.approve(record.taskToken, outcome.decision)
-        : await deps.callbacks.deny(record.taskToken, outcome.denial.reason || `Denied by ${outcome.denial.approver} without a reason.`);
+    delivery = await sendDecision(record.taskToken, outcome, deps.callbacks);
   } catch (error) {
     await deps.store.settleDecision(requestId, claim, 'undelivered', deps.clock.now());
     return { kind: 'unavailable', request: view(record), error };

@@ -24,6 +24,7 @@ import type { Vault } from '../ports/vault';
 import type { GrantLeases } from '../ports/grant-leases';
 import { takeGrantLease } from './grant-lease';
 import { secretNameOf } from '../core/agents';
+import { deliveredGrant } from './resume-mint';
 
 export const mintGrantInputSchema = z.object({
   request: elevationRequestSchema,
@@ -36,8 +37,8 @@ export interface MintGrantDeps {
   readonly issuer: CredentialIssuer;
   readonly vault: Vault;
   readonly scheduler: ResetScheduler;
-  /** Where every issued credential set is recorded for the audit. */
-  readonly store: Pick<RequestStore, 'recordIssuedCredentials'>;
+  /** Where every issued credential set is recorded for the audit, and read back by a retried mint. */
+  readonly store: Pick<RequestStore, 'recordIssuedCredentials' | 'issuedCredentialsOf'>;
   /** One live grant per agent and account: taken before anything is minted. */
   readonly leases: GrantLeases;
   readonly settings: BrokerSettings;
@@ -65,6 +66,14 @@ export function resetScheduleName(requestId: string): string {
 export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Promise<GrantSummary> {
   const { request, decision } = input;
   const { role } = checkDecision(request, decision, deps.settings);
+  // A retried mint whose earlier attempt already delivered the grant returns that grant (resume-mint.ts).
+  const scheduleName = resetScheduleName(request.requestId);
+  const secretName = secretNameOf(request);
+  const delivered = await deliveredGrant(
+    { requestId: request.requestId, accountId: request.accountId, role: role.name, resetScheduleName: scheduleName, secretName },
+    deps,
+  );
+  if (delivered) return delivered;
 
   // The fence is fixed now; the grant's own clock starts only when its secret is written (below).
   const assumedAt = deps.clock.now();
@@ -72,7 +81,6 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
   const grantId = newGrantId(request.requestId, Buffer.from(deps.random.bytes(GRANT_RANDOM_BYTES)).toString('hex'));
   const roleArn = iamRoleArn(deps.partition, request.accountId, role.iamRoleName);
   const sourceIdentity = sourceIdentityFor(request.requestId);
-  const secretName = secretNameOf(request);
 
   // Before AssumeRole: a second grant for the same agent and account is refused, never minted. The lease
   // lasts until the fence, the last moment these credentials can work, whenever the secret is written.
@@ -102,7 +110,6 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     deps.clock.now(),
   );
 
-  const scheduleName = resetScheduleName(request.requestId);
   // At the fence: no earlier than the grant ends, however long the handover below takes.
   await deps.scheduler.scheduleReset(scheduleName, fence, {
     source: 'jit.reset-schedule',

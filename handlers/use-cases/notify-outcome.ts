@@ -28,6 +28,16 @@ export const notifyInputSchema = z.object({
   grant: grantSummarySchema.optional(),
   report: reportLocationSchema.optional(),
   error: caughtErrorSchema.optional(),
+  /** For `Duplicate Refused`: the request Register refused (its id belongs to another request). */
+  refused: z
+    .object({
+      requestId: z.string(),
+      accountId: z.string(),
+      role: z.string(),
+      minutes: z.number(),
+      contentDigest: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
   /** For `Ended`: whether the reset found this grant in the secret or something newer. */
   resetOutcome: z.enum(['reset', 'already-reset', 'not-current']).optional(),
 });
@@ -82,11 +92,13 @@ const LEASE_ENDING_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Ended', 'Rev
  * successful or not, ends here, so no request ends in silence.
  */
 export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps): Promise<{ published: BrokerOutcome | null }> {
-  const { outcome, request, grant, decision, report, error, stage, resetOutcome } = input;
+  const { outcome, request, grant, decision, report, error, stage, resetOutcome, refused } = input;
 
   const identity = request
     ? { requestId: request.requestId, account: request.accountId, accountName: request.accountName, role: request.role }
-    : describeRejectedRequest(input.event);
+    : refused
+      ? { requestId: refused.requestId, account: refused.accountId, role: refused.role, minutes: refused.minutes, contentDigest: refused.contentDigest }
+      : describeRejectedRequest(input.event);
   const reason = outcome === 'Denied' || outcome === 'Rejected' || outcome === 'Failed' || outcome === 'Refused' ? reasonFromError(error) : undefined;
   const live = outcome === 'Refused' && request?.agentId ? blockingLease(await deps.leases.get(request.agentId, request.accountId), request.requestId, deps.clock.now()) : undefined;
 
@@ -108,6 +120,9 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
         }
       : {}),
     ...(reason ? { reason } : {}),
+    ...(refused
+      ? { reason: `Request id ${refused.requestId} is already used by a different request; this one was not registered. Send it again with a new request id.` }
+      : {}),
     ...(stage ? { stage } : {}),
     ...(resetOutcome ? { resetOutcome } : {}),
     ...(live ? { liveRequestId: live.holder, liveUntil: live.expiresAt } : {}),
@@ -130,8 +145,11 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
     // Safe to repeat and conditional on the holder: a lease since taken by another request stays.
     if (LEASE_ENDING_OUTCOMES.has(outcome) && moved) await releaseGrantLease(request, deps);
     // An early end or revoke already published how the grant ended; the workflow's own reset at expiry
-    // found nothing to do, and a second end event would only confuse subscribers.
-    if (!moved && outcome === 'Ended') return { published: null };
+    // found nothing to do, and a second end event would only confuse subscribers. But when an earlier
+    // attempt of this same Notify recorded ENDED and died before publishing, the event must still go out.
+    if (!moved && outcome === 'Ended' && !(await deps.store.heldStatusFromWorkflow(request.requestId, status, deps.clock.now()))) {
+      return { published: null };
+    }
   }
   await deps.publisher.publish({ outcome, detail });
   return { published: outcome };

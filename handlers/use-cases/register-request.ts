@@ -1,11 +1,23 @@
+import { z } from 'zod';
 import type { BrokerSettings } from '../core/broker-settings';
-import { type ElevationRequest, requestEventSchema, validateElevationRequest } from '../core/elevation-request';
-import { InvalidRequestError } from '../core/errors';
+import { type ElevationRequest, elevationRequestSchema, requestEventSchema, validateElevationRequest } from '../core/elevation-request';
+import { GRANT_ALREADY_LIVE_ERROR, InvalidRequestError } from '../core/errors';
+import { type Registration, matchRegistration, requestDigest } from '../core/registration';
 import type { Clock } from '../ports/clock';
 import type { GrantLeases } from '../ports/grant-leases';
 import type { RequestStore } from '../ports/request-store';
-import { GRANT_ALREADY_LIVE_ERROR } from '../core/errors';
 import { liveGrantRefusal } from './grant-lease';
+
+/**
+ * What the state machine passes to Register: the `Elevation Requested` event as EventBridge delivered it,
+ * and the id of the execution it started (`$$.Execution.Id`).
+ */
+export const registerInputSchema = z.object({
+  event: z.unknown(),
+  executionId: z.string().min(1).max(2048),
+});
+
+export type RegisterInput = z.infer<typeof registerInputSchema>;
 
 export interface RegisterRequestDeps {
   readonly store: RequestStore;
@@ -21,17 +33,34 @@ export type RegisterResult =
    * A grant of the same agent and account is live: the workflow ends in GrantAlreadyLive before anyone is
    * emailed. `refusal` has the shape of a caught error, so one Notify state serves this and the mint's refusal.
    */
-  | { readonly status: 'refused'; readonly request: ElevationRequest; readonly refusal: { readonly Error: string; readonly Cause: string } };
+  | { readonly status: 'refused'; readonly request: ElevationRequest; readonly refusal: { readonly Error: string; readonly Cause: string } }
+  /** The id belongs to a different request: this one is refused, and its sender told so. */
+  | { readonly status: 'conflict'; readonly refused: RefusedRequest };
+
+/** What the `Elevation Duplicate Refused` event says about the refused request. */
+export interface RefusedRequest {
+  readonly requestId: string;
+  readonly accountId: string;
+  readonly role: string;
+  readonly minutes: number;
+  readonly contentDigest: string;
+}
 
 /**
  * First step of every elevation: validate the `Elevation Requested` event against the config and store
- * it, once. EventBridge delivers at least once, so a second delivery of the same request finds the
- * stored record and ends quietly: no second email, no second grant.
+ * it, once, with the execution that stored it. A request id already on record means one of three things:
+ *
+ * - this execution stored it: an earlier attempt of this task wrote it and then failed or timed out
+ *   (Step Functions retries the task), so this attempt carries on with the stored request;
+ * - another execution stored the same request: EventBridge delivered the event twice, the first
+ *   delivery is being served, and this one ends quietly (no second email, no second grant);
+ * - another execution stored a different request: the id is taken, and this request is refused
+ *   (`conflict`), and the workflow publishes `Elevation Duplicate Refused` so that its sender hears about it.
  *
  * @throws InvalidRequestError when the event or the request in it is not acceptable.
  */
-export async function registerRequest(event: unknown, deps: RegisterRequestDeps): Promise<RegisterResult> {
-  const envelope = requestEventSchema.safeParse(event);
+export async function registerRequest(input: RegisterInput, deps: RegisterRequestDeps): Promise<RegisterResult> {
+  const envelope = requestEventSchema.safeParse(input.event);
   if (!envelope.success) {
     throw new InvalidRequestError(['event: not an "Elevation Requested" event from an agent source (jit.agent or jit.agent.<id>)']);
   }
@@ -39,8 +68,28 @@ export async function registerRequest(event: unknown, deps: RegisterRequestDeps)
   if (!validation.ok) throw new InvalidRequestError(validation.problems);
 
   const request = validation.value;
-  const outcome = await deps.store.create(request, deps.clock.now());
-  if (outcome !== 'created') return { status: 'duplicate', requestId: request.requestId };
+  const registration: Registration = { executionId: input.executionId, contentDigest: requestDigest(request) };
+  if ((await deps.store.create(request, deps.clock.now(), registration)) === 'created') return afterRegistration(request, deps);
+
+  const stored = await deps.store.get(request.requestId);
+  // Gone between the two reads only if its retention ran out: nothing to serve, nothing to collide with.
+  if (!stored) return { status: 'duplicate', requestId: request.requestId };
+  switch (matchRegistration(stored.registration ?? {}, registration)) {
+    case 'same-execution':
+      // The stored request, not this attempt's copy: its `requestedAt` is the one on record.
+      return afterRegistration(elevationRequestSchema.parse(stored), deps);
+    case 'redelivery':
+      return { status: 'duplicate', requestId: request.requestId };
+    case 'conflict':
+      return {
+        status: 'conflict',
+        refused: { requestId: request.requestId, accountId: request.accountId, role: request.role, minutes: request.minutes, contentDigest: registration.contentDigest },
+      };
+  }
+}
+
+/** A registered request goes on to its approval unless a grant of the same agent and account is live. */
+async function afterRegistration(request: ElevationRequest, deps: RegisterRequestDeps): Promise<RegisterResult> {
   const refused = await liveGrantRefusal(request, deps);
   if (refused) return { status: 'refused', request, refusal: { Error: GRANT_ALREADY_LIVE_ERROR, Cause: refused.reason } };
   return { status: 'registered', request };

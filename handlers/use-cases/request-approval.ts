@@ -41,12 +41,20 @@ export interface RequestApprovalResult {
  * Parks the workflow until a human decides. The task token stays in the request store; each approver
  * gets an email with a link of their own, carrying a fresh random capability whose hash is stored beside
  * the token, valid until the approval window closes. Links of their own let the decision name who made
- * it. A retried invocation issues new links, which makes the previous ones invalid.
+ * it. A retried invocation (Step Functions runs the task again after a Lambda service error) mails
+ * nobody again once every approver was mailed: it keeps their links and stores the new token. A retry
+ * before that issues new links, which makes the previous ones invalid.
  */
 export async function requestApproval(input: RequestApprovalInput, deps: RequestApprovalDeps): Promise<RequestApprovalResult> {
   const { taskToken, request } = input;
 
   const now = deps.clock.now();
+  // A retry after the approvers were mailed (the answer was lost, or publishing failed): keep their links.
+  const resumed = await deps.store.resumeAwaitDecision(request.requestId, taskToken, now);
+  if (resumed) {
+    await publishPending(request, resumed.approvalDeadline, deps);
+    return { requestId: request.requestId, approvalDeadline: resumed.approvalDeadline };
+  }
   const approvalDeadline = new Date(now.getTime() + deps.settings.approvalWindowMinutes * 60_000);
   const links = deps.settings.approvers.map((approver) => ({
     approver,
@@ -70,7 +78,15 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     });
     await deps.mailer.send({ from: deps.settings.sender, to: [link.approver], ...email });
   }
+  // Recorded before the chat prompt: once every approver has their email, a retry mails nobody again.
+  await deps.store.markApprovalMailed(request.requestId, taskToken, deps.clock.now());
   const chat = deps.chat ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl) : undefined;
+  await publishPending(request, approvalDeadline.toISOString(), deps);
+  return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
+}
+
+/** `Elevation Pending Approval`, at least once: a retried approval request publishes it again. */
+async function publishPending(request: RequestApprovalInput['request'], approvalDeadline: string, deps: RequestApprovalDeps): Promise<void> {
   await deps.publisher.publish({
     outcome: 'Pending Approval',
     detail: {
@@ -79,16 +95,16 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
       accountName: request.accountName,
       role: request.role,
       minutes: request.minutes,
-      approvalDeadline: approvalDeadline.toISOString(),
+      approvalDeadline,
     },
   });
-  return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
 }
 
 /**
  * Posts the chat prompt. A direct message carries its recipient's own review link (the one their email
  * has); a channel copy carries none, since a link decides as its owner and a channel has many readers.
- * A chat failure never fails the task: the emails are out, and a retry would replace their links.
+ * A chat failure never fails the task: the emails are out and recorded, and a retry keeps their links
+ * without posting again.
  */
 async function announce(
   chat: ChatNotifier,

@@ -57,11 +57,12 @@ export class MintFunction extends BrokerFunction<'mint'> {
       }),
     );
     // Write only: Secret.grantWrite would add UpdateSecret and UpdateSecretVersionStage, and the mint
-    // never needs to read a secret back.
+    // never needs to read a secret back. DescribeSecret names the current version (a retried mint checks
+    // whether its earlier attempt already delivered the grant); it returns no secret value.
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteGrantsIntoAccountSecrets',
-        actions: ['secretsmanager:PutSecretValue'],
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
         resources: props.secrets.secretArns,
       }),
     );
@@ -89,5 +90,22 @@ export class MintFunction extends BrokerFunction<'mint'> {
     // One live grant per agent and account: the lease is taken (its attributes only) and read to name its holder.
     props.requestTable.grantLeaseItems(this.role, ['dynamodb:UpdateItem'], LEASE_ATTRIBUTES);
     props.requestTable.grantLeaseItems(this.role, ['dynamodb:GetItem']);
+    // A retried mint reads back the credentials it recorded, and only those (a projected GetItem).
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_dynamodb_attributes.html
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadBackIssuedCredentials',
+        actions: ['dynamodb:GetItem'],
+        resources: [props.requestTable.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['requestId', 'issuedCredentials'] },
+          // Without this, a GetItem naming no attributes (the whole item, task token included) would pass:
+          // ForAllValues is true of an absent key.
+          // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+          Null: { 'dynamodb:Attributes': 'false' },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
   }
 }

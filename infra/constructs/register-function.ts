@@ -17,7 +17,9 @@ export class RegisterFunction extends BrokerFunction<'register'> {
       description: 'Validates an elevation request and stores it once',
       environment: { settings: props.settingsJson, requestTable: props.requestTable.table.tableName },
     });
-    props.requestTable.grantItems(this.role, 'dynamodb:PutItem');
+    // GetItem: a Register that finds its request id taken reads who registered it (a retry of its own
+    // execution, a redelivery, or a different request).
+    props.requestTable.grantItems(this.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
     // Reads the lease to refuse a request before anyone is emailed when a grant is live.
     props.requestTable.grantLeaseItems(this.role, ['dynamodb:GetItem']);
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { SandboxClock } from '../clock';
 import { appendJsonLine, forgetPendingWrite, readJson, readJsonLines, writeChangedStateFiles, writeJsonAtomic, writeJsonSoon } from '../store/json-file';
-import { type LocalExecutionResult, type LocalFunction, ResumeStateError, runLocalExecution } from '../../workflows/local/local-execution';
+import { type LocalExecutionResult, type LocalFunction, ResumeStateError, localExecutionId, runLocalExecution } from '../../workflows/local/local-execution';
 import type { AslDefinition } from '../../workflows/local/asl-definition';
 import type { LocalTaskTokens } from '../../workflows/local/task-tokens';
 
@@ -237,6 +237,8 @@ export class ExecutionEngine {
       tokens: this.options.tokens,
       time: { now: () => clock.now(), waitUntil: (at, signal) => clock.sleepUntil(at, signal) },
       taskToken: record.taskToken,
+      // Kept across restarts like the token: a Register resumed after one recognises its own write.
+      executionId: localExecutionId(record.name),
       ...(resume ? { resume } : {}),
       signal: this.abort.signal,
       onStateEntered: (state, input) => {

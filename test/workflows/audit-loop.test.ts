@@ -138,7 +138,8 @@ describe('Workflow: the audit loop (synthesized, run locally in virtual time)', 
   });
 
   it('audits the credentials a failed mint issued, and the request stays failed', async () => {
-    // Every PutSecretValue lands but its response is lost: each Mint attempt issues a key, then fails.
+    // The grant's PutSecretValue lands, then the call fails for good (not a fault worth retrying): the
+    // mint fails with its key in the secret, and the clean-up resets it.
     const run = runElevation(aws, requestEvent(detail), {
       beforeTask: (state) => {
         // The agent got hold of the first attempt's key while it sat in the secret.
@@ -148,7 +149,7 @@ describe('Workflow: the audit loop (synthesized, run locally in virtual time)', 
     const token = await pendingTaskToken(aws, REQUEST_ID);
     aws.secrets.failAfterWrite = (input) =>
       input.SecretString?.includes('AccessKeyId')
-        ? Object.assign(new Error('Internal service error'), { name: 'InternalServiceError', $metadata: { httpStatusCode: 500 } })
+        ? Object.assign(new Error('The request was rejected'), { name: 'InvalidRequestException', $metadata: { httpStatusCode: 400 } })
         : undefined;
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: approval() }));
     const result = await run;

@@ -1,4 +1,5 @@
 import './promise-with-resolvers';
+import { randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition, AslState } from './asl-definition';
 import { LocalTaskTokens } from './task-tokens';
@@ -36,6 +37,11 @@ export interface LocalExecutionOptions {
   readonly time?: ExecutionTime;
   /** The execution's task token (`$$.Task.Token`); default: a new one. The sandbox keeps it across restarts. */
   readonly taskToken?: string;
+  /**
+   * The execution's id (`$$.Execution.Id`); default: a new one. A resumed execution must keep its own, as
+   * an execution in the service does across retries of its tasks (Register tells its own earlier write by it).
+   */
+  readonly executionId?: string;
   /** Continue an execution from a state it had entered, e.g. after the sandbox restarted. Needs `time`. */
   readonly resume?: ResumeAt;
   /**
@@ -84,6 +90,11 @@ export interface LocalExecutionResult {
 interface EngineEvent {
   readonly type: string;
   readonly state?: { readonly name: string; readonly input?: unknown };
+}
+
+/** An execution ARN in the service's shape, for executions that run on this machine. */
+export function localExecutionId(name: string): string {
+  return `arn:aws:states:local:000000000000:execution:jit-elevation:${name}`;
 }
 
 const LAMBDA_INVOKE = /^arn:[^:]+:states:::lambda:invoke(\.waitForTaskToken)?$/;
@@ -343,7 +354,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
       waitTimeOverrides: options.waitOverrides ? { ...options.waitOverrides } : undefined,
       retryIntervalOverrides: options.retryIntervalOverrides ? { ...options.retryIntervalOverrides } : undefined,
     },
-    context: { Task: { Token: token } },
+    context: { Task: { Token: token }, Execution: { Id: options.executionId ?? localExecutionId(randomUUID()) } },
   });
 
   const onAbort = () => execution.abort();

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ElevationRequest } from '../../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../core/issued-credentials';
+import type { Registration } from '../../core/registration';
 import { type LifecycleWrite, mayMove, statusesBefore } from '../../core/request-lifecycle';
 import type { ReportLocation, ReportRecordFields, RequestRecord, RequestStatus } from '../../core/request-record';
 import { AUDITOR_READABLE_ATTRIBUTES, STATUS_INDEX, TTL_ATTRIBUTE } from '../../core/request-table-schema';
@@ -74,9 +75,10 @@ export class DynamoDbRequestStore implements RequestStore {
     this.retentionDays = options.retentionDays ?? 400;
   }
 
-  async create(request: ElevationRequest, now: Date): Promise<'created' | 'exists'> {
+  async create(request: ElevationRequest, now: Date, registration?: Registration): Promise<'created' | 'exists'> {
     const item = {
       ...request,
+      ...(registration ? { registration } : {}),
       status: 'REGISTERED' satisfies RequestStatus,
       updatedAt: now.toISOString(),
       [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400,
@@ -136,12 +138,38 @@ export class DynamoDbRequestStore implements RequestStore {
         TableName: this.tableName,
         Key: { requestId },
         UpdateExpression:
-          'SET #status = :pending, taskToken = :taskToken, approverLinks = :links, approvalDeadline = :deadline, updatedAt = :now',
+          'SET #status = :pending, taskToken = :taskToken, approverLinks = :links, approvalDeadline = :deadline, updatedAt = :now REMOVE approvalMailedAt',
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
     );
+  }
+
+  async resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<{ approvalDeadline: string } | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { requestId },
+          UpdateExpression: 'SET taskToken = :taskToken, updatedAt = :now',
+          ConditionExpression: '#status = :pending AND attribute_exists(approvalMailedAt) AND approvalDeadline > :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': PENDING, ':taskToken': taskToken, ':now': now.toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const deadline = result.Attributes?.approvalDeadline;
+      return typeof deadline === 'string' ? { approvalDeadline: deadline } : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async markApprovalMailed(requestId: string, taskToken: string, now: Date): Promise<void> {
+    // Refused (and ignored) when a newer attempt replaced the token meanwhile: its own mail counts.
+    await this.updateIf(requestId, 'SET approvalMailedAt = :now, updatedAt = :now', 'taskToken = :taskToken', {}, { ':taskToken': taskToken, ':now': now.toISOString() });
   }
 
   async setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean> {
@@ -160,6 +188,17 @@ export class DynamoDbRequestStore implements RequestStore {
     // The token is worthless once the request left PENDING_APPROVAL; drop it. The link hashes stay, so a
     // used link can still show who decided.
     return this.updateIf(requestId, `SET ${sets.join(', ')} REMOVE taskToken`, condition, names, values);
+  }
+
+  async heldStatusFromWorkflow(requestId: string, status: RequestStatus, now: Date): Promise<boolean> {
+    // A write of updatedAt only, so that it needs no read permission; refused unless the status holds.
+    return this.updateIf(
+      requestId,
+      'SET updatedAt = :now',
+      '#status = :status AND attribute_not_exists(revokedAt)',
+      { '#status': 'status' },
+      { ':status': status, ':now': now.toISOString() },
+    );
   }
 
   async claimDecision(requestId: string, claim: DecisionClaim): Promise<boolean> {
@@ -238,6 +277,14 @@ export class DynamoDbRequestStore implements RequestStore {
         ExpressionAttributeValues: { ':none': [], ':issued': [issued], ':now': now.toISOString() },
       }),
     );
+  }
+
+  async issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]> {
+    // Only this attribute: the mint may read back what it recorded, nothing else of the request.
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true, ProjectionExpression: 'issuedCredentials' }),
+    );
+    return (result.Item?.issuedCredentials as IssuedCredentialsRecord[] | undefined) ?? [];
   }
 
   async attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void> {

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { ElevationRequest } from '../../../handlers/core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../../handlers/core/issued-credentials';
+import type { Registration } from '../../../handlers/core/registration';
 import { type LifecycleWrite, mayMove, statusesBefore } from '../../../handlers/core/request-lifecycle';
 import type { ReportLocation, RequestRecord, RequestStatus } from '../../../handlers/core/request-record';
 import { REQUEST_KEY, STATUS_INDEX_ATTRIBUTES, STATUS_INDEX_KEYS, TTL_ATTRIBUTE } from '../../../handlers/core/request-table-schema';
@@ -33,10 +34,11 @@ export class InMemoryRequestStore implements RequestStore {
     this.items.set(record.requestId, structuredClone(record));
   }
 
-  async create(request: ElevationRequest, now: Date): Promise<'created' | 'exists'> {
+  async create(request: ElevationRequest, now: Date, registration?: Registration): Promise<'created' | 'exists'> {
     if (this.items.has(request.requestId)) return 'exists';
     this.items.set(request.requestId, {
       ...structuredClone(request),
+      ...(registration ? { registration: structuredClone(registration) } : {}),
       status: 'REGISTERED',
       updatedAt: now.toISOString(),
       [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + this.retentionDays * 86_400,
@@ -52,14 +54,33 @@ export class InMemoryRequestStore implements RequestStore {
   async awaitDecision(requestId: string, pending: PendingApproval, now: Date): Promise<void> {
     const item = this.items.get(requestId);
     if (!item || !statusMayPrecede(item, 'awaitDecision', 'PENDING_APPROVAL')) throw conditionFailed();
-    this.write(requestId, {
+    const next: Mutable<StoredItem> = {
       ...item,
       status: 'PENDING_APPROVAL',
       taskToken: pending.taskToken,
       approverLinks: structuredClone(pending.approverLinks),
       approvalDeadline: pending.approvalDeadline,
       updatedAt: now.toISOString(),
-    });
+    };
+    // New links: nobody has been mailed them yet.
+    delete next.approvalMailedAt;
+    this.write(requestId, next);
+  }
+
+  async resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<{ approvalDeadline: string } | undefined> {
+    const item = this.items.get(requestId);
+    // `approvalDeadline > :now` is false when the attribute is missing, as in DynamoDB.
+    if (!item || item.status !== 'PENDING_APPROVAL' || item.approvalMailedAt === undefined) return undefined;
+    if (item.approvalDeadline === undefined || !(item.approvalDeadline > now.toISOString())) return undefined;
+    this.write(requestId, { ...item, taskToken, updatedAt: now.toISOString() });
+    return { approvalDeadline: item.approvalDeadline };
+  }
+
+  async markApprovalMailed(requestId: string, taskToken: string, now: Date): Promise<void> {
+    const item = this.items.get(requestId);
+    // Refused (and ignored) when a newer attempt replaced the token meanwhile: its own mail counts.
+    if (!item || item.taskToken !== taskToken) return;
+    this.write(requestId, { ...item, approvalMailedAt: now.toISOString(), updatedAt: now.toISOString() });
   }
 
   async setStatus(requestId: string, status: RequestStatus, update: StatusUpdate, now: Date): Promise<boolean> {
@@ -71,6 +92,13 @@ export class InMemoryRequestStore implements RequestStore {
     }
     delete next.taskToken;
     this.write(requestId, next);
+    return true;
+  }
+
+  async heldStatusFromWorkflow(requestId: string, status: RequestStatus, now: Date): Promise<boolean> {
+    const item = this.items.get(requestId);
+    if (!item || item.status !== status || item.revokedAt !== undefined) return false;
+    this.write(requestId, { ...item, updatedAt: now.toISOString() });
     return true;
   }
 
@@ -129,6 +157,10 @@ export class InMemoryRequestStore implements RequestStore {
     const item = this.items.get(requestId);
     if (!item) throw conditionFailed();
     this.write(requestId, { ...item, issuedCredentials: [...(item.issuedCredentials ?? []), structuredClone(issued)], updatedAt: now.toISOString() });
+  }
+
+  async issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]> {
+    return [...structuredClone(this.items.get(requestId)?.issuedCredentials ?? [])];
   }
 
   async attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void> {

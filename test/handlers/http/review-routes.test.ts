@@ -276,7 +276,8 @@ describe('Review routes: the emailed link (GET shows, POST decides)', () => {
     });
 
     it('releases the claim when Step Functions fails, so the approver can try again', async () => {
-      aws.sfn.on(SendTaskSuccessCommand).rejectsOnce(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
+      // Every try of this approval fails (the use case tries a few times).
+      aws.sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
       const before = snapshot();
 
       const failed = await approve();

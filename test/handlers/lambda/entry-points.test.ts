@@ -51,17 +51,21 @@ describe('Lambda entry points', () => {
         restore = () => table.restore();
       });
 
-      // Act: the variables are gone again; the function keeps what it read at start-up.
+      // Act: the variables are gone again; the function keeps what it read at start-up. The input is the
+      // state machine's envelope: the event and the execution's id.
       await handler({
-        version: '0',
-        id: 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d',
-        'detail-type': 'Elevation Requested',
-        source: 'jit.agent',
-        account: '111111111111',
-        time: '2026-11-28T10:00:00Z',
-        region: 'eu-west-1',
-        resources: [],
-        detail: { requestId: 'req-entry-0001', account: 'prod', role: 'Ops', minutes: 5, reason: 'Read the logs' },
+        event: {
+          version: '0',
+          id: 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d',
+          'detail-type': 'Elevation Requested',
+          source: 'jit.agent',
+          account: '111111111111',
+          time: '2026-11-28T10:00:00Z',
+          region: 'eu-west-1',
+          resources: [],
+          detail: { requestId: 'req-entry-0001', account: 'prod', role: 'Ops', minutes: 5, reason: 'Read the logs' },
+        },
+        executionId: 'arn:aws:states:eu-west-1:111111111111:execution:jit-elevation:entry-0001',
       });
 
       // Assess

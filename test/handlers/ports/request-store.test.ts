@@ -91,6 +91,19 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(await store.get(ID)).toMatchObject({ ...REQUEST, status: 'REGISTERED', updatedAt: NOW.toISOString() });
   });
 
+  it('stores the registration that says which execution stored the request, and keeps the first on a redelivery', async () => {
+    // Prepare
+    const registration = { executionId: 'arn:aws:states:eu-west-1:111111111111:execution:jit-elevation:first', contentDigest: 'd'.repeat(64) };
+
+    // Act
+    await store.create(REQUEST, NOW, registration);
+    const again = await store.create(REQUEST, NOW, { ...registration, executionId: 'arn:aws:states:eu-west-1:111111111111:execution:jit-elevation:second' });
+
+    // Assess
+    expect(again).toBe('exists');
+    expect(await store.get(ID)).toMatchObject({ status: 'REGISTERED', registration });
+  });
+
   it('returns nothing for an unknown request', async () => {
     // Assess
     expect(await store.get('req-unknown-0001')).toBeUndefined();
@@ -109,6 +122,63 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     await expect(store.awaitDecision('req-unknown-0001', PENDING, NOW)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     expect(await store.get(ID)).toMatchObject({ status: 'APPROVAL_EXPIRED', approverLinks: PENDING.approverLinks });
     expect(await store.get(ID)).not.toHaveProperty('taskToken');
+  });
+
+  it('resumes an approval whose links were mailed, with the new task token and the same links and deadline', async () => {
+    // Prepare
+    await pending();
+    await store.markApprovalMailed(ID, PENDING.taskToken, NOW);
+    const later = new Date('2026-11-28T10:02:00.000Z');
+
+    // Act
+    const resumed = await store.resumeAwaitDecision(ID, 'task-token-2', later);
+
+    // Assess
+    expect(resumed).toEqual({ approvalDeadline: DEADLINE });
+    expect(await store.get(ID)).toMatchObject({
+      status: 'PENDING_APPROVAL',
+      taskToken: 'task-token-2',
+      approverLinks: PENDING.approverLinks,
+      approvalDeadline: DEADLINE,
+      approvalMailedAt: NOW.toISOString(),
+      updatedAt: later.toISOString(),
+    });
+  });
+
+  it('resumes nothing before the links were mailed, after the window closed, after a decision, or for an unknown request', async () => {
+    // Prepare
+    await pending();
+
+    // Act / Assess: not mailed yet.
+    expect(await store.resumeAwaitDecision(ID, 'task-token-2', NOW)).toBeUndefined();
+    await store.markApprovalMailed(ID, PENDING.taskToken, NOW);
+    // The window closed.
+    expect(await store.resumeAwaitDecision(ID, 'task-token-2', new Date(DEADLINE))).toBeUndefined();
+    expect(await store.resumeAwaitDecision('req-unknown-0001', 'task-token-2', NOW)).toBeUndefined();
+    expect((await store.get(ID))?.taskToken).toBe(PENDING.taskToken);
+    // Decided.
+    await store.claimDecision(ID, APPROVE_A);
+    expect(await store.resumeAwaitDecision(ID, 'task-token-2', NOW)).toBeUndefined();
+    expect(await store.get(ID)).toMatchObject({ status: 'APPROVED', taskToken: PENDING.taskToken });
+  });
+
+  it('records the mail only for the links of the token on record, and new links need a new mail', async () => {
+    // Prepare
+    await pending();
+
+    // Act: an older attempt's token is no longer on record.
+    await store.markApprovalMailed(ID, 'task-token-0', NOW);
+    const unmarked = await store.get(ID);
+    await store.markApprovalMailed(ID, PENDING.taskToken, NOW);
+    const marked = await store.get(ID);
+    await store.awaitDecision(ID, { ...PENDING, taskToken: 'task-token-2', approverLinks: { hashC: 'a@example.com' } }, NOW);
+
+    // Assess
+    expect(unmarked).not.toHaveProperty('approvalMailedAt');
+    expect(marked).toMatchObject({ approvalMailedAt: NOW.toISOString() });
+    expect(await store.get(ID)).not.toHaveProperty('approvalMailedAt');
+    await expect(store.markApprovalMailed('req-unknown-0001', PENDING.taskToken, NOW)).resolves.toBeUndefined();
+    expect(await store.get('req-unknown-0001')).toBeUndefined();
   });
 
   it('gives the one decision to exactly one of two approvers claiming at the same moment', async () => {
@@ -219,6 +289,23 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(stored).not.toHaveProperty('taskToken');
   });
 
+  it('says a status is held from the workflow only when it is the current one and no revocation ended the grant', async () => {
+    // Prepare
+    await pending();
+    await store.claimDecision(ID, APPROVE_A);
+    await store.setStatus(ID, 'GRANTED', {}, NOW);
+    const later = new Date('2026-11-28T10:07:00.000Z');
+
+    // Act / Assess
+    expect(await store.heldStatusFromWorkflow(ID, 'ENDED', later)).toBe(false);
+    expect(await store.heldStatusFromWorkflow('req-unknown-0001', 'GRANTED', later)).toBe(false);
+    expect(await store.heldStatusFromWorkflow(ID, 'GRANTED', later)).toBe(true);
+    expect(await store.get(ID)).toMatchObject({ status: 'GRANTED', updatedAt: later.toISOString() });
+    await store.setStatus(ID, 'ENDED', { revokedAt: later.toISOString(), revokedBy: 'a@example.com', revokeReason: 'done' }, later);
+    expect(await store.heldStatusFromWorkflow(ID, 'ENDED', later)).toBe(false);
+    expect(await store.get('req-unknown-0001')).toBeUndefined();
+  });
+
   it('lists pending requests oldest first, without task tokens or link hashes', async () => {
     // Prepare
     const older = elevationRequest({ requestId: 'req-contract-0000', requestedAt: '2026-11-28T09:00:00.000Z' });
@@ -252,6 +339,8 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
 
     // Assess
     expect(await store.get(ID)).toMatchObject({ status: 'FAILED', report: REPORT, issuedCredentials: [ISSUED, { ...ISSUED, accessKeyId: 'ASIACONTRACT00000002' }] });
+    expect(await store.issuedCredentialsOf(ID)).toEqual([ISSUED, { ...ISSUED, accessKeyId: 'ASIACONTRACT00000002' }]);
+    expect(await store.issuedCredentialsOf('req-unknown-0001')).toEqual([]);
     await expect(store.recordIssuedCredentials('req-unknown-0001', ISSUED, NOW)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     await expect(store.attachReport('req-unknown-0001', REPORT, NOW)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     expect(await store.get('req-unknown-0001')).toBeUndefined();

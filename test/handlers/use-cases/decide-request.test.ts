@@ -21,10 +21,31 @@ describe('decideRequest', () => {
     expect(approval.callbacks.delivered).toEqual([expect.objectContaining({ taskToken: pending.taskToken, action: 'approve' })]);
   });
 
-  it('makes the earlier links worthless when the approval task is retried with new ones', async () => {
+  it('keeps the mailed links when the approval task is retried after the mail went out, and mails nobody again', async () => {
     // Prepare
     const approval = inMemoryApproval(approvalSettings(), new ManualClock());
     const pending = await pendingInMemory(approval);
+    const mailed = approval.mailer.sent.length;
+
+    // Act: Step Functions runs the approval task again for the same request.
+    await requestApproval({ taskToken: pending.taskToken, request: pending.request }, approval.deps);
+
+    // Assess
+    expect(approval.mailer.sent).toHaveLength(mailed);
+    const capability = splitLink(pending.links[0]).capability;
+    expect((await reviewRequest(pending.request.requestId, { channel: 'web', capability }, approval.deps)).kind).toBe('pending');
+  });
+
+  it('makes the earlier links worthless when the approval task is retried before its mail was recorded', async () => {
+    // Prepare: the first attempt died between sending the mail and recording that it had.
+    const approval = inMemoryApproval(approvalSettings(), new ManualClock());
+    const pending = await pendingInMemory(approval);
+    const stored = await approval.store.get(pending.request.requestId);
+    if (!stored) throw new Error('The request was not stored.');
+    const { approvalMailedAt, ...unrecorded } = stored;
+    expect(approvalMailedAt).toBeDefined();
+    approval.store.seed(unrecorded);
+    const mailed = approval.mailer.sent.length;
 
     // Act
     await requestApproval({ taskToken: pending.taskToken, request: pending.request }, approval.deps);
@@ -32,6 +53,7 @@ describe('decideRequest', () => {
     // Assess
     const old = splitLink(pending.links[0]).capability;
     const fresh = splitLink(linkIn(approval.mailer.sent.at(-1)?.text ?? '')).capability;
+    expect(approval.mailer.sent).toHaveLength(mailed + pending.links.length);
     expect(await reviewRequest(pending.request.requestId, { channel: 'web', capability: old }, approval.deps)).toEqual({ kind: 'not-found' });
     expect((await reviewRequest(pending.request.requestId, { channel: 'web', capability: fresh }, approval.deps)).kind).toBe('pending');
   });

@@ -1,5 +1,5 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -40,6 +40,8 @@ describe('mintGrant: the time box counts from the secret write', () => {
     dynamo.reset();
     nowMs = Date.parse('2026-11-28T10:00:00.250Z');
     dynamo.on(UpdateCommand).resolves({});
+    // The placeholder is current: no earlier attempt delivered a grant.
+    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'placeholder-version': ['AWSCURRENT'] } });
     sts.on(AssumeRoleCommand).callsFake((input: { DurationSeconds: number }) => {
       assumedAtMs = nowMs;
       nowMs += 1_200;

@@ -1,5 +1,5 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -10,6 +10,7 @@ import { SchedulerResetScheduler } from '../../../handlers/adapters/aws/schedule
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../../../handlers/adapters/aws/sts-credential-issuer';
 import type { ApprovalDecision } from '../../../handlers/core/approval-decision';
+import { GRANT_RANDOM_BYTES, newGrantId } from '../../../handlers/core/grant-window';
 import { elevationRequest } from '../../helpers/fixtures';
 import { mintGrant } from '../../../handlers/use-cases/mint-grant';
 import { exampleSettings } from '../../helpers/synth';
@@ -38,6 +39,8 @@ describe('mintGrant with the AWS adapters', () => {
       },
     });
     secrets.on(PutSecretValueCommand).resolves({});
+    // The placeholder is current: no earlier attempt delivered a grant.
+    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'placeholder-version': ['AWSCURRENT'] } });
     scheduler.on(CreateScheduleCommand).resolves({});
   });
 
@@ -243,6 +246,34 @@ describe('mintGrant with the AWS adapters', () => {
       name: 'GrantAlreadyLiveError',
       message: 'a grant is live for jit-agent in 222222222222 (request req-live-0001 until 2026-11-28T10:20:00Z); end it (jit end req-live-0001) and ask again',
     });
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
+    expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+  });
+
+  it('returns the grant an earlier attempt already delivered, without minting again', async () => {
+    // Prepare: the secret's current version is this request's grant, and the request records its key.
+    const grantId = newGrantId(request.requestId, 'cd'.repeat(GRANT_RANDOM_BYTES));
+    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [grantId]: ['AWSCURRENT'] } });
+    const issued = {
+      accessKeyId: 'ASIAEARLIERATTEMPT01',
+      grantId,
+      roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
+      sourceIdentity: `jit-${request.requestId}`,
+      issuedAt: '2026-11-28T09:59:58Z',
+      expiresAt: '2026-11-28T10:04:58Z',
+      stsExpiresAt: '2026-11-28T10:14:58Z',
+    };
+    dynamo.on(GetCommand).resolves({ Item: { issuedCredentials: [issued] } });
+
+    // Act
+    const grant = await mint();
+
+    // Assess
+    expect(grant).toMatchObject({ grantId, accessKeyId: issued.accessKeyId, grantedAt: issued.issuedAt, expiresAt: issued.expiresAt, role: 'Ops' });
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { Key: { requestId: request.requestId }, ProjectionExpression: 'issuedCredentials' });
+    // The requesting agent's own secret is the one asked, never a name made from the account alone.
+    expect(secrets).toHaveReceivedCommandWith(DescribeSecretCommand, { SecretId: 'agent/elevated/222222222222' });
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
     expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
     expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);

@@ -30,6 +30,8 @@ describe('AgentNotifications', () => {
         'Elevation Revoked',
         'Elevation End Refused',
         'Elevation Refused',
+        // A request id reused for a different request: the agent's CLI recognises the refusal by its digest.
+        'Elevation Duplicate Refused',
       ].sort(),
     );
     // The queue refuses plain HTTP and allows EventBridge to send only from this rule.

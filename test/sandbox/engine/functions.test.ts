@@ -41,16 +41,20 @@ describe('Loader: the deployed broker functions, run in one process', () => {
     try {
       // Act
       const register = loadBrokerFunctions(stack, host).find((fn) => fn.entry === 'register');
+      // Register's input is the state machine's envelope: the event and the execution's id.
       await register?.handler({
-        version: '0',
-        id: 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d',
-        'detail-type': 'Elevation Requested',
-        source: 'jit.agent',
-        account: stack.account,
-        time: AT.toISOString(),
-        region: stack.region,
-        resources: [],
-        detail: { requestId: 'req-loader-0001', account: 'prod', role: 'Ops', minutes: 5, reason: 'Read the logs' },
+        event: {
+          version: '0',
+          id: 'f3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8d',
+          'detail-type': 'Elevation Requested',
+          source: 'jit.agent',
+          account: stack.account,
+          time: AT.toISOString(),
+          region: stack.region,
+          resources: [],
+          detail: { requestId: 'req-loader-0001', account: 'prod', role: 'Ops', minutes: 5, reason: 'Read the logs' },
+        },
+        executionId: `arn:aws:states:${stack.region}:${stack.account}:execution:jit-elevation:loader-0001`,
       });
 
       // Assess
