@@ -75,10 +75,34 @@ describe('BrokerStack: each function role holds only what that function calls', 
     });
   });
 
-  it.each(['register', 'mint', 'notify'] as const)('lets the %s role read the grant leases only, never a request, by the partition key', (name) => {
-    const statements = policiesOf(stacks.broker.functions[name].role).flatMap((p) => p.policy.Statement);
-    const reads = statements.filter((s) => [s.Action].flat().includes('dynamodb:GetItem'));
-    expect(reads).toEqual([expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LEASE#*'] } } })]);
+  const leaseRead = expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LEASE#*'] } } });
+  const readsOf = (name: 'register' | 'mint' | 'notify') =>
+    policiesOf(stacks.broker.functions[name].role)
+      .flatMap((p) => p.policy.Statement)
+      .filter((s) => [s.Action].flat().includes('dynamodb:GetItem'));
+
+  it('lets the notify role read the grant leases only, never a request, by the partition key', () => {
+    expect(readsOf('notify')).toEqual([leaseRead]);
+  });
+
+  it('lets the register role read the leases and, to tell its own retry from a different request under the id, requests', () => {
+    expect(readsOf('register')).toEqual([
+      expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: 'arn:aws:dynamodb:eu-west-1:111111111111:table/jit-requests' }),
+      leaseRead,
+    ]);
+  });
+
+  it('lets the mint role read the leases and, of a request, only the credentials it recorded (a projection it must name)', () => {
+    expect(readsOf('mint')).toEqual([
+      leaseRead,
+      expect.objectContaining({
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['requestId', 'issuedCredentials'] },
+          Null: { 'dynamodb:Attributes': 'false' },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    ]);
   });
 
   it('lets the mint role write only the lease attributes of lease items', () => {
