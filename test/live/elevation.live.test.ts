@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EXIT } from '../../cli/exit-codes';
 import type { GrantSummary } from '../../handlers/core/grant';
+import { MINT_HANDOVER_SECONDS } from '../../handlers/core/grant-window';
 import { AwsTarget, liveSkipReason } from './aws-target';
 import type { ElevationTarget, GrantCredentials } from './elevation-target';
 import { SandboxTarget } from './sandbox-target';
@@ -155,12 +156,20 @@ interface StatusView {
       expect(used.status).toBe(200);
       const grant = view.grant as GrantSummary;
       expect(Date.parse(grant.expiresAt) - Date.parse(grant.grantedAt)).toBe(t.grantMinutes * 60_000);
-      expect(Date.parse(grant.stsExpiresAt) - Date.parse(grant.grantedAt)).toBeGreaterThanOrEqual(900_000);
+      // STS's 900 s minimum counts from AssumeRole, which comes before the secret write that starts the grant.
+      expect(Date.parse(grant.stsExpiresAt)).toBeGreaterThan(Date.parse(grant.expiresAt));
+      expect(Date.parse(grant.stsExpiresAt) - Date.parse(grant.grantedAt)).toBeGreaterThanOrEqual(900_000 - MINT_HANDOVER_SECONDS * 1000);
 
       // Assess: after the approved minute the secret is reset and the fence refuses the same
       // credentials, although STS still honours them for at least 14 more minutes.
       await waitForStatus(requestId, ['ENDED', 'AUDITED'], t.timeouts.ended);
-      const fenced = await ec2Call(t.calls, creds, 'DescribeInstances');
+      // The fence closes at most MINT_HANDOVER_SECONDS after the secret's expiry (docs/architecture.md,
+      // "Time box"), and the reset runs at that expiry: try the copy until the fence has passed.
+      let fenced = await ec2Call(t.calls, creds, 'DescribeInstances');
+      for (const deadline = Date.now() + (MINT_HANDOVER_SECONDS + 30) * 1000; fenced.status === 200 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        fenced = await ec2Call(t.calls, creds, 'DescribeInstances');
+      }
       expect(fenced.body).not.toMatch(/ExpiredToken|RequestExpired/);
       expect(fenced.status).toBe(403);
       expect(fenced.body).toMatch(/UnauthorizedOperation|AccessDenied/);

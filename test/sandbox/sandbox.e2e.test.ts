@@ -118,7 +118,10 @@ function parseSecret(stdout: string): Record<string, string> {
     expect(Date.parse(ended.time)).toBeGreaterThanOrEqual(Date.parse(creds.Expiration));
     const after = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
     expect(parseSecret(after.stdout)).toEqual({ status: 'inactive' });
-    const fenced = await sandbox.aws(session, ['ec2', 'describe-instances']);
+    // The fence closes at most MINT_HANDOVER_SECONDS after the secret's Expiration (docs/architecture.md,
+    // "Time box"): the workflow's reset runs at Expiration, so the copy is tried until the fence has passed.
+    let fenced = await sandbox.aws(session, ['ec2', 'describe-instances']);
+    for (let tries = 0; fenced.code === 0 && tries < 20; tries += 1) fenced = await sandbox.aws(session, ['ec2', 'describe-instances']);
     expect(fenced.stderr).toMatch(/AccessDenied.*ec2:DescribeInstances.*no session policy allows/);
 
     // Assess: the audit report, read from the sandbox over HTTP, lists what the credentials did.
