@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BROKER_NAMES } from '../../../handlers/core/resource-names';
 import { loadBrokerFunctions } from '../../../sandbox/engine/functions';
@@ -37,6 +37,8 @@ describe('Loader: the deployed broker functions, run in one process', () => {
     // Prepare
     const table = mockClient(DynamoDBDocumentClient);
     table.on(PutCommand).resolves({});
+    // Register reads the agent's grant lease for the account: none is live.
+    table.on(GetCommand).resolves({});
     const before = { ...process.env };
     try {
       // Act
