@@ -172,6 +172,7 @@ export async function handleApproverHttp(event: APIGatewayProxyEventV2, deps: Ap
       outcome: 'Approver Refused',
       detail: {
         ...(requestId && REQUEST_ID_PATTERN.test(requestId) ? { requestId } : {}),
+        channel: 'iam',
         callerArn: caller.userArn,
         route: `${method} ${route.verb ? `/approvals/{requestId}/${route.verb}` : route.requestId ? '/approvals/{requestId}' : '/approvals'}`,
         reason: `${caller.userArn} is not an identity of any configured approver (approval.iamPrincipals)`,

@@ -79,7 +79,7 @@ describe('HTTP: the IAM-authorized approver routes', () => {
     expect(refused).toEqual([
       expect.objectContaining({
         source: 'jit.broker',
-        detail: expect.objectContaining({ requestId: 'req-review-0001', callerArn: MALLORY, route: 'POST /approvals/{requestId}/approve' }),
+        detail: expect.objectContaining({ requestId: 'req-review-0001', channel: 'iam', callerArn: MALLORY, route: 'POST /approvals/{requestId}/approve' }),
       }),
     ]);
   });
