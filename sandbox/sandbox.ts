@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { requestView } from '../handlers/core/request-view';
 import { APPROVER_ROUTE_PREFIX } from '../handlers/http/approver-routes';
 import { type LoadedConfig, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
+import { approverRoster } from '../infra/config/jit-config';
 import { BROKER_NAMES, auditBucketName } from '../handlers/core/resource-names';
 import { ENVIRONMENT_VARIABLES } from '../handlers/core/function-environment';
 import type { LocalFunction } from '../workflows/local/local-execution';
@@ -209,7 +210,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const secrets = new SecretsManagerEmulation([...secretsOf(broker), ...slackSecret], home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
-  const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...config.config.approval.approvers]);
+  const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...approverRoster(config.config.approval)]);
   const bucketResources = resourcesOfType(broker, 'AWS::S3::Bucket').map(([, r]) => [String(prop(r, 'BucketName') ?? auditBucketName(hub.account, hub.region)), r] as const);
   const buckets = bucketResources.map(([name]) => name);
   const s3 = new S3Emulation(buckets, home, authorizer, clock, Object.fromEntries(bucketResources.map(([name, r]) => [name, objectLockOf(r.Properties)])));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
+import { approvalRouteSchema } from './approver-routing';
 import { DEFAULT_AGENT_NAME } from './resource-names';
 
 /**
@@ -41,7 +42,13 @@ export const brokerSettingsSchema = z.object({
   agents: z.array(agentSettingSchema).min(1).optional(),
   accounts: z.array(targetAccountSchema).min(1),
   approvalWindowMinutes: z.number().int().positive(),
+  /** Every approver the config names (the fallback, the routes' people and groups' members). */
   approvers: z.array(z.string()).min(1),
+  /**
+   * Approver routes (config `approval.routes`, groups resolved, account names as ids), the fallback last
+   * as a route with neither account nor role. @default none: every approver gets every request
+   */
+  approvalRoutes: z.array(approvalRouteSchema).optional(),
   /** The IAM identities of each approver, by address (config `approval.iamPrincipals`). @default none */
   approverPrincipals: z.record(z.string(), z.array(z.string()).min(1)).optional(),
   sender: z.string(),

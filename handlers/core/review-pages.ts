@@ -3,6 +3,7 @@ import type { ApprovalDecision, Denial, Verdict } from './approval-decision';
 import { MAX_NOTE_LENGTH } from './approval-decision';
 import type { ElevatedRole } from './broker-settings';
 import { html, type SafeHtml, trustedHtml, utcText } from './html';
+import { quorumSection } from './quorum-pages';
 import type { RequestView } from './request-view';
 
 /**
@@ -64,7 +65,8 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Strict-Transport-Security': 'max-age=31536000',
 };
 
-function layout(status: number, title: string, body: SafeHtml): Page {
+/** The page around a body: shared with the quorum pages (quorum-pages.ts). */
+export function layout(status: number, title: string, body: SafeHtml): Page {
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -78,13 +80,13 @@ ${body}
   return { status, html: String(page) };
 }
 
-function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): SafeHtml {
+export function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): SafeHtml {
   return html`<dl>${entries
     .filter((e): e is readonly [string, string] => e[1] !== undefined && e[1] !== '')
     .map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 }
 
-function summary(request: RequestView): SafeHtml {
+export function summary(request: RequestView): SafeHtml {
   const planned =
     request.plannedActions.length > 0
       ? html`<p class="muted planned">Planned actions</p><ul>${request.plannedActions.map((a) => html`<li>${a}</li>`)}</ul>`
@@ -127,7 +129,7 @@ export function reviewPage(input: ReviewPageInput): Page {
     (r) => html`<option value="${r.name}"${r.name === chosenRole ? html` selected` : ''}>${r.name} (up to ${r.maxMinutes} min)</option>`,
   );
   const body = html`<h1>Approve elevated access?</h1>
-${problems}${summary(request)}
+${problems}${summary(request)}${quorumSection(request, input.approver)}
 <form class="card" method="post" action="${encodeURIComponent(request.requestId)}">
 <input type="hidden" name="c" value="${input.capability}">
 <label for="role">Role</label>
@@ -153,7 +155,7 @@ function decisionRows(decision: ApprovalDecision | undefined, denial: Denial | u
       ['Role', decision.role],
       ['Minutes', String(decision.minutes)],
       ['Note', decision.note],
-      ['By', decision.approver],
+      ['By', decision.approvers && decision.approvers.length > 1 ? decision.approvers.map((a) => a.approver).join(', ') : decision.approver],
       ['At', utcText(decision.decidedAt)],
       ['Through', decision.channel === 'cli' ? 'the jit CLI' : 'the review page'],
     ]);

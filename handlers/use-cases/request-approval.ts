@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { encodeCapability, hashCapability, reviewLink, CAPABILITY_BYTES } from '../core/approval-capability';
 import { renderApprovalEmail } from '../core/approval-email';
+import { routeRequest } from '../core/approver-routing';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
-import type { ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
+import type { ChatAudience, ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Mailer } from '../ports/mailer';
@@ -56,7 +57,13 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     return { requestId: request.requestId, approvalDeadline: resumed.approvalDeadline };
   }
   const approvalDeadline = new Date(now.getTime() + deps.settings.approvalWindowMinutes * 60_000);
-  const links = deps.settings.approvers.map((approver) => ({
+  // Only the approvers routed to this account and role, never the requester (approver-routing.ts).
+  const routing = routeRequest(deps.settings, request);
+  if (routing.approvers.length < routing.quorum) {
+    // The config loader refuses a route that cannot be met; a requester who is one of too few approvers can still leave it short.
+    throw new Error(`Request ${request.requestId} needs ${routing.quorum} approvals but only ${routing.approvers.length} approver(s) may decide it (${routing.approvers.join(', ') || 'nobody'})`);
+  }
+  const links = routing.approvers.map((approver) => ({
     approver,
     capability: encodeCapability(deps.random.bytes(CAPABILITY_BYTES)),
   }));
@@ -66,6 +73,7 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
       taskToken,
       approverLinks: Object.fromEntries(links.map((link) => [hashCapability(link.capability), link.approver])),
       approvalDeadline: approvalDeadline.toISOString(),
+      routing,
     },
     now,
   );
@@ -80,7 +88,10 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
   }
   // Recorded before the chat prompt: once every approver has their email, a retry mails nobody again.
   await deps.store.markApprovalMailed(request.requestId, taskToken, deps.clock.now());
-  const chat = deps.chat ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl) : undefined;
+  const chat = deps.chat
+    ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, { approvers: routing.approvers, ...(routing.slackChannel ? { channel: routing.slackChannel } : {}) })
+    : undefined;
+  if (chat && 'posted' in chat && chat.posted.length > 0) await deps.store.recordChatPrompts(request.requestId, chat.posted, deps.clock.now());
   await publishPending(request, approvalDeadline.toISOString(), deps);
   return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
 }
@@ -112,12 +123,13 @@ async function announce(
   approvalDeadline: Date,
   links: ReadonlyArray<{ approver: string; capability: string }>,
   reviewBaseUrl: string,
+  audience: ChatAudience,
 ): Promise<NonNullable<RequestApprovalResult['chat']>> {
   try {
     const posted = await chat.announce((recipient) => {
       const link = recipient.kind === 'direct' ? links.find((l) => l.approver === recipient.approver) : undefined;
       return { request, approvalDeadline, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
-    });
+    }, audience);
     return { posted };
   } catch (error) {
     return { failed: error };
