@@ -313,7 +313,7 @@ export const jitConfigSchema = z
         });
         for (const [user, approver] of Object.entries(approval.slack?.users ?? {})) {
           if (!roster.includes(approver)) {
-            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of the approvers (${roster.join(', ')})` });
+            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of ${approval.routes || approval.groups ? 'the approvers (approval.approvers, groups, routes)' : 'approval.approvers'} (${roster.join(', ')})` });
           }
         }
         const owners = new Map<string, string>();
