@@ -139,6 +139,18 @@ describe('Workflow: approvers routed per account, role and account+role, with a 
       },
     });
     expect(Object.keys(record?.approvals as object).sort()).toEqual(['sec-a@example.com', 'sec-b@example.com']);
+    // The audit report lists every approver.
+    const audited = aws.events.find((e) => e.detailType === 'Elevation Audited');
+    const report = JSON.parse(aws.s3.latest(String(audited?.detail.reportUri))?.body ?? '{}');
+    expect(report.approval).toMatchObject({
+      approvedBy: 'sec-b@example.com',
+      approvers: [
+        { approver: 'sec-a@example.com', channel: 'web' },
+        { approver: 'sec-b@example.com', channel: 'web' },
+      ],
+    });
+    const markdown = aws.s3.latest(String(audited?.detail.markdownUri))?.body ?? '';
+    expect(markdown).toMatch(/\| Approved by \| sec-a@example\.com at .* \(web\); sec-b@example\.com at .* \(web\) \|/);
     // One progress note after the first approval, none for the duplicate, then the confirmation listing both.
     expect(aws.emails.filter((e) => e.subject.startsWith('Approved 1 of 2'))).toHaveLength(1);
     const confirmation = aws.emails.find((e) => e.subject.startsWith('Approved: Security'));
