@@ -148,6 +148,7 @@ export class DynamoDbRequestStore implements RequestStore {
         UpdateExpression:
           // `approvals` is created empty (kept on a retry) so that an approval can be set at `approvals.<who>`:
           // SET on a nested path whose map does not exist is refused.
+          // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html#Expressions.UpdateExpressions.SET.AddingNestedMapAttributes
           `SET #status = :pending, taskToken = :taskToken, approverLinks = :links, approvalDeadline = :deadline, updatedAt = :now, approvals = if_not_exists(approvals, :noApprovals)${routing} REMOVE approvalMailedAt`,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
@@ -232,9 +233,11 @@ export class DynamoDbRequestStore implements RequestStore {
 
   /**
    * One conditional UpdateItem: `SET approvals.#who = :approval` only if `attribute_not_exists(approvals.#who)`
-   * and the request can still be decided. DynamoDB applies writes to one item one at a time, and
+   * and the request can still be decided. An UpdateItem is atomic and works on the item's latest version
+   * whatever else writes it, and
    * `ReturnValues: ALL_NEW` returns the item as this write left it, so of concurrent approvals each sees
    * the count its own write made and exactly one sees the quorum reached.
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/BestPractices_ImplementingVersionControl.html
    * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
    * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ExpressionAttributeNames.html
    * @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
