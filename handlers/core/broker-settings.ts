@@ -49,6 +49,11 @@ export const brokerSettingsSchema = z.object({
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
   slack: slackSettingsSchema.optional(),
+  /**
+   * The declared privilege order (config `roles[].narrowerThan`): role -> the roles it is narrower than.
+   * @default none: an approver may only keep the requested role (handlers/core/role-order.ts)
+   */
+  roleOrder: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

@@ -55,6 +55,12 @@ export const roleConfigSchema = z
     /** One line shown to approvers and in `jit roles`. */
     description: z.string().max(200).optional(),
     /**
+     * The roles this one is strictly less privileged than: an approver of a request for one of them may
+     * choose this role instead (narrow, never widen; docs/approvals.md#narrow-never-widen). Transitive.
+     * @default none: nothing may replace a request for another role with this one
+     */
+    narrowerThan: z.array(z.string().regex(ROLE_NAME, 'must be a role name')).min(1).optional(),
+    /**
      * Privilege-escalation paths this role is meant to keep open, each with the operator's reason. Without
      * an entry here, `cdk synth` fails when the role's policy file opens a path of the escalation catalog
      * (`infra/escalation/escalation-paths.json`) that the ceiling does not close; with one, synth prints the

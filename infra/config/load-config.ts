@@ -6,6 +6,7 @@ import { resolveConfigPath } from './config-path';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../../handlers/core/resource-names';
 import { ESCALATION_PATH_IDS } from '../escalation/escalation-catalog';
 import { DEFAULT_AGENT_ID } from '../../handlers/core/agents';
+import { roleOrderProblems } from '../../handlers/core/role-order';
 import { type AgentConfig, type AgentEntryConfig, type JitConfig, jitConfigSchema } from './jit-config';
 
 export { ConfigError, ConfigNotFoundError } from './config-error';
@@ -208,6 +209,7 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
   });
 
   checkAgent(config, iamNames, problems);
+  checkRoleOrder(config, problems);
 
   const policies = new Map<string, PolicyDocument>();
   config.roles.forEach((role, i) => {
@@ -227,6 +229,19 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
     if (policy) policies.set(role.name, policy);
   });
   return policies;
+}
+
+/** The declared privilege order (`roles[].narrowerThan`): known roles, none narrower than itself, no cycle. */
+function checkRoleOrder(config: JitConfig, problems: string[]): void {
+  const names = config.roles.map((r) => r.name);
+  for (const problem of roleOrderProblems(roleOrderOf(config), names)) {
+    problems.push(`roles.${names.indexOf(problem.role)}.narrowerThan: ${problem.message}`);
+  }
+}
+
+/** `roles[].narrowerThan` as the settings carry it: only the roles that declare one. */
+export function roleOrderOf(config: Pick<JitConfig, 'roles'>): Record<string, string[]> {
+  return Object.fromEntries(config.roles.filter((r) => r.narrowerThan).map((r) => [r.name, [...(r.narrowerThan ?? [])]]));
 }
 
 /** Reads and validates a config file; every problem is reported at once. */
@@ -316,5 +331,6 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.approval.slack ? { slack: config.approval.slack } : {}),
+    ...(config.roles.some((r) => r.narrowerThan) ? { roleOrder: roleOrderOf(config) } : {}),
   };
 }
