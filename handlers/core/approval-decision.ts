@@ -9,7 +9,7 @@ import { wideningProblems } from './role-order';
 export const MAX_NOTE_LENGTH = 500;
 
 /** How a decision was made, for the audit report. */
-export const DECISION_CHANNELS = ['web', 'cli', 'slack'] as const;
+export const DECISION_CHANNELS = ['web', 'cli', 'slack', 'rule'] as const;
 export type DecisionChannel = (typeof DECISION_CHANNELS)[number];
 
 /**

@@ -38,7 +38,9 @@ export type DecisionAuthority =
    */
   | { readonly channel: 'cli'; readonly approver: string; readonly principal?: string }
   /** A Slack button press whose signature was verified and whose Slack user id maps to this approver. */
-  | { readonly channel: 'slack'; readonly approver: string };
+  | { readonly channel: 'slack'; readonly approver: string }
+  /** A rule of `approval.rules` that approves the request (`rule:<name>`), applied by RequestApproval itself. */
+  | { readonly channel: 'rule'; readonly approver: string };
 
 /** Outcomes that say why nothing can be decided (any more). */
 export type ClosedOutcome =
