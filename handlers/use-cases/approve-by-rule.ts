@@ -11,6 +11,10 @@ export type RuleApproval = { readonly approvedBy: string } | undefined;
  * claim, the same `SendTaskSuccess`, the same confirmation email to every approver, and the workflow's
  * own `Elevation Granted`. Called by RequestApproval once the task token is stored (without review links).
  * Returns undefined when no rule applies or the decision did not go through: the humans decide then.
+ *
+ * The task's own function may answer its token: a callback task waits until `SendTaskSuccess` or
+ * `SendTaskFailure` is called with the token from the context object, by whoever holds it.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
  */
 export async function approveByRule(
   request: ElevationRequest,
