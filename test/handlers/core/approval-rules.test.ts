@@ -1,4 +1,5 @@
 import { type ApprovalRuleSetting, approvingRule, isReadOnlyAction, ruleMisses } from '../../../handlers/core/approval-rules';
+import type { ElevationRequest } from '../../../handlers/core/elevation-request';
 import { elevationRequest } from '../../helpers/fixtures';
 
 const RULE: ApprovalRuleSetting = {
@@ -12,7 +13,7 @@ const RULE: ApprovalRuleSetting = {
 };
 // Monday 1 December 2026, 10:00 in Berlin (UTC+1 in winter).
 const MONDAY_10 = new Date('2026-11-30T09:00:00Z');
-const request = (over: Parameters<typeof elevationRequest>[0] = {}) =>
+const request = (over: Partial<ElevationRequest> = {}) =>
   elevationRequest({ accountId: '222222222222', accountName: 'prod', role: 'Ops', minutes: 10, plannedActions: ['ec2:DescribeInstances'] }, over);
 
 describe('Approval rules', () => {
