@@ -13,6 +13,7 @@ import { type BrokerSettings, type ElevatedRole, findAccount } from '../core/bro
 import { renderQuorumProgressEmail } from '../core/quorum-email';
 import { renderConfirmationEmail, type ConfirmedDecision } from '../core/confirmation-email';
 import type { RequestRecord } from '../core/request-record';
+import { narrowingChoices } from '../core/role-order';
 import { type RequestView, requestView as view } from '../core/request-view';
 import type { Clock } from '../ports/clock';
 import type { Mailer } from '../ports/mailer';
@@ -40,7 +41,9 @@ export type DecisionAuthority =
    */
   | { readonly channel: 'cli'; readonly approver: string; readonly principal?: string }
   /** A Slack button press whose signature was verified and whose Slack user id maps to this approver. */
-  | { readonly channel: 'slack'; readonly approver: string };
+  | { readonly channel: 'slack'; readonly approver: string }
+  /** A rule of `approval.rules` that approves the request (`rule:<name>`), applied by RequestApproval itself. */
+  | { readonly channel: 'rule'; readonly approver: string };
 
 /** Outcomes that say why nothing can be decided (any more). */
 export type ClosedOutcome =
@@ -64,7 +67,7 @@ export type NotRouted = { readonly kind: 'not-routed'; readonly request: Request
 export interface DecisionForm {
   readonly request: RequestView;
   readonly approver: string;
-  /** The roles the approver may pick: those configured for the request's account. */
+  /** The roles the approver may pick: the requested one and those the config declares narrower (role-order.ts). */
   readonly roles: readonly ElevatedRole[];
 }
 
@@ -147,7 +150,8 @@ function closed(record: RequestRecord, kind: ClosedOutcome['kind']): ClosedOutco
 }
 
 function form(record: RequestRecord, approver: string, settings: BrokerSettings): DecisionForm {
-  return { request: view(record), approver, roles: findAccount(settings, record.accountId)?.roles ?? [] };
+  const account = findAccount(settings, record.accountId);
+  return { request: view(record), approver, roles: account ? narrowingChoices(settings, account, record.role) : [] };
 }
 
 /**
@@ -157,7 +161,8 @@ export async function reviewRequest(requestId: string, authority: DecisionAuthor
   const record = await deps.store.get(requestId);
   const auth = record && authorize(record, authority);
   if (!record || !auth) return { kind: 'not-found' };
-  const refused = notRouted(record, auth.approver, deps.settings);
+  // A rule is not a person routing applies to: RequestApproval applies it only where one approval suffices.
+  const refused = authority.channel === 'rule' ? undefined : notRouted(record, auth.approver, deps.settings);
   if (refused) return refused;
   const kind = standing(record, deps.clock.now());
   return kind === 'pending' ? { kind, ...form(record, auth.approver, deps.settings) } : closed(record, kind);
@@ -182,7 +187,8 @@ export async function decideRequest(
   const record = await deps.store.get(requestId);
   const auth = record && authorize(record, authority);
   if (!record || !auth) return { kind: 'not-found' };
-  const refused = notRouted(record, auth.approver, deps.settings);
+  // A rule is not a person routing applies to: RequestApproval applies it only where one approval suffices.
+  const refused = authority.channel === 'rule' ? undefined : notRouted(record, auth.approver, deps.settings);
   if (refused) return refused;
   const now = deps.clock.now();
   const kind = standing(record, now);
