@@ -97,7 +97,11 @@ describe('Workflow: approvers routed per account, role and account+role, with a 
     // Prepare
     const web = approvalWeb(aws);
     const requestId = 'req-quorum-0001';
-    const run = runElevation(aws, requestEvent({ requestId, account: 'prod', role: 'Security', minutes: 5, reason: 'Rotate a key', requester: 'sec-c@example.com' }));
+    // Read-only planned actions that the config's rule `read-only-security` would approve alone: a quorum route is never left to a rule.
+    const run = runElevation(
+      aws,
+      requestEvent({ requestId, account: 'prod', role: 'Security', minutes: 5, reason: 'Rotate a key', requester: 'sec-c@example.com', plannedActions: ['iam:ListRoles'] }),
+    );
     await pendingTaskToken(aws, requestId);
     const links = linksByApprover(aws, requestId);
     const successesBefore = () => aws.sfn.commandCalls(SendTaskSuccessCommand).length;
@@ -127,6 +131,7 @@ describe('Workflow: approvers routed per account, role and account+role, with a 
     expect(aws.sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
     expect(aws.sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
     const record = aws.table.items.get(requestId);
+    expect(record?.decision).not.toMatchObject({ channel: 'rule' });
     expect(record).toMatchObject({
       status: 'AUDITED',
       decision: {
