@@ -58,7 +58,7 @@ function secretOf(stdout: string): Record<string, string> {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  it('lets two agents hold grants in one account at once, each reading only its own credentials for its own role', async () => {
+  it('lets two agents hold grants in one account at once, each told on its own queue and reading only its own credentials for its own role', async () => {
     // Prepare: the sandbox on a config with two agents; each agent's env file.
     sandbox = new SandboxProcess(join(folder, 'home'), TIME_SCALE, twoAgentConfig(folder));
     await sandbox.start();
@@ -72,11 +72,13 @@ function secretOf(stdout: string): Record<string, string> {
     const whoFirst = await sandbox.aws(first, ['sts', 'get-caller-identity']);
     const whoOpsBot = await sandbox.aws(opsBot, ['sts', 'get-caller-identity']);
     const askedFirst = await sandbox.jit('agent', ['request', '--account', 'prod', '--role', 'Ops', '--minutes', '10', '--reason', 'Restart the stuck payment worker', '--request-id', 'req-agents-first']);
-    const askedOpsBot = await sandbox.jit('agent-ops-bot', ['request', '--account', 'prod', '--role', 'Deploy', '--minutes', '10', '--reason', 'Ship the payment worker fix', '--request-id', 'req-agents-ops-bot']);
+    // ops-bot waits for its outcome on its own notification queue (jit request --wait).
+    const waitingOpsBot = sandbox.jit('agent-ops-bot', ['--json', 'request', '--account', 'prod', '--role', 'Deploy', '--minutes', '10', '--reason', 'Ship the payment worker fix', '--request-id', 'req-agents-ops-bot', '--wait']);
     await sandbox.waitForEmail((e) => e.subject.includes('req-agents-first'));
     await sandbox.waitForEmail((e) => e.subject.includes('req-agents-ops-bot'));
     const approvedFirst = await sandbox.jit('approver', ['approve', 'req-agents-first']);
     const approvedOpsBot = await sandbox.jit('approver', ['approve', 'req-agents-ops-bot']);
+    const askedOpsBot = await waitingOpsBot;
     const grantedFirst = await sandbox.waitForEvent('Elevation Granted', 'req-agents-first');
     const grantedOpsBot = await sandbox.waitForEvent('Elevation Granted', 'req-agents-ops-bot');
     const credsFirst = await sandbox.jit('agent', ['creds', '--account', 'prod']);
@@ -98,6 +100,8 @@ function secretOf(stdout: string): Record<string, string> {
     expect(JSON.parse(whoFirst.stdout)).toMatchObject({ Arn: 'arn:aws:iam::111111111111:user/jit-agent' });
     expect(JSON.parse(whoOpsBot.stdout)).toMatchObject({ Arn: 'arn:aws:iam::111111111111:user/jit-agent-ops-bot' });
     expect([askedFirst.code, askedOpsBot.code, approvedFirst.code, approvedOpsBot.code]).toEqual([0, 0, 0, 0]);
+    expect(askedOpsBot.stdout).toContain('req-agents-ops-bot');
+    expect(askedOpsBot.stdout).toMatch(/Granted/i);
     expect(grantedFirst).toMatchObject({ detail: { role: 'Ops', agentSource: 'jit.agent' } });
     expect(grantedOpsBot).toMatchObject({ detail: { role: 'Deploy', agentSource: 'jit.agent.ops-bot' } });
     const secretFirst = secretOf(ownFirst.stdout);
