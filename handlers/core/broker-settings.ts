@@ -49,6 +49,12 @@ export const brokerSettingsSchema = z.object({
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
   slack: slackSettingsSchema.optional(),
+  /**
+   * Each role's policy document (its `policyFile`), by role name, so the approval messages can show what a
+   * grant can do by evaluating it (handlers/core/grant-scope.ts). Absent when it would not fit in the
+   * function environment: the messages then say the scope could not be computed.
+   */
+  rolePolicies: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

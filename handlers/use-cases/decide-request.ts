@@ -1,4 +1,5 @@
 import { capabilityMatches, isWellFormedCapability } from '../core/approval-capability';
+import { grantScopeOf, grantScopeText } from '../core/grant-scope';
 import {
   type ApprovalDecision,
   type DecisionChannel,
@@ -57,6 +58,8 @@ export interface DecisionForm {
   readonly approver: string;
   /** The roles the approver may pick: those configured for the request's account. */
   readonly roles: readonly ElevatedRole[];
+  /** What a grant of the request can do against its role (`grantScopeText`), shown on the review page. */
+  readonly scope: readonly string[];
 }
 
 export type ReviewOutcome = ClosedOutcome | ({ readonly kind: 'pending' } & DecisionForm);
@@ -114,7 +117,9 @@ function closed(record: RequestRecord, kind: ClosedOutcome['kind']): ClosedOutco
 }
 
 function form(record: RequestRecord, approver: string, settings: BrokerSettings): DecisionForm {
-  return { request: view(record), approver, roles: findAccount(settings, record.accountId)?.roles ?? [] };
+  // Evaluated as of the request (the scope does not depend on the time inside the window).
+  const scope = grantScopeText(grantScopeOf(record, settings, new Date(record.requestedAt)));
+  return { request: view(record), approver, roles: findAccount(settings, record.accountId)?.roles ?? [], scope };
 }
 
 /**

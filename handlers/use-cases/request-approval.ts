@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { encodeCapability, hashCapability, reviewLink, CAPABILITY_BYTES } from '../core/approval-capability';
 import { renderApprovalEmail } from '../core/approval-email';
+import { grantScopeOf, grantScopeText } from '../core/grant-scope';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
 import type { ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
@@ -70,9 +71,12 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     now,
   );
 
+  // What this grant can do against the whole role, evaluated from the role's policy and the session policy.
+  const scope = grantScopeText(grantScopeOf(request, deps.settings, now));
   for (const link of links) {
     const email = renderApprovalEmail({
       request,
+      scope,
       reviewUrl: reviewLink(deps.reviewBaseUrl, request.requestId, link.capability),
       approvalDeadline,
     });
@@ -80,7 +84,7 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
   }
   // Recorded before the chat prompt: once every approver has their email, a retry mails nobody again.
   await deps.store.markApprovalMailed(request.requestId, taskToken, deps.clock.now());
-  const chat = deps.chat ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl) : undefined;
+  const chat = deps.chat ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, scope) : undefined;
   await publishPending(request, approvalDeadline.toISOString(), deps);
   return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
 }
@@ -112,11 +116,12 @@ async function announce(
   approvalDeadline: Date,
   links: ReadonlyArray<{ approver: string; capability: string }>,
   reviewBaseUrl: string,
+  scope: readonly string[],
 ): Promise<NonNullable<RequestApprovalResult['chat']>> {
   try {
     const posted = await chat.announce((recipient) => {
       const link = recipient.kind === 'direct' ? links.find((l) => l.approver === recipient.approver) : undefined;
-      return { request, approvalDeadline, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
+      return { request, approvalDeadline, scope, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
     });
     return { posted };
   } catch (error) {
