@@ -184,7 +184,7 @@ export async function handleApproverHttp(event: APIGatewayProxyEventV2, deps: Ap
 
   try {
     if (method === 'GET' && requestId === undefined) {
-      return json(200, { approver, pending: await listPending({ store: deps.store, clock: deps.clock }) });
+      return json(200, { approver, pending: await listPending({ store: deps.store, clock: deps.clock, settings: deps.settings }) });
     }
     if (method === 'GET' && route.verb === undefined && requestId !== undefined) {
       const record = await deps.store.get(requestId);
