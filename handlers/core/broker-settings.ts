@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
 import { DEFAULT_AGENT_NAME } from './resource-names';
+import { approvalRuleSettingSchema } from './approval-rules';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config
@@ -55,6 +56,15 @@ export const brokerSettingsSchema = z.object({
    * function environment: the messages then say the scope could not be computed.
    */
   rolePolicies: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * The declared privilege order (config `roles[].narrowerThan`): role -> the roles it is narrower than.
+   * @default none: an approver may only keep the requested role (handlers/core/role-order.ts)
+   */
+  roleOrder: z.record(z.string(), z.array(z.string())).optional(),
+  /** Rules that approve without a human (config `approval.rules`). @default none */
+  approvalRules: z.array(approvalRuleSettingSchema).optional(),
+  /** Roles no rule may ever approve (config `roles[].humanOnly`). @default none */
+  humanOnlyRoles: z.array(z.string()).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

@@ -11,6 +11,7 @@ import {
 import { type BrokerSettings, type ElevatedRole, findAccount } from '../core/broker-settings';
 import { renderConfirmationEmail, type ConfirmedDecision } from '../core/confirmation-email';
 import type { RequestRecord } from '../core/request-record';
+import { narrowingChoices } from '../core/role-order';
 import { type RequestView, requestView as view } from '../core/request-view';
 import type { Clock } from '../ports/clock';
 import type { Mailer } from '../ports/mailer';
@@ -38,7 +39,9 @@ export type DecisionAuthority =
    */
   | { readonly channel: 'cli'; readonly approver: string; readonly principal?: string }
   /** A Slack button press whose signature was verified and whose Slack user id maps to this approver. */
-  | { readonly channel: 'slack'; readonly approver: string };
+  | { readonly channel: 'slack'; readonly approver: string }
+  /** A rule of `approval.rules` that approves the request (`rule:<name>`), applied by RequestApproval itself. */
+  | { readonly channel: 'rule'; readonly approver: string };
 
 /** Outcomes that say why nothing can be decided (any more). */
 export type ClosedOutcome =
@@ -56,7 +59,7 @@ export type ClosedOutcome =
 export interface DecisionForm {
   readonly request: RequestView;
   readonly approver: string;
-  /** The roles the approver may pick: those configured for the request's account. */
+  /** The roles the approver may pick: the requested one and those the config declares narrower (role-order.ts). */
   readonly roles: readonly ElevatedRole[];
   /** What a grant of the request can do against its role (`grantScopeText`), shown on the review page. */
   readonly scope: readonly string[];
@@ -117,9 +120,10 @@ function closed(record: RequestRecord, kind: ClosedOutcome['kind']): ClosedOutco
 }
 
 function form(record: RequestRecord, approver: string, settings: BrokerSettings): DecisionForm {
+  const account = findAccount(settings, record.accountId);
   // Evaluated as of the request (the scope does not depend on the time inside the window).
   const scope = grantScopeText(grantScopeOf(record, settings, new Date(record.requestedAt)));
-  return { request: view(record), approver, roles: findAccount(settings, record.accountId)?.roles ?? [], scope };
+  return { request: view(record), approver, roles: account ? narrowingChoices(settings, account, record.role) : [], scope };
 }
 
 /**
