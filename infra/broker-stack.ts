@@ -86,7 +86,10 @@ export class BrokerStack extends Stack {
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
     super(scope, id, props);
     const { config } = props.config;
-    const settings = toBrokerSettings(config);
+    // With the roles' policies when they fit (the approval messages evaluate grants with them); without
+    // them the messages say the grant's scope could not be computed.
+    const withPolicies = toBrokerSettings(config, props.config.policies);
+    const settings = Buffer.byteLength(JSON.stringify(withPolicies)) <= MAX_SETTINGS_BYTES ? withPolicies : toBrokerSettings(config);
     const settingsJson = JSON.stringify(settings);
     if (Buffer.byteLength(settingsJson) > MAX_SETTINGS_BYTES) {
       throw new Error(

@@ -15,7 +15,7 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
       if (answer.status !== 200 || !Array.isArray(answer.body.pending)) {
         throw new CliError(`The approver route answered HTTP ${answer.status}: ${String(answer.body.message ?? 'no list of pending requests')}.`, EXIT.FAILURE);
       }
-      const pending = answer.body.pending as PendingSummary[];
+      const pending = answer.body.pending as Array<PendingSummary & { scope?: string[] }>;
       const text =
         pending.length === 0
           ? 'No request waits for a decision.'
@@ -33,6 +33,10 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
                 oneLine(p.reason),
               ]),
             ]);
-      ctx.data({ pending }, text);
+      // Under the table: what each grant can do against its role, as the broker evaluated it.
+      const scopes = pending
+        .filter((p) => Array.isArray(p.scope))
+        .map((p) => [`${p.requestId}: what this grant can do`, ...(p.scope ?? []).map((l) => `  ${oneLine(l)}`)].join('\n'));
+      ctx.data({ pending }, [text, ...scopes].join('\n\n'));
     });
 }

@@ -146,7 +146,11 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
         role: z.string().min(1).max(64).describe('role name, or its IAM role name such as AgentElevated-Ops (see list_access)'),
         minutes: z.number().int().min(1).max(60).optional().describe("minutes needed (default: the role's default)"),
         reason: z.string().min(1).max(MAX_REASON_LENGTH).describe('why, for the approver'),
-        plannedActions: z.array(z.string().min(1).max(MAX_PLANNED_ACTION_LENGTH)).max(MAX_PLANNED_ACTIONS).optional().describe('what you plan to do, e.g. "ecs:UpdateService payments"'),
+        plannedActions: z.array(z.string().min(1).max(MAX_PLANNED_ACTION_LENGTH)).max(MAX_PLANNED_ACTIONS).optional().describe('what you plan to do; IAM actions such as "ecs:UpdateService" limit the grant to exactly those (free text limits nothing)'),
+        plannedResources: z
+          .record(z.string(), z.array(z.string().min(1).max(512)).min(1).max(10))
+          .optional()
+          .describe('optional: ARNs per planned IAM action, e.g. {"ecs:UpdateService": ["arn:aws:ecs:eu-west-1:222222222222:service/prod/payments"]}; the grant allows that action on those only'),
         waitSeconds: z.number().int().min(0).max(900).optional().describe('how long to wait for the decision (default 0: return at once)'),
       },
       annotations: { destructiveHint: false, openWorldHint: true },
@@ -159,6 +163,7 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
           reason: input.reason,
           ...(input.minutes !== undefined ? { minutes: input.minutes } : {}),
           ...(input.plannedActions ? { plannedActions: input.plannedActions } : {}),
+          ...(input.plannedResources ? { plannedResources: input.plannedResources } : {}),
         });
         accountOf.set(submitted.requestId, submitted.accountId);
         const wait = input.waitSeconds ?? 0;

@@ -12,6 +12,8 @@ export interface ApprovalEmailInput {
   readonly request: ElevationRequest;
   readonly reviewUrl: string;
   readonly approvalDeadline: Date;
+  /** What the grant can do compared with the role (`grantScopeText`); omitted: not shown. */
+  readonly scope?: readonly string[];
 }
 
 /**
@@ -19,7 +21,7 @@ export interface ApprovalEmailInput {
  * and the time the link stops working. The link only shows the request; deciding takes a POST from the
  * page, so a mail scanner that follows it changes nothing.
  */
-export function renderApprovalEmail({ request, reviewUrl, approvalDeadline }: ApprovalEmailInput): EmailMessage {
+export function renderApprovalEmail({ request, reviewUrl, approvalDeadline, scope }: ApprovalEmailInput): EmailMessage {
   const minutes = `${request.minutes} min`;
   const subject = headerSafe(`Approve ${request.role} for ${minutes} in ${request.accountName}? (request ${request.requestId})`);
   const rows: Array<[string, string]> = [
@@ -38,6 +40,7 @@ export function renderApprovalEmail({ request, reviewUrl, approvalDeadline }: Ap
     '',
     ...rows.map(([k, v]) => `${k}: ${v}`),
     ...(planned.length > 0 ? ['', 'Planned actions:', ...planned.map((a) => `  - ${a}`)] : []),
+    ...(scope ? ['', 'What this grant can do (the role versus the grant):', ...scope.map((l) => `  ${l}`)] : []),
     '',
     `Review and decide: ${reviewUrl}`,
     '',
@@ -48,6 +51,7 @@ export function renderApprovalEmail({ request, reviewUrl, approvalDeadline }: Ap
   const body = emailDocument(html`<p>An agent asks for elevated AWS access.</p>
 ${emailFacts(rows)}
 ${planned.length > 0 ? html`<p><strong>Planned actions</strong></p><ul>${planned.map((a) => html`<li>${a}</li>`)}</ul>` : ''}
+${scope ? html`<p><strong>What this grant can do</strong> (the role versus the grant)</p><ul>${scope.map((l) => html`<li>${l}</li>`)}</ul>` : ''}
 <p><a href="${reviewUrl}" style="display:inline-block;background:#0b5cad;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none">Review request</a></p>
 <p style="color:#555;font-size:13px">Opening the link does not approve anything; the page asks you to choose Approve or Deny. If you did not expect this request, deny it.</p>`);
   return { subject, html: body, text };

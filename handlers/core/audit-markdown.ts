@@ -159,7 +159,7 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
   lines.push(
     `| Credentials | ${r.credentials.map((c) => `${mdText(c.accessKeyId)}${c.delivered ? '' : ' (not delivered: mint failed)'}`).join(', ')} |`,
     `| Regions searched | ${r.collection.regions.map((g) => mdText(g.region)).join(', ')} |`,
-    `| Complete | ${r.collection.complete ? 'yes' : '**NO**'}: ${mdText(r.collection.reason)} |`,
+    `| Complete | ${r.collection.complete ? 'yes' : '**NO**'}: ${mdText(r.collection.reason)}${r.coverage ? ` (${r.coverage.read.map(mdText).join(', ')} events; see What this report cannot see)` : ''} |`,
     '',
     summaryLine(r),
   );
@@ -191,6 +191,7 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
 
   lines.push(
     '',
+    ...(r.coverage ? ['## What this report cannot see', '', ...r.coverage.notCovered.map((line) => `- ${mdText(line)}`), ''] : []),
     '## How the trail was read',
     '',
     `CloudTrail LookupEvents in account ${mdText(r.account.id)}, by access key, events from ${r.collection.window.start} to ${r.collection.window.end}; ` +

@@ -178,9 +178,40 @@ export const auditReportSchema = z.object({
     /** Actions that match no planned IAM action; empty when the plan holds no IAM actions to compare with. */
     unplanned: z.array(z.object({ iamAction: z.string(), calls: count, mutating: z.boolean() })),
   }),
+  /**
+   * What the report can and cannot see, in plain sentences (docs/audit.md, "What a complete report does and
+   * does not cover"). Absent from reports written before it was added.
+   */
+  coverage: z
+    .object({
+      /** Event kinds the report read: `management` (LookupEvents). */
+      read: z.array(z.string()),
+      notCovered: z.array(z.string()),
+    })
+    .optional(),
   /** Every call, oldest first. */
   actions: z.array(auditActionSchema),
 });
+
+/**
+ * What LookupEvents cannot show, said in every report. LookupEvents returns management (and Insights)
+ * events only; data events are recorded only by a trail or event data store configured for them.
+ *
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
+ */
+export function coverageOf(regions: readonly string[]): NonNullable<AuditReport['coverage']> {
+  return {
+    read: ['management'],
+    notCovered: [
+      'Data events (S3 object reads and writes such as GetObject and PutObject, Lambda Invoke, DynamoDB item reads and writes, SNS Publish, ...): ' +
+        'CloudTrail LookupEvents returns management events only, and this report read no trail of data events.',
+      `Calls in regions other than ${regions.join(', ')}: the grant's session policy refuses them (region fence; global services only in us-east-1), ` +
+        "so none can have succeeded; a refused attempt there is recorded only in that region's event history.",
+      'Calls made with other credentials these credentials obtained: they have other access keys (look for credential-change).',
+    ],
+  };
+}
 
 export type AuditReport = z.infer<typeof auditReportSchema>;
 export type ReportCredential = z.infer<typeof reportCredentialSchema>;
@@ -334,6 +365,7 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
       delivered: c.delivered,
     })),
     collection: input.collection,
+    coverage: coverageOf(input.collection.regions.map((g) => g.region)),
     summary: {
       total: actions.length,
       mutating: has('mutating'),

@@ -58,6 +58,12 @@ export const brokerSettingsSchema = z.object({
   auditMaxLagMinutes: z.number().int().positive(),
   slack: slackSettingsSchema.optional(),
   /**
+   * Each role's policy document (its `policyFile`), by role name, so the approval messages can show what a
+   * grant can do by evaluating it (handlers/core/grant-scope.ts). Absent when it would not fit in the
+   * function environment: the messages then say the scope could not be computed.
+   */
+  rolePolicies: z.record(z.string(), z.unknown()).optional(),
+  /**
    * The declared privilege order (config `roles[].narrowerThan`): role -> the roles it is narrower than.
    * @default none: an approver may only keep the requested role (handlers/core/role-order.ts)
    */

@@ -112,6 +112,8 @@ export interface ReviewPageInput {
   /** Problems with a verdict that was sent; the form is shown again with what was sent. */
   readonly problems?: readonly string[];
   readonly verdict?: Verdict;
+  /** What the grant can do against the role (`grantScopeText`); omitted: not shown. */
+  readonly scope?: readonly string[];
 }
 
 /** The review page (GET): the request, and a form to decide it. Submitting is the only way to decide. */
@@ -131,6 +133,7 @@ export function reviewPage(input: ReviewPageInput): Page {
   );
   const body = html`<h1>Approve elevated access?</h1>
 ${problems}${summary(request)}${quorumSection(request, input.approver)}
+${input.scope ? html`<section class="card"><p class="lead"><strong>What this grant can do</strong> (the role versus the grant, evaluated from their policies)</p><ul>${input.scope.map((l) => html`<li>${l}</li>`)}</ul></section>` : ''}
 <form class="card" method="post" action="${encodeURIComponent(request.requestId)}">
 <input type="hidden" name="c" value="${input.capability}">
 <label for="role">Role</label>

@@ -200,7 +200,7 @@ export async function handleApproverHttp(event: APIGatewayProxyEventV2, deps: Ap
 
   try {
     if (method === 'GET' && requestId === undefined) {
-      // Only what this approver is routed to (approver-routing.ts).
+      // Only what this approver is routed to (approver-routing.ts), each with what its grant can do.
       return json(200, { approver, pending: await listPending({ store: deps.store, clock: deps.clock, approver, settings: deps.settings }) });
     }
     if (method === 'GET' && route.verb === undefined && requestId !== undefined) {

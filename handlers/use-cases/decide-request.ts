@@ -1,4 +1,5 @@
 import { capabilityMatches, isWellFormedCapability } from '../core/approval-capability';
+import { grantScopeOf, grantScopeText } from '../core/grant-scope';
 import {
   type ApprovalDecision,
   type DecisionChannel,
@@ -69,6 +70,8 @@ export interface DecisionForm {
   readonly approver: string;
   /** The roles the approver may pick: the requested one and those the config declares narrower (role-order.ts). */
   readonly roles: readonly ElevatedRole[];
+  /** What a grant of the request can do against its role (`grantScopeText`), shown on the review page. */
+  readonly scope: readonly string[];
 }
 
 export type ReviewOutcome = ClosedOutcome | NotRouted | ({ readonly kind: 'pending' } & DecisionForm);
@@ -151,7 +154,9 @@ function closed(record: RequestRecord, kind: ClosedOutcome['kind']): ClosedOutco
 
 function form(record: RequestRecord, approver: string, settings: BrokerSettings): DecisionForm {
   const account = findAccount(settings, record.accountId);
-  return { request: view(record), approver, roles: account ? narrowingChoices(settings, account, record.role) : [] };
+  // Evaluated as of the request (the scope does not depend on the time inside the window).
+  const scope = grantScopeText(grantScopeOf(record, settings, new Date(record.requestedAt)));
+  return { request: view(record), approver, roles: account ? narrowingChoices(settings, account, record.role) : [], scope };
 }
 
 /**

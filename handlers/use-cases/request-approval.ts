@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { encodeCapability, hashCapability, reviewLink, CAPABILITY_BYTES } from '../core/approval-capability';
 import { renderApprovalEmail } from '../core/approval-email';
 import { routeRequest } from '../core/approver-routing';
+import { grantScopeOf, grantScopeText } from '../core/grant-scope';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
 import type { ChatAudience, ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
@@ -93,9 +94,12 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     now,
   );
 
+  // What this grant can do against the whole role, evaluated from the role's policy and the session policy.
+  const scope = grantScopeText(grantScopeOf(request, deps.settings, now));
   for (const link of links) {
     const email = renderApprovalEmail({
       request,
+      scope,
       reviewUrl: reviewLink(deps.reviewBaseUrl, request.requestId, link.capability),
       approvalDeadline,
     });
@@ -104,7 +108,7 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
   // Recorded before the chat prompt: once every approver has their email, a retry mails nobody again.
   await deps.store.markApprovalMailed(request.requestId, taskToken, deps.clock.now());
   const chat = deps.chat
-    ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, { approvers: routing.approvers, ...(routing.slackChannel ? { channel: routing.slackChannel } : {}) })
+    ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, { approvers: routing.approvers, ...(routing.slackChannel ? { channel: routing.slackChannel } : {}) }, scope)
     : undefined;
   if (chat && 'posted' in chat && chat.posted.length > 0) await deps.store.recordChatPrompts(request.requestId, chat.posted, deps.clock.now());
   await publishPending(request, approvalDeadline.toISOString(), deps);
@@ -139,11 +143,12 @@ async function announce(
   links: ReadonlyArray<{ approver: string; capability: string }>,
   reviewBaseUrl: string,
   audience: ChatAudience,
+  scope: readonly string[],
 ): Promise<NonNullable<RequestApprovalResult['chat']>> {
   try {
     const posted = await chat.announce((recipient) => {
       const link = recipient.kind === 'direct' ? links.find((l) => l.approver === recipient.approver) : undefined;
-      return { request, approvalDeadline, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
+      return { request, approvalDeadline, scope, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
     }, audience);
     return { posted };
   } catch (error) {

@@ -361,9 +361,19 @@ export function agentPrincipalArn(agent: AgentConfig, partition: string, hubAcco
   return `arn:${partition}:iam::${hubAccount}:${agent.kind}/${agentNameOf(agent)}`;
 }
 
-/** The part of the config the broker's functions need at run time. */
-export function toBrokerSettings(config: JitConfig): BrokerSettings {
+/** A role's policy document without what evaluation does not need (Version, Sid), to save environment space. */
+function compactPolicy(policy: PolicyDocument): unknown {
+  const list = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+  return { Statement: list.map((s) => Object.fromEntries(Object.entries(s as Record<string, unknown>).filter(([k]) => k !== 'Sid'))) };
+}
+
+/**
+ * The part of the config the broker's functions need at run time. With `policies` (the roles' policy
+ * documents, by role name) the settings carry them too, for the approval messages' grant scope.
+ */
+export function toBrokerSettings(config: JitConfig, policies?: ReadonlyMap<string, PolicyDocument>): BrokerSettings {
   return {
+    ...(policies && policies.size > 0 ? { rolePolicies: Object.fromEntries([...policies].map(([name, p]) => [name, compactPolicy(p)])) } : {}),
     agents: agentsOf(config).map((agent) => ({ id: agent.id, name: agentNameOf(agent) })),
     accounts: config.accounts.map((account) => ({
       id: account.id,

@@ -111,6 +111,16 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
     expect(io.stdout).not.toContain('approverLinks');
   });
 
+  it('says under the table what each grant can do against its role, as the broker evaluated it', async () => {
+    // Act
+    expect(await jit('pending')).toBe(EXIT.OK);
+
+    // Assess: the request plans logs:GetLogEvents (an IAM action) and one line of free text.
+    expect(io.stdout).toContain('req-review-0001: what this grant can do\n  Scoped to the plan: 1 of the role');
+    expect(io.stdout).toContain('  Can: logs:GetLogEvents\n');
+    expect(io.stdout).toMatch(/ {2}Cannot \(the role could\): ec2:Describe\*, /);
+  });
+
   it('prints a table for people, and leaves out requests whose window closed', async () => {
     expect(await jit('pending')).toBe(EXIT.OK);
     expect(io.stdout).toMatch(/^REQUEST\s+ACCOUNT\s+ROLE\s+MIN/);
