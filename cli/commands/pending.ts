@@ -28,7 +28,7 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
                 String(p.minutes),
                 p.requestedAt,
                 p.approvalDeadline ?? '',
-                oneLine(p.reason),
+                p.extension ? `[extends ${p.extension.requestId}] ${oneLine(p.reason)}` : oneLine(p.reason),
               ]),
             ]);
       ctx.data({ pending }, text);

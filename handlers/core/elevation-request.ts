@@ -55,6 +55,13 @@ export const elevationRequestSchema = z.object({
   agentSource: z.string().regex(AGENT_SOURCE_PATTERN).optional(),
   /** The secret the grant is handed over in: the agent's own for this account. @default `agent/elevated/<accountId>` */
   secretName: z.string().regex(AGENT_SECRET_NAME_PATTERN).optional(),
+  /**
+   * Set on an extension request (`jit extend`): the live grant it extends, fixed at registration
+   * (handlers/core/grant-extension.ts). Kept structural here so the core stays one-directional.
+   */
+  extension: z
+    .object({ requestId: z.string().regex(REQUEST_ID_PATTERN), grantId: z.string().min(32).max(64), firstGrantedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
+    .optional(),
 });
 
 export type ElevationRequest = z.infer<typeof elevationRequestSchema>;
