@@ -3,6 +3,7 @@ import { AGENT_ID_PATTERN, AGENT_SECRET_NAME_PATTERN, AGENT_SOURCE_PATTERN, agen
 import { type BrokerSettings, agentsOf } from './broker-settings';
 import { displayTextProblem } from './display-text';
 import { checkGrantTerms } from './grant-terms';
+import { ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from './broker-event';
 
 /**
  * Request ids travel in role session names, source identities, secret versions and URLs, so they are
@@ -171,7 +172,8 @@ export function validateElevationRequest(
  * that are well-formed, so nothing a sender made up reaches the event bus unchecked.
  */
 export function describeRejectedRequest(event: unknown): { requestId?: string; account?: string; role?: string } {
-  const parsedEvent = requestEventSchema.safeParse(event);
+  // An extension's rejection names it too, so the agent that sent it hears (handlers/core/grant-extension.ts).
+  const parsedEvent = requestEventSchema.extend({ 'detail-type': z.enum([ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED]) }).safeParse(event);
   if (!parsedEvent.success) return {};
   const detail = (parsedEvent.data.detail ?? {}) as Record<string, unknown>;
   const requestId = requestIdFor(parsedEvent.data);
