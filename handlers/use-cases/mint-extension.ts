@@ -64,6 +64,11 @@ function summaryOf(issued: IssuedCredentialsRecord, target: { requestId: string;
  * Refused (`ExtensionRefusedError`, nothing minted, the live grant untouched) when the secret no longer
  * holds the set the extension was asked for (the grant ended, was revoked or extended since), or a bound
  * no longer holds with the mint's clock. A retried mint whose earlier attempt delivered the set returns it.
+ *
+ * No gap for a process on `credential_process`: SDKs and the CLI run it again before the `Expiration` it
+ * printed, which for the old set is at most its fence, so a refresh gets the old set (still working) or this one.
+ * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
+ * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (DurationSeconds, role chaining)
  */
 export async function mintExtension(input: MintExtensionInput, deps: MintGrantDeps): Promise<GrantSummary> {
   const { request, decision } = input;
