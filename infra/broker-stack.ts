@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
+import { ELEVATION_END_REQUESTED, ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
 import { type AgentRef, agentEventSource, agentQueueName } from '../handlers/core/agents';
 import { MAX_DELIVERY_EVENT_AGE_SECONDS, MAX_DELIVERY_RETRY_ATTEMPTS } from '../handlers/core/delivery-retry';
 import { BROKER_NAMES, auditBucketName, auditReaderRoleArn, revokerRoleArn, roleArn } from '../handlers/core/resource-names';
@@ -272,8 +272,9 @@ export class BrokerStack extends Stack {
     new events.Rule(this, 'ElevationRequested', {
       eventBus: this.bus,
       description: 'Starts the elevation workflow for each request from an agent',
-      // Every configured agent's source; the broker tells them apart by it.
-      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_REQUESTED] },
+      // Every configured agent's source; the broker tells them apart by it. An extension of a live grant
+      // is a request of its own, with its own execution (docs/architecture.md#extending-a-live-grant).
+      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED] },
       // Every request is retried as often and as long as EventBridge allows.
       targets: [
         new targets.SfnStateMachine(this.workflow.stateMachine, {

@@ -30,7 +30,7 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
                 p.approvalDeadline ?? '',
                 // Approvals so far of those needed (docs/approvals.md#quorum): `0/1` for one approval.
                 `${Object.keys(p.approvals ?? {}).length}/${p.routing?.quorum ?? 1}`,
-                oneLine(p.reason),
+                p.extension ? `[extends ${p.extension.requestId}] ${oneLine(p.reason)}` : oneLine(p.reason),
               ]),
             ]);
       // Under the table: what each grant can do against its role, as the broker evaluated it.

@@ -1,4 +1,5 @@
 import type { ElevationRequest } from './elevation-request';
+import { extensionLabel } from './grant-extension';
 import { emailDocument, emailFacts } from './email-html';
 import { headerSafe, html, utcText as utc } from './html';
 
@@ -23,11 +24,19 @@ export interface ApprovalEmailInput {
  */
 export function renderApprovalEmail({ request, reviewUrl, approvalDeadline, scope }: ApprovalEmailInput): EmailMessage {
   const minutes = `${request.minutes} min`;
-  const subject = headerSafe(`Approve ${request.role} for ${minutes} in ${request.accountName}? (request ${request.requestId})`);
+  const extension = request.extension;
+  // An extension is labelled as one everywhere: what it extends and how much time is left when asked.
+  const subject = headerSafe(
+    extension
+      ? `Extend ${request.role} by ${minutes} in ${request.accountName}? (request ${request.requestId}, extends ${extension.requestId})`
+      : `Approve ${request.role} for ${minutes} in ${request.accountName}? (request ${request.requestId})`,
+  );
+  const intro = extension ? 'An agent asks for more time on a live grant.' : 'An agent asks for elevated AWS access.';
   const rows: Array<[string, string]> = [
+    ...(extension ? ([['Extension', extensionLabel(extension, request.minutes, new Date(request.requestedAt))]] as Array<[string, string]>) : []),
     ['Account', `${request.accountName} (${request.accountId})`],
     ['Role', request.role],
-    ['Duration', `${request.minutes} minutes`],
+    ['Duration', extension ? `${request.minutes} more minutes` : `${request.minutes} minutes`],
     ['Reason', request.reason],
     ...(request.requester ? ([['Requested by', request.requester]] as Array<[string, string]>) : []),
     ['Requested at', utc(request.requestedAt)],
@@ -36,7 +45,7 @@ export function renderApprovalEmail({ request, reviewUrl, approvalDeadline, scop
   const planned = request.plannedActions;
 
   const text = [
-    'An agent asks for elevated AWS access.',
+    intro,
     '',
     ...rows.map(([k, v]) => `${k}: ${v}`),
     ...(planned.length > 0 ? ['', 'Planned actions:', ...planned.map((a) => `  - ${a}`)] : []),
@@ -48,7 +57,7 @@ export function renderApprovalEmail({ request, reviewUrl, approvalDeadline, scop
     'If you did not expect this request, deny it.',
   ].join('\n');
 
-  const body = emailDocument(html`<p>An agent asks for elevated AWS access.</p>
+  const body = emailDocument(html`<p>${intro}</p>
 ${emailFacts(rows)}
 ${planned.length > 0 ? html`<p><strong>Planned actions</strong></p><ul>${planned.map((a) => html`<li>${a}</li>`)}</ul>` : ''}
 ${scope ? html`<p><strong>What this grant can do</strong> (the role versus the grant)</p><ul>${scope.map((l) => html`<li>${l}</li>`)}</ul>` : ''}

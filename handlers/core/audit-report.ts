@@ -166,6 +166,8 @@ export const auditReportSchema = z.object({
       minutesGranted: z.number(),
       /** From the grant to the last recorded call, in minutes (one decimal); null without calls. */
       minutesUsed: z.number().nullable(),
+      /** How many extensions the grant had (each a set of its own in `credentials`); absent when none. */
+      extensions: z.number().int().positive().optional(),
     })
     .nullable(),
   revocation: z.object({ revokedAt: iso, revokedBy: z.string(), reason: z.string().nullable() }).nullable(),
@@ -297,24 +299,29 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
   const has = (flag: ActionFlag) => actions.filter((a) => a.flags.includes(flag)).length;
   const firstCallAt = actions[0]?.time ?? null;
   const lastCallAt = actions[actions.length - 1]?.time ?? null;
-  const delivered = input.credentials.find((c) => c.delivered);
+  // Every delivered set, oldest first: one for a grant, one more per extension. The grant spans them all,
+  // from the first set's issue to the last set's fence; `credentials` lists each set's own window.
+  const deliveredSets = input.credentials.filter((c) => c.delivered);
+  const delivered = deliveredSets[0];
+  const last = deliveredSets[deliveredSets.length - 1];
   const approvedRole = decision?.role ?? request.role;
 
   let grant: AuditReport['grant'] = null;
-  if (delivered) {
-    const revokedFirst = revocation !== undefined && revocation.revokedAt < delivered.expiresAt;
+  if (delivered && last) {
+    const revokedFirst = revocation !== undefined && revocation.revokedAt < last.expiresAt;
     grant = {
-      grantId: delivered.grantId,
+      grantId: last.grantId,
       role: approvedRole,
-      roleArn: delivered.roleArn,
+      roleArn: last.roleArn,
       sourceIdentity: delivered.sourceIdentity,
       grantedAt: delivered.issuedAt,
-      expiresAt: delivered.expiresAt,
-      stsExpiresAt: delivered.stsExpiresAt,
-      endedAt: revokedFirst ? revocation.revokedAt : delivered.expiresAt,
+      expiresAt: last.expiresAt,
+      stsExpiresAt: deliveredSets.map((c) => c.stsExpiresAt).sort().at(-1) ?? last.stsExpiresAt,
+      endedAt: revokedFirst ? revocation.revokedAt : last.expiresAt,
       endedBy: revokedFirst ? 'revoke' : 'expiry',
-      minutesGranted: minutesBetween(delivered.issuedAt, delivered.expiresAt),
+      minutesGranted: minutesBetween(delivered.issuedAt, last.expiresAt),
       minutesUsed: lastCallAt ? Math.max(0, minutesBetween(delivered.issuedAt, lastCallAt)) : null,
+      ...(deliveredSets.length > 1 ? { extensions: deliveredSets.length - 1 } : {}),
     };
   }
 

@@ -3,6 +3,7 @@ import { AGENT_ID_PATTERN, AGENT_SECRET_NAME_PATTERN, AGENT_SOURCE_PATTERN, agen
 import { type BrokerSettings, agentsOf } from './broker-settings';
 import { displayTextProblem } from './display-text';
 import { checkGrantTerms } from './grant-terms';
+import { ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from './broker-event';
 import { PlanTooLargeError, grantSessionPolicy, isEnforceableAction, planOf } from './session-policy';
 
 /**
@@ -70,6 +71,13 @@ export const elevationRequestSchema = z.object({
   agentSource: z.string().regex(AGENT_SOURCE_PATTERN).optional(),
   /** The secret the grant is handed over in: the agent's own for this account. @default `agent/elevated/<accountId>` */
   secretName: z.string().regex(AGENT_SECRET_NAME_PATTERN).optional(),
+  /**
+   * Set on an extension request (`jit extend`): the live grant it extends, fixed at registration
+   * (handlers/core/grant-extension.ts). Kept structural here so the core stays one-directional.
+   */
+  extension: z
+    .object({ requestId: z.string().regex(REQUEST_ID_PATTERN), grantId: z.string().min(32).max(64), firstGrantedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
+    .optional(),
 });
 
 export type ElevationRequest = z.infer<typeof elevationRequestSchema>;
@@ -222,7 +230,8 @@ export function planSizeProblem(
  * that are well-formed, so nothing a sender made up reaches the event bus unchecked.
  */
 export function describeRejectedRequest(event: unknown): { requestId?: string; account?: string; role?: string } {
-  const parsedEvent = requestEventSchema.safeParse(event);
+  // An extension's rejection names it too, so the agent that sent it hears (handlers/core/grant-extension.ts).
+  const parsedEvent = requestEventSchema.extend({ 'detail-type': z.enum([ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED]) }).safeParse(event);
   if (!parsedEvent.success) return {};
   const detail = (parsedEvent.data.detail ?? {}) as Record<string, unknown>;
   const requestId = requestIdFor(parsedEvent.data);

@@ -22,6 +22,8 @@ export const REQUEST_STATUSES = [
   'AUDITED',
   /** Refused because a grant of the same agent and account was live; nothing was minted. */
   'REFUSED',
+  /** An extension request whose new credential set was delivered into the live grant's secret. */
+  'EXTENDED',
 ] as const;
 
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];

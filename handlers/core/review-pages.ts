@@ -1,3 +1,4 @@
+import { extensionLabel } from './grant-extension';
 import { createHash } from 'node:crypto';
 import type { ApprovalDecision, Denial, Verdict } from './approval-decision';
 import { MAX_NOTE_LENGTH } from './approval-decision';
@@ -92,6 +93,7 @@ export function summary(request: RequestView): SafeHtml {
       ? html`<p class="muted planned">Planned actions</p><ul>${request.plannedActions.map((a) => html`<li>${a}</li>`)}</ul>`
       : '';
   return html`<section class="card">${rows([
+    ['Extension', request.extension ? extensionLabel(request.extension, request.minutes, new Date(request.requestedAt)) : undefined],
     ['Account', `${request.accountName} (${request.accountId})`],
     ['Role', request.role],
     ['Minutes', String(request.minutes)],

@@ -1,3 +1,4 @@
+import { extensionLabel } from './grant-extension';
 import type { ElevationRequest } from './elevation-request';
 import { utcText } from './html';
 
@@ -72,6 +73,7 @@ function summary(request: Pick<ElevationRequest, 'role' | 'accountName' | 'minut
 /** The prompt: what is asked, by whom and why, with Approve and Deny (and the review link in a DM). */
 export function approvalPromptMessage({ request, approvalDeadline, reviewUrl, scope }: ApprovalPrompt): SlackMessage {
   const fields = [
+    ...(request.extension ? [plain(extensionLabel(request.extension, request.minutes, new Date(request.requestedAt)))] : []),
     plain(`Account: ${request.accountName} (${request.accountId})`),
     plain(`Role: ${request.role}`),
     plain(`Duration: ${request.minutes} minutes`),

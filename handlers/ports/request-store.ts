@@ -3,6 +3,7 @@ import type { QuorumApproval, QuorumApprovals } from '../core/approval-quorum';
 import type { RequestRouting } from '../core/approver-routing';
 import type { ElevationRequest } from '../core/elevation-request';
 import type { PostedPrompt } from './chat-notifier';
+import type { GrantSummary } from '../core/grant';
 import type { IssuedCredentialsRecord } from '../core/issued-credentials';
 import type { Registration } from '../core/registration';
 import type { ApproverLinks, ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
@@ -42,7 +43,7 @@ export type DecisionDelivery = 'delivered' | 'gone' | 'undelivered';
 /** What `jit pending` shows of a request; no task token, no link hashes. */
 export type PendingSummary = Pick<
   RequestRecord,
-  'requestId' | 'accountId' | 'accountName' | 'role' | 'minutes' | 'reason' | 'plannedActions' | 'requester' | 'requestedAt' | 'approvalDeadline' | 'routing' | 'approvals'
+  'requestId' | 'accountId' | 'accountName' | 'role' | 'minutes' | 'reason' | 'plannedActions' | 'requester' | 'requestedAt' | 'approvalDeadline' | 'routing' | 'approvals' | 'extension'
 >;
 
 /**
@@ -109,6 +110,12 @@ export interface RequestStore {
   recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void>;
   /** The credential sets recorded for a request (empty when none, or the request is unknown). */
   issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]>;
+  /**
+   * Replaces the grant of a live request with the credential set an extension delivered, only while the
+   * request is GRANTED, not revoked, and its grant is still `previousGrantId` (a compare-and-swap, so a
+   * retried Notify or a second extension cannot go backwards). False when the condition did not hold.
+   */
+  recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean>;
   /** Records where the audit report of a request is, without changing its status (a failed mint stays FAILED). */
   attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void>;
 }

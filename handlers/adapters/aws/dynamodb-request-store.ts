@@ -1,3 +1,4 @@
+import type { GrantSummary } from '../../core/grant';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QuorumApproval, QuorumApprovals } from '../../core/approval-quorum';
@@ -353,6 +354,16 @@ export class DynamoDbRequestStore implements RequestStore {
       new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true, ProjectionExpression: 'issuedCredentials' }),
     );
     return (result.Item?.issuedCredentials as IssuedCredentialsRecord[] | undefined) ?? [];
+  }
+
+  async recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean> {
+    return this.updateIf(
+      requestId,
+      'SET #grant = :grant, updatedAt = :now',
+      '#status = :granted AND #grant.grantId = :previous AND attribute_not_exists(revokedAt)',
+      { '#status': 'status', '#grant': 'grant' },
+      { ':granted': 'GRANTED', ':previous': previousGrantId, ':grant': grant, ':now': now.toISOString() },
+    );
   }
 
   async attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void> {

@@ -1,3 +1,4 @@
+import type { GrantSummary } from '../../../handlers/core/grant';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { QuorumApproval, QuorumApprovals } from '../../../handlers/core/approval-quorum';
 import type { ElevationRequest } from '../../../handlers/core/elevation-request';
@@ -185,6 +186,13 @@ export class InMemoryRequestStore implements RequestStore {
 
   async issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]> {
     return [...structuredClone(this.items.get(requestId)?.issuedCredentials ?? [])];
+  }
+
+  async recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean> {
+    const item = this.items.get(requestId);
+    if (!item || item.status !== 'GRANTED' || item.revokedAt !== undefined || item.grant?.grantId !== previousGrantId) return false;
+    this.write(requestId, { ...item, grant: structuredClone(grant), updatedAt: now.toISOString() });
+    return true;
   }
 
   async attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void> {

@@ -385,6 +385,27 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(await store.get('req-unknown-0001')).toBeUndefined();
   });
 
+  it('replaces a live grant with its extension only while GRANTED, unrevoked and still holding the previous set', async () => {
+    // Prepare
+    const first = { grantId: ISSUED.grantId, requestId: ID, accountId: REQUEST.accountId, role: 'Ops', roleArn: ISSUED.roleArn, accessKeyId: ISSUED.accessKeyId, sourceIdentity: ISSUED.sourceIdentity, grantedAt: ISSUED.issuedAt, expiresAt: ISSUED.expiresAt, stsExpiresAt: ISSUED.stsExpiresAt, resetScheduleName: `jit-reset-${ID}` };
+    const extended = { ...first, grantId: `${ID}-${'b'.repeat(24)}`, accessKeyId: 'ASIACONTRACT00000002', expiresAt: '2026-11-28T10:21:00Z', extends: first.grantId };
+    await store.create(REQUEST, NOW);
+    expect(await store.recordExtension(ID, extended, first.grantId, NOW)).toBe(false);
+    await store.awaitDecision(ID, PENDING, NOW);
+    await store.setStatus(ID, 'GRANTED', { grant: first }, NOW);
+
+    // Act
+    const moved = await store.recordExtension(ID, extended, first.grantId, NOW);
+    const again = await store.recordExtension(ID, { ...extended, grantId: `${ID}-${'c'.repeat(24)}` }, first.grantId, NOW);
+
+    // Assess
+    expect([moved, again]).toEqual([true, false]);
+    expect(await store.get(ID)).toMatchObject({ status: 'GRANTED', grant: extended });
+    await store.setStatus(ID, 'REVOKED', { revokedAt: NOW.toISOString(), revokedBy: 'a@example.com' }, NOW);
+    expect(await store.recordExtension(ID, { ...extended, grantId: `${ID}-${'d'.repeat(24)}`, extends: extended.grantId }, extended.grantId, NOW)).toBe(false);
+    expect(await store.recordExtension('req-unknown-0001', extended, first.grantId, NOW)).toBe(false);
+  });
+
   it('hands out copies: changing what get returned changes nothing stored', async () => {
     // Prepare
     await store.create(REQUEST, NOW);
