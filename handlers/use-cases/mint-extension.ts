@@ -9,7 +9,7 @@ import { GRANT_RANDOM_BYTES, MINT_HANDOVER_SECONDS, isGrantOfRequest, isoSeconds
 import { type IssuedCredentialsRecord, issuedCredentialsSchema } from '../core/issued-credentials';
 import { roleArn as iamRoleArn } from '../core/resource-names';
 import type { ActiveSecret } from '../core/secret-value';
-import { timeFencedSessionPolicy } from '../core/session-policy';
+import { grantSessionPolicy, planOf } from '../core/session-policy';
 import { parseTaskInput } from '../core/task-input';
 import { takeGrantLease } from './grant-lease';
 import type { MintGrantDeps } from './mint-grant';
@@ -103,6 +103,10 @@ export async function mintExtension(input: MintExtensionInput, deps: MintGrantDe
   const grantId = newGrantId(extension.requestId, Buffer.from(deps.random.bytes(GRANT_RANDOM_BYTES)).toString('hex'));
   const roleArn = iamRoleArn(deps.partition, request.accountId, role.iamRoleName);
   const sourceIdentity = sourceIdentityFor(extension.requestId);
+  // The live grant's plan (Register copied it onto the extension) and the region fence, as the first set
+  // had them: an extension adds time, never permissions. A plan too large is refused before the lease.
+  const plan = planOf(request);
+  const sessionPolicy = grantSessionPolicy({ expiresAt: window.fence, regions: deps.settings.auditRegions, ...(plan ? { plan } : {}) });
 
   // The lease moves to the new fence before anything is minted; it stays the live request's.
   await takeGrantLease(live, window.fence, deps);
@@ -111,7 +115,7 @@ export async function mintExtension(input: MintExtensionInput, deps: MintGrantDe
     sessionName: roleSessionName(extension.requestId),
     sourceIdentity,
     durationSeconds: window.durationSeconds,
-    sessionPolicy: timeFencedSessionPolicy(window.fence),
+    sessionPolicy: sessionPolicy.json,
   });
   const issued: IssuedCredentialsRecord = {
     accessKeyId: credentials.accessKeyId,

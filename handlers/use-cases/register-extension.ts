@@ -62,7 +62,9 @@ export async function registerExtension(input: RegisterInput, deps: RegisterRequ
     role: live.grant.role,
     minutes: detail.minutes,
     reason: detail.reason.trim(),
-    plannedActions: [],
+    // The live grant's plan: the extension's set is scoped as the first one was, and the approver sees so.
+    plannedActions: live.plannedActions,
+    ...(live.plannedResources ? { plannedResources: live.plannedResources } : {}),
     ...(detail.requester ? { requester: detail.requester.trim() } : {}),
     ...(envelope.data.account ? { sourceAccount: envelope.data.account } : {}),
     requestedAt: now.toISOString(),

@@ -37,8 +37,9 @@ function world() {
   store.seed({ ...live, status: 'GRANTED', updatedAt: clock.now().toISOString() });
   let keys = 0;
   const minted: string[] = [];
+  const sessionPolicies: string[] = [];
   const deps: MintGrantDeps = {
-    issuer: { assumeElevatedRole: async () => (minted.push(`ASIAEXT00000000000${++keys}`), { accessKeyId: `ASIAEXT00000000000${keys}`, secretAccessKey: 'x', sessionToken: 'y', expiration: new Date('2026-11-28T10:46:00Z') }) },
+    issuer: { assumeElevatedRole: async (call) => (minted.push(`ASIAEXT00000000000${++keys}`), sessionPolicies.push(call.sessionPolicy), { accessKeyId: `ASIAEXT00000000000${keys}`, secretAccessKey: 'x', sessionToken: 'y', expiration: new Date('2026-11-28T10:46:00Z') }) },
     vault,
     scheduler: { scheduleReset: async () => undefined },
     store,
@@ -48,7 +49,7 @@ function world() {
     random: { bytes: (n: number) => new Uint8Array(n).fill(keys + 1) },
     partition: 'aws',
   };
-  return { deps, vault, store, minted, clock };
+  return { deps, vault, store, minted, clock, sessionPolicies };
 }
 
 describe('mintExtension', () => {
@@ -68,6 +69,20 @@ describe('mintExtension', () => {
     expect(retried).toMatchObject({ grantId: first.grantId, accessKeyId: first.accessKeyId, expiresAt: first.expiresAt });
     expect(followed).toMatchObject({ extended: true, grant: { grantId: first.grantId, expiresAt: first.expiresAt } });
     expect(await store.issuedCredentialsOf(LIVE)).toEqual([expect.objectContaining({ accessKeyId: first.accessKeyId, extends: LIVE_SET, extensionId: 'ext-unit-000001', expiresAt: '2026-11-28T10:26:00Z' })]);
+  });
+
+  it("keeps the live grant's plan and region fence: an extension never widens a scoped grant", async () => {
+    // Prepare: the live grant was scoped to one planned action; its extension carries the same plan.
+    const { deps, vault, sessionPolicies } = world();
+    await vault.storeGrant(SECRET, liveSecret);
+
+    // Act
+    await mintExtension({ mode: 'extend', request: { ...extension, plannedActions: ['ecs:UpdateService'] }, decision }, deps);
+
+    // Assess
+    const policy = JSON.parse(sessionPolicies[0]);
+    expect(policy.Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'ecs:UpdateService', Resource: '*' });
+    expect(policy.Statement).toContainEqual(expect.objectContaining({ Sid: 'JitRegionFence', Effect: 'Deny', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'us-east-1'] } } }));
   });
 
   it('refuses, minting nothing, when the secret no longer holds the set the extension was asked for', async () => {
