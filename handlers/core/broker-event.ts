@@ -36,6 +36,11 @@ export const BROKER_OUTCOMES = [
    * `contentDigest` tells the agent that sent it from the one whose request goes on under that id.
    */
   'Duplicate Refused',
+  /**
+   * A tripwire ended a live grant at once (docs/security-model.md#tripwires): `detail.rule` names the rule,
+   * `detail.call` the CloudTrail event that tripped it, `detail.reason` both in one sentence.
+   */
+  'Tripped',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];
