@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
 import { DEFAULT_AGENT_NAME } from './resource-names';
+import { tripwireSettingsSchema } from './tripwire';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config
@@ -49,6 +50,8 @@ export const brokerSettingsSchema = z.object({
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
   slack: slackSettingsSchema.optional(),
+  /** The tripwire rules (docs/security-model.md#tripwires). @default none: grants are not watched */
+  tripwires: tripwireSettingsSchema.optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

@@ -316,5 +316,8 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.approval.slack ? { slack: config.approval.slack } : {}),
+    ...(config.tripwires
+      ? { tripwires: { denyListedActions: config.tripwires.denyListedActions, accessDenied: config.tripwires.accessDenied, unplannedCalls: config.tripwires.unplannedCalls } }
+      : {}),
   };
 }
