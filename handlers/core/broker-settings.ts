@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
 import { DEFAULT_AGENT_NAME } from './resource-names';
-import { tripwireSettingsSchema } from './tripwire';
+import { tripwireSettingsSchema } from './tripwire-settings';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config

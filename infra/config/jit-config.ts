@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_TRIPWIRE_DENY_LIST } from '../../handlers/core/tripwire';
+import { DEFAULT_TRIPWIRE_DENY_LIST } from '../../handlers/core/tripwire-settings';
 import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
