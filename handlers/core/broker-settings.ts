@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
 import { DEFAULT_AGENT_NAME } from './resource-names';
 import { tripwireSettingsSchema } from './tripwire-settings';
+import { approvalRuleSettingSchema } from './approval-rules';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config
@@ -52,6 +53,15 @@ export const brokerSettingsSchema = z.object({
   slack: slackSettingsSchema.optional(),
   /** The tripwire rules (docs/security-model.md#tripwires). @default none: grants are not watched */
   tripwires: tripwireSettingsSchema.optional(),
+  /**
+   * The declared privilege order (config `roles[].narrowerThan`): role -> the roles it is narrower than.
+   * @default none: an approver may only keep the requested role (handlers/core/role-order.ts)
+   */
+  roleOrder: z.record(z.string(), z.array(z.string())).optional(),
+  /** Rules that approve without a human (config `approval.rules`). @default none */
+  approvalRules: z.array(approvalRuleSettingSchema).optional(),
+  /** Roles no rule may ever approve (config `roles[].humanOnly`). @default none */
+  humanOnlyRoles: z.array(z.string()).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;
