@@ -28,6 +28,8 @@ import { SlackInteractions, slackSecretReadStatement } from './constructs/slack-
 import { RequestTable } from './constructs/request-table';
 import { ResetFunction } from './constructs/reset-function';
 import { RevokeFunction } from './constructs/revoke-function';
+import { tripwireEventPattern } from './constructs/tripwire-forwarder';
+import { CLOUDTRAIL_API_CALL } from '../handlers/core/tripwire';
 import { RevokeRole } from './constructs/revoke-role';
 import { ScheduleInvokerRole } from './constructs/schedule-invoker-role';
 
@@ -205,6 +207,8 @@ export class BrokerStack extends Stack {
       resetFunction: reset.function,
       scheduleGroupName: scheduleGroup.scheduleGroupName,
       liftSchedulerRole,
+      settingsJson,
+      ...(settings.tripwires ? { tripwireSender: settings.sender } : {}),
     });
 
     this.functions = { register, requestApproval, mint, reset, notify, audit, revoke };
@@ -298,6 +302,28 @@ export class BrokerStack extends Stack {
         }),
       ],
     });
+
+    // Tripwires: the target accounts' rules forward their broker sessions' API calls here; the bus admits
+    // them from the configured accounts only, and the revoke function judges each one.
+    // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+    if (settings.tripwires) {
+      const targetAccounts = [...new Set(settings.accounts.map((account) => account.id))];
+      this.bus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'TripwireEventsFromTheTargetAccounts',
+          principals: targetAccounts.map((id) => new iam.AccountPrincipal(id)),
+          actions: ['events:PutEvents'],
+          resources: [this.bus.eventBusArn],
+        }),
+      );
+      new events.Rule(this, 'TripwireCalls', {
+        eventBus: this.bus,
+        description: "Hands the target accounts' API calls of broker sessions to the revoke function's tripwires",
+        eventPattern: { detailType: [CLOUDTRAIL_API_CALL], account: targetAccounts, detail: tripwireEventPattern().detail as Record<string, unknown> },
+        // A tripwire is worth firing only while the grant lives (at most an hour).
+        targets: [new targets.LambdaFunction(revoke.function, { deadLetterQueue: undeliverable, retryAttempts: MAX_DELIVERY_RETRY_ATTEMPTS, maxEventAge: Duration.hours(1) })],
+      });
+    }
 
     // One queue per agent, each consumed by its agent only; with several agents each takes only the
     // events of its own agent's requests.

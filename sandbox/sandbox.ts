@@ -214,6 +214,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const slackSecret = slack && slackSettings ? [{ name: slackSettings.secretName, initialValue: slack.secretString, description: 'Slack stand-in credentials (sandbox)' }] : [];
   const secrets = new SecretsManagerEmulation([...secretsOf(broker), ...slackSecret], home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
+  // Every target account's tripwire rule, as infra/constructs/tripwire-forwarder.ts defines it: broker sessions' calls go to the broker bus.
+  trail.onRecord((record) => events.forwardTrailRecord(BROKER_NAMES.eventBus, record));
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
   const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...approverRoster(config.config.approval)]);
   const bucketResources = resourcesOfType(broker, 'AWS::S3::Bucket').map(([, r]) => [String(prop(r, 'BucketName') ?? auditBucketName(hub.account, hub.region)), r] as const);

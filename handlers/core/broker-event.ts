@@ -48,6 +48,11 @@ export const BROKER_OUTCOMES = [
    * the live request's.
    */
   'Extended',
+  /**
+   * A tripwire ended a live grant at once (docs/security-model.md#tripwires): `detail.rule` names the rule,
+   * `detail.call` the CloudTrail event that tripped it, `detail.reason` both in one sentence.
+   */
+  'Tripped',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
 import { approvalRouteSchema } from './approver-routing';
 import { DEFAULT_AGENT_NAME } from './resource-names';
+import { tripwireSettingsSchema } from './tripwire-settings';
 import { approvalRuleSettingSchema } from './approval-rules';
 
 /**
@@ -57,6 +58,8 @@ export const brokerSettingsSchema = z.object({
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
   slack: slackSettingsSchema.optional(),
+  /** The tripwire rules (docs/security-model.md#tripwires). @default none: grants are not watched */
+  tripwires: tripwireSettingsSchema.optional(),
   /**
    * Each role's policy document (its `policyFile`), by role name, so the approval messages can show what a
    * grant can do by evaluating it (handlers/core/grant-scope.ts). Absent when it would not fit in the

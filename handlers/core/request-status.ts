@@ -33,6 +33,8 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   // Says nothing about the request on record under that id, which goes on.
   'Duplicate Refused': undefined,
   Extended: 'EXTENDED',
+  // A tripwire's revocation: recorded as REVOKED (revokedBy jit-broker-tripwire).
+  Tripped: 'REVOKED',
 };
 
 /**

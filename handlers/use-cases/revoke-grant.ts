@@ -18,6 +18,7 @@ import type { RoleRevoker } from '../ports/role-revoker';
 import type { GrantLeases } from '../ports/grant-leases';
 import { releaseGrantLease } from './grant-lease';
 import { AGENT_SOURCE_PATTERN } from '../core/agents';
+import { TRIPWIRE_REVOKED_BY } from '../core/tripwire';
 
 const requestId = z.string().regex(REQUEST_ID_PATTERN);
 const proof = z.string().min(1).max(4096);
@@ -109,7 +110,15 @@ export function isGrantSession(arn: string, request: RequestRecord): boolean {
   );
 }
 
-function eventDetail(request: RequestRecord, revocation: Revocation, again: boolean): BrokerEventDetail {
+/** The revocation a tripwire asks for: no caller to verify, the broker itself ends the grant (handlers/use-cases/watch-grant-call.ts). */
+export interface TripwireRevocation {
+  readonly action: 'tripwire';
+  readonly requestId: string;
+  /** Which call, which rule. */
+  readonly reason: string;
+}
+
+export function eventDetail(request: RequestRecord, revocation: Revocation, again: boolean): BrokerEventDetail {
   return {
     requestId: request.requestId,
     account: request.accountId,
@@ -120,7 +129,7 @@ function eventDetail(request: RequestRecord, revocation: Revocation, again: bool
     revokedBy: revocation.revokedBy,
     ...(revocation.revokeReason ? { reason: revocation.revokeReason } : {}),
     // The agent's own end is the one made by the grant's own session.
-    endedBy: isGrantSession(revocation.revokedBy, request) ? 'agent' : 'approver',
+    endedBy: revocation.revokedBy === TRIPWIRE_REVOKED_BY ? 'tripwire' : isGrantSession(revocation.revokedBy, request) ? 'agent' : 'approver',
     ...(again ? { alreadyEnded: true } : {}),
     ...(request.agentSource ? { agentSource: request.agentSource } : {}),
   };
@@ -173,9 +182,19 @@ export async function revokeGrant(input: Extract<RevokeGrantInput, { action: 're
   return outcome;
 }
 
-async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' | 'approver-revoke' }>, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
+/**
+ * Ends a grant because a tripwire fired: the same steps as `revokeGrant` (reset, SourceIdentity deny, lift,
+ * record), in the broker's own name, publishing nothing: the caller publishes `Elevation Tripped`.
+ */
+export async function revokeOnTripwire(input: TripwireRevocation, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
+  return decideRevocation(input, deps);
+}
+
+async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' | 'approver-revoke' }> | TripwireRevocation, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
   let identity: { arn: string };
-  if (input.action === 'approver-revoke') {
+  if (input.action === 'tripwire') {
+    identity = { arn: TRIPWIRE_REVOKED_BY };
+  } else if (input.action === 'approver-revoke') {
     identity = { arn: input.approver };
   } else {
     const purpose: ProofPurpose = input.action;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TRIPWIRE_DENY_LIST } from '../../handlers/core/tripwire-settings';
 import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
@@ -410,6 +411,31 @@ export const jitConfigSchema = z
     /** Organization guardrails (SCPs and RCPs). @default none: the stack is not synthesized */
     organization: organizationConfigSchema.optional(),
     accounts: z.array(accountConfigSchema).min(1),
+    /**
+     * Tripwires (docs/configuration.md#tripwires): rules that end a live grant at once when its session
+     * calls what it must not. @default none: the broker does not watch grants
+     */
+    tripwires: z
+      .object({
+        /** IAM action patterns whose attempt ends the grant. @default the blog's hard ceiling */
+        denyListedActions: z.array(z.string().regex(/^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/, 'must be an IAM action such as ec2:TerminateInstances')).max(50).default([...DEFAULT_TRIPWIRE_DENY_LIST]),
+        /** N refusals (AccessDenied and the like) within M seconds end the grant; `null` turns the rule off. @default 5 in 60 s */
+        accessDenied: z
+          .object({ count: z.number().int().min(1).max(100), withinSeconds: z.number().int().min(1).max(3600) })
+          .strict()
+          .nullable()
+          .default({ count: 5, withinSeconds: 60 }),
+        /** A call outside the request's `plannedActions` (when they name IAM actions) ends the grant. @default true */
+        unplannedCalls: z.boolean().default(true),
+        /**
+         * Also forward read-only management events (Describe*, Get*, List*): the target accounts' rule state is
+         * then `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`. Without them a read outside the plan or a refused
+         * read is not seen. @default true
+         */
+        readOnlyEvents: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
     audit: z
       .object({
         /** Regions the agent works in; us-east-1 is always added (IAM and global STS events land there). */

@@ -411,6 +411,9 @@ export function toBrokerSettings(config: JitConfig, policies?: ReadonlyMap<strin
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.approval.slack ? { slack: config.approval.slack } : {}),
+    ...(config.tripwires
+      ? { tripwires: { denyListedActions: config.tripwires.denyListedActions, accessDenied: config.tripwires.accessDenied, unplannedCalls: config.tripwires.unplannedCalls } }
+      : {}),
     ...(config.roles.some((r) => r.narrowerThan) ? { roleOrder: roleOrderOf(config) } : {}),
     ...(config.approval.rules ? { approvalRules: config.approval.rules } : {}),
     ...(config.roles.some((r) => r.humanOnly) ? { humanOnlyRoles: config.roles.filter((r) => r.humanOnly).map((r) => r.name) } : {}),

@@ -41,9 +41,15 @@ export type NewTrailRecord = Omit<TrailRecord, 'eventVersion' | 'eventID' | 'eve
  */
 export class TrailStore {
   private readonly folder: string;
+  private readonly listeners: Array<(record: TrailRecord) => void> = [];
 
   constructor(home: string) {
     this.folder = join(home, 'trail');
+  }
+
+  /** Called with every record once it is on disk (the sandbox forwards broker sessions' calls to the broker bus). */
+  onRecord(listener: (record: TrailRecord) => void): void {
+    this.listeners.push(listener);
   }
 
   record(accountId: string, record: NewTrailRecord): TrailRecord {
@@ -58,6 +64,13 @@ export class TrailStore {
       eventCategory: data ? 'Data' : 'Management',
     };
     appendJsonLine(join(this.folder, `${accountId}.jsonl`), full);
+    for (const listener of this.listeners) {
+      try {
+        listener(full);
+      } catch (error) {
+        console.error(`sandbox: forwarding trail event ${full.eventID} failed: ${(error as Error).message}`);
+      }
+    }
     return full;
   }
 
