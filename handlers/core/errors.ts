@@ -131,3 +131,14 @@ export class GrantAlreadyLiveError extends Error {
 
 /** The error name the workflow catches on Mint to end in GrantAlreadyLive. */
 export const GRANT_ALREADY_LIVE_ERROR = 'GrantAlreadyLiveError';
+
+/**
+ * IAM Access Analyzer answered FAIL for the grant's session policy and `proofs.onFail` is `refuse`
+ * (handlers/core/policy-proofs.ts): nothing is minted. The mint step fails, so the workflow ends in MintFailed.
+ */
+export class PolicyProofFailedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PolicyProofFailedError';
+  }
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policyProofsSchema } from './policy-proofs';
 
 /**
  * One set of STS credentials the broker minted for a request. Mint records it on the request before the
@@ -18,6 +19,8 @@ export const issuedCredentialsSchema = z.object({
   expiresAt: z.iso.datetime(),
   /** When STS stops accepting the credentials at all; denied calls can appear in CloudTrail until then. */
   stsExpiresAt: z.iso.datetime(),
+  /** What IAM Access Analyzer proved about the session policy before AssumeRole; absent on older records. */
+  proofs: policyProofsSchema.optional(),
 });
 
 export type IssuedCredentialsRecord = z.infer<typeof issuedCredentialsSchema>;
