@@ -48,6 +48,8 @@ export const brokerSettingsSchema = z.object({
   auditRegions: z.array(z.string()).min(1),
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
+  /** What a FAILed Access Analyzer proof does to the mint (config `proofs.onFail`). @default 'refuse' */
+  proofsOnFail: z.enum(['refuse', 'warn']).optional(),
   slack: slackSettingsSchema.optional(),
 });
 

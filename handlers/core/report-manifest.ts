@@ -14,12 +14,16 @@ export const REPORT_MANIFEST_SCHEMA = 'jit-report-manifest';
 export const REPORT_MANIFEST_SCHEMA_VERSION = 1;
 
 /**
- * ECDSA on NIST P-256 with SHA-256, as KMS names it for an `ECC_NIST_P256` key. KMS returns the signature
- * DER-encoded (ASN.1), which is what OpenSSL reads.
+ * RSASSA-PKCS1-v1_5 with SHA-256 on an `RSA_2048` key (`SIGN_VERIFY`), as KMS names it. The signature is
+ * the raw RSA signature (256 bytes), which `openssl dgst -sha256 -verify` reads as it is; the scheme is
+ * deterministic, so a sandbox key signs the same way without any ASN.1 re-encoding.
  * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html
  * @see https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html
  */
-export const MANIFEST_SIGNING_ALGORITHM = 'ECDSA_SHA_256';
+export const MANIFEST_SIGNING_ALGORITHM = 'RSASSA_PKCS1_V1_5_SHA_256';
+
+/** The KMS key spec of the signing key. */
+export const MANIFEST_KEY_SPEC = 'RSA_2048';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -92,22 +96,22 @@ export function manifestDigest(manifestBytes: string): Uint8Array {
 }
 
 /**
- * Verifies a DER-encoded ECDSA P-256 / SHA-256 signature over the manifest's bytes with a public key in
- * DER SubjectPublicKeyInfo form (what KMS `GetPublicKey` returns) or PEM. False for any mismatch, a
- * malformed signature or key included.
+ * Verifies an RSASSA-PKCS1-v1_5 SHA-256 signature over the manifest's bytes with a public key in DER
+ * SubjectPublicKeyInfo form (what KMS `GetPublicKey` returns) or PEM. False for any mismatch, a malformed
+ * signature or key included.
  */
-export function verifyManifestSignature(manifestBytes: string, signatureDer: Uint8Array, publicKey: Uint8Array | string): boolean {
+export function verifyManifestSignature(manifestBytes: string, signature: Uint8Array, publicKey: Uint8Array | string): boolean {
   try {
     const key = typeof publicKey === 'string' ? createPublicKey(publicKey) : createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' });
-    return verify('sha256', Buffer.from(manifestBytes, 'utf8'), { key, dsaEncoding: 'der' }, Buffer.from(signatureDer));
+    return verify('sha256', Buffer.from(manifestBytes, 'utf8'), key, Buffer.from(signature));
   } catch {
     return false;
   }
 }
 
-/** The signature file holds the DER signature in base64 with a final newline (`base64 -d` restores it). */
-export function encodeSignature(signatureDer: Uint8Array): string {
-  return `${Buffer.from(signatureDer).toString('base64')}\n`;
+/** The signature file holds the raw signature in base64 with a final newline (`base64 -d` restores it). */
+export function encodeSignature(signature: Uint8Array): string {
+  return `${Buffer.from(signature).toString('base64')}\n`;
 }
 
 export function decodeSignature(text: string): Uint8Array | undefined {

@@ -1,11 +1,11 @@
 /**
  * Signs audit report manifests (handlers/core/report-manifest.ts) with an asymmetric key: AWS KMS in
- * AWS, a local key in the sandbox. ECDSA P-256 with SHA-256; signatures are DER-encoded.
+ * AWS, a local key in the sandbox. RSASSA-PKCS1-v1_5 with SHA-256 (handlers/core/report-manifest.ts).
  */
 export interface ReportSigner {
   /** The key's id as the manifest names it (a KMS key ARN, or `local:<fingerprint>`). */
   readonly keyId: string;
-  /** Signs the manifest's exact bytes (UTF-8): ECDSA over their SHA-256, the DER signature returned. */
+  /** Signs the manifest's exact bytes (UTF-8): signed over their SHA-256, the raw signature returned. */
   signManifest(manifestBytes: string): Promise<Uint8Array>;
 }
 

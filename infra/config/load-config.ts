@@ -315,6 +315,7 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
     auditRegions: config.audit.regions,
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
+    ...(config.proofs ? { proofsOnFail: config.proofs.onFail } : {}),
     ...(config.approval.slack ? { slack: config.approval.slack } : {}),
   };
 }

@@ -3,8 +3,8 @@ import { MANIFEST_SIGNING_ALGORITHM, manifestDigest } from '../../core/report-ma
 import type { PublicKeySource, ReportSigner } from '../../ports/report-signer';
 
 /**
- * Signs manifests with an asymmetric KMS key (`ECC_NIST_P256`, `SIGN_VERIFY`). The message is the manifest's
- * SHA-256 with `MessageType: DIGEST` (RAW messages are limited to 4,096 bytes); KMS returns a DER-encoded
+ * Signs manifests with an asymmetric KMS key (`RSA_2048`, `SIGN_VERIFY`). The message is the manifest's
+ * SHA-256 with `MessageType: DIGEST` (RAW messages are limited to 4,096 bytes); KMS returns the raw RSA
  * signature, which OpenSSL verifies against the manifest file with the key's public half.
  * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html
  */
