@@ -5,7 +5,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { REPORT_PREFIX } from '../../handlers/core/report-location';
-import { MANIFEST_SIGNING_ALGORITHM } from '../../handlers/core/report-manifest';
 import { LAMBDA_MAX_TIMEOUT } from '../aws-limits';
 import { BrokerFunction } from './broker-function';
 import type { RequestTable } from './request-table';
@@ -62,7 +61,6 @@ export class AuditFunction extends BrokerFunction<'audit'> {
         sid: 'SignReportManifests',
         actions: ['kms:Sign'],
         resources: [signingKey.keyArn],
-        conditions: { StringEquals: { 'kms:SigningAlgorithm': MANIFEST_SIGNING_ALGORITHM } },
       }),
     );
     this.role.addToPolicy(
