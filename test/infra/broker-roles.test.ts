@@ -27,6 +27,9 @@ describe('BrokerStack: each function role holds only what that function calls', 
     [
       'mint',
       [
+        'access-analyzer:CheckAccessNotGranted',
+        'access-analyzer:CheckNoNewAccess',
+        'access-analyzer:ValidatePolicy',
         'dynamodb:GetItem',
         'dynamodb:UpdateItem',
         'iam:PassRole',
