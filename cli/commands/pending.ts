@@ -20,7 +20,7 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
         pending.length === 0
           ? 'No request waits for a decision.'
           : table([
-              ['REQUEST', 'ACCOUNT', 'ROLE', 'MIN', 'REQUESTED', 'DECIDE BY', 'REASON'],
+              ['REQUEST', 'ACCOUNT', 'ROLE', 'MIN', 'REQUESTED', 'DECIDE BY', 'APPROVALS', 'REASON'],
               ...pending.map((p) => [
                 p.requestId,
                 `${p.accountName} (${p.accountId})`,
@@ -28,6 +28,8 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
                 String(p.minutes),
                 p.requestedAt,
                 p.approvalDeadline ?? '',
+                // Approvals so far of those needed (docs/approvals.md#quorum): `0/1` for one approval.
+                `${Object.keys(p.approvals ?? {}).length}/${p.routing?.quorum ?? 1}`,
                 oneLine(p.reason),
               ]),
             ]);

@@ -121,7 +121,9 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
   const withKey = r.credentials.length > 1;
   const approval = r.approval;
   const approvedBy = approval
-    ? `${mdText(approval.approvedBy)} at ${approval.decidedAt}${approval.channel ? ` (${mdText(approval.channel)})` : ''}`
+    ? approval.approvers && approval.approvers.length > 0
+      ? approval.approvers.map((a) => `${mdText(a.approver)} at ${a.decidedAt} (${mdText(a.channel)})`).join('; ')
+      : `${mdText(approval.approvedBy)} at ${approval.decidedAt}${approval.channel ? ` (${mdText(approval.channel)})` : ''}`
     : 'not recorded';
   const changed = approval?.changes.length
     ? approval.changes.map((c) => `${c.field} ${mdText(c.requested)} → ${mdText(c.approved)}`).join('; ')

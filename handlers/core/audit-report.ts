@@ -146,6 +146,8 @@ export const auditReportSchema = z.object({
       note: z.string().nullable(),
       role: z.string(),
       minutes: z.number().int(),
+      /** Every approver of a quorum, in order (approval-quorum.ts); absent when one approval sufficed. */
+      approvers: z.array(z.object({ approver: z.string(), principal: z.string().nullable(), channel: z.string(), decidedAt: iso })).optional(),
       /** What the approver changed from the request. */
       changes: z.array(z.object({ field: z.enum(['role', 'minutes']), requested: z.string(), approved: z.string() })),
     })
@@ -321,6 +323,9 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
           note: decision.note ?? null,
           role: decision.role,
           minutes: decision.minutes,
+          ...(decision.approvers
+            ? { approvers: decision.approvers.map((a) => ({ approver: a.approver, principal: a.principal ?? null, channel: a.channel, decidedAt: a.decidedAt })) }
+            : {}),
           changes,
         }
       : null,

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
+import { approvalRouteSchema } from './approver-routing';
 import { DEFAULT_AGENT_NAME } from './resource-names';
+import { approvalRuleSettingSchema } from './approval-rules';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config
@@ -41,7 +43,13 @@ export const brokerSettingsSchema = z.object({
   agents: z.array(agentSettingSchema).min(1).optional(),
   accounts: z.array(targetAccountSchema).min(1),
   approvalWindowMinutes: z.number().int().positive(),
+  /** Every approver the config names (the fallback, the routes' people and groups' members). */
   approvers: z.array(z.string()).min(1),
+  /**
+   * Approver routes (config `approval.routes`, groups resolved, account names as ids), the fallback last
+   * as a route with neither account nor role. @default none: every approver gets every request
+   */
+  approvalRoutes: z.array(approvalRouteSchema).optional(),
   /** The IAM identities of each approver, by address (config `approval.iamPrincipals`). @default none */
   approverPrincipals: z.record(z.string(), z.array(z.string()).min(1)).optional(),
   sender: z.string(),
@@ -51,6 +59,15 @@ export const brokerSettingsSchema = z.object({
   /** What a FAILed Access Analyzer proof does to the mint (config `proofs.onFail`). @default 'refuse' */
   proofsOnFail: z.enum(['refuse', 'warn']).optional(),
   slack: slackSettingsSchema.optional(),
+  /**
+   * The declared privilege order (config `roles[].narrowerThan`): role -> the roles it is narrower than.
+   * @default none: an approver may only keep the requested role (handlers/core/role-order.ts)
+   */
+  roleOrder: z.record(z.string(), z.array(z.string())).optional(),
+  /** Rules that approve without a human (config `approval.rules`). @default none */
+  approvalRules: z.array(approvalRuleSettingSchema).optional(),
+  /** Roles no rule may ever approve (config `roles[].humanOnly`). @default none */
+  humanOnlyRoles: z.array(z.string()).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

@@ -6,7 +6,7 @@ import { headerSafe, html, utcText } from './html';
 
 export type ConfirmedDecision = { readonly approved: ApprovalDecision } | { readonly denied: Denial };
 
-const CHANNEL_TEXT: Readonly<Record<DecisionChannel, string>> = { web: 'the review page', cli: 'the jit CLI', slack: 'Slack' };
+const CHANNEL_TEXT: Readonly<Record<DecisionChannel, string>> = { web: 'the review page', cli: 'the jit CLI', slack: 'Slack', rule: 'a rule of approval.rules, without a human' };
 
 /**
  * The short email every approver gets once a decision reached the workflow: who decided what, when and
@@ -22,6 +22,8 @@ export function renderConfirmationEmail(request: ElevationRequest, confirmed: Co
     who = d;
     rows.push(['Role', d.role], ['Duration', `${d.minutes} minutes`]);
     if (d.note) rows.push(['Note', d.note]);
+    // A quorum: every approver, in order (approval-quorum.ts).
+    (d.approvers ?? []).forEach((a, i) => rows.push([`Approver ${i + 1}`, `${a.approver}, ${utcText(a.decidedAt)}, ${CHANNEL_TEXT[a.channel]}`]));
   } else {
     const d = confirmed.denied;
     verb = 'Denied';

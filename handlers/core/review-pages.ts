@@ -3,6 +3,7 @@ import type { ApprovalDecision, Denial, Verdict } from './approval-decision';
 import { MAX_NOTE_LENGTH } from './approval-decision';
 import type { ElevatedRole } from './broker-settings';
 import { html, type SafeHtml, trustedHtml, utcText } from './html';
+import { quorumSection } from './quorum-pages';
 import type { RequestView } from './request-view';
 
 /**
@@ -64,7 +65,8 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Strict-Transport-Security': 'max-age=31536000',
 };
 
-function layout(status: number, title: string, body: SafeHtml): Page {
+/** The page around a body: shared with the quorum pages (quorum-pages.ts). */
+export function layout(status: number, title: string, body: SafeHtml): Page {
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -78,13 +80,13 @@ ${body}
   return { status, html: String(page) };
 }
 
-function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): SafeHtml {
+export function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): SafeHtml {
   return html`<dl>${entries
     .filter((e): e is readonly [string, string] => e[1] !== undefined && e[1] !== '')
     .map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 }
 
-function summary(request: RequestView): SafeHtml {
+export function summary(request: RequestView): SafeHtml {
   const planned =
     request.plannedActions.length > 0
       ? html`<p class="muted planned">Planned actions</p><ul>${request.plannedActions.map((a) => html`<li>${a}</li>`)}</ul>`
@@ -119,7 +121,8 @@ export function reviewPage(input: ReviewPageInput): Page {
   const chosenRole = sent?.role ?? request.role;
   const minutes = sent?.minutes !== undefined && Number.isFinite(sent.minutes) ? sent.minutes : request.minutes;
   const note = verdict ? (verdict.action === 'approve' ? verdict.note : verdict.reason) : undefined;
-  const maxOfAll = Math.max(1, ...roles.map((r) => r.maxMinutes));
+  // Narrow, never widen: never more than requested (the server checks it again, with the chosen role's limit).
+  const maxOfAll = Math.min(request.minutes, Math.max(1, ...roles.map((r) => r.maxMinutes)));
   const problems = input.problems?.length
     ? html`<div class="problems" role="alert"><strong>Nothing was decided.</strong><ul>${input.problems.map((p) => html`<li>${p}</li>`)}</ul></div>`
     : '';
@@ -127,14 +130,14 @@ export function reviewPage(input: ReviewPageInput): Page {
     (r) => html`<option value="${r.name}"${r.name === chosenRole ? html` selected` : ''}>${r.name} (up to ${r.maxMinutes} min)</option>`,
   );
   const body = html`<h1>Approve elevated access?</h1>
-${problems}${summary(request)}
+${problems}${summary(request)}${quorumSection(request, input.approver)}
 <form class="card" method="post" action="${encodeURIComponent(request.requestId)}">
 <input type="hidden" name="c" value="${input.capability}">
 <label for="role">Role</label>
 <select id="role" name="role">${options}</select>
 <label for="minutes">Minutes</label>
 <input id="minutes" name="minutes" type="number" inputmode="numeric" min="1" max="${maxOfAll}" step="1" required value="${minutes}">
-<p class="hint">At most the role's limit shown above. You may lower it.</p>
+<p class="hint">At most the requested minutes and the role's limit. You may lower them, or choose a less privileged role; never more.</p>
 <label for="note">Note (optional; the reason when you deny)</label>
 <textarea id="note" name="note" maxlength="${MAX_NOTE_LENGTH}">${note ?? ''}</textarea>
 <div class="buttons">
@@ -153,7 +156,7 @@ function decisionRows(decision: ApprovalDecision | undefined, denial: Denial | u
       ['Role', decision.role],
       ['Minutes', String(decision.minutes)],
       ['Note', decision.note],
-      ['By', decision.approver],
+      ['By', decision.approvers && decision.approvers.length > 1 ? decision.approvers.map((a) => a.approver).join(', ') : decision.approver],
       ['At', utcText(decision.decidedAt)],
       ['Through', decision.channel === 'cli' ? 'the jit CLI' : 'the review page'],
     ]);

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { encodeCapability, hashCapability, reviewLink, CAPABILITY_BYTES } from '../core/approval-capability';
 import { renderApprovalEmail } from '../core/approval-email';
+import { routeRequest } from '../core/approver-routing';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
-import type { ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
+import type { ChatAudience, ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Mailer } from '../ports/mailer';
 import type { RequestStore } from '../ports/request-store';
+import type { TaskCallbacks } from '../ports/task-callbacks';
+import { approvingRule } from '../core/approval-rules';
+import { approveByRule } from './approve-by-rule';
 
 /** Step Functions task tokens are at most 2,048 characters (docs/aws-facts.md). */
 export const requestApprovalInputSchema = z.object({
@@ -28,6 +32,8 @@ export interface RequestApprovalDeps {
   readonly reviewBaseUrl: string;
   /** Slack, when configured: the prompt with Approve/Deny goes there as well as the email. */
   readonly chat?: ChatNotifier;
+  /** Answers the task for a rule that approves without a human (`approval.rules`); without it, humans decide all. */
+  readonly callbacks?: TaskCallbacks;
 }
 
 export interface RequestApprovalResult {
@@ -35,6 +41,8 @@ export interface RequestApprovalResult {
   readonly approvalDeadline: string;
   /** Where the chat prompt went, or why it did not; absent without a chat. The email went out either way. */
   readonly chat?: { readonly posted: readonly PostedPrompt[] } | { readonly failed: unknown };
+  /** `rule:<name>` when a rule approved the request: nobody was asked. */
+  readonly approvedBy?: string;
 }
 
 /**
@@ -56,7 +64,21 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     return { requestId: request.requestId, approvalDeadline: resumed.approvalDeadline };
   }
   const approvalDeadline = new Date(now.getTime() + deps.settings.approvalWindowMinutes * 60_000);
-  const links = deps.settings.approvers.map((approver) => ({
+  // Only the approvers routed to this account and role, never the requester (approver-routing.ts).
+  const routing = routeRequest(deps.settings, request);
+  // A rule that approves without a human: the token is stored without links, and the rule decides. Never
+  // where the route asks for a quorum: N distinct people must approve those.
+  if (deps.callbacks && routing.quorum <= 1 && approvingRule(deps.settings, request, now)) {
+    await deps.store.awaitDecision(request.requestId, { taskToken, approverLinks: {}, approvalDeadline: approvalDeadline.toISOString() }, now);
+    const byRule = await approveByRule(request, { ...deps, callbacks: deps.callbacks });
+    if (byRule) await publishPending(request, approvalDeadline.toISOString(), deps);
+    if (byRule) return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), approvedBy: byRule.approvedBy };
+  }
+  if (routing.approvers.length < routing.quorum) {
+    // The config loader refuses a route that cannot be met; a requester who is one of too few approvers can still leave it short.
+    throw new Error(`Request ${request.requestId} needs ${routing.quorum} approvals but only ${routing.approvers.length} approver(s) may decide it (${routing.approvers.join(', ') || 'nobody'})`);
+  }
+  const links = routing.approvers.map((approver) => ({
     approver,
     capability: encodeCapability(deps.random.bytes(CAPABILITY_BYTES)),
   }));
@@ -66,6 +88,7 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
       taskToken,
       approverLinks: Object.fromEntries(links.map((link) => [hashCapability(link.capability), link.approver])),
       approvalDeadline: approvalDeadline.toISOString(),
+      routing,
     },
     now,
   );
@@ -80,7 +103,10 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
   }
   // Recorded before the chat prompt: once every approver has their email, a retry mails nobody again.
   await deps.store.markApprovalMailed(request.requestId, taskToken, deps.clock.now());
-  const chat = deps.chat ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl) : undefined;
+  const chat = deps.chat
+    ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, { approvers: routing.approvers, ...(routing.slackChannel ? { channel: routing.slackChannel } : {}) })
+    : undefined;
+  if (chat && 'posted' in chat && chat.posted.length > 0) await deps.store.recordChatPrompts(request.requestId, chat.posted, deps.clock.now());
   await publishPending(request, approvalDeadline.toISOString(), deps);
   return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
 }
@@ -112,12 +138,13 @@ async function announce(
   approvalDeadline: Date,
   links: ReadonlyArray<{ approver: string; capability: string }>,
   reviewBaseUrl: string,
+  audience: ChatAudience,
 ): Promise<NonNullable<RequestApprovalResult['chat']>> {
   try {
     const posted = await chat.announce((recipient) => {
       const link = recipient.kind === 'direct' ? links.find((l) => l.approver === recipient.approver) : undefined;
       return { request, approvalDeadline, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
-    });
+    }, audience);
     return { posted };
   } catch (error) {
     return { failed: error };

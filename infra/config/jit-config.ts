@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
+import { IAM_ACTION, WEEKDAYS } from '../../handlers/core/approval-rules';
 
 /**
  * The operator's configuration file (`jit.config.json`, or `jit.config.example.json` on a fresh clone).
@@ -54,6 +55,14 @@ export const roleConfigSchema = z
       .max(MAX_GRANT_MINUTES, `must be at most ${MAX_GRANT_MINUTES} (STS caps a chained role session at one hour)`),
     /** One line shown to approvers and in `jit roles`. */
     description: z.string().max(200).optional(),
+    /**
+     * The roles this one is strictly less privileged than: an approver of a request for one of them may
+     * choose this role instead (narrow, never widen; docs/approvals.md#narrow-never-widen). Transitive.
+     * @default none: nothing may replace a request for another role with this one
+     */
+    narrowerThan: z.array(z.string().regex(ROLE_NAME, 'must be a role name')).min(1).optional(),
+    /** No rule of `approval.rules` ever approves this role: a human always decides. @default false */
+    humanOnly: z.boolean().optional(),
     /**
      * Privilege-escalation paths this role is meant to keep open, each with the operator's reason. Without
      * an entry here, `cdk synth` fails when the role's policy file opens a path of the escalation catalog
@@ -194,6 +203,59 @@ export const organizationConfigSchema = z
   })
   .strict();
 
+/** A rule that approves without a human (docs/approvals.md#rules-that-approve-without-a-human). */
+export const approvalRuleSchema = z
+  .object({
+    /** Recorded as the approver, `rule:<name>`. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a lower-case letter followed by up to 31 lower-case letters, digits or dashes'),
+    /** Account ids or names. @default every account */
+    accounts: z.array(z.string().min(1)).min(1).optional(),
+    /** Roles the rule may approve; never a `humanOnly` role. */
+    roles: z.array(z.string().regex(ROLE_NAME, 'must be a role name')).min(1),
+    /** The longest grant the rule approves (and no more than the role's own maximum). */
+    maxMinutes: z.number().int().min(1).max(MAX_GRANT_MINUTES),
+    /**
+     * What every planned action must be: `read-only` (exact `service:Describe*|Get*|List*` names, less those
+     * that read secrets or data) or an explicit list of `service:Action` names. @default "read-only"
+     */
+    actions: z
+      .union([
+        z.literal('read-only'),
+        z.array(z.string().regex(IAM_ACTION, 'must be an IAM action such as ec2:DescribeInstances (no wildcard)')).min(1),
+      ])
+      .default('read-only'),
+    /** IANA time zone of `windows`, e.g. Europe/Berlin. @default UTC */
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+      .optional(),
+    /** When the rule applies: the whole grant must lie in one window. @default any time */
+    windows: z
+      .array(
+        z
+          .object({
+            days: z.array(z.enum(WEEKDAYS)).min(1),
+            from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
+            to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24:00 for midnight)'),
+          })
+          .strict()
+          .refine((w) => w.from < w.to, { message: 'from must be before to (split a window over midnight in two)' }),
+      )
+      .min(1)
+      .optional(),
+  })
+  .strict();
+
+/** Whether the runtime's time zone data knows `zone` (an unknown zone makes `Intl.DateTimeFormat` throw). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Slack ids as Slack writes them: users `U...`/`W...`, channels `C...` (public or private) or `G...`. */
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,20}$/;
@@ -217,6 +279,38 @@ export const slackConfigSchema = z
   })
   .strict();
 
+/** A named group of approvers: a lower-case word, so it never reads as an address. */
+const GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** One approver route (docs/approvals.md#routing): who decides requests for an account, a role, or both. */
+export const approvalRouteConfigSchema = z
+  .object({
+    /** An account's id or name; absent: every account. */
+    account: z.string().min(1).optional(),
+    /** A role's name; absent: every role. */
+    role: z.string().min(1).optional(),
+    /** Approver addresses and group names (`approval.groups`). */
+    approvers: z.array(z.union([z.email(), z.string().regex(GROUP_NAME)], { error: 'must be an email address or a group name of approval.groups' })).min(1),
+    /** Distinct approvers needed before the request is approved. @default 1 */
+    quorum: z.number().int().min(1).max(5).optional(),
+    /** A Slack channel id for this route's prompts, instead of `approval.slack.postTo`. */
+    slackChannel: z.string().regex(SLACK_CHANNEL_ID, 'must be a channel id such as C0123456789').optional(),
+  })
+  .strict()
+  .refine((route) => route.account !== undefined || route.role !== undefined, { message: 'must name an account, a role or both (approval.approvers is the fallback)' });
+
+export type ApprovalRouteConfig = z.infer<typeof approvalRouteConfigSchema>;
+
+/** Every approver address a config names: the fallback, the groups' members and the routes' people. */
+export function approverRoster(approval: { approvers?: readonly string[]; groups?: Readonly<Record<string, readonly string[]>>; routes?: readonly ApprovalRouteConfig[] }): string[] {
+  const all = [
+    ...(approval.approvers ?? []),
+    ...Object.values(approval.groups ?? {}).flat(),
+    ...(approval.routes ?? []).flatMap((r) => r.approvers.filter((a) => a.includes('@'))),
+  ];
+  return all.filter((a, i) => all.findIndex((b) => b.toLowerCase() === a.toLowerCase()) === i);
+}
+
 export const jitConfigSchema = z
   .object({
     hub: z
@@ -227,7 +321,15 @@ export const jitConfigSchema = z
       .strict(),
     approval: z
       .object({
-        approvers: z.array(z.email('must be an email address')).min(1),
+        /**
+         * The fallback: who decides a request no route matches. With no routes, every approver of every
+         * request (the one list of earlier versions). May be empty only when routes cover every pair.
+         */
+        approvers: z.array(z.email('must be an email address')).default([]),
+        /** Named groups of approvers, used by name in `routes`. @default none */
+        groups: z.record(z.string().regex(GROUP_NAME, 'must be a group name: a lower-case letter, then up to 31 lower-case letters, digits or dashes'), z.array(z.email('must be an email address')).min(1)).optional(),
+        /** Approvers per account, per role and per account+role, most specific first; quorum per route. @default none */
+        routes: z.array(approvalRouteConfigSchema).max(50).optional(),
         sender: z.email('must be an email address'),
         /** How long a request waits for a decision before it expires. */
         windowMinutes: z.number().int().min(1).max(24 * 60),
@@ -258,18 +360,30 @@ export const jitConfigSchema = z
           .optional(),
         /** Slack approvals. @default none: email (and the CLI) only */
         slack: slackConfigSchema.optional(),
+        /** Rules that approve without a human, tried in order. @default none: a human decides every request */
+        rules: z.array(approvalRuleSchema).min(1).max(20).optional(),
       })
       .strict()
       .superRefine((approval, ctx) => {
+        const roster = approverRoster(approval);
+        if (roster.length === 0) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'must name at least one approver (or give routes)' });
+        if (!approval.routes && approval.approvers.length === 0) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'must name at least one approver when there are no routes' });
+        (approval.routes ?? []).forEach((route, i) => {
+          route.approvers.forEach((entry, j) => {
+            if (!entry.includes('@') && !approval.groups?.[entry]) {
+              ctx.addIssue({ code: 'custom', path: ['routes', i, 'approvers', j], message: `names group "${entry}", which approval.groups does not define` });
+            }
+          });
+        });
         for (const [user, approver] of Object.entries(approval.slack?.users ?? {})) {
-          if (!approval.approvers.includes(approver)) {
-            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of approval.approvers (${approval.approvers.join(', ')})` });
+          if (!roster.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of ${approval.routes || approval.groups ? 'the approvers (approval.approvers, groups, routes)' : 'approval.approvers'} (${roster.join(', ')})` });
           }
         }
         const owners = new Map<string, string>();
         for (const [approver, arns] of Object.entries(approval.iamPrincipals ?? {})) {
-          if (!approval.approvers.includes(approver)) {
-            ctx.addIssue({ code: 'custom', path: ['iamPrincipals', approver], message: `names ${approver}, who is not in approval.approvers` });
+          if (!roster.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['iamPrincipals', approver], message: `names ${approver}, who is not in approval.approvers, a group or a route` });
           }
           for (const arn of arns) {
             const owner = owners.get(arn);
@@ -333,3 +447,4 @@ export type AgentEntryConfig = z.infer<typeof agentEntrySchema>;
 export type PassableRoleConfig = z.infer<typeof passableRoleSchema>;
 export type OrganizationConfig = z.infer<typeof organizationConfigSchema>;
 export type SlackConfig = z.infer<typeof slackConfigSchema>;
+export type ApprovalRuleConfig = z.infer<typeof approvalRuleSchema>;

@@ -1,12 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { BrokerSettings } from '../../handlers/core/broker-settings';
+import { routingGaps } from '../../handlers/core/approver-routing';
 import { ConfigError } from './config-error';
 import { resolveConfigPath } from './config-path';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../../handlers/core/resource-names';
 import { ESCALATION_PATH_IDS } from '../escalation/escalation-catalog';
 import { DEFAULT_AGENT_ID } from '../../handlers/core/agents';
-import { type AgentConfig, type AgentEntryConfig, type JitConfig, jitConfigSchema } from './jit-config';
+import { roleOrderProblems } from '../../handlers/core/role-order';
+import { type AgentConfig, type AgentEntryConfig, type JitConfig, approverRoster, jitConfigSchema } from './jit-config';
 
 export { ConfigError, ConfigNotFoundError } from './config-error';
 export { CONFIG_FILE, EXAMPLE_CONFIG_FILE, configCandidates, resolveConfigPath, userConfigDir } from './config-path';
@@ -193,6 +195,38 @@ function checkHubAsTarget(config: JitConfig, problems: string[]): void {
   });
 }
 
+/**
+ * Approver routes (docs/approvals.md#routing): each names a configured account and role, no two the same
+ * pair, and every account/role pair the config allows reaches someone (enough people for its quorum).
+ */
+function checkApprovalRoutes(config: JitConfig, problems: string[]): void {
+  const routes = config.approval.routes ?? [];
+  const seen = new Map<string, number>();
+  routes.forEach((route, i) => {
+    const account = route.account === undefined ? undefined : config.accounts.find((a) => a.id === route.account || a.name === route.account);
+    if (route.account !== undefined && !account) {
+      problems.push(`approval.routes.${i}.account: not a configured account (${config.accounts.map((a) => a.name).join(', ')}). Received: ${received(route.account)}`);
+    }
+    if (route.role !== undefined && !config.roles.some((r) => r.name === route.role)) {
+      problems.push(`approval.routes.${i}.role: not a configured role (${config.roles.map((r) => r.name).join(', ')}). Received: ${received(route.role)}`);
+    } else if (route.role !== undefined && account?.roles && !account.roles.includes(route.role)) {
+      problems.push(`approval.routes.${i}: role ${route.role} is not offered in account ${account.name} (its roles: ${account.roles.join(', ')})`);
+    }
+    const key = `${account?.id ?? route.account ?? '*'}/${route.role ?? '*'}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) problems.push(`approval.routes.${i}: routes the same ${route.account ? `account ${route.account}` : 'accounts'} and ${route.role ? `role ${route.role}` : 'roles'} as approval.routes.${earlier}`);
+    else seen.set(key, i);
+  });
+  if (problems.some((p) => p.startsWith('approval.routes.') || p.startsWith('accounts.'))) return;
+  for (const gap of routingGaps(toBrokerSettings(config))) problems.push(`approval.routes: ${gap}`);
+}
+
+/** A route's approvers as addresses: groups replaced by their members, each person once. */
+function routeApprovers(config: JitConfig, entries: readonly string[]): string[] {
+  const all = entries.flatMap((entry) => (entry.includes('@') ? [entry] : (config.approval.groups?.[entry] ?? [])));
+  return all.filter((a, i) => all.findIndex((b) => b.toLowerCase() === a.toLowerCase()) === i);
+}
+
 /** Checks what the schema cannot: uniqueness, references between sections, policy files on disk. */
 function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map<string, PolicyDocument> {
   checkAccounts(config, problems);
@@ -208,6 +242,9 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
   });
 
   checkAgent(config, iamNames, problems);
+  checkApprovalRoutes(config, problems);
+  checkRoleOrder(config, problems);
+  checkApprovalRules(config, problems);
 
   const policies = new Map<string, PolicyDocument>();
   config.roles.forEach((role, i) => {
@@ -227,6 +264,39 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
     if (policy) policies.set(role.name, policy);
   });
   return policies;
+}
+
+/** The declared privilege order (`roles[].narrowerThan`): known roles, none narrower than itself, no cycle. */
+function checkRoleOrder(config: JitConfig, problems: string[]): void {
+  const names = config.roles.map((r) => r.name);
+  for (const problem of roleOrderProblems(roleOrderOf(config), names)) {
+    problems.push(`roles.${names.indexOf(problem.role)}.narrowerThan: ${problem.message}`);
+  }
+}
+
+/** `roles[].narrowerThan` as the settings carry it: only the roles that declare one. */
+export function roleOrderOf(config: Pick<JitConfig, 'roles'>): Record<string, string[]> {
+  return Object.fromEntries(config.roles.filter((r) => r.narrowerThan).map((r) => [r.name, [...(r.narrowerThan ?? [])]]));
+}
+
+/** `approval.rules`: unique names, known accounts and roles, never a humanOnly role, within the roles' maximum. */
+function checkApprovalRules(config: JitConfig, problems: string[]): void {
+  const rules = config.approval.rules ?? [];
+  for (const d of sameAsEarlier(rules, (r) => r.name)) problems.push(`approval.rules.${d.index}.name: the same name as approval.rules.${d.first}.name. Received: ${received(d.value)}`);
+  rules.forEach((rule, i) => {
+    (rule.accounts ?? []).forEach((account, j) => {
+      if (!config.accounts.some((a) => a.id === account || a.name === account)) {
+        problems.push(`approval.rules.${i}.accounts.${j}: unknown account "${account}" (configured: ${config.accounts.map((a) => a.name).join(', ')})`);
+      }
+    });
+    rule.roles.forEach((name, j) => {
+      const role = config.roles.find((r) => r.name === name);
+      const field = `approval.rules.${i}.roles.${j}`;
+      if (!role) problems.push(`${field}: unknown role "${name}" (configured: ${config.roles.map((r) => r.name).join(', ')})`);
+      else if (role.humanOnly) problems.push(`${field}: role ${name} is humanOnly; no rule may approve it`);
+      else if (rule.maxMinutes > role.maxMinutes) problems.push(`approval.rules.${i}.maxMinutes: ${rule.maxMinutes} is more than the ${role.maxMinutes} allowed for role ${name}`);
+    });
+  });
 }
 
 /** Reads and validates a config file; every problem is reported at once. */
@@ -309,7 +379,22 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
         })),
     })),
     approvalWindowMinutes: config.approval.windowMinutes,
-    approvers: config.approval.approvers,
+    approvers: approverRoster(config.approval),
+    ...(config.approval.routes
+      ? {
+          approvalRoutes: [
+            ...config.approval.routes.map((route) => ({
+              ...(route.account !== undefined ? { account: config.accounts.find((a) => a.id === route.account || a.name === route.account)?.id ?? route.account } : {}),
+              ...(route.role !== undefined ? { role: route.role } : {}),
+              approvers: routeApprovers(config, route.approvers),
+              ...(route.quorum !== undefined && route.quorum > 1 ? { quorum: route.quorum } : {}),
+              ...(route.slackChannel ? { slackChannel: route.slackChannel } : {}),
+            })),
+            // The fallback, last: requests no route matches.
+            { approvers: [...config.approval.approvers] },
+          ],
+        }
+      : {}),
     ...(config.approval.iamPrincipals ? { approverPrincipals: config.approval.iamPrincipals } : {}),
     sender: config.approval.sender,
     auditRegions: config.audit.regions,
@@ -317,5 +402,8 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.proofs ? { proofsOnFail: config.proofs.onFail } : {}),
     ...(config.approval.slack ? { slack: config.approval.slack } : {}),
+    ...(config.roles.some((r) => r.narrowerThan) ? { roleOrder: roleOrderOf(config) } : {}),
+    ...(config.approval.rules ? { approvalRules: config.approval.rules } : {}),
+    ...(config.roles.some((r) => r.humanOnly) ? { humanOnlyRoles: config.roles.filter((r) => r.humanOnly).map((r) => r.name) } : {}),
   };
 }

@@ -211,6 +211,45 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(await store.get(ID)).not.toHaveProperty('decidedAt');
   });
 
+  it('counts each approver of a quorum once, for one role, while the request can be decided', async () => {
+    // Prepare
+    await store.create(REQUEST, NOW);
+    const approval = (approver: string, role = 'Ops', decidedAt = DECIDED_AT) => ({ approver, channel: 'web' as const, decidedAt, role, minutes: 10 });
+    expect(await store.recordApproval(ID, approval('a@example.com'))).toBeUndefined();
+    await store.awaitDecision(ID, { ...PENDING, routing: { approvers: ['a@example.com', 'b@example.com', 'c@example.com'], quorum: 2, route: 'role' } }, NOW);
+
+    // Act
+    const first = await store.recordApproval(ID, approval('a@example.com'), { capabilityHash: 'hashA', approver: 'a@example.com' });
+    const twice = await store.recordApproval(ID, approval('a@example.com'));
+    const otherRole = await store.recordApproval(ID, approval('c@example.com', 'Deploy'));
+    const forged = await store.recordApproval(ID, approval('b@example.com'), { capabilityHash: 'hashA', approver: 'b@example.com' });
+    const late = await store.recordApproval(ID, approval('b@example.com', 'Ops', DEADLINE));
+    const second = await store.recordApproval(ID, approval('b@example.com'));
+
+    // Assess
+    expect(Object.keys(first ?? {})).toEqual(['a@example.com']);
+    expect(twice).toBeUndefined();
+    expect(otherRole).toBeUndefined();
+    expect(forged).toBeUndefined();
+    expect(late).toBeUndefined();
+    expect(Object.keys(second ?? {}).sort()).toEqual(['a@example.com', 'b@example.com']);
+    expect(await store.get(ID)).toMatchObject({ status: 'PENDING_APPROVAL', quorumRole: 'Ops', routing: { quorum: 2 } });
+    await store.claimDecision(ID, APPROVE_A);
+    expect(await store.recordApproval(ID, approval('c@example.com'))).toBeUndefined();
+  });
+
+  it('keeps every chat prompt posted for a request', async () => {
+    await store.create(REQUEST, NOW);
+    await store.recordChatPrompts(ID, [{ channel: 'D01', ts: '1.1' }], NOW);
+    await store.recordChatPrompts(ID, [{ channel: 'D02', ts: '2.2' }], NOW);
+    await store.recordChatPrompts('req-unknown-0001', [{ channel: 'D03', ts: '3.3' }], NOW);
+    expect((await store.get(ID))?.chatPrompts).toEqual([
+      { channel: 'D01', ts: '1.1' },
+      { channel: 'D02', ts: '2.2' },
+    ]);
+    expect(await store.get('req-unknown-0001')).toBeUndefined();
+  });
+
   it('lets a CLI claim (no link) decide while the window is open', async () => {
     // Prepare
     await pending();
