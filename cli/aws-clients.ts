@@ -4,6 +4,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
@@ -26,6 +27,7 @@ const sdk = {
   eventBridge: () => require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge'),
   lambda: () => require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda'),
   s3: () => require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
+  kms: () => require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms'),
   secretsManager: () => require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager'),
   sesv2: () => require('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2'),
   sfn: () => require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn'),
@@ -132,5 +134,10 @@ export class AwsClients {
   s3(): S3Client {
     // One endpoint for every service (the sandbox) cannot route virtual-hosted bucket names.
     return this.once('s3', () => new (sdk.s3().S3Client)({ ...this.config(), ...(this.options.endpoint ? { forcePathStyle: true } : {}) }));
+  }
+
+  /** KMS, for the public key that verifies report manifests (`jit report`). */
+  kms(): KMSClient {
+    return this.once('kms', () => new (sdk.kms().KMSClient)(this.config()));
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DynamoDbRequestStore } from '../handlers/adapters/aws/dynamodb-request-store';
 import type { S3ReportReader } from '../handlers/adapters/aws/s3-report-reader';
+import type { PublicKeySource } from '../handlers/ports/report-signer';
 import { type BrokerSettings, agentsOf, findAccount, type TargetAccount } from '../handlers/core/broker-settings';
 import type { Clock } from '../handlers/ports/clock';
 import { CONFIG_FILE, ConfigError, type LoadedConfig, loadJitConfig, resolveConfigPath, toBrokerSettings, userConfigDir } from '../infra/config/load-config';
@@ -26,6 +27,7 @@ const lazy = {
   awsClients: () => require('./aws-clients') as typeof import('./aws-clients'),
   requestStore: () => require('../handlers/adapters/aws/dynamodb-request-store') as typeof import('../handlers/adapters/aws/dynamodb-request-store'),
   reportReader: () => require('../handlers/adapters/aws/s3-report-reader') as typeof import('../handlers/adapters/aws/s3-report-reader'),
+  kmsSigner: () => require('../handlers/adapters/aws/kms-report-signer') as typeof import('../handlers/adapters/aws/kms-report-signer'),
   approverApi: () => require('./approvals/approver-api') as typeof import('./approvals/approver-api'),
   inbox: () => require('./agent/notification-inbox') as typeof import('./agent/notification-inbox'),
 };
@@ -185,6 +187,11 @@ export class CliContext {
    */
   reportReader(bucket?: string): S3ReportReader {
     return new (lazy.reportReader().S3ReportReader)(this.clients().s3(), bucket);
+  }
+
+  /** The public keys of report manifests' signers: KMS GetPublicKey (the sandbox answers it too). */
+  publicKeys(): PublicKeySource {
+    return new (lazy.kmsSigner().KmsPublicKeySource)(this.clients().kms());
   }
 
   /**

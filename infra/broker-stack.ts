@@ -264,6 +264,7 @@ export class BrokerStack extends Stack {
     this.auditorPolicy = new AuditorPolicy(this, 'Auditor', {
       table,
       bucket: this.auditBucket.bucket,
+      signingKey: audit.signingKey,
       managedPolicyName: BROKER_NAMES.auditorPolicy,
     });
 

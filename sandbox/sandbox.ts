@@ -34,6 +34,7 @@ import { IamReadEmulation } from './services/iam-read';
 import { S3Emulation, objectLockOf } from './services/s3';
 import { SchedulerEmulation } from './services/scheduler';
 import { SecretsManagerEmulation, secretsOf } from './services/secrets-manager';
+import { KmsEmulation, kmsKeysOf } from './services/kms';
 import { type OutboxEntry, SesV2Emulation } from './services/sesv2';
 import { LambdaEmulation } from './services/lambda';
 import { SfnEmulation } from './services/sfn';
@@ -230,6 +231,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const cloudformation = new CloudFormationEmulation(stacks, authorizer, () => startedAt, fallback);
   const iamRead = new IamReadEmulation(stacks, iam, authorizer, fallback);
   const sqs = new SqsEmulation(queuesOf(broker), home, hub, authorizer, clock);
+  const kms = new KmsEmulation(kmsKeysOf(broker), home, authorizer);
   const lambda = new LambdaEmulation(() => handlers, authorizer);
   let review: ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>) | undefined;
   const approvalApi = resourcesOfType(broker, 'AWS::ApiGatewayV2::Api')[0];
@@ -246,7 +248,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   const router = new AwsRouter({
     identities,
-    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda, cloudformation, iamRead, executeApi],
+    hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda, cloudformation, iamRead, executeApi, kms],
     sessionServices: [sts, cloudtrail, iam],
     fallback,
     trail,

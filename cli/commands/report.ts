@@ -75,7 +75,7 @@ export function reportCommand(context: (command: Command) => CliContext): Comman
       let result: ReadReportResult;
       const store = storeIfReadable(ctx);
       try {
-        result = await readReport(requestId, { reader: ctx.reportReader(options.bucket), store }, options.account ? { accountId: options.account } : {});
+        result = await readReport(requestId, { reader: ctx.reportReader(options.bucket), store, publicKeys: ctx.publicKeys() }, options.account ? { accountId: options.account } : {});
       } catch (error) {
         if (error instanceof InvalidReportQueryError) throw new CliError(error.message, EXIT.USAGE, 'For example: jit report req-1234abcd', { cause: error });
         if (isAccessDenied(error)) {

@@ -1,4 +1,5 @@
 import type { AuditAction, AuditReport } from './audit-report';
+import { PROVEN } from './policy-proofs';
 
 /** Tables in the Markdown stop after this many rows; the JSON report always has every call. */
 export const MAX_MARKDOWN_ROWS = 1000;
@@ -189,6 +190,22 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
 
   section(lines, 'All calls', r.actions, 'No calls were recorded for these credentials.', withKey);
 
+  if (r.proofs) {
+    const label = { pass: 'PASS', fail: 'FAIL', 'not-proven': 'NOT PROVEN', 'not-applicable': 'N/A' } as const;
+    lines.push(
+      '',
+      '## Proofs before minting (IAM Access Analyzer)',
+      '',
+      r.proofs.verdict === PROVEN
+        ? `Proven: ${mdText(r.proofs.reason)}.`
+        : `**${r.proofs.verdict === 'failed' ? 'Failed' : 'Not proven'}**: ${mdText(r.proofs.reason)}.`,
+    );
+    if (r.proofs.checks.length > 0) {
+      lines.push('', '| Check | Subject | Result | Detail |', '|---|---|---|---|');
+      for (const c of r.proofs.checks) lines.push(`| ${c.check} | ${mdText(c.subject)} | ${label[c.status]} | ${mdText(c.detail)} |`);
+    }
+  }
+
   lines.push(
     '',
     ...(r.coverage ? ['## What this report cannot see', '', ...r.coverage.notCovered.map((line) => `- ${mdText(line)}`), ''] : []),
@@ -210,7 +227,8 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
     '',
     'The same digest is in the `Elevation Audited` event (`reportSha256`) and on the request record. To check a copy:',
     '`aws s3api get-object --bucket <bucket> --key <key> --version-id <jsonVersionId> report.json && sha256sum report.json`,',
-    `or \`jit report ${r.requestId}\`, which also checks the version and Object Lock (docs/audit.md explains every field and check).`,
+    `or \`jit report ${r.requestId}\`, which also checks the version, Object Lock and the signed manifest next to the report`,
+    '(`.manifest.json`, `.manifest.sig`: docs/audit.md shows how to verify the signature with OpenSSL).',
     '',
     `Generated ${r.generatedAt} (report schema ${r.schema} v${r.schemaVersion}).`,
     '',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ApprovalDecision } from './approval-decision';
 import { changeKindOf, iamActionOf, isAccessDenied, matchesPlan, parsePlannedAction } from './audit-classification';
 import type { ElevationRequest } from './elevation-request';
+import { NOT_PROVEN, type PolicyProofs, policyProofsSchema } from './policy-proofs';
 import type { Revocation } from './revocation';
 import type { TrailEvent } from './trail-event';
 
@@ -193,6 +194,11 @@ export const auditReportSchema = z.object({
     .optional(),
   /** Every call, oldest first. */
   actions: z.array(auditActionSchema),
+  /**
+   * What IAM Access Analyzer proved about the delivered grant's session policy before AssumeRole
+   * (`proven`, `failed`, `not proven`). Added within v1: absent in reports written before proofs existed.
+   */
+  proofs: policyProofsSchema.optional(),
 });
 
 /**
@@ -221,7 +227,7 @@ export type ReportCredential = z.infer<typeof reportCredentialSchema>;
 export interface AuditReportInput {
   readonly request: ElevationRequest;
   readonly decision?: ApprovalDecision;
-  readonly credentials: readonly (ReportCredential & { readonly roleArn: string; readonly sourceIdentity: string })[];
+  readonly credentials: readonly (ReportCredential & { readonly roleArn: string; readonly sourceIdentity: string; readonly proofs?: PolicyProofs })[];
   readonly revocation?: Revocation;
   /** Events of all regions and keys, duplicates allowed. */
   readonly events: readonly TrailEvent[];
@@ -396,7 +402,14 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
         .sort((a, b) => Number(b.mutating) - Number(a.mutating) || b.calls - a.calls || a.iamAction.localeCompare(b.iamAction)),
     },
     actions,
+    proofs: proofsOf(input.credentials),
   };
+}
+
+/** The proofs of the delivered credentials (else the latest issued); "not proven" when none were recorded. */
+function proofsOf(credentials: AuditReportInput['credentials']): PolicyProofs {
+  const chosen = credentials.find((c) => c.delivered && c.proofs) ?? [...credentials].reverse().find((c) => c.proofs);
+  return chosen?.proofs ?? { verdict: NOT_PROVEN, reason: 'no proofs were recorded for these credentials', checks: [] };
 }
 
 /** The report's bytes as stored: the digest is taken over exactly this text. */

@@ -57,6 +57,8 @@ export const brokerSettingsSchema = z.object({
   auditRegions: z.array(z.string()).min(1),
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
+  /** What a FAILed Access Analyzer proof does to the mint (config `proofs.onFail`). @default 'refuse' */
+  proofsOnFail: z.enum(['refuse', 'warn']).optional(),
   slack: slackSettingsSchema.optional(),
   /** The tripwire rules (docs/security-model.md#tripwires). @default none: grants are not watched */
   tripwires: tripwireSettingsSchema.optional(),

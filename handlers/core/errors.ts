@@ -164,3 +164,14 @@ export class ExtensionRefusedError extends Error {
 
 /** The name Step Functions catches an extension refusal by. */
 export const EXTENSION_REFUSED_ERROR = 'ExtensionRefusedError';
+
+/**
+ * IAM Access Analyzer answered FAIL for the grant's session policy and `proofs.onFail` is `refuse`
+ * (handlers/core/policy-proofs.ts): nothing is minted. The mint step fails, so the workflow ends in MintFailed.
+ */
+export class PolicyProofFailedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PolicyProofFailedError';
+  }
+}

@@ -31,6 +31,8 @@ export const ENVIRONMENT_VARIABLES = {
   revokeFunctionName: 'REVOKE_FUNCTION_NAME',
   /** Role the lift schedules invoke the revoke function as. */
   liftSchedulerRoleArn: 'LIFT_SCHEDULER_ROLE_ARN',
+  /** ARN of the asymmetric KMS key that signs report manifests (docs/audit.md, "Signed evidence"). */
+  reportSigningKey: 'REPORT_SIGNING_KEY_ARN',
   /** Name of the table of Slack requests already received (replay protection). */
   slackPressTable: 'SLACK_PRESS_TABLE',
 } as const;
@@ -50,7 +52,7 @@ export const FUNCTION_ENVIRONMENT = {
   mint: ['settings', 'targetPartition', 'scheduleGroup', 'resetFunctionArn', 'schedulerRoleArn', 'requestTable'],
   reset: ['eventBusName'],
   notify: ['requestTable', 'eventBusName'],
-  audit: ['settings', 'targetPartition', 'auditBucket', 'requestTable'],
+  audit: ['settings', 'targetPartition', 'auditBucket', 'requestTable', 'reportSigningKey'],
   revoke: ['requestTable', 'eventBusName', 'targetPartition', 'resetFunctionArn', 'scheduleGroup', 'liftSchedulerRoleArn', 'settings'],
   'approval-web': ['settings', 'requestTable', 'eventBusName', 'revokeFunctionName'],
   'slack-interactions': ['settings', 'requestTable', 'eventBusName', 'slackPressTable'],

@@ -28,6 +28,13 @@ export const grantSummarySchema = z.object({
   firstGrantedAt: z.iso.datetime().optional(),
   /** For a set minted by an extension: the grant id of the set it replaced in the secret. */
   extends: z.string().optional(),
+  /** PASS/FAIL of each IAM Access Analyzer check before AssumeRole (the Granted event carries it). */
+  proofs: z
+    .object({
+      verdict: z.enum(['proven', 'not proven', 'failed']),
+      checks: z.array(z.object({ check: z.enum(['validate-policy', 'no-new-access', 'access-not-granted']), status: z.enum(['pass', 'fail', 'not-proven', 'not-applicable']) })),
+    })
+    .optional(),
 });
 
 export type GrantSummary = z.infer<typeof grantSummarySchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policyProofsSchema } from './policy-proofs';
 
 /**
  * One set of STS credentials the broker minted for a request. Mint records it on the request before the
@@ -25,6 +26,8 @@ export const issuedCredentialsSchema = z.object({
    */
   extends: z.string().optional(),
   extensionId: z.string().optional(),
+  /** What IAM Access Analyzer proved about the session policy before AssumeRole; absent on older records. */
+  proofs: policyProofsSchema.optional(),
 });
 
 export type IssuedCredentialsRecord = z.infer<typeof issuedCredentialsSchema>;

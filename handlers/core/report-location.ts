@@ -14,6 +14,11 @@ export const reportLocationSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** SHA-256 (hex) of the Markdown report's bytes. */
   markdownSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The signed manifest (docs/audit.md, "Signed evidence"): its location, digest and the key that signed it. */
+  manifestUri: z.string().optional(),
+  signatureUri: z.string().optional(),
+  manifestSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  signedBy: z.string().optional(),
   complete: z.boolean(),
   /** Why the report is (in)complete. */
   completeness: z.string().max(MAX_COMPLETENESS_LENGTH),

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -6,6 +7,7 @@ import { z } from 'zod';
 import { cloudTrailTrailFactory } from '../adapters/aws/cloudtrail-trail';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { S3ReportStore } from '../adapters/aws/s3-report-store';
+import { KmsReportSigner } from '../adapters/aws/kms-report-signer';
 import { auditGrant, auditGrantInputSchema } from '../use-cases/audit-grant';
 import { planAuditInputSchema, planRequestAudit } from '../use-cases/plan-audit';
 import { parseSettings, taskHandler } from '../lambda/runtime';
@@ -36,6 +38,7 @@ export function auditFunction({ env, aws, clock, logger }: FunctionRuntime<'audi
     reports: new S3ReportStore(new S3Client(aws), env.auditBucket),
     settings,
     clock,
+    signer: new KmsReportSigner(new KMSClient(aws), env.reportSigningKey),
   };
 
   return taskHandler(

@@ -8,6 +8,8 @@ import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
 import { reportKeyBase, type ReportLocation } from '../core/report-location';
 import { sha256Hex } from '../core/report-digest';
+import { buildReportManifest, encodeSignature, manifestUrisOf, serializeManifest } from '../core/report-manifest';
+import type { ReportSigner } from '../ports/report-signer';
 import type { Clock } from '../ports/clock';
 import type { ReportStore } from '../ports/report-store';
 import type { TrailEvent, TrailFactory } from '../ports/trail';
@@ -25,6 +27,8 @@ export interface AuditGrantDeps {
   readonly reports: ReportStore;
   readonly settings: BrokerSettings;
   readonly clock: Clock;
+  /** Signs each report's manifest (KMS in AWS, a local key in the sandbox). Without it no manifest is written. */
+  readonly signer?: ReportSigner;
 }
 
 export interface AuditGrantOptions {
@@ -123,6 +127,7 @@ export async function auditGrant(input: AuditGrantInput, deps: AuditGrantDeps, o
   const markdown = renderAuditMarkdown(report, { jsonSha256: sha256, jsonUri: jsonObject.uri });
   const markdownSha256 = sha256Hex(markdown);
   const markdownObject = await deps.reports.put(`${base}.md`, markdown, 'text/markdown; charset=utf-8', markdownSha256);
+  const signed = deps.signer ? await signManifest(deps.signer, deps.reports, base, { report, jsonUri: jsonObject.uri, jsonSha256: sha256, markdownSha256 }) : undefined;
 
   const s = report.summary;
   const location: ReportLocation = {
@@ -132,6 +137,7 @@ export async function auditGrant(input: AuditGrantInput, deps: AuditGrantDeps, o
     ...(markdownObject.versionId ? { markdownVersionId: markdownObject.versionId } : {}),
     sha256,
     markdownSha256,
+    ...(signed ?? {}),
     complete: report.collection.complete,
     completeness: completenessText(verdict.reason),
     eventCount: s.total,
@@ -147,4 +153,24 @@ export async function auditGrant(input: AuditGrantInput, deps: AuditGrantDeps, o
     },
   };
   return { ...verdict.state, report: location };
+}
+
+/**
+ * Writes the report's manifest and its signature next to the report (`<base>.manifest.json`,
+ * `<base>.manifest.sig`): the manifest names the report's digest, the signature covers the manifest's bytes.
+ */
+async function signManifest(
+  signer: ReportSigner,
+  reports: ReportStore,
+  base: string,
+  input: { report: Parameters<typeof buildReportManifest>[0]['report']; jsonUri: string; jsonSha256: string; markdownSha256: string },
+): Promise<Pick<ReportLocation, 'manifestUri' | 'signatureUri' | 'manifestSha256' | 'signedBy'>> {
+  const manifest = serializeManifest(buildReportManifest({ ...input, keyId: signer.keyId, ...(input.report.proofs ? { proofs: input.report.proofs } : {}) }));
+  const signature = encodeSignature(await signer.signManifest(manifest));
+  const manifestSha256 = sha256Hex(manifest);
+  const manifestObject = await reports.put(`${base}.manifest.json`, manifest, 'application/json', manifestSha256);
+  const signatureObject = await reports.put(`${base}.manifest.sig`, signature, 'text/plain; charset=us-ascii', sha256Hex(signature));
+  const expected = manifestUrisOf(input.jsonUri);
+  if (manifestObject.uri !== expected.manifestUri) throw new Error(`The manifest was stored at ${manifestObject.uri}, not next to its report (${expected.manifestUri}).`);
+  return { manifestUri: manifestObject.uri, signatureUri: signatureObject.uri, manifestSha256, signedBy: signer.keyId };
 }

@@ -25,6 +25,10 @@ import type { GrantLeases } from '../ports/grant-leases';
 import { takeGrantLease } from './grant-lease';
 import { secretNameOf } from '../core/agents';
 import { deliveredGrant } from './resume-mint';
+import { DEFAULT_PROOF_FAIL_MODE, describeProofs, proofsRefuseMint } from '../core/policy-proofs';
+import { PolicyProofFailedError } from '../core/errors';
+import type { PolicyProver } from '../ports/policy-prover';
+import { proveSessionPolicy } from './prove-session-policy';
 
 export const mintGrantInputSchema = z.object({
   request: elevationRequestSchema,
@@ -46,6 +50,8 @@ export interface MintGrantDeps {
   readonly random: RandomSource;
   /** AWS partition of the target accounts, e.g. `aws`. */
   readonly partition: string;
+  /** IAM Access Analyzer, which proves the session policy before AssumeRole; without it nothing is proven. */
+  readonly prover?: PolicyProver;
 }
 
 /** Name of the one-time reset schedule of a request (at most 64 characters; request ids are at most 36). */
@@ -86,6 +92,13 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
   const plan = planOf(request);
   const sessionPolicy = grantSessionPolicy({ expiresAt: fence, regions: deps.settings.auditRegions, ...(plan ? { plan } : {}) });
 
+  // Before the lease and AssumeRole: prove the session policy (docs/security-model.md, "Proofs before
+  // minting"); a refusal leaves nothing behind.
+  const proofs = await proveSessionPolicy({ sessionPolicy: sessionPolicy.json }, deps.prover);
+  if (proofsRefuseMint(proofs, deps.settings.proofsOnFail ?? DEFAULT_PROOF_FAIL_MODE)) {
+    throw new PolicyProofFailedError(`IAM Access Analyzer refused the session policy of ${request.requestId}: ${describeProofs(proofs).join('; ')}`);
+  }
+
   // Before AssumeRole: a second grant for the same agent and account is refused, never minted. The lease
   // lasts until the fence, the last moment these credentials can work, whenever the secret is written.
   await takeGrantLease(request, fence, deps);
@@ -110,6 +123,7 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
       // The last moment these credentials can work: the audit reads the trail up to (and after) it.
       expiresAt: isoSeconds(fence),
       stsExpiresAt: isoSeconds(credentials.expiration),
+      proofs,
     },
     deps.clock.now(),
   );
@@ -155,5 +169,6 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     stsExpiresAt: isoSeconds(credentials.expiration),
     resetScheduleName: scheduleName,
     secretName,
+    proofs: { verdict: proofs.verdict, checks: proofs.checks.map((c) => ({ check: c.check, status: c.status })) },
   };
 }

@@ -105,7 +105,7 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
   const detail: BrokerEventDetail = {
     ...identity,
     ...(decision ? { role: decision.role, minutes: decision.minutes } : request ? { minutes: request.minutes } : {}),
-    ...(grant ? { expiresAt: grant.expiresAt, grantId: grant.grantId } : {}),
+    ...(grant ? { expiresAt: grant.expiresAt, grantId: grant.grantId, ...(outcome === 'Granted' && grant.proofs ? { proofs: grant.proofs } : {}) } : {}),
     ...(report
       ? {
           reportUri: report.jsonUri,

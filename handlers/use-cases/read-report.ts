@@ -4,11 +4,22 @@ import { InvalidReportQueryError, ReportNotFoundError } from '../core/errors';
 import { type ReportLocation, reportLocationSchema } from '../core/report-location';
 import { sha256Hex } from '../core/report-digest';
 import type { ReportRecordFields } from '../core/request-record';
+import { decodeSignature, manifestUrisOf, reportManifestSchema, verifyManifestSignature } from '../core/report-manifest';
 import type { FetchedObject, ReportReader } from '../ports/report-reader';
+import type { PublicKeySource } from '../ports/report-signer';
 
 /** One verification step. `ok: null` means it could not be performed (nothing to compare with). */
 export interface ReportCheck {
-  readonly name: 'schema' | 'published-digest' | 'stored-checksum' | 'markdown-names-digest' | 'markdown-digest' | 'latest-version' | 'object-lock';
+  readonly name:
+    | 'schema'
+    | 'published-digest'
+    | 'stored-checksum'
+    | 'markdown-names-digest'
+    | 'markdown-digest'
+    | 'latest-version'
+    | 'object-lock'
+    | 'manifest-signature'
+    | 'manifest-names-report';
   readonly ok: boolean | null;
   readonly detail: string;
 }
@@ -32,6 +43,8 @@ export interface ReadReportDeps {
   readonly reader: ReportReader;
   /** The request store, when the caller may read it: it names the exact versions and digests written. */
   readonly store?: { get(requestId: string): Promise<ReportRecordFields | undefined> };
+  /** Where the signing key's public half comes from (KMS GetPublicKey, or the sandbox's local key). */
+  readonly publicKeys?: PublicKeySource;
 }
 
 export interface ReadReportOptions {
@@ -116,8 +129,8 @@ export async function readReport(requestId: string, deps: ReadReportDeps, option
 
   const sha256 = sha256Hex(json.body);
   const { check, report } = schemaCheck(json.body, requestId);
-  const checks = [check, ...verificationChecks(json, sha256, markdown, recorded)];
-  const digestCompared = checks.some((c) => (c.name === 'published-digest' || c.name === 'stored-checksum') && c.ok !== null);
+  const checks = [check, ...verificationChecks(json, sha256, markdown, recorded), ...(await manifestChecks(requestId, jsonUri, sha256, recorded, deps))];
+  const digestCompared = checks.some((c) => (c.name === 'published-digest' || c.name === 'stored-checksum' || c.name === 'manifest-signature') && c.ok !== null);
   return {
     requestId,
     jsonUri,
@@ -129,4 +142,61 @@ export async function readReport(requestId: string, deps: ReadReportDeps, option
     checks,
     verified: digestCompared && checks.every((c) => c.ok !== false),
   };
+}
+
+/**
+ * The signed manifest next to the report: its signature verified with the signing key's public half, and
+ * the report's SHA-256 it names compared with the report's. A report whose record says it was signed fails
+ * when the manifest or signature is missing; an older, unsigned report gets `ok: null`.
+ */
+async function manifestChecks(requestId: string, jsonUri: string, sha256: string, recorded: ReportLocation | undefined, deps: ReadReportDeps): Promise<ReportCheck[]> {
+  const uris = manifestUrisOf(jsonUri);
+  const manifestObject = await deps.reader.fetch(recorded?.manifestUri ?? uris.manifestUri);
+  const signatureObject = await deps.reader.fetch(recorded?.signatureUri ?? uris.signatureUri);
+  if (!manifestObject || !signatureObject) {
+    const missing = !manifestObject ? 'manifest' : 'signature';
+    return recorded?.manifestUri
+      ? [{ name: 'manifest-signature', ok: false, detail: `the report was signed when written, but its ${missing} is missing` }]
+      : [{ name: 'manifest-signature', ok: null, detail: `no signed manifest next to the report (no ${missing})` }];
+  }
+  if (recorded?.manifestSha256 && sha256Hex(manifestObject.body) !== recorded.manifestSha256) {
+    return [{ name: 'manifest-signature', ok: false, detail: `the manifest's SHA-256 is ${sha256Hex(manifestObject.body)}, but ${recorded.manifestSha256} was published` }];
+  }
+  let parsed;
+  try {
+    parsed = reportManifestSchema.safeParse(JSON.parse(manifestObject.body));
+  } catch (error) {
+    return [{ name: 'manifest-signature', ok: false, detail: `the manifest is not JSON: ${(error as Error).message}` }];
+  }
+  if (!parsed.success) return [{ name: 'manifest-signature', ok: false, detail: 'the manifest does not match manifest schema v1' }];
+  const manifest = parsed.data;
+  const signature = decodeSignature(signatureObject.body);
+  const checks: ReportCheck[] = [];
+  if (!signature) checks.push({ name: 'manifest-signature', ok: false, detail: 'the signature file is not base64' });
+  else if (!deps.publicKeys) checks.push({ name: 'manifest-signature', ok: null, detail: `no public key source to verify the signature of ${manifest.signer.keyId} with` });
+  else {
+    let publicKey: Uint8Array | undefined;
+    let keyError: string | undefined;
+    try {
+      publicKey = await deps.publicKeys.publicKeyOf(manifest.signer.keyId);
+    } catch (error) {
+      keyError = `${(error as Error).name}: ${(error as Error).message}`;
+    }
+    if (!publicKey) checks.push({ name: 'manifest-signature', ok: null, detail: `could not get the public key of ${manifest.signer.keyId} (${keyError ?? 'none'})` });
+    else {
+      const valid = verifyManifestSignature(manifestObject.body, signature, publicKey);
+      checks.push({
+        name: 'manifest-signature',
+        ok: valid,
+        detail: valid ? `${manifest.signer.algorithm} signature by ${manifest.signer.keyId} verifies` : `the signature does not verify with ${manifest.signer.keyId}: the manifest or its signature was changed`,
+      });
+    }
+  }
+  const names = manifest.report.sha256 === sha256 && manifest.requestId === requestId;
+  checks.push({
+    name: 'manifest-names-report',
+    ok: names,
+    detail: names ? 'the signed manifest names this report\'s SHA-256' : `the signed manifest names request ${manifest.requestId} and SHA-256 ${manifest.report.sha256}; this report is ${requestId} with ${sha256}`,
+  });
+  return checks;
 }

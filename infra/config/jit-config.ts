@@ -456,6 +456,12 @@ export const jitConfigSchema = z
         message: `must be at least delayMinutes + ${AUDIT_SETTLE_MINUTES}`,
         path: ['maxLagMinutes'],
       }),
+    /**
+     * IAM Access Analyzer's proofs of each session policy before AssumeRole (docs/security-model.md):
+     * `onFail: 'refuse'` stops a mint whose proof FAILs, `'warn'` mints and reports the FAIL.
+     * "Not proven" (Access Analyzer unreachable) never stops a mint. @default { onFail: 'refuse' }
+     */
+    proofs: z.object({ onFail: z.enum(['refuse', 'warn']) }).strict().optional(),
   })
   .strict();
 

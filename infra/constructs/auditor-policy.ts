@@ -8,6 +8,8 @@ import { AUDITOR_READABLE_ATTRIBUTES } from '../../handlers/core/request-table-s
 export interface AuditorPolicyProps {
   readonly table: dynamodb.ITable;
   readonly bucket: s3.IBucket;
+  /** The key that signs report manifests: auditors read its public half to verify signatures. */
+  readonly signingKey: { readonly keyArn: string };
   /** Name of the managed policy. */
   readonly managedPolicyName: string;
 }
@@ -35,6 +37,13 @@ export class AuditorPolicy extends Construct {
           // @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
           actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention'],
           resources: [props.bucket.arnForObjects(`${REPORT_PREFIX}*`)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'VerifyReportSignatures',
+          // The public half only: signing is the audit function's alone (its key policy denies everyone else).
+          // @see https://docs.aws.amazon.com/kms/latest/APIReference/API_GetPublicKey.html
+          actions: ['kms:GetPublicKey'],
+          resources: [props.signingKey.keyArn],
         }),
         new iam.PolicyStatement({
           sid: 'FindAuditReports',

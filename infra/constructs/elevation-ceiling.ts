@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { secretNameFor } from '../../handlers/core/broker-settings';
+import { NEVER_EVEN_ELEVATED } from '../../handlers/core/deny-list';
 import {
   BOUNDED_PRINCIPAL_PATH,
   BROKER_NAMES,
@@ -101,20 +102,8 @@ function denyAllBut(sid: string, reads: string[], resources: string[]): iam.Poli
   return new iam.PolicyStatement({ sid, effect: iam.Effect.DENY, notActions: reads, resources });
 }
 
-/**
- * The design's own hard ceiling (`deny-always.json` of the blog post this project implements), kept
- * whole and under its own Sid so a reader finds it as published: no elevated session, whatever its role,
- * may terminate instances, delete networks or databases, or touch the organization or the account.
- */
-export const NEVER_EVEN_ELEVATED = [
-  'ec2:TerminateInstances',
-  'ec2:DeleteVpc',
-  'ec2:DeleteSubnet',
-  'rds:DeleteDBInstance',
-  'rds:DeleteDBCluster',
-  'organizations:*',
-  'account:*',
-] as const;
+/** The design's own hard ceiling, defined in handlers/core/deny-list.ts (the mint proves it before AssumeRole). */
+export { NEVER_EVEN_ELEVATED };
 
 /** IAM actions that create or change a principal's permissions; each must carry the broker's boundary. */
 export const BOUNDED_IAM_ACTIONS = [

@@ -59,6 +59,16 @@ export class MintFunction extends BrokerFunction<'mint'> {
     // Write only: Secret.grantWrite would add UpdateSecret and UpdateSecretVersionStage, and the mint
     // never needs to read a secret back. DescribeSecret names the current version (a retried mint checks
     // whether its earlier attempt already delivered the grant); it returns no secret value.
+    // Proofs before minting (docs/security-model.md): Access Analyzer's policy checks act on the policy
+    // text passed in, not on a resource, so they are authorized on `*`.
+    // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiamaccessanalyzer.html
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ProveSessionPoliciesBeforeMinting',
+        actions: ['access-analyzer:ValidatePolicy', 'access-analyzer:CheckNoNewAccess', 'access-analyzer:CheckAccessNotGranted'],
+        resources: ['*'],
+      }),
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteGrantsIntoAccountSecrets',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Reads synthesized CloudFormation the way it would be deployed: intrinsics resolve to the names and ARNs
  * the resources would have — real names where the template fixes them, `<stack>-<logicalId>` where
@@ -72,6 +73,11 @@ export function arnOf(stack: SynthesizedStack, logicalId: string, resource: CfnR
       return `arn:${PARTITION}:scheduler:${at}:schedule-group/${named('Name')}`;
     case 'AWS::SQS::Queue':
       return `arn:${PARTITION}:sqs:${at}:${named('QueueName')}`;
+    case 'AWS::KMS::Key': {
+      // KMS names a key by a random UUID; the sandbox derives a stable one from the stack and logical id.
+      const h = createHash('sha256').update(`${stack.name}/${logicalId}`).digest('hex');
+      return `arn:${PARTITION}:kms:${at}:key/${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    }
     case 'AWS::Logs::LogGroup':
       return `arn:${PARTITION}:logs:${at}:log-group:${named('LogGroupName')}:*`;
     default:

@@ -9,6 +9,9 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { AccessAnalyzerClient, CheckAccessNotGrantedCommand, CheckNoNewAccessCommand, ValidatePolicyCommand } from '@aws-sdk/client-accessanalyzer';
+import { KmsModel } from '../../sandbox/models/kms';
 import { secretNameFor } from '../../handlers/core/broker-settings';
 import { PLACEHOLDER_SECRET_STRING } from '../../handlers/core/secret-value';
 import { LocalTaskTokens, TaskTimedOutError } from '../../workflows/local/task-tokens';
@@ -78,6 +81,15 @@ export class FakeAws {
   readonly sfn = mockClient(SFNClient);
   readonly iam = mockClient(IAMClient);
   readonly lambda = mockClient(LambdaClient);
+  /** The report signing key(s), created on first use as the stack would deploy them. */
+  readonly kmsModel = new KmsModel();
+  readonly kms = mockClient(KMSClient);
+  /**
+   * IAM Access Analyzer: unreachable by default, like the sandbox (every proof "not proven"); a test sets
+   * `analyzerAnswers` to answer PASS or FAIL for a check.
+   */
+  readonly accessAnalyzer = mockClient(AccessAnalyzerClient);
+  analyzerAnswers?: { validate?: Array<{ findingType: string; issueCode: string; findingDetails: string }>; noNewAccess?: 'PASS' | 'FAIL'; accessNotGranted?: 'PASS' | 'FAIL' };
   /** Inline role policies in target accounts, by `<roleName>/<policyName>` (IAM calls carry no account). */
   readonly rolePolicies = new Map<string, string>();
   /** Lambda functions by name or ARN, for Invoke (RequestResponse); the test registers them. */
@@ -165,6 +177,28 @@ export class FakeAws {
         return { StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from(JSON.stringify({ errorType: e.name, errorMessage: e.message })) };
       }
     });
+    this.kms.on(SignCommand).callsFake((input: { KeyId: string; Message: Uint8Array; MessageType?: string; SigningAlgorithm: string }) => {
+      this.kmsModel.ensureKey(input.KeyId);
+      const r = this.kmsModel.sign({ keyId: input.KeyId, message: input.Message, signingAlgorithm: input.SigningAlgorithm, ...(input.MessageType ? { messageType: input.MessageType } : {}) });
+      return { KeyId: r.keyId, Signature: r.signature, SigningAlgorithm: r.signingAlgorithm };
+    });
+    this.kms.on(GetPublicKeyCommand).callsFake((input: { KeyId: string }) => {
+      const r = this.kmsModel.getPublicKey(input.KeyId);
+      return { KeyId: r.keyId, PublicKey: r.publicKey, KeySpec: r.keySpec, KeyUsage: r.keyUsage, SigningAlgorithms: r.signingAlgorithms };
+    });
+    const unreachable = () => Object.assign(new Error('connect ECONNREFUSED (no IAM Access Analyzer here)'), { name: 'UnknownOperationException' });
+    this.accessAnalyzer.on(ValidatePolicyCommand).callsFake(() => {
+      if (!this.analyzerAnswers) throw unreachable();
+      return { findings: this.analyzerAnswers.validate ?? [] };
+    });
+    this.accessAnalyzer.on(CheckNoNewAccessCommand).callsFake(() => {
+      if (!this.analyzerAnswers?.noNewAccess) throw unreachable();
+      return { result: this.analyzerAnswers.noNewAccess, message: `The policy ${this.analyzerAnswers.noNewAccess === 'PASS' ? 'grants no new access' : 'grants new access'}.` };
+    });
+    this.accessAnalyzer.on(CheckAccessNotGrantedCommand).callsFake(() => {
+      if (!this.analyzerAnswers?.accessNotGranted) throw unreachable();
+      return { result: this.analyzerAnswers.accessNotGranted, message: `The policy ${this.analyzerAnswers.accessNotGranted === 'PASS' ? 'does not grant' : 'grants'} the specified access.` };
+    });
     this.cloudTrail.on(LookupEventsCommand).callsFake(async (input, getClient) => {
       const region = await getClient().config.region();
       return this.trail.lookup(region, input);
@@ -194,7 +228,7 @@ export class FakeAws {
   }
 
   restore(): void {
-    for (const mock of [this.sts, this.scheduler, this.ses, this.eventBridge, this.cloudTrail, this.sfn, this.iam, this.lambda]) mock.restore();
+    for (const mock of [this.sts, this.scheduler, this.ses, this.eventBridge, this.cloudTrail, this.sfn, this.iam, this.lambda, this.kms, this.accessAnalyzer]) mock.restore();
     this.secrets.restore();
     this.table.restore();
     this.s3.restore();

@@ -29,6 +29,9 @@ describe('BrokerStack: each function role holds only what that function calls', 
     [
       'mint',
       [
+        'access-analyzer:CheckAccessNotGranted',
+        'access-analyzer:CheckNoNewAccess',
+        'access-analyzer:ValidatePolicy',
         'dynamodb:GetItem',
         'dynamodb:UpdateItem',
         'iam:PassRole',
@@ -42,7 +45,7 @@ describe('BrokerStack: each function role holds only what that function calls', 
     ],
     ['reset', ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']],
     ['notify', ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents']],
-    ['audit', ['dynamodb:GetItem', 's3:PutObject', 'sts:AssumeRole']],
+    ['audit', ['dynamodb:GetItem', 'kms:Sign', 's3:PutObject', 'sts:AssumeRole']],
     [
       'revoke',
       ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'iam:PassRole', 'lambda:InvokeFunction', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'sts:AssumeRole'],

@@ -135,6 +135,14 @@ function parseSecret(stdout: string): Record<string, string> {
     expect(markdown).toMatch(/CreateAccessKey/);
     expect(markdown).toMatch(/DescribeInstances/);
     expect(audited.detail).toMatchObject({ requestId: 'req-e2e-first' });
+    // The sandbox has no IAM Access Analyzer: the report says "not proven", never "proven".
+    expect(markdown).toContain('**Not proven**');
+    expect(reports.filter((k) => k.includes('req-e2e-first.manifest.'))).toHaveLength(2);
+    // `jit report` verifies the manifest's signature with the sandbox KMS's public key (the approver holds jit-auditor).
+    const verified = await sandbox.jit('approver', ['report', 'req-e2e-first', '--json']);
+    expect(verified.code).toBe(0);
+    const checks = (JSON.parse(verified.stdout) as { checks: { name: string; ok: boolean | null }[] }).checks;
+    expect(checks.filter((c) => c.name.startsWith('manifest-'))).toEqual([expect.objectContaining({ name: 'manifest-signature', ok: true }), expect.objectContaining({ name: 'manifest-names-report', ok: true })]);
 
     // Act 4: a second grant, approved from the terminal; the sandbox is killed while it is live.
     await sandbox.aws(agent, ['events', 'put-events', '--entries', requestEntries('req-e2e-second', 20)]);

@@ -176,6 +176,8 @@ describe('mintGrant with the AWS adapters', () => {
             issuedAt: '2026-11-28T10:00:00Z',
             expiresAt: '2026-11-28T10:06:00Z',
             stsExpiresAt: '2026-11-28T10:15:00Z',
+            // No prover in these deps: nothing is proven, and the record says so.
+            proofs: expect.objectContaining({ verdict: 'not proven' }),
           },
         ],
         ':now': now.toISOString(),

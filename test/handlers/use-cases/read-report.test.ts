@@ -51,6 +51,8 @@ describe('readReport', () => {
       'markdown-digest': true,
       'latest-version': true,
       'object-lock': true,
+      // Written without a signer: no manifest to verify (test/workflows/signed-evidence.test.ts signs one).
+      'manifest-signature': null,
     });
     expect(result.markdown).toContain('# Elevation audit: req-audit-0001');
   });
