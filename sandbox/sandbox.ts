@@ -312,6 +312,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
     } else if (fn.entry === 'slack-interactions') {
       slackInteractions = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+      // Also invocable through Lambda's API: it hands each accepted press to itself asynchronously.
+      handlers.set(fn.arn, fn.handler);
     } else {
       handlers.set(fn.arn, fn.handler);
     }

@@ -35,6 +35,8 @@ export const ENVIRONMENT_VARIABLES = {
   reportSigningKey: 'REPORT_SIGNING_KEY_ARN',
   /** Name of the table of Slack requests already received (replay protection). */
   slackPressTable: 'SLACK_PRESS_TABLE',
+  /** Name of the Slack interactions function itself, which it invokes asynchronously to decide a press. */
+  slackInteractionsFunction: 'SLACK_INTERACTIONS_FUNCTION',
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT_VARIABLES;
@@ -55,7 +57,7 @@ export const FUNCTION_ENVIRONMENT = {
   audit: ['settings', 'targetPartition', 'auditBucket', 'requestTable', 'reportSigningKey'],
   revoke: ['requestTable', 'eventBusName', 'targetPartition', 'resetFunctionArn', 'scheduleGroup', 'liftSchedulerRoleArn', 'settings'],
   'approval-web': ['settings', 'requestTable', 'eventBusName', 'revokeFunctionName'],
-  'slack-interactions': ['settings', 'requestTable', 'eventBusName', 'slackPressTable'],
+  'slack-interactions': ['settings', 'requestTable', 'eventBusName', 'slackPressTable', 'slackInteractionsFunction'],
 } as const satisfies Record<string, readonly EnvironmentKey[]>;
 
 /** A broker function by the name of its entry file, e.g. `mint`. */

@@ -36,6 +36,11 @@ export const BROKER_NAMES = {
   /** The revoke function, which `jit revoke` invokes by name (the ceiling protects `JitBroker-*`). */
   revokeFunction: 'JitBroker-Revoke',
   /**
+   * The Slack interactions function, which hands each accepted press to itself asynchronously by this name
+   * (a fixed name, so its role's invoke permission names it without a dependency cycle).
+   */
+  slackInteractionsFunction: 'JitBroker-SlackInteractions',
+  /**
    * The broker's outcomes for the first agent (`jit request --wait`), which only that agent consumes.
    * Other agents' queues add `-<id>` (`agentQueueName` in `handlers/core/agents.ts`).
    */

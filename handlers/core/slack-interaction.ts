@@ -78,3 +78,29 @@ export function readSlackPress(rawBody: Buffer, contentType: string | undefined)
     },
   };
 }
+
+/** Marks the broker's own asynchronous hand-off of an accepted press (never an API Gateway event). */
+export const SLACK_HAND_OFF_KIND = 'jit.slack-press';
+
+/**
+ * What the interactions function sends itself with an asynchronous Invoke once a press is verified, fresh,
+ * not a replay, and by a mapped user: the press, to decide after Slack has had its 200. Read strictly;
+ * the deciding side maps the Slack user again.
+ */
+export const slackHandOffSchema = z.strictObject({
+  kind: z.literal(SLACK_HAND_OFF_KIND),
+  press: z.strictObject({
+    slackUserId: z.string().regex(SLACK_USER_ID),
+    verdict: z.enum(['approve', 'deny'] as const satisfies readonly SlackVerdict[]),
+    requestId: z.string().regex(REQUEST_ID_PATTERN),
+    message: z.strictObject({ channel: z.string().regex(SLACK_CHANNEL_ID), ts: z.string().regex(MESSAGE_TS) }).optional(),
+    responseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  }),
+});
+
+export type SlackHandOff = z.infer<typeof slackHandOffSchema>;
+
+/** The hand-off of one press. */
+export function slackHandOff(press: SlackPress): SlackHandOff {
+  return { kind: SLACK_HAND_OFF_KIND, press };
+}

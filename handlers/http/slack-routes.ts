@@ -17,6 +17,11 @@ export interface SlackInteractionDeps extends DecideRequestDeps {
   readonly replays: ReplayGuard;
   readonly chat: ChatNotifier;
   readonly publisher: EventPublisher;
+  /**
+   * Hands an accepted press to the deciding side, to run after Slack has its answer: in Lambda, an
+   * asynchronous Invoke of this same function (`decideSlackPress` then runs there). Resolves once queued.
+   */
+  readonly handOff: (press: SlackPress) => Promise<void>;
 }
 
 /** Slack ignores the body of a block_actions acknowledgement; an empty 200 is the whole answer. */
@@ -80,9 +85,11 @@ function answer(outcome: DecideOutcome): { settle?: PromptOutcome; tell?: string
  * minutes of skew), then a replay of the very same signed request (remembered until its timestamp could no
  * longer pass), then the payload (one Approve or Deny on a request id), then the presser (a Slack user id
  * mapped to a configured approver; anyone else is told privately and an `Elevation Approver Refused` event
- * is published). The decision goes through the same single-use claim as the review page; the pressed
- * message is then replaced by the outcome. Slack wants the answer within 3 seconds: the decision is two
- * DynamoDB calls and one Step Functions call, done before answering (docs/slack.md#timing).
+ * is published). Those checks are cheap (a cached secret, one conditional PutItem); the press is then
+ * handed off (`deps.handOff`) and Slack gets its 200 at once, since it shows an error when the answer takes
+ * over 3 seconds and documents answering later through `response_url`. The deciding side
+ * (`decideSlackPress`) goes through the same single-use claim as the review page and replaces every copy of
+ * the prompt with the outcome (docs/slack.md#timing).
  *
  * @see https://api.slack.com/docs/verifying-requests-from-slack
  * @see https://docs.slack.dev/interactivity/handling-user-interaction
@@ -126,6 +133,29 @@ export async function handleSlackInteraction(
     return acknowledge();
   }
 
+  try {
+    await deps.handOff(press);
+  } catch (error) {
+    log.warn('slack press not handed off', { requestId: press.requestId, errorName: errorName(error) });
+    await Promise.allSettled([press.responseUrl && deps.chat.tellPrivately(press.responseUrl, 'The broker could not take your press; nothing changed. Press the button again in a minute.')]);
+  }
+  return acknowledge();
+}
+
+/**
+ * The deciding side of a press, after Slack had its answer: maps the Slack user again (the settings are
+ * the same; nothing from the hand-off is trusted for who decides), decides through the single-use claim,
+ * updates every copy of the prompt with the outcome and tells the presser privately through
+ * `response_url`. Never throws for a decision outcome; a Slack failure never undoes a decision.
+ *
+ * @see https://docs.slack.dev/interactivity/handling-user-interaction
+ */
+export async function decideSlackPress(press: SlackPress, deps: SlackInteractionDeps, log: ReviewLog): Promise<void> {
+  const approver = Object.hasOwn(deps.slack.users, press.slackUserId) ? deps.slack.users[press.slackUserId] : undefined;
+  if (!approver) {
+    log.warn('slack press by an unmapped user', { requestId: press.requestId, slackUserId: press.slackUserId });
+    return;
+  }
   const verdict: Verdict = press.verdict === 'approve' ? { action: 'approve' } : { action: 'deny', reason: `Denied in Slack by ${approver}.` };
   const outcome = await decideRequest(press.requestId, { channel: 'slack', approver }, verdict, deps);
   log.info('slack decision', { requestId: press.requestId, outcome: outcome.kind });
@@ -133,7 +163,6 @@ export async function handleSlackInteraction(
     log.warn('confirmation email not sent', { requestId: press.requestId, errorName: errorName(outcome.confirmation.error) });
   }
   await reply(press, outcome, deps, log);
-  return acknowledge();
 }
 
 /**

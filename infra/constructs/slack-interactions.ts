@@ -6,6 +6,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { REPLAY_KEY, REPLAY_TTL_ATTRIBUTE } from '../../handlers/adapters/aws/dynamodb-replay-guard';
+import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import { BrokerFunction } from './broker-function';
 import { sendAsSenderStatement } from './send-as-sender-statement';
 
@@ -50,20 +51,32 @@ export class SlackInteractions extends Construct {
     });
     this.handler = new BrokerFunction(this, 'Handler', {
       entry: 'slack-interactions',
+      functionName: BROKER_NAMES.slackInteractionsFunction,
       description: 'Verifies Slack button presses and records the single decision',
-      // API Gateway waits at most 30 s; Slack shows an error after 3 s, which the decision fits well within.
+      // API Gateway waits at most 30 s; Slack shows an error after 3 s: the answer comes before the decision.
       timeout: Duration.seconds(15),
       environment: {
         settings: props.settingsJson,
         requestTable: props.table.tableName,
         eventBusName: props.bus.eventBusName,
         slackPressTable: this.presses.tableName,
+        slackInteractionsFunction: BROKER_NAMES.slackInteractionsFunction,
       },
     });
     const role = this.handler.role;
     iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
     iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:PutItem'], resourceArns: [this.presses.tableArn] });
     props.bus.grantPutEventsTo(role);
+    // It hands each accepted press to itself asynchronously: InvokeFunction on itself only, its ARN built
+    // from the fixed name (the function's own ARN attribute would make the role depend on the function).
+    // https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'HandPressesToItself',
+        actions: ['lambda:InvokeFunction'],
+        resources: [`arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:function:${BROKER_NAMES.slackInteractionsFunction}`],
+      }),
+    );
     role.addToPolicy(slackSecretReadStatement('ReadTheSlackSecret', props.secretName));
     role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
     props.api.addRoutes({

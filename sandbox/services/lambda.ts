@@ -6,9 +6,15 @@ import { invokeWithContext } from '../engine/functions';
 import type { ServiceEmulation } from './service';
 
 /**
- * Lambda Invoke (RequestResponse) of the broker's own functions by name or ARN — how `jit revoke` reaches
- * the revoke function — running the same handler modules the workflow runs. A function error is answered
- * as Lambda does: status 200, `X-Amz-Function-Error: Unhandled`, and `{errorType, errorMessage}`.
+ * Lambda Invoke of the broker's own functions by name or ARN — how `jit revoke` reaches the revoke
+ * function, and how the Slack interactions function hands a press to itself — running the same handler
+ * modules the workflow runs. RequestResponse: a function error is answered as Lambda does: status 200,
+ * `X-Amz-Function-Error: Unhandled`, and `{errorType, errorMessage}`. Event (asynchronous): 202 with no
+ * payload at once, the handler run afterwards, never inline; unlike Lambda, a failed run is logged and not
+ * retried (docs/sandbox.md).
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
  */
 export class LambdaEmulation implements ServiceEmulation {
   readonly signingNames = ['lambda'];
@@ -27,8 +33,18 @@ export class LambdaEmulation implements ServiceEmulation {
     if (!arn || !fn) throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404);
     this.authorizer.authorize(call, 'lambda:InvokeFunction', arn);
     call.note.resources.push({ type: 'AWS::Lambda::Function', name: arn });
-    if ((call.headers['x-amz-invocation-type'] ?? 'RequestResponse') !== 'RequestResponse') throw notEmulated('Lambda', 'asynchronous Invoke');
+    const invocationType = call.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+    if (invocationType !== 'RequestResponse' && invocationType !== 'Event') throw notEmulated('Lambda', `Invoke with InvocationType ${invocationType}`);
     const payload = call.body.length > 0 ? (JSON.parse(call.body.toString('utf8')) as unknown) : {};
+    if (invocationType === 'Event') {
+      // Queued: the caller has its 202 before the handler starts, as with Lambda's event queue.
+      setTimeout(() => {
+        invokeWithContext(fn, arn, payload).catch((error: unknown) => {
+          console.error(`sandbox: asynchronous invocation of ${arn} failed: ${(error as Error).message}`);
+        });
+      }, 0);
+      return { status: 202, headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' }, body: '' };
+    }
     try {
       const result = await invokeWithContext(fn, arn, payload);
       return { status: 200, headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' }, body: JSON.stringify(result ?? null) };

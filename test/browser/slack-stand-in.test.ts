@@ -98,7 +98,13 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20
     await page.locator('.msg').first().locator('select[name=user]').selectOption(APPROVER_SLACK_ID);
     await Promise.all([page.waitForNavigation(), page.locator('.msg').first().getByRole('button', { name: 'Approve', exact: true }).click()]);
 
-    // Assess 2: the message now shows the outcome without buttons, and the broker granted the role.
+    // Assess 2: the press was answered at once and decided by the function's own asynchronous invocation
+    // right after; the message then shows the outcome without buttons, and the broker granted the role.
+    const decidedAt = Date.now();
+    while ((await page.locator('.msg h3').first().textContent()) !== 'Approved: Ops for 15 min in prod' && Date.now() - decidedAt < 20_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      await page.reload();
+    }
     await expect(page.locator('.msg h3').first().textContent()).resolves.toBe('Approved: Ops for 15 min in prod');
     await expect(page.locator('.msg').first().getByRole('button').count()).resolves.toBe(0);
     const requests = async () => ((await (await fetch(`${sandbox.url}/?format=json`)).json()) as { requests: Array<Record<string, unknown>> }).requests;

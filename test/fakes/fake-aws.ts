@@ -94,8 +94,25 @@ export class FakeAws {
   readonly rolePolicies = new Map<string, string>();
   /** Lambda functions by name or ARN, for Invoke (RequestResponse); the test registers them. */
   readonly functions = new Map<string, (event: unknown) => Promise<unknown>>();
+  /**
+   * Invocations with `InvocationType: 'Event'`, queued as Lambda queues them (answered 202 at once); the
+   * test runs them with `runQueuedInvocations`, after the caller has answered.
+   */
+  readonly queuedInvocations: Array<{ readonly functionName: string; readonly event: unknown }> = [];
   /** Called with every event put on a bus, after it is recorded: EventBridge rules the test wires up. */
   readonly rules: Array<(event: PublishedEvent & { id: string; time: string }) => void> = [];
+
+  /** Runs the queued asynchronous invocations, oldest first (and any they queue), as Lambda would later. */
+  async runQueuedInvocations(): Promise<number> {
+    let ran = 0;
+    for (let next = this.queuedInvocations.shift(); next; next = this.queuedInvocations.shift()) {
+      const fn = this.functions.get(next.functionName);
+      if (!fn) throw new Error(`Function not found: ${next.functionName}`);
+      await fn(next.event);
+      ran += 1;
+    }
+    return ran;
+  }
 
   constructor(accountIds: readonly string[]) {
     for (const id of accountIds) this.secrets.create(secretNameFor(id), PLACEHOLDER_SECRET_STRING);
@@ -165,10 +182,16 @@ export class FakeAws {
       }
       return {};
     });
-    this.lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload?: Uint8Array }) => {
+    this.lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; InvocationType?: string; Payload?: Uint8Array }) => {
       const fn = this.functions.get(input.FunctionName);
       if (!fn) throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), { name: 'ResourceNotFoundException' });
       const event = input.Payload ? (JSON.parse(Buffer.from(input.Payload).toString('utf8')) as unknown) : {};
+      // Asynchronous invocation: Lambda queues the event and answers 202 with no payload
+      // (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+      if (input.InvocationType === 'Event') {
+        this.queuedInvocations.push({ functionName: input.FunctionName, event });
+        return { StatusCode: 202 };
+      }
       try {
         const result = await fn(event);
         return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result ?? null)) };

@@ -1,9 +1,11 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type FunctionHost, type LoadedFunction, loadBrokerFunctions } from '../../sandbox/engine/functions';
 import { ENVIRONMENT_VARIABLES } from '../../handlers/core/function-environment';
+import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import type { SynthesizedStack } from '../../sandbox/template/deployed-template';
 import { type DeployedWorkflow, deployedWorkflow } from '../../sandbox/template/deployed-workflow';
 import { type LocalExecutionResult, runLocalExecution } from '../../workflows/local/local-execution';
@@ -14,6 +16,7 @@ import { FakeSlack } from '../fakes/fake-slack';
 import { CTX, newFakeAws, pendingTaskToken, requestEvent } from '../helpers/elevation-harness';
 import { synthesizedStack } from '../helpers/iam-template';
 import {
+  APPROVER_SLACK_ID,
   BOT_TOKEN,
   SLACK_CHANNEL,
   SLACK_SECRET_NAME,
@@ -71,6 +74,8 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     if (!interactionFunction) throw new Error('The broker stack with approval.slack has no slack-interactions function.');
     interactions = interactionFunction.handler as HttpHandler;
     pressTable = interactionFunction.environment[ENVIRONMENT_VARIABLES.slackPressTable];
+    // The function hands each accepted press to itself, by its fixed name, as an asynchronous invocation.
+    aws.functions.set(BROKER_NAMES.slackInteractionsFunction, interactionFunction.handler as (event: unknown) => Promise<unknown>);
     aws.secrets.create(SLACK_SECRET_NAME, slackSecretString());
     slack.calls.length = 0;
     // The seen-requests table beside the request table, with the same conditional-write rules.
@@ -131,6 +136,9 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     const started = Date.now();
     const answered = await interactions(slackEvent(press(requestId), { timestamp: slackNow() }));
     const answeredInMs = Date.now() - started;
+    const decidedBeforeAnswer = aws.sfn.commandCalls(SendTaskSuccessCommand).length + slack.api('chat.update').length;
+    const handedOff = aws.lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    const ran = await aws.runQueuedInvocations();
     const result = await execution;
 
     // Assess: the prompt went to the channel with the bot token, both buttons carrying the request id.
@@ -147,9 +155,18 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     });
     // The email still went out.
     expect(aws.emails[0].subject).toMatch(/^Approve Ops for 15 min in prod\?/);
-    // Acknowledged with an empty 200, well inside Slack's 3 seconds.
+    // Acknowledged with an empty 200 before deciding: the press went to the function itself, asynchronously,
+    // and nothing reached the workflow or Slack until that invocation ran.
     expect(answered).toMatchObject({ statusCode: 200, body: '' });
     expect(answeredInMs).toBeLessThan(3000);
+    expect(decidedBeforeAnswer).toBe(0);
+    expect(handedOff).toHaveLength(1);
+    expect(handedOff[0]).toMatchObject({ FunctionName: BROKER_NAMES.slackInteractionsFunction, InvocationType: 'Event' });
+    expect(JSON.parse(Buffer.from(handedOff[0].Payload as Uint8Array).toString('utf8'))).toEqual({
+      kind: 'jit.slack-press',
+      press: { slackUserId: APPROVER_SLACK_ID, verdict: 'approve', requestId, message: { channel: SLACK_CHANNEL, ts: postedTs }, responseUrl: `${slack.url}/respond/1` },
+    });
+    expect(ran).toBe(1);
     expect(result).toMatchObject({ status: 'SUCCEEDED', finalState: STATE.audited });
     expect(aws.minted).toHaveLength(1);
     expect(aws.table.items.get(requestId)).toMatchObject({
@@ -182,7 +199,9 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     const deny = slackEvent(press(requestId, { actionId: 'jit_deny' }), { timestamp: slackNow() });
     const denied = await interactions(deny);
     const replayed = await interactions(deny);
+    const ranDeny = await aws.runQueuedInvocations();
     const lateApprove = await interactions(slackEvent(approve, { timestamp: slackNow() + 1 }));
+    const ranLate = await aws.runQueuedInvocations();
     const result = await execution;
 
     // Assess
@@ -198,6 +217,8 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     expect(denied).toMatchObject({ statusCode: 200 });
     expect(replayed).toMatchObject({ statusCode: 409, body: 'This request was already received.\n' });
     expect(lateApprove).toMatchObject({ statusCode: 200 });
+    // Only the accepted presses were handed off: the deny and the late approve, not the refused ones.
+    expect([ranDeny, ranLate]).toEqual([1, 1]);
     expect(result).toMatchObject({ status: 'FAILED', finalState: STATE.denied });
     expect(aws.sts).not.toHaveReceivedCommand(AssumeRoleCommand);
     expect(aws.sfn).toHaveReceivedCommandTimes(SendTaskFailureCommand, 1);

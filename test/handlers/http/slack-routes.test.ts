@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgePublisher } from '../../../handlers/adapters/aws/eventbridge-publisher';
 import type { SlackSettings } from '../../../handlers/core/broker-settings';
-import { type SlackInteractionDeps, handleSlackInteraction } from '../../../handlers/http/slack-routes';
+import { type SlackInteractionDeps, decideSlackPress, handleSlackInteraction } from '../../../handlers/http/slack-routes';
 import type { ChatNotifier } from '../../../handlers/ports/chat-notifier';
 import { FakeAws } from '../../fakes/fake-aws';
 import { InMemoryReplayGuard } from '../../fakes/ports/in-memory-replay-guard';
@@ -44,6 +44,9 @@ describe('Route: POST /slack/interactions', () => {
       replays: new InMemoryReplayGuard(() => clock.now()),
       chat,
       publisher: new EventBridgePublisher(new EventBridgeClient({ region: REGION }), 'jit-broker'),
+      // The deciding side, run here as soon as the press is handed off (the function runs it later, in
+      // its own asynchronous invocation: test/workflows/approval-through-slack.test.ts).
+      handOff: (press) => decideSlackPress(press, deps, log),
     };
   });
   afterEach(() => aws.restore());

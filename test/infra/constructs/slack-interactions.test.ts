@@ -55,6 +55,20 @@ describe('BrokerStack: Slack approvals', () => {
     expect(interactions).not.toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:DeleteItem']));
   });
 
+  it('names the function, which may invoke itself only, to hand presses off after answering Slack', () => {
+    const fn = functionNamed(json, 'slack-interactions');
+    expect(fn?.props.FunctionName).toBe('JitBroker-SlackInteractions');
+    expect((fn?.props.Environment as { Variables: Record<string, unknown> }).Variables.SLACK_INTERACTIONS_FUNCTION).toBe('JitBroker-SlackInteractions');
+    const invokes = statementsOf(json, 'slack-interactions').filter((s) => actionsOf([s]).some((a) => a.startsWith('lambda:')));
+    expect(invokes.map((s) => [s.Sid, s.Action, JSON.stringify(s.Resource)])).toEqual([
+      [
+        'HandPressesToItself',
+        'lambda:InvokeFunction',
+        JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':lambda:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':function:JitBroker-SlackInteractions']] }),
+      ],
+    ]);
+  });
+
   it('adds nothing without approval.slack', () => {
     const plain = synthApp().json;
     expect(functionNamed(plain, 'slack-interactions')).toBeUndefined();
