@@ -22,6 +22,7 @@ import { AuditorPolicy } from './constructs/auditor-policy';
 import { AuditFunction } from './constructs/audit-function';
 import { MintFunction } from './constructs/mint-function';
 import { NotifyFunction } from './constructs/notify-function';
+import { ReconcileFunction } from './constructs/reconcile-function';
 import { RegisterFunction } from './constructs/register-function';
 import { RequestApprovalFunction } from './constructs/request-approval-function';
 import { SlackInteractions, slackSecretReadStatement } from './constructs/slack-interactions';
@@ -220,6 +221,14 @@ export class BrokerStack extends Stack {
     });
 
     this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);
+    // Once a minute: a claimed decision whose delivery was interrupted reaches the workflow, or fails visibly.
+    const reconcile = new ReconcileFunction(this, 'Reconcile', {
+      settingsJson,
+      requestTable: this.requestTable,
+      bus: this.bus,
+      schedulerRoleName: BROKER_NAMES.reconcileSchedulerRole,
+    });
+    reconcile.grantTaskResponse(this.workflow.stateMachine);
     // The approver routes hand `jit revoke` to the revoke function; approvers themselves cannot invoke it.
     // The function itself, not its versions or aliases (grantInvoke would add `:*`).
     iam.Grant.addToPrincipal({ grantee: this.approvals.handler.role, actions: ['lambda:InvokeFunction'], resourceArns: [revoke.function.functionArn] });
