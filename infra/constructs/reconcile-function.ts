@@ -56,7 +56,8 @@ export class ReconcileFunction extends BrokerFunction<'reconcile'> {
       roleName: props.schedulerRoleName,
       description: 'Lets the recurring EventBridge Scheduler schedule invoke the decision reconciler',
     });
-    this.function.grantInvoke(invoker);
+    // The function itself, not its versions or aliases (grantInvoke would add `:*`).
+    iam.Grant.addToPrincipal({ grantee: invoker, actions: ['lambda:InvokeFunction'], resourceArns: [this.function.functionArn] });
     this.schedule = new scheduler.CfnSchedule(this, 'EveryMinute', {
       description: 'Runs the decision reconciler',
       scheduleExpression: `rate(${RECONCILE_RATE_MINUTES} minute)`,
