@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -229,6 +229,19 @@ export class BrokerStack extends Stack {
       schedulerRoleName: BROKER_NAMES.reconcileSchedulerRole,
     });
     reconcile.grantTaskResponse(this.workflow.stateMachine);
+    // approval.rules: RequestApproval answers its own task when a rule approves (handlers/use-cases/approve-by-rule.ts),
+    // reading and claiming the request like the approval function. The state machine's ARN by its fixed name:
+    // its own reference would make the function depend on the state machine that invokes it.
+    if (config.approval.rules) {
+      this.requestTable.grantItems(requestApproval.role, 'dynamodb:GetItem');
+      requestApproval.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'AnswerTheTaskWhenARuleApproves',
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: BROKER_NAMES.stateMachine, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        }),
+      );
+    }
     // The approver routes hand `jit revoke` to the revoke function; approvers themselves cannot invoke it.
     // The function itself, not its versions or aliases (grantInvoke would add `:*`).
     iam.Grant.addToPrincipal({ grantee: this.approvals.handler.role, actions: ['lambda:InvokeFunction'], resourceArns: [revoke.function.functionArn] });

@@ -1,19 +1,21 @@
 import { z } from 'zod';
-import type { BrokerSettings, ElevatedRole } from './broker-settings';
+import { type BrokerSettings, type ElevatedRole, findAccount, findRole } from './broker-settings';
 import { CONTROL_CHARS, type ElevationRequest, type Validation } from './elevation-request';
-import { InvalidDecisionError } from './errors';
+import { DecisionWidensRequestError, InvalidDecisionError } from './errors';
 import { checkGrantTerms } from './grant-terms';
+import { wideningProblems } from './role-order';
 
 /** Longest note or denial reason an approver may write. */
 export const MAX_NOTE_LENGTH = 500;
 
 /** How a decision was made, for the audit report. */
-export const DECISION_CHANNELS = ['web', 'cli', 'slack'] as const;
+export const DECISION_CHANNELS = ['web', 'cli', 'slack', 'rule'] as const;
 export type DecisionChannel = (typeof DECISION_CHANNELS)[number];
 
 /**
  * What an approver decided, sent back to the waiting workflow as the SendTaskSuccess output. The approver
- * may lower the minutes or pick another role configured for the same account; never more than the max.
+ * may lower the minutes or pick a role of the same account the config declares less privileged than the
+ * requested one (handlers/core/role-order.ts); never a wider role, never more minutes.
  */
 export const approvalDecisionSchema = z.object({
   role: z.string().min(1),
@@ -70,7 +72,10 @@ export function approvalTerms(
   settings: BrokerSettings,
 ): Validation<ApprovalTerms> {
   const terms = checkGrantTerms(settings, { account: request.accountId, role: verdict.role ?? request.role, minutes: verdict.minutes ?? request.minutes });
-  const problems = terms.ok ? [] : [...terms.problems];
+  // Narrow, never widen: checked whenever the chosen role is one of the account's, beside the config's limits.
+  const chosen = terms.ok ? terms.role : configuredRole(request, verdict.role ?? request.role, settings);
+  const minutes = verdict.minutes ?? request.minutes;
+  const problems = [...(terms.ok ? [] : terms.problems), ...(chosen ? widening(request, { role: chosen, minutes }, settings) : [])];
   const note = approverText('note', verdict.note, problems);
   if (problems.length > 0 || !terms.ok) return { ok: false, problems };
   return { ok: true, value: { role: terms.role, minutes: terms.minutes, ...(note ? { note } : {}) } };
@@ -85,7 +90,26 @@ export function checkDecision(
   decision: ApprovalDecision,
   settings: BrokerSettings,
 ): { role: ElevatedRole } {
+  // Defence in depth, first: whatever channel the decision came through, it may not be wider than the request.
+  const chosen = configuredRole(request, decision.role, settings);
+  const wider = chosen ? widening(request, { role: chosen, minutes: decision.minutes }, settings) : [];
+  if (wider.length > 0) throw new DecisionWidensRequestError(request.requestId, wider);
   const terms = checkGrantTerms(settings, { account: request.accountId, role: decision.role, minutes: decision.minutes });
   if (!terms.ok) throw new InvalidDecisionError(`The approved terms no longer fit the config: ${terms.problems.join('; ')}`);
   return { role: terms.role };
+}
+
+function configuredRole(request: ElevationRequest, role: string, settings: BrokerSettings): ElevatedRole | undefined {
+  const account = findAccount(settings, request.accountId);
+  return account ? findRole(account, role) : undefined;
+}
+
+/** Where approved terms are wider than the request (role or minutes); empty when they narrow or keep it. */
+function widening(request: ElevationRequest, terms: { readonly role: ElevatedRole; readonly minutes: number }, settings: BrokerSettings): string[] {
+  return wideningProblems(settings.roleOrder ?? {}, {
+    requestedRole: request.role,
+    requestedMinutes: request.minutes,
+    chosenRole: terms.role.name,
+    chosenMinutes: terms.minutes,
+  });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
 import { DEFAULT_AGENT_NAME } from './resource-names';
+import { approvalRuleSettingSchema } from './approval-rules';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config
@@ -49,6 +50,15 @@ export const brokerSettingsSchema = z.object({
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
   slack: slackSettingsSchema.optional(),
+  /**
+   * The declared privilege order (config `roles[].narrowerThan`): role -> the roles it is narrower than.
+   * @default none: an approver may only keep the requested role (handlers/core/role-order.ts)
+   */
+  roleOrder: z.record(z.string(), z.array(z.string())).optional(),
+  /** Rules that approve without a human (config `approval.rules`). @default none */
+  approvalRules: z.array(approvalRuleSettingSchema).optional(),
+  /** Roles no rule may ever approve (config `roles[].humanOnly`). @default none */
+  humanOnlyRoles: z.array(z.string()).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

@@ -6,7 +6,7 @@ import { headerSafe, html, utcText } from './html';
 
 export type ConfirmedDecision = { readonly approved: ApprovalDecision } | { readonly denied: Denial };
 
-const CHANNEL_TEXT: Readonly<Record<DecisionChannel, string>> = { web: 'the review page', cli: 'the jit CLI', slack: 'Slack' };
+const CHANNEL_TEXT: Readonly<Record<DecisionChannel, string>> = { web: 'the review page', cli: 'the jit CLI', slack: 'Slack', rule: 'a rule of approval.rules, without a human' };
 
 /**
  * The short email every approver gets once a decision reached the workflow: who decided what, when and

@@ -24,6 +24,21 @@ export class InvalidDecisionError extends Error {
 }
 
 /**
+ * A decision grants more than was requested: a role the config does not declare narrower than the
+ * requested one, or more minutes. Mint refuses it (whatever channel delivered it) and mints nothing.
+ */
+export class DecisionWidensRequestError extends Error {
+  constructor(
+    requestId: string,
+    readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`The decision for ${requestId} is wider than the request, refused: ${problems.join('; ')}`, options);
+    this.name = 'DecisionWidensRequestError';
+  }
+}
+
+/**
  * Error name the approval side passes to SendTaskFailure when a human denies a request. The workflow
  * catches it and ends in Denied.
  */

@@ -119,7 +119,8 @@ export function reviewPage(input: ReviewPageInput): Page {
   const chosenRole = sent?.role ?? request.role;
   const minutes = sent?.minutes !== undefined && Number.isFinite(sent.minutes) ? sent.minutes : request.minutes;
   const note = verdict ? (verdict.action === 'approve' ? verdict.note : verdict.reason) : undefined;
-  const maxOfAll = Math.max(1, ...roles.map((r) => r.maxMinutes));
+  // Narrow, never widen: never more than requested (the server checks it again, with the chosen role's limit).
+  const maxOfAll = Math.min(request.minutes, Math.max(1, ...roles.map((r) => r.maxMinutes)));
   const problems = input.problems?.length
     ? html`<div class="problems" role="alert"><strong>Nothing was decided.</strong><ul>${input.problems.map((p) => html`<li>${p}</li>`)}</ul></div>`
     : '';
@@ -134,7 +135,7 @@ ${problems}${summary(request)}
 <select id="role" name="role">${options}</select>
 <label for="minutes">Minutes</label>
 <input id="minutes" name="minutes" type="number" inputmode="numeric" min="1" max="${maxOfAll}" step="1" required value="${minutes}">
-<p class="hint">At most the role's limit shown above. You may lower it.</p>
+<p class="hint">At most the requested minutes and the role's limit. You may lower them, or choose a less privileged role; never more.</p>
 <label for="note">Note (optional; the reason when you deny)</label>
 <textarea id="note" name="note" maxlength="${MAX_NOTE_LENGTH}">${note ?? ''}</textarea>
 <div class="buttons">

@@ -9,6 +9,8 @@ import { requestApproval, requestApprovalInputSchema } from '../use-cases/reques
 import { parseSettings, taskHandler } from '../lambda/runtime';
 import type { FunctionRuntime } from './function-runtime';
 import { slackClients } from './slack-clients';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
 
 /** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */
 export function requestApprovalFunction(runtime: FunctionRuntime<'request-approval'>) {
@@ -26,6 +28,8 @@ export function requestApprovalFunction(runtime: FunctionRuntime<'request-approv
     random,
     reviewBaseUrl: env.reviewBaseUrl,
     ...(settings.slack ? { chat: slackClients(settings.slack, runtime).chat } : {}),
+    // Only with rules that approve without a human; the role may answer the task then (infra/broker-stack.ts).
+    ...(settings.approvalRules ? { callbacks: new SfnTaskCallbacks(new SFNClient(aws)) } : {}),
   };
 
   return taskHandler(
@@ -33,8 +37,8 @@ export function requestApprovalFunction(runtime: FunctionRuntime<'request-approv
     requestApprovalInputSchema,
     async (input) => {
       const result = await requestApproval(input, deps);
-      logger.info('approval requested', { requestId: result.requestId, approvalDeadline: result.approvalDeadline });
-      const { chat, ...output } = result;
+      logger.info(result.approvedBy ? 'approved by rule' : 'approval requested', { requestId: result.requestId, approvalDeadline: result.approvalDeadline, approvedBy: result.approvedBy });
+      const { chat, approvedBy: _approvedBy, ...output } = result;
       if (chat && 'failed' in chat) logger.error('slack prompt not posted; the emails went out', { requestId: result.requestId, error: chat.failed as Error });
       if (chat && 'posted' in chat) logger.info('slack prompt posted', { requestId: result.requestId, messages: chat.posted.length });
       return output;

@@ -10,6 +10,7 @@ import {
 import { type BrokerSettings, type ElevatedRole, findAccount } from '../core/broker-settings';
 import { renderConfirmationEmail, type ConfirmedDecision } from '../core/confirmation-email';
 import type { RequestRecord } from '../core/request-record';
+import { narrowingChoices } from '../core/role-order';
 import { type RequestView, requestView as view } from '../core/request-view';
 import type { Clock } from '../ports/clock';
 import type { Mailer } from '../ports/mailer';
@@ -37,7 +38,9 @@ export type DecisionAuthority =
    */
   | { readonly channel: 'cli'; readonly approver: string; readonly principal?: string }
   /** A Slack button press whose signature was verified and whose Slack user id maps to this approver. */
-  | { readonly channel: 'slack'; readonly approver: string };
+  | { readonly channel: 'slack'; readonly approver: string }
+  /** A rule of `approval.rules` that approves the request (`rule:<name>`), applied by RequestApproval itself. */
+  | { readonly channel: 'rule'; readonly approver: string };
 
 /** Outcomes that say why nothing can be decided (any more). */
 export type ClosedOutcome =
@@ -55,7 +58,7 @@ export type ClosedOutcome =
 export interface DecisionForm {
   readonly request: RequestView;
   readonly approver: string;
-  /** The roles the approver may pick: those configured for the request's account. */
+  /** The roles the approver may pick: the requested one and those the config declares narrower (role-order.ts). */
   readonly roles: readonly ElevatedRole[];
 }
 
@@ -114,7 +117,8 @@ function closed(record: RequestRecord, kind: ClosedOutcome['kind']): ClosedOutco
 }
 
 function form(record: RequestRecord, approver: string, settings: BrokerSettings): DecisionForm {
-  return { request: view(record), approver, roles: findAccount(settings, record.accountId)?.roles ?? [] };
+  const account = findAccount(settings, record.accountId);
+  return { request: view(record), approver, roles: account ? narrowingChoices(settings, account, record.role) : [] };
 }
 
 /**

@@ -8,6 +8,9 @@ import type { Clock, RandomSource } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Mailer } from '../ports/mailer';
 import type { RequestStore } from '../ports/request-store';
+import type { TaskCallbacks } from '../ports/task-callbacks';
+import { approvingRule } from '../core/approval-rules';
+import { approveByRule } from './approve-by-rule';
 
 /** Step Functions task tokens are at most 2,048 characters (docs/aws-facts.md). */
 export const requestApprovalInputSchema = z.object({
@@ -28,6 +31,8 @@ export interface RequestApprovalDeps {
   readonly reviewBaseUrl: string;
   /** Slack, when configured: the prompt with Approve/Deny goes there as well as the email. */
   readonly chat?: ChatNotifier;
+  /** Answers the task for a rule that approves without a human (`approval.rules`); without it, humans decide all. */
+  readonly callbacks?: TaskCallbacks;
 }
 
 export interface RequestApprovalResult {
@@ -35,6 +40,8 @@ export interface RequestApprovalResult {
   readonly approvalDeadline: string;
   /** Where the chat prompt went, or why it did not; absent without a chat. The email went out either way. */
   readonly chat?: { readonly posted: readonly PostedPrompt[] } | { readonly failed: unknown };
+  /** `rule:<name>` when a rule approved the request: nobody was asked. */
+  readonly approvedBy?: string;
 }
 
 /**
@@ -56,6 +63,13 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     return { requestId: request.requestId, approvalDeadline: resumed.approvalDeadline };
   }
   const approvalDeadline = new Date(now.getTime() + deps.settings.approvalWindowMinutes * 60_000);
+  // A rule that approves without a human: the token is stored without links, and the rule decides.
+  if (deps.callbacks && approvingRule(deps.settings, request, now)) {
+    await deps.store.awaitDecision(request.requestId, { taskToken, approverLinks: {}, approvalDeadline: approvalDeadline.toISOString() }, now);
+    const byRule = await approveByRule(request, { ...deps, callbacks: deps.callbacks });
+    if (byRule) await publishPending(request, approvalDeadline.toISOString(), deps);
+    if (byRule) return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), approvedBy: byRule.approvedBy };
+  }
   const links = deps.settings.approvers.map((approver) => ({
     approver,
     capability: encodeCapability(deps.random.bytes(CAPABILITY_BYTES)),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
+import { IAM_ACTION, WEEKDAYS } from '../../handlers/core/approval-rules';
 
 /**
  * The operator's configuration file (`jit.config.json`, or `jit.config.example.json` on a fresh clone).
@@ -54,6 +55,14 @@ export const roleConfigSchema = z
       .max(MAX_GRANT_MINUTES, `must be at most ${MAX_GRANT_MINUTES} (STS caps a chained role session at one hour)`),
     /** One line shown to approvers and in `jit roles`. */
     description: z.string().max(200).optional(),
+    /**
+     * The roles this one is strictly less privileged than: an approver of a request for one of them may
+     * choose this role instead (narrow, never widen; docs/approvals.md#narrow-never-widen). Transitive.
+     * @default none: nothing may replace a request for another role with this one
+     */
+    narrowerThan: z.array(z.string().regex(ROLE_NAME, 'must be a role name')).min(1).optional(),
+    /** No rule of `approval.rules` ever approves this role: a human always decides. @default false */
+    humanOnly: z.boolean().optional(),
     /**
      * Privilege-escalation paths this role is meant to keep open, each with the operator's reason. Without
      * an entry here, `cdk synth` fails when the role's policy file opens a path of the escalation catalog
@@ -194,6 +203,59 @@ export const organizationConfigSchema = z
   })
   .strict();
 
+/** A rule that approves without a human (docs/approvals.md#rules-that-approve-without-a-human). */
+export const approvalRuleSchema = z
+  .object({
+    /** Recorded as the approver, `rule:<name>`. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a lower-case letter followed by up to 31 lower-case letters, digits or dashes'),
+    /** Account ids or names. @default every account */
+    accounts: z.array(z.string().min(1)).min(1).optional(),
+    /** Roles the rule may approve; never a `humanOnly` role. */
+    roles: z.array(z.string().regex(ROLE_NAME, 'must be a role name')).min(1),
+    /** The longest grant the rule approves (and no more than the role's own maximum). */
+    maxMinutes: z.number().int().min(1).max(MAX_GRANT_MINUTES),
+    /**
+     * What every planned action must be: `read-only` (exact `service:Describe*|Get*|List*` names, less those
+     * that read secrets or data) or an explicit list of `service:Action` names. @default "read-only"
+     */
+    actions: z
+      .union([
+        z.literal('read-only'),
+        z.array(z.string().regex(IAM_ACTION, 'must be an IAM action such as ec2:DescribeInstances (no wildcard)')).min(1),
+      ])
+      .default('read-only'),
+    /** IANA time zone of `windows`, e.g. Europe/Berlin. @default UTC */
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+      .optional(),
+    /** When the rule applies: the whole grant must lie in one window. @default any time */
+    windows: z
+      .array(
+        z
+          .object({
+            days: z.array(z.enum(WEEKDAYS)).min(1),
+            from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
+            to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24:00 for midnight)'),
+          })
+          .strict()
+          .refine((w) => w.from < w.to, { message: 'from must be before to (split a window over midnight in two)' }),
+      )
+      .min(1)
+      .optional(),
+  })
+  .strict();
+
+/** Whether the runtime's time zone data knows `zone` (an unknown zone makes `Intl.DateTimeFormat` throw). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Slack ids as Slack writes them: users `U...`/`W...`, channels `C...` (public or private) or `G...`. */
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,20}$/;
@@ -258,6 +320,8 @@ export const jitConfigSchema = z
           .optional(),
         /** Slack approvals. @default none: email (and the CLI) only */
         slack: slackConfigSchema.optional(),
+        /** Rules that approve without a human, tried in order. @default none: a human decides every request */
+        rules: z.array(approvalRuleSchema).min(1).max(20).optional(),
       })
       .strict()
       .superRefine((approval, ctx) => {
@@ -327,3 +391,4 @@ export type AgentEntryConfig = z.infer<typeof agentEntrySchema>;
 export type PassableRoleConfig = z.infer<typeof passableRoleSchema>;
 export type OrganizationConfig = z.infer<typeof organizationConfigSchema>;
 export type SlackConfig = z.infer<typeof slackConfigSchema>;
+export type ApprovalRuleConfig = z.infer<typeof approvalRuleSchema>;

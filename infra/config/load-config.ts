@@ -6,6 +6,7 @@ import { resolveConfigPath } from './config-path';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../../handlers/core/resource-names';
 import { ESCALATION_PATH_IDS } from '../escalation/escalation-catalog';
 import { DEFAULT_AGENT_ID } from '../../handlers/core/agents';
+import { roleOrderProblems } from '../../handlers/core/role-order';
 import { type AgentConfig, type AgentEntryConfig, type JitConfig, jitConfigSchema } from './jit-config';
 
 export { ConfigError, ConfigNotFoundError } from './config-error';
@@ -208,6 +209,8 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
   });
 
   checkAgent(config, iamNames, problems);
+  checkRoleOrder(config, problems);
+  checkApprovalRules(config, problems);
 
   const policies = new Map<string, PolicyDocument>();
   config.roles.forEach((role, i) => {
@@ -227,6 +230,39 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
     if (policy) policies.set(role.name, policy);
   });
   return policies;
+}
+
+/** The declared privilege order (`roles[].narrowerThan`): known roles, none narrower than itself, no cycle. */
+function checkRoleOrder(config: JitConfig, problems: string[]): void {
+  const names = config.roles.map((r) => r.name);
+  for (const problem of roleOrderProblems(roleOrderOf(config), names)) {
+    problems.push(`roles.${names.indexOf(problem.role)}.narrowerThan: ${problem.message}`);
+  }
+}
+
+/** `roles[].narrowerThan` as the settings carry it: only the roles that declare one. */
+export function roleOrderOf(config: Pick<JitConfig, 'roles'>): Record<string, string[]> {
+  return Object.fromEntries(config.roles.filter((r) => r.narrowerThan).map((r) => [r.name, [...(r.narrowerThan ?? [])]]));
+}
+
+/** `approval.rules`: unique names, known accounts and roles, never a humanOnly role, within the roles' maximum. */
+function checkApprovalRules(config: JitConfig, problems: string[]): void {
+  const rules = config.approval.rules ?? [];
+  for (const d of sameAsEarlier(rules, (r) => r.name)) problems.push(`approval.rules.${d.index}.name: the same name as approval.rules.${d.first}.name. Received: ${received(d.value)}`);
+  rules.forEach((rule, i) => {
+    (rule.accounts ?? []).forEach((account, j) => {
+      if (!config.accounts.some((a) => a.id === account || a.name === account)) {
+        problems.push(`approval.rules.${i}.accounts.${j}: unknown account "${account}" (configured: ${config.accounts.map((a) => a.name).join(', ')})`);
+      }
+    });
+    rule.roles.forEach((name, j) => {
+      const role = config.roles.find((r) => r.name === name);
+      const field = `approval.rules.${i}.roles.${j}`;
+      if (!role) problems.push(`${field}: unknown role "${name}" (configured: ${config.roles.map((r) => r.name).join(', ')})`);
+      else if (role.humanOnly) problems.push(`${field}: role ${name} is humanOnly; no rule may approve it`);
+      else if (rule.maxMinutes > role.maxMinutes) problems.push(`approval.rules.${i}.maxMinutes: ${rule.maxMinutes} is more than the ${role.maxMinutes} allowed for role ${name}`);
+    });
+  });
 }
 
 /** Reads and validates a config file; every problem is reported at once. */
@@ -316,5 +352,8 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.approval.slack ? { slack: config.approval.slack } : {}),
+    ...(config.roles.some((r) => r.narrowerThan) ? { roleOrder: roleOrderOf(config) } : {}),
+    ...(config.approval.rules ? { approvalRules: config.approval.rules } : {}),
+    ...(config.roles.some((r) => r.humanOnly) ? { humanOnlyRoles: config.roles.filter((r) => r.humanOnly).map((r) => r.name) } : {}),
   };
 }

@@ -2,6 +2,8 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { asList, identityPoliciesOf, synthesizedStack } from '../helpers/iam-template';
 import { synthApp } from '../helpers/synth';
+import { join } from 'node:path';
+import { loadJitConfig } from '../../infra/config/load-config';
 
 const { stacks } = synthApp();
 const broker = synthesizedStack(stacks.broker);
@@ -48,6 +50,24 @@ describe('BrokerStack: each function role holds only what that function calls', 
   ] as const)('%s', (name, expected) => {
     const fn = stacks.broker.functions[name];
     expect(actionsOf(fn.role)).toEqual([...expected, ...LOGS].sort());
+  });
+
+  it('with approval.rules, lets RequestApproval read a request and answer the task of the elevation state machine only', () => {
+    // Prepare
+    const withRules = synthApp(loadJitConfig(join(__dirname, '..', 'configs', 'approval-rules.config.json'))).stacks.broker;
+    const template = synthesizedStack(withRules);
+    const cfn = withRules.functions.requestApproval.role.node.defaultChild as CfnElement;
+
+    // Act
+    const statements = identityPoliciesOf(template, Stack.of(cfn).getLogicalId(cfn)).flatMap((p) => p.policy.Statement);
+
+    // Assess
+    expect(statements.find((s) => s.Sid === 'AnswerTheTaskWhenARuleApproves')).toMatchObject({
+      Effect: 'Allow',
+      Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      Resource: 'arn:aws:states:eu-west-1:111111111111:stateMachine:jit-elevation',
+    });
+    expect(statements.flatMap((s) => asList(s.Action))).toContain('dynamodb:GetItem');
   });
 
   it('lets the revoke role assume the target revoker roles, reset only through the reset function, and schedule only lifts', () => {

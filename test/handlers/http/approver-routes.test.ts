@@ -147,6 +147,21 @@ describe('HTTP: the IAM-authorized approver routes', () => {
     expect(aws.sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 
+  it('refuses a wider choice than the request (another role, more minutes) with 422, naming both, and changes nothing', async () => {
+    const before = record();
+
+    const answer = await call('POST', '/approvals/req-review-0001/approve', ALICE, { role: 'Deploy', minutes: 45 });
+
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({
+      outcome: 'invalid',
+      problems: [expect.stringMatching(/^role: Deploy is not narrower than the requested Ops/), 'minutes: 45 is more than the 30 requested; an approver may only lower the minutes'],
+      roles: [expect.objectContaining({ name: 'Ops' })],
+    });
+    expect(record()).toEqual(before);
+    expect(aws.sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
   it('answers 404 for a request id it does not know', async () => {
     await pendingRequest(aws, deps, elevationRequest(REVIEW_REQUEST, { requestId: 'req-review-0002' }));
     expect((await call('GET', '/approvals/req-review-0009')).status).toBe(404);

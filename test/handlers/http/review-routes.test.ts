@@ -79,10 +79,10 @@ describe('Review routes: the emailed link (GET shows, POST decides)', () => {
       }
       expect(response.body).toMatch(/<button[^>]*value="approve"[^>]*>Approve<\/button>/);
       expect(response.body).toMatch(/<button[^>]*value="deny"[^>]*>Deny<\/button>/);
-      // Only the roles configured for prod, with the requested one selected; minutes default to the request.
-      expect([...(response.body ?? '').matchAll(/<option value="([^"]+)"/g)].map((m) => m[1])).toEqual(['Ops', 'Deploy']);
+      // Only the requested role and those declared narrower (none here), selected; minutes default to, and at most, the request.
+      expect([...(response.body ?? '').matchAll(/<option value="([^"]+)"/g)].map((m) => m[1])).toEqual(['Ops']);
       expect(response.body).toContain('<option value="Ops" selected>');
-      expect(response.body).toMatch(/name="minutes"[^>]*max="60"[^>]*value="30"/);
+      expect(response.body).toMatch(/name="minutes"[^>]*max="30"[^>]*value="30"/);
       expect(response.body).toContain(`name="c" value="${link.capability}"`);
       expect(response.body).not.toContain(pending.taskToken);
       expect(response.body).not.toMatch(/<script|<link|<img|src=|https?:\/\//i);
@@ -137,10 +137,22 @@ describe('Review routes: the emailed link (GET shows, POST decides)', () => {
       expect(confirmation?.text).toContain(`Approved by: ${APPROVER}`);
     });
 
-    it('approves another role configured for the account, within its own max', async () => {
-      const response = await approve({ role: 'Deploy', minutes: '45' });
+    it('refuses another role of the account that is not declared narrower: 422, nothing changes', async () => {
+      const before = snapshot();
+      const response = await approve({ role: 'Deploy', minutes: '30' });
+      expect(response.statusCode).toBe(422);
+      expect(visible(response.body)).toContain('role: Deploy is not narrower than the requested Ops');
+      expect(snapshot()).toEqual(before);
+    });
+
+    it('approves a role the config declares narrower, for at most the requested minutes', async () => {
+      deps = { ...deps, settings: { ...deps.settings, roleOrder: { Deploy: ['Ops'] } } };
+      const longer = await approve({ role: 'Deploy', minutes: '45' });
+      const response = await approve({ role: 'Deploy', minutes: '20' });
+      expect(longer.statusCode).toBe(422);
+      expect(visible(longer.body)).toContain('minutes: 45 is more than the 30 requested');
       expect(response.statusCode).toBe(200);
-      expect(await pending.answer).toMatchObject({ role: 'Deploy', minutes: 45 });
+      expect(await pending.answer).toMatchObject({ role: 'Deploy', minutes: 20 });
     });
 
     it('denies with the note as the reason', async () => {

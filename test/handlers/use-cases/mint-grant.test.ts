@@ -205,9 +205,9 @@ describe('mintGrant with the AWS adapters', () => {
     expect(grant).toMatchObject({ accessKeyId: 'ASIAEXAMPLEEXAMPLE12', expiresAt: '2026-11-28T10:05:01Z', stsExpiresAt: '2026-11-28T10:15:00Z' });
   });
 
-  it('refuses a decision above the role maximum before calling STS', async () => {
-    // Act / Assess
-    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(/minutes: 61 is more than the 30 allowed for role Ops/);
+  it('refuses a decision above the requested minutes or an unknown role before calling STS', async () => {
+    // Act / Assess: more than requested is a widening, refused first (narrow, never widen).
+    await expect(mint({ ...decision, minutes: 61 })).rejects.toThrow(expect.objectContaining({ name: 'DecisionWidensRequestError', message: expect.stringMatching(/minutes: 61 is more than the 5 requested/) }));
     await expect(mint({ ...decision, role: 'Admin' })).rejects.toThrow(/role: "Admin" is not configured for account prod/);
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });
