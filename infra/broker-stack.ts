@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
+import { ELEVATION_END_REQUESTED, ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
 import { type AgentRef, agentEventSource, agentQueueName } from '../handlers/core/agents';
 import { MAX_DELIVERY_EVENT_AGE_SECONDS, MAX_DELIVERY_RETRY_ATTEMPTS } from '../handlers/core/delivery-retry';
 import { BROKER_NAMES, auditBucketName, auditReaderRoleArn, revokerRoleArn, roleArn } from '../handlers/core/resource-names';
@@ -87,7 +87,10 @@ export class BrokerStack extends Stack {
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
     super(scope, id, props);
     const { config } = props.config;
-    const settings = toBrokerSettings(config);
+    // With the roles' policies when they fit (the approval messages evaluate grants with them); without
+    // them the messages say the grant's scope could not be computed.
+    const withPolicies = toBrokerSettings(config, props.config.policies);
+    const settings = Buffer.byteLength(JSON.stringify(withPolicies)) <= MAX_SETTINGS_BYTES ? withPolicies : toBrokerSettings(config);
     const settingsJson = JSON.stringify(settings);
     if (Buffer.byteLength(settingsJson) > MAX_SETTINGS_BYTES) {
       throw new Error(
@@ -278,8 +281,9 @@ export class BrokerStack extends Stack {
     new events.Rule(this, 'ElevationRequested', {
       eventBus: this.bus,
       description: 'Starts the elevation workflow for each request from an agent',
-      // Every configured agent's source; the broker tells them apart by it.
-      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_REQUESTED] },
+      // Every configured agent's source; the broker tells them apart by it. An extension of a live grant
+      // is a request of its own, with its own execution (docs/architecture.md#extending-a-live-grant).
+      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED] },
       // Every request is retried as often and as long as EventBridge allows.
       targets: [
         new targets.SfnStateMachine(this.workflow.stateMachine, {

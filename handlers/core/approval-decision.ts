@@ -26,6 +26,20 @@ export const approvalDecisionSchema = z.object({
   note: z.string().max(MAX_NOTE_LENGTH).optional(),
   decidedAt: z.iso.datetime(),
   channel: z.enum(DECISION_CHANNELS).optional(),
+  /**
+   * Every approver of a quorum (approval-quorum.ts), oldest first; `approver` is the one that completed
+   * it. Absent when one approval sufficed.
+   */
+  approvers: z
+    .array(
+      z.object({
+        approver: z.string().min(1).max(254),
+        principal: z.string().min(1).max(2048).optional(),
+        channel: z.enum(DECISION_CHANNELS),
+        decidedAt: z.iso.datetime(),
+      }),
+    )
+    .optional(),
 });
 
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;

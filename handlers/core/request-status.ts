@@ -32,6 +32,7 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   'Approver Refused': undefined,
   // Says nothing about the request on record under that id, which goes on.
   'Duplicate Refused': undefined,
+  Extended: 'EXTENDED',
 };
 
 /**

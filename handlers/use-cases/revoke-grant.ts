@@ -86,6 +86,16 @@ function accountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
 }
 
+/**
+ * When the last credential set of the request stops working for STS: the grant's, or a later one an
+ * extension minted (docs/agent.md#extending-a-live-grant) that the record's grant may not name yet. The
+ * deny must outlive every set with the request's SourceIdentity.
+ */
+function lastStsExpiry(request: RequestRecord): string {
+  const all = [request.grant?.stsExpiresAt, ...(request.issuedCredentials ?? []).map((c) => c.stsExpiresAt)].filter((t): t is string => typeof t === 'string');
+  return all.reduce((latest, t) => (Date.parse(t) > Date.parse(latest) ? t : latest), all[0] ?? '1970-01-01T00:00:00Z');
+}
+
 /** True when the ARN is the elevated session this request's grant was minted as. */
 export function isGrantSession(arn: string, request: RequestRecord): boolean {
   const session = assumedRoleSessionOf(arn);
@@ -193,7 +203,7 @@ async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revo
 
   await deps.resetter.reset({ mode: 'revoked', requestId: request.requestId, accountId: grant.accountId, grantId: grant.grantId });
   await deps.revoker.attachDeny(grant.accountId, roleNameOf(grant.roleArn), revocationPolicy(grant.sourceIdentity));
-  const liftAt = new Date(Date.parse(grant.stsExpiresAt) + LIFT_MARGIN_MINUTES * 60_000);
+  const liftAt = new Date(Date.parse(lastStsExpiry(request)) + LIFT_MARGIN_MINUTES * 60_000);
   await deps.lifts.scheduleLift(liftScheduleName(request.requestId), liftAt, { source: 'jit.lift-schedule', requestId: request.requestId });
 
   const revocation: Revocation = {
@@ -224,8 +234,9 @@ export async function liftRevocation(input: Extract<RevokeGrantInput, { action: 
   const grant = request.grant;
   if (!grant || !request.revokedAt) return { kind: 'not-revoked' };
   const now = deps.clock.now();
-  if (now.getTime() < Date.parse(grant.stsExpiresAt)) {
-    throw new RevocationLiftTooEarlyError(request.requestId, grant.stsExpiresAt);
+  const stsEnd = lastStsExpiry(request);
+  if (now.getTime() < Date.parse(stsEnd)) {
+    throw new RevocationLiftTooEarlyError(request.requestId, stsEnd);
   }
   const removed = await deps.revoker.removeDeny(grant.accountId, roleNameOf(grant.roleArn), revocationPolicyName(grant.sourceIdentity));
   return { kind: removed === 'removed' ? 'lifted' : 'absent' };

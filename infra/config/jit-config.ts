@@ -279,6 +279,38 @@ export const slackConfigSchema = z
   })
   .strict();
 
+/** A named group of approvers: a lower-case word, so it never reads as an address. */
+const GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** One approver route (docs/approvals.md#routing): who decides requests for an account, a role, or both. */
+export const approvalRouteConfigSchema = z
+  .object({
+    /** An account's id or name; absent: every account. */
+    account: z.string().min(1).optional(),
+    /** A role's name; absent: every role. */
+    role: z.string().min(1).optional(),
+    /** Approver addresses and group names (`approval.groups`). */
+    approvers: z.array(z.union([z.email(), z.string().regex(GROUP_NAME)], { error: 'must be an email address or a group name of approval.groups' })).min(1),
+    /** Distinct approvers needed before the request is approved. @default 1 */
+    quorum: z.number().int().min(1).max(5).optional(),
+    /** A Slack channel id for this route's prompts, instead of `approval.slack.postTo`. */
+    slackChannel: z.string().regex(SLACK_CHANNEL_ID, 'must be a channel id such as C0123456789').optional(),
+  })
+  .strict()
+  .refine((route) => route.account !== undefined || route.role !== undefined, { message: 'must name an account, a role or both (approval.approvers is the fallback)' });
+
+export type ApprovalRouteConfig = z.infer<typeof approvalRouteConfigSchema>;
+
+/** Every approver address a config names: the fallback, the groups' members and the routes' people. */
+export function approverRoster(approval: { approvers?: readonly string[]; groups?: Readonly<Record<string, readonly string[]>>; routes?: readonly ApprovalRouteConfig[] }): string[] {
+  const all = [
+    ...(approval.approvers ?? []),
+    ...Object.values(approval.groups ?? {}).flat(),
+    ...(approval.routes ?? []).flatMap((r) => r.approvers.filter((a) => a.includes('@'))),
+  ];
+  return all.filter((a, i) => all.findIndex((b) => b.toLowerCase() === a.toLowerCase()) === i);
+}
+
 export const jitConfigSchema = z
   .object({
     hub: z
@@ -289,7 +321,15 @@ export const jitConfigSchema = z
       .strict(),
     approval: z
       .object({
-        approvers: z.array(z.email('must be an email address')).min(1),
+        /**
+         * The fallback: who decides a request no route matches. With no routes, every approver of every
+         * request (the one list of earlier versions). May be empty only when routes cover every pair.
+         */
+        approvers: z.array(z.email('must be an email address')).default([]),
+        /** Named groups of approvers, used by name in `routes`. @default none */
+        groups: z.record(z.string().regex(GROUP_NAME, 'must be a group name: a lower-case letter, then up to 31 lower-case letters, digits or dashes'), z.array(z.email('must be an email address')).min(1)).optional(),
+        /** Approvers per account, per role and per account+role, most specific first; quorum per route. @default none */
+        routes: z.array(approvalRouteConfigSchema).max(50).optional(),
         sender: z.email('must be an email address'),
         /** How long a request waits for a decision before it expires. */
         windowMinutes: z.number().int().min(1).max(24 * 60),
@@ -325,15 +365,25 @@ export const jitConfigSchema = z
       })
       .strict()
       .superRefine((approval, ctx) => {
+        const roster = approverRoster(approval);
+        if (roster.length === 0) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'must name at least one approver (or give routes)' });
+        if (!approval.routes && approval.approvers.length === 0) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'must name at least one approver when there are no routes' });
+        (approval.routes ?? []).forEach((route, i) => {
+          route.approvers.forEach((entry, j) => {
+            if (!entry.includes('@') && !approval.groups?.[entry]) {
+              ctx.addIssue({ code: 'custom', path: ['routes', i, 'approvers', j], message: `names group "${entry}", which approval.groups does not define` });
+            }
+          });
+        });
         for (const [user, approver] of Object.entries(approval.slack?.users ?? {})) {
-          if (!approval.approvers.includes(approver)) {
-            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of approval.approvers (${approval.approvers.join(', ')})` });
+          if (!roster.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of ${approval.routes || approval.groups ? 'the approvers (approval.approvers, groups, routes)' : 'approval.approvers'} (${roster.join(', ')})` });
           }
         }
         const owners = new Map<string, string>();
         for (const [approver, arns] of Object.entries(approval.iamPrincipals ?? {})) {
-          if (!approval.approvers.includes(approver)) {
-            ctx.addIssue({ code: 'custom', path: ['iamPrincipals', approver], message: `names ${approver}, who is not in approval.approvers` });
+          if (!roster.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['iamPrincipals', approver], message: `names ${approver}, who is not in approval.approvers, a group or a route` });
           }
           for (const arn of arns) {
             const owner = owners.get(arn);
