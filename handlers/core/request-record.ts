@@ -1,3 +1,4 @@
+import type { PostReviewAck } from './break-glass';
 import type { ApprovalDecision, Denial } from './approval-decision';
 import type { ElevationRequest } from './elevation-request';
 import type { GrantSummary } from './grant';
@@ -64,6 +65,8 @@ export interface RequestRecord extends ElevationRequest {
   readonly revokedAt?: string;
   readonly revokedBy?: string;
   readonly revokeReason?: string;
+  /** Who acknowledged a break-glass approval after the fact (`jit ack`); see `postReviewOf` (break-glass.ts). */
+  readonly postReviewAck?: PostReviewAck;
 }
 
 /** The part of a record `jit-auditor` may read: where its audit report is (`AUDITOR_READABLE_ATTRIBUTES`). */

@@ -1,3 +1,4 @@
+import type { PostReviewAck } from '../core/break-glass';
 import type { ApprovalDecision, Denial } from '../core/approval-decision';
 import type { ElevationRequest } from '../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../core/issued-credentials';
@@ -92,6 +93,11 @@ export interface RequestStore {
   recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void>;
   /** The credential sets recorded for a request (empty when none, or the request is unknown). */
   issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]>;
+  /**
+   * Records the acknowledgement of a break-glass approval (`jit ack`) once. Returns false, changing
+   * nothing, when the request is unknown or already acknowledged.
+   */
+  acknowledgePostReview(requestId: string, ack: PostReviewAck, now: Date): Promise<boolean>;
   /** Records where the audit report of a request is, without changing its status (a failed mint stays FAILED). */
   attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void>;
 }

@@ -174,6 +174,8 @@ export async function decideRequest(
       ...(terms.value.note ? { note: terms.value.note } : {}),
       decidedAt,
       channel,
+      // Only a terminal approver, authenticated by IAM, can break glass (use-cases/break-glass.ts checks the rest).
+      ...(verdict.breakGlass && authority.channel === 'cli' ? { breakGlass: verdict.breakGlass } : {}),
     };
     claim = { outcome: { status: 'APPROVED', decision }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
   } else {
