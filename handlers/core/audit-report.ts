@@ -147,6 +147,11 @@ export const auditReportSchema = z.object({
       minutes: z.number().int(),
       /** What the approver changed from the request. */
       changes: z.array(z.object({ field: z.enum(['role', 'minutes']), requested: z.string(), approved: z.string() })),
+      /**
+       * A break-glass self-approval by the requester: reviewed after the fact. The report is written once,
+       * so the acknowledgement (`jit ack`) lives on the request record (`jit status`).
+       */
+      breakGlass: z.object({ reason: z.string(), maxMinutes: z.number().int(), postReview: z.literal('required') }).optional(),
     })
     .nullable(),
   grant: z
@@ -316,6 +321,7 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
           role: decision.role,
           minutes: decision.minutes,
           changes,
+          ...(decision.breakGlass ? { breakGlass: { reason: decision.breakGlass.reason, maxMinutes: decision.breakGlass.maxMinutes, postReview: 'required' as const } } : {}),
         }
       : null,
     grant,
