@@ -4,6 +4,7 @@ import { MAX_NOTE_LENGTH, type Verdict } from '../core/approval-decision';
 import { approverForPrincipal } from '../core/approver-principal';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { requestView } from '../core/request-view';
+import type { ChatAlerts } from '../ports/chat-alerts';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { RevokeResult } from '../use-cases/revoke-result';
 import { type DecideOutcome, type DecideRequestDeps, decideRequest } from '../use-cases/decide-request';
@@ -52,6 +53,8 @@ export interface ApproverRouteDeps extends DecideRequestDeps {
   readonly publisher: EventPublisher;
   /** Ends a grant early through the broker's revoke function, as the named approver. */
   revoke(input: { requestId: string; approver: string; reason?: string }): Promise<RevokeResult>;
+  /** Slack, when configured: where a break-glass alert goes beside the email. */
+  readonly chatAlerts?: ChatAlerts;
 }
 
 /**

@@ -1,10 +1,14 @@
 import { type BreakGlassMark, breakGlassProblems, type PostReview, postReviewOf } from '../core/break-glass';
 import { renderBreakGlassAlert } from '../core/break-glass-email';
+import { breakGlassSlackMessage } from '../core/break-glass-slack';
+import type { ChatAlerts } from '../ports/chat-alerts';
 import type { EventPublisher } from '../ports/event-publisher';
 import { type DecideOutcome, type DecideRequestDeps, decideRequest } from './decide-request';
 
 export interface BreakGlassDeps extends DecideRequestDeps {
   readonly publisher: EventPublisher;
+  /** The chat workspace, when `approval.slack` is configured: the alert goes where the prompts go. */
+  readonly chatAlerts?: ChatAlerts;
 }
 
 /** A terminal approver, authenticated by IAM on the approver routes and mapped to a configured approver. */
@@ -17,7 +21,14 @@ export type BreakGlassOutcome =
   /** Not a break-glass self-approval the config allows; nothing changed. */
   | { readonly kind: 'refused'; readonly problems: readonly string[] }
   /** The decision's own outcome; when approved, `alerts` says which alerts went out. */
-  | (DecideOutcome & { readonly alerts?: { readonly email: boolean; readonly event: boolean } });
+  | (DecideOutcome & { readonly alerts?: BreakGlassAlerts });
+
+/** Which alerts went out; `slack` is absent without `approval.slack`. */
+export interface BreakGlassAlerts {
+  readonly email: boolean;
+  readonly event: boolean;
+  readonly slack?: boolean;
+}
 
 /**
  * A requester approves their own request for a `breakGlass` role (docs/approvals.md#break-glass):
@@ -72,7 +83,16 @@ export async function breakGlassApprove(
   } catch {
     event = false;
   }
-  return { ...outcome, alerts: { email, event } };
+  let slack: boolean | undefined;
+  if (deps.chatAlerts) {
+    try {
+      await deps.chatAlerts.alert(breakGlassSlackMessage(record, decision));
+      slack = true;
+    } catch {
+      slack = false;
+    }
+  }
+  return { ...outcome, alerts: { email, event, ...(slack === undefined ? {} : { slack }) } };
 }
 
 export type AckOutcome =
