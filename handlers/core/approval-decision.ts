@@ -4,7 +4,7 @@ import { CONTROL_CHARS, type ElevationRequest, type Validation } from './elevati
 import { DecisionWidensRequestError, InvalidDecisionError } from './errors';
 import { checkGrantTerms } from './grant-terms';
 import { wideningProblems } from './role-order';
-import { type BreakGlassMark, breakGlassMarkSchema } from './break-glass';
+import { type BreakGlassMark, breakGlassDecisionProblems, breakGlassMarkSchema } from './break-glass';
 
 /** Longest note or denial reason an approver may write. */
 export const MAX_NOTE_LENGTH = 500;
@@ -99,6 +99,8 @@ export function checkDecision(
   if (wider.length > 0) throw new DecisionWidensRequestError(request.requestId, wider);
   const terms = checkGrantTerms(settings, { account: request.accountId, role: decision.role, minutes: decision.minutes });
   if (!terms.ok) throw new InvalidDecisionError(`The approved terms no longer fit the config: ${terms.problems.join('; ')}`);
+  const glass = breakGlassDecisionProblems(settings, decision);
+  if (glass.length > 0) throw new InvalidDecisionError(`The break-glass approval no longer fits the config: ${glass.join('; ')}`);
   return { role: terms.role };
 }
 

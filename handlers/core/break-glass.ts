@@ -64,3 +64,14 @@ export function breakGlassProblems(
   if (limit && minutes > limit.maxMinutes) problems.push(`minutes: ${minutes} is more than the break-glass maximum of ${limit.maxMinutes} for role ${role}`);
   return problems;
 }
+
+/**
+ * Mint's second look at a break-glass decision (`checkDecision`): the role must still be `breakGlass` and
+ * the minutes within its maximum now, whatever the decision says its maximum was.
+ */
+export function breakGlassDecisionProblems(settings: Pick<BrokerSettings, 'breakGlassRoles'>, decision: { readonly role: string; readonly minutes: number; readonly breakGlass?: BreakGlassMark }): string[] {
+  if (!decision.breakGlass) return [];
+  const limit = settings.breakGlassRoles?.[decision.role];
+  if (!limit) return [`role ${decision.role} is no longer marked breakGlass`];
+  return decision.minutes > limit.maxMinutes ? [`minutes: ${decision.minutes} is more than the break-glass maximum of ${limit.maxMinutes} for role ${decision.role}`] : [];
+}
