@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { secretNameFor } from '../handlers/core/broker-settings';
+import { agentEventSource, agentSecretName } from '../handlers/core/agents';
+import { agentsOf, loadJitConfig } from '../infra/config/load-config';
+import { cachedInstallation } from '../sandbox/template/installation';
 import { startSandbox } from '../sandbox/sandbox';
 
 /**
@@ -13,31 +15,49 @@ import { startSandbox } from '../sandbox/sandbox';
  * requests across two accounts are put at once, and once every approval email is in the outbox all N are
  * approved at once from their review links (POST, as the approver's browser does). For each request the
  * benchmark measures approval -> secret: from the moment its approval was sent to the moment its
- * credentials were written to the account's secret, read back from the secret's versions (their creation
- * time) through the Secrets Manager API, so a later grant that replaces an earlier one in the same secret
- * does not hide it.
+ * credentials were written to its agent's secret of the account, read back from the secret's versions
+ * (their creation time) through the Secrets Manager API.
+ *
+ * One agent holds one live grant per account (docs/agent.md), so the requests come from several agents:
+ * request i is agent floor(i/2 mod A)'s in account i mod 2, with A agents (`--agents`; default N/2, at
+ * most the 10 a config may have). With N <= 2A every request is its own (agent, account) pair and every
+ * one is granted; beyond that, only the first mint of each pair wins the lease and the others end
+ * `GrantAlreadyLive` (counted as refused). The benchmark writes its own config: the example's hub,
+ * roles and two accounts, with A agents.
  *
  *   npm run bench:load                  N = 10, 50, 200, each in its own process (its own peak RSS)
  *   npm run bench:load -- --n 50        one N
+ *   npm run bench:load -- --agents 1    every request from one agent (what the lease does to such a load)
  *   npm run bench:load -- --stored 200  200 finished (denied) requests stored first, then the measured run
  *   npm run bench:load -- --json        the figures as JSON
  *
  * Figures and how to read them: docs/performance.md ("Load in the sandbox").
  */
 const DEFAULT_SIZES = [10, 50, 200];
+/** The most agents a config may name (infra/config/jit-config.ts). */
+const MAX_AGENTS = 10;
 
 interface Figures {
   readonly n: number;
+  readonly agents: number;
   readonly stored: number;
-  readonly reached: number;
+  /** Requests whose credentials reached their secret. */
+  readonly granted: number;
+  /** Requests refused because their agent already held a live grant in the account (`GrantAlreadyLive`). */
+  readonly refused: number;
+  /** approval -> secret of the granted requests. */
   readonly p50Ms: number;
   readonly p95Ms: number;
   readonly maxMs: number;
+  /** From the first approval to the last outcome (secret written or refusal published). */
+  readonly allOutcomesMs: number;
   /** From the first request put to the last approval email in the outbox. */
   readonly requestToEmailsMs: number;
   readonly peakRssMiB: number;
-  /** CPU time of the sandbox's process (user + system) from the first approval to the last secret. */
+  /** CPU time of the sandbox's process (user + system) from the first approval to the last outcome. */
   readonly approvalCpuMs: number;
+  /** That CPU time over the granted requests. */
+  readonly cpuMsPerGrant: number;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -45,19 +65,19 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, intervalMs = 100): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() - started > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
 /**
  * With BENCH_PROFILE=<file>, a CPU profile of the measured approvals only (from the first approval to the
- * last secret), for Chrome DevTools or any .cpuprofile viewer; returns the function that writes it.
+ * last outcome), for Chrome DevTools or any .cpuprofile viewer; returns the function that writes it.
  */
 async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   const file = process.env.BENCH_PROFILE;
@@ -73,15 +93,33 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
-/** One scenario: `stored` requests taken to their secrets first (and left there), then `n` measured. */
-async function scenario(n: number, stored: number): Promise<Figures> {
+/** The example config with `count` agents (the first keeps the seed's names) and absolute policy files. */
+function benchConfig(folder: string, count: number): string {
+  const root = join(__dirname, '..');
+  const config = JSON.parse(readFileSync(join(root, 'jit.config.example.json'), 'utf8')) as Record<string, unknown> & { roles: Array<{ policyFile: string }> };
+  config.roles = config.roles.map((role) => ({ ...role, policyFile: resolve(root, role.policyFile) }));
+  delete config.agent;
+  config.agents = Array.from({ length: count }, (_, i) => (i === 0 ? { id: 'default', kind: 'user', name: 'jit-agent' } : { id: `bench-${i}`, kind: 'user' }));
+  const file = join(folder, 'jit.config.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** One scenario: `stored` requests denied first (and left in the store), then `n` measured. */
+async function scenario(n: number, agentCount: number, stored: number): Promise<Figures> {
   const folder = mkdtempSync(join(tmpdir(), 'jit-bench-load-'));
-  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile: join(__dirname, '..', 'jit.config.example.json'), handlerLogLevel: 'SILENT' });
+  const configFile = benchConfig(folder, agentCount);
+  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT' });
   try {
     const region = sandbox.config.config.hub.region;
-    const agentCredentials = { accessKeyId: sandbox.keys.agent.accessKeyId, secretAccessKey: sandbox.keys.agent.secretAccessKey };
-    const events = new EventBridgeClient({ region, endpoint: sandbox.url, credentials: agentCredentials, maxAttempts: 1 });
-    // The agent may only GetSecretValue; the versions' history is read with the broker's own key.
+    const agents = agentsOf(sandbox.config.config).map((agent, i) => {
+      const ref = { id: agent.id, primary: i === 0 };
+      const key = sandbox.keys.agents[agent.id];
+      // Each agent sends with its own key and its own source, as its PutEvents permission requires.
+      const events = new EventBridgeClient({ region, endpoint: sandbox.url, credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 });
+      return { ref, source: agentEventSource(ref), events };
+    });
+    // An agent may only GetSecretValue; the versions' history is read with the broker's own key.
     const brokerCredentials = { accessKeyId: sandbox.keys.broker.accessKeyId, secretAccessKey: sandbox.keys.broker.secretAccessKey };
     const secrets = new SecretsManagerClient({ region, endpoint: sandbox.url, credentials: brokerCredentials, maxAttempts: 1 });
     const accounts = sandbox.config.config.accounts.slice(0, 2);
@@ -106,12 +144,15 @@ async function scenario(n: number, stored: number): Promise<Figures> {
       return links;
     };
 
-    /** Every version written to the two secrets so far: request id -> sandbox time it was written. */
+    /**
+     * Every version written to the agents' secrets so far: request id -> sandbox time it was written (the
+     * version's creation time, so how often this looks does not change what it measures). Only secrets
+     * still awaiting a request are read: the benchmark's own calls share the sandbox's process.
+     */
     const written = new Map<string, number>();
     const seenVersions = new Set<string>();
-    const readVersions = async (): Promise<void> => {
-      for (const account of accounts) {
-        const secretId = secretNameFor(account.id);
+    const readVersions = async (awaited: ReadonlySet<string>): Promise<void> => {
+      for (const secretId of awaited) {
         const listed = await secrets.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, MaxResults: 100 }));
         for (const version of listed.Versions ?? []) {
           if (!version.VersionId || seenVersions.has(version.VersionId)) continue;
@@ -122,23 +163,40 @@ async function scenario(n: number, stored: number): Promise<Figures> {
         }
       }
     };
+    /** Requests refused so far (the broker's "Elevation Refused" events). */
+    const refused = async (): Promise<Set<string>> => {
+      const response = await fetch(`${sandbox.url}/events?format=json`);
+      const { events } = (await response.json()) as { events: Array<{ event: { 'detail-type': string; detail: { requestId?: string } } }> };
+      return new Set(events.filter((e) => e.event['detail-type'] === 'Elevation Refused').map((e) => e.event.detail.requestId ?? ''));
+    };
 
     /**
      * Puts `count` requests, waits for their emails, approves (or denies) all at once; returns when each
-     * was decided. Approved ones are measured until their secrets are written.
+     * was decided. Approved ones are followed until their secrets are written or they are refused.
      */
-    const round = async (prefix: string, count: number, action: 'approve' | 'deny' = 'approve'): Promise<{ approvedAt: Map<string, number>; emailsMs: number; cpuMs: number }> => {
-      const ids = Array.from({ length: count }, (_, i) => `bench-${prefix}-${String(i).padStart(4, '0')}`);
-      const entries = ids.map((requestId, i) => ({
-        EventBusName: 'jit-broker',
-        Source: 'jit.agent',
-        DetailType: 'Elevation Requested',
-        Detail: JSON.stringify({ requestId, account: accounts[i % accounts.length].name, role: 'Ops', minutes: 15, reason: 'Load benchmark' }),
+    const round = async (prefix: string, count: number, action: 'approve' | 'deny' = 'approve') => {
+      const requests = Array.from({ length: count }, (_, i) => ({
+        requestId: `bench-${prefix}-${String(i).padStart(4, '0')}`,
+        agent: agents[Math.floor(i / accounts.length) % agents.length],
+        account: accounts[i % accounts.length],
       }));
+      const ids = requests.map((r) => r.requestId);
       const putAt = Date.now();
-      const batches: Array<typeof entries> = [];
-      for (let i = 0; i < entries.length; i += 10) batches.push(entries.slice(i, i + 10));
-      await Promise.all(batches.map((Entries) => events.send(new PutEventsCommand({ Entries }))));
+      await Promise.all(
+        agents.map(async (agent) => {
+          const entries = requests
+            .filter((r) => r.agent === agent)
+            .map((r) => ({
+              EventBusName: 'jit-broker',
+              Source: agent.source,
+              DetailType: 'Elevation Requested',
+              Detail: JSON.stringify({ requestId: r.requestId, account: r.account.name, role: 'Ops', minutes: 15, reason: 'Load benchmark' }),
+            }));
+          const batches: Array<typeof entries> = [];
+          for (let i = 0; i < entries.length; i += 10) batches.push(entries.slice(i, i + 10));
+          await Promise.all(batches.map((Entries) => agent.events.send(new PutEventsCommand({ Entries }))));
+        }),
+      );
       const links = await waitFor(`${count} approval emails`, () => {
         const found = reviewLinks();
         return ids.every((id) => found.has(id)) ? found : undefined;
@@ -147,6 +205,7 @@ async function scenario(n: number, stored: number): Promise<Figures> {
       const profile = prefix === 'run' ? await startProfile() : undefined;
       const approvedAt = new Map<string, number>();
       const cpuAtApproval = process.cpuUsage();
+      const firstApproval = sandbox.clock.nowMs();
       await Promise.all(
         ids.map(async (id) => {
           const link = links.get(id) ?? '';
@@ -159,14 +218,18 @@ async function scenario(n: number, stored: number): Promise<Figures> {
           if (!response.ok) throw new Error(`Approving ${id}: HTTP ${response.status}`);
         }),
       );
-      if (action === 'deny') return { approvedAt, emailsMs, cpuMs: 0 };
-      await waitFor(`${count} secrets written`, async () => {
-        await readVersions();
-        return ids.every((id) => written.has(id)) ? true : undefined;
-      }, 60_000 + count * 1_000);
+      if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0 };
+      let seen = new Set<string>();
+      const refusedIds = await waitFor(`${count} outcomes`, async () => {
+        const open = requests.filter((r) => !written.has(r.requestId) && !seen.has(r.requestId));
+        await readVersions(new Set(open.map((r) => agentSecretName(r.agent.ref, r.account.id))));
+        if (open.some((r) => !written.has(r.requestId))) seen = await refused();
+        return ids.every((id) => written.has(id) || seen.has(id)) ? seen : undefined;
+      }, 60_000 + count * 1_000, 500);
+      const allOutcomesMs = sandbox.clock.nowMs() - firstApproval;
       const cpu = process.cpuUsage(cpuAtApproval);
       await profile?.();
-      return { approvedAt, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+      return { approvedAt, refusedIds, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), allOutcomesMs };
     };
 
     if (stored > 0) {
@@ -175,17 +238,24 @@ async function scenario(n: number, stored: number): Promise<Figures> {
       await sandbox.engine.settled();
     }
     const measured = await round('run', n);
-    const latencies = [...measured.approvedAt].map(([id, at]) => (written.get(id) ?? Number.NaN) - at).sort((a, b) => a - b);
+    const latencies = [...measured.approvedAt]
+      .filter(([id]) => written.has(id))
+      .map(([id, at]) => (written.get(id) ?? Number.NaN) - at)
+      .sort((a, b) => a - b);
     return {
       n,
+      agents: agents.length,
       stored,
-      reached: latencies.filter((l) => Number.isFinite(l)).length,
+      granted: latencies.length,
+      refused: [...measured.approvedAt.keys()].filter((id) => measured.refusedIds.has(id)).length,
       p50Ms: Math.round(percentile(latencies, 50)),
       p95Ms: Math.round(percentile(latencies, 95)),
       maxMs: Math.round(latencies.at(-1) ?? Number.NaN),
+      allOutcomesMs: measured.allOutcomesMs,
       requestToEmailsMs: measured.emailsMs,
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
       approvalCpuMs: measured.cpuMs,
+      cpuMsPerGrant: latencies.length ? Math.round(measured.cpuMs / latencies.length) : Number.NaN,
     };
   } finally {
     await sandbox.stop();
@@ -204,8 +274,10 @@ function argument(args: readonly string[], name: string): number | undefined {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const agentsFor = (n: number) => argument(args, '--agents') ?? Math.min(MAX_AGENTS, Math.ceil(n / 2));
   if (args.includes('--child')) {
-    const figures = await scenario(argument(args, '--n') ?? 10, argument(args, '--stored') ?? 0);
+    const n = argument(args, '--n') ?? 10;
+    const figures = await scenario(n, agentsFor(n), argument(args, '--stored') ?? 0);
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     // The SDK clients keep sockets open; the scenario is over.
     process.exit(0);
@@ -213,13 +285,26 @@ async function main(): Promise<void> {
   const sizes = argument(args, '--n') !== undefined ? [argument(args, '--n') ?? 0] : DEFAULT_SIZES;
   const stored = argument(args, '--stored') ?? 0;
   const results: Figures[] = [];
+  // Synthesized once here (the shared synth cache), so no child's time or peak RSS includes the CDK.
+  for (const count of new Set(sizes.map(agentsFor))) {
+    const folder = mkdtempSync(join(tmpdir(), 'jit-bench-load-synth-'));
+    try {
+      cachedInstallation(loadJitConfig(benchConfig(folder, count)), join(folder, 'home'));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
   for (const n of sizes) {
     // Each N in its own process: its peak RSS is its own, and nothing stays warm from the last one.
-    const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--n', String(n), ...(stored ? ['--stored', String(stored)] : [])], {
-      encoding: 'utf8',
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      maxBuffer: 64 * 2 ** 20,
-    });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, __filename, '--child', '--n', String(n), '--agents', String(agentsFor(n)), ...(stored ? ['--stored', String(stored)] : [])],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        maxBuffer: 64 * 2 ** 20,
+      },
+    );
     const line = child.stdout.trim().split('\n').at(-1) ?? '';
     if (child.status !== 0 || !line.startsWith('{')) throw new Error(`N=${n} failed (exit ${child.status}):\n${child.stderr}\n${child.stdout}`);
     results.push(JSON.parse(line) as Figures);
@@ -228,13 +313,25 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     return;
   }
-  console.log('approval -> secret, all N approved at once, two accounts, real time');
-  console.log('     N  stored  reached     p50 ms     p95 ms     max ms  CPU ms (approvals)  requests->emails ms  peak RSS MiB');
-  for (const r of results) {
-    console.log(
-      `${String(r.n).padStart(6)}  ${String(r.stored).padStart(6)}  ${String(r.reached).padStart(7)}  ${String(r.p50Ms).padStart(9)}  ${String(r.p95Ms).padStart(9)}  ${String(r.maxMs).padStart(9)}  ${String(r.approvalCpuMs).padStart(18)}  ${String(r.requestToEmailsMs).padStart(19)}  ${String(r.peakRssMiB).padStart(12)}`,
-    );
-  }
+  const [load1, load5] = loadavg();
+  console.log(`approval -> secret, all N approved at once, two accounts, real time; load average now ${load1.toFixed(2)} (1 min), ${load5.toFixed(2)} (5 min), ${cpus().length} CPUs`);
+  const columns: Array<[string, (r: Figures) => number]> = [
+    ['N', (r) => r.n],
+    ['agents', (r) => r.agents],
+    ['stored', (r) => r.stored],
+    ['granted', (r) => r.granted],
+    ['refused', (r) => r.refused],
+    ['p50 ms', (r) => r.p50Ms],
+    ['p95 ms', (r) => r.p95Ms],
+    ['max ms', (r) => r.maxMs],
+    ['all outcomes ms', (r) => r.allOutcomesMs],
+    ['CPU ms', (r) => r.approvalCpuMs],
+    ['CPU ms/grant', (r) => r.cpuMsPerGrant],
+    ['requests->emails ms', (r) => r.requestToEmailsMs],
+    ['peak RSS MiB', (r) => r.peakRssMiB],
+  ];
+  console.log(columns.map(([name]) => name.padStart(Math.max(8, name.length))).join(' '));
+  for (const r of results) console.log(columns.map(([name, value]) => String(value(r)).padStart(Math.max(8, name.length))).join(' '));
 }
 
 void main().catch((error: unknown) => {

@@ -43,6 +43,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'creds', load: () => (require('./commands/creds') as typeof import('./commands/creds')).credsCommand },
   { name: 'env', load: () => (require('./commands/env') as typeof import('./commands/env')).envCommand },
   { name: 'exec', load: () => (require('./commands/exec') as typeof import('./commands/exec')).execCommand },
+  { name: 'extend', load: () => (require('./commands/extend') as typeof import('./commands/extend')).extendCommand },
   { name: 'end', load: () => (require('./commands/end') as typeof import('./commands/end')).endCommand },
   { name: 'aws-config', load: () => (require('./commands/aws-config') as typeof import('./commands/aws-config')).awsConfigCommand },
   { name: 'mcp', load: () => (require('./commands/mcp') as typeof import('./commands/mcp')).mcpCommand },

@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
+import { ELEVATION_END_REQUESTED, ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
 import { type AgentRef, agentEventSource, agentQueueName } from '../handlers/core/agents';
 import { MAX_DELIVERY_EVENT_AGE_SECONDS, MAX_DELIVERY_RETRY_ATTEMPTS } from '../handlers/core/delivery-retry';
 import { BROKER_NAMES, auditBucketName, auditReaderRoleArn, revokerRoleArn, roleArn } from '../handlers/core/resource-names';
@@ -28,6 +28,8 @@ import { SlackInteractions, slackSecretReadStatement } from './constructs/slack-
 import { RequestTable } from './constructs/request-table';
 import { ResetFunction } from './constructs/reset-function';
 import { RevokeFunction } from './constructs/revoke-function';
+import { tripwireEventPattern } from './constructs/tripwire-forwarder';
+import { CLOUDTRAIL_API_CALL } from '../handlers/core/tripwire';
 import { RevokeRole } from './constructs/revoke-role';
 import { ScheduleInvokerRole } from './constructs/schedule-invoker-role';
 
@@ -86,7 +88,10 @@ export class BrokerStack extends Stack {
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
     super(scope, id, props);
     const { config } = props.config;
-    const settings = toBrokerSettings(config);
+    // With the roles' policies when they fit (the approval messages evaluate grants with them); without
+    // them the messages say the grant's scope could not be computed.
+    const withPolicies = toBrokerSettings(config, props.config.policies);
+    const settings = Buffer.byteLength(JSON.stringify(withPolicies)) <= MAX_SETTINGS_BYTES ? withPolicies : toBrokerSettings(config);
     const settingsJson = JSON.stringify(settings);
     if (Buffer.byteLength(settingsJson) > MAX_SETTINGS_BYTES) {
       throw new Error(
@@ -202,6 +207,8 @@ export class BrokerStack extends Stack {
       resetFunction: reset.function,
       scheduleGroupName: scheduleGroup.scheduleGroupName,
       liftSchedulerRole,
+      settingsJson,
+      ...(settings.tripwires ? { tripwireSender: settings.sender } : {}),
     });
 
     this.functions = { register, requestApproval, mint, reset, notify, audit, revoke };
@@ -271,8 +278,9 @@ export class BrokerStack extends Stack {
     new events.Rule(this, 'ElevationRequested', {
       eventBus: this.bus,
       description: 'Starts the elevation workflow for each request from an agent',
-      // Every configured agent's source; the broker tells them apart by it.
-      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_REQUESTED] },
+      // Every configured agent's source; the broker tells them apart by it. An extension of a live grant
+      // is a request of its own, with its own execution (docs/architecture.md#extending-a-live-grant).
+      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED] },
       // Every request is retried as often and as long as EventBridge allows.
       targets: [
         new targets.SfnStateMachine(this.workflow.stateMachine, {
@@ -296,6 +304,28 @@ export class BrokerStack extends Stack {
         }),
       ],
     });
+
+    // Tripwires: the target accounts' rules forward their broker sessions' API calls here; the bus admits
+    // them from the configured accounts only, and the revoke function judges each one.
+    // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+    if (settings.tripwires) {
+      const targetAccounts = [...new Set(settings.accounts.map((account) => account.id))];
+      this.bus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'TripwireEventsFromTheTargetAccounts',
+          principals: targetAccounts.map((id) => new iam.AccountPrincipal(id)),
+          actions: ['events:PutEvents'],
+          resources: [this.bus.eventBusArn],
+        }),
+      );
+      new events.Rule(this, 'TripwireCalls', {
+        eventBus: this.bus,
+        description: "Hands the target accounts' API calls of broker sessions to the revoke function's tripwires",
+        eventPattern: { detailType: [CLOUDTRAIL_API_CALL], account: targetAccounts, detail: tripwireEventPattern().detail as Record<string, unknown> },
+        // A tripwire is worth firing only while the grant lives (at most an hour).
+        targets: [new targets.LambdaFunction(revoke.function, { deadLetterQueue: undeliverable, retryAttempts: MAX_DELIVERY_RETRY_ATTEMPTS, maxEventAge: Duration.hours(1) })],
+      });
+    }
 
     // One queue per agent, each consumed by its agent only; with several agents each takes only the
     // events of its own agent's requests.

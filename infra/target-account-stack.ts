@@ -5,6 +5,7 @@ import type { AccountConfig } from './config/jit-config';
 import { agentNameOf, agentsOf, iamRoleNameOf, type LoadedConfig } from './config/load-config';
 import { ElevatedRole } from './constructs/elevated-role';
 import { ElevationCeiling } from './constructs/elevation-ceiling';
+import { TripwireForwarder } from './constructs/tripwire-forwarder';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES, roleArn } from '../handlers/core/resource-names';
 
 export interface TargetAccountStackProps extends StackProps {
@@ -96,6 +97,14 @@ export class TargetAccountStack extends Stack {
         resources: [...roles.values()].map((role) => role.roleArn),
       }),
     );
+
+    // Tripwires: this region's CloudTrail API calls of broker sessions go to the broker's bus.
+    if (config.tripwires) {
+      new TripwireForwarder(this, 'TripwireForwarder', {
+        brokerBusArn: `arn:${partition}:events:${config.hub.region}:${hub}:event-bus/${BROKER_NAMES.eventBus}`,
+        readOnlyEvents: config.tripwires.readOnlyEvents,
+      });
+    }
 
     new CfnOutput(this, 'BoundaryPolicyArn', {
       value: this.ceiling.boundaryArn,

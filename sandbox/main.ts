@@ -51,6 +51,9 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
     '',
     'Keys (every call is SigV4-checked; these keys exist only in this sandbox):',
     `  agent     ${keys.agent.accessKeyId} / ${keys.agent.secretAccessKey}   env: . ${home}/agent.env`,
+    ...Object.entries(sandbox.agentEnvFiles)
+      .filter(([, file]) => file !== sandbox.envFiles.agent)
+      .map(([id, file]) => `  agent ${id}  ${keys.agents[id]?.accessKeyId ?? '?'} / ${keys.agents[id]?.secretAccessKey ?? '?'}   env: . ${file}  (jit acts as ${id})`),
     `  approver  ${keys.approver.accessKeyId} / ${keys.approver.secretAccessKey}   env: . ${home}/approver.env`,
     `  broker    ${keys.broker.accessKeyId} (the broker's own functions)`,
     '',

@@ -3,7 +3,8 @@ import { join, resolve as resolvePath } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { requestView } from '../handlers/core/request-view';
 import { APPROVER_ROUTE_PREFIX } from '../handlers/http/approver-routes';
-import { type LoadedConfig, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
+import { type LoadedConfig, agentsOf, loadJitConfig, resolveConfigPath } from '../infra/config/load-config';
+import { approverRoster } from '../infra/config/jit-config';
 import { BROKER_NAMES, auditBucketName } from '../handlers/core/resource-names';
 import { ENVIRONMENT_VARIABLES } from '../handlers/core/function-environment';
 import type { LocalFunction } from '../workflows/local/local-execution';
@@ -85,6 +86,11 @@ export interface RunningSandbox {
   readonly approverSignInUrl: string;
   /** Env files that point the AWS CLI, the SDKs and `jit` at the sandbox with a key. */
   readonly envFiles: Readonly<Record<'agent' | 'approver', string>>;
+  /**
+   * Every configured agent's env file, by agent id: the first agent's is `envFiles.agent`; each further
+   * agent's, `agent-<id>.env`, points at its own AWS files and sets `JIT_AGENT`.
+   */
+  readonly agentEnvFiles: Readonly<Record<string, string>>;
   readonly engine: ExecutionEngine;
   stop(): Promise<void>;
 }
@@ -137,7 +143,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const installation = cachedInstallation(config, home);
   const hub = { account: installation.hubAccount, region: installation.region };
   const clock = SandboxClock.persisted(home, options.timeScale);
-  const keys = loadOrCreateKeys(home);
+  const keys = loadOrCreateKeys(home, agentsOf(config.config).map((agent) => agent.id));
   const identities = new Identities(keys, config.config, home);
   const trail = new TrailStore(home);
   const roles = assumableRoles(installation.targets.values());
@@ -208,8 +214,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const slackSecret = slack && slackSettings ? [{ name: slackSettings.secretName, initialValue: slack.secretString, description: 'Slack stand-in credentials (sandbox)' }] : [];
   const secrets = new SecretsManagerEmulation([...secretsOf(broker), ...slackSecret], home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
+  // Every target account's tripwire rule, as infra/constructs/tripwire-forwarder.ts defines it: broker sessions' calls go to the broker bus.
+  trail.onRecord((record) => events.forwardTrailRecord(BROKER_NAMES.eventBus, record));
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
-  const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...config.config.approval.approvers]);
+  const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...approverRoster(config.config.approval)]);
   const bucketResources = resourcesOfType(broker, 'AWS::S3::Bucket').map(([, r]) => [String(prop(r, 'BucketName') ?? auditBucketName(hub.account, hub.region)), r] as const);
   const buckets = bucketResources.map(([name]) => name);
   const s3 = new S3Emulation(buckets, home, authorizer, clock, Object.fromEntries(bucketResources.map(([name, r]) => [name, objectLockOf(r.Properties)])));
@@ -334,6 +342,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const envFiles = { agent: join(home, 'agent.env'), approver: join(home, 'approver.env') };
   const awsFiles = writeSandboxAwsFiles({ home, url, region: hub.region, keys, config: config.config, configFile: config.file });
   const approverSignInUrl = gate.signInUrl(url);
+  const common = {
+    JIT_CONFIG: config.file,
+    // jit dates what it signs and checks (grant validity, cache bound, identity proofs) in sandbox time.
+    JIT_SANDBOX_CLOCK: join(home, 'clock.json'),
+    AWS_REGION: hub.region,
+    AWS_DEFAULT_REGION: hub.region,
+    AWS_ENDPOINT_URL: url,
+    JIT_ENDPOINT: url,
+  };
   for (const holder of ['agent', 'approver'] as const) {
     writeFileSync(
       envFiles[holder],
@@ -342,15 +359,26 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         AWS_SHARED_CREDENTIALS_FILE: awsFiles.credentialsFile,
         AWS_PROFILE: SANDBOX_PROFILES[holder],
         JIT_PROFILE: SANDBOX_PROFILES[holder],
-        JIT_CONFIG: config.file,
-        // jit dates what it signs and checks (grant validity, cache bound, identity proofs) in sandbox time.
-        JIT_SANDBOX_CLOCK: join(home, 'clock.json'),
-        AWS_REGION: hub.region,
-        AWS_DEFAULT_REGION: hub.region,
-        AWS_ENDPOINT_URL: url,
-        JIT_ENDPOINT: url,
+        ...common,
         // The approver's only: the agent's env must not lead to the outbox or to a decision.
         ...(holder === 'approver' ? { JIT_SANDBOX_APPROVER_SECRET: gate.secret, JIT_SANDBOX_APPROVER_URL: approverSignInUrl } : {}),
+      }),
+      { mode: 0o600 },
+    );
+  }
+  const agentEnvFiles: Record<string, string> = { [agentsOf(config.config)[0].id]: envFiles.agent };
+  for (const agent of awsFiles.agents) {
+    agentEnvFiles[agent.agentId] = join(home, `agent-${agent.agentId}.env`);
+    writeFileSync(
+      agentEnvFiles[agent.agentId],
+      envFile({
+        AWS_CONFIG_FILE: agent.configFile,
+        AWS_SHARED_CREDENTIALS_FILE: agent.credentialsFile,
+        AWS_PROFILE: agent.profile,
+        JIT_PROFILE: agent.profile,
+        // jit acts as this agent: its secrets, its queue, its event source.
+        JIT_AGENT: agent.agentId,
+        ...common,
       }),
       { mode: 0o600 },
     );
@@ -372,6 +400,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     approverSecret: gate.secret,
     approverSignInUrl,
     envFiles,
+    agentEnvFiles,
     engine,
     stop: async () => {
       if (stopped) return;

@@ -4,7 +4,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { APPROVAL_DENIED_ERROR, GRANT_ALREADY_LIVE_ERROR, RETRYABLE_ERRORS } from '../handlers/core/errors';
+import { APPROVAL_DENIED_ERROR, EXTENSION_REFUSED_ERROR, GRANT_ALREADY_LIVE_ERROR, RETRYABLE_ERRORS } from '../handlers/core/errors';
+import { MAX_TOTAL_GRANT_MINUTES } from '../handlers/core/grant-extension';
 import { STS_MAX_CHAINED_DURATION_SECONDS } from '../handlers/core/grant-window';
 import { STATE } from './state-names';
 
@@ -52,8 +53,11 @@ interface FailureEnd {
   readonly cause: string;
 }
 
-/** The longest grant, in minutes: STS caps a chained role session (the mint's) at one hour. */
-const LONGEST_GRANT_MINUTES = STS_MAX_CHAINED_DURATION_SECONDS / 60;
+/**
+ * The longest a grant's execution waits for it, in minutes: one set is at most a chained role session
+ * (one hour, STS's cap), and a grant with its extensions lasts at most `MAX_TOTAL_GRANT_MINUTES`.
+ */
+const LONGEST_GRANT_MINUTES = Math.max(STS_MAX_CHAINED_DURATION_SECONDS / 60, MAX_TOTAL_GRANT_MINUTES);
 
 /** Room in the execution timeout for retries, waits between steps and the audit's polls. */
 const EXECUTION_MARGIN_MINUTES = 120;
@@ -289,6 +293,65 @@ export class ElevationWorkflow extends Construct {
       { errors: [sfn.Errors.ALL], resultPath: '$.error' },
     );
 
+    // The live grant's end: when the reset finds a newer set of this request in the secret, an extension
+    // delivered it (the extension's own execution, below); this execution follows it — waits until its
+    // expiry and resets it — so one execution resets the grant and writes one report covering every set.
+    const waitUntilExpiry = new sfn.Wait(this, STATE.waitUntilExpiry, { stateName: STATE.waitUntilExpiry, time: sfn.WaitTime.timestampPath('$.grant.expiresAt') });
+    const notifyEnded = notify(STATE.notifyEnded, 'Ended', { request: at('$.request'), grant: at('$.grant'), resetOutcome: text('$.reset.outcome') });
+    notifyEnded.next(planAudit);
+    const followExtension = invoke(STATE.followExtension, fns.mint, { mode: 'follow', request: at('$.request'), grant: at('$.grant') }, '$.followed');
+    // Following is best effort: the extension's own safety-net schedule resets its set at its fence anyway.
+    followExtension.addCatch(notifyEnded, { errors: [sfn.Errors.ALL], resultPath: '$.followError' });
+    followExtension.next(
+      new sfn.Choice(this, STATE.isExtended, { stateName: STATE.isExtended })
+        .when(
+          sfn.Condition.booleanEquals('$.followed.extended', true),
+          new sfn.Pass(this, STATE.takeExtension, { stateName: STATE.takeExtension, inputPath: '$.followed.grant', resultPath: '$.grant' }).next(waitUntilExpiry),
+        )
+        .otherwise(notifyEnded),
+    );
+    waitUntilExpiry.next(reset).next(
+      new sfn.Choice(this, STATE.wasSuperseded, { stateName: STATE.wasSuperseded })
+        .when(sfn.Condition.stringEquals('$.reset.outcome', 'not-current'), followExtension)
+        .otherwise(notifyEnded),
+    );
+
+    // An extension of a live grant: approved like a request, then its set is minted into the live grant's
+    // secret and the execution ends. Denied, expired or refused, it ends without touching the live grant.
+    const awaitExtensionApproval = new tasks.LambdaInvoke(this, STATE.awaitExtensionApproval, {
+      stateName: STATE.awaitExtensionApproval,
+      lambdaFunction: fns.requestApproval,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ taskToken: sfn.JsonPath.taskToken, request: at('$.request') }),
+      taskTimeout: sfn.Timeout.duration(props.approvalWindow),
+      resultPath: '$.decision',
+    });
+    awaitExtensionApproval.addRetry(RETRY_TRANSIENT);
+    awaitExtensionApproval.addCatch(expired, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.error' });
+    awaitExtensionApproval.addCatch(denied, { errors: [APPROVAL_DENIED_ERROR], resultPath: '$.error' });
+    awaitExtensionApproval.addCatch(approvalFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const mintExtension = invoke(STATE.mintExtension, fns.mint, { mode: 'extend', request: at('$.request'), decision: at('$.decision') }, '$.grant');
+    mintExtension.addCatch(
+      failureTail(STATE.notifyExtensionRefused, 'Refused', { request: at('$.request'), error: at('$.refusal') }, {
+        state: STATE.extensionRefused,
+        error: 'ExtensionRefused',
+        cause: 'The grant was no longer live, or the extension passed a bound; the live grant is untouched.',
+      }),
+      { errors: [EXTENSION_REFUSED_ERROR], resultPath: '$.refusal' },
+    );
+    mintExtension.addCatch(
+      failureTail(STATE.notifyExtensionFailed, 'Failed', { stage: 'extend', request: at('$.request'), error: at('$.error') }, {
+        state: STATE.extensionFailed,
+        error: 'ExtensionFailed',
+        cause: 'The extension could not be minted; the live grant is untouched.',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+    const extension = awaitExtensionApproval
+      .next(mintExtension)
+      .next(notify(STATE.notifyExtended, 'Extended', { request: at('$.request'), decision: at('$.decision'), grant: at('$.grant') }))
+      .next(new sfn.Succeed(this, STATE.extended, { stateName: STATE.extended, comment: "The new set is in the live grant's secret; the live grant's execution resets it." }));
+
     const definition = register.next(
       new sfn.Choice(this, STATE.isDuplicate, { stateName: STATE.isDuplicate })
         .when(
@@ -297,14 +360,12 @@ export class ElevationWorkflow extends Construct {
         )
         .when(sfn.Condition.stringEquals('$.status', 'refused'), refused)
         .when(sfn.Condition.stringEquals('$.status', 'conflict'), duplicateRefused)
+        .when(sfn.Condition.stringEquals('$.status', 'extension'), extension)
         .otherwise(
           awaitApproval
             .next(mint)
             .next(notify(STATE.notifyGranted, 'Granted', { request: at('$.request'), decision: at('$.decision'), grant: at('$.grant') }))
-            .next(new sfn.Wait(this, STATE.waitUntilExpiry, { stateName: STATE.waitUntilExpiry, time: sfn.WaitTime.timestampPath('$.grant.expiresAt') }))
-            .next(reset)
-            .next(notify(STATE.notifyEnded, 'Ended', { request: at('$.request'), grant: at('$.grant'), resetOutcome: text('$.reset.outcome') }))
-            .next(planAudit),
+            .next(waitUntilExpiry),
         ),
     );
 

@@ -43,6 +43,20 @@ export const STATE = {
   notifyResetFailed: 'NotifyResetFailed',
   notifyAuditFailed: 'NotifyAuditFailed',
   auditFailed: 'AuditFailed',
+  /** Extending a live grant (docs/architecture.md#extending-a-live-grant): the extension's own execution. */
+  awaitExtensionApproval: 'AwaitExtensionApproval',
+  mintExtension: 'MintExtension',
+  notifyExtended: 'NotifyExtended',
+  extended: 'Extended',
+  notifyExtensionRefused: 'NotifyExtensionRefused',
+  extensionRefused: 'ExtensionRefused',
+  notifyExtensionFailed: 'NotifyExtensionFailed',
+  extensionFailed: 'ExtensionFailed',
+  /** ... and the live grant's execution, whose reset found a newer set of its request in the secret. */
+  wasSuperseded: 'WasSuperseded',
+  followExtension: 'FollowExtension',
+  isExtended: 'IsExtended',
+  takeExtension: 'TakeExtension',
 } as const;
 
 export type StateName = (typeof STATE)[keyof typeof STATE];

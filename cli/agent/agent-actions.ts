@@ -28,6 +28,8 @@ export interface ElevationInput {
   readonly minutes?: number;
   readonly reason: string;
   readonly plannedActions?: readonly string[];
+  /** ARN patterns per planned IAM action: the grant allows that action on those only. */
+  readonly plannedResources?: Readonly<Record<string, readonly string[]>>;
   readonly requestId?: string;
   readonly requester?: string;
 }
@@ -52,6 +54,7 @@ export async function submitRequest(ctx: CliContext, input: ElevationInput): Pro
     minutes: input.minutes ?? role?.defaultMinutes ?? 1,
     reason: input.reason,
     ...(input.plannedActions ? { plannedActions: [...input.plannedActions] } : {}),
+    ...(input.plannedResources ? { plannedResources: Object.fromEntries(Object.entries(input.plannedResources).map(([a, r]) => [a, [...r]])) } : {}),
     ...(input.requester ? { requester: input.requester } : {}),
   };
   const source = agentEventSource(ctx.agent());

@@ -1,5 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED, ELEVATION_REQUESTED } from '../../handlers/core/broker-event';
+import { AGENT_EVENT_SOURCE, ELEVATION_END_REQUESTED, ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from '../../handlers/core/broker-event';
+import type { ExtensionRequestDetail } from '../../handlers/core/grant-extension';
 import type { BrokerSettings } from '../../handlers/core/broker-settings';
 import { type ElevationRequest, type ElevationRequestDetail, type Validation, validateElevationRequest } from '../../handlers/core/elevation-request';
 
@@ -44,4 +45,9 @@ export function publishRequest(client: EventBridgeClient, bus: string, detail: E
 /** Sends `Elevation End Requested` with the proof that the sender holds the grant. */
 export function publishEndRequest(client: EventBridgeClient, bus: string, requestId: string, proof: string, source: string = AGENT_EVENT_SOURCE): Promise<void> {
   return put(client, bus, ELEVATION_END_REQUESTED, { requestId, proof }, source);
+}
+
+/** Sends `Elevation Extension Requested`: more minutes on the live grant of `detail.extends`. */
+export function publishExtensionRequest(client: EventBridgeClient, bus: string, detail: ExtensionRequestDetail, source: string = AGENT_EVENT_SOURCE): Promise<void> {
+  return put(client, bus, ELEVATION_EXTENSION_REQUESTED, detail, source);
 }

@@ -104,6 +104,8 @@ export class ApproverApi {
  */
 function refuseAccess(answer: ApproverApiAnswer): void {
   if (answer.status !== 403 && answer.status !== 401) return;
+  // The broker's answer for an approver the request is not routed to: reported with the decision's outcome.
+  if (answer.body.outcome === 'not-routed') return;
   if (answer.body.code === 'NOT_AN_APPROVER') {
     throw new CliError(`The broker refused: ${String(answer.body.message)}`, EXIT.REFUSED, 'Ask an operator to add your IAM identity to approval.iamPrincipals.');
   }

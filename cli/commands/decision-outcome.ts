@@ -41,6 +41,20 @@ export function reportDecision(requestId: string, answer: ApproverApiAnswer, ctx
       if (body.confirmationSent === false) ctx.note('warning: the confirmation email could not be sent; the decision stands.');
       return;
     }
+    case 'counted': {
+      // A quorum not reached yet (docs/approvals.md#quorum): counted, or counted before; nothing sent to the workflow.
+      const approvals = (body.approvals ?? []) as Array<{ approver: string }>;
+      const quorum = Number(body.quorum);
+      ctx.data(
+        { requestId, outcome: 'counted', duplicate: body.duplicate === true, approvals, quorum },
+        body.duplicate === true
+          ? `You had already approved ${requestId}; the same person counts once. Nothing changed: ${approvals.length} of ${quorum} approvals (${approvals.map((a) => a.approver).join(', ')}).`
+          : `Approval of ${requestId} counted: ${approvals.length} of ${quorum} (${approvals.map((a) => a.approver).join(', ')}). Nothing is issued until the rest approve.`,
+      );
+      return;
+    }
+    case 'not-routed':
+      throw new CliError(`You cannot decide ${requestId}: ${String(body.message ?? 'it is routed to other approvers')}. Nothing changed.`, EXIT.REFUSED);
     case 'not-found':
       throw new CliError(`No request ${requestId}.`, EXIT.NOT_FOUND, 'List what waits for a decision with: jit pending');
     case 'decided':

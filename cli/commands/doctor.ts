@@ -26,7 +26,7 @@ function render(results: readonly CheckResult[]): string {
  */
 export function doctorCommand(context: (command: Command) => CliContext): Command {
   return new Command('doctor')
-    .description("Check a deployment (read-only): stacks, SES, secrets, the mint role's trust, trails, Object Lock, the agent's permissions")
+    .description("Check a deployment (read-only): stacks, SES, secrets, the mint role's trust, trails, Object Lock, each agent's permissions (--agent: one)")
     .action(async (_options, command: Command) => {
       const ctx = context(command);
       const clients = ctx.clients();
@@ -43,7 +43,9 @@ export function doctorCommand(context: (command: Command) => CliContext): Comman
       const spinner = ctx.spinner('Checking the deployment…');
       let results: CheckResult[];
       try {
-        results = await runDoctorChecks({ loaded: ctx.config(), probe, now: ctx.clock.now() });
+        // Every configured agent's secrets and standing permissions, or only those of the one named with
+        // --agent / JIT_AGENT (an agent's own key reads its own secrets only).
+        results = await runDoctorChecks({ loaded: ctx.config(), probe, now: ctx.clock.now(), ...(ctx.options.agent !== undefined ? { agents: [ctx.agent()] } : {}) });
       } finally {
         spinner.stop();
       }

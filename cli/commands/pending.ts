@@ -15,12 +15,12 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
       if (answer.status !== 200 || !Array.isArray(answer.body.pending)) {
         throw new CliError(`The approver route answered HTTP ${answer.status}: ${String(answer.body.message ?? 'no list of pending requests')}.`, EXIT.FAILURE);
       }
-      const pending = answer.body.pending as PendingSummary[];
+      const pending = answer.body.pending as Array<PendingSummary & { scope?: string[] }>;
       const text =
         pending.length === 0
           ? 'No request waits for a decision.'
           : table([
-              ['REQUEST', 'ACCOUNT', 'ROLE', 'MIN', 'REQUESTED', 'DECIDE BY', 'REASON'],
+              ['REQUEST', 'ACCOUNT', 'ROLE', 'MIN', 'REQUESTED', 'DECIDE BY', 'APPROVALS', 'REASON'],
               ...pending.map((p) => [
                 p.requestId,
                 `${p.accountName} (${p.accountId})`,
@@ -28,9 +28,15 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
                 String(p.minutes),
                 p.requestedAt,
                 p.approvalDeadline ?? '',
-                oneLine(p.reason),
+                // Approvals so far of those needed (docs/approvals.md#quorum): `0/1` for one approval.
+                `${Object.keys(p.approvals ?? {}).length}/${p.routing?.quorum ?? 1}`,
+                p.extension ? `[extends ${p.extension.requestId}] ${oneLine(p.reason)}` : oneLine(p.reason),
               ]),
             ]);
-      ctx.data({ pending }, text);
+      // Under the table: what each grant can do against its role, as the broker evaluated it.
+      const scopes = pending
+        .filter((p) => Array.isArray(p.scope))
+        .map((p) => [`${p.requestId}: what this grant can do`, ...(p.scope ?? []).map((l) => `  ${oneLine(l)}`)].join('\n'));
+      ctx.data({ pending }, [text, ...scopes].join('\n\n'));
     });
 }

@@ -37,6 +37,7 @@ interface RequestOptions {
   minutes?: string;
   reason: string;
   plan?: string[];
+  resource?: string[];
   requestId?: string;
   requester?: string;
   wait?: boolean;
@@ -56,6 +57,9 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
     .addOption(new Option('--minutes <n>', "how long, up to the role's maximum (default: the role's default minutes)"))
     .requiredOption('--reason <text>', 'why; the approver reads it (at most 500 characters)')
     .addOption(new Option('--plan <action>', 'a planned action, e.g. "ecs:UpdateService payments"; repeat for several').argParser(collect))
+    .addOption(
+      new Option('--resource <action=arn>', 'limit a planned IAM action to a resource, e.g. "ecs:UpdateService=arn:aws:ecs:...:service/prod/payments"; repeat for several').argParser(collect),
+    )
     .addOption(new Option('--request-id <id>', 'use this request id (8-36 letters, digits, dashes) instead of a new UUID'))
     .addOption(new Option('--requester <name>', 'who the request is for, shown to the approver').env('JIT_REQUESTER'))
     .option('--wait', 'wait until the request is granted, denied, expires or is rejected')
@@ -71,12 +75,14 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
         throw new CliError(`--request-id must be 8-36 letters, digits or dashes, starting with a letter or digit. Received: ${JSON.stringify(options.requestId)}`, EXIT.USAGE);
       }
       const minutes = options.minutes === undefined ? undefined : minutesFor(ctx, options.account, options.role, options.minutes);
+      const plannedResources = resourcesOf(options.resource ?? []);
       const submitted = await submitRequest(ctx, {
         account: options.account,
         role: options.role,
         reason: options.reason,
         ...(minutes !== undefined ? { minutes } : {}),
         ...(options.plan ? { plannedActions: options.plan } : {}),
+        ...(plannedResources ? { plannedResources } : {}),
         ...(options.requestId ? { requestId: options.requestId } : {}),
         ...(options.requester ? { requester: options.requester } : {}),
       });
@@ -99,4 +105,17 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
       ctx.data(granted, requestId);
       if (!ctx.json) ctx.note(grantedText(granted));
     });
+}
+
+/** `--resource action=arn`, repeated, as `plannedResources` (the broker checks each action is planned). */
+function resourcesOf(values: readonly string[]): Record<string, string[]> | undefined {
+  if (values.length === 0) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0 || at === value.length - 1) throw new CliError(`--resource must be <action>=<arn>. Received: ${JSON.stringify(value)}`, EXIT.USAGE);
+    const action = value.slice(0, at).trim();
+    out[action] = [...(out[action] ?? []), value.slice(at + 1).trim()];
+  }
+  return out;
 }

@@ -1,10 +1,10 @@
-import { AGENT_EVENT_SOURCE } from '../../handlers/core/broker-event';
-import type { TargetAccount } from '../../handlers/core/broker-settings';
+import { type AgentRef, agentEventSource, agentQueueName, agentSecretName } from '../../handlers/core/agents';
+import { type TargetAccount, agentsOf as agentRefsOf } from '../../handlers/core/broker-settings';
 import { sourceIdentityFor } from '../../handlers/core/grant-window';
 import { PLACEHOLDER_SECRET, parseSecretValue } from '../../handlers/core/secret-value';
-import { agentPrincipalArn, type LoadedConfig, toBrokerSettings } from '../../infra/config/load-config';
+import { agentPrincipalArn, agentsOf, type LoadedConfig, toBrokerSettings } from '../../infra/config/load-config';
 import { INSTALLATION_DIGEST_OUTPUT, installationDigest } from '../../infra/installation-digest';
-import { BROKER_NAMES, STACK_NAMES, auditBucketName, roleArn as iamRoleArn, secretNameFor, targetStackName } from '../../handlers/core/resource-names';
+import { BROKER_NAMES, STACK_NAMES, auditBucketName, roleArn as iamRoleArn, targetStackName } from '../../handlers/core/resource-names';
 import { evaluatePolicies, toPolicyDocument, UnsupportedPolicyError } from '../../sandbox/iam/policy-evaluator';
 import { type DeploymentProbe, ProbeAccessDeniedError, type SimulationContextEntry, type SimulationRequest } from './deployment-probe';
 
@@ -28,6 +28,17 @@ export interface DoctorInput {
   readonly now: Date;
   /** The AWS partition. @default 'aws' */
   readonly partition?: string;
+  /** The agents whose secrets and standing permissions are checked (`--agent`). @default every configured agent */
+  readonly agents?: readonly AgentRef[];
+}
+
+/**
+ * A check's id for one agent: the first agent's as before several agents (`secret:prod`, `agent:standing`),
+ * another's with its id (`secret:ops-bot/prod`, `agent:ops-bot:standing`).
+ */
+function agentCheckId(kind: 'secret' | 'standing', agent: AgentRef, account?: TargetAccount): string {
+  if (kind === 'secret') return agent.primary ? `secret:${account?.name}` : `secret:${agent.id}/${account?.name}`;
+  return agent.primary ? 'agent:standing' : `agent:${agent.id}:standing`;
 }
 
 const PARTITION = 'aws';
@@ -109,9 +120,9 @@ async function sesChecks(probe: DeploymentProbe, sender: string, approvers: read
   return results;
 }
 
-async function secretCheck(probe: DeploymentProbe, account: TargetAccount, now: Date): Promise<CheckResult> {
-  const id = `secret:${account.name}`;
-  const name = secretNameFor(account.id);
+async function secretCheck(probe: DeploymentProbe, account: TargetAccount, agent: AgentRef, now: Date): Promise<CheckResult> {
+  const id = agentCheckId('secret', agent, account);
+  const name = agentSecretName(agent, account.id);
   let value: string | undefined;
   try {
     value = await probe.secretValue(name);
@@ -120,7 +131,7 @@ async function secretCheck(probe: DeploymentProbe, account: TargetAccount, now: 
     return skip(
       id,
       `${name} may be read only by the agent and the broker (its resource policy denies everyone else, administrators included)`,
-      `Check it as the agent: jit doctor --profile <the agent's profile> (the other checks then skip), or jit creds --account ${account.name}.`,
+      `Check it as the agent: jit${agent.primary ? '' : ` --agent ${agent.id}`} doctor --profile <the agent's profile> (the other checks then skip), or jit${agent.primary ? '' : ` --agent ${agent.id}`} creds --account ${account.name}.`,
     );
   }
   if (value === undefined) return fail(id, `no secret ${name}`, `Deploy the broker: npx cdk deploy ${STACK_NAMES.broker}.`);
@@ -240,20 +251,25 @@ async function objectLockCheck(probe: DeploymentProbe, loaded: LoadedConfig, buc
 }
 
 /** What the agent's standing permissions must allow, and a sample of what they must not. */
-function agentExpectations(loaded: LoadedConfig, secretArns: readonly string[], partition: string) {
+function agentExpectations(loaded: LoadedConfig, agent: AgentRef, secretArns: readonly string[], partition: string) {
   const { hub } = loaded.config;
   const bus = `arn:${partition}:events:${hub.region}:${hub.account}:event-bus/${BROKER_NAMES.eventBus}`;
-  const queue = `arn:${partition}:sqs:${hub.region}:${hub.account}:${BROKER_NAMES.notificationQueue}`;
+  const queue = `arn:${partition}:sqs:${hub.region}:${hub.account}:${agentQueueName(agent)}`;
+  // Another agent's source: an agent may ask only as itself (docs/agent.md#several-agents).
+  const otherSource = agentRefsOf(toBrokerSettings(loaded.config)).find((other) => other.id !== agent.id);
   const accounts = toBrokerSettings(loaded.config).accounts;
   const someRole = accounts[0].roles[0];
   const allowed: SimulationRequest[] = [
     { principalArn: '', actions: ['secretsmanager:GetSecretValue'], resources: secretArns, context: [] },
     { principalArn: '', actions: ['cloudtrail:LookupEvents', 'sts:GetCallerIdentity'], resources: ['*'], context: [] },
-    { principalArn: '', actions: ['events:PutEvents'], resources: [bus], context: [{ key: 'events:source', values: [AGENT_EVENT_SOURCE], type: 'stringList' }] },
+    { principalArn: '', actions: ['events:PutEvents'], resources: [bus], context: [{ key: 'events:source', values: [agentEventSource(agent)], type: 'stringList' }] },
     { principalArn: '', actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'], resources: [queue], context: [] },
   ];
   const denied: SimulationRequest[] = [
     { principalArn: '', actions: ['events:PutEvents'], resources: [bus], context: [{ key: 'events:source', values: ['jit.broker'], type: 'stringList' }] },
+    ...(otherSource
+      ? [{ principalArn: '', actions: ['events:PutEvents'], resources: [bus], context: [{ key: 'events:source', values: [agentEventSource(otherSource)], type: 'stringList' as const }] }]
+      : []),
     { principalArn: '', actions: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret'], resources: secretArns, context: [] },
     { principalArn: '', actions: ['secretsmanager:GetSecretValue'], resources: [`arn:${partition}:secretsmanager:${hub.region}:${hub.account}:secret:other-AbCdEf`], context: [] },
     { principalArn: '', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:StartExecution', 'iam:CreateAccessKey', 'iam:PassRole'], resources: ['*'], context: [] },
@@ -265,17 +281,18 @@ function agentExpectations(loaded: LoadedConfig, secretArns: readonly string[], 
   return { allowed, denied };
 }
 
-async function agentCheck(probe: DeploymentProbe, loaded: LoadedConfig, partition: string): Promise<CheckResult> {
-  const id = 'agent:standing';
-  const { agent, hub } = loaded.config;
+async function agentCheck(probe: DeploymentProbe, loaded: LoadedConfig, ref: AgentRef, partition: string): Promise<CheckResult> {
+  const id = agentCheckId('standing', ref);
+  const { hub } = loaded.config;
+  const agent = agentsOf(loaded.config).find((a) => a.id === ref.id) ?? loaded.config.agent;
   const principalArn = agentPrincipalArn(agent, partition, hub.account);
   const secretArns: string[] = [];
   for (const account of loaded.config.accounts) {
-    const arn = await probe.secretArn(secretNameFor(account.id));
+    const arn = await probe.secretArn(agentSecretName(ref, account.id));
     if (arn) secretArns.push(arn);
   }
   if (secretArns.length === 0) return fail(id, 'the account secrets are missing, so the agent has nothing to read', `Deploy the broker: npx cdk deploy ${STACK_NAMES.broker}.`);
-  const { allowed, denied } = agentExpectations(loaded, secretArns, partition);
+  const { allowed, denied } = agentExpectations(loaded, ref, secretArns, partition);
   const problems: string[] = [];
   for (const request of allowed) {
     for (const r of await probe.simulate({ ...request, principalArn })) if (r.decision !== 'allowed') problems.push(`${r.action} on ${r.resource} is ${r.decision}, should be allowed`);
@@ -303,6 +320,7 @@ export async function runDoctorChecks(input: DoctorInput): Promise<CheckResult[]
   const partition = input.partition ?? PARTITION;
   const { hub } = loaded.config;
   const settings = toBrokerSettings(loaded.config);
+  const agents = input.agents ?? agentRefsOf(settings);
   const digest = installationDigest(loaded);
   const caller = await probe.callerAccount();
   const results: CheckResult[] = [];
@@ -312,12 +330,14 @@ export async function runDoctorChecks(input: DoctorInput): Promise<CheckResult[]
   if (caller === hub.account) {
     results.push(...(await guarded(`stack:${STACK_NAMES.broker}`, () => stackCheck(probe, STACK_NAMES.broker, digest))));
     results.push(...(await guarded('ses:sender', () => sesChecks(probe, settings.sender, settings.approvers))));
-    for (const account of settings.accounts) results.push(...(await guarded(`secret:${account.name}`, () => secretCheck(probe, account, now))));
+    for (const agent of agents) {
+      for (const account of settings.accounts) results.push(...(await guarded(agentCheckId('secret', agent, account), () => secretCheck(probe, account, agent, now))));
+    }
     for (const account of settings.accounts) {
       for (const role of account.roles) results.push(...(await guarded(`mint:${account.name}/${role.name}`, () => mintCheck(probe, hub.account, account, role, partition))));
     }
     results.push(...(await guarded('audit:object-lock', () => objectLockCheck(probe, loaded, auditBucketName(hub.account, hub.region)))));
-    results.push(...(await guarded('agent:standing', () => agentCheck(probe, loaded, partition))));
+    for (const agent of agents) results.push(...(await guarded(agentCheckId('standing', agent), () => agentCheck(probe, loaded, agent, partition))));
   } else {
     results.push(elsewhere(`stack:${STACK_NAMES.broker}`, hub.account));
   }

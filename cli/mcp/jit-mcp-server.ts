@@ -8,6 +8,7 @@ import { MAX_PLANNED_ACTIONS, MAX_PLANNED_ACTION_LENGTH, MAX_REASON_LENGTH, REQU
 import { type AgentStatus, agentStatus, awaitDecision, endOwnGrant, submitRequest } from '../agent/agent-actions';
 import { profileNameFor } from '../agent/aws-profile';
 import { readGrant } from '../agent/grant-reader';
+import { awaitExtension, submitExtension } from '../agent/grant-extension';
 import type { CliContext } from '../context';
 import { CliError, classifyAwsError } from '../errors';
 import { EXIT, exitCodeName } from '../exit-codes';
@@ -39,7 +40,7 @@ const NEXT_BY_CODE: Readonly<Partial<Record<string, string>>> = {
   EXPIRED: 'Nobody decided in time: call request_elevation again, or ask an approver directly.',
   REJECTED: 'Call list_access and send a request that fits the broker config.',
   BROKER_FAILED: 'Nothing was granted; tell the operator. Retrying may work once the broker is fixed.',
-  GRANT_ALREADY_LIVE: 'A grant of yours is live in this account: use it, or call end_elevation on it and then request_elevation again.',
+  GRANT_ALREADY_LIVE: 'A grant of yours is live in this account: use it, call extend_elevation on it for more time, or call end_elevation on it and then request_elevation again.',
   WAIT_TIMEOUT: 'Call elevation_status with the requestId and waitSeconds to keep waiting.',
   AWS_ACCESS: 'Check the MCP server setup (config, credentials, endpoint) in docs/agent.md; a person has to fix it.',
   CONFIG: 'The jit config could not be read; a person has to fix the MCP server setup (docs/agent.md).',
@@ -94,7 +95,7 @@ function nextForStatus(status: ElevationStatus, active: boolean, facts: AgentSta
 }
 
 /**
- * The MCP server of `jit mcp`: four tools over the same actions as the CLI, with the agent's own
+ * The MCP server of `jit mcp`: five tools over the same actions as the CLI, with the agent's own
  * credentials. Results carry ids, outcomes, expiries and the AWS profile to use — never keys: the
  * agent's AWS tools fetch those themselves through `credential_process`.
  */
@@ -146,7 +147,11 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
         role: z.string().min(1).max(64).describe('role name, or its IAM role name such as AgentElevated-Ops (see list_access)'),
         minutes: z.number().int().min(1).max(60).optional().describe("minutes needed (default: the role's default)"),
         reason: z.string().min(1).max(MAX_REASON_LENGTH).describe('why, for the approver'),
-        plannedActions: z.array(z.string().min(1).max(MAX_PLANNED_ACTION_LENGTH)).max(MAX_PLANNED_ACTIONS).optional().describe('what you plan to do, e.g. "ecs:UpdateService payments"'),
+        plannedActions: z.array(z.string().min(1).max(MAX_PLANNED_ACTION_LENGTH)).max(MAX_PLANNED_ACTIONS).optional().describe('what you plan to do; IAM actions such as "ecs:UpdateService" limit the grant to exactly those (free text limits nothing)'),
+        plannedResources: z
+          .record(z.string(), z.array(z.string().min(1).max(512)).min(1).max(10))
+          .optional()
+          .describe('optional: ARNs per planned IAM action, e.g. {"ecs:UpdateService": ["arn:aws:ecs:eu-west-1:222222222222:service/prod/payments"]}; the grant allows that action on those only'),
         waitSeconds: z.number().int().min(0).max(900).optional().describe('how long to wait for the decision (default 0: return at once)'),
       },
       annotations: { destructiveHint: false, openWorldHint: true },
@@ -159,6 +164,7 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
           reason: input.reason,
           ...(input.minutes !== undefined ? { minutes: input.minutes } : {}),
           ...(input.plannedActions ? { plannedActions: input.plannedActions } : {}),
+          ...(input.plannedResources ? { plannedResources: input.plannedResources } : {}),
         });
         accountOf.set(submitted.requestId, submitted.accountId);
         const wait = input.waitSeconds ?? 0;
@@ -201,6 +207,37 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
         const active = status.grant?.active === true;
         const current: ElevationStatus = status.status ?? 'REQUESTED';
         return ok({ ...status, status: current, next: nextForStatus(current, active, status) });
+      }),
+  );
+
+  server.registerTool(
+    'extend_elevation',
+    {
+      title: 'Ask for more time on a live grant',
+      description:
+        'Ask a human approver for more minutes on your live grant (approved like a request). Returns the extension id; with waitSeconds > 0 it waits that long for the decision. Approved, the same AWS_PROFILE picks up new credentials at its next refresh; denied, the grant goes on unchanged until its expiry.',
+      inputSchema: {
+        requestId: z.string().regex(REQUEST_ID_PATTERN).describe('the live request to extend'),
+        minutes: z.number().int().min(1).max(60).describe("minutes to add (at most the role's maximum)"),
+        reason: z.string().min(1).max(MAX_REASON_LENGTH).describe('why more time is needed, for the approver'),
+        waitSeconds: z.number().int().min(0).max(900).optional().describe('how long to wait for the decision (default 0: return at once)'),
+      },
+      annotations: { destructiveHint: false, openWorldHint: true },
+    },
+    (input) =>
+      guarded(async () => {
+        const submitted = await submitExtension(ctx, { requestId: input.requestId, minutes: input.minutes, reason: input.reason });
+        accountOf.set(submitted.extensionId, submitted.accountId);
+        const wait = input.waitSeconds ?? 0;
+        if (wait === 0) {
+          return ok({
+            ...submitted,
+            status: 'REQUESTED' satisfies ElevationStatus,
+            next: `Keep using AWS_PROFILE=${submitted.profile} until ${submitted.expiresAt}; call elevation_status with requestId ${submitted.extensionId} (waitSeconds up to 300) for the decision.`,
+          });
+        }
+        const extended = await awaitExtension(ctx, submitted, wait * 1000);
+        return ok({ ...extended, next: `Keep using AWS_PROFILE=${extended.profile}, now until ${extended.expiresAt}; call end_elevation on ${submitted.extends} when done.` });
       }),
   );
 

@@ -29,6 +29,20 @@ export const approvalDecisionSchema = z.object({
   channel: z.enum(DECISION_CHANNELS).optional(),
   /** A break-glass self-approval by the requester (docs/approvals.md#break-glass): reviewed after the fact. */
   breakGlass: breakGlassMarkSchema.optional(),
+  /**
+   * Every approver of a quorum (approval-quorum.ts), oldest first; `approver` is the one that completed
+   * it. Absent when one approval sufficed.
+   */
+  approvers: z
+    .array(
+      z.object({
+        approver: z.string().min(1).max(254),
+        principal: z.string().min(1).max(2048).optional(),
+        channel: z.enum(DECISION_CHANNELS),
+        decidedAt: z.iso.datetime(),
+      }),
+    )
+    .optional(),
 });
 
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;

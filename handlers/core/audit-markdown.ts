@@ -120,7 +120,9 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
   const withKey = r.credentials.length > 1;
   const approval = r.approval;
   const approvedBy = approval
-    ? `${mdText(approval.approvedBy)} at ${approval.decidedAt}${approval.channel ? ` (${mdText(approval.channel)})` : ''}`
+    ? approval.approvers && approval.approvers.length > 0
+      ? approval.approvers.map((a) => `${mdText(a.approver)} at ${a.decidedAt} (${mdText(a.channel)})`).join('; ')
+      : `${mdText(approval.approvedBy)} at ${approval.decidedAt}${approval.channel ? ` (${mdText(approval.channel)})` : ''}`
     : 'not recorded';
   const changed = approval?.changes.length
     ? approval.changes.map((c) => `${c.field} ${mdText(c.requested)} → ${mdText(c.approved)}`).join('; ')
@@ -160,7 +162,7 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
   lines.push(
     `| Credentials | ${r.credentials.map((c) => `${mdText(c.accessKeyId)}${c.delivered ? '' : ' (not delivered: mint failed)'}`).join(', ')} |`,
     `| Regions searched | ${r.collection.regions.map((g) => mdText(g.region)).join(', ')} |`,
-    `| Complete | ${r.collection.complete ? 'yes' : '**NO**'}: ${mdText(r.collection.reason)} |`,
+    `| Complete | ${r.collection.complete ? 'yes' : '**NO**'}: ${mdText(r.collection.reason)}${r.coverage ? ` (${r.coverage.read.map(mdText).join(', ')} events; see What this report cannot see)` : ''} |`,
     '',
     summaryLine(r),
   );
@@ -192,6 +194,7 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
 
   lines.push(
     '',
+    ...(r.coverage ? ['## What this report cannot see', '', ...r.coverage.notCovered.map((line) => `- ${mdText(line)}`), ''] : []),
     '## How the trail was read',
     '',
     `CloudTrail LookupEvents in account ${mdText(r.account.id)}, by access key, events from ${r.collection.window.start} to ${r.collection.window.end}; ` +

@@ -145,6 +145,8 @@ export const auditReportSchema = z.object({
       note: z.string().nullable(),
       role: z.string(),
       minutes: z.number().int(),
+      /** Every approver of a quorum, in order (approval-quorum.ts); absent when one approval sufficed. */
+      approvers: z.array(z.object({ approver: z.string(), principal: z.string().nullable(), channel: z.string(), decidedAt: iso })).optional(),
       /** What the approver changed from the request. */
       changes: z.array(z.object({ field: z.enum(['role', 'minutes']), requested: z.string(), approved: z.string() })),
       /**
@@ -169,6 +171,8 @@ export const auditReportSchema = z.object({
       minutesGranted: z.number(),
       /** From the grant to the last recorded call, in minutes (one decimal); null without calls. */
       minutesUsed: z.number().nullable(),
+      /** How many extensions the grant had (each a set of its own in `credentials`); absent when none. */
+      extensions: z.number().int().positive().optional(),
     })
     .nullable(),
   revocation: z.object({ revokedAt: iso, revokedBy: z.string(), reason: z.string().nullable() }).nullable(),
@@ -181,9 +185,40 @@ export const auditReportSchema = z.object({
     /** Actions that match no planned IAM action; empty when the plan holds no IAM actions to compare with. */
     unplanned: z.array(z.object({ iamAction: z.string(), calls: count, mutating: z.boolean() })),
   }),
+  /**
+   * What the report can and cannot see, in plain sentences (docs/audit.md, "What a complete report does and
+   * does not cover"). Absent from reports written before it was added.
+   */
+  coverage: z
+    .object({
+      /** Event kinds the report read: `management` (LookupEvents). */
+      read: z.array(z.string()),
+      notCovered: z.array(z.string()),
+    })
+    .optional(),
   /** Every call, oldest first. */
   actions: z.array(auditActionSchema),
 });
+
+/**
+ * What LookupEvents cannot show, said in every report. LookupEvents returns management (and Insights)
+ * events only; data events are recorded only by a trail or event data store configured for them.
+ *
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
+ */
+export function coverageOf(regions: readonly string[]): NonNullable<AuditReport['coverage']> {
+  return {
+    read: ['management'],
+    notCovered: [
+      'Data events (S3 object reads and writes such as GetObject and PutObject, Lambda Invoke, DynamoDB item reads and writes, SNS Publish, ...): ' +
+        'CloudTrail LookupEvents returns management events only, and this report read no trail of data events.',
+      `Calls in regions other than ${regions.join(', ')}: the grant's session policy refuses them (region fence; global services only in us-east-1), ` +
+        "so none can have succeeded; a refused attempt there is recorded only in that region's event history.",
+      'Calls made with other credentials these credentials obtained: they have other access keys (look for credential-change).',
+    ],
+  };
+}
 
 export type AuditReport = z.infer<typeof auditReportSchema>;
 export type ReportCredential = z.infer<typeof reportCredentialSchema>;
@@ -269,24 +304,29 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
   const has = (flag: ActionFlag) => actions.filter((a) => a.flags.includes(flag)).length;
   const firstCallAt = actions[0]?.time ?? null;
   const lastCallAt = actions[actions.length - 1]?.time ?? null;
-  const delivered = input.credentials.find((c) => c.delivered);
+  // Every delivered set, oldest first: one for a grant, one more per extension. The grant spans them all,
+  // from the first set's issue to the last set's fence; `credentials` lists each set's own window.
+  const deliveredSets = input.credentials.filter((c) => c.delivered);
+  const delivered = deliveredSets[0];
+  const last = deliveredSets[deliveredSets.length - 1];
   const approvedRole = decision?.role ?? request.role;
 
   let grant: AuditReport['grant'] = null;
-  if (delivered) {
-    const revokedFirst = revocation !== undefined && revocation.revokedAt < delivered.expiresAt;
+  if (delivered && last) {
+    const revokedFirst = revocation !== undefined && revocation.revokedAt < last.expiresAt;
     grant = {
-      grantId: delivered.grantId,
+      grantId: last.grantId,
       role: approvedRole,
-      roleArn: delivered.roleArn,
+      roleArn: last.roleArn,
       sourceIdentity: delivered.sourceIdentity,
       grantedAt: delivered.issuedAt,
-      expiresAt: delivered.expiresAt,
-      stsExpiresAt: delivered.stsExpiresAt,
-      endedAt: revokedFirst ? revocation.revokedAt : delivered.expiresAt,
+      expiresAt: last.expiresAt,
+      stsExpiresAt: deliveredSets.map((c) => c.stsExpiresAt).sort().at(-1) ?? last.stsExpiresAt,
+      endedAt: revokedFirst ? revocation.revokedAt : last.expiresAt,
       endedBy: revokedFirst ? 'revoke' : 'expiry',
-      minutesGranted: minutesBetween(delivered.issuedAt, delivered.expiresAt),
+      minutesGranted: minutesBetween(delivered.issuedAt, last.expiresAt),
       minutesUsed: lastCallAt ? Math.max(0, minutesBetween(delivered.issuedAt, lastCallAt)) : null,
+      ...(deliveredSets.length > 1 ? { extensions: deliveredSets.length - 1 } : {}),
     };
   }
 
@@ -320,6 +360,9 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
           note: decision.note ?? null,
           role: decision.role,
           minutes: decision.minutes,
+          ...(decision.approvers
+            ? { approvers: decision.approvers.map((a) => ({ approver: a.approver, principal: a.principal ?? null, channel: a.channel, decidedAt: a.decidedAt })) }
+            : {}),
           changes,
           ...(decision.breakGlass ? { breakGlass: { reason: decision.breakGlass.reason, maxMinutes: decision.breakGlass.maxMinutes, postReview: 'required' as const } } : {}),
         }
@@ -335,6 +378,7 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
       delivered: c.delivered,
     })),
     collection: input.collection,
+    coverage: coverageOf(input.collection.regions.map((g) => g.region)),
     summary: {
       total: actions.length,
       mutating: has('mutating'),

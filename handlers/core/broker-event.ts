@@ -10,6 +10,12 @@ export const ELEVATION_REQUESTED = 'Elevation Requested';
  * that the sender holds the grant's credentials (handlers/core/identity-proof.ts).
  */
 export const ELEVATION_END_REQUESTED = 'Elevation End Requested';
+/**
+ * An agent asks for more time on its live grant (`jit extend`, MCP `extend_elevation`). The detail names
+ * the live request (`extends`), the minutes to add and a reason; it is routed and approved like a request
+ * (docs/agent.md#extending-a-live-grant).
+ */
+export const ELEVATION_EXTENSION_REQUESTED = 'Elevation Extension Requested';
 
 export const BROKER_OUTCOMES = [
   'Pending Approval',
@@ -41,6 +47,17 @@ export const BROKER_OUTCOMES = [
    * `contentDigest` tells the agent that sent it from the one whose request goes on under that id.
    */
   'Duplicate Refused',
+  /**
+   * An extension was approved and minted: the live grant's secret now holds a new credential set with a
+   * later `expiresAt`; the old set ends at its own fence. `requestId` is the extension's, `extensionOf`
+   * the live request's.
+   */
+  'Extended',
+  /**
+   * A tripwire ended a live grant at once (docs/security-model.md#tripwires): `detail.rule` names the rule,
+   * `detail.call` the CloudTrail event that tripped it, `detail.reason` both in one sentence.
+   */
+  'Tripped',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, type AgentRef, DEFAULT_AGENT_ID } from './agents';
+import { approvalRouteSchema } from './approver-routing';
 import { DEFAULT_AGENT_NAME } from './resource-names';
+import { tripwireSettingsSchema } from './tripwire-settings';
 import { approvalRuleSettingSchema } from './approval-rules';
 
 /**
@@ -42,7 +44,13 @@ export const brokerSettingsSchema = z.object({
   agents: z.array(agentSettingSchema).min(1).optional(),
   accounts: z.array(targetAccountSchema).min(1),
   approvalWindowMinutes: z.number().int().positive(),
+  /** Every approver the config names (the fallback, the routes' people and groups' members). */
   approvers: z.array(z.string()).min(1),
+  /**
+   * Approver routes (config `approval.routes`, groups resolved, account names as ids), the fallback last
+   * as a route with neither account nor role. @default none: every approver gets every request
+   */
+  approvalRoutes: z.array(approvalRouteSchema).optional(),
   /** The IAM identities of each approver, by address (config `approval.iamPrincipals`). @default none */
   approverPrincipals: z.record(z.string(), z.array(z.string()).min(1)).optional(),
   sender: z.string(),
@@ -50,6 +58,14 @@ export const brokerSettingsSchema = z.object({
   auditDelayMinutes: z.number().int().nonnegative(),
   auditMaxLagMinutes: z.number().int().positive(),
   slack: slackSettingsSchema.optional(),
+  /** The tripwire rules (docs/security-model.md#tripwires). @default none: grants are not watched */
+  tripwires: tripwireSettingsSchema.optional(),
+  /**
+   * Each role's policy document (its `policyFile`), by role name, so the approval messages can show what a
+   * grant can do by evaluating it (handlers/core/grant-scope.ts). Absent when it would not fit in the
+   * function environment: the messages then say the scope could not be computed.
+   */
+  rolePolicies: z.record(z.string(), z.unknown()).optional(),
   /**
    * The declared privilege order (config `roles[].narrowerThan`): role -> the roles it is narrower than.
    * @default none: an approver may only keep the requested role (handlers/core/role-order.ts)

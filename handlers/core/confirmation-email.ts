@@ -22,6 +22,8 @@ export function renderConfirmationEmail(request: ElevationRequest, confirmed: Co
     who = d;
     rows.push(['Role', d.role], ['Duration', `${d.minutes} minutes`]);
     if (d.note) rows.push(['Note', d.note]);
+    // A quorum: every approver, in order (approval-quorum.ts).
+    (d.approvers ?? []).forEach((a, i) => rows.push([`Approver ${i + 1}`, `${a.approver}, ${utcText(a.decidedAt)}, ${CHANNEL_TEXT[a.channel]}`]));
   } else {
     const d = confirmed.denied;
     verb = 'Denied';

@@ -3,6 +3,8 @@ import { AGENT_ID_PATTERN, AGENT_SECRET_NAME_PATTERN, AGENT_SOURCE_PATTERN, agen
 import { type BrokerSettings, agentsOf } from './broker-settings';
 import { displayTextProblem } from './display-text';
 import { checkGrantTerms } from './grant-terms';
+import { ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from './broker-event';
+import { PlanTooLargeError, grantSessionPolicy, isEnforceableAction, planOf } from './session-policy';
 
 /**
  * Request ids travel in role session names, source identities, secret versions and URLs, so they are
@@ -12,6 +14,17 @@ export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{7,35}$/;
 export const MAX_REASON_LENGTH = 500;
 export const MAX_PLANNED_ACTIONS = 20;
 export const MAX_PLANNED_ACTION_LENGTH = 200;
+/** At most this many resource ARNs per planned action, each at most MAX_PLANNED_RESOURCE_LENGTH characters. */
+export const MAX_PLANNED_RESOURCES = 10;
+export const MAX_PLANNED_RESOURCE_LENGTH = 512;
+/** An ARN pattern: `arn:partition:service:region:account:resource`, wildcards allowed, no policy variables. */
+const ARN_PATTERN = /^arn:[a-z*?-]+:[a-z0-9*?-]+:[a-z0-9*?-]*:(\d{12}|[*?]*)?:[^\s${}]+$/;
+
+/**
+ * Resource ARNs per planned action (`{"ecs:UpdateService": ["arn:aws:ecs:...:service/prod/payments"]}`): the
+ * session policy allows that action on those resources only. Actions without an entry are allowed on `*`.
+ */
+export const plannedResourcesSchema = z.record(z.string().min(1).max(MAX_PLANNED_ACTION_LENGTH), z.array(z.string()).min(1));
 
 /** Control characters other than tab and newline have no place in text an approver reads. */
 // eslint-disable-next-line no-control-regex
@@ -26,6 +39,7 @@ export const elevationRequestDetailSchema = z
     minutes: z.number().int('must be a whole number'),
     reason: z.string(),
     plannedActions: z.array(z.string()).optional(),
+    plannedResources: plannedResourcesSchema.optional(),
     /** Free-text name of the agent or person on whose behalf the request is made. */
     requester: z.string().min(1).max(128).optional(),
   })
@@ -42,6 +56,8 @@ export const elevationRequestSchema = z.object({
   minutes: z.number().int().positive(),
   reason: z.string(),
   plannedActions: z.array(z.string()),
+  /** Present only when the agent named resources for some planned actions. */
+  plannedResources: plannedResourcesSchema.optional(),
   requester: z.string().optional(),
   /** The AWS account the request event was sent from. */
   sourceAccount: z.string().optional(),
@@ -55,6 +71,13 @@ export const elevationRequestSchema = z.object({
   agentSource: z.string().regex(AGENT_SOURCE_PATTERN).optional(),
   /** The secret the grant is handed over in: the agent's own for this account. @default `agent/elevated/<accountId>` */
   secretName: z.string().regex(AGENT_SECRET_NAME_PATTERN).optional(),
+  /**
+   * Set on an extension request (`jit extend`): the live grant it extends, fixed at registration
+   * (handlers/core/grant-extension.ts). Kept structural here so the core stays one-directional.
+   */
+  extension: z
+    .object({ requestId: z.string().regex(REQUEST_ID_PATTERN), grantId: z.string().min(32).max(64), firstGrantedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
+    .optional(),
 });
 
 export type ElevationRequest = z.infer<typeof elevationRequestSchema>;
@@ -135,7 +158,13 @@ export function validateElevationRequest(
   if (plannedActions.length > MAX_PLANNED_ACTIONS) {
     problems.push(`plannedActions: at most ${MAX_PLANNED_ACTIONS} entries (got ${plannedActions.length})`);
   }
+  const plannedResources = detail.plannedResources;
+  if (plannedResources) problems.push(...plannedResourceProblems(plannedActions, plannedResources));
   const requester = detail.requester === undefined ? undefined : checkText('requester', detail.requester, 128, problems);
+  if (problems.length === 0 && terms.ok) {
+    const tooLarge = planSizeProblem({ plannedActions, ...(plannedResources ? { plannedResources } : {}) }, settings, new Date(now.getTime() + detail.minutes * 60_000));
+    if (tooLarge) problems.push(tooLarge);
+  }
 
   if (problems.length > 0 || !terms.ok || !requestId || !agent) return { ok: false, problems };
   const { account, role } = terms;
@@ -149,6 +178,7 @@ export function validateElevationRequest(
       minutes: detail.minutes,
       reason,
       plannedActions,
+      ...(plannedResources ? { plannedResources } : {}),
       ...(requester ? { requester } : {}),
       ...(event.account ? { sourceAccount: event.account } : {}),
       requestedAt: now.toISOString(),
@@ -159,12 +189,49 @@ export function validateElevationRequest(
   };
 }
 
+/** Every key must be a planned IAM action, every value an ARN pattern (or `*`). */
+function plannedResourceProblems(plannedActions: readonly string[], plannedResources: Readonly<Record<string, readonly string[]>>): string[] {
+  const problems: string[] = [];
+  const planned = new Set(plannedActions.filter(isEnforceableAction).map((a) => a.toLowerCase()));
+  for (const [action, resources] of Object.entries(plannedResources)) {
+    const field = `plannedResources.${action.slice(0, 60)}`;
+    if (!planned.has(action.trim().toLowerCase())) problems.push(`${field}: names no IAM action of plannedActions`);
+    if (resources.length > MAX_PLANNED_RESOURCES) problems.push(`${field}: at most ${MAX_PLANNED_RESOURCES} resources (got ${resources.length})`);
+    resources.forEach((arn, i) => {
+      if (arn.length > MAX_PLANNED_RESOURCE_LENGTH) problems.push(`${field}.${i}: must be at most ${MAX_PLANNED_RESOURCE_LENGTH} characters`);
+      else if (arn !== '*' && !ARN_PATTERN.test(arn)) problems.push(`${field}.${i}: not an ARN (arn:partition:service:region:account:resource; wildcards allowed, no policy variables)`);
+    });
+  }
+  return problems;
+}
+
+/**
+ * The problem with a plan whose session policy would not fit STS's limit, said at Register so the agent
+ * learns it before anyone is asked to approve; the mint checks again (the same pure builder).
+ */
+export function planSizeProblem(
+  request: Pick<ElevationRequest, 'plannedActions' | 'plannedResources'>,
+  settings: Pick<BrokerSettings, 'auditRegions'>,
+  expiresAt: Date,
+): string | undefined {
+  const plan = planOf(request);
+  if (!plan) return undefined;
+  try {
+    grantSessionPolicy({ expiresAt, regions: settings.auditRegions, plan });
+    return undefined;
+  } catch (error) {
+    if (error instanceof PlanTooLargeError) return error.message;
+    throw error;
+  }
+}
+
 /**
  * What can safely be said about a request that failed validation, for the Rejected event: only values
  * that are well-formed, so nothing a sender made up reaches the event bus unchecked.
  */
 export function describeRejectedRequest(event: unknown): { requestId?: string; account?: string; role?: string } {
-  const parsedEvent = requestEventSchema.safeParse(event);
+  // An extension's rejection names it too, so the agent that sent it hears (handlers/core/grant-extension.ts).
+  const parsedEvent = requestEventSchema.extend({ 'detail-type': z.enum([ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED]) }).safeParse(event);
   if (!parsedEvent.success) return {};
   const detail = (parsedEvent.data.detail ?? {}) as Record<string, unknown>;
   const requestId = requestIdFor(parsedEvent.data);

@@ -146,3 +146,21 @@ export class GrantAlreadyLiveError extends Error {
 
 /** The error name the workflow catches on Mint to end in GrantAlreadyLive. */
 export const GRANT_ALREADY_LIVE_ERROR = 'GrantAlreadyLiveError';
+
+/**
+ * An extension of a live grant cannot be minted: the grant is no longer the one the extension was asked
+ * for (ended, revoked or extended since), too close to its end, or the extension would pass a bound
+ * (docs/agent.md#extending-a-live-grant). Nothing was minted; the live grant is untouched.
+ */
+export class ExtensionRefusedError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
+    this.name = 'ExtensionRefusedError';
+  }
+}
+
+/** The name Step Functions catches an extension refusal by. */
+export const EXTENSION_REFUSED_ERROR = 'ExtensionRefusedError';

@@ -51,7 +51,7 @@ export const FUNCTION_ENVIRONMENT = {
   reset: ['eventBusName'],
   notify: ['requestTable', 'eventBusName'],
   audit: ['settings', 'targetPartition', 'auditBucket', 'requestTable'],
-  revoke: ['requestTable', 'eventBusName', 'targetPartition', 'resetFunctionArn', 'scheduleGroup', 'liftSchedulerRoleArn'],
+  revoke: ['requestTable', 'eventBusName', 'targetPartition', 'resetFunctionArn', 'scheduleGroup', 'liftSchedulerRoleArn', 'settings'],
   'approval-web': ['settings', 'requestTable', 'eventBusName', 'revokeFunctionName'],
   'slack-interactions': ['settings', 'requestTable', 'eventBusName', 'slackPressTable'],
 } as const satisfies Record<string, readonly EnvironmentKey[]>;

@@ -21,6 +21,13 @@ export const grantSummarySchema = z.object({
   resetScheduleName: z.string(),
   /** The secret the grant was handed over in (the requesting agent's own). */
   secretName: z.string().optional(),
+  /**
+   * For a set minted by an extension: when the grant's first set was handed over, from which the total
+   * time of the grant and its extensions is counted (docs/agent.md#extending-a-live-grant).
+   */
+  firstGrantedAt: z.iso.datetime().optional(),
+  /** For a set minted by an extension: the grant id of the set it replaced in the secret. */
+  extends: z.string().optional(),
 });
 
 export type GrantSummary = z.infer<typeof grantSummarySchema>;

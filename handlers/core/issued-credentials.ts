@@ -18,6 +18,13 @@ export const issuedCredentialsSchema = z.object({
   expiresAt: z.iso.datetime(),
   /** When STS stops accepting the credentials at all; denied calls can appear in CloudTrail until then. */
   stsExpiresAt: z.iso.datetime(),
+  /**
+   * For a set minted by an extension: the grant id of the set it was minted to replace, and the
+   * extension's request id. The audit follows `extends` back from the last delivered set to tell every
+   * delivered set from the undelivered ones of failed attempts.
+   */
+  extends: z.string().optional(),
+  extensionId: z.string().optional(),
 });
 
 export type IssuedCredentialsRecord = z.infer<typeof issuedCredentialsSchema>;

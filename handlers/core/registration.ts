@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ElevationRequest } from './elevation-request';
 
-type AskedFor = Pick<ElevationRequest, 'requestId' | 'accountId' | 'role' | 'minutes' | 'reason' | 'plannedActions' | 'requester'>;
+type AskedFor = Pick<ElevationRequest, 'requestId' | 'accountId' | 'role' | 'minutes' | 'reason' | 'plannedActions' | 'plannedResources' | 'requester'>;
 
 /**
  * Who stored a request, so that a retried Register can tell its own earlier write from someone else's.
@@ -42,6 +42,8 @@ export function requestDigest(request: AskedFor): string {
     reason: request.reason,
     plannedActions: request.plannedActions,
     requester: request.requester ?? null,
+    // Only when given, so the digest of a request without resources is what it always was.
+    ...(request.plannedResources ? { plannedResources: request.plannedResources } : {}),
   };
   return createHash('sha256').update(JSON.stringify(asked)).digest('hex');
 }

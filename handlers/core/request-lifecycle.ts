@@ -13,6 +13,7 @@ import type { RequestStatus } from './request-record';
  *                                       ↘ DENIED                ↘ FAILED ─────────↗
  *                                       ↘ APPROVAL_EXPIRED
  *              ↘ REFUSED (a grant of the same agent and account is live; from REGISTERED or APPROVED)
+ *                                       ↘ EXTENDED (an extension request: its new set is in the live grant's secret)
  * ```
  *
  * `REJECTED` has no entry: a request that never validated has no record (its status reaches the agent in
@@ -72,6 +73,12 @@ export const REQUEST_TRANSITIONS: readonly StatusTransition[] = [
     'REFUSED',
     'recordOutcome',
     'Notify Refused: a grant of the same agent and account is live (seen by Register, or the lease Mint could not take); nothing minted',
+  ),
+  ...edges(
+    ['APPROVED', 'PENDING_APPROVAL'],
+    'EXTENDED',
+    'recordOutcome',
+    'Notify Extended: an extension request was approved and its credential set delivered into the live grant (the live request stays GRANTED)',
   ),
   ...edges(['GRANTED'], 'ENDED', 'recordOutcome', 'Notify Ended at expiry, or the agent gives its grant back (`jit end`); whichever records first wins'),
   ...edges(['GRANTED'], 'REVOKED', 'recordOutcome', 'revoke: an approver ends the grant early (`jit revoke`); the later Ended at expiry leaves it as it is'),

@@ -1,5 +1,7 @@
 import type { PostReviewAck } from './break-glass';
 import type { ApprovalDecision, Denial } from './approval-decision';
+import type { QuorumApprovals } from './approval-quorum';
+import type { RequestRouting } from './approver-routing';
 import type { ElevationRequest } from './elevation-request';
 import type { GrantSummary } from './grant';
 import type { IssuedCredentialsRecord } from './issued-credentials';
@@ -21,6 +23,8 @@ export const REQUEST_STATUSES = [
   'AUDITED',
   /** Refused because a grant of the same agent and account was live; nothing was minted. */
   'REFUSED',
+  /** An extension request whose new credential set was delivered into the live grant's secret. */
+  'EXTENDED',
 ] as const;
 
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -43,6 +47,14 @@ export interface RequestRecord extends ElevationRequest {
   readonly approvalDeadline?: string;
   readonly approverLinks?: ApproverLinks;
   readonly taskToken?: string;
+  /** Who may decide it and how many approvals it needs, fixed when it started to wait (approver-routing.ts). */
+  readonly routing?: RequestRouting;
+  /** The approvals counted so far towards a quorum, by approver address (approval-quorum.ts). */
+  readonly approvals?: QuorumApprovals;
+  /** Where the request's chat prompts were posted (Slack channel and message ts), each updated with the outcome. */
+  readonly chatPrompts?: ReadonlyArray<{ readonly channel: string; readonly ts: string }>;
+  /** The role the first approval of a quorum approved; every later approval must approve it too. */
+  readonly quorumRole?: string;
   /** When every approver was mailed the current links; a retried approval request then mails nobody again. */
   readonly approvalMailedAt?: string;
   /** When an approver claimed the decision; set together with `decision` or `denial`. */

@@ -34,6 +34,9 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   'Break Glass': undefined,
   // Says nothing about the request on record under that id, which goes on.
   'Duplicate Refused': undefined,
+  Extended: 'EXTENDED',
+  // A tripwire's revocation: recorded as REVOKED (revokedBy jit-broker-tripwire).
+  Tripped: 'REVOKED',
 };
 
 /**

@@ -1,8 +1,10 @@
+import { extensionLabel } from './grant-extension';
 import { createHash } from 'node:crypto';
 import type { ApprovalDecision, Denial, Verdict } from './approval-decision';
 import { MAX_NOTE_LENGTH } from './approval-decision';
 import type { ElevatedRole } from './broker-settings';
 import { html, type SafeHtml, trustedHtml, utcText } from './html';
+import { quorumSection } from './quorum-pages';
 import type { RequestView } from './request-view';
 
 /**
@@ -64,7 +66,8 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Strict-Transport-Security': 'max-age=31536000',
 };
 
-function layout(status: number, title: string, body: SafeHtml): Page {
+/** The page around a body: shared with the quorum pages (quorum-pages.ts). */
+export function layout(status: number, title: string, body: SafeHtml): Page {
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -78,18 +81,19 @@ ${body}
   return { status, html: String(page) };
 }
 
-function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): SafeHtml {
+export function rows(entries: ReadonlyArray<readonly [string, string | undefined]>): SafeHtml {
   return html`<dl>${entries
     .filter((e): e is readonly [string, string] => e[1] !== undefined && e[1] !== '')
     .map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 }
 
-function summary(request: RequestView): SafeHtml {
+export function summary(request: RequestView): SafeHtml {
   const planned =
     request.plannedActions.length > 0
       ? html`<p class="muted planned">Planned actions</p><ul>${request.plannedActions.map((a) => html`<li>${a}</li>`)}</ul>`
       : '';
   return html`<section class="card">${rows([
+    ['Extension', request.extension ? extensionLabel(request.extension, request.minutes, new Date(request.requestedAt)) : undefined],
     ['Account', `${request.accountName} (${request.accountId})`],
     ['Role', request.role],
     ['Minutes', String(request.minutes)],
@@ -110,6 +114,8 @@ export interface ReviewPageInput {
   /** Problems with a verdict that was sent; the form is shown again with what was sent. */
   readonly problems?: readonly string[];
   readonly verdict?: Verdict;
+  /** What the grant can do against the role (`grantScopeText`); omitted: not shown. */
+  readonly scope?: readonly string[];
 }
 
 /** The review page (GET): the request, and a form to decide it. Submitting is the only way to decide. */
@@ -128,7 +134,8 @@ export function reviewPage(input: ReviewPageInput): Page {
     (r) => html`<option value="${r.name}"${r.name === chosenRole ? html` selected` : ''}>${r.name} (up to ${r.maxMinutes} min)</option>`,
   );
   const body = html`<h1>Approve elevated access?</h1>
-${problems}${summary(request)}
+${problems}${summary(request)}${quorumSection(request, input.approver)}
+${input.scope ? html`<section class="card"><p class="lead"><strong>What this grant can do</strong> (the role versus the grant, evaluated from their policies)</p><ul>${input.scope.map((l) => html`<li>${l}</li>`)}</ul></section>` : ''}
 <form class="card" method="post" action="${encodeURIComponent(request.requestId)}">
 <input type="hidden" name="c" value="${input.capability}">
 <label for="role">Role</label>
@@ -154,7 +161,7 @@ function decisionRows(decision: ApprovalDecision | undefined, denial: Denial | u
       ['Role', decision.role],
       ['Minutes', String(decision.minutes)],
       ['Note', decision.note],
-      ['By', decision.approver],
+      ['By', decision.approvers && decision.approvers.length > 1 ? decision.approvers.map((a) => a.approver).join(', ') : decision.approver],
       ['At', utcText(decision.decidedAt)],
       ['Through', decision.channel === 'cli' ? 'the jit CLI' : 'the review page'],
     ]);

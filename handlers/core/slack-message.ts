@@ -1,3 +1,4 @@
+import { extensionLabel } from './grant-extension';
 import type { ElevationRequest } from './elevation-request';
 import { utcText } from './html';
 
@@ -60,6 +61,8 @@ export interface ApprovalPrompt {
   readonly approvalDeadline: Date;
   /** The recipient's own review link, only in a direct message (a link decides as its owner). */
   readonly reviewUrl?: string;
+  /** What the grant can do compared with the role (`grantScopeText`); omitted: not shown. */
+  readonly scope?: readonly string[];
 }
 
 /** One line for notifications and the header: what is asked, where, for how long. */
@@ -68,8 +71,9 @@ function summary(request: Pick<ElevationRequest, 'role' | 'accountName' | 'minut
 }
 
 /** The prompt: what is asked, by whom and why, with Approve and Deny (and the review link in a DM). */
-export function approvalPromptMessage({ request, approvalDeadline, reviewUrl }: ApprovalPrompt): SlackMessage {
+export function approvalPromptMessage({ request, approvalDeadline, reviewUrl, scope }: ApprovalPrompt): SlackMessage {
   const fields = [
+    ...(request.extension ? [plain(extensionLabel(request.extension, request.minutes, new Date(request.requestedAt)))] : []),
     plain(`Account: ${request.accountName} (${request.accountId})`),
     plain(`Role: ${request.role}`),
     plain(`Duration: ${request.minutes} minutes`),
@@ -90,6 +94,7 @@ export function approvalPromptMessage({ request, approvalDeadline, reviewUrl }: 
       { type: 'section', fields },
       { type: 'section', text: plain(`Reason: ${request.reason}`) },
       ...(planned.length > 0 ? [{ type: 'section' as const, text: plain(`Planned actions:\n${planned.map((a) => `- ${a}`).join('\n')}`) }] : []),
+      ...(scope ? [{ type: 'section' as const, text: plain(`What this grant can do:\n${scope.join('\n')}`) }] : []),
       { type: 'actions', block_id: `jit_decide_${request.requestId}`, elements: buttons },
       {
         type: 'context',

@@ -8,9 +8,17 @@ import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { SchedulerResetScheduler } from '../adapters/aws/scheduler-reset-scheduler';
 import { SecretsManagerVault } from '../adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../adapters/aws/sts-credential-issuer';
+import { z } from 'zod';
 import { mintGrant, mintGrantInputSchema } from '../use-cases/mint-grant';
+import { followExtension, followExtensionInputSchema, mintExtension, mintExtensionInputSchema } from '../use-cases/mint-extension';
 import { parseSettings, taskHandler } from '../lambda/runtime';
 import type { FunctionRuntime } from './function-runtime';
+
+/**
+ * The mint function's tasks: a grant (`Mint`), an extension's set (`MintExtension`, `mode: extend`), and
+ * which set of a live request the secret holds (`FollowExtension`, `mode: follow`).
+ */
+const mintTaskInputSchema = z.union([mintExtensionInputSchema, followExtensionInputSchema, mintGrantInputSchema]);
 
 /** Mint: AssumeRole, schedule the reset, store the grant in the account's secret. */
 export function mintFunction({ env, aws, clock, random, logger }: FunctionRuntime<'mint'>) {
@@ -34,9 +42,14 @@ export function mintFunction({ env, aws, clock, random, logger }: FunctionRuntim
 
   return taskHandler(
     'mint',
-    mintGrantInputSchema,
+    mintTaskInputSchema,
     async (input) => {
-      const grant = await mintGrant(input, deps);
+      if ('mode' in input && input.mode === 'follow') {
+        const followed = await followExtension(input, deps);
+        logger.info('grant followed', { requestId: followed.grant.requestId, grantId: followed.grant.grantId, extended: followed.extended });
+        return followed;
+      }
+      const grant = 'mode' in input && input.mode === 'extend' ? await mintExtension(input, deps) : await mintGrant(input, deps);
       // The summary holds no secret material; log only its identifiers and times.
       logger.info('grant minted', {
         requestId: grant.requestId,

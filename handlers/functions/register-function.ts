@@ -27,7 +27,7 @@ export function registerFunction({ env, aws, clock, logger }: FunctionRuntime<'r
       const result = await registerRequest(input, deps);
       logger.info('request registered', {
         requestId:
-          result.status === 'registered' || result.status === 'refused'
+          result.status === 'registered' || result.status === 'refused' || result.status === 'extension'
             ? result.request.requestId
             : result.status === 'conflict'
               ? result.refused.requestId

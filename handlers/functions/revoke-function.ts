@@ -19,7 +19,12 @@ import { MalformedTaskInputError } from '../core/errors';
 import { parseTaskInput } from '../core/task-input';
 import { type RevokeGrantDeps, liftRevocation, refuseMalformedEnd, revokeGrant, revokeGrantInputSchema } from '../use-cases/revoke-grant';
 import { revokeResultOf, type RevokeResult } from '../use-cases/revoke-result';
-import { taskHandler } from '../lambda/runtime';
+import { parseSettings, taskHandler } from '../lambda/runtime';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDbTripwireState } from '../adapters/aws/dynamodb-tripwire-state';
+import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
+import { cloudTrailApiCallEventSchema, isCloudTrailApiCall } from '../core/tripwire';
+import { watchGrantCall } from '../use-cases/watch-grant-call';
 import type { FunctionRuntime } from './function-runtime';
 
 /** The revoke function's own ARN, without a version or alias: the lift schedule invokes it. */
@@ -57,6 +62,7 @@ export function revokeFunction({ env, aws, clock, logger, region, stsProofEndpoi
   const publisher = new EventBridgePublisher(new EventBridgeClient(aws), env.eventBusName);
   const sts = new STSClient(aws);
   const partition = env.targetPartition;
+  const settings = parseSettings(env.settings);
 
   let deps: RevokeGrantDeps | undefined;
   // The lift schedule's target is this function's own ARN, which only the first invocation's context tells.
@@ -78,6 +84,21 @@ export function revokeFunction({ env, aws, clock, logger, region, stsProofEndpoi
     });
 
   const run = async (event: unknown, context: Pick<Context, 'invokedFunctionArn'>): Promise<RevokeResult | { kind: string }> => {
+    // A target account's CloudTrail API-call event, forwarded to the broker bus: the tripwires judge it.
+    if (isCloudTrailApiCall(event)) {
+      if (!settings.tripwires) return { kind: 'ignored' };
+      const call = parseTaskInput('revoke', cloudTrailApiCallEventSchema, event);
+      const watched = await watchGrantCall(call, {
+        ...depsFor(context),
+        tripwires: settings.tripwires,
+        state: new DynamoDbTripwireState(documents, env.requestTable),
+        mailer: new SesV2Mailer(new SESv2Client(aws)),
+        approvers: settings.approvers,
+        sender: settings.sender,
+      });
+      logger.info('grant call watched', { outcome: watched.kind, ...('requestId' in watched ? { requestId: watched.requestId } : {}), ...('trip' in watched ? { rule: watched.trip.rule, eventId: watched.trip.call.eventId } : {}) });
+      return { kind: watched.kind };
+    }
     const raw = inputOf(event);
     let input;
     try {

@@ -134,6 +134,9 @@ const DECISION_STATUS: Record<DecideOutcome['kind'], number> = {
   denied: 200,
   invalid: 422,
   decided: 409,
+  // Counted towards a quorum (or counted before): accepted, nothing sent to the workflow yet.
+  counted: 202,
+  'not-routed': 403,
   // Decided, but the answer has not reached the workflow yet: worth the same call again.
   'delivery-pending': 503,
   closed: 409,
@@ -158,6 +161,19 @@ function decisionResponse(outcome: DecideOutcome): APIGatewayProxyStructuredResu
       return json(status, { outcome: outcome.kind, request: outcome.request });
     case 'decided':
       return json(status, { outcome: outcome.kind, request: outcome.request, ...(outcome.redelivered ? { redelivered: true } : {}) });
+    case 'counted':
+      return json(status, {
+        outcome: outcome.kind,
+        request: outcome.request,
+        approvals: outcome.approvals,
+        quorum: outcome.quorum,
+        duplicate: outcome.duplicate,
+        message: outcome.duplicate
+          ? `${outcome.approval.approver} had already approved; counted once. ${outcome.approvals.length} of ${outcome.quorum} approvals.`
+          : `Approval counted: ${outcome.approvals.length} of ${outcome.quorum}. Nothing is issued until the rest approve.`,
+      });
+    case 'not-routed':
+      return json(status, { outcome: outcome.kind, code: 'NOT_ROUTED', message: outcome.reason });
     default:
       return json(status, { outcome: outcome.kind, request: outcome.request });
   }
@@ -201,7 +217,8 @@ export async function handleApproverHttp(event: APIGatewayProxyEventV2, deps: Ap
 
   try {
     if (method === 'GET' && requestId === undefined) {
-      return json(200, { approver, pending: await listPending({ store: deps.store, clock: deps.clock }) });
+      // Only what this approver is routed to (approver-routing.ts), each with what its grant can do.
+      return json(200, { approver, pending: await listPending({ store: deps.store, clock: deps.clock, approver, settings: deps.settings }) });
     }
     if (method === 'GET' && route.verb === undefined && requestId !== undefined) {
       const record = await deps.store.get(requestId);

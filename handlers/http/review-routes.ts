@@ -13,6 +13,7 @@ import {
   notFoundPage,
   reviewPage,
 } from '../core/review-pages';
+import { countedPage } from '../core/quorum-pages';
 import { type ClosedOutcome, type DecideRequestDeps, decideRequest, reviewRequest } from '../use-cases/decide-request';
 
 /** Where the review routes report what happened: ids and outcomes only, never a capability or a token. */
@@ -78,7 +79,9 @@ export async function handleReviewHttp(
       const capability = event.queryStringParameters?.c ?? '';
       const outcome = await reviewRequest(requestId, { channel: 'web', capability }, deps);
       log.info('review page', { requestId, outcome: outcome.kind });
-      return respond(outcome.kind === 'pending' ? reviewPage({ ...outcome, capability }) : closedOutcomePage(outcome), {}, head);
+      // A link is issued only to a routed approver: `not-routed` cannot come from one; it reads as an unknown link.
+      const page = outcome.kind === 'pending' ? reviewPage({ ...outcome, capability }) : outcome.kind === 'not-routed' ? notFoundPage() : closedOutcomePage(outcome);
+      return respond(page, {}, head);
     }
 
     const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
@@ -104,6 +107,10 @@ export async function handleReviewHttp(
         return respond(
           errorPage(503, 'This request was already decided, but the decision has not reached the broker yet. Wait a minute and press the button again to deliver it.'),
         );
+      case 'counted':
+        return respond(countedPage(outcome.request, outcome.approval, outcome.approvals, outcome.quorum, outcome.duplicate));
+      case 'not-routed':
+        return respond(notFoundPage());
       default:
         return respond(closedOutcomePage(outcome));
     }

@@ -4,7 +4,7 @@ import type { SlackSettings } from '../core/broker-settings';
 import { type SlackPress, readSlackPress } from '../core/slack-interaction';
 import type { PromptOutcome } from '../core/slack-message';
 import { MAX_SLACK_SKEW_SECONDS, verifySlackRequest } from '../core/slack-signature';
-import type { ChatNotifier } from '../ports/chat-notifier';
+import type { ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { ReplayGuard } from '../ports/replay-guard';
 import { type DecideOutcome, type DecideRequestDeps, decideRequest } from '../use-cases/decide-request';
@@ -54,6 +54,15 @@ function answer(outcome: DecideOutcome): { settle?: PromptOutcome; tell?: string
       return { settle: { kind: 'closed', why: `Closed (${outcome.request.status}).` }, tell: 'This request is closed; nothing changed.' };
     case 'not-found':
       return { tell: 'No pending request by that id; nothing changed.' };
+    case 'not-routed':
+      return { tell: `You cannot decide this request: ${outcome.reason}. Nothing changed.` };
+    case 'counted':
+      // A Slack approval counts as one approver of the quorum; the prompt keeps its buttons for the others.
+      return {
+        tell: outcome.duplicate
+          ? `You had already approved this request; counted once. ${outcome.approvals.length} of ${outcome.quorum} approvals so far.`
+          : `Your approval is counted: ${outcome.approvals.length} of ${outcome.quorum}. Nothing is issued until the rest approve.`,
+      };
     case 'invalid':
       return { tell: `Not approved: ${outcome.problems.join('; ')}. Use the review page to choose other terms.` };
     case 'unavailable':
@@ -127,12 +136,25 @@ export async function handleSlackInteraction(
   return acknowledge();
 }
 
-/** Updates the pressed message and tells the presser what happened; a Slack failure never undoes a decision. */
+/**
+ * Every copy of the prompt posted for the request (each routed approver's direct message, or the channel
+ * post), as recorded when it was posted, and the pressed one; each once.
+ */
+export function promptsOf(request: { readonly chatPrompts?: ReadonlyArray<{ channel: string; ts: string }> } | undefined, pressed: PostedPrompt | undefined): PostedPrompt[] {
+  const all = [...(pressed ? [pressed] : []), ...(request?.chatPrompts ?? [])];
+  return all.filter((p, i) => all.findIndex((q) => q.channel === p.channel && q.ts === p.ts) === i);
+}
+
+/**
+ * Updates every posted copy of the prompt with the outcome (not only the pressed one) and tells the
+ * presser what happened; a Slack failure never undoes a decision.
+ */
 async function reply(press: SlackPress, outcome: DecideOutcome, deps: SlackInteractionDeps, log: ReviewLog): Promise<void> {
   const { settle, tell } = answer(outcome);
   const request = 'request' in outcome ? outcome.request : undefined;
+  const copies = settle && request ? promptsOf(request, press.message) : [];
   const results = await Promise.allSettled([
-    settle && request && press.message ? deps.chat.settle(press.message, request, settle) : undefined,
+    ...copies.map((copy) => (settle && request ? deps.chat.settle(copy, request, settle) : undefined)),
     tell && press.responseUrl ? deps.chat.tellPrivately(press.responseUrl, tell) : undefined,
   ]);
   for (const result of results) {

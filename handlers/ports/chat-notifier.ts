@@ -12,8 +12,11 @@ export interface PostedPrompt {
  * outcome once someone decides.
  */
 export interface ChatNotifier {
-  /** Posts the prompt to the configured channel, or to each approver's direct messages. */
-  announce(prompt: (recipient: ChatRecipient) => ApprovalPrompt): Promise<readonly PostedPrompt[]>;
+  /**
+   * Posts the prompt to the configured channel, or to each approver's direct messages. With `to`, only to
+   * the request's routed approvers (their direct messages) or the route's own channel (approver-routing.ts).
+   */
+  announce(prompt: (recipient: ChatRecipient) => ApprovalPrompt, to?: ChatAudience): Promise<readonly PostedPrompt[]>;
   /** Replaces a posted prompt with its outcome: no buttons left. */
   settle(posted: PostedPrompt, request: Pick<ElevationRequest, 'requestId' | 'role' | 'accountName' | 'minutes'>, outcome: PromptOutcome): Promise<void>;
   /** Tells only the person who pressed a button why nothing happened. */
@@ -22,3 +25,9 @@ export interface ChatNotifier {
 
 /** Who one copy of the prompt goes to: a channel everyone reads, or one approver's direct messages. */
 export type ChatRecipient = { readonly kind: 'channel' } | { readonly kind: 'direct'; readonly approver: string };
+
+/** Who a request's prompt may reach: its routed approvers, and the channel its route names, if any. */
+export interface ChatAudience {
+  readonly approvers: readonly string[];
+  readonly channel?: string;
+}

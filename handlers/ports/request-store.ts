@@ -1,6 +1,10 @@
 import type { PostReviewAck } from '../core/break-glass';
 import type { ApprovalDecision, Denial } from '../core/approval-decision';
+import type { QuorumApproval, QuorumApprovals } from '../core/approval-quorum';
+import type { RequestRouting } from '../core/approver-routing';
 import type { ElevationRequest } from '../core/elevation-request';
+import type { PostedPrompt } from './chat-notifier';
+import type { GrantSummary } from '../core/grant';
 import type { IssuedCredentialsRecord } from '../core/issued-credentials';
 import type { Registration } from '../core/registration';
 import type { ApproverLinks, ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
@@ -10,6 +14,8 @@ export interface PendingApproval {
   /** SHA-256 of each approver's link capability → that approver. */
   readonly approverLinks: ApproverLinks;
   readonly approvalDeadline: string;
+  /** Who may decide and how many approvals it needs (approver-routing.ts). */
+  readonly routing?: RequestRouting;
 }
 
 /** Fields a status change may record alongside the new status. */
@@ -38,7 +44,7 @@ export type DecisionDelivery = 'delivered' | 'gone' | 'undelivered';
 /** What `jit pending` shows of a request; no task token, no link hashes. */
 export type PendingSummary = Pick<
   RequestRecord,
-  'requestId' | 'accountId' | 'accountName' | 'role' | 'minutes' | 'reason' | 'plannedActions' | 'requester' | 'requestedAt' | 'approvalDeadline'
+  'requestId' | 'accountId' | 'accountName' | 'role' | 'minutes' | 'reason' | 'plannedActions' | 'requester' | 'requestedAt' | 'approvalDeadline' | 'routing' | 'approvals' | 'extension'
 >;
 
 /**
@@ -68,11 +74,23 @@ export interface RequestStore {
    */
   claimDecision(requestId: string, claim: DecisionClaim): Promise<boolean>;
   /**
+   * Counts one approval towards a quorum (a conditional write): only while the request is pending, its
+   * window open, the task token held, the link (if any) still on record, and this approver not counted
+   * yet. Returns every approval counted after the write, or undefined when the write was refused (the
+   * approver was already counted, or the request can no longer be decided).
+   */
+  recordApproval(requestId: string, approval: QuorumApproval, link?: DecisionClaim['link']): Promise<QuorumApprovals | undefined>;
+  /**
    * Records how delivering a claimed decision ended: `delivered` drops the task token; `gone` marks the
    * request APPROVAL_EXPIRED; `undelivered` returns it to PENDING_APPROVAL. Only touches the record while
    * it still holds this claim, so a later state written by the workflow is never overwritten.
    */
   settleDecision(requestId: string, claim: DecisionClaim, delivery: DecisionDelivery, now: Date): Promise<void>;
+  /**
+   * Appends where the chat prompts of a request were posted, so that every copy is updated with the
+   * outcome (not only the one pressed). Ignored for an unknown request.
+   */
+  recordChatPrompts(requestId: string, posted: readonly PostedPrompt[], now: Date): Promise<void>;
   /** Requests waiting for a decision, oldest first (including those whose window has just closed). */
   listPending(): Promise<PendingSummary[]>;
   /**
@@ -98,6 +116,12 @@ export interface RequestStore {
    * nothing, when the request is unknown or already acknowledged.
    */
   acknowledgePostReview(requestId: string, ack: PostReviewAck, now: Date): Promise<boolean>;
+  /**
+   * Replaces the grant of a live request with the credential set an extension delivered, only while the
+   * request is GRANTED, not revoked, and its grant is still `previousGrantId` (a compare-and-swap, so a
+   * retried Notify or a second extension cannot go backwards). False when the condition did not hold.
+   */
+  recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean>;
   /** Records where the audit report of a request is, without changing its status (a failed mint stays FAILED). */
   attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void>;
 }

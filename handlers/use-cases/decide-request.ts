@@ -1,4 +1,5 @@
 import { capabilityMatches, isWellFormedCapability } from '../core/approval-capability';
+import { grantScopeOf, grantScopeText } from '../core/grant-scope';
 import {
   type ApprovalDecision,
   type DecisionChannel,
@@ -7,7 +8,10 @@ import {
   approvalTerms,
   approverText,
 } from '../core/approval-decision';
+import { type QuorumApproval, approvalsInOrder, quorumConflict, quorumDecision } from '../core/approval-quorum';
+import { type RequestRouting, mayDecide, routingOf, sameApprover } from '../core/approver-routing';
 import { type BrokerSettings, type ElevatedRole, findAccount } from '../core/broker-settings';
+import { renderQuorumProgressEmail } from '../core/quorum-email';
 import { renderConfirmationEmail, type ConfirmedDecision } from '../core/confirmation-email';
 import type { RequestRecord } from '../core/request-record';
 import { narrowingChoices } from '../core/role-order';
@@ -55,21 +59,42 @@ export type ClosedOutcome =
   /** Over for another reason (rejected, failed, no decision on record). */
   | { readonly kind: 'closed'; readonly request: RequestView };
 
+/**
+ * The caller is a configured approver, but not one this request is routed to, or its requester
+ * (approver-routing.ts). A link is only ever issued to a routed approver, so this is the CLI and Slack.
+ */
+export type NotRouted = { readonly kind: 'not-routed'; readonly request: RequestView; readonly reason: string };
+
 export interface DecisionForm {
   readonly request: RequestView;
   readonly approver: string;
   /** The roles the approver may pick: the requested one and those the config declares narrower (role-order.ts). */
   readonly roles: readonly ElevatedRole[];
+  /** What a grant of the request can do against its role (`grantScopeText`), shown on the review page. */
+  readonly scope: readonly string[];
 }
 
-export type ReviewOutcome = ClosedOutcome | ({ readonly kind: 'pending' } & DecisionForm);
+export type ReviewOutcome = ClosedOutcome | NotRouted | ({ readonly kind: 'pending' } & DecisionForm);
 
 export type DecideOutcome =
   | ClosedOutcome
+  | NotRouted
   /** The verdict does not fit the config; nothing changed. */
   | ({ readonly kind: 'invalid'; readonly problems: readonly string[]; readonly verdict: Verdict } & DecisionForm)
   | { readonly kind: 'approved'; readonly request: RequestView; readonly decision: ApprovalDecision; readonly confirmation: Confirmation }
   | { readonly kind: 'denied'; readonly request: RequestView; readonly denial: Denial; readonly confirmation: Confirmation }
+  /**
+   * An approval counted towards a quorum that is not reached yet; nothing went to the workflow.
+   * `duplicate` when this approver had already been counted: nothing changed.
+   */
+  | {
+      readonly kind: 'counted';
+      readonly request: RequestView;
+      readonly approval: QuorumApproval;
+      readonly approvals: readonly QuorumApproval[];
+      readonly quorum: number;
+      readonly duplicate: boolean;
+    }
   /** The workflow could not be reached; the claim was released and nothing changed. Try again. */
   | { readonly kind: 'unavailable'; readonly request: RequestView; readonly error: unknown }
   /**
@@ -103,6 +128,19 @@ function principalOf(authority: DecisionAuthority): { principal?: string } {
   return authority.channel === 'cli' && authority.principal ? { principal: authority.principal } : {};
 }
 
+/** Why a configured approver may not decide this request, or undefined when they may. */
+function notRouted(record: RequestRecord, approver: string, settings: BrokerSettings, breakGlass = false): NotRouted | undefined {
+  const routing = routingOf(record, settings);
+  if (mayDecide(routing, approver)) return undefined;
+  // Break-glass is the requester's own approval (use-cases/break-glass.ts): routed to them, requester or not.
+  if (breakGlass && routing.approvers.some((a) => sameApprover(a, approver))) return undefined;
+  const reason =
+    routing.requesterExcluded && sameApprover(routing.requesterExcluded, approver)
+      ? `${approver} is the requester of this request and cannot approve or deny it`
+      : `request ${record.requestId} (${record.role} in ${record.accountName}) is routed to ${routing.approvers.join(', ')}, not to ${approver}`;
+  return { kind: 'not-routed', request: view(record), reason };
+}
+
 function standing(record: RequestRecord, now: Date): 'pending' | ClosedOutcome['kind'] {
   if (record.status === 'PENDING_APPROVAL') {
     const open = record.taskToken !== undefined && record.approvalDeadline !== undefined && Date.parse(record.approvalDeadline) > now.getTime();
@@ -118,7 +156,9 @@ function closed(record: RequestRecord, kind: ClosedOutcome['kind']): ClosedOutco
 
 function form(record: RequestRecord, approver: string, settings: BrokerSettings): DecisionForm {
   const account = findAccount(settings, record.accountId);
-  return { request: view(record), approver, roles: account ? narrowingChoices(settings, account, record.role) : [] };
+  // Evaluated as of the request (the scope does not depend on the time inside the window).
+  const scope = grantScopeText(grantScopeOf(record, settings, new Date(record.requestedAt)));
+  return { request: view(record), approver, roles: account ? narrowingChoices(settings, account, record.role) : [], scope };
 }
 
 /**
@@ -128,6 +168,9 @@ export async function reviewRequest(requestId: string, authority: DecisionAuthor
   const record = await deps.store.get(requestId);
   const auth = record && authorize(record, authority);
   if (!record || !auth) return { kind: 'not-found' };
+  // A rule is not a person routing applies to: RequestApproval applies it only where one approval suffices.
+  const refused = authority.channel === 'rule' ? undefined : notRouted(record, auth.approver, deps.settings);
+  if (refused) return refused;
   const kind = standing(record, deps.clock.now());
   return kind === 'pending' ? { kind, ...form(record, auth.approver, deps.settings) } : closed(record, kind);
 }
@@ -151,6 +194,11 @@ export async function decideRequest(
   const record = await deps.store.get(requestId);
   const auth = record && authorize(record, authority);
   if (!record || !auth) return { kind: 'not-found' };
+  // Only a terminal approver, authenticated by IAM, can break glass (use-cases/break-glass.ts checks the rest).
+  const breakGlass = verdict.action === 'approve' && verdict.breakGlass !== undefined && authority.channel === 'cli' ? verdict.breakGlass : undefined;
+  // A rule is not a person routing applies to: RequestApproval applies it only where one approval suffices.
+  const refused = authority.channel === 'rule' ? undefined : notRouted(record, auth.approver, deps.settings, breakGlass !== undefined);
+  if (refused) return refused;
   const now = deps.clock.now();
   const kind = standing(record, now);
   const stranded = pendingDelivery(record);
@@ -166,6 +214,23 @@ export async function decideRequest(
   if (verdict.action === 'approve') {
     const terms = approvalTerms(record, verdict, deps.settings);
     if (!terms.ok) return { kind: 'invalid', problems: terms.problems, verdict, ...form(record, auth.approver, deps.settings) };
+    const routing = routingOf(record, deps.settings);
+    // Break-glass approves alone: that is what it is for, and why every approver is alerted at once.
+    if (routing.quorum > 1 && !breakGlass) {
+      const approval: QuorumApproval = {
+        approver: auth.approver,
+        ...principalOf(authority),
+        channel,
+        decidedAt,
+        role: terms.value.role.name,
+        minutes: terms.value.minutes,
+        ...(terms.value.note ? { note: terms.value.note } : {}),
+      };
+      const counted = await countApproval(record, routing, approval, auth.link, authority, deps);
+      if (counted.kind !== 'quorum') return counted.kind === 'invalid' ? { ...counted, verdict, ...form(record, auth.approver, deps.settings) } : counted.outcome;
+      claim = { outcome: { status: 'APPROVED', decision: counted.decision }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
+      return deliver(requestId, record, claim, authority, deps);
+    }
     const decision: ApprovalDecision = {
       role: terms.value.role.name,
       minutes: terms.value.minutes,
@@ -174,8 +239,7 @@ export async function decideRequest(
       ...(terms.value.note ? { note: terms.value.note } : {}),
       decidedAt,
       channel,
-      // Only a terminal approver, authenticated by IAM, can break glass (use-cases/break-glass.ts checks the rest).
-      ...(verdict.breakGlass && authority.channel === 'cli' ? { breakGlass: verdict.breakGlass } : {}),
+      ...(breakGlass ? { breakGlass } : {}),
     };
     claim = { outcome: { status: 'APPROVED', decision }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
   } else {
@@ -186,6 +250,58 @@ export async function decideRequest(
     claim = { outcome: { status: 'DENIED', denial }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
   }
 
+  return deliver(requestId, record, claim, authority, deps);
+}
+
+/**
+ * Counts one approval towards the request's quorum (approval-quorum.ts). Returns the decision to claim when
+ * this approval completes the quorum (or finds it complete: a claim released after a fault), else what the
+ * caller is told: counted so far, already counted (nothing changed), or why nothing can be counted.
+ */
+async function countApproval(
+  record: RequestRecord,
+  routing: RequestRouting,
+  approval: QuorumApproval,
+  link: { capabilityHash: string; approver: string } | undefined,
+  authority: DecisionAuthority,
+  deps: DecideRequestDeps,
+): Promise<{ kind: 'quorum'; decision: ApprovalDecision } | { kind: 'invalid'; problems: string[] } | { kind: 'answer'; outcome: DecideOutcome }> {
+  const conflict = quorumConflict(approvalsInOrder(record.approvals).filter((a) => a.approver !== approval.approver), approval.role);
+  if (conflict) return { kind: 'invalid', problems: [conflict] };
+  let approvals = await deps.store.recordApproval(record.requestId, approval, link);
+  let duplicate = false;
+  let latest = record;
+  if (!approvals) {
+    // Refused: counted before, another role was approved meanwhile, or the request can no longer be decided.
+    const reread = await deps.store.get(record.requestId);
+    if (!reread || !authorize(reread, authority)) return { kind: 'answer', outcome: { kind: 'not-found' } };
+    const kind = standing(reread, deps.clock.now());
+    if (kind !== 'pending' || !reread.taskToken) return { kind: 'answer', outcome: closed(reread, kind === 'pending' ? 'expired' : kind) };
+    if (!reread.approvals?.[approval.approver]) {
+      const raced = quorumConflict(approvalsInOrder(reread.approvals), approval.role);
+      return raced ? { kind: 'invalid', problems: [raced] } : { kind: 'answer', outcome: closed(reread, 'expired') };
+    }
+    duplicate = true;
+    approvals = reread.approvals;
+    latest = reread;
+  }
+  const inOrder = approvalsInOrder(approvals);
+  const mine = approvals[approval.approver] ?? approval;
+  if (inOrder.length < routing.quorum) {
+    if (!duplicate) await progress(latest, routing, mine, inOrder, deps);
+    return {
+      kind: 'answer',
+      outcome: { kind: 'counted', request: { ...view(latest), approvals }, approval: mine, approvals: inOrder, quorum: routing.quorum, duplicate },
+    };
+  }
+  // Complete: the approval that completed it (or, after a released claim, the latest one) takes the decision.
+  return { kind: 'quorum', decision: quorumDecision(inOrder, duplicate ? inOrder[inOrder.length - 1] : mine) };
+}
+
+/** Takes the single decision and answers the workflow: the last step for one approval and for a quorum. */
+async function deliver(requestId: string, record: RequestRecord, claim: DecisionClaim, authority: DecisionAuthority, deps: DecideRequestDeps): Promise<DecideOutcome> {
+  if (!record.taskToken) return closed(record, 'expired');
+  const decidedAt = claim.decidedAt;
   if (!(await deps.store.claimDecision(requestId, claim))) {
     // Someone else decided first, the window closed, or the link was replaced meanwhile.
     const latest = await deps.store.get(requestId);
@@ -213,9 +329,20 @@ export async function decideRequest(
     : { kind: 'denied', request: { ...decided, denial: outcome.denial }, denial: outcome.denial, confirmation };
 }
 
+/** Tells the request's approvers that one more approval was counted and how many are still needed. Never fails the approval. */
+async function progress(record: RequestRecord, routing: RequestRouting, approval: QuorumApproval, approvals: readonly QuorumApproval[], deps: DecideRequestDeps): Promise<void> {
+  try {
+    await deps.mailer.send({ from: deps.settings.sender, to: [...routing.approvers], ...renderQuorumProgressEmail(record, approval, approvals, routing.quorum) });
+  } catch {
+    // The approval is counted; the note about it is a courtesy.
+  }
+}
+
 async function confirm(record: RequestRecord, confirmed: ConfirmedDecision, deps: DecideRequestDeps): Promise<Confirmation> {
   try {
-    await deps.mailer.send({ from: deps.settings.sender, to: deps.settings.approvers, ...renderConfirmationEmail(record, confirmed) });
+    // Only the approvers the request was routed to (every approver for a request without routing).
+    const to = [...routingOf(record, deps.settings).approvers];
+    await deps.mailer.send({ from: deps.settings.sender, to, ...renderConfirmationEmail(record, confirmed) });
     return { sent: true };
   } catch (error) {
     return { sent: false, error };

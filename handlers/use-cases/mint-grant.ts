@@ -15,7 +15,7 @@ import {
 } from '../core/grant-window';
 import type { ActiveSecret } from '../core/secret-value';
 import { RESET_SCHEDULE_PREFIX, roleArn as iamRoleArn } from '../core/resource-names';
-import { timeFencedSessionPolicy } from '../core/session-policy';
+import { grantSessionPolicy, planOf } from '../core/session-policy';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { CredentialIssuer } from '../ports/credential-issuer';
 import type { RequestStore } from '../ports/request-store';
@@ -81,6 +81,10 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
   const grantId = newGrantId(request.requestId, Buffer.from(deps.random.bytes(GRANT_RANDOM_BYTES)).toString('hex'));
   const roleArn = iamRoleArn(deps.partition, request.accountId, role.iamRoleName);
   const sourceIdentity = sourceIdentityFor(request.requestId);
+  // The plan, the time fence and the region fence (handlers/core/session-policy.ts). A plan too large for
+  // STS is refused here, before the lease or AssumeRole, as Register refused it (PlanTooLargeError).
+  const plan = planOf(request);
+  const sessionPolicy = grantSessionPolicy({ expiresAt: fence, regions: deps.settings.auditRegions, ...(plan ? { plan } : {}) });
 
   // Before AssumeRole: a second grant for the same agent and account is refused, never minted. The lease
   // lasts until the fence, the last moment these credentials can work, whenever the secret is written.
@@ -91,7 +95,7 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     sessionName: roleSessionName(request.requestId),
     sourceIdentity,
     durationSeconds: stsDurationSeconds(decision.minutes),
-    sessionPolicy: timeFencedSessionPolicy(fence),
+    sessionPolicy: sessionPolicy.json,
   });
 
   // If this write fails, the credentials never leave this function: nobody can use them.

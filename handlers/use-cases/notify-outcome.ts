@@ -126,11 +126,18 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
     ...(stage ? { stage } : {}),
     ...(resetOutcome ? { resetOutcome } : {}),
     ...(live ? { liveRequestId: live.holder, liveUntil: live.expiresAt } : {}),
+    // An extension's events name the live request they would extend (or did).
+    ...(request?.extension ? { extensionOf: request.extension.requestId } : {}),
     // Each agent's notification queue takes only the events of its own requests (infra/constructs/agent-notifications.ts).
     ...(request?.agentSource ? { agentSource: request.agentSource } : {}),
   };
 
   const status = STATUS_OF_OUTCOME[outcome];
+  if (outcome === 'Extended' && request?.extension && grant) {
+    // The live request now holds the new set: `jit status`, `jit end` and `jit revoke` act on it. A
+    // compare-and-swap on the set it replaced, so a retry (already recorded) or a revoke in between changes nothing.
+    await deps.store.recordExtension(request.extension.requestId, grant, request.extension.grantId, deps.clock.now());
+  }
   if (outcome === 'Audited' && !grant && report && request) {
     // The audit of a failed mint: the request stays FAILED, the record learns where the report is.
     await deps.store.attachReport(request.requestId, report, deps.clock.now());

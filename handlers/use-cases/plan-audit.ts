@@ -5,7 +5,7 @@ import type { BrokerSettings } from '../core/broker-settings';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { AuditSubjectUnknownError } from '../core/errors';
 import { grantSummarySchema } from '../core/grant';
-import { issuedCredentialsSchema } from '../core/issued-credentials';
+import { type IssuedCredentialsRecord, issuedCredentialsSchema } from '../core/issued-credentials';
 import { type Revocation, revocationOf, revocationSchema } from '../core/revocation';
 import { parseTaskInput } from '../core/task-input';
 import type { Clock } from '../ports/clock';
@@ -26,6 +26,18 @@ export interface PlanAuditDeps {
 }
 
 /**
+ * The grant ids of every set that reached the agent: the last delivered one and, back through `extends`,
+ * each set an extension replaced (an extension is minted only while the secret holds the set it extends).
+ * The sets of failed attempts are on no such chain.
+ */
+export function deliveredGrantIds(issued: readonly IssuedCredentialsRecord[], lastGrantId: string | undefined): Set<string> {
+  const byId = new Map(issued.map((c) => [c.grantId, c]));
+  const delivered = new Set<string>();
+  for (let id = lastGrantId; id !== undefined && !delivered.has(id); id = byId.get(id)?.extends) delivered.add(id);
+  return delivered;
+}
+
+/**
  * Starts the audit of a request: which credentials to look up (every set mint issued, from the request
  * record, plus the delivered grant), whether and when it was revoked, the LookupEvents window, when to
  * poll first and when to give up. A request without issued credentials has nothing to audit (`done`).
@@ -39,7 +51,8 @@ export async function planRequestAudit(input: PlanAuditInput, deps: PlanAuditDep
   // What the store holds is read back through the same schemas, so a damaged record cannot mislead the audit.
   const issued = parseTaskInput('plan-audit', z.array(issuedCredentialsSchema), record?.issuedCredentials ?? [], `issuedCredentials of ${requestId}`);
   const credentials = new Map<string, AuditCredential>();
-  for (const c of issued) credentials.set(c.accessKeyId, { ...c, delivered: c.accessKeyId === grant?.accessKeyId });
+  const delivered = deliveredGrantIds(issued, grant?.grantId);
+  for (const { extends: _extends, extensionId: _extensionId, ...c } of issued) credentials.set(c.accessKeyId, { ...c, delivered: delivered.has(c.grantId) });
   if (grant && !credentials.has(grant.accessKeyId)) {
     credentials.set(grant.accessKeyId, {
       accessKeyId: grant.accessKeyId,

@@ -7,6 +7,8 @@ import type { Clock } from '../ports/clock';
 import type { GrantLeases } from '../ports/grant-leases';
 import type { RequestStore } from '../ports/request-store';
 import { liveGrantRefusal } from './grant-lease';
+import { isExtensionEvent } from '../core/grant-extension';
+import { registerExtension } from './register-extension';
 
 /**
  * What the state machine passes to Register: the `Elevation Requested` event as EventBridge delivered it,
@@ -34,6 +36,8 @@ export type RegisterResult =
    * emailed. `refusal` has the shape of a caught error, so one Notify state serves this and the mint's refusal.
    */
   | { readonly status: 'refused'; readonly request: ElevationRequest; readonly refusal: { readonly Error: string; readonly Cause: string } }
+  /** An extension of a live grant, registered: it goes to its own approval (handlers/use-cases/register-extension.ts). */
+  | { readonly status: 'extension'; readonly request: ElevationRequest }
   /** The id belongs to a different request: this one is refused, and its sender told so. */
   | { readonly status: 'conflict'; readonly refused: RefusedRequest };
 
@@ -60,6 +64,7 @@ export interface RefusedRequest {
  * @throws InvalidRequestError when the event or the request in it is not acceptable.
  */
 export async function registerRequest(input: RegisterInput, deps: RegisterRequestDeps): Promise<RegisterResult> {
+  if (isExtensionEvent(input.event)) return registerExtension(input, deps);
   const envelope = requestEventSchema.safeParse(input.event);
   if (!envelope.success) {
     throw new InvalidRequestError(['event: not an "Elevation Requested" event from an agent source (jit.agent or jit.agent.<id>)']);
@@ -67,9 +72,21 @@ export async function registerRequest(input: RegisterInput, deps: RegisterReques
   const validation = validateElevationRequest(envelope.data, deps.settings, deps.clock.now());
   if (!validation.ok) throw new InvalidRequestError(validation.problems);
 
-  const request = validation.value;
-  const registration: Registration = { executionId: input.executionId, contentDigest: requestDigest(request) };
-  if ((await deps.store.create(request, deps.clock.now(), registration)) === 'created') return afterRegistration(request, deps);
+  return storeOnce(validation.value, input.executionId, deps, afterRegistration);
+}
+
+/**
+ * Stores a validated request once, with the execution that stored it, and tells the three cases of a taken
+ * id apart (see `registerRequest`); `after` decides what a stored request of this execution goes on to.
+ */
+export async function storeOnce(
+  request: ElevationRequest,
+  executionId: string,
+  deps: RegisterRequestDeps,
+  after: (request: ElevationRequest, deps: RegisterRequestDeps) => Promise<RegisterResult>,
+): Promise<RegisterResult> {
+  const registration: Registration = { executionId, contentDigest: requestDigest(request) };
+  if ((await deps.store.create(request, deps.clock.now(), registration)) === 'created') return after(request, deps);
 
   const stored = await deps.store.get(request.requestId);
   // Gone between the two reads only if its retention ran out: nothing to serve, nothing to collide with.
@@ -77,7 +94,7 @@ export async function registerRequest(input: RegisterInput, deps: RegisterReques
   switch (matchRegistration(stored.registration ?? {}, registration)) {
     case 'same-execution':
       // The stored request, not this attempt's copy: its `requestedAt` is the one on record.
-      return afterRegistration(elevationRequestSchema.parse(stored), deps);
+      return after(elevationRequestSchema.parse(stored), deps);
     case 'redelivery':
       return { status: 'duplicate', requestId: request.requestId };
     case 'conflict':

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { encodeCapability, hashCapability, reviewLink, CAPABILITY_BYTES } from '../core/approval-capability';
 import { renderApprovalEmail } from '../core/approval-email';
+import { routeRequest } from '../core/approver-routing';
+import { grantScopeOf, grantScopeText } from '../core/grant-scope';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
-import type { ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
+import type { ChatAudience, ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Mailer } from '../ports/mailer';
@@ -63,14 +65,21 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     return { requestId: request.requestId, approvalDeadline: resumed.approvalDeadline };
   }
   const approvalDeadline = new Date(now.getTime() + deps.settings.approvalWindowMinutes * 60_000);
-  // A rule that approves without a human: the token is stored without links, and the rule decides.
-  if (deps.callbacks && approvingRule(deps.settings, request, now)) {
+  // Only the approvers routed to this account and role, never the requester (approver-routing.ts).
+  const routing = routeRequest(deps.settings, request);
+  // A rule that approves without a human: the token is stored without links, and the rule decides. Never
+  // where the route asks for a quorum: N distinct people must approve those.
+  if (deps.callbacks && routing.quorum <= 1 && approvingRule(deps.settings, request, now)) {
     await deps.store.awaitDecision(request.requestId, { taskToken, approverLinks: {}, approvalDeadline: approvalDeadline.toISOString() }, now);
     const byRule = await approveByRule(request, { ...deps, callbacks: deps.callbacks });
     if (byRule) await publishPending(request, approvalDeadline.toISOString(), deps);
     if (byRule) return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), approvedBy: byRule.approvedBy };
   }
-  const links = deps.settings.approvers.map((approver) => ({
+  if (routing.approvers.length < routing.quorum) {
+    // The config loader refuses a route that cannot be met; a requester who is one of too few approvers can still leave it short.
+    throw new Error(`Request ${request.requestId} needs ${routing.quorum} approvals but only ${routing.approvers.length} approver(s) may decide it (${routing.approvers.join(', ') || 'nobody'})`);
+  }
+  const links = routing.approvers.map((approver) => ({
     approver,
     capability: encodeCapability(deps.random.bytes(CAPABILITY_BYTES)),
   }));
@@ -80,13 +89,17 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
       taskToken,
       approverLinks: Object.fromEntries(links.map((link) => [hashCapability(link.capability), link.approver])),
       approvalDeadline: approvalDeadline.toISOString(),
+      routing,
     },
     now,
   );
 
+  // What this grant can do against the whole role, evaluated from the role's policy and the session policy.
+  const scope = grantScopeText(grantScopeOf(request, deps.settings, now));
   for (const link of links) {
     const email = renderApprovalEmail({
       request,
+      scope,
       reviewUrl: reviewLink(deps.reviewBaseUrl, request.requestId, link.capability),
       approvalDeadline,
     });
@@ -94,7 +107,10 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
   }
   // Recorded before the chat prompt: once every approver has their email, a retry mails nobody again.
   await deps.store.markApprovalMailed(request.requestId, taskToken, deps.clock.now());
-  const chat = deps.chat ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl) : undefined;
+  const chat = deps.chat
+    ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, { approvers: routing.approvers, ...(routing.slackChannel ? { channel: routing.slackChannel } : {}) }, scope)
+    : undefined;
+  if (chat && 'posted' in chat && chat.posted.length > 0) await deps.store.recordChatPrompts(request.requestId, chat.posted, deps.clock.now());
   await publishPending(request, approvalDeadline.toISOString(), deps);
   return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
 }
@@ -126,12 +142,14 @@ async function announce(
   approvalDeadline: Date,
   links: ReadonlyArray<{ approver: string; capability: string }>,
   reviewBaseUrl: string,
+  audience: ChatAudience,
+  scope: readonly string[],
 ): Promise<NonNullable<RequestApprovalResult['chat']>> {
   try {
     const posted = await chat.announce((recipient) => {
       const link = recipient.kind === 'direct' ? links.find((l) => l.approver === recipient.approver) : undefined;
-      return { request, approvalDeadline, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
-    });
+      return { request, approvalDeadline, scope, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
+    }, audience);
     return { posted };
   } catch (error) {
     return { failed: error };

@@ -18,6 +18,7 @@ import type { RoleRevoker } from '../ports/role-revoker';
 import type { GrantLeases } from '../ports/grant-leases';
 import { releaseGrantLease } from './grant-lease';
 import { AGENT_SOURCE_PATTERN } from '../core/agents';
+import { TRIPWIRE_REVOKED_BY } from '../core/tripwire';
 
 const requestId = z.string().regex(REQUEST_ID_PATTERN);
 const proof = z.string().min(1).max(4096);
@@ -86,6 +87,16 @@ function accountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
 }
 
+/**
+ * When the last credential set of the request stops working for STS: the grant's, or a later one an
+ * extension minted (docs/agent.md#extending-a-live-grant) that the record's grant may not name yet. The
+ * deny must outlive every set with the request's SourceIdentity.
+ */
+function lastStsExpiry(request: RequestRecord): string {
+  const all = [request.grant?.stsExpiresAt, ...(request.issuedCredentials ?? []).map((c) => c.stsExpiresAt)].filter((t): t is string => typeof t === 'string');
+  return all.reduce((latest, t) => (Date.parse(t) > Date.parse(latest) ? t : latest), all[0] ?? '1970-01-01T00:00:00Z');
+}
+
 /** True when the ARN is the elevated session this request's grant was minted as. */
 export function isGrantSession(arn: string, request: RequestRecord): boolean {
   const session = assumedRoleSessionOf(arn);
@@ -99,7 +110,15 @@ export function isGrantSession(arn: string, request: RequestRecord): boolean {
   );
 }
 
-function eventDetail(request: RequestRecord, revocation: Revocation, again: boolean): BrokerEventDetail {
+/** The revocation a tripwire asks for: no caller to verify, the broker itself ends the grant (handlers/use-cases/watch-grant-call.ts). */
+export interface TripwireRevocation {
+  readonly action: 'tripwire';
+  readonly requestId: string;
+  /** Which call, which rule. */
+  readonly reason: string;
+}
+
+export function eventDetail(request: RequestRecord, revocation: Revocation, again: boolean): BrokerEventDetail {
   return {
     requestId: request.requestId,
     account: request.accountId,
@@ -110,7 +129,7 @@ function eventDetail(request: RequestRecord, revocation: Revocation, again: bool
     revokedBy: revocation.revokedBy,
     ...(revocation.revokeReason ? { reason: revocation.revokeReason } : {}),
     // The agent's own end is the one made by the grant's own session.
-    endedBy: isGrantSession(revocation.revokedBy, request) ? 'agent' : 'approver',
+    endedBy: revocation.revokedBy === TRIPWIRE_REVOKED_BY ? 'tripwire' : isGrantSession(revocation.revokedBy, request) ? 'agent' : 'approver',
     ...(again ? { alreadyEnded: true } : {}),
     ...(request.agentSource ? { agentSource: request.agentSource } : {}),
   };
@@ -163,9 +182,19 @@ export async function revokeGrant(input: Extract<RevokeGrantInput, { action: 're
   return outcome;
 }
 
-async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' | 'approver-revoke' }>, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
+/**
+ * Ends a grant because a tripwire fired: the same steps as `revokeGrant` (reset, SourceIdentity deny, lift,
+ * record), in the broker's own name, publishing nothing: the caller publishes `Elevation Tripped`.
+ */
+export async function revokeOnTripwire(input: TripwireRevocation, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
+  return decideRevocation(input, deps);
+}
+
+async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revoke' | 'end' | 'approver-revoke' }> | TripwireRevocation, deps: RevokeGrantDeps): Promise<RevokeOutcome> {
   let identity: { arn: string };
-  if (input.action === 'approver-revoke') {
+  if (input.action === 'tripwire') {
+    identity = { arn: TRIPWIRE_REVOKED_BY };
+  } else if (input.action === 'approver-revoke') {
     identity = { arn: input.approver };
   } else {
     const purpose: ProofPurpose = input.action;
@@ -193,7 +222,7 @@ async function decideRevocation(input: Extract<RevokeGrantInput, { action: 'revo
 
   await deps.resetter.reset({ mode: 'revoked', requestId: request.requestId, accountId: grant.accountId, grantId: grant.grantId });
   await deps.revoker.attachDeny(grant.accountId, roleNameOf(grant.roleArn), revocationPolicy(grant.sourceIdentity));
-  const liftAt = new Date(Date.parse(grant.stsExpiresAt) + LIFT_MARGIN_MINUTES * 60_000);
+  const liftAt = new Date(Date.parse(lastStsExpiry(request)) + LIFT_MARGIN_MINUTES * 60_000);
   await deps.lifts.scheduleLift(liftScheduleName(request.requestId), liftAt, { source: 'jit.lift-schedule', requestId: request.requestId });
 
   const revocation: Revocation = {
@@ -224,8 +253,9 @@ export async function liftRevocation(input: Extract<RevokeGrantInput, { action: 
   const grant = request.grant;
   if (!grant || !request.revokedAt) return { kind: 'not-revoked' };
   const now = deps.clock.now();
-  if (now.getTime() < Date.parse(grant.stsExpiresAt)) {
-    throw new RevocationLiftTooEarlyError(request.requestId, grant.stsExpiresAt);
+  const stsEnd = lastStsExpiry(request);
+  if (now.getTime() < Date.parse(stsEnd)) {
+    throw new RevocationLiftTooEarlyError(request.requestId, stsEnd);
   }
   const removed = await deps.revoker.removeDeny(grant.accountId, roleNameOf(grant.roleArn), revocationPolicyName(grant.sourceIdentity));
   return { kind: removed === 'removed' ? 'lifted' : 'absent' };

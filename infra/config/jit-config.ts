@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TRIPWIRE_DENY_LIST } from '../../handlers/core/tripwire-settings';
 import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
@@ -291,6 +292,38 @@ export const slackConfigSchema = z
   })
   .strict();
 
+/** A named group of approvers: a lower-case word, so it never reads as an address. */
+const GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** One approver route (docs/approvals.md#routing): who decides requests for an account, a role, or both. */
+export const approvalRouteConfigSchema = z
+  .object({
+    /** An account's id or name; absent: every account. */
+    account: z.string().min(1).optional(),
+    /** A role's name; absent: every role. */
+    role: z.string().min(1).optional(),
+    /** Approver addresses and group names (`approval.groups`). */
+    approvers: z.array(z.union([z.email(), z.string().regex(GROUP_NAME)], { error: 'must be an email address or a group name of approval.groups' })).min(1),
+    /** Distinct approvers needed before the request is approved. @default 1 */
+    quorum: z.number().int().min(1).max(5).optional(),
+    /** A Slack channel id for this route's prompts, instead of `approval.slack.postTo`. */
+    slackChannel: z.string().regex(SLACK_CHANNEL_ID, 'must be a channel id such as C0123456789').optional(),
+  })
+  .strict()
+  .refine((route) => route.account !== undefined || route.role !== undefined, { message: 'must name an account, a role or both (approval.approvers is the fallback)' });
+
+export type ApprovalRouteConfig = z.infer<typeof approvalRouteConfigSchema>;
+
+/** Every approver address a config names: the fallback, the groups' members and the routes' people. */
+export function approverRoster(approval: { approvers?: readonly string[]; groups?: Readonly<Record<string, readonly string[]>>; routes?: readonly ApprovalRouteConfig[] }): string[] {
+  const all = [
+    ...(approval.approvers ?? []),
+    ...Object.values(approval.groups ?? {}).flat(),
+    ...(approval.routes ?? []).flatMap((r) => r.approvers.filter((a) => a.includes('@'))),
+  ];
+  return all.filter((a, i) => all.findIndex((b) => b.toLowerCase() === a.toLowerCase()) === i);
+}
+
 export const jitConfigSchema = z
   .object({
     hub: z
@@ -301,7 +334,15 @@ export const jitConfigSchema = z
       .strict(),
     approval: z
       .object({
-        approvers: z.array(z.email('must be an email address')).min(1),
+        /**
+         * The fallback: who decides a request no route matches. With no routes, every approver of every
+         * request (the one list of earlier versions). May be empty only when routes cover every pair.
+         */
+        approvers: z.array(z.email('must be an email address')).default([]),
+        /** Named groups of approvers, used by name in `routes`. @default none */
+        groups: z.record(z.string().regex(GROUP_NAME, 'must be a group name: a lower-case letter, then up to 31 lower-case letters, digits or dashes'), z.array(z.email('must be an email address')).min(1)).optional(),
+        /** Approvers per account, per role and per account+role, most specific first; quorum per route. @default none */
+        routes: z.array(approvalRouteConfigSchema).max(50).optional(),
         sender: z.email('must be an email address'),
         /** How long a request waits for a decision before it expires. */
         windowMinutes: z.number().int().min(1).max(24 * 60),
@@ -337,15 +378,25 @@ export const jitConfigSchema = z
       })
       .strict()
       .superRefine((approval, ctx) => {
+        const roster = approverRoster(approval);
+        if (roster.length === 0) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'must name at least one approver (or give routes)' });
+        if (!approval.routes && approval.approvers.length === 0) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'must name at least one approver when there are no routes' });
+        (approval.routes ?? []).forEach((route, i) => {
+          route.approvers.forEach((entry, j) => {
+            if (!entry.includes('@') && !approval.groups?.[entry]) {
+              ctx.addIssue({ code: 'custom', path: ['routes', i, 'approvers', j], message: `names group "${entry}", which approval.groups does not define` });
+            }
+          });
+        });
         for (const [user, approver] of Object.entries(approval.slack?.users ?? {})) {
-          if (!approval.approvers.includes(approver)) {
-            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of approval.approvers (${approval.approvers.join(', ')})` });
+          if (!roster.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['slack', 'users', user], message: `must be one of ${approval.routes || approval.groups ? 'the approvers (approval.approvers, groups, routes)' : 'approval.approvers'} (${roster.join(', ')})` });
           }
         }
         const owners = new Map<string, string>();
         for (const [approver, arns] of Object.entries(approval.iamPrincipals ?? {})) {
-          if (!approval.approvers.includes(approver)) {
-            ctx.addIssue({ code: 'custom', path: ['iamPrincipals', approver], message: `names ${approver}, who is not in approval.approvers` });
+          if (!roster.includes(approver)) {
+            ctx.addIssue({ code: 'custom', path: ['iamPrincipals', approver], message: `names ${approver}, who is not in approval.approvers, a group or a route` });
           }
           for (const arn of arns) {
             const owner = owners.get(arn);
@@ -372,6 +423,31 @@ export const jitConfigSchema = z
     /** Organization guardrails (SCPs and RCPs). @default none: the stack is not synthesized */
     organization: organizationConfigSchema.optional(),
     accounts: z.array(accountConfigSchema).min(1),
+    /**
+     * Tripwires (docs/configuration.md#tripwires): rules that end a live grant at once when its session
+     * calls what it must not. @default none: the broker does not watch grants
+     */
+    tripwires: z
+      .object({
+        /** IAM action patterns whose attempt ends the grant. @default the blog's hard ceiling */
+        denyListedActions: z.array(z.string().regex(/^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/, 'must be an IAM action such as ec2:TerminateInstances')).max(50).default([...DEFAULT_TRIPWIRE_DENY_LIST]),
+        /** N refusals (AccessDenied and the like) within M seconds end the grant; `null` turns the rule off. @default 5 in 60 s */
+        accessDenied: z
+          .object({ count: z.number().int().min(1).max(100), withinSeconds: z.number().int().min(1).max(3600) })
+          .strict()
+          .nullable()
+          .default({ count: 5, withinSeconds: 60 }),
+        /** A call outside the request's `plannedActions` (when they name IAM actions) ends the grant. @default true */
+        unplannedCalls: z.boolean().default(true),
+        /**
+         * Also forward read-only management events (Describe*, Get*, List*): the target accounts' rule state is
+         * then `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`. Without them a read outside the plan or a refused
+         * read is not seen. @default true
+         */
+        readOnlyEvents: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
     audit: z
       .object({
         /** Regions the agent works in; us-east-1 is always added (IAM and global STS events land there). */

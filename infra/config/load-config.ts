@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { BrokerSettings } from '../../handlers/core/broker-settings';
+import { routingGaps } from '../../handlers/core/approver-routing';
 import { ConfigError } from './config-error';
 import { resolveConfigPath } from './config-path';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES } from '../../handlers/core/resource-names';
 import { ESCALATION_PATH_IDS } from '../escalation/escalation-catalog';
 import { DEFAULT_AGENT_ID } from '../../handlers/core/agents';
 import { roleOrderProblems } from '../../handlers/core/role-order';
-import { type AgentConfig, type AgentEntryConfig, type JitConfig, jitConfigSchema } from './jit-config';
+import { type AgentConfig, type AgentEntryConfig, type JitConfig, approverRoster, jitConfigSchema } from './jit-config';
 
 export { ConfigError, ConfigNotFoundError } from './config-error';
 export { CONFIG_FILE, EXAMPLE_CONFIG_FILE, configCandidates, resolveConfigPath, userConfigDir } from './config-path';
@@ -194,6 +195,38 @@ function checkHubAsTarget(config: JitConfig, problems: string[]): void {
   });
 }
 
+/**
+ * Approver routes (docs/approvals.md#routing): each names a configured account and role, no two the same
+ * pair, and every account/role pair the config allows reaches someone (enough people for its quorum).
+ */
+function checkApprovalRoutes(config: JitConfig, problems: string[]): void {
+  const routes = config.approval.routes ?? [];
+  const seen = new Map<string, number>();
+  routes.forEach((route, i) => {
+    const account = route.account === undefined ? undefined : config.accounts.find((a) => a.id === route.account || a.name === route.account);
+    if (route.account !== undefined && !account) {
+      problems.push(`approval.routes.${i}.account: not a configured account (${config.accounts.map((a) => a.name).join(', ')}). Received: ${received(route.account)}`);
+    }
+    if (route.role !== undefined && !config.roles.some((r) => r.name === route.role)) {
+      problems.push(`approval.routes.${i}.role: not a configured role (${config.roles.map((r) => r.name).join(', ')}). Received: ${received(route.role)}`);
+    } else if (route.role !== undefined && account?.roles && !account.roles.includes(route.role)) {
+      problems.push(`approval.routes.${i}: role ${route.role} is not offered in account ${account.name} (its roles: ${account.roles.join(', ')})`);
+    }
+    const key = `${account?.id ?? route.account ?? '*'}/${route.role ?? '*'}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) problems.push(`approval.routes.${i}: routes the same ${route.account ? `account ${route.account}` : 'accounts'} and ${route.role ? `role ${route.role}` : 'roles'} as approval.routes.${earlier}`);
+    else seen.set(key, i);
+  });
+  if (problems.some((p) => p.startsWith('approval.routes.') || p.startsWith('accounts.'))) return;
+  for (const gap of routingGaps(toBrokerSettings(config))) problems.push(`approval.routes: ${gap}`);
+}
+
+/** A route's approvers as addresses: groups replaced by their members, each person once. */
+function routeApprovers(config: JitConfig, entries: readonly string[]): string[] {
+  const all = entries.flatMap((entry) => (entry.includes('@') ? [entry] : (config.approval.groups?.[entry] ?? [])));
+  return all.filter((a, i) => all.findIndex((b) => b.toLowerCase() === a.toLowerCase()) === i);
+}
+
 /** Checks what the schema cannot: uniqueness, references between sections, policy files on disk. */
 function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map<string, PolicyDocument> {
   checkAccounts(config, problems);
@@ -209,6 +242,7 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
   });
 
   checkAgent(config, iamNames, problems);
+  checkApprovalRoutes(config, problems);
   checkRoleOrder(config, problems);
   checkApprovalRules(config, problems);
   checkBreakGlass(config, problems);
@@ -341,9 +375,19 @@ export function agentPrincipalArn(agent: AgentConfig, partition: string, hubAcco
   return `arn:${partition}:iam::${hubAccount}:${agent.kind}/${agentNameOf(agent)}`;
 }
 
-/** The part of the config the broker's functions need at run time. */
-export function toBrokerSettings(config: JitConfig): BrokerSettings {
+/** A role's policy document without what evaluation does not need (Version, Sid), to save environment space. */
+function compactPolicy(policy: PolicyDocument): unknown {
+  const list = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+  return { Statement: list.map((s) => Object.fromEntries(Object.entries(s as Record<string, unknown>).filter(([k]) => k !== 'Sid'))) };
+}
+
+/**
+ * The part of the config the broker's functions need at run time. With `policies` (the roles' policy
+ * documents, by role name) the settings carry them too, for the approval messages' grant scope.
+ */
+export function toBrokerSettings(config: JitConfig, policies?: ReadonlyMap<string, PolicyDocument>): BrokerSettings {
   return {
+    ...(policies && policies.size > 0 ? { rolePolicies: Object.fromEntries([...policies].map(([name, p]) => [name, compactPolicy(p)])) } : {}),
     agents: agentsOf(config).map((agent) => ({ id: agent.id, name: agentNameOf(agent) })),
     accounts: config.accounts.map((account) => ({
       id: account.id,
@@ -359,13 +403,31 @@ export function toBrokerSettings(config: JitConfig): BrokerSettings {
         })),
     })),
     approvalWindowMinutes: config.approval.windowMinutes,
-    approvers: config.approval.approvers,
+    approvers: approverRoster(config.approval),
+    ...(config.approval.routes
+      ? {
+          approvalRoutes: [
+            ...config.approval.routes.map((route) => ({
+              ...(route.account !== undefined ? { account: config.accounts.find((a) => a.id === route.account || a.name === route.account)?.id ?? route.account } : {}),
+              ...(route.role !== undefined ? { role: route.role } : {}),
+              approvers: routeApprovers(config, route.approvers),
+              ...(route.quorum !== undefined && route.quorum > 1 ? { quorum: route.quorum } : {}),
+              ...(route.slackChannel ? { slackChannel: route.slackChannel } : {}),
+            })),
+            // The fallback, last: requests no route matches.
+            { approvers: [...config.approval.approvers] },
+          ],
+        }
+      : {}),
     ...(config.approval.iamPrincipals ? { approverPrincipals: config.approval.iamPrincipals } : {}),
     sender: config.approval.sender,
     auditRegions: config.audit.regions,
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.approval.slack ? { slack: config.approval.slack } : {}),
+    ...(config.tripwires
+      ? { tripwires: { denyListedActions: config.tripwires.denyListedActions, accessDenied: config.tripwires.accessDenied, unplannedCalls: config.tripwires.unplannedCalls } }
+      : {}),
     ...(config.roles.some((r) => r.narrowerThan) ? { roleOrder: roleOrderOf(config) } : {}),
     ...(config.approval.rules ? { approvalRules: config.approval.rules } : {}),
     ...(config.roles.some((r) => r.breakGlass)

@@ -8,6 +8,7 @@ import { BrokerFunction } from './broker-function';
 import type { RequestTable } from './request-table';
 import type { RevokeRole } from './revoke-role';
 import { oneTimeScheduleStatements } from './schedule-invoker-role';
+import { sendAsSenderStatement } from './send-as-sender-statement';
 
 export interface RevokeFunctionProps {
   /** Fixed function name, which `jit revoke` invokes (it must start with the broker stack's name and a dash). */
@@ -24,6 +25,10 @@ export interface RevokeFunctionProps {
   readonly scheduleGroupName: string;
   /** The role the lift schedules invoke this function as; it is granted that invoke here. */
   readonly liftSchedulerRole: iam.IRole;
+  /** The broker settings as JSON (`JIT_SETTINGS`): the tripwire rules, the approvers and the sender of their alerts. */
+  readonly settingsJson: string;
+  /** With tripwires: the address the approvers' tripwire alerts come from. @default no email permission (no tripwires) */
+  readonly tripwireSender?: string;
 }
 
 /**
@@ -46,8 +51,11 @@ export class RevokeFunction extends BrokerFunction<'revoke'> {
         resetFunctionArn: props.resetFunction.functionArn,
         scheduleGroup: props.scheduleGroupName,
         liftSchedulerRoleArn: props.liftSchedulerRole.roleArn,
+        settings: props.settingsJson,
       },
     });
+    // A tripwire that ends a grant emails the approvers (docs/security-model.md#tripwires).
+    if (props.tripwireSender) this.role.addToPolicy(sendAsSenderStatement('SendTripwireAlertsAsTheBrokerOnly', props.tripwireSender));
     props.requestTable.grantItems(this.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.bus.grantPutEventsTo(this.role);
     // The function itself, not its versions: grantInvoke would add `:*`.

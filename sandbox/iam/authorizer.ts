@@ -1,4 +1,4 @@
-import { agentNameOf } from '../../infra/config/load-config';
+import { agentNameOf, agentsOf } from '../../infra/config/load-config';
 import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import type { SandboxClock } from '../clock';
 import { AwsError } from '../http/aws-error';
@@ -42,7 +42,8 @@ export interface AuthorizeOptions {
  *   verified by the infra tests instead.
  */
 export class Authorizer {
-  private readonly agentPolicies: PolicyDocument[];
+  /** Each configured agent's standing policies, by agent id. */
+  private readonly agentPolicies = new Map<string, PolicyDocument[]>();
   private readonly approverPolicies: PolicyDocument[];
 
   constructor(
@@ -51,8 +52,9 @@ export class Authorizer {
     private readonly clock: SandboxClock,
   ) {
     const { broker, loaded } = installation;
-    const agent = loaded.config.agent;
-    this.agentPolicies = identityPoliciesOf(broker, principalLogicalId(broker, agent.kind, agentNameOf(agent))).map((p) => toPolicyDocument(p.policy));
+    for (const agent of agentsOf(loaded.config)) {
+      this.agentPolicies.set(agent.id, identityPoliciesOf(broker, principalLogicalId(broker, agent.kind, agentNameOf(agent))).map((p) => toPolicyDocument(p.policy)));
+    }
     // The sandbox's approver also reads the audit reports: it holds both managed policies (docs/sandbox.md).
     this.approverPolicies = [BROKER_NAMES.approverPolicy, BROKER_NAMES.auditorPolicy].map((name) => toPolicyDocument(managedPolicyNamed(broker, name)));
   }
@@ -63,7 +65,8 @@ export class Authorizer {
       case 'broker':
         return undefined;
       case 'agent':
-        return { identity: this.agentPolicies };
+        // An agent key the config does not name holds no policy: everything is implicitly denied.
+        return { identity: this.agentPolicies.get(caller.agentId ?? '') ?? [] };
       case 'approver':
         return { identity: this.approverPolicies };
       case 'session': {

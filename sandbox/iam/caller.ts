@@ -3,6 +3,8 @@
 /** One of the sandbox's long-term keys: the agent, the approver, or the broker's functions. */
 export interface KeyCaller {
   readonly kind: 'agent' | 'approver' | 'broker';
+  /** For an agent's key: which configured agent (`agents[].id`; `default` for a config with one `agent`). */
+  readonly agentId?: string;
   readonly accessKeyId: string;
   readonly accountId: string;
   /** What GetCallerIdentity answers. */

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { agentNameOf } from '../../infra/config/load-config';
-import type { JitConfig } from '../../infra/config/jit-config';
+import { agentNameOf, agentsOf } from '../../infra/config/load-config';
+import type { AgentConfig, JitConfig } from '../../infra/config/jit-config';
 import { JsonFile } from '../store/json-file';
 import type { SigningSecret } from '../http/sigv4';
 import type { Caller, KeyCaller, SessionCaller } from './caller';
-import { type KeyHolder, type SandboxKeys, newAccessKeyId, newSecretAccessKey } from './keys';
+import { type AccessKey, type KeyHolder, type SandboxKeys, newAccessKeyId, newSecretAccessKey } from './keys';
 
 /** The approver's IAM user name in the sandbox's hub account. */
 export const SANDBOX_APPROVER_NAME = 'jit-sandbox-approver';
@@ -23,23 +23,28 @@ function stableId(prefix: string, seed: string): string {
   return prefix + [...digest.subarray(0, 17)].map((b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[b % 32]).join('');
 }
 
-function keyCaller(holder: KeyHolder, accessKeyId: string, config: JitConfig): KeyCaller {
-  const hub = config.hub.account;
-  if (holder === 'agent' && config.agent.kind === 'role') {
-    const role = agentNameOf(config.agent);
-    const roleId = stableId('AROA', `${hub}:${role}`);
+/** The caller behind one agent's key: its IAM user, or a session of its role (the way it runs in AWS). */
+function agentCaller(agentId: string, agent: AgentConfig, accessKeyId: string, hub: string): KeyCaller {
+  const name = agentNameOf(agent);
+  if (agent.kind === 'role') {
+    const roleId = stableId('AROA', `${hub}:${name}`);
     return {
-      kind: holder,
+      kind: 'agent',
+      agentId,
       accessKeyId,
       accountId: hub,
-      arn: `arn:aws:sts::${hub}:assumed-role/${role}/jit-sandbox-agent`,
-      principalArn: `arn:aws:iam::${hub}:role/${role}`,
+      arn: `arn:aws:sts::${hub}:assumed-role/${name}/jit-sandbox-agent`,
+      principalArn: `arn:aws:iam::${hub}:role/${name}`,
       userId: `${roleId}:jit-sandbox-agent`,
       identityType: 'AssumedRole',
     };
   }
-  const name = holder === 'agent' ? agentNameOf(config.agent) : holder === 'approver' ? SANDBOX_APPROVER_NAME : SANDBOX_BROKER_NAME;
   const arn = `arn:aws:iam::${hub}:user/${name}`;
+  return { kind: 'agent', agentId, accessKeyId, accountId: hub, arn, principalArn: arn, userId: stableId('AIDA', arn), identityType: 'IAMUser' };
+}
+
+function holderCaller(holder: 'approver' | 'broker', accessKeyId: string, hub: string): KeyCaller {
+  const arn = `arn:aws:iam::${hub}:user/${holder === 'approver' ? SANDBOX_APPROVER_NAME : SANDBOX_BROKER_NAME}`;
   return { kind: holder, accessKeyId, accountId: hub, arn, principalArn: arn, userId: stableId('AIDA', arn), identityType: 'IAMUser' };
 }
 
@@ -73,10 +78,16 @@ export class Identities {
     config: JitConfig,
     home: string,
   ) {
-    for (const holder of ['agent', 'approver', 'broker'] as const) {
-      const key = keys[holder];
-      this.byKey.set(key.accessKeyId, { secret: { secretAccessKey: key.secretAccessKey }, caller: keyCaller(holder, key.accessKeyId, config) });
-    }
+    const hub = config.hub.account;
+    const register = (key: AccessKey, caller: KeyCaller) => this.byKey.set(key.accessKeyId, { secret: { secretAccessKey: key.secretAccessKey }, caller });
+    // Every configured agent signs with its own key, as its own IAM user or role (docs/sandbox.md).
+    agentsOf(config).forEach((agent, i) => {
+      const key = i === 0 ? keys.agent : keys.agents[agent.id];
+      if (!key) throw new Error(`The sandbox has no key for agent ${agent.id}.`);
+      register(key, agentCaller(agent.id, agent, key.accessKeyId, hub));
+    });
+    register(keys.approver, holderCaller('approver', keys.approver.accessKeyId, hub));
+    register(keys.broker, holderCaller('broker', keys.broker.accessKeyId, hub));
     this.sessions = new JsonFile(join(home, 'sts-sessions.json'), () => ({}));
   }
 
@@ -89,7 +100,7 @@ export class Identities {
     return { secret: { secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken }, caller: session.caller };
   }
 
-  /** The caller behind one of the long-term keys. */
+  /** The caller behind one of the long-term keys (`agent`: the first agent's). */
   keyCaller(holder: KeyHolder): KeyCaller {
     return this.byKey.get(this.keys[holder].accessKeyId)?.caller as KeyCaller;
   }

@@ -13,6 +13,36 @@ export interface LookupableRecord {
   readonly readOnly?: boolean;
   readonly userIdentity: Readonly<Record<string, unknown>>;
   readonly resources?: ReadonlyArray<{ readonly type?: string; readonly ARN?: string }>;
+  /** `Management` or `Data`; LookupEvents never returns `Data` records. @default Management */
+  readonly eventCategory?: string;
+}
+
+/**
+ * Data-plane operations CloudTrail records as data events, not management events, for the services the
+ * sandbox answers: S3 object-level calls, Lambda Invoke, DynamoDB item calls, SNS Publish. They are never in
+ * the event history (LookupEvents), only in a trail or event data store configured for data events.
+ *
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/cloudtrail-logging-s3-info.html#cloudtrail-data-events
+ */
+const DATA_EVENTS: Readonly<Record<string, ReadonlySet<string>>> = {
+  's3.amazonaws.com': new Set([
+    'GetObject', 'PutObject', 'DeleteObject', 'DeleteObjects', 'HeadObject', 'CopyObject', 'GetObjectAcl', 'PutObjectAcl',
+    'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging', 'GetObjectAttributes', 'GetObjectRetention', 'PutObjectRetention',
+    'GetObjectLegalHold', 'PutObjectLegalHold', 'RestoreObject', 'SelectObjectContent', 'CreateMultipartUpload', 'UploadPart',
+    'UploadPartCopy', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
+  ]),
+  'lambda.amazonaws.com': new Set(['Invoke', 'InvokeWithResponseStream']),
+  'dynamodb.amazonaws.com': new Set([
+    'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactGetItems', 'TransactWriteItems',
+    'ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction',
+  ]),
+  'sns.amazonaws.com': new Set(['Publish', 'PublishBatch']),
+};
+
+/** Whether CloudTrail records this call as a data event (see DATA_EVENTS). */
+export function isDataEvent(eventSource: string, eventName: string): boolean {
+  return DATA_EVENTS[eventSource]?.has(eventName) ?? false;
 }
 
 export interface LookupAttribute {
@@ -102,8 +132,8 @@ function offsetOf(nextToken: string | undefined): number {
 }
 
 /**
- * CloudTrail LookupEvents over `records` (the events of one account and region that are visible now):
- * at most one lookup attribute, one of the documented keys; MaxResults 1..50; StartTime not after
+ * CloudTrail LookupEvents over `records` (the events of one account and region that are visible now),
+ * management events only (data events are skipped, as the event history never holds them): at most one lookup attribute, one of the documented keys; MaxResults 1..50; StartTime not after
  * EndTime; both inclusive; newest first; a NextToken to continue.
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
  */
@@ -123,6 +153,8 @@ export function lookupEvents(records: readonly LookupableRecord[], query: Lookup
   const offset = offsetOf(query.nextToken);
 
   const matching = records
+    // The event history holds management events only.
+    .filter((r) => r.eventCategory !== 'Data')
     .filter((r) => {
       const t = Date.parse(r.eventTime);
       return t >= start && t <= end;

@@ -157,3 +157,25 @@ export function targetsOf(rules: readonly RuleDefinition[], accepted: AcceptedEv
   const envelope = accepted.event as unknown as Record<string, unknown>;
   return rules.filter((r) => r.bus === accepted.bus && matchesPattern(r.pattern, envelope)).flatMap((r) => [...r.targets]);
 }
+
+/**
+ * The event CloudTrail puts on an account's default bus for one API call, which a target account's
+ * tripwire rule forwards to the broker's bus unchanged: `detail-type` "AWS API Call via CloudTrail",
+ * `source` `aws.<service>` (the event source's first label), `detail` the CloudTrail record, `account` the
+ * account the call was recorded in, `region` the call's region.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
+ */
+export function cloudTrailApiCallEvent(record: { readonly eventID: string; readonly eventTime: string; readonly eventSource: string; readonly awsRegion: string; readonly recipientAccountId: string }): DeliveredEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: `aws.${record.eventSource.split('.')[0]}`,
+    account: record.recipientAccountId,
+    time: record.eventTime,
+    region: record.awsRegion,
+    resources: [],
+    detail: { ...record },
+  };
+}

@@ -4,7 +4,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AwsCall } from '../http/aws-call';
 import { AwsError } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
-import { JsonFile } from '../store/json-file';
+import { JournaledRecords } from '../store/json-file';
 import { type SynthesizedStack, arnOf, prop, resourcesOfType } from '../template/deployed-template';
 import { ExpressionError, type Item, type Names, type Values, applyUpdate, evaluateCondition, project, projectedAttributes, updatedAttributes } from './dynamodb-expressions';
 import { type JsonOperation, type ServiceEmulation, handleJson, requiredString } from './service';
@@ -80,7 +80,7 @@ function validation<T>(run: () => T): T {
  */
 export class DynamoDbEmulation implements ServiceEmulation {
   readonly signingNames = ['dynamodb'];
-  private readonly tables = new Map<string, { definition: TableDefinition; items: JsonFile<Record<string, Marshalled>> }>();
+  private readonly tables = new Map<string, { definition: TableDefinition; items: JournaledRecords<Marshalled> }>();
 
   constructor(
     definitions: readonly TableDefinition[],
@@ -88,7 +88,7 @@ export class DynamoDbEmulation implements ServiceEmulation {
     private readonly authorizer: Authorizer,
   ) {
     for (const definition of definitions) {
-      this.tables.set(definition.name, { definition, items: new JsonFile(join(home, 'dynamodb', `${definition.name}.json`), () => ({})) });
+      this.tables.set(definition.name, { definition, items: new JournaledRecords<Marshalled>(join(home, 'dynamodb', `${definition.name}.json`)) });
     }
   }
 
@@ -147,9 +147,7 @@ export class DynamoDbEmulation implements ServiceEmulation {
     const stored = table.items.get()[key];
     const existing = stored ? unmarshall(stored) : undefined;
     this.check(input.ConditionExpression, existing, input);
-    table.items.update((all) => {
-      all[key] = input.Item as Marshalled;
-    });
+    table.items.put(key, input.Item as Marshalled);
     return input.ReturnValues === 'ALL_OLD' && stored ? { Attributes: stored } : {};
   }
 
@@ -178,9 +176,7 @@ export class DynamoDbEmulation implements ServiceEmulation {
     this.check(input.ConditionExpression, existing, input);
     const updated = validation(() => applyUpdate(existing ?? keyItem, expression, names, values));
     const marshalled = asMarshalled(updated);
-    table.items.update((all) => {
-      all[key] = marshalled;
-    });
+    table.items.put(key, marshalled);
     switch (input.ReturnValues) {
       case 'ALL_OLD':
         return stored ? { Attributes: stored } : {};
@@ -197,13 +193,11 @@ export class DynamoDbEmulation implements ServiceEmulation {
     const key = this.keyOf(table.definition, unmarshall(input.Key as Marshalled));
     const stored = table.items.get()[key];
     this.check(input.ConditionExpression, stored ? unmarshall(stored) : undefined, input);
-    table.items.update((all) => {
-      delete all[key];
-    });
+    table.items.remove(key);
     return input.ReturnValues === 'ALL_OLD' && stored ? { Attributes: stored } : {};
   }
 
-  private rows(table: { definition: TableDefinition; items: JsonFile<Record<string, Marshalled>> }, indexName: string | undefined) {
+  private rows(table: { definition: TableDefinition; items: JournaledRecords<Marshalled> }, indexName: string | undefined) {
     const definition = table.definition;
     const index = indexName ? definition.indexes.find((i) => i.name === indexName) : undefined;
     if (indexName && !index) throw new AwsError('ValidationException', `The table does not have the specified index: ${indexName}`, 400);

@@ -4,7 +4,7 @@ import type { AwsCall } from '../http/aws-call';
 import type { Authorizer } from '../iam/authorizer';
 import { appendJsonLine, readJsonLines } from '../store/json-file';
 import type { EventPattern } from '../models/event-pattern';
-import { type AcceptedEvent, type DeliveredEvent, type PutEventsEntry, type RuleDefinition, putEvents, targetsOf } from '../models/eventbridge';
+import { type AcceptedEvent, type DeliveredEvent, type PutEventsEntry, type RuleDefinition, cloudTrailApiCallEvent, putEvents, targetsOf } from '../models/eventbridge';
 import { type SynthesizedStack, prop, resolve, resourcesOfType } from '../template/deployed-template';
 import { type JsonOperation, type ServiceEmulation, handleJson } from './service';
 
@@ -88,6 +88,19 @@ export class EventBridgeEmulation implements ServiceEmulation {
     const put = putEvents(entries, { account: call.caller.accountId, region: this.region, now: this.clock.now(), arnOfBus, authorize });
     for (const accepted of put.accepted) this.accept(accepted);
     return { FailedEntryCount: put.failedEntryCount, Entries: put.results };
+  }
+
+  /**
+   * A recorded API call of a broker session, as the target account's tripwire rule delivers it to the
+   * broker's bus (infra/constructs/tripwire-forwarder.ts): matched against the broker's rules, so only an
+   * installation with tripwires configured acts on it. The sandbox forwards at once; AWS delivers CloudTrail
+   * events to EventBridge on a best-effort basis, with a delay of its own (docs/sandbox.md).
+   */
+  forwardTrailRecord(brokerBus: string, record: Parameters<typeof cloudTrailApiCallEvent>[0] & { readonly userIdentity: Record<string, unknown> }): void {
+    const sessionContext = (record.userIdentity.sessionContext ?? {}) as { sourceIdentity?: unknown };
+    if (typeof sessionContext.sourceIdentity !== 'string' || !sessionContext.sourceIdentity.startsWith('jit-')) return;
+    if (!this.buses.has(brokerBus)) return;
+    this.accept({ bus: brokerBus, event: cloudTrailApiCallEvent(record) });
   }
 
   /**

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { isDataEvent } from '../models/cloudtrail';
 import { appendJsonLine, readJsonLines } from '../store/json-file';
 
-/** One CloudTrail record, as `CloudTrailEvent` holds it (management events, the fields audits read). */
+/**
+ * One CloudTrail record, as `CloudTrailEvent` holds it (the fields audits read). Data-plane calls (S3
+ * objects, Lambda Invoke, DynamoDB items, SNS Publish) are recorded as data events, as a trail with data
+ * event selectors for every resource would record them; LookupEvents skips them, as CloudTrail's does.
+ */
 export interface TrailRecord {
   readonly eventVersion: '1.09';
   readonly eventID: string;
@@ -21,9 +26,9 @@ export interface TrailRecord {
   readonly readOnly: boolean;
   readonly resources?: ReadonlyArray<{ readonly type?: string; readonly ARN?: string }>;
   readonly eventType: 'AwsApiCall';
-  readonly managementEvent: true;
+  readonly managementEvent: boolean;
   readonly recipientAccountId: string;
-  readonly eventCategory: 'Management';
+  readonly eventCategory: 'Management' | 'Data';
 }
 
 export type NewTrailRecord = Omit<TrailRecord, 'eventVersion' | 'eventID' | 'eventType' | 'managementEvent' | 'eventCategory' | 'responseElements'>;
@@ -36,22 +41,36 @@ export type NewTrailRecord = Omit<TrailRecord, 'eventVersion' | 'eventID' | 'eve
  */
 export class TrailStore {
   private readonly folder: string;
+  private readonly listeners: Array<(record: TrailRecord) => void> = [];
 
   constructor(home: string) {
     this.folder = join(home, 'trail');
   }
 
+  /** Called with every record once it is on disk (the sandbox forwards broker sessions' calls to the broker bus). */
+  onRecord(listener: (record: TrailRecord) => void): void {
+    this.listeners.push(listener);
+  }
+
   record(accountId: string, record: NewTrailRecord): TrailRecord {
+    const data = isDataEvent(record.eventSource, record.eventName);
     const full: TrailRecord = {
       eventVersion: '1.09',
       eventID: randomUUID(),
       ...record,
       responseElements: null,
       eventType: 'AwsApiCall',
-      managementEvent: true,
-      eventCategory: 'Management',
+      managementEvent: !data,
+      eventCategory: data ? 'Data' : 'Management',
     };
     appendJsonLine(join(this.folder, `${accountId}.jsonl`), full);
+    for (const listener of this.listeners) {
+      try {
+        listener(full);
+      } catch (error) {
+        console.error(`sandbox: forwarding trail event ${full.eventID} failed: ${(error as Error).message}`);
+      }
+    }
     return full;
   }
 

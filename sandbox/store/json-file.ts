@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Writes of state files changed since the last flush, by file: the last change of each file wins. */
@@ -190,5 +190,76 @@ export class JsonFile<T> {
 
   private changed(): void {
     scheduleWrite(this.file, () => writeJsonAtomic(this.file, this.value));
+  }
+}
+
+/** One change of a `JournaledRecords` file: an entry written, or (`value` absent) removed. */
+interface JournalLine<V> {
+  readonly key: string;
+  readonly value?: V;
+}
+
+/**
+ * A record of entries by key (a DynamoDB table's items) kept as a snapshot, `<file>`, plus a journal of
+ * the changes since, `<file>l` (JSON lines): a change appends its entry, not the whole record, so a write
+ * costs the size of the item instead of the size of the table. The journal is folded into the snapshot
+ * once it holds more lines than the record has entries (and at least 200), so start-up stays short.
+ *
+ * Same guarantees as `JsonFile`: a change is visible at once and written with the next flush, before the
+ * sandbox answers the request that made it. A journal line cut short by a crash is skipped, which loses
+ * at most that unanswered change; the snapshot is replaced atomically, and a journal left over from
+ * before a fold is replayed over it harmlessly (each line is the entry's whole value at that time, and
+ * the last line of a key is what the snapshot holds).
+ */
+export class JournaledRecords<V> {
+  private readonly record: Record<string, V>;
+  private readonly journal: string;
+  private pending: JournalLine<V>[] = [];
+  private journalLines: number;
+
+  constructor(readonly file: string) {
+    this.journal = `${file}l`;
+    this.record = readJson<Record<string, V>>(file, {});
+    const lines = readJsonLines<JournalLine<V>>(this.journal);
+    for (const line of lines) {
+      if (line.value === undefined) delete this.record[line.key];
+      else this.record[line.key] = line.value;
+    }
+    this.journalLines = lines.length;
+  }
+
+  /** The entries by key; read-only: change them with `put` and `remove`. */
+  get(): Readonly<Record<string, V>> {
+    return this.record;
+  }
+
+  put(key: string, value: V): void {
+    this.record[key] = value;
+    this.changed({ key, value });
+  }
+
+  remove(key: string): void {
+    delete this.record[key];
+    this.changed({ key });
+  }
+
+  private changed(line: JournalLine<V>): void {
+    this.pending.push(line);
+    scheduleWrite(this.journal, () => this.write());
+  }
+
+  private write(): void {
+    const lines = this.pending;
+    this.pending = [];
+    if (lines.length === 0) return;
+    if (this.journalLines + lines.length > Math.max(200, Object.keys(this.record).length)) {
+      writeJsonAtomic(this.file, this.record);
+      rmSync(this.journal, { force: true });
+      this.journalLines = 0;
+      return;
+    }
+    mkdirSync(dirname(this.journal), { recursive: true, mode: 0o700 });
+    appendFileSync(this.journal, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
+    this.journalLines += lines.length;
   }
 }

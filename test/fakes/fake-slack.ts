@@ -7,6 +7,8 @@ export interface SlackCall {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Record<string, unknown>;
+  /** For chat.postMessage: the ts the stand-in answered with. */
+  ts?: string;
 }
 
 /**
@@ -54,6 +56,13 @@ export class FakeSlack {
     });
   }
 
+  /** The ts this stand-in answered the `index`th chat.postMessage (since `calls` was last emptied) with. */
+  postedTs(index: number): string {
+    const call = this.api('chat.postMessage')[index];
+    if (!call) throw new Error(`No chat.postMessage number ${index}`);
+    return String(call.ts);
+  }
+
   /** Calls to one Web API method, e.g. `chat.postMessage`. */
   api(method: string): SlackCall[] {
     return this.calls.filter((c) => c.path === `/api/${method}`);
@@ -72,6 +81,8 @@ export class FakeSlack {
       this.sequence += 1;
       const posted = channel.startsWith('U') ? `D${channel.slice(1)}` : channel;
       const ts = `1764633600.${String(this.sequence).padStart(6, '0')}`;
+      const call = this.calls.at(-1);
+      if (call) call.ts = ts;
       return { ok: true, channel: posted, ts, message: { type: 'message', text: body.text, blocks: body.blocks, ts } };
     }
     if (path === '/api/chat.update') return { ok: true, channel, ts: body.ts, text: body.text };

@@ -85,3 +85,11 @@ export function requestEvent(detail: Record<string, unknown>, id = 'f3b6c1a2-6a0
   requestEventSchema.parse(event);
   return event;
 }
+
+/**
+ * An `Elevation Extension Requested` event as EventBridge delivers it: more minutes on the live grant of
+ * `detail.extends` (docs/agent.md#extending-a-live-grant). `source` is the sending agent's.
+ */
+export function extensionEvent(detail: Record<string, unknown>, id = 'e3b6c1a2-6a0e-4a4e-9d0e-3f1f4a6b7c8e', source = 'jit.agent'): Omit<DeliveredRequestEvent, 'detail-type'> & { 'detail-type': 'Elevation Extension Requested' } {
+  return { version: '0', id, 'detail-type': 'Elevation Extension Requested', source, account: '111111111111', time: '2026-11-28T10:00:00Z', region: 'eu-west-1', resources: [], detail };
+}

@@ -13,8 +13,10 @@ export function exampleConfig(): LoadedConfig {
   return loadJitConfig(EXAMPLE_CONFIG);
 }
 
+/** The settings the broker stack hands its functions for the example config (with the roles' policies). */
 export function exampleSettings(): BrokerSettings {
-  return toBrokerSettings(exampleConfig().config);
+  const loaded = exampleConfig();
+  return toBrokerSettings(loaded.config, loaded.policies);
 }
 
 export interface SynthesizedApp {

@@ -65,7 +65,7 @@ describe('BrokerStack', () => {
   it('starts the workflow from a rule on the broker bus for jit.agent requests, with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'jit-broker' });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['jit.agent'], 'detail-type': ['Elevation Requested'] },
+      EventPattern: { source: ['jit.agent'], 'detail-type': ['Elevation Requested', 'Elevation Extension Requested'] },
       Targets: [Match.objectLike({ DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }) })],
     });
   });

@@ -24,6 +24,9 @@ export function readEnvFile(file: string): Record<string, string> {
   return env;
 }
 
+/** Whose env file: the first agent's, the approver's, or a further agent's (`agent-<id>.env`). */
+export type EnvHolder = 'agent' | 'approver' | `agent-${string}`;
+
 /** `npm start`, as a child process, on a free port with its own home. */
 export class SandboxProcess {
   private child?: ChildProcess;
@@ -73,7 +76,8 @@ export class SandboxProcess {
     clearTimeout(killer);
   }
 
-  env(holder: 'agent' | 'approver'): Record<string, string> {
+  /** A holder's env file: `agent`, `approver`, or `agent-<id>` for a further configured agent. */
+  env(holder: EnvHolder): Record<string, string> {
     return readEnvFile(join(this.home, `${holder}.env`));
   }
 
@@ -85,7 +89,7 @@ export class SandboxProcess {
   }
 
   /** Runs `jit` (bin/jit.js) with a holder's env file. */
-  async jit(holder: 'agent' | 'approver', args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  async jit(holder: EnvHolder, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
     try {
       const config = this.configFile ? ['--config', this.configFile] : [];
       const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'bin', 'jit.js'), ...config, ...args], { cwd: REPO_ROOT, env: cleanEnv(this.env(holder)) });

@@ -99,12 +99,15 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
   }
 
   /** Resolves once the prompt reached Slack (the token is stored before the emails and the post). */
+  /** The ts Slack gave the posted prompt: a press carries the message it was on, as Slack's payload does. */
+  let postedTs = '1764633600.000001';
   async function promptPosted(): Promise<void> {
     const started = Date.now();
     while (slack.api('chat.postMessage').length === 0) {
       if (Date.now() - started > 5000) throw new Error('No chat.postMessage reached the Slack stand-in');
       await new Promise((r) => setTimeout(r, 5));
     }
+    postedTs = slack.postedTs(0);
   }
 
   /** Slack's clock, in Unix seconds, as the X-Slack-Request-Timestamp header carries it. */
@@ -113,7 +116,7 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
   }
 
   function press(requestId: string, options: { userId?: string; actionId?: string; ts?: string; responseUrl?: string } = {}): string {
-    return formBody(blockActionsPayload({ requestId, channel: SLACK_CHANNEL, ts: options.ts ?? '1764633600.000001', responseUrl: `${slack.url}/respond/1`, ...options }));
+    return formBody(blockActionsPayload({ requestId, channel: SLACK_CHANNEL, ts: options.ts ?? postedTs, responseUrl: `${slack.url}/respond/1`, ...options }));
   }
 
   it('posts the prompt, approves from the Approve button, updates the message: granted, then audited', async () => {
@@ -157,7 +160,7 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     // The pressed message now shows the outcome and no buttons.
     const [updated] = slack.api('chat.update');
     expect(updated.headers.authorization).toBe(`Bearer ${BOT_TOKEN}`);
-    expect(updated.body).toMatchObject({ channel: SLACK_CHANNEL, ts: '1764633600.000001', text: `Approved: Ops for 15 min in prod (request ${requestId})` });
+    expect(updated.body).toMatchObject({ channel: SLACK_CHANNEL, ts: postedTs, text: `Approved: Ops for 15 min in prod (request ${requestId})` });
     expect(JSON.stringify(updated.body.blocks)).not.toContain('jit_approve');
     expect(aws.emails.map((e) => e.subject).at(-1)).toBe(`Approved: Ops in prod (request ${requestId})`);
     expect(aws.emails.at(-1)?.text).toContain('Through: Slack');

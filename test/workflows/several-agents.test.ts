@@ -3,6 +3,7 @@ import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { loadJitConfig } from '../../infra/config/load-config';
 import { STATE } from '../../workflows/state-names';
 import type { FakeAws } from '../fakes/fake-aws';
+import { extensionEvent } from '../helpers/fixtures';
 import { PROD, newFakeAws, pendingTaskToken, requestEvent, runElevation, useHarnessConfig } from '../helpers/elevation-harness';
 
 /**
@@ -166,5 +167,26 @@ describe('Workflow: several agents on one account', () => {
     });
     await approve(aws, 'req-bot-again-04', OPS_BOT, 10);
     expect((await again).finalState).toBe(STATE.audited);
+  });
+  it('refuses an extension of another agent’s grant: the event source pins the agent, and the live grant is untouched', async () => {
+    // Prepare: ops-bot holds a live grant.
+    const mayExpire = gate();
+    const live = runElevation(aws, askFor(OPS_BOT, 'req-bot-live-001', 15), {
+      beforeTask: (state) => (state === STATE.waitUntilExpiry ? mayExpire.opened : undefined),
+    });
+    await approve(aws, 'req-bot-live-001', OPS_BOT, 15);
+    while (secretOf(OPS_BOT).RequestId !== 'req-bot-live-001') await new Promise((r) => setTimeout(r, 5));
+    const before = secretOf(OPS_BOT);
+
+    // Act: the default agent asks to extend it (its own source, jit.agent).
+    const refused = await runElevation(aws, extensionEvent({ requestId: 'ext-not-mine-01', extends: 'req-bot-live-001', minutes: 5, reason: 'More' }, 'e1000000-0000-4000-8000-000000000001', DEFAULT.source));
+
+    // Assess
+    expect(refused).toMatchObject({ status: 'FAILED', finalState: STATE.rejected });
+    expect(aws.events.find((e) => e.detailType === 'Elevation Rejected')?.detail).toMatchObject({ requestId: 'ext-not-mine-01', reason: expect.stringContaining("is another agent's grant") });
+    expect(secretOf(OPS_BOT)).toEqual(before);
+    expect(aws.minted).toHaveLength(1);
+    mayExpire.open();
+    expect((await live).finalState).toBe(STATE.audited);
   });
 });

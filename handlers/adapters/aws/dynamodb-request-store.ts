@@ -1,6 +1,8 @@
 import type { PostReviewAck } from '../../core/break-glass';
+import type { GrantSummary } from '../../core/grant';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { QuorumApproval, QuorumApprovals } from '../../core/approval-quorum';
 import type { ElevationRequest } from '../../core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../core/issued-credentials';
 import type { Registration } from '../../core/registration';
@@ -8,6 +10,7 @@ import { type LifecycleWrite, mayMove, statusesBefore } from '../../core/request
 import type { ReportLocation, ReportRecordFields, RequestRecord, RequestStatus } from '../../core/request-record';
 import { AUDITOR_READABLE_ATTRIBUTES, STATUS_INDEX, TTL_ATTRIBUTE } from '../../core/request-table-schema';
 import { requestView } from '../../core/request-view';
+import type { PostedPrompt } from '../../ports/chat-notifier';
 import type {
   DecisionClaim,
   DecisionDelivery,
@@ -132,14 +135,23 @@ export class DynamoDbRequestStore implements RequestStore {
       ':links': pending.approverLinks,
       ':deadline': pending.approvalDeadline,
       ':now': now.toISOString(),
+      ':noApprovals': {},
     };
+    let routing = '';
+    if (pending.routing) {
+      values[':routing'] = pending.routing;
+      routing = ', routing = :routing';
+    }
     const condition = conditions.statusMayPrecede('awaitDecision', PENDING, names, values);
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { requestId },
         UpdateExpression:
-          'SET #status = :pending, taskToken = :taskToken, approverLinks = :links, approvalDeadline = :deadline, updatedAt = :now REMOVE approvalMailedAt',
+          // `approvals` is created empty (kept on a retry) so that an approval can be set at `approvals.<who>`:
+          // SET on a nested path whose map does not exist is refused.
+          // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html#Expressions.UpdateExpressions.SET.AddingNestedMapAttributes
+          `SET #status = :pending, taskToken = :taskToken, approverLinks = :links, approvalDeadline = :deadline, updatedAt = :now, approvals = if_not_exists(approvals, :noApprovals)${routing} REMOVE approvalMailedAt`,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -221,6 +233,53 @@ export class DynamoDbRequestStore implements RequestStore {
     return this.updateIf(requestId, 'SET #status = :claimed, #outcome = :outcome, decidedAt = :now, updatedAt = :now', all(...parts), names, values);
   }
 
+  /**
+   * One conditional UpdateItem: `SET approvals.#who = :approval` only if `attribute_not_exists(approvals.#who)`
+   * and the request can still be decided. An UpdateItem is atomic and works on the item's latest version
+   * whatever else writes it, and
+   * `ReturnValues: ALL_NEW` returns the item as this write left it, so of concurrent approvals each sees
+   * the count its own write made and exactly one sees the quorum reached.
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/BestPractices_ImplementingVersionControl.html
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ExpressionAttributeNames.html
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+   */
+  async recordApproval(requestId: string, approval: QuorumApproval, link?: DecisionClaim['link']): Promise<QuorumApprovals | undefined> {
+    const names: Names = { '#status': 'status', '#approvals': 'approvals', '#who': approval.approver };
+    const values: Values = { ':pending': PENDING, ':approval': approval, ':now': approval.decidedAt, ':role': approval.role };
+    // `quorumRole` is set by the first approval: every later one must approve the same role, checked in the same write.
+    const parts = [
+      '#status = :pending',
+      conditions.approvalWindowOpen(),
+      conditions.taskTokenHeld(),
+      'attribute_not_exists(#approvals.#who)',
+      '(attribute_not_exists(quorumRole) OR quorumRole = :role)',
+    ];
+    if (link) {
+      names['#links'] = 'approverLinks';
+      names['#hash'] = link.capabilityHash;
+      values[':approver'] = link.approver;
+      parts.push(conditions.linkStillOnRecord());
+    }
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { requestId },
+          UpdateExpression: 'SET #approvals.#who = :approval, quorumRole = if_not_exists(quorumRole, :role), updatedAt = :now',
+          ConditionExpression: all(...parts),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return (result.Attributes?.approvals as QuorumApprovals | undefined) ?? {};
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
   async settleDecision(requestId: string, claim: DecisionClaim, delivery: DecisionDelivery, now: Date): Promise<void> {
     const names: Names = {};
     const values: Values = { ':decidedAt': claim.decidedAt, ':now': now.toISOString() };
@@ -245,6 +304,16 @@ export class DynamoDbRequestStore implements RequestStore {
     }
     // Refused when the workflow already recorded a later state; it wins.
     await this.updateIf(requestId, update, condition, names, values);
+  }
+
+  async recordChatPrompts(requestId: string, posted: readonly PostedPrompt[], now: Date): Promise<void> {
+    await this.updateIf(
+      requestId,
+      'SET chatPrompts = list_append(if_not_exists(chatPrompts, :none), :posted), updatedAt = :now',
+      conditions.requestExists(),
+      {},
+      { ':none': [], ':posted': posted.map((p) => ({ channel: p.channel, ts: p.ts })), ':now': now.toISOString() },
+    );
   }
 
   async listPending(): Promise<PendingSummary[]> {
@@ -286,6 +355,16 @@ export class DynamoDbRequestStore implements RequestStore {
       new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true, ProjectionExpression: 'issuedCredentials' }),
     );
     return (result.Item?.issuedCredentials as IssuedCredentialsRecord[] | undefined) ?? [];
+  }
+
+  async recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean> {
+    return this.updateIf(
+      requestId,
+      'SET #grant = :grant, updatedAt = :now',
+      '#status = :granted AND #grant.grantId = :previous AND attribute_not_exists(revokedAt)',
+      { '#status': 'status', '#grant': 'grant' },
+      { ':granted': 'GRANTED', ':previous': previousGrantId, ':grant': grant, ':now': now.toISOString() },
+    );
   }
 
   async attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void> {

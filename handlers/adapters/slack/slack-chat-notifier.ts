@@ -1,7 +1,7 @@
 import type { ChatAlerts } from '../../ports/chat-alerts';
 import type { ElevationRequest } from '../../core/elevation-request';
 import { type ApprovalPrompt, type PromptOutcome, type SlackMessage, approvalPromptMessage, outcomeMessage } from '../../core/slack-message';
-import type { ChatNotifier, ChatRecipient, PostedPrompt } from '../../ports/chat-notifier';
+import type { ChatAudience, ChatNotifier, ChatRecipient, PostedPrompt } from '../../ports/chat-notifier';
 
 /** The Slack Web API's base URL; the sandbox points the broker at its stand-in instead. */
 export const SLACK_API_URL = 'https://slack.com/api';
@@ -58,13 +58,18 @@ export class SlackChatNotifier implements ChatNotifier, ChatAlerts {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  async announce(prompt: (recipient: ChatRecipient) => ApprovalPrompt): Promise<readonly PostedPrompt[]> {
+  async announce(prompt: (recipient: ChatRecipient) => ApprovalPrompt, to?: ChatAudience): Promise<readonly PostedPrompt[]> {
     const { target } = this.options;
+    // A route's own channel wins; else the configured channel; else each routed approver's direct messages.
+    const channel = to?.channel ?? target.channel;
+    const routed = (approver: string): boolean => !to || to.approvers.some((a) => a.toLowerCase() === approver.toLowerCase());
     const copies: Array<{ channel: string; prompt: ApprovalPrompt }> =
-      target.channel !== undefined
-        ? [{ channel: target.channel, prompt: prompt({ kind: 'channel' }) }]
+      channel !== undefined
+        ? [{ channel, prompt: prompt({ kind: 'channel' }) }]
         : // chat.postMessage to a user id posts in the app's direct messages with that user.
-          target.direct.map((person) => ({ channel: person.slackUserId, prompt: prompt({ kind: 'direct', approver: person.approver }) }));
+          (target.direct ?? [])
+            .filter((person) => routed(person.approver))
+            .map((person) => ({ channel: person.slackUserId, prompt: prompt({ kind: 'direct', approver: person.approver }) }));
     const posted: PostedPrompt[] = [];
     for (const copy of copies) {
       const response = await this.call('chat.postMessage', { channel: copy.channel, ...approvalPromptMessage(copy.prompt) });

@@ -111,6 +111,16 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
     expect(io.stdout).not.toContain('approverLinks');
   });
 
+  it('says under the table what each grant can do against its role, as the broker evaluated it', async () => {
+    // Act
+    expect(await jit('pending')).toBe(EXIT.OK);
+
+    // Assess: the request plans logs:GetLogEvents (an IAM action) and one line of free text.
+    expect(io.stdout).toContain('req-review-0001: what this grant can do\n  Scoped to the plan: 1 of the role');
+    expect(io.stdout).toContain('  Can: logs:GetLogEvents\n');
+    expect(io.stdout).toMatch(/ {2}Cannot \(the role could\): ec2:Describe\*, /);
+  });
+
   it('prints a table for people, and leaves out requests whose window closed', async () => {
     expect(await jit('pending')).toBe(EXIT.OK);
     expect(io.stdout).toMatch(/^REQUEST\s+ACCOUNT\s+ROLE\s+MIN/);
@@ -175,6 +185,39 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
     expect(io.stdout).toBe('');
     expect(record()).toEqual(before);
     expect(aws.sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('counts an approval towards a quorum, says so for a second one by the same person, shows the count in pending, and refuses an unrouted approver', async () => {
+    // Prepare: Ops needs two approvals of the caller and another; Deploy goes to someone else.
+    const quorum = { approvers: [APPROVER, 'second@example.com'], quorum: 2 };
+    deps = { ...deps, settings: { ...deps.settings, approvers: [APPROVER, 'second@example.com', 'other@example.com'], approvalRoutes: [{ role: 'Ops', ...quorum }, { approvers: ['other@example.com'] }] } };
+    pending = await pendingRequest(aws, deps, elevationRequest(REVIEW_REQUEST, { requestId: 'req-quorum-0001' }));
+    await pendingRequest(aws, deps, elevationRequest(REVIEW_REQUEST, { requestId: 'req-other-0001', role: 'Deploy' }));
+
+    // Act
+    const first = await jit('approve', 'req-quorum-0001');
+    const firstOut = io.stdout;
+    io = new CapturedIo();
+    const again = await jit('approve', 'req-quorum-0001');
+    const againOut = io.stdout;
+    io = new CapturedIo();
+    const listed = await jit('pending');
+    const listedOut = io.stdout;
+    io = new CapturedIo();
+    const unrouted = await jit('approve', 'req-other-0001');
+
+    // Assess
+    expect(first).toBe(EXIT.OK);
+    expect(firstOut).toContain('Approval of req-quorum-0001 counted: 1 of 2');
+    expect(again).toBe(EXIT.OK);
+    expect(againOut).toContain('You had already approved req-quorum-0001; the same person counts once. Nothing changed: 1 of 2');
+    expect(listed).toBe(EXIT.OK);
+    expect(listedOut).toMatch(/APPROVALS/);
+    expect(listedOut).toMatch(/req-quorum-0001 .* 1\/2 /);
+    expect(listedOut).not.toContain('req-other-0001');
+    expect(unrouted).toBe(EXIT.REFUSED);
+    expect(io.stderr).toContain('You cannot decide req-other-0001');
+    expect(aws.table.items.get('req-other-0001')?.status).toBe('PENDING_APPROVAL');
   });
 
   it('refuses an expired request with exit code 7', async () => {

@@ -163,3 +163,50 @@ describe('jit doctor (against the sandbox)', () => {
     }
   });
 });
+
+describe('jit doctor with several agents (against the sandbox)', () => {
+  let home: string;
+  let configFile: string;
+  let sandbox: RunningSandbox;
+  const savedEnv = { ...process.env };
+
+  async function doctor(args: string[] = []): Promise<{ code: number; checks: CheckResult[] }> {
+    const io = new CapturedIo();
+    const code = await runJit(['node', 'jit', '--json', '--endpoint', sandbox.url, '--config', configFile, ...args, 'doctor'], { io });
+    return { code, checks: (JSON.parse(io.stdout) as { checks: CheckResult[] }).checks };
+  }
+
+  beforeAll(async () => {
+    // A second agent, ops-bot (IAM user jit-agent-ops-bot), next to the first.
+    home = mkdtempSync(join(tmpdir(), 'jit-doctor-agents-'));
+    configFile = writeOneAccountConfig(home, { account: ACCOUNT, region: 'eu-west-1', email: 'approver@example.com', auditDelayMinutes: 1 });
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    delete config.agent;
+    config.agents = [{ id: 'default', kind: 'user' }, { id: 'ops-bot', kind: 'user' }];
+    writeFileSync(configFile, JSON.stringify(config));
+    sandbox = await startSandbox({ home: join(home, 'sandbox'), port: 0, timeScale: 1, configFile });
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'JIT_AGENT']) delete process.env[name];
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: sandbox.keys.broker.accessKeyId, AWS_SECRET_ACCESS_KEY: sandbox.keys.broker.secretAccessKey });
+  });
+  afterAll(async () => {
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+    Object.assign(process.env, savedEnv);
+    await sandbox?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("checks every agent's secrets and standing permissions, or only the one named with --agent", async () => {
+    // Act
+    const all = await doctor();
+    const one = await doctor(['--agent', 'ops-bot']);
+
+    // Assess: both agents' checks pass; --agent narrows them to ops-bot's.
+    expect(all.code).toBe(EXIT.OK);
+    const agentIds = (checks: CheckResult[]) => checks.map((c) => c.id).filter((id) => id.startsWith('secret:') || id.startsWith('agent:'));
+    expect(agentIds(all.checks)).toEqual(['secret:live', 'secret:ops-bot/live', 'agent:standing', 'agent:ops-bot:standing']);
+    expect(all.checks.find((c) => c.id === 'secret:ops-bot/live')).toMatchObject({ status: 'pass', detail: `agent/ops-bot/elevated/${ACCOUNT} holds the placeholder` });
+    expect(all.checks.find((c) => c.id === 'agent:ops-bot:standing')).toMatchObject({ status: 'pass', detail: expect.stringContaining(`arn:aws:iam::${ACCOUNT}:user/jit-agent-ops-bot has exactly its standing permissions`) });
+    expect(one.code).toBe(EXIT.OK);
+    expect(agentIds(one.checks)).toEqual(['secret:ops-bot/live', 'agent:ops-bot:standing']);
+  });
+});

@@ -18,6 +18,17 @@ describe('CLI: jit request', () => {
   });
   afterEach(() => world.stop());
 
+  it('sends planned resources per action with --resource', async () => {
+    // Act
+    const arn = `arn:aws:ecs:eu-west-1:${PROD}:service/prod/payments`;
+    const run = await world.jit(...base, '--plan', 'ecs:UpdateService', '--resource', `ecs:UpdateService=${arn}`, '--request-id', 'req-cli-00000002');
+
+    // Assess
+    expect(run.code).toBe(EXIT.OK);
+    const entries = world.aws.eventBridge.commandCalls(PutEventsCommand)[0].args[0].input.Entries ?? [];
+    expect(JSON.parse(entries[0].Detail ?? '')).toMatchObject({ plannedActions: ['ecs:UpdateService'], plannedResources: { 'ecs:UpdateService': [arn] } });
+  });
+
   it('publishes Elevation Requested on the broker bus and prints the request id', async () => {
     // Act
     const run = await world.jit(...base, '--plan', 'ecs:UpdateService payments-worker', '--plan', 'logs:GetLogEvents', '--request-id', 'req-cli-00000001');
@@ -60,6 +71,14 @@ describe('CLI: jit request', () => {
     ['a reason over 500 characters', ['--reason', 'x'.repeat(501)], EXIT.INVALID_REQUEST, 'reason: must be at most 500 characters'],
     ['a reason with control characters', ['--reason', 'ok\u0007bell'], EXIT.INVALID_REQUEST, 'reason: must not contain a control character (U+0007)'],
     ['21 planned actions', Array.from({ length: 21 }, (_, i) => ['--plan', `ecs:Action${i}`]).flat(), EXIT.INVALID_REQUEST, 'plannedActions: at most 20 entries'],
+    ['a resource for an action not planned', ['--plan', 'ecs:UpdateService', '--resource', `ecs:StopTask=arn:aws:ecs:eu-west-1:${PROD}:task/prod/1`], EXIT.INVALID_REQUEST, 'plannedResources.ecs:StopTask: names no IAM action of plannedActions'],
+    ['a malformed --resource', ['--plan', 'ecs:UpdateService', '--resource', 'ecs:UpdateService'], EXIT.USAGE, '--resource must be <action>=<arn>'],
+    [
+      'a plan whose session policy cannot fit in 2,048 characters',
+      Array.from({ length: 20 }, (_, i) => [`svc${i}:Act${String.fromCharCode(65 + i)}${'q'.repeat(40)}`]).flatMap(([a], i) => ['--plan', a, '--resource', `${a}=arn:aws:svc${i}:eu-west-1:${PROD}:thing-${'r'.repeat(60)}`]),
+      EXIT.INVALID_REQUEST,
+      'plannedActions: the plan needs a session policy of',
+    ],
     ['a malformed request id', ['--request-id', 'bad id!'], EXIT.USAGE, '--request-id must be 8-36 letters'],
     ['--timeout without --wait', ['--timeout', '5'], EXIT.USAGE, '--timeout only applies with --wait'],
   ])('refuses %s before publishing anything', async (_name, extra, exitCode, message) => {

@@ -8,6 +8,10 @@ import { createJitMcpServer } from '../../../cli/mcp/jit-mcp-server';
 import { AgentWorld } from '../../helpers/agent-world';
 import { CapturedIo } from '../../helpers/captured-io';
 import { startWorkflowOnRequests } from '../../helpers/live-grant';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { pendingTaskToken, runElevation } from '../../helpers/elevation-harness';
+
+const sfn = new SFNClient({ region: 'eu-west-1' });
 import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
 
 describe('MCP: jit mcp tools through an in-process MCP client', () => {
@@ -37,9 +41,9 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
     await world.stop();
   });
 
-  it('offers the four agent tools, with instructions that name AWS_PROFILE', async () => {
+  it('offers the five agent tools, with instructions that name AWS_PROFILE', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['elevation_status', 'end_elevation', 'list_access', 'request_elevation']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['elevation_status', 'end_elevation', 'extend_elevation', 'list_access', 'request_elevation']);
     expect(client.getInstructions()).toContain('AWS_PROFILE=jit-prod');
     const request = tools.find((t) => t.name === 'request_elevation');
     expect(request?.inputSchema.required?.sort()).toEqual(['account', 'reason', 'role']);
@@ -101,6 +105,43 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
     expect(everything).not.toMatch(/SecretAccessKey|SessionToken|AccessKeyId|accessKeyId/);
   });
 
+  it('extends a live grant: the extension is approved, the same profile now lasts longer, and no result carries secret material', async () => {
+    // Prepare: a live grant, and the workflow started for every extension the agent sends.
+    const executions = startWorkflowOnRequests(world);
+    const extensions: Array<Promise<unknown>> = [];
+    world.aws.rules.push((event) => {
+      if (event.detailType !== 'Elevation Extension Requested') return;
+      extensions.push(runElevation(world.aws, { version: '0', id: event.id, 'detail-type': event.detailType, source: event.source, account: '111111111111', time: event.time, region: 'eu-west-1', resources: [], detail: event.detail }));
+    });
+    const requested = call('request_elevation', { account: 'prod', role: 'Ops', minutes: 15, reason: 'Restart the stuck payment worker', waitSeconds: 20 });
+    await new Promise((r) => setTimeout(r, 100));
+    const [requestId, execution] = [...executions.entries()][0];
+    await execution.approve();
+    const granted = await requested;
+    await execution.granted;
+
+    // Act: ask for 10 more minutes and wait; the approver approves the extension meanwhile.
+    const extending = call('extend_elevation', { requestId, minutes: 10, reason: 'The deploy is still rolling out', waitSeconds: 20 });
+    await new Promise((r) => setTimeout(r, 100));
+    const extensionId = String(world.aws.events.filter((e) => e.detailType === 'Elevation Extension Requested').at(-1)?.detail.requestId);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: await pendingTaskToken(world.aws, extensionId), output: JSON.stringify({ role: 'Ops', minutes: 10, approver: 'security-lead@example.com', decidedAt: new Date().toISOString() }) }));
+    const extended = await extending;
+    await Promise.all(extensions);
+
+    // Assess
+    expect(extended.result.isError).toBeFalsy();
+    const newExpiry = new Date(Date.parse(String(granted.body.expiresAt)) + 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    expect(extended.body).toMatchObject({ extensionId, extends: requestId, status: 'EXTENDED', profile: 'jit-prod', expiresAt: newExpiry, next: expect.stringContaining('AWS_PROFILE=jit-prod') });
+    const status = await call('elevation_status', { requestId, waitSeconds: 0 });
+    expect(status.body).toMatchObject({ requestId, grant: { active: true, expiresAt: newExpiry } });
+    const refused = await call('extend_elevation', { requestId: 'req-none-00000001', minutes: 5, reason: 'More' });
+    expect(refused.result.isError).toBe(true);
+    expect(refused.body).toMatchObject({ error: { code: 'NOT_ACTIVE' }, next: expect.any(String) });
+    await execution.finish();
+    const everything = results.join('\n');
+    for (const minted of world.aws.minted) for (const secret of [minted.accessKeyId, minted.secretAccessKey, minted.sessionToken]) expect(everything).not.toContain(secret);
+  });
+
   it('returns a tool error, not a crash, for a request that does not fit the config, and publishes nothing', async () => {
     const { result, body } = await call('request_elevation', { account: 'prod', role: 'Security', minutes: 45, reason: 'too long' });
     expect(result.isError).toBe(true);
@@ -152,7 +193,7 @@ describe('MCP: jit mcp as a stdio process', () => {
     try {
       await stdioClient.connect(transport);
       const { tools } = await stdioClient.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(['elevation_status', 'end_elevation', 'list_access', 'request_elevation']);
+      expect(tools.map((t) => t.name).sort()).toEqual(['elevation_status', 'end_elevation', 'extend_elevation', 'list_access', 'request_elevation']);
       expect(stdioClient.getServerVersion()).toMatchObject({ name: 'jit' });
     } finally {
       await stdioClient.close();

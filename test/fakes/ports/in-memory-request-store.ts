@@ -1,5 +1,7 @@
 import type { PostReviewAck } from '../../../handlers/core/break-glass';
+import type { GrantSummary } from '../../../handlers/core/grant';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { QuorumApproval, QuorumApprovals } from '../../../handlers/core/approval-quorum';
 import type { ElevationRequest } from '../../../handlers/core/elevation-request';
 import type { IssuedCredentialsRecord } from '../../../handlers/core/issued-credentials';
 import type { Registration } from '../../../handlers/core/registration';
@@ -7,6 +9,7 @@ import { type LifecycleWrite, mayMove, statusesBefore } from '../../../handlers/
 import type { ReportLocation, RequestRecord, RequestStatus } from '../../../handlers/core/request-record';
 import { REQUEST_KEY, STATUS_INDEX_ATTRIBUTES, STATUS_INDEX_KEYS, TTL_ATTRIBUTE } from '../../../handlers/core/request-table-schema';
 import { requestView } from '../../../handlers/core/request-view';
+import type { PostedPrompt } from '../../../handlers/ports/chat-notifier';
 import type { DecisionClaim, DecisionDelivery, PendingApproval, PendingSummary, RequestStore, StatusUpdate } from '../../../handlers/ports/request-store';
 
 /** What the store keeps per request: the record plus the TTL attribute DynamoDB reads. */
@@ -61,6 +64,8 @@ export class InMemoryRequestStore implements RequestStore {
       taskToken: pending.taskToken,
       approverLinks: structuredClone(pending.approverLinks),
       approvalDeadline: pending.approvalDeadline,
+      approvals: item.approvals ?? {},
+      ...(pending.routing ? { routing: structuredClone(pending.routing) } : {}),
       updatedAt: now.toISOString(),
     };
     // New links: nobody has been mailed them yet.
@@ -118,6 +123,20 @@ export class InMemoryRequestStore implements RequestStore {
     return true;
   }
 
+  async recordApproval(requestId: string, approval: QuorumApproval, link?: DecisionClaim['link']): Promise<QuorumApprovals | undefined> {
+    const item = this.items.get(requestId);
+    if (!item || item.status !== 'PENDING_APPROVAL' || item.taskToken === undefined) return undefined;
+    if (item.approvalDeadline === undefined || !(item.approvalDeadline > approval.decidedAt)) return undefined;
+    if (link && item.approverLinks?.[link.capabilityHash] !== link.approver) return undefined;
+    // SET on a path inside a map that does not exist is a ValidationException in DynamoDB.
+    if (item.approvals === undefined) throw new Error('ValidationException: The document path provided in the update expression is invalid for update');
+    if (approval.approver in item.approvals) return undefined;
+    if (item.quorumRole !== undefined && item.quorumRole !== approval.role) return undefined;
+    const approvals = { ...item.approvals, [approval.approver]: structuredClone(approval) };
+    this.write(requestId, { ...item, approvals, quorumRole: item.quorumRole ?? approval.role, updatedAt: approval.decidedAt });
+    return structuredClone(approvals);
+  }
+
   async settleDecision(requestId: string, claim: DecisionClaim, delivery: DecisionDelivery, now: Date): Promise<void> {
     if (delivery !== 'delivered') {
       const [write, next]: [LifecycleWrite, RequestStatus] = delivery === 'gone' ? ['expireDecision', 'APPROVAL_EXPIRED'] : ['releaseDecision', 'PENDING_APPROVAL'];
@@ -146,6 +165,12 @@ export class InMemoryRequestStore implements RequestStore {
    *
    * @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Projection.html
    */
+  async recordChatPrompts(requestId: string, posted: readonly PostedPrompt[], now: Date): Promise<void> {
+    const item = this.items.get(requestId);
+    if (!item) return;
+    this.write(requestId, { ...item, chatPrompts: [...(item.chatPrompts ?? []), ...posted.map((p) => ({ channel: p.channel, ts: p.ts }))], updatedAt: now.toISOString() });
+  }
+
   async listPending(): Promise<PendingSummary[]> {
     const projected = new Set<string>([REQUEST_KEY, STATUS_INDEX_KEYS.partition, STATUS_INDEX_KEYS.sort, ...STATUS_INDEX_ATTRIBUTES]);
     return [...this.items.values()]
@@ -162,6 +187,13 @@ export class InMemoryRequestStore implements RequestStore {
 
   async issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]> {
     return [...structuredClone(this.items.get(requestId)?.issuedCredentials ?? [])];
+  }
+
+  async recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean> {
+    const item = this.items.get(requestId);
+    if (!item || item.status !== 'GRANTED' || item.revokedAt !== undefined || item.grant?.grantId !== previousGrantId) return false;
+    this.write(requestId, { ...item, grant: structuredClone(grant), updatedAt: now.toISOString() });
+    return true;
   }
 
   async attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void> {

@@ -224,6 +224,22 @@ describe('buildAuditReport', () => {
     expect(markdownOf(r).split('\n')[2]).toBe('> **INCOMPLETE REPORT.** The maximum lag of 30 min passed before the trail settled.');
   });
 
+  it('says plainly what it cannot see: data events, other regions, other credentials', () => {
+    // Act
+    const r = report();
+
+    // Assess
+    expect(r.coverage?.read).toEqual(['management']);
+    expect(r.coverage?.notCovered).toEqual([
+      expect.stringMatching(/^Data events \(S3 object reads and writes .*LookupEvents returns management events only/),
+      expect.stringMatching(/^Calls in regions other than eu-west-1, us-east-1: the grant's session policy refuses them \(region fence/),
+      expect.stringMatching(/^Calls made with other credentials/),
+    ]);
+    const markdown = markdownOf(r);
+    expect(markdown).toMatch(/\| Complete \| yes: .* \(management events; see What this report cannot see\) \|/);
+    expect(sectionOf(markdown, 'What this report cannot see')).toContain('- Data events (S3 object reads and writes');
+  });
+
   it('validates against its own published schema', () => {
     const r = report({ events: [call(1, 'UpdateService', 'ecs.amazonaws.com', { readOnly: false, errorMessage: 'x'.repeat(2000) })] });
 

@@ -104,3 +104,32 @@ describe('describeRejectedRequest', () => {
     expect(describeRejectedRequest({ not: 'an event' })).toEqual({});
   });
 });
+
+describe('validateElevationRequest: the plan the session policy enforces', () => {
+  const service = 'arn:aws:ecs:eu-west-1:222222222222:service/prod/payments';
+
+  it('keeps resources named for planned IAM actions', () => {
+    const result = validateElevationRequest(event({ ...valid, plannedActions: ['ecs:UpdateService'], plannedResources: { 'ecs:UpdateService': [service] } }), settings, now);
+    expect(result).toEqual({ ok: true, value: expect.objectContaining({ plannedActions: ['ecs:UpdateService'], plannedResources: { 'ecs:UpdateService': [service] } }) });
+  });
+
+  it.each([
+    [{ plannedActions: ['ecs:UpdateService'], plannedResources: { 'ecs:StopTask': [service] } }, 'plannedResources.ecs:StopTask: names no IAM action of plannedActions'],
+    [{ plannedActions: ['ecs:UpdateService'], plannedResources: { 'ecs:UpdateService': ['payments'] } }, 'plannedResources.ecs:UpdateService.0: not an ARN (arn:partition:service:region:account:resource; wildcards allowed, no policy variables)'],
+    [{ plannedActions: ['s3:GetObject'], plannedResources: { 's3:GetObject': ['arn:aws:s3:::bucket/${aws:username}/*'] } }, 'plannedResources.s3:GetObject.0: not an ARN (arn:partition:service:region:account:resource; wildcards allowed, no policy variables)'],
+  ])('refuses %j', (plan, problem) => {
+    expect(validateElevationRequest(event({ ...valid, ...plan }), settings, now)).toEqual({ ok: false, problems: [problem] });
+  });
+
+  it('refuses, at Register, a plan whose session policy cannot fit in 2,048 characters', () => {
+    // Prepare: 20 actions of different services, each on its own long resource.
+    const plannedActions = Array.from({ length: 20 }, (_, i) => `svc${i}:Act${String.fromCharCode(65 + i)}${'q'.repeat(40)}`);
+    const plannedResources = Object.fromEntries(plannedActions.map((a, i) => [a, [`arn:aws:svc${i}:eu-west-1:222222222222:thing-${'r'.repeat(60)}`]]));
+
+    // Act
+    const result = validateElevationRequest(event({ ...valid, plannedActions, plannedResources }), settings, now);
+
+    // Assess
+    expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^plannedActions: the plan needs a session policy of \d+ characters after compression; STS allows 2048 \(AssumeRole Policy\)/)] });
+  });
+});

@@ -33,6 +33,9 @@ const ALLOWED: Readonly<Record<LifecycleWrite, readonly string[]>> = {
     'REGISTERED → REFUSED',
     'PENDING_APPROVAL → REFUSED',
     'APPROVED → REFUSED',
+    // An extension request whose set was delivered into the live grant.
+    'PENDING_APPROVAL → EXTENDED',
+    'APPROVED → EXTENDED',
   ],
 };
 
@@ -86,7 +89,7 @@ describe('request lifecycle', () => {
 
   describe('settled statuses', () => {
     it('are the outcomes after which no recorded outcome grants access, and REJECTED', () => {
-      expect([...SETTLED_STATUSES].sort()).toEqual(['APPROVAL_EXPIRED', 'AUDITED', 'DENIED', 'ENDED', 'FAILED', 'REFUSED', 'REJECTED', 'REVOKED']);
+      expect([...SETTLED_STATUSES].sort()).toEqual(['APPROVAL_EXPIRED', 'AUDITED', 'DENIED', 'ENDED', 'EXTENDED', 'FAILED', 'REFUSED', 'REJECTED', 'REVOKED']);
       expect(SETTLED_STATUSES.has('REQUESTED')).toBe(false);
     });
 

@@ -89,6 +89,17 @@ describe('Review routes: the emailed link (GET shows, POST decides)', () => {
       expect(snapshot()).toEqual(before);
     });
 
+    it('shows what the grant can do against the role, evaluated from their policies', async () => {
+      // Act
+      const text = visible((await get()).body);
+
+      // Assess: the plan names logs:GetLogEvents as an IAM action; the rest of Ops is removed.
+      expect(text).toContain('What this grant can do');
+      expect(text).toMatch(/Scoped to the plan: 1 of the role(&#39;|')s 20 permissions kept, 19 removed./);
+      expect(text).toContain('Can: logs:GetLogEvents');
+      expect(text).toMatch(/Cannot \(the role could\): ec2:Describe\*, /);
+    });
+
     it('sends the headers that keep the page and its link private', async () => {
       const response = await get();
       const headers = response.headers ?? {};

@@ -10,12 +10,14 @@ import { APPROVER_SLACK_ID, SIGNING_SECRET, STRANGER_SLACK_ID, blockActionsPaylo
 
 class RecordingChat implements ChatNotifier {
   readonly settled: unknown[] = [];
+  readonly settledWhere: unknown[] = [];
   readonly told: string[] = [];
   async announce() {
     return [];
   }
-  async settle(_posted: unknown, _request: unknown, outcome: unknown) {
+  async settle(posted: unknown, _request: unknown, outcome: unknown) {
     this.settled.push(outcome);
+    this.settledWhere.push(posted);
   }
   async tellPrivately(_url: string, text: string) {
     this.told.push(text);
@@ -101,5 +103,51 @@ describe('Route: POST /slack/interactions', () => {
     await handleSlackInteraction(slackEvent(formBody(blockActionsPayload({ requestId: pending.request.requestId, userId: 'U0PROTO001' })), { timestamp: now() }), withProto, log);
 
     expect(aws.table.items.get(pending.request.requestId)?.status).toBe('PENDING_APPROVAL');
+  });
+
+  it('counts a Slack approval as one approver of a quorum, refuses an approver the request is not routed to, and updates every posted copy at the decision', async () => {
+    // Prepare: Ops needs two of the lead and sec-b; sec-c is an approver of other requests only.
+    const users = { [APPROVER_SLACK_ID]: 'security-lead@example.com', U0SECB0001: 'sec-b@example.com', U0SECC0001: 'sec-c@example.com' };
+    const slack: SlackSettings = { ...SLACK, postTo: 'direct', users };
+    const settings = {
+      ...approvalSettings(['security-lead@example.com', 'sec-b@example.com', 'sec-c@example.com']),
+      approvalRoutes: [{ role: 'Ops', approvers: ['security-lead@example.com', 'sec-b@example.com'], quorum: 2 }, { approvers: ['sec-c@example.com'] }],
+      slack,
+    };
+    deps = { ...deps, ...approvalDeps(settings, clock), slack };
+    const pending = await pendingRequest(aws, deps);
+    const id = pending.request.requestId;
+    await deps.store.recordChatPrompts(id, [{ channel: 'D0LEAD', ts: '1.1' }, { channel: 'D0SECB', ts: '2.2' }], clock.now());
+    const pressBy = (userId: string, ts: string, channel: string) => (
+      // A second, separately signed press (the same signed request twice is a replay).
+      clock.advance(1000),
+      handleSlackInteraction(slackEvent(formBody(blockActionsPayload({ requestId: id, userId, ts, channel })), { timestamp: now() }), deps, log)
+    );
+
+    // Act
+    await pressBy('U0SECC0001', '9.9', 'D0SECC');
+    await pressBy(APPROVER_SLACK_ID, '1.1', 'D0LEAD');
+    await pressBy(APPROVER_SLACK_ID, '1.1', 'D0LEAD');
+    const settledBeforeQuorum = chat.settled.length;
+    await pressBy('U0SECB0001', '2.2', 'D0SECB');
+
+    // Assess
+    expect(pending.links).toHaveLength(2);
+    expect(chat.told[0]).toMatch(/^You cannot decide this request: request req-review-0001 \(Ops in prod\) is routed to security-lead@example.com, sec-b@example.com, not to sec-c@example.com/);
+    expect(chat.told[1]).toBe('Your approval is counted: 1 of 2. Nothing is issued until the rest approve.');
+    expect(chat.told[2]).toBe('You had already approved this request; counted once. 1 of 2 approvals so far.');
+    expect(settledBeforeQuorum).toBe(0);
+    expect(chat.settledWhere).toEqual([
+      { channel: 'D0SECB', ts: '2.2' },
+      { channel: 'D0LEAD', ts: '1.1' },
+    ]);
+    expect(await pending.answer).toMatchObject({
+      approver: 'sec-b@example.com',
+      channel: 'slack',
+      approvers: [
+        { approver: 'security-lead@example.com', channel: 'slack' },
+        { approver: 'sec-b@example.com', channel: 'slack' },
+      ],
+    });
   });
 });

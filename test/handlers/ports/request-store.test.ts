@@ -211,6 +211,45 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(await store.get(ID)).not.toHaveProperty('decidedAt');
   });
 
+  it('counts each approver of a quorum once, for one role, while the request can be decided', async () => {
+    // Prepare
+    await store.create(REQUEST, NOW);
+    const approval = (approver: string, role = 'Ops', decidedAt = DECIDED_AT) => ({ approver, channel: 'web' as const, decidedAt, role, minutes: 10 });
+    expect(await store.recordApproval(ID, approval('a@example.com'))).toBeUndefined();
+    await store.awaitDecision(ID, { ...PENDING, routing: { approvers: ['a@example.com', 'b@example.com', 'c@example.com'], quorum: 2, route: 'role' } }, NOW);
+
+    // Act
+    const first = await store.recordApproval(ID, approval('a@example.com'), { capabilityHash: 'hashA', approver: 'a@example.com' });
+    const twice = await store.recordApproval(ID, approval('a@example.com'));
+    const otherRole = await store.recordApproval(ID, approval('c@example.com', 'Deploy'));
+    const forged = await store.recordApproval(ID, approval('b@example.com'), { capabilityHash: 'hashA', approver: 'b@example.com' });
+    const late = await store.recordApproval(ID, approval('b@example.com', 'Ops', DEADLINE));
+    const second = await store.recordApproval(ID, approval('b@example.com'));
+
+    // Assess
+    expect(Object.keys(first ?? {})).toEqual(['a@example.com']);
+    expect(twice).toBeUndefined();
+    expect(otherRole).toBeUndefined();
+    expect(forged).toBeUndefined();
+    expect(late).toBeUndefined();
+    expect(Object.keys(second ?? {}).sort()).toEqual(['a@example.com', 'b@example.com']);
+    expect(await store.get(ID)).toMatchObject({ status: 'PENDING_APPROVAL', quorumRole: 'Ops', routing: { quorum: 2 } });
+    await store.claimDecision(ID, APPROVE_A);
+    expect(await store.recordApproval(ID, approval('c@example.com'))).toBeUndefined();
+  });
+
+  it('keeps every chat prompt posted for a request', async () => {
+    await store.create(REQUEST, NOW);
+    await store.recordChatPrompts(ID, [{ channel: 'D01', ts: '1.1' }], NOW);
+    await store.recordChatPrompts(ID, [{ channel: 'D02', ts: '2.2' }], NOW);
+    await store.recordChatPrompts('req-unknown-0001', [{ channel: 'D03', ts: '3.3' }], NOW);
+    expect((await store.get(ID))?.chatPrompts).toEqual([
+      { channel: 'D01', ts: '1.1' },
+      { channel: 'D02', ts: '2.2' },
+    ]);
+    expect(await store.get('req-unknown-0001')).toBeUndefined();
+  });
+
   it('lets a CLI claim (no link) decide while the window is open', async () => {
     // Prepare
     await pending();
@@ -361,6 +400,27 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect([recorded, second, unknown]).toEqual([true, false, false]);
     expect(await store.get(ID)).toMatchObject({ status: 'PENDING_APPROVAL', postReviewAck: first, updatedAt: first.acknowledgedAt });
     expect(await store.get('req-unknown-0001')).toBeUndefined();
+  });
+
+  it('replaces a live grant with its extension only while GRANTED, unrevoked and still holding the previous set', async () => {
+    // Prepare
+    const first = { grantId: ISSUED.grantId, requestId: ID, accountId: REQUEST.accountId, role: 'Ops', roleArn: ISSUED.roleArn, accessKeyId: ISSUED.accessKeyId, sourceIdentity: ISSUED.sourceIdentity, grantedAt: ISSUED.issuedAt, expiresAt: ISSUED.expiresAt, stsExpiresAt: ISSUED.stsExpiresAt, resetScheduleName: `jit-reset-${ID}` };
+    const extended = { ...first, grantId: `${ID}-${'b'.repeat(24)}`, accessKeyId: 'ASIACONTRACT00000002', expiresAt: '2026-11-28T10:21:00Z', extends: first.grantId };
+    await store.create(REQUEST, NOW);
+    expect(await store.recordExtension(ID, extended, first.grantId, NOW)).toBe(false);
+    await store.awaitDecision(ID, PENDING, NOW);
+    await store.setStatus(ID, 'GRANTED', { grant: first }, NOW);
+
+    // Act
+    const moved = await store.recordExtension(ID, extended, first.grantId, NOW);
+    const again = await store.recordExtension(ID, { ...extended, grantId: `${ID}-${'c'.repeat(24)}` }, first.grantId, NOW);
+
+    // Assess
+    expect([moved, again]).toEqual([true, false]);
+    expect(await store.get(ID)).toMatchObject({ status: 'GRANTED', grant: extended });
+    await store.setStatus(ID, 'REVOKED', { revokedAt: NOW.toISOString(), revokedBy: 'a@example.com' }, NOW);
+    expect(await store.recordExtension(ID, { ...extended, grantId: `${ID}-${'d'.repeat(24)}`, extends: extended.grantId }, extended.grantId, NOW)).toBe(false);
+    expect(await store.recordExtension('req-unknown-0001', extended, first.grantId, NOW)).toBe(false);
   });
 
   it('hands out copies: changing what get returned changes nothing stored', async () => {

@@ -44,9 +44,9 @@ describe('mintGrant with the AWS adapters', () => {
     scheduler.on(CreateScheduleCommand).resolves({});
   });
 
-  const mint = (d: ApprovalDecision = decision) =>
+  const mint = (d: ApprovalDecision = decision, r: typeof request = request) =>
     mintGrant(
-      { request, decision: d },
+      { request: r, decision: d },
       {
         issuer: new StsCredentialIssuer(new STSClient({})),
         vault: new SecretsManagerVault(new SecretsManagerClient({})),
@@ -249,6 +249,30 @@ describe('mintGrant with the AWS adapters', () => {
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
     expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
     expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+  });
+
+  it('passes the plan as the session policy: planned actions only, fenced in time and to the audited regions', async () => {
+    // Act
+    await mint(decision, { ...request, plannedActions: ['restart the worker', 'ecs:UpdateService'] });
+
+    // Assess
+    const policy = JSON.parse(String(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.Policy));
+    expect(policy.Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'ecs:UpdateService', Resource: '*' });
+    expect(policy.Statement[1]).toMatchObject({ Sid: 'JitRegionFence', Effect: 'Deny', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'us-east-1'] } } });
+  });
+
+  it('refuses a plan too large for STS before the lease or AssumeRole, even one Register did not see', async () => {
+    // Prepare: a stored request whose plan does not fit (Register refuses these; the mint checks again).
+    const plannedActions = Array.from({ length: 20 }, (_, i) => `svc${i}:Act${String.fromCharCode(65 + i)}${'q'.repeat(40)}`);
+    const plannedResources = Object.fromEntries(plannedActions.map((a, i) => [a, [`arn:aws:svc${i}:eu-west-1:222222222222:thing-${'r'.repeat(60)}`]]));
+
+    // Act
+    const error = await mint(decision, { ...request, plannedActions, plannedResources }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'PlanTooLargeError', message: expect.stringContaining('STS allows 2048') });
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('returns the grant an earlier attempt already delivered, without minting again', async () => {

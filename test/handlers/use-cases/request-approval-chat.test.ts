@@ -43,6 +43,38 @@ describe('Use case: requestApproval with a chat', () => {
     expect(result.chat).toEqual({ posted: [{ channel: 'D00', ts: '1.0' }, { channel: 'D01', ts: '1.1' }] });
   });
 
+  it('shows, in the email and the Slack prompt, what the grant can do against the role, evaluated from their policies', async () => {
+    // Prepare: a plan of one IAM action (logs:GetLogEvents) and one line of free text.
+    const chat = new RecordingChat([{ kind: 'channel' }]);
+
+    // Act
+    const { approval } = await ask(chat, ['a@example.com']);
+
+    // Assess
+    const scope = chat.prompts[0].prompt.scope ?? [];
+    expect(scope[0]).toBe("Scoped to the plan: 1 of the role's 20 permissions kept, 19 removed.");
+    expect(scope).toContain('Can: logs:GetLogEvents');
+    expect(scope.find((l) => l.startsWith('Cannot (the role could):'))).toContain('ecs:UpdateService');
+    const email = approval.mailer.sent[0];
+    expect(email.text).toContain("What this grant can do (the role versus the grant):\n  Scoped to the plan: 1 of the role's 20 permissions kept, 19 removed.");
+    expect(email.html).toContain('<li>Can: logs:GetLogEvents</li>');
+  });
+
+  it('tells the approver when a request is unscoped', async () => {
+    // Prepare
+    const chat = new RecordingChat([{ kind: 'channel' }]);
+    const approval = inMemoryApproval(approvalSettings(['a@example.com']), new ManualClock());
+    const request = elevationRequest({ ...REVIEW_REQUEST, plannedActions: [] });
+    await approval.store.create(request, approval.deps.clock.now());
+
+    // Act
+    await requestApproval({ taskToken: 'token-'.padEnd(40, 'x'), request }, { ...approval.deps, chat });
+
+    // Assess
+    expect(chat.prompts[0].prompt.scope?.[0]).toBe('UNSCOPED: no IAM actions were planned, so the grant can do everything the role can.');
+    expect(approval.mailer.sent[0].text).toContain('UNSCOPED: no IAM actions were planned');
+  });
+
   it('still emails every approver and parks the request when Slack fails', async () => {
     // Prepare
     const failure = new Error('Slack chat.postMessage failed: invalid_auth');

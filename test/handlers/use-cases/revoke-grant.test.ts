@@ -70,6 +70,23 @@ describe('revokeGrant', () => {
     expect(calls.lifts).toEqual([{ name: `jit-lift-${REQUEST_ID}`, at: new Date(Date.parse('2026-11-28T10:15:00Z') + LIFT_MARGIN_MINUTES * 60_000) }]);
   });
 
+  it('keeps the deny until the last set an extension minted has expired, even before the record names that set', async () => {
+    // Prepare: an extension's set, recorded on the request, outlives the grant the record still names.
+    const record = grantedRecord(clock.now());
+    const later = '2026-11-28T10:40:00Z';
+    const store = storeHolding({ ...record, issuedCredentials: [{ accessKeyId: 'ASIAUNIT000000000002', grantId: `${REQUEST_ID}-${'d'.repeat(24)}`, roleArn: record.grant?.roleArn ?? '', sourceIdentity: `jit-${REQUEST_ID}`, issuedAt: '2026-11-28T10:00:00Z', expiresAt: '2026-11-28T10:31:00Z', stsExpiresAt: later, extends: record.grant?.grantId, extensionId: 'ext-unit-00001' }] });
+    const { d, calls } = deps(store, clock, APPROVER);
+
+    // Act
+    await revokeGrant({ action: 'revoke', requestId: REQUEST_ID, proof: 'p' }, d);
+
+    // Assess
+    expect(calls.lifts).toEqual([{ name: `jit-lift-${REQUEST_ID}`, at: new Date(Date.parse(later) + LIFT_MARGIN_MINUTES * 60_000) }]);
+    clock.advance(20 * 60_000);
+    await expect(liftRevocation({ action: 'lift', requestId: REQUEST_ID }, d)).rejects.toThrow(later);
+    clock.advance(-20 * 60_000);
+  });
+
   it('refuses an approver whose proof STS does not accept, and changes nothing', async () => {
     // Prepare
     const store = storeHolding(grantedRecord(clock.now()));

@@ -1,4 +1,4 @@
-import { type LookupableRecord, lookupEvents } from '../../../sandbox/models/cloudtrail';
+import { type LookupableRecord, isDataEvent, lookupEvents } from '../../../sandbox/models/cloudtrail';
 
 const KEY = 'ASIAEXAMPLEKEY000001';
 
@@ -64,5 +64,22 @@ describe('CloudTrail LookupEvents model', () => {
   it('refuses a StartTime after the EndTime, and a NextToken it did not issue', () => {
     expect(() => lookupEvents(records(1), { startTime: new Date(2), endTime: new Date(1) })).toThrow(expect.objectContaining({ code: 'InvalidTimeRangeException' }));
     expect(() => lookupEvents(records(1), { nextToken: 'not-a-token' })).toThrow(expect.objectContaining({ code: 'InvalidNextTokenException' }));
+  });
+
+  it('returns management events only: data events (S3 objects, Lambda Invoke, ...) are never in the event history', () => {
+    // @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
+    const page = lookupEvents(
+      [record(1), record(2, { eventSource: 's3.amazonaws.com', eventName: 'GetObject', eventCategory: 'Data' }), record(3, { eventCategory: 'Management' })],
+      { lookupAttributes: [{ AttributeKey: 'AccessKeyId', AttributeValue: KEY }] },
+    );
+    expect(page.events.map((e) => e.EventId)).toEqual(['e-3', 'e-1']);
+  });
+
+  it('knows which calls CloudTrail records as data events', () => {
+    expect(isDataEvent('s3.amazonaws.com', 'GetObject')).toBe(true);
+    expect(isDataEvent('s3.amazonaws.com', 'ListBuckets')).toBe(false);
+    expect(isDataEvent('lambda.amazonaws.com', 'Invoke')).toBe(true);
+    expect(isDataEvent('dynamodb.amazonaws.com', 'PutItem')).toBe(true);
+    expect(isDataEvent('ecs.amazonaws.com', 'UpdateService')).toBe(false);
   });
 });

@@ -1,0 +1,74 @@
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JournaledRecords, stateFilesWritten, writeChangedStateFiles } from '../../../sandbox/store/json-file';
+
+describe('JournaledRecords: a keyed store written as a snapshot plus a journal of changes', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'jit-journal-'));
+  });
+  afterEach(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('appends each change, not the whole record, and a new instance reads back every change', async () => {
+    // Prepare: a store with one entry already in its snapshot.
+    const file = join(folder, 'table.json');
+    writeFileSync(file, JSON.stringify({ a: { n: 1 } }));
+    const store = new JournaledRecords<{ n: number }>(file);
+
+    // Act: two changes and a removal, flushed as the sandbox does before it answers.
+    store.put('b', { n: 2 });
+    store.put('a', { n: 3 });
+    store.remove('b');
+    await stateFilesWritten();
+
+    // Assess: the snapshot is untouched, the journal holds the three changes, a restart sees them.
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ a: { n: 1 } });
+    expect(readFileSync(`${file}l`, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(new JournaledRecords<{ n: number }>(file).get()).toEqual({ a: { n: 3 } });
+  });
+
+  it('skips a journal line cut short by a crash and keeps every change before it', () => {
+    // Prepare: two whole lines and a torn one.
+    const file = join(folder, 'table.json');
+    appendFileSync(`${file}l`, `${JSON.stringify({ key: 'a', value: 1 })}\n${JSON.stringify({ key: 'b', value: 2 })}\n{"key":"c","val`);
+
+    // Act
+    const store = new JournaledRecords<number>(file);
+
+    // Assess
+    expect(store.get()).toEqual({ a: 1, b: 2 });
+  });
+
+  it('folds a long journal into the snapshot', () => {
+    // Prepare: a store whose journal outgrows its five entries.
+    const file = join(folder, 'table.json');
+    const store = new JournaledRecords<number>(file);
+
+    // Act: 250 changes, each flushed on its own.
+    for (let i = 0; i < 250; i += 1) {
+      store.put(`k${i % 5}`, i);
+      writeChangedStateFiles();
+    }
+
+    // Assess: the journal was folded (it is shorter than the changes), and a restart sees the latest values.
+    const journal = existsSync(`${file}l`) ? readFileSync(`${file}l`, 'utf8') : '';
+    expect(journal.split('\n').filter(Boolean).length).toBeLessThan(200);
+    expect(new JournaledRecords<number>(file).get()).toEqual({ k0: 245, k1: 246, k2: 247, k3: 248, k4: 249 });
+  });
+
+  it('replays a journal left over from a crash during a fold over the new snapshot harmlessly', () => {
+    // Prepare: the snapshot already holds the journal's changes (the crash came before the journal's removal).
+    const file = join(folder, 'table.json');
+    writeFileSync(file, JSON.stringify({ a: 2, b: 5 }));
+    appendFileSync(`${file}l`, [{ key: 'a', value: 1 }, { key: 'b' }, { key: 'a', value: 2 }, { key: 'b', value: 5 }].map((l) => `${JSON.stringify(l)}\n`).join(''));
+
+    // Act
+    const store = new JournaledRecords<number>(file);
+
+    // Assess
+    expect(store.get()).toEqual({ a: 2, b: 5 });
+  });
+});
