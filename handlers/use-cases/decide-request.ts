@@ -132,8 +132,8 @@ function principalOf(authority: DecisionAuthority): { principal?: string } {
 function notRouted(record: RequestRecord, approver: string, settings: BrokerSettings, breakGlass = false): NotRouted | undefined {
   const routing = routingOf(record, settings);
   if (mayDecide(routing, approver)) return undefined;
-  // Break-glass is the requester's own approval (use-cases/break-glass.ts): routed to them, requester or not.
-  if (breakGlass && routing.approvers.some((a) => sameApprover(a, approver))) return undefined;
+  // Break-glass is the requester's own approval (use-cases/break-glass.ts): a routed approver, left out only as the requester.
+  if (breakGlass && routing.requesterExcluded && sameApprover(routing.requesterExcluded, approver)) return undefined;
   const reason =
     routing.requesterExcluded && sameApprover(routing.requesterExcluded, approver)
       ? `${approver} is the requester of this request and cannot approve or deny it`
