@@ -77,6 +77,8 @@ export const brokerSettingsSchema = z.object({
   approvalRules: z.array(approvalRuleSettingSchema).optional(),
   /** Roles no rule may ever approve (config `roles[].humanOnly`). @default none */
   humanOnlyRoles: z.array(z.string()).optional(),
+  /** Roles their requester may approve themselves, briefly (config `roles[].breakGlass`). @default none */
+  breakGlassRoles: z.record(z.string(), z.object({ maxMinutes: z.number().int().positive() })).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

@@ -1,3 +1,4 @@
+import type { PostReviewAck } from '../../core/break-glass';
 import type { GrantSummary } from '../../core/grant';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -336,6 +337,29 @@ export class DynamoDbRequestStore implements RequestStore {
     return pending;
   }
 
+  async listClaimedDecisions(since: Date): Promise<string[]> {
+    const ids: { requestId: string; requestedAt: string }[] = [];
+    // One query per status on the status index, bounded by its sort key: DENIED is a final status and
+    // piles up, so only the recent ones are read. The index projects no task token; the caller reads each.
+    for (const status of ['APPROVED', 'DENIED'] satisfies RequestStatus[]) {
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          IndexName: STATUS_INDEX,
+          KeyConditionExpression: '#status = :status AND #requestedAt >= :since',
+          ExpressionAttributeNames: { '#status': 'status', '#requestedAt': 'requestedAt' },
+          ExpressionAttributeValues: { ':status': status, ':since': since.toISOString() },
+          ProjectionExpression: 'requestId, requestedAt',
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) ids.push({ requestId: String(item.requestId), requestedAt: String(item.requestedAt) });
+      }
+    }
+    return ids.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt)).map((i) => i.requestId);
+  }
+
   async recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void> {
     await this.client.send(
       new UpdateCommand({
@@ -376,6 +400,17 @@ export class DynamoDbRequestStore implements RequestStore {
         ExpressionAttributeNames: { '#report': 'report' },
         ExpressionAttributeValues: { ':report': report, ':now': now.toISOString() },
       }),
+    );
+  }
+
+  async acknowledgePostReview(requestId: string, ack: PostReviewAck, now: Date): Promise<boolean> {
+    // Written once: a second acknowledgement finds the attribute and changes nothing.
+    return this.updateIf(
+      requestId,
+      'SET #ack = :ack, updatedAt = :now',
+      all(conditions.requestExists(), 'attribute_not_exists(#ack)'),
+      { '#ack': 'postReviewAck' },
+      { ':ack': ack, ':now': now.toISOString() },
     );
   }
 

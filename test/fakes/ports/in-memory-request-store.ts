@@ -1,3 +1,4 @@
+import type { PostReviewAck } from '../../../handlers/core/break-glass';
 import type { GrantSummary } from '../../../handlers/core/grant';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { QuorumApproval, QuorumApprovals } from '../../../handlers/core/approval-quorum';
@@ -178,6 +179,13 @@ export class InMemoryRequestStore implements RequestStore {
       .map((item) => requestView(Object.fromEntries(Object.entries(structuredClone(item)).filter(([key]) => projected.has(key)))) as PendingSummary);
   }
 
+  async listClaimedDecisions(since: Date): Promise<string[]> {
+    return [...this.items.values()]
+      .filter((item) => (item.status === 'APPROVED' || item.status === 'DENIED') && item.requestedAt >= since.toISOString())
+      .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt))
+      .map((item) => item.requestId);
+  }
+
   async recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void> {
     const item = this.items.get(requestId);
     if (!item) throw conditionFailed();
@@ -199,6 +207,13 @@ export class InMemoryRequestStore implements RequestStore {
     const item = this.items.get(requestId);
     if (!item) throw conditionFailed();
     this.write(requestId, { ...item, report: structuredClone(report), updatedAt: now.toISOString() });
+  }
+
+  async acknowledgePostReview(requestId: string, ack: PostReviewAck, now: Date): Promise<boolean> {
+    const item = this.items.get(requestId);
+    if (!item || item.postReviewAck) return false;
+    this.write(requestId, { ...item, postReviewAck: structuredClone(ack), updatedAt: now.toISOString() });
+    return true;
   }
 
   private write(requestId: string, item: StoredItem): void {

@@ -366,6 +366,32 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     }
   });
 
+  it('lists the requests holding a claimed decision since a time, oldest first', async () => {
+    // Prepare: one approved, one denied, one too old, one still pending, one granted.
+    const at = (id: string, requestedAt: string) => elevationRequest({ requestId: id, requestedAt });
+    for (const [id, requestedAt] of [
+      ['req-claimed-denied', '2026-11-28T10:00:00.000Z'],
+      ['req-claimed-approve', '2026-11-28T09:59:00.000Z'],
+      ['req-claimed-tooold', '2026-11-28T08:00:00.000Z'],
+      ['req-claimed-pending', '2026-11-28T10:00:00.000Z'],
+      ['req-claimed-granted', '2026-11-28T10:00:00.000Z'],
+    ]) {
+      await store.create(at(id, requestedAt), NOW);
+      await store.awaitDecision(id, PENDING, NOW);
+    }
+    await store.claimDecision('req-claimed-denied', { ...DENY_B, link: undefined });
+    await store.claimDecision('req-claimed-approve', { ...APPROVE_A, link: undefined });
+    await store.claimDecision('req-claimed-tooold', { ...APPROVE_A, link: undefined });
+    await store.claimDecision('req-claimed-granted', { ...APPROVE_A, link: undefined });
+    await store.setStatus('req-claimed-granted', 'GRANTED', {}, NOW);
+
+    // Act
+    const listed = await store.listClaimedDecisions(new Date('2026-11-28T09:00:00.000Z'));
+
+    // Assess
+    expect(listed).toEqual(['req-claimed-approve', 'req-claimed-denied']);
+  });
+
   it('appends issued credentials and attaches a report whatever the status, only to a known request', async () => {
     // Prepare
     await store.create(REQUEST, NOW);
@@ -382,6 +408,23 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(await store.issuedCredentialsOf('req-unknown-0001')).toEqual([]);
     await expect(store.recordIssuedCredentials('req-unknown-0001', ISSUED, NOW)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     await expect(store.attachReport('req-unknown-0001', REPORT, NOW)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    expect(await store.get('req-unknown-0001')).toBeUndefined();
+  });
+
+  it('records a break-glass acknowledgement once: the first stands, a second and an unknown request change nothing', async () => {
+    // Prepare
+    await pending();
+    const first = { approver: 'b@example.com', principal: 'arn:aws:iam::111111111111:user/b', acknowledgedAt: '2026-11-28T11:00:00.000Z' };
+    const later = new Date('2026-11-28T11:05:00.000Z');
+
+    // Act
+    const recorded = await store.acknowledgePostReview(ID, first, new Date(first.acknowledgedAt));
+    const second = await store.acknowledgePostReview(ID, { approver: 'c@example.com', acknowledgedAt: later.toISOString() }, later);
+    const unknown = await store.acknowledgePostReview('req-unknown-0001', first, later);
+
+    // Assess
+    expect([recorded, second, unknown]).toEqual([true, false, false]);
+    expect(await store.get(ID)).toMatchObject({ status: 'PENDING_APPROVAL', postReviewAck: first, updatedAt: first.acknowledgedAt });
     expect(await store.get('req-unknown-0001')).toBeUndefined();
   });
 
