@@ -11,10 +11,18 @@ import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
 import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
 import { slackHandOff, slackHandOffSchema } from '../core/slack-interaction';
-import { decideSlackPress, handleSlackInteraction } from '../http/slack-routes';
+import { closeExpiredPrompts, decideSlackPress, handleSlackInteraction } from '../http/slack-routes';
+import { z } from 'zod';
+import { BROKER_EVENT_SOURCE, detailTypeFor } from '../core/broker-event';
+import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { parseSettings } from '../lambda/runtime';
 import type { FunctionRuntime } from './function-runtime';
 import { slackClients } from './slack-clients';
+
+/** `Elevation Approval Expired` as EventBridge delivers it to the function (the stack's rule). */
+const approvalExpiredSchema = z
+  .object({ source: z.literal(BROKER_EVENT_SOURCE), 'detail-type': z.literal(detailTypeFor('Approval Expired')), detail: z.object({ requestId: z.string().regex(REQUEST_ID_PATTERN) }).loose() })
+  .loose();
 
 /**
  * Slack's interactivity request URL: verifies the signed button press, answers Slack at once, and hands
@@ -62,6 +70,11 @@ export function slackInteractionsFunction(runtime: FunctionRuntime<'slack-intera
     const handOff = slackHandOffSchema.safeParse(event);
     if (handOff.success) {
       await decideSlackPress(handOff.data.press, deps, logger);
+      return undefined;
+    }
+    const expired = approvalExpiredSchema.safeParse(event);
+    if (expired.success) {
+      await closeExpiredPrompts(expired.data.detail.requestId, deps, logger);
       return undefined;
     }
     // Wall time, not the runtime's clock: this measures the answer against Slack's three-second budget.

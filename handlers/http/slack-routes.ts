@@ -190,3 +190,23 @@ async function reply(press: SlackPress, outcome: DecideOutcome, deps: SlackInter
     if (result.status === 'rejected') log.warn('slack reply failed', { requestId: press.requestId, errorName: errorName(result.reason) });
   }
 }
+
+/** What every copy of the prompt says once the approval window closed without a decision. */
+export const WINDOW_CLOSED: PromptOutcome = { kind: 'closed', why: 'The approval window closed; nothing was granted.' };
+
+/**
+ * On `Elevation Approval Expired` (the stack's rule delivers it to the interactions function): every copy
+ * of the prompt recorded for the request (`chatPrompts`) is replaced by "window closed", with no buttons.
+ * Only for a request the table records as expired, so an event naming a live request changes nothing.
+ */
+export async function closeExpiredPrompts(requestId: string, deps: SlackInteractionDeps, log: ReviewLog): Promise<void> {
+  const request = await deps.store.get(requestId);
+  if (!request || request.status !== 'APPROVAL_EXPIRED') {
+    log.warn('approval expired event for a request not expired; prompts left as they are', { requestId, status: request?.status });
+    return;
+  }
+  const results = await Promise.allSettled(promptsOf(request, undefined).map((copy) => deps.chat.settle(copy, request, WINDOW_CLOSED)));
+  for (const result of results) {
+    if (result.status === 'rejected') log.warn('slack reply failed', { requestId, errorName: errorName(result.reason) });
+  }
+}

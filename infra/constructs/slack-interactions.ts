@@ -2,8 +2,10 @@ import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { BROKER_EVENT_SOURCE, detailTypeFor } from '../../handlers/core/broker-event';
 import { Construct } from 'constructs';
 import { REPLAY_KEY, REPLAY_TTL_ATTRIBUTE } from '../../handlers/adapters/aws/dynamodb-replay-guard';
 import { BROKER_NAMES } from '../../handlers/core/resource-names';
@@ -79,6 +81,13 @@ export class SlackInteractions extends Construct {
     );
     role.addToPolicy(slackSecretReadStatement('ReadTheSlackSecret', props.secretName));
     role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
+    // When the approval window closes, the posted prompts lose their buttons (docs/slack.md).
+    new events.Rule(this, 'ApprovalExpired', {
+      eventBus: props.bus,
+      description: 'Closes the Slack prompts of a request whose approval window ended',
+      eventPattern: { source: [BROKER_EVENT_SOURCE], detailType: [detailTypeFor('Approval Expired')] },
+      targets: [new targets.LambdaFunction(this.handler.function)],
+    });
     props.api.addRoutes({
       path: SLACK_INTERACTIONS_PATH,
       methods: [apigwv2.HttpMethod.POST],

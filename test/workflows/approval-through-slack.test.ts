@@ -66,6 +66,7 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
   let presses: Map<string, Item>;
   let functions: LoadedFunction[];
   let interactions: HttpHandler;
+  let interactionHandler: (event: unknown) => Promise<unknown>;
 
   beforeEach(() => {
     aws = newFakeAws();
@@ -73,6 +74,7 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     const interactionFunction = functions.find((fn) => fn.entry === 'slack-interactions');
     if (!interactionFunction) throw new Error('The broker stack with approval.slack has no slack-interactions function.');
     interactions = interactionFunction.handler as HttpHandler;
+    interactionHandler = interactionFunction.handler as (event: unknown) => Promise<unknown>;
     pressTable = interactionFunction.environment[ENVIRONMENT_VARIABLES.slackPressTable];
     // The function hands each accepted press to itself, by its fixed name, as an asynchronous invocation.
     aws.functions.set(BROKER_NAMES.slackInteractionsFunction, interactionFunction.handler as (event: unknown) => Promise<unknown>);
@@ -93,13 +95,14 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
   });
   afterEach(() => aws.restore());
 
-  function run(requestId: string): Promise<LocalExecutionResult> {
+  function run(requestId: string, options: { approvalTimeoutSeconds?: number } = {}): Promise<LocalExecutionResult> {
     return runLocalExecution(requestEvent({ requestId, account: 'prod', role: 'Ops', minutes: 15, reason: 'Restart the worker' }), {
       definition: workflow.definition,
       functions: new Map(functions.map((fn) => [fn.arn, fn.handler])),
       tokens: aws.tokens,
       clock: aws.clock,
       retryIntervalOverrides: Object.fromEntries(Object.keys(workflow.definition.States).map((s) => [s, 0])),
+      ...(options.approvalTimeoutSeconds ? { taskTimeoutOverrides: { [STATE.awaitApproval]: options.approvalTimeoutSeconds } } : {}),
     });
   }
 
@@ -231,4 +234,51 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     ]);
     expect(slack.api('chat.update').map((c) => c.body.text)).toEqual([`Denied: Ops for 15 min in prod (request ${requestId})`, `Denied: Ops for 15 min in prod (request ${requestId})`]);
   });
+
+  /** An event as EventBridge delivers it to a Lambda target. */
+  function delivered(detailType: string, detail: Record<string, unknown>, id = 'e-1'): Record<string, unknown> {
+    return { version: '0', id, 'detail-type': detailType, source: 'jit.broker', account: CTX.accountId, time: aws.clock.now().toISOString(), region: CTX.region, resources: [], detail };
+  }
+
+  it('closes every posted prompt when the approval window ends without a decision', async () => {
+    // Prepare: the stack's rule sends Elevation Approval Expired to the interactions function.
+    const requestId = 'req-slack-0003';
+    const expiredEvents: Array<Record<string, unknown>> = [];
+    aws.rules.push((event) => {
+      if (event.detailType === 'Elevation Approval Expired') expiredEvents.push(delivered(event.detailType, event.detail, event.id));
+    });
+    const execution = run(requestId, { approvalTimeoutSeconds: 1 });
+    await pendingTaskToken(aws, requestId);
+    await promptPosted();
+    const result = await execution;
+
+    // Act
+    for (const event of expiredEvents) await interactionHandler(event);
+
+    // Assess: the workflow expired, and the recorded prompt lost its buttons and says the window closed.
+    expect(result).toMatchObject({ status: 'FAILED', finalState: STATE.approvalExpired });
+    expect(expiredEvents).toHaveLength(1);
+    expect(aws.table.items.get(requestId)).toMatchObject({ status: 'APPROVAL_EXPIRED', chatPrompts: [{ channel: SLACK_CHANNEL, ts: postedTs }] });
+    const updates = slack.api('chat.update');
+    expect(updates.map((u) => [u.body.channel, u.body.ts, u.body.text])).toEqual([[SLACK_CHANNEL, postedTs, `Closed: Ops for 15 min in prod (request ${requestId})`]]);
+    expect(JSON.stringify(updates[0].body.blocks)).toContain('The approval window closed; nothing was granted.');
+    expect(JSON.stringify(updates[0].body.blocks)).not.toContain('"actions"');
+  }, 60_000);
+
+  it('leaves the prompts alone for an Approval Expired event whose request did not expire', async () => {
+    // Prepare: a request still pending.
+    const requestId = 'req-slack-0004';
+    const execution = run(requestId);
+    await pendingTaskToken(aws, requestId);
+    await promptPosted();
+
+    // Act: a forged event naming it, then a real denial.
+    await interactionHandler(delivered('Elevation Approval Expired', { requestId }));
+    await interactions(slackEvent(press(requestId, { actionId: 'jit_deny' }), { timestamp: slackNow() }));
+    await aws.runQueuedInvocations();
+    await execution;
+
+    // Assess: only the denial updated the prompt.
+    expect(slack.api('chat.update').map((u) => u.body.text)).toEqual([`Denied: Ops for 15 min in prod (request ${requestId})`]);
+  }, 60_000);
 });
