@@ -52,6 +52,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'approve', load: () => (require('./commands/approve') as typeof import('./commands/approve')).approveCommand },
   { name: 'deny', load: () => (require('./commands/deny') as typeof import('./commands/deny')).denyCommand },
   { name: 'revoke', load: () => (require('./commands/revoke') as typeof import('./commands/revoke')).revokeCommand },
+  { name: 'ack', load: () => (require('./commands/ack') as typeof import('./commands/ack')).ackCommand },
   // The auditor's side.
   { name: 'report', load: () => (require('./commands/report') as typeof import('./commands/report')).reportCommand },
   // The operator's side.

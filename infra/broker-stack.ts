@@ -256,6 +256,8 @@ export class BrokerStack extends Stack {
     // approval.slack: the prompt is posted with the bot token, presses come back on the approval API.
     if (config.approval.slack) {
       requestApproval.role.addToPolicy(slackSecretReadStatement('ReadTheSlackSecretToPost', config.approval.slack.secretName));
+      // Break-glass alerts go to Slack from the approver routes (docs/approvals.md#break-glass).
+      if (config.roles.some((r) => r.breakGlass)) this.approvals.handler.role.addToPolicy(slackSecretReadStatement('ReadTheSlackSecretToAlert', config.approval.slack.secretName));
       this.slack = new SlackInteractions(this, 'Slack', {
         api: this.approvals.api,
         settingsJson,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
 import type { RequestView } from '../../handlers/core/request-view';
+import type { PostReview } from '../../handlers/core/break-glass';
 import { agentStatus } from '../agent/agent-actions';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -12,6 +13,12 @@ const AGENT_VIEW_CODES: ReadonlySet<ExitCode> = new Set([EXIT.AWS_ACCESS, EXIT.R
 /** How long the agent's view listens to its notification queue for news of the request. */
 const SWEEP_MS = 2000;
 
+function postReviewText(requestId: string, review: PostReview): string {
+  return review.status === 'pending'
+    ? `  POST-REVIEW PENDING: break-glass by ${review.operator}; another approver acknowledges it with: jit ack ${requestId}`
+    : `  post-review: acknowledged by ${review.acknowledgedBy} at ${review.acknowledgedAt}`;
+}
+
 function recordText(r: RequestView): string {
   const lines = [
     `${r.requestId}: ${r.status}`,
@@ -19,6 +26,7 @@ function recordText(r: RequestView): string {
     `  reason: ${r.reason}`,
   ];
   if (r.decision) lines.push(`  approved by ${r.decision.approver} at ${r.decision.decidedAt}: ${r.decision.role} for ${r.decision.minutes} minutes`);
+  if (r.decision?.breakGlass) lines.push(`  break-glass: ${r.decision.breakGlass.reason} (at most ${r.decision.breakGlass.maxMinutes} minutes)`);
   if (r.denial) lines.push(`  denied by ${r.denial.approver} at ${r.denial.decidedAt}${r.denial.reason ? `: ${r.denial.reason}` : ''}`);
   if (r.grant) lines.push(`  granted ${r.grant.grantedAt}, expires ${r.grant.expiresAt} (access key ${r.grant.accessKeyId})`);
   if (r.revokedAt) lines.push(`  ended early ${r.revokedAt} by ${r.revokedBy ?? 'unknown'}${r.revokeReason ? `: ${r.revokeReason}` : ''}`);
@@ -69,6 +77,7 @@ export function statusCommand(context: (command: Command) => CliContext): Comman
         throw new CliError(`The approver route answered HTTP ${answer.status}: ${String(answer.body.message ?? 'no request')}.`, EXIT.FAILURE);
       }
       const view = answer.body.request as RequestView;
-      ctx.data(view, recordText(view));
+      const review = answer.body.postReview as PostReview | undefined;
+      ctx.data(review ? { ...view, postReview: review } : view, recordText(view) + (review ? `\n${postReviewText(requestId, review)}` : ''));
     });
 }

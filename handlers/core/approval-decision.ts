@@ -4,6 +4,7 @@ import { CONTROL_CHARS, type ElevationRequest, type Validation } from './elevati
 import { DecisionWidensRequestError, InvalidDecisionError } from './errors';
 import { checkGrantTerms } from './grant-terms';
 import { wideningProblems } from './role-order';
+import { type BreakGlassMark, breakGlassDecisionProblems, breakGlassMarkSchema } from './break-glass';
 
 /** Longest note or denial reason an approver may write. */
 export const MAX_NOTE_LENGTH = 500;
@@ -26,6 +27,8 @@ export const approvalDecisionSchema = z.object({
   note: z.string().max(MAX_NOTE_LENGTH).optional(),
   decidedAt: z.iso.datetime(),
   channel: z.enum(DECISION_CHANNELS).optional(),
+  /** A break-glass self-approval by the requester (docs/approvals.md#break-glass): reviewed after the fact. */
+  breakGlass: breakGlassMarkSchema.optional(),
   /**
    * Every approver of a quorum (approval-quorum.ts), oldest first; `approver` is the one that completed
    * it. Absent when one approval sufficed.
@@ -58,7 +61,7 @@ export type Denial = z.infer<typeof denialSchema>;
 
 /** What an approver asks for, before it is checked: from the review form or the CLI. */
 export type Verdict =
-  | { readonly action: 'approve'; readonly role?: string; readonly minutes?: number; readonly note?: string }
+  | { readonly action: 'approve'; readonly role?: string; readonly minutes?: number; readonly note?: string; readonly breakGlass?: BreakGlassMark }
   | { readonly action: 'deny'; readonly reason?: string };
 
 /** The approved terms, checked against the config. */
@@ -110,6 +113,8 @@ export function checkDecision(
   if (wider.length > 0) throw new DecisionWidensRequestError(request.requestId, wider);
   const terms = checkGrantTerms(settings, { account: request.accountId, role: decision.role, minutes: decision.minutes });
   if (!terms.ok) throw new InvalidDecisionError(`The approved terms no longer fit the config: ${terms.problems.join('; ')}`);
+  const glass = breakGlassDecisionProblems(settings, decision);
+  if (glass.length > 0) throw new InvalidDecisionError(`The break-glass approval no longer fits the config: ${glass.join('; ')}`);
   return { role: terms.role };
 }
 

@@ -147,6 +147,9 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
     `| Approver changed | ${changed} |`,
   );
   if (approval?.note) lines.push(`| Approver's note | ${mdText(approval.note)} |`);
+  if (approval?.breakGlass) {
+    lines.push(`| Break-glass | approved by the requester: ${mdText(approval.breakGlass.reason)} (at most ${minutes(approval.breakGlass.maxMinutes)}); post-review required, see jit status |`);
+  }
   if (r.grant) {
     lines.push(
       `| Role granted | ${mdText(r.grant.role)} (${mdText(r.grant.roleArn)}) |`,

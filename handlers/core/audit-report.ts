@@ -150,6 +150,11 @@ export const auditReportSchema = z.object({
       approvers: z.array(z.object({ approver: z.string(), principal: z.string().nullable(), channel: z.string(), decidedAt: iso })).optional(),
       /** What the approver changed from the request. */
       changes: z.array(z.object({ field: z.enum(['role', 'minutes']), requested: z.string(), approved: z.string() })),
+      /**
+       * A break-glass self-approval by the requester: reviewed after the fact. The report is written once,
+       * so the acknowledgement (`jit ack`) lives on the request record (`jit status`).
+       */
+      breakGlass: z.object({ reason: z.string(), maxMinutes: z.number().int(), postReview: z.literal('required') }).optional(),
     })
     .nullable(),
   grant: z
@@ -365,6 +370,7 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
             ? { approvers: decision.approvers.map((a) => ({ approver: a.approver, principal: a.principal ?? null, channel: a.channel, decidedAt: a.decidedAt })) }
             : {}),
           changes,
+          ...(decision.breakGlass ? { breakGlass: { reason: decision.breakGlass.reason, maxMinutes: decision.breakGlass.maxMinutes, postReview: 'required' as const } } : {}),
         }
       : null,
     grant,

@@ -38,6 +38,11 @@ export const BROKER_OUTCOMES = [
    */
   'Approver Refused',
   /**
+   * A requester approved their own request for a `breakGlass` role (docs/approvals.md#break-glass). Every
+   * approver is alerted; the request stays marked for post-review until another approver runs `jit ack`.
+   */
+  'Break Glass',
+  /**
    * A request reused the id of a different request already registered; it was not registered. Its
    * `contentDigest` tells the agent that sent it from the one whose request goes on under that id.
    */

@@ -56,4 +56,4 @@ export const END_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set(['Ended', 'End R
  * Outcomes the notification queue carries (the audit, hours later, is read with `jit report`); a caller
  * refused as no configured approver, on the approver routes or in Slack, is no news for the agent.
  */
-export const NOTIFIED_OUTCOMES: readonly BrokerOutcome[] = BROKER_OUTCOMES.filter((o) => o !== 'Audited' && o !== 'Approver Refused');
+export const NOTIFIED_OUTCOMES: readonly BrokerOutcome[] = BROKER_OUTCOMES.filter((o) => o !== 'Audited' && o !== 'Approver Refused' && o !== 'Break Glass');

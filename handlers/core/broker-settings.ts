@@ -80,6 +80,8 @@ export const brokerSettingsSchema = z.object({
   humanOnlyRoles: z.array(z.string()).optional(),
   /** Per-agent request limits (config `limits`). @default DEFAULT_REQUEST_LIMITS (handlers/core/request-quota.ts) */
   requestLimits: requestLimitsSchema.optional(),
+  /** Roles their requester may approve themselves, briefly (config `roles[].breakGlass`). @default none */
+  breakGlassRoles: z.record(z.string(), z.object({ maxMinutes: z.number().int().positive() })).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

@@ -1,3 +1,4 @@
+import type { PostReviewAck } from './break-glass';
 import type { ApprovalDecision, Denial } from './approval-decision';
 import type { QuorumApprovals } from './approval-quorum';
 import type { RequestRouting } from './approver-routing';
@@ -76,6 +77,8 @@ export interface RequestRecord extends ElevationRequest {
   readonly revokedAt?: string;
   readonly revokedBy?: string;
   readonly revokeReason?: string;
+  /** Who acknowledged a break-glass approval after the fact (`jit ack`); see `postReviewOf` (break-glass.ts). */
+  readonly postReviewAck?: PostReviewAck;
 }
 
 /** The part of a record `jit-auditor` may read: where its audit report is (`AUDITOR_READABLE_ATTRIBUTES`). */

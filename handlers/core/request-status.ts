@@ -30,6 +30,8 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   'End Refused': undefined,
   Refused: 'REFUSED',
   'Approver Refused': undefined,
+  // An alert to humans about an approval; the Granted event that follows moves the request.
+  'Break Glass': undefined,
   // Says nothing about the request on record under that id, which goes on.
   'Duplicate Refused': undefined,
   Extended: 'EXTENDED',

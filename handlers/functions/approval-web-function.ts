@@ -13,6 +13,7 @@ import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
 import { APPROVER_ROUTE_PREFIX, type ApproverRouteDeps, handleApproverHttp } from '../http/approver-routes';
 import { handleReviewHttp } from '../http/review-routes';
 import { parseSettings } from '../lambda/runtime';
+import { slackClients } from './slack-clients';
 import type { FunctionRuntime } from './function-runtime';
 
 /**
@@ -20,7 +21,9 @@ import type { FunctionRuntime } from './function-runtime';
  * emailed links, and the IAM-authorized approver routes under `/approvals` (the `jit` CLI). The event is
  * never logged: the review link's query string and body carry its capability.
  */
-export function approvalWebFunction({ env, aws, clock, logger }: FunctionRuntime<'approval-web'>) {
+export function approvalWebFunction(runtime: FunctionRuntime<'approval-web'>) {
+  const { env, aws, clock, logger } = runtime;
+  const settings = parseSettings(env.settings);
   const revoker = new LambdaRevoker(new LambdaClient(aws), env.revokeFunctionName);
   const deps: ApproverRouteDeps = {
     store: new DynamoDbRequestStore({
@@ -29,10 +32,12 @@ export function approvalWebFunction({ env, aws, clock, logger }: FunctionRuntime
     }),
     callbacks: new SfnTaskCallbacks(new SFNClient(aws)),
     mailer: new SesV2Mailer(new SESv2Client(aws)),
-    settings: parseSettings(env.settings),
+    settings,
     clock,
     publisher: new EventBridgePublisher(new EventBridgeClient(aws), env.eventBusName),
     revoke: (input) => revoker.revoke(input),
+    // Break-glass alerts reach Slack too (the stack lets this function read the Slack secret then).
+    ...(settings.slack ? { chatAlerts: slackClients(settings.slack, runtime).chat } : {}),
   };
 
   return async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

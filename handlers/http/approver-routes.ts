@@ -4,10 +4,13 @@ import { MAX_NOTE_LENGTH, type Verdict } from '../core/approval-decision';
 import { approverForPrincipal } from '../core/approver-principal';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { requestView } from '../core/request-view';
+import type { ChatAlerts } from '../ports/chat-alerts';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { RevokeResult } from '../use-cases/revoke-result';
 import { type DecideOutcome, type DecideRequestDeps, decideRequest } from '../use-cases/decide-request';
 import { listPending } from '../use-cases/list-pending';
+import { type AckOutcome, acknowledgeBreakGlass, breakGlassApprove } from '../use-cases/break-glass';
+import { postReviewOf } from '../core/break-glass';
 import type { ReviewLog } from './review-routes';
 
 /** Where every approver route starts; the review links live under `/review/`. */
@@ -23,6 +26,7 @@ export const APPROVER_ROUTES = [
   { method: 'POST', path: '/approvals/{requestId}/approve', does: 'approve (jit approve)' },
   { method: 'POST', path: '/approvals/{requestId}/deny', does: 'deny (jit deny)' },
   { method: 'POST', path: '/approvals/{requestId}/revoke', does: 'end a grant early (jit revoke)' },
+  { method: 'POST', path: '/approvals/{requestId}/ack', does: 'acknowledge a break-glass approval (jit ack)' },
 ] as const;
 
 /** Largest JSON body an approver route reads. */
@@ -30,8 +34,17 @@ const MAX_BODY_BYTES = 4096;
 
 const note = z.string().max(MAX_NOTE_LENGTH);
 const approveBody = z
-  .object({ role: z.string().min(1).max(64).optional(), minutes: z.number().int().optional(), note: note.optional() })
-  .strict();
+  .object({
+    role: z.string().min(1).max(64).optional(),
+    minutes: z.number().int().optional(),
+    note: note.optional(),
+    /** The requester approves their own request for a breakGlass role, with `reason` (jit approve --break-glass). */
+    breakGlass: z.literal(true).optional(),
+    reason: note.optional(),
+  })
+  .strict()
+  .refine((b) => b.breakGlass || b.reason === undefined, { path: ['reason'], message: 'only with breakGlass: true (an approval carries a note)' });
+const ackBody = z.object({}).strict();
 const denyBody = z.object({ reason: note.optional() }).strict();
 const revokeBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 
@@ -40,6 +53,8 @@ export interface ApproverRouteDeps extends DecideRequestDeps {
   readonly publisher: EventPublisher;
   /** Ends a grant early through the broker's revoke function, as the named approver. */
   revoke(input: { requestId: string; approver: string; reason?: string }): Promise<RevokeResult>;
+  /** Slack, when configured: where a break-glass alert goes beside the email. */
+  readonly chatAlerts?: ChatAlerts;
 }
 
 /**
@@ -81,7 +96,7 @@ function problem(status: number, code: string, message: string): APIGatewayProxy
 
 /** `/approvals`, `/approvals/<id>` or `/approvals/<id>/<verb>`; anything else is not an approver route. */
 function routeOf(event: APIGatewayProxyEventV2): { requestId?: string; verb?: string } | undefined {
-  const m = /^\/approvals(?:\/([^/]+)(?:\/(approve|deny|revoke))?)?$/.exec(event.rawPath);
+  const m = /^\/approvals(?:\/([^/]+)(?:\/(approve|deny|revoke|ack))?)?$/.exec(event.rawPath);
   if (!m) return undefined;
   if (m[1] === undefined) return {};
   let id: string;
@@ -164,6 +179,8 @@ function decisionResponse(outcome: DecideOutcome): APIGatewayProxyStructuredResu
   }
 }
 
+const ACK_STATUS: Record<AckOutcome['kind'], number> = { acknowledged: 200, 'already-acknowledged': 200, refused: 409, 'not-found': 404 };
+
 const REVOKE_STATUS: Record<RevokeResult['kind'], number> = { revoked: 200, 'already-revoked': 200, 'not-found': 404, 'not-active': 409, refused: 403 };
 
 /**
@@ -205,7 +222,9 @@ export async function handleApproverHttp(event: APIGatewayProxyEventV2, deps: Ap
     }
     if (method === 'GET' && route.verb === undefined && requestId !== undefined) {
       const record = await deps.store.get(requestId);
-      return record ? json(200, { approver, request: requestView(record) }) : json(404, { outcome: 'not-found' });
+      if (!record) return json(404, { outcome: 'not-found' });
+      const postReview = postReviewOf(record);
+      return json(200, { approver, request: requestView(record), ...(postReview ? { postReview } : {}) });
     }
     if (method !== 'POST' || requestId === undefined || route.verb === undefined) {
       return { ...problem(405, 'METHOD_NOT_ALLOWED', 'Use GET to read and POST to decide.'), headers: { 'content-type': 'application/json; charset=utf-8', allow: route.verb ? 'POST' : 'GET' } };
@@ -227,11 +246,27 @@ export async function handleApproverHttp(event: APIGatewayProxyEventV2, deps: Ap
       log.info('approver revoke', { requestId, outcome: result.kind, approver });
       return json(REVOKE_STATUS[result.kind], { outcome: result.kind, ...result });
     }
+    if (route.verb === 'ack') {
+      const input = parsed(ackBody, body.value);
+      if (!input.ok) return input.response;
+      const acked = await acknowledgeBreakGlass(requestId, { approver, principal: caller.userArn }, deps);
+      log.info('approver ack', { requestId, outcome: acked.kind, approver });
+      return json(ACK_STATUS[acked.kind], { outcome: acked.kind, ...acked });
+    }
     let verdict: Verdict;
     if (route.verb === 'approve') {
       const input = parsed(approveBody, body.value);
       if (!input.ok) return input.response;
-      verdict = { action: 'approve', ...input.value };
+      const { breakGlass, reason, ...terms } = input.value;
+      if (breakGlass) {
+        // Only from here: a mapped approver, authenticated by IAM, who is the request's requester.
+        const outcome = await breakGlassApprove(requestId, { approver, principal: caller.userArn }, { ...terms, ...(reason ? { reason } : {}) }, deps);
+        log.info('approver break-glass', { requestId, outcome: outcome.kind, approver });
+        if (outcome.kind === 'refused') return json(422, { outcome: 'refused', code: 'BREAK_GLASS_REFUSED', problems: outcome.problems, message: outcome.problems.join('; ') });
+        const response = decisionResponse(outcome);
+        return outcome.alerts ? { ...response, body: JSON.stringify({ ...(JSON.parse(response.body as string) as object), breakGlass: true, alerts: outcome.alerts }) } : response;
+      }
+      verdict = { action: 'approve', ...terms };
     } else {
       const input = parsed(denyBody, body.value);
       if (!input.ok) return input.response;

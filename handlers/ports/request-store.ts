@@ -1,3 +1,4 @@
+import type { PostReviewAck } from '../core/break-glass';
 import type { ApprovalDecision, Denial } from '../core/approval-decision';
 import type { QuorumApproval, QuorumApprovals } from '../core/approval-quorum';
 import type { RequestRouting } from '../core/approver-routing';
@@ -116,6 +117,11 @@ export interface RequestStore {
   recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void>;
   /** The credential sets recorded for a request (empty when none, or the request is unknown). */
   issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]>;
+  /**
+   * Records the acknowledgement of a break-glass approval (`jit ack`) once. Returns false, changing
+   * nothing, when the request is unknown or already acknowledged.
+   */
+  acknowledgePostReview(requestId: string, ack: PostReviewAck, now: Date): Promise<boolean>;
   /**
    * Replaces the grant of a live request with the credential set an extension delivered, only while the
    * request is GRANTED, not revoked, and its grant is still `previousGrantId` (a compare-and-swap, so a

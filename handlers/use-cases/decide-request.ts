@@ -129,9 +129,11 @@ function principalOf(authority: DecisionAuthority): { principal?: string } {
 }
 
 /** Why a configured approver may not decide this request, or undefined when they may. */
-function notRouted(record: RequestRecord, approver: string, settings: BrokerSettings): NotRouted | undefined {
+function notRouted(record: RequestRecord, approver: string, settings: BrokerSettings, breakGlass = false): NotRouted | undefined {
   const routing = routingOf(record, settings);
   if (mayDecide(routing, approver)) return undefined;
+  // Break-glass is the requester's own approval (use-cases/break-glass.ts): a routed approver, left out only as the requester.
+  if (breakGlass && routing.requesterExcluded && sameApprover(routing.requesterExcluded, approver)) return undefined;
   const reason =
     routing.requesterExcluded && sameApprover(routing.requesterExcluded, approver)
       ? `${approver} is the requester of this request and cannot approve or deny it`
@@ -192,8 +194,10 @@ export async function decideRequest(
   const record = await deps.store.get(requestId);
   const auth = record && authorize(record, authority);
   if (!record || !auth) return { kind: 'not-found' };
+  // Only a terminal approver, authenticated by IAM, can break glass (use-cases/break-glass.ts checks the rest).
+  const breakGlass = verdict.action === 'approve' && verdict.breakGlass !== undefined && authority.channel === 'cli' ? verdict.breakGlass : undefined;
   // A rule is not a person routing applies to: RequestApproval applies it only where one approval suffices.
-  const refused = authority.channel === 'rule' ? undefined : notRouted(record, auth.approver, deps.settings);
+  const refused = authority.channel === 'rule' ? undefined : notRouted(record, auth.approver, deps.settings, breakGlass !== undefined);
   if (refused) return refused;
   const now = deps.clock.now();
   const kind = standing(record, now);
@@ -211,7 +215,8 @@ export async function decideRequest(
     const terms = approvalTerms(record, verdict, deps.settings);
     if (!terms.ok) return { kind: 'invalid', problems: terms.problems, verdict, ...form(record, auth.approver, deps.settings) };
     const routing = routingOf(record, deps.settings);
-    if (routing.quorum > 1) {
+    // Break-glass approves alone: that is what it is for, and why every approver is alerted at once.
+    if (routing.quorum > 1 && !breakGlass) {
       const approval: QuorumApproval = {
         approver: auth.approver,
         ...principalOf(authority),
@@ -234,6 +239,7 @@ export async function decideRequest(
       ...(terms.value.note ? { note: terms.value.note } : {}),
       decidedAt,
       channel,
+      ...(breakGlass ? { breakGlass } : {}),
     };
     claim = { outcome: { status: 'APPROVED', decision }, decidedAt, ...(auth.link ? { link: auth.link } : {}) };
   } else {

@@ -5,6 +5,7 @@ import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
 import { IAM_ACTION, WEEKDAYS } from '../../handlers/core/approval-rules';
+import { BREAK_GLASS_MAX_MINUTES } from '../../handlers/core/break-glass';
 
 /**
  * The operator's configuration file (`jit.config.json`, or `jit.config.example.json` on a fresh clone).
@@ -65,6 +66,17 @@ export const roleConfigSchema = z
     narrowerThan: z.array(z.string().regex(ROLE_NAME, 'must be a role name')).min(1).optional(),
     /** No rule of `approval.rules` ever approves this role: a human always decides. @default false */
     humanOnly: z.boolean().optional(),
+    /**
+     * The role's requester (the human owner a request names) may approve it themselves through the IAM
+     * approver routes, with a reason, for at most `maxMinutes`; every approver is alerted and an approver
+     * acknowledges it afterwards with `jit ack` (docs/approvals.md#break-glass). @default none
+     */
+    breakGlass: z
+      .object({
+        maxMinutes: z.number().int().min(1).max(BREAK_GLASS_MAX_MINUTES, `must be at most ${BREAK_GLASS_MAX_MINUTES} (break-glass is short)`),
+      })
+      .strict()
+      .optional(),
     /**
      * Privilege-escalation paths this role is meant to keep open, each with the operator's reason. Without
      * an entry here, `cdk synth` fails when the role's policy file opens a path of the escalation catalog

@@ -245,6 +245,7 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
   checkApprovalRoutes(config, problems);
   checkRoleOrder(config, problems);
   checkApprovalRules(config, problems);
+  checkBreakGlass(config, problems);
 
   const policies = new Map<string, PolicyDocument>();
   config.roles.forEach((role, i) => {
@@ -277,6 +278,19 @@ function checkRoleOrder(config: JitConfig, problems: string[]): void {
 /** `roles[].narrowerThan` as the settings carry it: only the roles that declare one. */
 export function roleOrderOf(config: Pick<JitConfig, 'roles'>): Record<string, string[]> {
   return Object.fromEntries(config.roles.filter((r) => r.narrowerThan).map((r) => [r.name, [...(r.narrowerThan ?? [])]]));
+}
+
+/** `roles[].breakGlass`: within the role's own maximum, and someone who can use it (an IAM approver identity). */
+function checkBreakGlass(config: JitConfig, problems: string[]): void {
+  config.roles.forEach((role, i) => {
+    if (!role.breakGlass) return;
+    if (role.breakGlass.maxMinutes > role.maxMinutes) {
+      problems.push(`roles.${i}.breakGlass.maxMinutes: ${role.breakGlass.maxMinutes} is more than the role's maxMinutes (${role.maxMinutes})`);
+    }
+    if (!config.approval.iamPrincipals) {
+      problems.push(`roles.${i}.breakGlass: needs approval.iamPrincipals (break-glass is only through the IAM approver routes, jit approve --break-glass)`);
+    }
+  });
 }
 
 /** `approval.rules`: unique names, known accounts and roles, never a humanOnly role, within the roles' maximum. */
@@ -418,6 +432,9 @@ export function toBrokerSettings(config: JitConfig, policies?: ReadonlyMap<strin
       : {}),
     ...(config.roles.some((r) => r.narrowerThan) ? { roleOrder: roleOrderOf(config) } : {}),
     ...(config.approval.rules ? { approvalRules: config.approval.rules } : {}),
+    ...(config.roles.some((r) => r.breakGlass)
+      ? { breakGlassRoles: Object.fromEntries(config.roles.flatMap((r) => (r.breakGlass ? [[r.name, { maxMinutes: r.breakGlass.maxMinutes }]] : []))) }
+      : {}),
     ...(config.roles.some((r) => r.humanOnly) ? { humanOnlyRoles: config.roles.filter((r) => r.humanOnly).map((r) => r.name) } : {}),
   };
 }

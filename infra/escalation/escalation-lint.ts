@@ -8,9 +8,10 @@ import type { EscalationCall, EscalationPath } from './escalation-catalog';
  * The escalation lint's pure core: does an elevated role, as synthesized, open a catalog path that the
  * ceiling does not close? Every call of a path is evaluated with the project's policy evaluator against
  * the role's own policies (its policy file and every managed policy attached to it, the ceiling among
- * them), its permissions boundary if it has one, and the grant's time-fenced session policy, with the
- * request context AWS builds for a broker-minted session (sandbox/iam/request-context.ts). No string
- * matching on action names: a path is closed exactly when IAM would refuse one of its steps.
+ * them), its permissions boundary if it has one, and the time fence alone as session policy (the widest
+ * any grant gets: a plan only narrows it, the region fences only deny), with the request context
+ * AWS builds for a broker-minted session (sandbox/iam/request-context.ts). No string matching on action
+ * names: a path is closed exactly when IAM would refuse one of its steps.
  */
 
 /** One elevated role in one target account, with its policies as the template deploys them. */

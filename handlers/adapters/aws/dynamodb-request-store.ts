@@ -1,3 +1,4 @@
+import type { PostReviewAck } from '../../core/break-glass';
 import type { GrantSummary } from '../../core/grant';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -399,6 +400,17 @@ export class DynamoDbRequestStore implements RequestStore {
         ExpressionAttributeNames: { '#report': 'report' },
         ExpressionAttributeValues: { ':report': report, ':now': now.toISOString() },
       }),
+    );
+  }
+
+  async acknowledgePostReview(requestId: string, ack: PostReviewAck, now: Date): Promise<boolean> {
+    // Written once: a second acknowledgement finds the attribute and changes nothing.
+    return this.updateIf(
+      requestId,
+      'SET #ack = :ack, updatedAt = :now',
+      all(conditions.requestExists(), 'attribute_not_exists(#ack)'),
+      { '#ack': 'postReviewAck' },
+      { ':ack': ack, ':now': now.toISOString() },
     );
   }
 

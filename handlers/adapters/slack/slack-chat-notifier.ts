@@ -1,5 +1,6 @@
+import type { ChatAlerts } from '../../ports/chat-alerts';
 import type { ElevationRequest } from '../../core/elevation-request';
-import { type ApprovalPrompt, type PromptOutcome, approvalPromptMessage, outcomeMessage } from '../../core/slack-message';
+import { type ApprovalPrompt, type PromptOutcome, type SlackMessage, approvalPromptMessage, outcomeMessage } from '../../core/slack-message';
 import type { ChatAudience, ChatNotifier, ChatRecipient, PostedPrompt } from '../../ports/chat-notifier';
 
 /** The Slack Web API's base URL; the sandbox points the broker at its stand-in instead. */
@@ -48,7 +49,7 @@ interface SlackResponse {
  * @see https://docs.slack.dev/reference/methods/chat.update
  * @see https://docs.slack.dev/interactivity/handling-user-interaction
  */
-export class SlackChatNotifier implements ChatNotifier {
+export class SlackChatNotifier implements ChatNotifier, ChatAlerts {
   private readonly apiUrl: string;
   private readonly fetch: typeof fetch;
 
@@ -81,6 +82,14 @@ export class SlackChatNotifier implements ChatNotifier {
 
   async settle(posted: PostedPrompt, request: Pick<ElevationRequest, 'requestId' | 'role' | 'accountName' | 'minutes'>, outcome: PromptOutcome): Promise<void> {
     await this.call('chat.update', { channel: posted.channel, ts: posted.ts, ...outcomeMessage(request, outcome) });
+  }
+
+  /** Posts an alert with no buttons (a break-glass approval) to the channel, or to every mapped approver's DMs. */
+  async alert(message: SlackMessage): Promise<number> {
+    const { target } = this.options;
+    const channels = target.channel !== undefined ? [target.channel] : target.direct.map((person) => person.slackUserId);
+    for (const channel of channels) await this.call('chat.postMessage', { channel, ...message });
+    return channels.length;
   }
 
   async tellPrivately(responseUrl: string, text: string): Promise<void> {

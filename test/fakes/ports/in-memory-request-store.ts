@@ -1,3 +1,4 @@
+import type { PostReviewAck } from '../../../handlers/core/break-glass';
 import type { GrantSummary } from '../../../handlers/core/grant';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { QuorumApproval, QuorumApprovals } from '../../../handlers/core/approval-quorum';
@@ -206,6 +207,13 @@ export class InMemoryRequestStore implements RequestStore {
     const item = this.items.get(requestId);
     if (!item) throw conditionFailed();
     this.write(requestId, { ...item, report: structuredClone(report), updatedAt: now.toISOString() });
+  }
+
+  async acknowledgePostReview(requestId: string, ack: PostReviewAck, now: Date): Promise<boolean> {
+    const item = this.items.get(requestId);
+    if (!item || item.postReviewAck) return false;
+    this.write(requestId, { ...item, postReviewAck: structuredClone(ack), updatedAt: now.toISOString() });
+    return true;
   }
 
   private write(requestId: string, item: StoredItem): void {

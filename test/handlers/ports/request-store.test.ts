@@ -411,6 +411,23 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(await store.get('req-unknown-0001')).toBeUndefined();
   });
 
+  it('records a break-glass acknowledgement once: the first stands, a second and an unknown request change nothing', async () => {
+    // Prepare
+    await pending();
+    const first = { approver: 'b@example.com', principal: 'arn:aws:iam::111111111111:user/b', acknowledgedAt: '2026-11-28T11:00:00.000Z' };
+    const later = new Date('2026-11-28T11:05:00.000Z');
+
+    // Act
+    const recorded = await store.acknowledgePostReview(ID, first, new Date(first.acknowledgedAt));
+    const second = await store.acknowledgePostReview(ID, { approver: 'c@example.com', acknowledgedAt: later.toISOString() }, later);
+    const unknown = await store.acknowledgePostReview('req-unknown-0001', first, later);
+
+    // Assess
+    expect([recorded, second, unknown]).toEqual([true, false, false]);
+    expect(await store.get(ID)).toMatchObject({ status: 'PENDING_APPROVAL', postReviewAck: first, updatedAt: first.acknowledgedAt });
+    expect(await store.get('req-unknown-0001')).toBeUndefined();
+  });
+
   it('replaces a live grant with its extension only while GRANTED, unrevoked and still holding the previous set', async () => {
     // Prepare
     const first = { grantId: ISSUED.grantId, requestId: ID, accountId: REQUEST.accountId, role: 'Ops', roleArn: ISSUED.roleArn, accessKeyId: ISSUED.accessKeyId, sourceIdentity: ISSUED.sourceIdentity, grantedAt: ISSUED.issuedAt, expiresAt: ISSUED.expiresAt, stsExpiresAt: ISSUED.stsExpiresAt, resetScheduleName: `jit-reset-${ID}` };

@@ -23,7 +23,7 @@ describe('BrokerStack: approval endpoint', () => {
 
   it('serves the review link and the IAM-authorized approver routes from one HTTP API, throttled', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'jit-approvals', ProtocolType: 'HTTP' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 7);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /review/{requestId}', AuthorizationType: 'NONE' });
     for (const routeKey of [
       'GET /approvals',
@@ -31,6 +31,7 @@ describe('BrokerStack: approval endpoint', () => {
       'POST /approvals/{requestId}/approve',
       'POST /approvals/{requestId}/deny',
       'POST /approvals/{requestId}/revoke',
+      'POST /approvals/{requestId}/ack',
     ]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
     }
@@ -108,8 +109,8 @@ describe('BrokerStack: approval endpoint', () => {
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatchObject({ Sid: 'InvokeTheApproverRoutesOnly', Action: 'execute-api:Invoke' });
     const resources = (statements[0].Resource as unknown[]).map((r) => JSON.stringify(r));
-    expect(resources).toHaveLength(5);
-    for (const tail of ['/*/GET/approvals"', '/*/GET/approvals/*"', '/*/POST/approvals/*/approve"', '/*/POST/approvals/*/deny"', '/*/POST/approvals/*/revoke"']) {
+    expect(resources).toHaveLength(6);
+    for (const tail of ['/*/GET/approvals"', '/*/GET/approvals/*"', '/*/POST/approvals/*/approve"', '/*/POST/approvals/*/deny"', '/*/POST/approvals/*/revoke"', '/*/POST/approvals/*/ack"']) {
       expect(resources.some((r) => r.endsWith(`${tail}]]}`))).toBe(true);
     }
     expect(JSON.stringify(policy)).not.toMatch(/dynamodb|states:|secretsmanager|sts:AssumeRole|lambda:|"\*"/);
@@ -120,12 +121,14 @@ describe('BrokerStack: approval endpoint', () => {
     const statements = (policy?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
-    expect(statements.map((s) => s.Sid)).toEqual(['ReadAuditReports', 'FindAuditReports', 'ReadPublishedDigestsOnly']);
+    expect(statements.map((s) => s.Sid)).toEqual(['ReadAuditReports', 'VerifyReportSignatures', 'FindAuditReports', 'ReadPublishedDigestsOnly']);
     expect(statements.find((s) => s.Sid === 'ReadPublishedDigestsOnly')?.Condition).toEqual({
       'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['requestId', 'accountId', 'report'] },
       Null: { 'dynamodb:Attributes': 'false' },
     });
-    expect(actions.sort()).toEqual(['dynamodb:GetItem', 's3:GetObject', 's3:GetObjectRetention', 's3:GetObjectVersion', 's3:ListBucket']);
+    // kms:GetPublicKey on the report-signing key only: auditors verify manifests, never sign them.
+    expect(actions.sort()).toEqual(['dynamodb:GetItem', 'kms:GetPublicKey', 's3:GetObject', 's3:GetObjectRetention', 's3:GetObjectVersion', 's3:ListBucket']);
+    expect(JSON.stringify(statements.find((s) => s.Sid === 'VerifyReportSignatures')?.Resource)).toMatch(/ReportSigningKey/);
     expect(JSON.stringify(statements.find((s) => s.Sid === 'ReadAuditReports')?.Resource)).toMatch(/"\/reports\/\*"\]/);
     expect(statements.every((s) => (s as { Effect?: string }).Effect === 'Allow')).toBe(true);
   });

@@ -25,6 +25,7 @@ describe('jit-approver: terminal approvals through the approver routes only, eva
       ['POST', '/approvals/req-1234abcd/approve'],
       ['POST', '/approvals/req-1234abcd/deny'],
       ['POST', '/approvals/req-1234abcd/revoke'],
+      ['POST', '/approvals/req-1234abcd/ack'],
     ]) {
       await expect(as(approver, approverPolicies, 'execute-api:Invoke', route(method, path))).resolves.toBe('Allowed');
     }
@@ -73,6 +74,21 @@ describe('jit-approver: terminal approvals through the approver routes only, eva
     await expect(
       as(approver, approverPolicies, 'ses:SendEmail', `arn:aws:ses:${f.region}:${f.hub}:identity/jit-broker@example.com`, { sesFromAddress: 'jit-broker@example.com' }),
     ).resolves.toBe('ImplicitlyDenied');
+  });
+});
+
+describe('the agent can never break glass: it can invoke none of the approver routes', () => {
+  it('is implicitly denied execute-api:Invoke on every approver route (approve with breakGlass, ack, and the rest)', async () => {
+    for (const [method, path] of [
+      ['GET', '/approvals'],
+      ['GET', '/approvals/req-1234abcd'],
+      ['POST', '/approvals/req-1234abcd/approve'],
+      ['POST', '/approvals/req-1234abcd/deny'],
+      ['POST', '/approvals/req-1234abcd/revoke'],
+      ['POST', '/approvals/req-1234abcd/ack'],
+    ]) {
+      await expect(as(f.agentArn, f.agentPolicies, 'execute-api:Invoke', route(method, path))).resolves.toBe('ImplicitlyDenied');
+    }
   });
 });
 

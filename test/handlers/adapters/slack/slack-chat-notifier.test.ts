@@ -131,4 +131,24 @@ describe('Class: SlackChatNotifier', () => {
     await expect(posting).rejects.toThrow(SlackApiError);
     await expect(chat.announce(() => ({ request: elevationRequest(REVIEW_REQUEST), approvalDeadline: DEADLINE }))).rejects.toThrow('Slack chat.postMessage failed: invalid_auth');
   });
+
+  it('posts an alert, with no buttons, to every mapped approver\'s direct messages', async () => {
+    // Prepare
+    const chat = new SlackChatNotifier({
+      botToken: async () => BOT_TOKEN,
+      target: { direct: [{ slackUserId: 'U0ONCALL', approver: 'oncall@example.com' }, { slackUserId: 'U0LEAD', approver: 'security-lead@example.com' }] },
+      apiUrl: `${slack.url}/api`,
+    });
+    const message = { text: 'BREAK-GLASS: test', blocks: [{ type: 'header' as const, text: { type: 'plain_text' as const, text: 'BREAK-GLASS: test', emoji: false } }] };
+
+    // Act
+    const copies = await chat.alert(message);
+
+    // Assess
+    expect(copies).toBe(2);
+    expect(slack.api('chat.postMessage').map((c) => c.body)).toEqual([
+      { channel: 'U0ONCALL', ...message },
+      { channel: 'U0LEAD', ...message },
+    ]);
+  });
 });
