@@ -21,6 +21,8 @@ export interface RequestQuotas {
    * is given back and nothing is held.
    */
   take(claim: QuotaClaim, limits: RequestLimits, now: Date): Promise<QuotaTake>;
+  /** The ids of the requests holding the agent's pending slots (a strongly consistent read). */
+  pendingHolders(agentId: string): Promise<string[]>;
   /** Gives the request's pending slot back (it was decided, or never waited); safe to repeat. */
   releasePending(agentId: string, requestId: string, now: Date): Promise<void>;
 }

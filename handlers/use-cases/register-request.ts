@@ -140,7 +140,37 @@ async function withinLimits(request: ElevationRequest, deps: RegisterRequestDeps
   const agent = agentById(deps.settings, request.agentId);
   if (!agent) return { status: 'registered', request };
   const limits = deps.settings.requestLimits ?? DEFAULT_REQUEST_LIMITS;
-  const taken = await deps.quotas.take({ agentId: agent.id, requestId: request.requestId, hour: hourOf(request.requestedAt) }, limits, deps.clock.now());
+  const claim = { agentId: agent.id, requestId: request.requestId, hour: hourOf(request.requestedAt) };
+  let taken = await deps.quotas.take(claim, limits, deps.clock.now());
+  // Full: slots of requests that no longer wait (an execution stopped before its outcome was recorded)
+  // are given back, and the slot is asked for once more.
+  if (!taken.taken && taken.limit === 'pendingPerAgent' && (await reclaimStaleSlots(agent.id, request.requestId, deps)) > 0) {
+    taken = await deps.quotas.take(claim, limits, deps.clock.now());
+  }
   if (taken.taken) return { status: 'registered', request };
   return { status: 'rate-limited', request, refusal: { Error: RATE_LIMITED_ERROR, Cause: rateLimitReason(taken.limit, limits, agent.name) } };
+}
+
+/** How long past its approval window a request may still hold a slot: its workflow records the outcome well within it. */
+const STALE_SLOT_GRACE_MS = 15 * 60_000;
+
+/**
+ * Gives back the pending slots of requests that no longer wait for a decision: gone, past waiting (any status
+ * after PENDING_APPROVAL), or still REGISTERED or PENDING_APPROVAL long after their approval window closed
+ * (their execution stopped before recording an outcome). Returns how many were given back.
+ */
+async function reclaimStaleSlots(agentId: string, requestId: string, deps: RegisterRequestDeps): Promise<number> {
+  const now = deps.clock.now();
+  const windowMs = deps.settings.approvalWindowMinutes * 60_000;
+  let reclaimed = 0;
+  for (const holder of await deps.quotas.pendingHolders(agentId)) {
+    if (holder === requestId) continue;
+    const record = await deps.store.get(holder);
+    const waiting = record?.status === 'REGISTERED' || record?.status === 'PENDING_APPROVAL';
+    const deadline = record ? Date.parse(record.approvalDeadline ?? record.requestedAt) + (record.approvalDeadline ? 0 : windowMs) : 0;
+    if (waiting && now.getTime() <= deadline + STALE_SLOT_GRACE_MS) continue;
+    await deps.quotas.releasePending(agentId, holder, now);
+    reclaimed += 1;
+  }
+  return reclaimed;
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type RequestLimits, pendingKey, rateKey } from '../../core/request-quota';
 import { REQUEST_KEY, TTL_ATTRIBUTE } from '../../core/request-table-schema';
 import type { QuotaClaim, QuotaTake, RequestQuotas } from '../../ports/request-quotas';
@@ -33,6 +33,16 @@ export class DynamoDbRequestQuotas implements RequestQuotas {
     if (await this.add(rateKey(claim.agentId, claim.hour), claim.requestId, limits.requestsPerHourPerAgent, now, hourEnd + RATE_RETENTION_SECONDS)) return { taken: true };
     await this.releasePending(claim.agentId, claim.requestId, now);
     return { taken: false, limit: 'requestsPerHourPerAgent' };
+  }
+
+  async pendingHolders(agentId: string): Promise<string[]> {
+    const result = await this.options.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: { [REQUEST_KEY]: pendingKey(agentId) }, ConsistentRead: true }),
+    );
+    const holders: unknown = result.Item?.holders;
+    // The document client unmarshalls a string set to a Set; told by its tag, whatever realm made it.
+    if (Object.prototype.toString.call(holders) !== '[object Set]') return [];
+    return [...(holders as Set<unknown>)].filter((id): id is string => typeof id === 'string').sort();
   }
 
   async releasePending(agentId: string, requestId: string, now: Date): Promise<void> {

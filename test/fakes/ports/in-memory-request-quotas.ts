@@ -15,6 +15,10 @@ export class InMemoryRequestQuotas implements RequestQuotas {
     return { taken: false, limit: 'requestsPerHourPerAgent' };
   }
 
+  async pendingHolders(agentId: string): Promise<string[]> {
+    return [...(this.holders.get(pendingKey(agentId)) ?? [])].sort();
+  }
+
   async releasePending(agentId: string, requestId: string): Promise<void> {
     this.holders.get(pendingKey(agentId))?.delete(requestId);
   }

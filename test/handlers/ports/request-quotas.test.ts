@@ -95,6 +95,22 @@ describe.each(IMPLEMENTATIONS)('RequestQuotas contract: %s', (_name, open) => {
     expect(other).toEqual({ taken: true });
   });
 
+  it('lists the requests holding the pending slots, and none once all gave theirs back', async () => {
+    // Prepare
+    await subject.quotas.take(claim('req-2'), LIMITS, NOW);
+    await subject.quotas.take(claim('req-1'), LIMITS, NOW);
+
+    // Act
+    const held = await subject.quotas.pendingHolders(AGENT);
+    await subject.quotas.releasePending(AGENT, 'req-1', NOW);
+    await subject.quotas.releasePending(AGENT, 'req-2', NOW);
+
+    // Assess
+    expect(held).toEqual(['req-1', 'req-2']);
+    expect(await subject.quotas.pendingHolders(AGENT)).toEqual([]);
+    expect(await subject.quotas.pendingHolders(OTHER_AGENT)).toEqual([]);
+  });
+
   it('releasing a slot that is not held changes nothing', async () => {
     // Act
     await subject.quotas.releasePending(AGENT, 'req-never', NOW);

@@ -53,6 +53,21 @@ describe('registerRequest: per-agent limits', () => {
     expect(quotas.holders.get('PENDING#default')).toEqual(new Set());
   });
 
+  it('gives back the slots of requests whose execution stopped before an outcome, long past their approval window', async () => {
+    // Prepare: two requests took the slots and were never decided nor recorded (their executions stopped)
+    const { deps, quotas } = subject();
+    await registerRequest({ event: event('req-aaaa', 1), executionId: 'exec-a' }, deps);
+    await registerRequest({ event: event('req-bbbb', 2), executionId: 'exec-b' }, deps);
+    deps.clock.advance((deps.settings.approvalWindowMinutes + 16) * 60_000);
+
+    // Act: the next hour, so the hourly limit is not what decides
+    const later = registerRequest({ event: requestEvent(detail('req-cccc'), 'd0000000-0000-4000-8000-000000000003'), executionId: 'exec-c' }, deps);
+
+    // Assess
+    await expect(later).resolves.toMatchObject({ status: 'registered' });
+    expect(await quotas.pendingHolders('default')).toEqual(['req-cccc']);
+  });
+
   it('takes no second slot when Step Functions retries the Register of the same execution', async () => {
     // Prepare: the first attempt registered and took its slot, then the task was retried
     const { deps } = subject();
