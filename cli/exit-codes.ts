@@ -49,6 +49,8 @@ export const EXIT = {
   GRANT_ALREADY_LIVE: 21,
   /** `--wait`: the request id is already used by a different request; this one was not registered. Send it with a new id. */
   DUPLICATE_REFUSED: 22,
+  /** `--wait`: the agent is over its request limits (config `limits`); nobody was asked. Wait for a decision, or the next hour. */
+  RATE_LIMITED: 23,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

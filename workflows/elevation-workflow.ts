@@ -171,6 +171,12 @@ export class ElevationWorkflow extends Construct {
       error: 'GrantAlreadyLive',
       cause: 'A grant is live for the same agent and account.',
     });
+    // Over a per-agent limit (config `limits`), found by Register's conditional write: nobody emailed.
+    const rateLimited = failureTail(STATE.notifyRateLimited, 'Refused', { request: at('$.request'), error: at('$.refusal') }, {
+      state: STATE.rateLimited,
+      error: 'RateLimited',
+      cause: "The agent's request limit is reached.",
+    });
     const mintFailed = new sfn.Fail(this, STATE.mintFailed, { stateName: STATE.mintFailed, error: 'MintFailed', cause: 'No grant was delivered.' });
     const notifyMintFailed = notify(STATE.notifyMintFailed, 'Failed', {
       stage: 'mint',
@@ -359,6 +365,7 @@ export class ElevationWorkflow extends Construct {
           new sfn.Succeed(this, STATE.duplicateIgnored, { stateName: STATE.duplicateIgnored, comment: 'A redelivered request; the first delivery is being served.' }),
         )
         .when(sfn.Condition.stringEquals('$.status', 'refused'), refused)
+        .when(sfn.Condition.stringEquals('$.status', 'rate-limited'), rateLimited)
         .when(sfn.Condition.stringEquals('$.status', 'conflict'), duplicateRefused)
         .when(sfn.Condition.stringEquals('$.status', 'extension'), extension)
         .otherwise(

@@ -25,6 +25,9 @@ export const STATE = {
   /** A grant is already live for the same agent and account: refused, nothing minted (docs/agent.md#one-live-grant-per-agent-and-account). */
   notifyRefused: 'NotifyRefused',
   grantAlreadyLive: 'GrantAlreadyLive',
+  /** Over a per-agent limit (config `limits`): refused at Register, nobody emailed (docs/approvals.md#request-limits). */
+  notifyRateLimited: 'NotifyRateLimited',
+  rateLimited: 'RateLimited',
   notifyRejected: 'NotifyRejected',
   rejected: 'Rejected',
   notifyDenied: 'NotifyDenied',

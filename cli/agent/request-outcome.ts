@@ -1,5 +1,6 @@
 import type { BrokerNotification } from '../../handlers/core/broker-notification';
 import type { TargetAccount } from '../../handlers/core/broker-settings';
+import { RATE_LIMITED_CODE } from '../../handlers/core/request-quota';
 import { STATUS_OF_OUTCOME } from '../../handlers/core/request-status';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
@@ -57,6 +58,11 @@ export function settleDecision(notification: BrokerNotification, account: Target
         details,
       });
     case 'Refused':
+      if (detail.code === RATE_LIMITED_CODE) {
+        throw new CliError(`The broker refused request ${requestId}${reason ? `: ${reason}` : '.'}`, EXIT.RATE_LIMITED, 'Over the request limits (config limits): wait for a pending request to be decided, or for the next hour.', {
+          details,
+        });
+      }
       throw new CliError(`The broker refused request ${requestId}${reason ? `: ${reason}` : '.'}`, EXIT.GRANT_ALREADY_LIVE, 'One grant per agent and account at a time: end the live one first (jit end <requestId>).', {
         details,
       });

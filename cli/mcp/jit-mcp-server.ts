@@ -41,6 +41,7 @@ const NEXT_BY_CODE: Readonly<Partial<Record<string, string>>> = {
   REJECTED: 'Call list_access and send a request that fits the broker config.',
   BROKER_FAILED: 'Nothing was granted; tell the operator. Retrying may work once the broker is fixed.',
   GRANT_ALREADY_LIVE: 'A grant of yours is live in this account: use it, call extend_elevation on it for more time, or call end_elevation on it and then request_elevation again.',
+  RATE_LIMITED: 'You are over your request limits: wait for one of your pending requests to be decided (elevation_status), or for the next hour, before calling request_elevation again. Do not retry in a loop.',
   WAIT_TIMEOUT: 'Call elevation_status with the requestId and waitSeconds to keep waiting.',
   AWS_ACCESS: 'Check the MCP server setup (config, credentials, endpoint) in docs/agent.md; a person has to fix it.',
   CONFIG: 'The jit config could not be read; a person has to fix the MCP server setup (docs/agent.md).',

@@ -78,6 +78,8 @@ export interface BrokerEventDetail {
   readonly contentDigest?: string;
   /** Why a request was rejected, denied or failed; never secret material. */
   readonly reason?: string;
+  /** Why a request was refused, for programs: `RATE_LIMITED` when it was over a per-agent limit (config `limits`). */
+  readonly code?: string;
   readonly [extra: string]: unknown;
 }
 

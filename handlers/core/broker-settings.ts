@@ -4,6 +4,7 @@ import { approvalRouteSchema } from './approver-routing';
 import { DEFAULT_AGENT_NAME } from './resource-names';
 import { tripwireSettingsSchema } from './tripwire-settings';
 import { approvalRuleSettingSchema } from './approval-rules';
+import { requestLimitsSchema } from './request-quota';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config
@@ -77,6 +78,8 @@ export const brokerSettingsSchema = z.object({
   approvalRules: z.array(approvalRuleSettingSchema).optional(),
   /** Roles no rule may ever approve (config `roles[].humanOnly`). @default none */
   humanOnlyRoles: z.array(z.string()).optional(),
+  /** Per-agent request limits (config `limits`). @default DEFAULT_REQUEST_LIMITS (handlers/core/request-quota.ts) */
+  requestLimits: requestLimitsSchema.optional(),
   /** Roles their requester may approve themselves, briefly (config `roles[].breakGlass`). @default none */
   breakGlassRoles: z.record(z.string(), z.object({ maxMinutes: z.number().int().positive() })).optional(),
 });

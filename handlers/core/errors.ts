@@ -162,6 +162,12 @@ export class ExtensionRefusedError extends Error {
   }
 }
 
+/**
+ * The error name of a request over a per-agent limit (handlers/core/request-quota.ts), as Register hands the
+ * refusal to the workflow: it ends in RateLimited with an `Elevation Refused` event, code `RATE_LIMITED`.
+ */
+export const RATE_LIMITED_ERROR = 'RateLimitedError';
+
 /** The name Step Functions catches an extension refusal by. */
 export const EXTENSION_REFUSED_ERROR = 'ExtensionRefusedError';
 

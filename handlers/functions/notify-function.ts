@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbGrantLeases } from '../adapters/aws/dynamodb-grant-leases';
+import { DynamoDbRequestQuotas } from '../adapters/aws/dynamodb-request-quotas';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { notifyInputSchema, notifyOutcome } from '../use-cases/notify-outcome';
@@ -14,6 +15,7 @@ export function notifyFunction({ env, aws, clock, logger }: FunctionRuntime<'not
   const deps = {
     store: new DynamoDbRequestStore({ client: documents, tableName: env.requestTable }),
     leases: new DynamoDbGrantLeases({ client: documents, tableName: env.requestTable }),
+    quotas: new DynamoDbRequestQuotas({ client: documents, tableName: env.requestTable }),
     publisher: new EventBridgePublisher(new EventBridgeClient(aws), env.eventBusName),
     clock,
   };

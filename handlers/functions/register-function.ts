@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbGrantLeases } from '../adapters/aws/dynamodb-grant-leases';
+import { DynamoDbRequestQuotas } from '../adapters/aws/dynamodb-request-quotas';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { registerInputSchema, registerRequest } from '../use-cases/register-request';
 import { parseSettings, taskHandler } from '../lambda/runtime';
@@ -16,6 +17,7 @@ export function registerFunction({ env, aws, clock, logger }: FunctionRuntime<'r
   const deps = {
     store: new DynamoDbRequestStore({ client: documents, tableName: env.requestTable }),
     leases: new DynamoDbGrantLeases({ client: documents, tableName: env.requestTable }),
+    quotas: new DynamoDbRequestQuotas({ client: documents, tableName: env.requestTable }),
     settings: parseSettings(env.settings),
     clock,
   };
@@ -27,7 +29,7 @@ export function registerFunction({ env, aws, clock, logger }: FunctionRuntime<'r
       const result = await registerRequest(input, deps);
       logger.info('request registered', {
         requestId:
-          result.status === 'registered' || result.status === 'refused' || result.status === 'extension'
+          result.status === 'registered' || result.status === 'refused' || result.status === 'rate-limited' || result.status === 'extension'
             ? result.request.requestId
             : result.status === 'conflict'
               ? result.refused.requestId

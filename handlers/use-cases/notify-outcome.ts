@@ -3,7 +3,9 @@ import { AGENT_SOURCE_PATTERN } from '../core/agents';
 import { approvalDecisionSchema } from '../core/approval-decision';
 import { BROKER_OUTCOMES, type BrokerEventDetail, type BrokerOutcome } from '../core/broker-event';
 import { describeRejectedRequest, elevationRequestSchema } from '../core/elevation-request';
-import { APPROVAL_DENIED_ERROR } from '../core/errors';
+import { APPROVAL_DENIED_ERROR, RATE_LIMITED_ERROR } from '../core/errors';
+import { RATE_LIMITED_CODE } from '../core/request-quota';
+import type { RequestQuotas } from '../ports/request-quotas';
 import { grantSummarySchema } from '../core/grant';
 import { reportLocationSchema } from '../core/report-location';
 import { isRecordedStatus } from '../core/request-lifecycle';
@@ -84,6 +86,8 @@ export interface NotifyOutcomeDeps {
   readonly clock: Clock;
   /** One live grant per agent and account: freed when a grant is over, read to name the live one in a refusal. */
   readonly leases: GrantLeases;
+  /** The per-agent request limits: a request that stops waiting for a decision gives its pending slot back. */
+  readonly quotas: RequestQuotas;
 }
 
 /** Outcomes after which the request's grant, if it had one, is over and its lease free. */
@@ -123,6 +127,7 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
         }
       : {}),
     ...(reason ? { reason } : {}),
+    ...(outcome === 'Refused' && error?.Error === RATE_LIMITED_ERROR ? { code: RATE_LIMITED_CODE } : {}),
     ...(refused
       ? { reason: `Request id ${refused.requestId} is already used by a different request; this one was not registered. Send it again with a new request id.` }
       : {}),
@@ -136,6 +141,9 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
     ...(agentSource ? { agentSource } : {}),
   };
 
+  // Any outcome but the wait itself means the request no longer waits for a decision; safe to repeat,
+  // and nothing for a request that never took a slot (refused, rejected, an extension).
+  if (request?.agentId && outcome !== 'Pending Approval') await deps.quotas.releasePending(request.agentId, request.requestId, deps.clock.now());
   const status = STATUS_OF_OUTCOME[outcome];
   if (outcome === 'Extended' && request?.extension && grant) {
     // The live request now holds the new set: `jit status`, `jit end` and `jit revoke` act on it. A

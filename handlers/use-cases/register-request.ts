@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { BrokerSettings } from '../core/broker-settings';
 import { type ElevationRequest, elevationRequestSchema, requestEventSchema, validateElevationRequest } from '../core/elevation-request';
-import { GRANT_ALREADY_LIVE_ERROR, InvalidRequestError } from '../core/errors';
+import { GRANT_ALREADY_LIVE_ERROR, InvalidRequestError, RATE_LIMITED_ERROR } from '../core/errors';
+import { DEFAULT_REQUEST_LIMITS, hourOf, rateLimitReason } from '../core/request-quota';
+import { agentById } from '../core/broker-settings';
+import type { RequestQuotas } from '../ports/request-quotas';
 import { type Registration, matchRegistration, requestDigest } from '../core/registration';
 import type { Clock } from '../ports/clock';
 import type { GrantLeases } from '../ports/grant-leases';
@@ -24,6 +27,8 @@ export type RegisterInput = z.infer<typeof registerInputSchema>;
 export interface RegisterRequestDeps {
   readonly store: RequestStore;
   readonly leases: GrantLeases;
+  /** The per-agent request limits: a request over one is refused before anyone is emailed. */
+  readonly quotas: RequestQuotas;
   readonly settings: BrokerSettings;
   readonly clock: Clock;
 }
@@ -36,6 +41,11 @@ export type RegisterResult =
    * emailed. `refusal` has the shape of a caught error, so one Notify state serves this and the mint's refusal.
    */
   | { readonly status: 'refused'; readonly request: ElevationRequest; readonly refusal: { readonly Error: string; readonly Cause: string } }
+  /**
+   * Over a per-agent limit (config `limits`): the workflow ends in RateLimited with an `Elevation Refused`
+   * event, code `RATE_LIMITED`, before anyone is emailed. `refusal` has the shape of a caught error.
+   */
+  | { readonly status: 'rate-limited'; readonly request: ElevationRequest; readonly refusal: { readonly Error: string; readonly Cause: string } }
   /** An extension of a live grant, registered: it goes to its own approval (handlers/use-cases/register-extension.ts). */
   | { readonly status: 'extension'; readonly request: ElevationRequest }
   /** The id belongs to a different request: this one is refused, and its sender told so. */
@@ -118,5 +128,49 @@ export async function storeOnce(
 async function afterRegistration(request: ElevationRequest, deps: RegisterRequestDeps): Promise<RegisterResult> {
   const refused = await liveGrantRefusal(request, deps);
   if (refused) return { status: 'refused', request, refusal: { Error: GRANT_ALREADY_LIVE_ERROR, Cause: refused.reason } };
-  return { status: 'registered', request };
+  return withinLimits(request, deps);
+}
+
+/**
+ * Takes the request's slots of its agent's limits: its pending slot and one of the hour it was asked in
+ * (its `requestedAt`, the stored one on a retry, so a retried Register takes nothing more). Slots are keyed
+ * by request id, so a retry or a redelivery finds its own. Over a limit, the request goes no further.
+ */
+async function withinLimits(request: ElevationRequest, deps: RegisterRequestDeps): Promise<RegisterResult> {
+  const agent = agentById(deps.settings, request.agentId);
+  if (!agent) return { status: 'registered', request };
+  const limits = deps.settings.requestLimits ?? DEFAULT_REQUEST_LIMITS;
+  const claim = { agentId: agent.id, requestId: request.requestId, hour: hourOf(request.requestedAt) };
+  let taken = await deps.quotas.take(claim, limits, deps.clock.now());
+  // Full: slots of requests that no longer wait (an execution stopped before its outcome was recorded)
+  // are given back, and the slot is asked for once more.
+  if (!taken.taken && taken.limit === 'pendingPerAgent' && (await reclaimStaleSlots(agent.id, request.requestId, deps)) > 0) {
+    taken = await deps.quotas.take(claim, limits, deps.clock.now());
+  }
+  if (taken.taken) return { status: 'registered', request };
+  return { status: 'rate-limited', request, refusal: { Error: RATE_LIMITED_ERROR, Cause: rateLimitReason(taken.limit, limits, agent.name) } };
+}
+
+/** How long past its approval window a request may still hold a slot: its workflow records the outcome well within it. */
+const STALE_SLOT_GRACE_MS = 15 * 60_000;
+
+/**
+ * Gives back the pending slots of requests that no longer wait for a decision: gone, past waiting (any status
+ * after PENDING_APPROVAL), or still REGISTERED or PENDING_APPROVAL long after their approval window closed
+ * (their execution stopped before recording an outcome). Returns how many were given back.
+ */
+async function reclaimStaleSlots(agentId: string, requestId: string, deps: RegisterRequestDeps): Promise<number> {
+  const now = deps.clock.now();
+  const windowMs = deps.settings.approvalWindowMinutes * 60_000;
+  let reclaimed = 0;
+  for (const holder of await deps.quotas.pendingHolders(agentId)) {
+    if (holder === requestId) continue;
+    const record = await deps.store.get(holder);
+    const waiting = record?.status === 'REGISTERED' || record?.status === 'PENDING_APPROVAL';
+    const deadline = record ? Date.parse(record.approvalDeadline ?? record.requestedAt) + (record.approvalDeadline ? 0 : windowMs) : 0;
+    if (waiting && now.getTime() <= deadline + STALE_SLOT_GRACE_MS) continue;
+    await deps.quotas.releasePending(agentId, holder, now);
+    reclaimed += 1;
+  }
+  return reclaimed;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TRIPWIRE_DENY_LIST } from '../../handlers/core/tripwire-settings';
+import { DEFAULT_REQUEST_LIMITS } from '../../handlers/core/request-quota';
 import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
@@ -474,6 +475,20 @@ export const jitConfigSchema = z
      * "Not proven" (Access Analyzer unreachable) never stops a mint. @default { onFail: 'refuse' }
      */
     proofs: z.object({ onFail: z.enum(['refuse', 'warn']) }).strict().optional(),
+    /**
+     * Per-agent request limits (docs/configuration.md#limits): a request over one is refused before any
+     * approver is emailed, with an `Elevation Refused` event (code `RATE_LIMITED`).
+     * @default { pendingPerAgent: 5, requestsPerHourPerAgent: 20 }
+     */
+    limits: z
+      .object({
+        /** An agent's requests waiting for a decision at once. @default 5 */
+        pendingPerAgent: z.number().int().min(1).max(100).default(DEFAULT_REQUEST_LIMITS.pendingPerAgent),
+        /** An agent's requests in one clock hour (UTC), refused ones not counted. @default 20 */
+        requestsPerHourPerAgent: z.number().int().min(1).max(1000).default(DEFAULT_REQUEST_LIMITS.requestsPerHourPerAgent),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

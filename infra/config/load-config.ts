@@ -425,6 +425,7 @@ export function toBrokerSettings(config: JitConfig, policies?: ReadonlyMap<strin
     auditDelayMinutes: config.audit.delayMinutes,
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.proofs ? { proofsOnFail: config.proofs.onFail } : {}),
+    ...(config.limits ? { requestLimits: config.limits } : {}),
     ...(config.approval.slack ? { slack: config.approval.slack } : {}),
     ...(config.tripwires
       ? { tripwires: { denyListedActions: config.tripwires.denyListedActions, accessDenied: config.tripwires.accessDenied, unplannedCalls: config.tripwires.unplannedCalls } }

@@ -21,6 +21,8 @@ export class NotifyFunction extends BrokerFunction<'notify'> {
     props.requestTable.grantItems(this.role, 'dynamodb:UpdateItem');
     // Names the live grant in a refusal.
     props.requestTable.grantLeaseItems(this.role, ['dynamodb:GetItem']);
+    // Gives a decided request's pending slot back (handlers/core/request-quota.ts).
+    props.requestTable.grantQuotaItems(this.role, { hourly: false });
     props.bus.grantPutEventsTo(this.role);
   }
 }

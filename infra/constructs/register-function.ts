@@ -9,7 +9,7 @@ export interface RegisterFunctionProps {
   readonly requestTable: RequestTable;
 }
 
-/** Register: validates an elevation request and stores it with a conditional put. It may put items, nothing else. */
+/** Register: validates an elevation request and stores it with a conditional put. It may put items and take its agent's request slots, nothing else. */
 export class RegisterFunction extends BrokerFunction<'register'> {
   constructor(scope: Construct, id: string, props: RegisterFunctionProps) {
     super(scope, id, {
@@ -22,5 +22,7 @@ export class RegisterFunction extends BrokerFunction<'register'> {
     props.requestTable.grantItems(this.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
     // Reads the lease to refuse a request before anyone is emailed when a grant is live.
     props.requestTable.grantLeaseItems(this.role, ['dynamodb:GetItem']);
+    // Takes the request's slots of its agent's limits (and gives the pending one back when the hour is full).
+    props.requestTable.grantQuotaItems(this.role, { hourly: true });
   }
 }

@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { REQUEST_KEY, STATUS_INDEX, STATUS_INDEX_ATTRIBUTES, STATUS_INDEX_KEYS, TTL_ATTRIBUTE } from '../../handlers/core/request-table-schema';
 import { LEASE_KEY_PREFIX } from '../../handlers/core/grant-lease';
+import { PENDING_KEY_PREFIX, QUOTA_ATTRIBUTES, RATE_KEY_PREFIX } from '../../handlers/core/request-quota';
 
 /**
  * The request store: one item per request (state, task token while pending, hashed approval
@@ -60,6 +61,29 @@ export class RequestTable extends Construct {
             ...(attributes ? { 'dynamodb:Attributes': [...attributes] } : {}),
           },
           ...(attributes ? { StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] } } : {}),
+        },
+      }),
+    );
+  }
+
+  /**
+   * Grants `UpdateItem` on the per-agent quota items only (keyed `PENDING#...`, and `RATE#...` when
+   * `hourly`; handlers/core/request-quota.ts), writing only their attributes, never a request.
+   *
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+   */
+  grantQuotaItems(grantee: iam.IGrantable, scope: { readonly hourly: boolean }): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RequestQuotasUpdateItem',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${PENDING_KEY_PREFIX}*`, ...(scope.hourly ? [`${RATE_KEY_PREFIX}*`] : [])],
+            'dynamodb:Attributes': [...QUOTA_ATTRIBUTES],
+          },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
         },
       }),
     );

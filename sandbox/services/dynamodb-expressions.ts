@@ -127,6 +127,14 @@ function read(item: Item | undefined, path: readonly PathPart[]): unknown {
   return node;
 }
 
+/**
+ * A set by its tag, not `instanceof`: `structuredClone` (used to copy items) makes sets of the realm it runs
+ * in, which under a test runner's sandboxed globals is not the realm of this module's `Set`.
+ */
+function isSet(value: unknown): value is Set<unknown> {
+  return Object.prototype.toString.call(value) === '[object Set]';
+}
+
 function typeOf(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (value === null) return 'NULL';
@@ -135,7 +143,7 @@ function typeOf(value: unknown): string | undefined {
   if (typeof value === 'boolean') return 'BOOL';
   if (value instanceof Uint8Array) return 'B';
   if (Array.isArray(value)) return 'L';
-  if (value instanceof Set) return typeof [...value][0] === 'number' ? 'NS' : 'SS';
+  if (isSet(value)) return typeof [...value][0] === 'number' ? 'NS' : 'SS';
   return 'M';
 }
 
@@ -151,12 +159,12 @@ function equal(a: unknown, b: unknown): boolean {
 }
 
 function setReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Set ? [...value].sort() : value;
+  return isSet(value) ? [...value].sort() : value;
 }
 
 function sizeOf(value: unknown): number | undefined {
   if (typeof value === 'string' || Array.isArray(value)) return value.length;
-  if (value instanceof Set) return value.size;
+  if (isSet(value)) return value.size;
   if (value instanceof Uint8Array) return value.length;
   if (value !== null && typeof value === 'object') return Object.keys(value).length;
   return undefined;
@@ -222,7 +230,7 @@ function functionCall(p: Parser): Predicate {
         const n = needle(item);
         if (typeof v === 'string') return typeof n === 'string' && v.includes(n);
         if (Array.isArray(v)) return v.some((e) => equal(e, n));
-        if (v instanceof Set) return v.has(n);
+        if (isSet(v)) return v.has(n);
         return false;
       };
       break;
@@ -407,13 +415,16 @@ export function applyUpdate(item: Item, expression: string, names: Names, values
         const v = operand(p)(item);
         const current = read(next, path);
         if (keyword === 'ADD' && typeof v === 'number') write(next, path, (typeof current === 'number' ? current : 0) + v);
-        else if (v instanceof Set) {
-          const set = new Set(current instanceof Set ? current : []);
+        else if (isSet(v)) {
+          const set = new Set(isSet(current) ? current : []);
           for (const e of v) {
             if (keyword === 'ADD') set.add(e);
             else set.delete(e);
           }
-          write(next, path, set);
+          // Sets are never empty in DynamoDB: deleting the last element removes the attribute.
+          // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValueUpdate.html
+          if (set.size === 0) remove(next, path);
+          else write(next, path, set);
         } else throw new ExpressionError(`Incorrect operand type for operator or function; operator: ${keyword}`);
       }
     } while (p.isOp(','));

@@ -24,7 +24,7 @@ const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 describe('BrokerStack: each function role holds only what that function calls', () => {
   it.each([
-    ['register', ['dynamodb:GetItem', 'dynamodb:PutItem']],
+    ['register', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
     ['requestApproval', ['dynamodb:UpdateItem', 'events:PutEvents', 'ses:SendEmail']],
     [
       'mint',
@@ -126,6 +126,35 @@ describe('BrokerStack: each function role holds only what that function calls', 
         },
       }),
     ]);
+  });
+
+  const quotaWrite = (name: 'register' | 'notify') =>
+    policiesOf(stacks.broker.functions[name].role)
+      .flatMap((p) => p.policy.Statement)
+      .filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem'));
+
+  it("lets the register role update only its agents' quota items (pending and hourly), only their attributes, never a request", () => {
+    expect(quotaWrite('register')).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:UpdateItem',
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PENDING#*', 'RATE#*'], 'dynamodb:Attributes': ['requestId', 'holders', 'updatedAt', 'expiresAtEpoch'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+        },
+      }),
+    ]);
+  });
+
+  it('lets the notify role give pending slots back, never touch the hourly counts', () => {
+    expect(quotaWrite('notify')).toContainEqual(
+      expect.objectContaining({
+        Sid: 'RequestQuotasUpdateItem',
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PENDING#*'], 'dynamodb:Attributes': ['requestId', 'holders', 'updatedAt', 'expiresAtEpoch'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+        },
+      }),
+    );
   });
 
   it('lets the mint role write only the lease attributes of lease items', () => {

@@ -173,6 +173,12 @@ describe('CLI: jit request --wait', () => {
     ['Approval Expired', {}, EXIT.EXPIRED, 'Nobody decided request'],
     ['Rejected', { reason: 'role: "Ops" is not configured' }, EXIT.REJECTED, 'The broker rejected request'],
     ['Failed', { stage: 'mint', reason: 'AccessDenied: not authorized to assume' }, EXIT.BROKER_FAILED, 'could not grant request'],
+    [
+      'Refused',
+      { code: 'RATE_LIMITED', reason: 'jit-agent already has 5 requests waiting for a decision (limits.pendingPerAgent)' },
+      EXIT.RATE_LIMITED,
+      'The broker refused request req-wait-0000003: jit-agent already has 5 requests waiting',
+    ],
   ])('ends with its own exit code when the outcome is %s', async (outcome, detail, exitCode, message) => {
     world.answerRequests(() => [
       ['Pending Approval', {}],

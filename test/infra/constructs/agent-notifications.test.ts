@@ -8,7 +8,7 @@ import { synthApp } from '../../helpers/synth';
 describe('AgentNotifications', () => {
   const { template } = synthApp();
 
-  it("forwards the broker's outcomes, all but Elevation Audited, to an encrypted queue only the agent reads", () => {
+  it("forwards the broker's outcomes about the agent's requests (not Audited, not the approvers' Break Glass alert) to an encrypted queue only the agent reads", () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: BROKER_NAMES.notificationQueue,
       SqsManagedSseEnabled: true,
@@ -32,6 +32,9 @@ describe('AgentNotifications', () => {
         'Elevation Refused',
         // A request id reused for a different request: the agent's CLI recognises the refusal by its digest.
         'Elevation Duplicate Refused',
+        // The agent's grant got more time (jit extend), or a tripwire ended it.
+        'Elevation Extended',
+        'Elevation Tripped',
       ].sort(),
     );
     // The queue refuses plain HTTP and allows EventBridge to send only from this rule.
