@@ -90,7 +90,7 @@ describe('BrokerStack', () => {
 
   it('runs every function on the current Node.js LTS runtime, arm64, with its own role', () => {
     const functions = functionsByEntry();
-    expect([...functions.keys()].sort()).toEqual(['approval-web', 'audit', 'mint', 'notify', 'register', 'request-approval', 'reset', 'revoke']);
+    expect([...functions.keys()].sort()).toEqual(['approval-web', 'audit', 'mint', 'notify', 'reconcile', 'register', 'request-approval', 'reset', 'revoke']);
     const roles = new Set<string>();
     for (const props of functions.values()) {
       expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
