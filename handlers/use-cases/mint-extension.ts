@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { secretNameOf } from '../core/agents';
 import { approvalDecisionSchema, checkDecision } from '../core/approval-decision';
 import { elevationRequestSchema } from '../core/elevation-request';
-import { ExtensionRefusedError } from '../core/errors';
+import { ExtensionRefusedError, PolicyProofFailedError } from '../core/errors';
 import { type GrantSummary, grantSummarySchema } from '../core/grant';
 import { extensionResetScheduleName, extensionWindow } from '../core/grant-extension';
 import { GRANT_RANDOM_BYTES, MINT_HANDOVER_SECONDS, isGrantOfRequest, isoSeconds, newGrantId, roleSessionName, sourceIdentityFor } from '../core/grant-window';
@@ -10,9 +10,11 @@ import { type IssuedCredentialsRecord, issuedCredentialsSchema } from '../core/i
 import { roleArn as iamRoleArn } from '../core/resource-names';
 import type { ActiveSecret } from '../core/secret-value';
 import { grantSessionPolicy, planOf } from '../core/session-policy';
+import { DEFAULT_PROOF_FAIL_MODE, describeProofs, proofsRefuseMint } from '../core/policy-proofs';
 import { parseTaskInput } from '../core/task-input';
 import { takeGrantLease } from './grant-lease';
 import type { MintGrantDeps } from './mint-grant';
+import { proveSessionPolicy } from './prove-session-policy';
 import { RESET_SCHEDULE_SOURCE } from './reset-grant';
 
 export const mintExtensionInputSchema = z.object({
@@ -107,6 +109,11 @@ export async function mintExtension(input: MintExtensionInput, deps: MintGrantDe
   // had them: an extension adds time, never permissions. A plan too large is refused before the lease.
   const plan = planOf(request);
   const sessionPolicy = grantSessionPolicy({ expiresAt: window.fence, regions: deps.settings.auditRegions, ...(plan ? { plan } : {}) });
+  // Proven as the first set's was, before the lease moves (docs/security-model.md, "Proofs before minting").
+  const proofs = await proveSessionPolicy({ sessionPolicy: sessionPolicy.json }, deps.prover);
+  if (proofsRefuseMint(proofs, deps.settings.proofsOnFail ?? DEFAULT_PROOF_FAIL_MODE)) {
+    throw new PolicyProofFailedError(`IAM Access Analyzer refused the session policy of extension ${request.requestId}: ${describeProofs(proofs).join('; ')}`);
+  }
 
   // The lease moves to the new fence before anything is minted; it stays the live request's.
   await takeGrantLease(live, window.fence, deps);
@@ -127,6 +134,7 @@ export async function mintExtension(input: MintExtensionInput, deps: MintGrantDe
     stsExpiresAt: isoSeconds(credentials.expiration),
     extends: extension.grantId,
     extensionId: request.requestId,
+    proofs,
   };
   // On the live request: its audit covers every set, and a revoke of it denies this one too.
   await deps.store.recordIssuedCredentials(extension.requestId, issued, deps.clock.now());

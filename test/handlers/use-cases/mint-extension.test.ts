@@ -5,6 +5,7 @@ import type { ActiveSecret } from '../../../handlers/core/secret-value';
 import { followExtension, mintExtension } from '../../../handlers/use-cases/mint-extension';
 import type { MintGrantDeps } from '../../../handlers/use-cases/mint-grant';
 import { InMemoryGrantLeases } from '../../fakes/ports/in-memory-grant-leases';
+import { InMemoryPolicyProver } from '../../fakes/ports/in-memory-policy-prover';
 import { InMemoryRequestStore } from '../../fakes/ports/in-memory-request-store';
 import { InMemoryVault } from '../../fakes/ports/in-memory-vault';
 import { ManualClock } from '../../helpers/approval-fixtures';
@@ -83,6 +84,24 @@ describe('mintExtension', () => {
     const policy = JSON.parse(sessionPolicies[0]);
     expect(policy.Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'ecs:UpdateService', Resource: '*' });
     expect(policy.Statement).toContainEqual(expect.objectContaining({ Sid: 'JitRegionFence', Effect: 'Deny', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'us-east-1'] } } }));
+  });
+
+  it("proves the new set's session policy before minting: a FAIL refuses it and the live grant stays", async () => {
+    // Prepare: IAM Access Analyzer finds that the session policy grants a deny-listed action.
+    const { deps, vault, minted, store } = world();
+    await vault.storeGrant(SECRET, liveSecret);
+    const prover = new InMemoryPolicyProver();
+    prover.accessNotGranted = 'FAIL';
+
+    // Act
+    const error = await mintExtension({ mode: 'extend', request: extension, decision }, { ...deps, prover }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'PolicyProofFailedError' });
+    expect(prover.calls.map((c) => c.method)).toContain('checkAccessNotGranted');
+    expect(minted).toHaveLength(0);
+    expect(await store.issuedCredentialsOf(LIVE)).toEqual([]);
+    expect((await vault.currentVersion(SECRET)).versionId).toBe(LIVE_SET);
   });
 
   it('refuses, minting nothing, when the secret no longer holds the set the extension was asked for', async () => {
