@@ -47,6 +47,8 @@ export const EXIT = {
   REPORT_ACCESS_DENIED: 20,
   /** `--wait`: a grant is live for the same agent and account; nothing was granted. End it (`jit end`) and ask again. */
   GRANT_ALREADY_LIVE: 21,
+  /** `--wait`: the request id is already used by a different request; this one was not registered. Send it with a new id. */
+  DUPLICATE_REFUSED: 22,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

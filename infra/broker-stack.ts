@@ -22,6 +22,7 @@ import { AuditorPolicy } from './constructs/auditor-policy';
 import { AuditFunction } from './constructs/audit-function';
 import { MintFunction } from './constructs/mint-function';
 import { NotifyFunction } from './constructs/notify-function';
+import { ReconcileFunction } from './constructs/reconcile-function';
 import { RegisterFunction } from './constructs/register-function';
 import { RequestApprovalFunction } from './constructs/request-approval-function';
 import { SlackInteractions, slackSecretReadStatement } from './constructs/slack-interactions';
@@ -227,6 +228,14 @@ export class BrokerStack extends Stack {
     });
 
     this.workflow.stateMachine.grantTaskResponse(this.approvals.handler.role);
+    // Once a minute: a claimed decision whose delivery was interrupted reaches the workflow, or fails visibly.
+    const reconcile = new ReconcileFunction(this, 'Reconcile', {
+      settingsJson,
+      requestTable: this.requestTable,
+      bus: this.bus,
+      schedulerRoleName: BROKER_NAMES.reconcileSchedulerRole,
+    });
+    reconcile.grantTaskResponse(this.workflow.stateMachine);
     // approval.rules: RequestApproval answers its own task when a rule approves (handlers/use-cases/approve-by-rule.ts),
     // reading and claiming the request like the approval function. The state machine's ARN by its fixed name:
     // its own reference would make the function depend on the state machine that invokes it.

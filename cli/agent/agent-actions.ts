@@ -3,6 +3,8 @@ import { type BrokerNotification, DECISION_OUTCOMES, END_OUTCOMES } from '../../
 import { findRole, type TargetAccount } from '../../handlers/core/broker-settings';
 import { grantFacts, type GrantFacts } from '../../handlers/core/credential-process';
 import type { ElevationRequestDetail } from '../../handlers/core/elevation-request';
+import type { BrokerOutcome } from '../../handlers/core/broker-event';
+import { requestDigest } from '../../handlers/core/registration';
 import { type ElevationStatus, statusAfter } from '../../handlers/core/request-status';
 import type { ActiveSecret } from '../../handlers/core/secret-value';
 import { BROKER_NAMES } from '../../handlers/core/resource-names';
@@ -41,6 +43,11 @@ export interface SubmittedRequest {
   readonly role: string;
   readonly minutes: number;
   readonly profile: string;
+  /**
+   * The digest of what was asked for (handlers/core/registration.ts): an `Elevation Duplicate Refused`
+   * event carrying it is the answer to this request, one carrying another digest is about someone else's.
+   */
+  readonly contentDigest: string;
 }
 
 /** Checks a request against the config as the broker will, then publishes it. Nothing is sent when it does not fit. */
@@ -74,8 +81,12 @@ export async function submitRequest(ctx: CliContext, input: ElevationInput): Pro
     role: checked.value.role,
     minutes: checked.value.minutes,
     profile: profileNameFor(account),
+    contentDigest: requestDigest(checked.value),
   };
 }
+
+/** The outcomes that end a wait for a decision: a decision, or the refusal of this very request as a duplicate. */
+const WAIT_OUTCOMES: ReadonlySet<BrokerOutcome> = new Set([...DECISION_OUTCOMES, 'Duplicate Refused']);
 
 /** Waits for a request's decision on the notification queue; the grant's facts, or a CliError. */
 export async function awaitDecision(
@@ -84,10 +95,14 @@ export async function awaitDecision(
   account: TargetAccount,
   timeoutMs: number,
   onNotification?: (n: BrokerNotification) => void,
+  contentDigest?: string,
 ): Promise<GrantedOutcome> {
   const outcome = await waitForOutcome({
     requestId,
-    outcomes: DECISION_OUTCOMES,
+    outcomes: WAIT_OUTCOMES,
+    // A Duplicate Refused answers this request only when it carries this request's digest; without one
+    // known (a caller that did not submit it), none does.
+    accepts: (n) => n.outcome !== 'Duplicate Refused' || (contentDigest !== undefined && n.detail.contentDigest === contentDigest),
     inbox: ctx.inbox(),
     mailbox: ctx.mailbox(),
     clock: ctx.clock,

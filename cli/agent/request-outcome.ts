@@ -60,6 +60,13 @@ export function settleDecision(notification: BrokerNotification, account: Target
       throw new CliError(`The broker refused request ${requestId}${reason ? `: ${reason}` : '.'}`, EXIT.GRANT_ALREADY_LIVE, 'One grant per agent and account at a time: end the live one first (jit end <requestId>).', {
         details,
       });
+    case 'Duplicate Refused':
+      throw new CliError(
+        `Request id ${requestId} is already used by a different request; this one was not registered, and the other goes on.`,
+        EXIT.DUPLICATE_REFUSED,
+        'Send it again with a new --request-id, or without one (jit picks a fresh id).',
+        { details },
+      );
     default:
       throw new CliError(`The broker could not grant request ${requestId}${reason ? `: ${reason}` : '.'}`, EXIT.BROKER_FAILED, 'Nothing was granted; ask the operator to look at the broker.', {
         details,

@@ -8,6 +8,8 @@ export interface WaitForOutcomeOptions {
   readonly requestId: string;
   /** The outcomes that end the wait. */
   readonly outcomes: ReadonlySet<BrokerOutcome>;
+  /** Whether a notification among `outcomes` is an answer to this wait. @default every one is */
+  readonly accepts?: (notification: BrokerNotification) => boolean;
   readonly inbox: NotificationInbox;
   readonly mailbox: OutcomeMailbox;
   readonly clock: Clock;
@@ -28,6 +30,7 @@ export async function waitForOutcome(options: WaitForOutcomeOptions): Promise<Br
   const { requestId, outcomes, inbox, mailbox, clock } = options;
   const deadline = clock.now().getTime() + options.timeoutMs;
   const seen = new Set<string>();
+  const ends = (n: BrokerNotification) => outcomes.has(n.outcome) && (options.accepts?.(n) ?? true);
   const tell = (n: BrokerNotification) => {
     if (seen.has(n.eventId)) return;
     seen.add(n.eventId);
@@ -36,7 +39,7 @@ export async function waitForOutcome(options: WaitForOutcomeOptions): Promise<Br
   for (;;) {
     // Another local process may already have received it.
     for (const n of mailbox.list(requestId)) tell(n);
-    const known = mailbox.latest(requestId, outcomes);
+    const known = mailbox.list(requestId).filter(ends).at(-1);
     if (known) return known;
     const remaining = deadline - clock.now().getTime();
     if (remaining <= 0) return undefined;
@@ -49,7 +52,7 @@ export async function waitForOutcome(options: WaitForOutcomeOptions): Promise<Br
       mailbox.record(m.notification);
       if (m.notification.requestId !== requestId) continue;
       tell(m.notification);
-      if (outcomes.has(m.notification.outcome)) found = m.notification;
+      if (ends(m.notification)) found = m.notification;
     }
     // Ours are recorded, and anything that is not a broker event is noise: both can go.
     if (done.length > 0) await inbox.delete(done);

@@ -98,7 +98,7 @@ export function requestCommand(context: (command: Command) => CliContext): Comma
       try {
         granted = await awaitDecision(ctx, requestId, ctx.account(submitted.accountId), timeoutSeconds * 1000, (n) => {
           if (n.outcome === 'Pending Approval') spinner.update(`Waiting for an approver to decide ${requestId}…`);
-        });
+        }, submitted.contentDigest);
       } finally {
         spinner.stop();
       }

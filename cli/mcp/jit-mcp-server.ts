@@ -171,7 +171,7 @@ export function createJitMcpServer(ctx: CliContext): McpServer {
         if (wait === 0) {
           return ok({ ...submitted, status: 'REQUESTED' satisfies ElevationStatus, next: `Call elevation_status with requestId ${submitted.requestId} (waitSeconds up to 300) until it is granted.` });
         }
-        const granted = await awaitDecision(ctx, submitted.requestId, ctx.account(submitted.accountId), wait * 1000);
+        const granted = await awaitDecision(ctx, submitted.requestId, ctx.account(submitted.accountId), wait * 1000, undefined, submitted.contentDigest);
         return ok({ ...granted, next: `Run AWS commands with AWS_PROFILE=${granted.profile}; call end_elevation when done.` });
       }),
   );

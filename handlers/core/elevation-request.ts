@@ -227,9 +227,11 @@ export function planSizeProblem(
 
 /**
  * What can safely be said about a request that failed validation, for the Rejected event: only values
- * that are well-formed, so nothing a sender made up reaches the event bus unchecked.
+ * that are well-formed, so nothing a sender made up reaches the event bus unchecked. `agentSource` is the
+ * envelope's `source` (which the sender's PutEvents permission pinned, never the detail), so the refusal
+ * reaches that agent's notification queue even though the request was never stored.
  */
-export function describeRejectedRequest(event: unknown): { requestId?: string; account?: string; role?: string } {
+export function describeRejectedRequest(event: unknown): { requestId?: string; account?: string; role?: string; agentSource?: string } {
   // An extension's rejection names it too, so the agent that sent it hears (handlers/core/grant-extension.ts).
   const parsedEvent = requestEventSchema.extend({ 'detail-type': z.enum([ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED]) }).safeParse(event);
   if (!parsedEvent.success) return {};
@@ -240,5 +242,6 @@ export function describeRejectedRequest(event: unknown): { requestId?: string; a
     ...(requestId && REQUEST_ID_PATTERN.test(requestId) ? { requestId } : {}),
     ...(safe(detail.account) ? { account: safe(detail.account) } : {}),
     ...(safe(detail.role) ? { role: safe(detail.role) } : {}),
+    agentSource: parsedEvent.data.source,
   };
 }

@@ -56,6 +56,7 @@ export const FUNCTION_ENVIRONMENT = {
   revoke: ['requestTable', 'eventBusName', 'targetPartition', 'resetFunctionArn', 'scheduleGroup', 'liftSchedulerRoleArn', 'settings'],
   'approval-web': ['settings', 'requestTable', 'eventBusName', 'revokeFunctionName'],
   'slack-interactions': ['settings', 'requestTable', 'eventBusName', 'slackPressTable'],
+  reconcile: ['settings', 'requestTable', 'eventBusName'],
 } as const satisfies Record<string, readonly EnvironmentKey[]>;
 
 /** A broker function by the name of its entry file, e.g. `mint`. */

@@ -23,6 +23,8 @@ export const BROKER_NAMES = {
   schedulerRole: 'jit-broker-reset-scheduler',
   /** EventBridge Scheduler's role for lifting revocation denies after the STS expiry. */
   liftSchedulerRole: 'jit-broker-lift-scheduler',
+  /** Role the recurring schedule invokes the decision reconciler as. */
+  reconcileSchedulerRole: 'jit-broker-reconcile-scheduler',
   eventBus: 'jit-broker',
   scheduleGroup: 'jit-broker-resets',
   stateMachine: 'jit-elevation',

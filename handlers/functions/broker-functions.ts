@@ -4,6 +4,7 @@ import { auditFunction } from './audit-function';
 import type { FunctionRuntime } from './function-runtime';
 import { mintFunction } from './mint-function';
 import { notifyFunction } from './notify-function';
+import { reconcileFunction } from './reconcile-function';
 import { registerFunction } from './register-function';
 import { requestApprovalFunction } from './request-approval-function';
 import { resetFunction } from './reset-function';
@@ -25,6 +26,7 @@ export const BROKER_FUNCTIONS = {
   revoke: revokeFunction,
   'approval-web': approvalWebFunction,
   'slack-interactions': slackInteractionsFunction,
+  reconcile: reconcileFunction,
 } as const satisfies { readonly [E in FunctionEntry]: (runtime: FunctionRuntime<E>) => unknown };
 
 /** The handler a function's factory makes. */

@@ -96,6 +96,12 @@ export interface RequestStore {
   /** Requests waiting for a decision, oldest first (including those whose window has just closed). */
   listPending(): Promise<PendingSummary[]>;
   /**
+   * The ids of requests in APPROVED or DENIED that were requested at or after `since`, oldest first: the
+   * candidates of the decision reconciler (`handlers/use-cases/reconcile-decisions.ts`), which reads each
+   * one to see whether its claimed decision still waits to be delivered.
+   */
+  listClaimedDecisions(since: Date): Promise<string[]>;
+  /**
    * Moves a request to a new status and drops the task token. Returns false when the request is unknown,
    * already in that status, or in a status the new one may not follow (`handlers/core/request-lifecycle.ts`), so
    * replays and late writers change nothing.

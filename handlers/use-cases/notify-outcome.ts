@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AGENT_SOURCE_PATTERN } from '../core/agents';
 import { approvalDecisionSchema } from '../core/approval-decision';
 import { BROKER_OUTCOMES, type BrokerEventDetail, type BrokerOutcome } from '../core/broker-event';
 import { describeRejectedRequest, elevationRequestSchema } from '../core/elevation-request';
@@ -36,6 +37,7 @@ export const notifyInputSchema = z.object({
       role: z.string(),
       minutes: z.number(),
       contentDigest: z.string().regex(/^[0-9a-f]{64}$/),
+      agentSource: z.string().regex(AGENT_SOURCE_PATTERN).optional(),
     })
     .optional(),
   /** For `Ended`: whether the reset found this grant in the secret or something newer. */
@@ -99,6 +101,7 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
     : refused
       ? { requestId: refused.requestId, account: refused.accountId, role: refused.role, minutes: refused.minutes, contentDigest: refused.contentDigest }
       : describeRejectedRequest(input.event);
+  const agentSource = request ? request.agentSource : refused ? refused.agentSource : 'agentSource' in identity ? identity.agentSource : undefined;
   const reason = outcome === 'Denied' || outcome === 'Rejected' || outcome === 'Failed' || outcome === 'Refused' ? reasonFromError(error) : undefined;
   const live = outcome === 'Refused' && request?.agentId ? blockingLease(await deps.leases.get(request.agentId, request.accountId), request.requestId, deps.clock.now()) : undefined;
 
@@ -128,8 +131,9 @@ export async function notifyOutcome(input: NotifyInput, deps: NotifyOutcomeDeps)
     ...(live ? { liveRequestId: live.holder, liveUntil: live.expiresAt } : {}),
     // An extension's events name the live request they would extend (or did).
     ...(request?.extension ? { extensionOf: request.extension.requestId } : {}),
-    // Each agent's notification queue takes only the events of its own requests (infra/constructs/agent-notifications.ts).
-    ...(request?.agentSource ? { agentSource: request.agentSource } : {}),
+    // Each agent's notification queue takes only the events of its own requests (infra/constructs/agent-notifications.ts);
+    // a refused or rejected request that was never stored still names its sender (the event's source).
+    ...(agentSource ? { agentSource } : {}),
   };
 
   const status = STATUS_OF_OUTCOME[outcome];

@@ -48,6 +48,8 @@ export interface RefusedRequest {
   readonly role: string;
   readonly minutes: number;
   readonly contentDigest: string;
+  /** The refused event's `source`: its agent, whose notification queue gets the refusal. */
+  readonly agentSource?: string;
 }
 
 /**
@@ -100,7 +102,14 @@ export async function storeOnce(
     case 'conflict':
       return {
         status: 'conflict',
-        refused: { requestId: request.requestId, accountId: request.accountId, role: request.role, minutes: request.minutes, contentDigest: registration.contentDigest },
+        refused: {
+          requestId: request.requestId,
+          accountId: request.accountId,
+          role: request.role,
+          minutes: request.minutes,
+          contentDigest: registration.contentDigest,
+          ...(request.agentSource ? { agentSource: request.agentSource } : {}),
+        },
       };
   }
 }

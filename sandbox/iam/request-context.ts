@@ -77,6 +77,8 @@ export interface CalledApi {
   readonly dynamodbAttributes?: readonly string[];
   /** For DynamoDB writes: the `ReturnValues` parameter, if given. */
   readonly dynamodbReturnValues?: string;
+  /** For DynamoDB item operations: the partition key values of the items the request touches. */
+  readonly dynamodbLeadingKeys?: readonly string[];
   /** For SES sends: the `From` address. */
   readonly sesFromAddress?: string;
   /** The tags the resource already carries (`aws:ResourceTag/<key>`), for the services that authorize on them. */
@@ -241,6 +243,11 @@ export function requestContext(signer: Signer, call: CalledApi): RequestContext 
     requireAction(call, (a) => a.startsWith('dynamodb:'), 'dynamodb:Attributes');
     // @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
     context['dynamodb:Attributes'] = [...call.dynamodbAttributes];
+  }
+  if (call.dynamodbLeadingKeys !== undefined) {
+    requireAction(call, (a) => a.startsWith('dynamodb:'), 'dynamodb:LeadingKeys');
+    // @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+    context['dynamodb:LeadingKeys'] = [...call.dynamodbLeadingKeys];
   }
   if (call.dynamodbReturnValues !== undefined) {
     requireAction(call, (a) => a.startsWith('dynamodb:'), 'dynamodb:ReturnValues');

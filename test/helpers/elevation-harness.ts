@@ -66,6 +66,8 @@ export { requestEvent } from './fixtures';
 export interface RunOptions {
   readonly beforeTask?: (state: string, input: unknown) => Promise<void> | void;
   readonly approvalTimeoutSeconds?: number;
+  /** Stops the execution (as StopExecution would): it ends FAILED with `ExecutionAborted`, its task token gone. */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs one execution of the synthesized workflow against the fakes, in virtual time. */
@@ -79,6 +81,7 @@ export function runElevation(aws: FakeAws, event: unknown, options: RunOptions =
     retryIntervalOverrides: Object.fromEntries(Object.keys(workflow.definition.States).map((s) => [s, 0])),
     ...(options.approvalTimeoutSeconds ? { taskTimeoutOverrides: { [STATE.awaitApproval]: options.approvalTimeoutSeconds } } : {}),
     beforeTask: options.beforeTask,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 

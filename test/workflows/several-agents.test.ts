@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { loadJitConfig } from '../../infra/config/load-config';
+import { type EventPattern, matchesPattern } from '../../sandbox/models/event-pattern';
+import { prop, resourcesOfType } from '../../sandbox/template/deployed-template';
 import { STATE } from '../../workflows/state-names';
 import type { FakeAws } from '../fakes/fake-aws';
 import { extensionEvent } from '../helpers/fixtures';
-import { PROD, newFakeAws, pendingTaskToken, requestEvent, runElevation, useHarnessConfig } from '../helpers/elevation-harness';
+import { PROD, newFakeAws, pendingTaskToken, requestEvent, runElevation, synthesizedElevation, useHarnessConfig } from '../helpers/elevation-harness';
 
 /**
  * Two agents on one account (test/configs/two-agents.config.json): `default` keeps the seed's names,
@@ -48,6 +50,15 @@ function gate(): { opened: Promise<void>; open: () => void } {
 }
 
 type Held = Record<string, unknown>;
+
+/** The queues each broker event reaches: the synthesized agent-notification rules, matched as EventBridge does. */
+function queuesReached(event: { source: string; detailType: string; detail: Record<string, unknown> }): string[] {
+  const { stack } = synthesizedElevation();
+  return resourcesOfType(stack, 'AWS::Events::Rule')
+    .filter(([id]) => id.startsWith('AgentNotifications'))
+    .filter(([, rule]) => matchesPattern(prop(rule, 'EventPattern') as EventPattern, { source: event.source, 'detail-type': event.detailType, detail: event.detail }))
+    .map(([id]) => id.replace(/Outcomes.*$/, ''));
+}
 
 describe('Workflow: several agents on one account', () => {
   let aws: FakeAws;
@@ -168,6 +179,41 @@ describe('Workflow: several agents on one account', () => {
     await approve(aws, 'req-bot-again-04', OPS_BOT, 10);
     expect((await again).finalState).toBe(STATE.audited);
   });
+
+  it.each([
+    {
+      refusal: 'Elevation Rejected',
+      state: STATE.rejected,
+      // Not a role of the account: the request never validates, so it has no record.
+      send: async (asker: Asker, requestId: string) => [await runElevation(aws, { ...askFor(asker, requestId, 5), detail: { requestId, account: 'prod', role: 'Nope', minutes: 5, reason: 'x' } })],
+    },
+    {
+      refusal: 'Elevation Duplicate Refused',
+      state: STATE.duplicateRefused,
+      // The id is taken by a different request, registered (and still pending) under it.
+      send: async (asker: Asker, requestId: string) => {
+        const first = runElevation(aws, askFor(asker, requestId, 5), { approvalTimeoutSeconds: 1 });
+        await pendingTaskToken(aws, requestId);
+        const second = await runElevation(aws, { ...askFor(asker, requestId, 5), detail: { requestId, account: 'prod', role: asker.role, minutes: 5, reason: 'Something else' } });
+        return [second, await first];
+      },
+    },
+  ])('sends $refusal of a request that was never stored only to its own agent’s queue', async ({ refusal, state, send }) => {
+    // Act: each agent sends a request that is refused before it is stored.
+    const [byDefault] = await send(DEFAULT, 'req-refused-default');
+    const [byBot] = await send(OPS_BOT, 'req-refused-opsbot');
+
+    // Assess: each refusal carries its agent's source and reaches that agent's queue alone.
+    expect(byDefault.finalState).toBe(state);
+    expect(byBot.finalState).toBe(state);
+    const refusals = aws.events.filter((e) => e.detailType === refusal);
+    expect(refusals.map((e) => [e.detail.requestId, e.detail.agentSource])).toEqual([
+      ['req-refused-default', DEFAULT.source],
+      ['req-refused-opsbot', OPS_BOT.source],
+    ]);
+    expect(refusals.map((e) => queuesReached(e))).toEqual([['AgentNotifications'], ['AgentNotificationsOpsBot']]);
+  });
+
   it('refuses an extension of another agent’s grant: the event source pins the agent, and the live grant is untouched', async () => {
     // Prepare: ops-bot holds a live grant.
     const mayExpire = gate();

@@ -91,4 +91,58 @@ describe('Workflow: a claimed decision whose delivery was interrupted', () => {
     expect(aws.table.items.get(REQUEST_ID)).toMatchObject({ status: 'APPROVAL_EXPIRED' });
     expect(aws.minted).toHaveLength(0);
   }, 20_000);
+
+  it('is delivered by the reconciler when nobody comes back, and the grant goes ahead', async () => {
+    // Prepare: the approver's call died after the claim; nobody presses again.
+    const run = runElevation(aws, requestEvent({ requestId: REQUEST_ID, account: 'prod', role: 'Ops', minutes: 5, reason: 'Restart the worker' }));
+    await pendingTaskToken(aws, REQUEST_ID);
+    await strandApproval(aws);
+    const reconcile = deployedFunction(aws, 'reconcile').handler as () => Promise<Record<string, number>>;
+
+    // Act: the schedule's run right after the claim leaves it to the approver's own call; the next one delivers.
+    const early = await reconcile();
+    aws.clock.advanceBy(61_000);
+    const due = await reconcile();
+    const result = await run;
+    const after = await reconcile();
+
+    // Assess: the stored decision reached the workflow once, and the request went all the way.
+    expect(early).toEqual({ delivered: 0, failed: 0, deferred: 1 });
+    expect(due).toEqual({ delivered: 1, failed: 0, deferred: 0 });
+    expect(after).toEqual({ delivered: 0, failed: 0, deferred: 0 });
+    expect(aws.sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+    expect(result).toMatchObject({ status: 'SUCCEEDED', finalState: STATE.audited });
+    expect(aws.minted).toHaveLength(1);
+    expect(aws.table.items.get(REQUEST_ID)).toMatchObject({ status: 'AUDITED', decision: { approver: 'security-lead@example.com' } });
+    expect(aws.detailTypes()).toEqual(['Elevation Pending Approval', 'Elevation Granted', 'Elevation Ended', 'Elevation Audited']);
+  });
+
+  it('ends the request visibly FAILED, with its event, when nothing waits for the decision any more', async () => {
+    // Prepare: the claim is stranded, then the execution is stopped: its task token is no longer valid.
+    const stop = new AbortController();
+    const run = runElevation(aws, requestEvent({ requestId: REQUEST_ID, account: 'prod', role: 'Ops', minutes: 5, reason: 'Restart the worker' }), { signal: stop.signal });
+    await pendingTaskToken(aws, REQUEST_ID);
+    await strandApproval(aws);
+    stop.abort();
+    expect(await run).toMatchObject({ status: 'FAILED' });
+    const reconcile = deployedFunction(aws, 'reconcile').handler as () => Promise<Record<string, number>>;
+    const deadline = Date.parse(String(aws.table.items.get(REQUEST_ID)?.approvalDeadline));
+
+    // Act: refused within the settling bound (a live workflow would record its own outcome), failed after it.
+    aws.clock.advanceBy(61_000);
+    const refused = await reconcile();
+    aws.clock.advanceTo(new Date(deadline + 15 * 60_000));
+    const settled = await reconcile();
+    const again = await reconcile();
+
+    // Assess
+    expect(refused).toEqual({ delivered: 0, failed: 0, deferred: 1 });
+    expect(settled).toEqual({ delivered: 0, failed: 1, deferred: 0 });
+    expect(again).toEqual({ delivered: 0, failed: 0, deferred: 0 });
+    expect(aws.table.items.get(REQUEST_ID)).toMatchObject({ status: 'FAILED', failure: expect.stringContaining('never reached the workflow') });
+    expect(aws.table.items.get(REQUEST_ID)).not.toHaveProperty('taskToken');
+    expect(aws.detailTypes()).toEqual(['Elevation Pending Approval', 'Elevation Failed']);
+    expect(aws.events.at(-1)?.detail).toMatchObject({ requestId: REQUEST_ID, status: 'FAILED', stage: 'approval', agentSource: 'jit.agent' });
+    expect(aws.minted).toHaveLength(0);
+  });
 });

@@ -340,6 +340,29 @@ export class DynamoDbRequestStore implements RequestStore {
     return pending;
   }
 
+  async listClaimedDecisions(since: Date): Promise<string[]> {
+    const ids: { requestId: string; requestedAt: string }[] = [];
+    // One query per status on the status index, bounded by its sort key: DENIED is a final status and
+    // piles up, so only the recent ones are read. The index projects no task token; the caller reads each.
+    for (const status of ['APPROVED', 'DENIED'] satisfies RequestStatus[]) {
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          IndexName: STATUS_INDEX,
+          KeyConditionExpression: '#status = :status AND #requestedAt >= :since',
+          ExpressionAttributeNames: { '#status': 'status', '#requestedAt': 'requestedAt' },
+          ExpressionAttributeValues: { ':status': status, ':since': since.toISOString() },
+          ProjectionExpression: 'requestId, requestedAt',
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) ids.push({ requestId: String(item.requestId), requestedAt: String(item.requestedAt) });
+      }
+    }
+    return ids.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt)).map((i) => i.requestId);
+  }
+
   async recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void> {
     await this.client.send(
       new UpdateCommand({

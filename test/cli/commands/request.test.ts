@@ -4,9 +4,21 @@ import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EXIT } from '../../../cli/exit-codes';
 import { parseBrokerNotification } from '../../../handlers/core/broker-notification';
+import { requestDigest } from '../../../handlers/core/registration';
 import { AgentWorld } from '../../helpers/agent-world';
 
 const PROD = '222222222222';
+/** What the broker digests of a request event's detail, as Register validates it. */
+function asked(detail: Record<string, unknown>) {
+  return {
+    requestId: String(detail.requestId),
+    accountId: String(detail.account),
+    role: String(detail.role),
+    minutes: Number(detail.minutes),
+    reason: String(detail.reason),
+    plannedActions: (detail.plannedActions as string[] | undefined) ?? [],
+  };
+}
 const base = ['request', '--account', 'prod', '--role', 'Ops', '--minutes', '15', '--reason', 'Restart the stuck payment worker'];
 
 describe('CLI: jit request', () => {
@@ -172,6 +184,39 @@ describe('CLI: jit request --wait', () => {
     const error = (JSON.parse(run.stderr) as { error: Record<string, unknown> }).error;
     expect(error).toMatchObject({ exitCode, requestId: 'req-wait-0000003', outcome });
     expect(String(error.message)).toContain(message);
+  });
+
+  it('stops on Elevation Duplicate Refused about its own request, with its own exit code', async () => {
+    // Prepare: the broker refuses the request because its id is taken by a different one.
+    world.answerRequests((requestId, detail) => [
+      ['Duplicate Refused', { account: PROD, role: 'Ops', minutes: 15, contentDigest: requestDigest({ ...asked(detail), requestId }), reason: 'taken' }],
+    ]);
+
+    // Act
+    const run = await world.jit('--json', ...base, '--request-id', 'req-wait-dup00001', '--wait', '--timeout', '10');
+
+    // Assess
+    expect(run.code).toBe(EXIT.DUPLICATE_REFUSED);
+    expect(run.stdout).toBe('');
+    const error = (JSON.parse(run.stderr) as { error: Record<string, unknown> }).error;
+    expect(error).toMatchObject({ code: 'DUPLICATE_REFUSED', exitCode: EXIT.DUPLICATE_REFUSED, requestId: 'req-wait-dup00001', outcome: 'Duplicate Refused' });
+    expect(String(error.message)).toContain('Request id req-wait-dup00001 is already used by a different request');
+    expect(String(error.hint)).toContain('--request-id');
+  });
+
+  it('keeps waiting through a Duplicate Refused about a different request under its id', async () => {
+    // Prepare: another sender reused this id; its refusal carries the digest of its own request.
+    world.answerRequests(() => [
+      ['Duplicate Refused', { account: PROD, role: 'Ops', minutes: 15, contentDigest: 'a'.repeat(64) }],
+      ['Granted', { account: PROD, role: 'Ops', expiresAt: '2026-11-28T10:10:00Z' }],
+    ]);
+
+    // Act
+    const run = await world.jit('--json', ...base, '--request-id', 'req-wait-dup00002', '--wait', '--timeout', '10');
+
+    // Assess
+    expect(run.code).toBe(EXIT.OK);
+    expect(JSON.parse(run.stdout)).toMatchObject({ requestId: 'req-wait-dup00002', outcome: 'granted' });
   });
 
   it('gives up after --timeout with its own exit code, saying the request may still be decided', async () => {

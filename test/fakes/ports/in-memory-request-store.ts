@@ -179,6 +179,13 @@ export class InMemoryRequestStore implements RequestStore {
       .map((item) => requestView(Object.fromEntries(Object.entries(structuredClone(item)).filter(([key]) => projected.has(key)))) as PendingSummary);
   }
 
+  async listClaimedDecisions(since: Date): Promise<string[]> {
+    return [...this.items.values()]
+      .filter((item) => (item.status === 'APPROVED' || item.status === 'DENIED') && item.requestedAt >= since.toISOString())
+      .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt))
+      .map((item) => item.requestId);
+  }
+
   async recordIssuedCredentials(requestId: string, issued: IssuedCredentialsRecord, now: Date): Promise<void> {
     const item = this.items.get(requestId);
     if (!item) throw conditionFailed();

@@ -96,11 +96,13 @@ describe('requestIdFor', () => {
 });
 
 describe('describeRejectedRequest', () => {
-  it('passes on only well-formed identifiers', () => {
+  it('passes on only well-formed identifiers, and the sender from the envelope', () => {
     expect(describeRejectedRequest(event({ ...valid, account: '<b>prod</b>', role: 'Ops' }))).toEqual({
       requestId: 'req-00000001',
       role: 'Ops',
+      agentSource: 'jit.agent',
     });
+    expect(describeRejectedRequest({ ...event(valid), source: 'jit.agent.ops-bot' })).toMatchObject({ agentSource: 'jit.agent.ops-bot' });
     expect(describeRejectedRequest({ not: 'an event' })).toEqual({});
   });
 });

@@ -385,6 +385,32 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     }
   });
 
+  it('lists the requests holding a claimed decision since a time, oldest first', async () => {
+    // Prepare: one approved, one denied, one too old, one still pending, one granted.
+    const at = (id: string, requestedAt: string) => elevationRequest({ requestId: id, requestedAt });
+    for (const [id, requestedAt] of [
+      ['req-claimed-denied', '2026-11-28T10:00:00.000Z'],
+      ['req-claimed-approve', '2026-11-28T09:59:00.000Z'],
+      ['req-claimed-tooold', '2026-11-28T08:00:00.000Z'],
+      ['req-claimed-pending', '2026-11-28T10:00:00.000Z'],
+      ['req-claimed-granted', '2026-11-28T10:00:00.000Z'],
+    ]) {
+      await store.create(at(id, requestedAt), NOW);
+      await store.awaitDecision(id, PENDING, NOW);
+    }
+    await store.claimDecision('req-claimed-denied', { ...DENY_B, link: undefined });
+    await store.claimDecision('req-claimed-approve', { ...APPROVE_A, link: undefined });
+    await store.claimDecision('req-claimed-tooold', { ...APPROVE_A, link: undefined });
+    await store.claimDecision('req-claimed-granted', { ...APPROVE_A, link: undefined });
+    await store.setStatus('req-claimed-granted', 'GRANTED', {}, NOW);
+
+    // Act
+    const listed = await store.listClaimedDecisions(new Date('2026-11-28T09:00:00.000Z'));
+
+    // Assess
+    expect(listed).toEqual(['req-claimed-approve', 'req-claimed-denied']);
+  });
+
   it('appends issued credentials and attaches a report whatever the status, only to a known request', async () => {
     // Prepare
     await store.create(REQUEST, NOW);
