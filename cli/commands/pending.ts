@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { APPROVAL_PROOFS_HEADING } from '../../handlers/core/policy-proofs';
 import type { PendingSummary } from '../../handlers/ports/request-store';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -15,7 +16,7 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
       if (answer.status !== 200 || !Array.isArray(answer.body.pending)) {
         throw new CliError(`The approver route answered HTTP ${answer.status}: ${String(answer.body.message ?? 'no list of pending requests')}.`, EXIT.FAILURE);
       }
-      const pending = answer.body.pending as Array<PendingSummary & { scope?: string[] }>;
+      const pending = answer.body.pending as Array<PendingSummary & { scope?: string[]; proofs?: string[] }>;
       const text =
         pending.length === 0
           ? 'No request waits for a decision.'
@@ -37,6 +38,10 @@ export function pendingCommand(context: (command: Command) => CliContext): Comma
       const scopes = pending
         .filter((p) => Array.isArray(p.scope))
         .map((p) => [`${p.requestId}: what this grant can do`, ...(p.scope ?? []).map((l) => `  ${oneLine(l)}`)].join('\n'));
-      ctx.data({ pending }, [text, ...scopes].join('\n\n'));
+      // And what IAM Access Analyzer answered about the session policy as requested, when it was asked.
+      const proofs = pending
+        .filter((p) => Array.isArray(p.proofs))
+        .map((p) => [`${p.requestId}: ${APPROVAL_PROOFS_HEADING}`, ...(p.proofs ?? []).map((l) => `  ${oneLine(l)}`)].join('\n'));
+      ctx.data({ pending }, [text, ...scopes, ...proofs].join('\n\n'));
     });
 }

@@ -2,6 +2,7 @@ import type { ElevationRequest } from './elevation-request';
 import { extensionLabel } from './grant-extension';
 import { emailDocument, emailFacts } from './email-html';
 import { headerSafe, html, utcText as utc } from './html';
+import { APPROVAL_PROOFS_HEADING } from './policy-proofs';
 
 export interface EmailMessage {
   readonly subject: string;
@@ -15,6 +16,8 @@ export interface ApprovalEmailInput {
   readonly approvalDeadline: Date;
   /** What the grant can do compared with the role (`grantScopeText`); omitted: not shown. */
   readonly scope?: readonly string[];
+  /** Access Analyzer's checks of the session policy as requested (`describeProofs`); omitted: not shown. */
+  readonly proofs?: readonly string[];
 }
 
 /**
@@ -22,7 +25,7 @@ export interface ApprovalEmailInput {
  * and the time the link stops working. The link only shows the request; deciding takes a POST from the
  * page, so a mail scanner that follows it changes nothing.
  */
-export function renderApprovalEmail({ request, reviewUrl, approvalDeadline, scope }: ApprovalEmailInput): EmailMessage {
+export function renderApprovalEmail({ request, reviewUrl, approvalDeadline, scope, proofs }: ApprovalEmailInput): EmailMessage {
   const minutes = `${request.minutes} min`;
   const extension = request.extension;
   // An extension is labelled as one everywhere: what it extends and how much time is left when asked.
@@ -50,6 +53,7 @@ export function renderApprovalEmail({ request, reviewUrl, approvalDeadline, scop
     ...rows.map(([k, v]) => `${k}: ${v}`),
     ...(planned.length > 0 ? ['', 'Planned actions:', ...planned.map((a) => `  - ${a}`)] : []),
     ...(scope ? ['', 'What this grant can do (the role versus the grant):', ...scope.map((l) => `  ${l}`)] : []),
+    ...(proofs ? ['', APPROVAL_PROOFS_HEADING, ...proofs.map((l) => `  ${l}`)] : []),
     '',
     `Review and decide: ${reviewUrl}`,
     '',
@@ -61,6 +65,7 @@ export function renderApprovalEmail({ request, reviewUrl, approvalDeadline, scop
 ${emailFacts(rows)}
 ${planned.length > 0 ? html`<p><strong>Planned actions</strong></p><ul>${planned.map((a) => html`<li>${a}</li>`)}</ul>` : ''}
 ${scope ? html`<p><strong>What this grant can do</strong> (the role versus the grant)</p><ul>${scope.map((l) => html`<li>${l}</li>`)}</ul>` : ''}
+${proofs ? html`<p><strong>${APPROVAL_PROOFS_HEADING}</strong></p><ul>${proofs.map((l) => html`<li>${l}</li>`)}</ul>` : ''}
 <p><a href="${reviewUrl}" style="display:inline-block;background:#0b5cad;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none">Review request</a></p>
 <p style="color:#555;font-size:13px">Opening the link does not approve anything; the page asks you to choose Approve or Deny. If you did not expect this request, deny it.</p>`);
   return { subject, html: body, text };

@@ -65,6 +65,12 @@ export function proofsRefuseMint(proofs: PolicyProofs, onFail: ProofFailMode): b
   return proofs.verdict === PROOF_FAILED && onFail === 'refuse';
 }
 
+/**
+ * The heading over `describeProofs` where an approver decides: the checks ran on the session policy a grant
+ * as requested would get; the mint proves the exact policy it passes again (a decision may lower it).
+ */
+export const APPROVAL_PROOFS_HEADING = 'IAM Access Analyzer on the session policy as requested (the mint proves the granted policy again):';
+
 /** One line per check for a message or a report: `PASS validate-policy (session policy): ...`. */
 export function describeProofs(proofs: PolicyProofs): string[] {
   const label = { pass: 'PASS', fail: 'FAIL', 'not-proven': 'NOT PROVEN', 'not-applicable': 'N/A' } as const;

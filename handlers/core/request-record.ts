@@ -5,6 +5,7 @@ import type { RequestRouting } from './approver-routing';
 import type { ElevationRequest } from './elevation-request';
 import type { GrantSummary } from './grant';
 import type { IssuedCredentialsRecord } from './issued-credentials';
+import type { PolicyProofs } from './policy-proofs';
 import type { ReportLocation } from './report-location';
 import type { Registration } from './registration';
 
@@ -49,6 +50,12 @@ export interface RequestRecord extends ElevationRequest {
   readonly taskToken?: string;
   /** Who may decide it and how many approvals it needs, fixed when it started to wait (approver-routing.ts). */
   readonly routing?: RequestRouting;
+  /**
+   * What IAM Access Analyzer answered, when the approvers were asked, about the session policy a grant as
+   * requested would get; the approval messages, the review page and `jit pending` show it. The mint proves
+   * the exact policy it passes again (a decision may lower the minutes or the role): `grant.proofs`.
+   */
+  readonly approvalProofs?: PolicyProofs;
   /** The approvals counted so far towards a quorum, by approver address (approval-quorum.ts). */
   readonly approvals?: QuorumApprovals;
   /** Where the request's chat prompts were posted (Slack channel and message ts), each updated with the outcome. */

@@ -6,6 +6,7 @@ import type { ElevatedRole } from './broker-settings';
 import { html, type SafeHtml, trustedHtml, utcText } from './html';
 import { quorumSection } from './quorum-pages';
 import type { RequestView } from './request-view';
+import { APPROVAL_PROOFS_HEADING, describeProofs } from './policy-proofs';
 
 /**
  * The approval pages: server-rendered HTML from pure functions, no JavaScript, no external assets (one
@@ -136,6 +137,7 @@ export function reviewPage(input: ReviewPageInput): Page {
   const body = html`<h1>Approve elevated access?</h1>
 ${problems}${summary(request)}${quorumSection(request, input.approver)}
 ${input.scope ? html`<section class="card"><p class="lead"><strong>What this grant can do</strong> (the role versus the grant, evaluated from their policies)</p><ul>${input.scope.map((l) => html`<li>${l}</li>`)}</ul></section>` : ''}
+${request.approvalProofs ? html`<section class="card"><p class="lead"><strong>${APPROVAL_PROOFS_HEADING}</strong></p><ul>${describeProofs(request.approvalProofs).map((l) => html`<li>${l}</li>`)}</ul></section>` : ''}
 <form class="card" method="post" action="${encodeURIComponent(request.requestId)}">
 <input type="hidden" name="c" value="${input.capability}">
 <label for="role">Role</label>

@@ -1,6 +1,7 @@
 import { extensionLabel } from './grant-extension';
 import type { ElevationRequest } from './elevation-request';
 import { utcText } from './html';
+import { APPROVAL_PROOFS_HEADING } from './policy-proofs';
 
 /**
  * The approval prompt and its outcome as Slack Block Kit. Requester-supplied text (reason, requester,
@@ -63,6 +64,8 @@ export interface ApprovalPrompt {
   readonly reviewUrl?: string;
   /** What the grant can do compared with the role (`grantScopeText`); omitted: not shown. */
   readonly scope?: readonly string[];
+  /** Access Analyzer's checks of the session policy as requested (`describeProofs`); omitted: not shown. */
+  readonly proofs?: readonly string[];
 }
 
 /** One line for notifications and the header: what is asked, where, for how long. */
@@ -71,7 +74,7 @@ function summary(request: Pick<ElevationRequest, 'role' | 'accountName' | 'minut
 }
 
 /** The prompt: what is asked, by whom and why, with Approve and Deny (and the review link in a DM). */
-export function approvalPromptMessage({ request, approvalDeadline, reviewUrl, scope }: ApprovalPrompt): SlackMessage {
+export function approvalPromptMessage({ request, approvalDeadline, reviewUrl, scope, proofs }: ApprovalPrompt): SlackMessage {
   const fields = [
     ...(request.extension ? [plain(extensionLabel(request.extension, request.minutes, new Date(request.requestedAt)))] : []),
     plain(`Account: ${request.accountName} (${request.accountId})`),
@@ -95,6 +98,7 @@ export function approvalPromptMessage({ request, approvalDeadline, reviewUrl, sc
       { type: 'section', text: plain(`Reason: ${request.reason}`) },
       ...(planned.length > 0 ? [{ type: 'section' as const, text: plain(`Planned actions:\n${planned.map((a) => `- ${a}`).join('\n')}`) }] : []),
       ...(scope ? [{ type: 'section' as const, text: plain(`What this grant can do:\n${scope.join('\n')}`) }] : []),
+      ...(proofs ? [{ type: 'section' as const, text: plain(`${APPROVAL_PROOFS_HEADING}\n${proofs.join('\n')}`) }] : []),
       { type: 'actions', block_id: `jit_decide_${request.requestId}`, elements: buttons },
       {
         type: 'context',

@@ -1,7 +1,9 @@
+import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AccessAnalyzerPolicyProver } from '../adapters/aws/access-analyzer-policy-prover';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
@@ -27,6 +29,9 @@ export function requestApprovalFunction(runtime: FunctionRuntime<'request-approv
     clock,
     random,
     reviewBaseUrl: env.reviewBaseUrl,
+    // The approvers see what Access Analyzer answers about the session policy as requested; where it cannot
+    // answer (the sandbox does not emulate it), every check is "not proven".
+    prover: new AccessAnalyzerPolicyProver(new AccessAnalyzerClient({ ...aws, maxAttempts: 2 })),
     ...(settings.slack ? { chat: slackClients(settings.slack, runtime).chat } : {}),
     // Only with rules that approve without a human; the role may answer the task then (infra/broker-stack.ts).
     ...(settings.approvalRules ? { callbacks: new SfnTaskCallbacks(new SFNClient(aws)) } : {}),

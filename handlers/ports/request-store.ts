@@ -6,6 +6,7 @@ import type { ElevationRequest } from '../core/elevation-request';
 import type { PostedPrompt } from './chat-notifier';
 import type { GrantSummary } from '../core/grant';
 import type { IssuedCredentialsRecord } from '../core/issued-credentials';
+import type { PolicyProofs } from '../core/policy-proofs';
 import type { Registration } from '../core/registration';
 import type { ApproverLinks, ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
 
@@ -16,6 +17,8 @@ export interface PendingApproval {
   readonly approvalDeadline: string;
   /** Who may decide and how many approvals it needs (approver-routing.ts). */
   readonly routing?: RequestRouting;
+  /** Access Analyzer's checks of the session policy a grant as requested would get (prove-session-policy.ts). */
+  readonly approvalProofs?: PolicyProofs;
 }
 
 /** Fields a status change may record alongside the new status. */

@@ -1,6 +1,8 @@
 import { mayDecide, routingOf } from '../core/approver-routing';
 import type { BrokerSettings } from '../core/broker-settings';
 import { grantScopeOf, grantScopeText } from '../core/grant-scope';
+import { describeProofs } from '../core/policy-proofs';
+import type { RequestRecord } from '../core/request-record';
 import type { Clock } from '../ports/clock';
 import type { PendingSummary, RequestStore } from '../ports/request-store';
 
@@ -16,7 +18,13 @@ export interface ListPendingDeps {
 }
 
 /** A pending request, with what a grant of it can do against its role (`grantScopeText`). */
-export type PendingWithScope = PendingSummary & { readonly scope?: readonly string[] };
+export type PendingWithScope = PendingSummary & {
+  readonly scope?: readonly string[];
+  /** Access Analyzer's checks of the session policy as requested, stored with the approval (`describeProofs`). */
+  readonly proofs?: readonly string[];
+};
+
+const proofsOf = (record: RequestRecord | undefined) => (record?.approvalProofs ? { proofs: describeProofs(record.approvalProofs) } : {});
 
 /**
  * Requests an approver can still decide, oldest first. A request whose approval window has closed but
@@ -38,9 +46,9 @@ export async function listPending(deps: ListPendingDeps): Promise<PendingWithSco
       if (!record || record.status !== 'PENDING_APPROVAL') continue;
       const routing = routingOf(record, settings);
       if (!mayDecide(routing, approver)) continue;
-      listed.push({ ...summary, routing, ...(record.approvals ? { approvals: record.approvals } : {}), scope: grantScopeText(grantScopeOf(record, settings, new Date(summary.requestedAt))) });
+      listed.push({ ...summary, routing, ...(record.approvals ? { approvals: record.approvals } : {}), scope: grantScopeText(grantScopeOf(record, settings, new Date(summary.requestedAt))), ...proofsOf(record) });
     } else {
-      listed.push({ ...summary, scope: grantScopeText(grantScopeOf(record ?? summary, settings, new Date(summary.requestedAt))) });
+      listed.push({ ...summary, scope: grantScopeText(grantScopeOf(record ?? summary, settings, new Date(summary.requestedAt))), ...proofsOf(record) });
     }
   }
   return listed;

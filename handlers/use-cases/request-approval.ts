@@ -3,6 +3,9 @@ import { encodeCapability, hashCapability, reviewLink, CAPABILITY_BYTES } from '
 import { renderApprovalEmail } from '../core/approval-email';
 import { routeRequest } from '../core/approver-routing';
 import { grantScopeOf, grantScopeText } from '../core/grant-scope';
+import { type PolicyProofs, describeProofs } from '../core/policy-proofs';
+import { grantSessionPolicy, planOf, PlanTooLargeError } from '../core/session-policy';
+import type { PolicyProver } from '../ports/policy-prover';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
 import type { ChatAudience, ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
@@ -13,6 +16,7 @@ import type { RequestStore } from '../ports/request-store';
 import type { TaskCallbacks } from '../ports/task-callbacks';
 import { approvingRule } from '../core/approval-rules';
 import { approveByRule } from './approve-by-rule';
+import { proveSessionPolicy } from './prove-session-policy';
 
 /** Step Functions task tokens are at most 2,048 characters (docs/aws-facts.md). */
 export const requestApprovalInputSchema = z.object({
@@ -35,6 +39,11 @@ export interface RequestApprovalDeps {
   readonly chat?: ChatNotifier;
   /** Answers the task for a rule that approves without a human (`approval.rules`); without it, humans decide all. */
   readonly callbacks?: TaskCallbacks;
+  /**
+   * IAM Access Analyzer, to prove the session policy a grant as requested would get before anyone is
+   * asked; without it (or where it cannot answer: the sandbox) every check is "not proven".
+   */
+  readonly prover?: PolicyProver;
 }
 
 export interface RequestApprovalResult {
@@ -79,6 +88,9 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     // The config loader refuses a route that cannot be met; a requester who is one of too few approvers can still leave it short.
     throw new Error(`Request ${request.requestId} needs ${routing.quorum} approvals but only ${routing.approvers.length} approver(s) may decide it (${routing.approvers.join(', ') || 'nobody'})`);
   }
+  // Proved before anyone is asked, and stored with the approval: the page and `jit pending` show it without
+  // asking Access Analyzer again. The mint proves the exact policy it passes once more (docs/security-model.md).
+  const approvalProofs = await proofsAsRequested(request, deps, now);
   const links = routing.approvers.map((approver) => ({
     approver,
     capability: encodeCapability(deps.random.bytes(CAPABILITY_BYTES)),
@@ -90,16 +102,19 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
       approverLinks: Object.fromEntries(links.map((link) => [hashCapability(link.capability), link.approver])),
       approvalDeadline: approvalDeadline.toISOString(),
       routing,
+      ...(approvalProofs ? { approvalProofs } : {}),
     },
     now,
   );
 
   // What this grant can do against the whole role, evaluated from the role's policy and the session policy.
   const scope = grantScopeText(grantScopeOf(request, deps.settings, now));
+  const proofs = approvalProofs ? describeProofs(approvalProofs) : undefined;
   for (const link of links) {
     const email = renderApprovalEmail({
       request,
       scope,
+      ...(proofs ? { proofs } : {}),
       reviewUrl: reviewLink(deps.reviewBaseUrl, request.requestId, link.capability),
       approvalDeadline,
     });
@@ -108,11 +123,28 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
   // Recorded before the chat prompt: once every approver has their email, a retry mails nobody again.
   await deps.store.markApprovalMailed(request.requestId, taskToken, deps.clock.now());
   const chat = deps.chat
-    ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, { approvers: routing.approvers, ...(routing.slackChannel ? { channel: routing.slackChannel } : {}) }, scope)
+    ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, { approvers: routing.approvers, ...(routing.slackChannel ? { channel: routing.slackChannel } : {}) }, scope, proofs)
     : undefined;
   if (chat && 'posted' in chat && chat.posted.length > 0) await deps.store.recordChatPrompts(request.requestId, chat.posted, deps.clock.now());
   await publishPending(request, approvalDeadline.toISOString(), deps);
   return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
+}
+
+/**
+ * The proofs of the session policy a grant as requested would get: the requested minutes from now, the
+ * audited regions and the plan, built by the mint's own builder (grantSessionPolicy). Undefined only for a
+ * plan too large for STS, which Register refuses before this.
+ */
+async function proofsAsRequested(request: RequestApprovalInput['request'], deps: RequestApprovalDeps, now: Date): Promise<PolicyProofs | undefined> {
+  const plan = planOf(request);
+  let sessionPolicy: string;
+  try {
+    sessionPolicy = grantSessionPolicy({ expiresAt: new Date(now.getTime() + request.minutes * 60_000), regions: deps.settings.auditRegions, ...(plan ? { plan } : {}) }).json;
+  } catch (error) {
+    if (error instanceof PlanTooLargeError) return undefined;
+    throw error;
+  }
+  return proveSessionPolicy({ sessionPolicy }, deps.prover);
 }
 
 /** `Elevation Pending Approval`, at least once: a retried approval request publishes it again. */
@@ -144,11 +176,12 @@ async function announce(
   reviewBaseUrl: string,
   audience: ChatAudience,
   scope: readonly string[],
+  proofs: readonly string[] | undefined,
 ): Promise<NonNullable<RequestApprovalResult['chat']>> {
   try {
     const posted = await chat.announce((recipient) => {
       const link = recipient.kind === 'direct' ? links.find((l) => l.approver === recipient.approver) : undefined;
-      return { request, approvalDeadline, scope, ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
+      return { request, approvalDeadline, scope, ...(proofs ? { proofs } : {}), ...(link ? { reviewUrl: reviewLink(reviewBaseUrl, request.requestId, link.capability) } : {}) };
     }, audience);
     return { posted };
   } catch (error) {

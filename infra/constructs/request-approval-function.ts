@@ -1,4 +1,5 @@
 import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { BrokerFunction } from './broker-function';
 import type { RequestTable } from './request-table';
@@ -19,7 +20,8 @@ export interface RequestApprovalFunctionProps {
 
 /**
  * AwaitApproval's function (`.waitForTaskToken`): stores the task token and a hashed approval capability
- * on the request, emails the approvers and publishes `Elevation Pending Approval`.
+ * on the request, asks IAM Access Analyzer about the session policy as requested, emails the approvers (with
+ * those checks) and publishes `Elevation Pending Approval`.
  */
 export class RequestApprovalFunction extends BrokerFunction<'request-approval'> {
   constructor(scope: Construct, id: string, props: RequestApprovalFunctionProps) {
@@ -36,5 +38,16 @@ export class RequestApprovalFunction extends BrokerFunction<'request-approval'> 
     props.requestTable.grantItems(this.role, 'dynamodb:UpdateItem');
     props.bus.grantPutEventsTo(this.role);
     this.role.addToPolicy(sendAsSenderStatement('SendApprovalEmailAsTheBrokerOnly', props.sender));
+    // The approval message shows Access Analyzer's checks of the session policy as requested
+    // (docs/security-model.md, "Proofs before minting"). The policy checks act on the policy text passed
+    // in, not on a resource, so they are authorized on `*`.
+    // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiamaccessanalyzer.html
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ProveSessionPoliciesForTheApprovers',
+        actions: ['access-analyzer:ValidatePolicy', 'access-analyzer:CheckNoNewAccess', 'access-analyzer:CheckAccessNotGranted'],
+        resources: ['*'],
+      }),
+    );
   }
 }

@@ -25,7 +25,10 @@ const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 describe('BrokerStack: each function role holds only what that function calls', () => {
   it.each([
     ['register', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
-    ['requestApproval', ['dynamodb:UpdateItem', 'events:PutEvents', 'ses:SendEmail']],
+    [
+      'requestApproval',
+      ['access-analyzer:CheckAccessNotGranted', 'access-analyzer:CheckNoNewAccess', 'access-analyzer:ValidatePolicy', 'dynamodb:UpdateItem', 'events:PutEvents', 'ses:SendEmail'],
+    ],
     [
       'mint',
       [
@@ -53,6 +56,21 @@ describe('BrokerStack: each function role holds only what that function calls', 
   ] as const)('%s', (name, expected) => {
     const fn = stacks.broker.functions[name];
     expect(actionsOf(fn.role)).toEqual([...expected, ...LOGS].sort());
+  });
+
+  it('lets RequestApproval and the mint ask IAM Access Analyzer policy checks only, on the policy text they pass (Resource *)', () => {
+    // Prepare
+    const checks = ['access-analyzer:ValidatePolicy', 'access-analyzer:CheckNoNewAccess', 'access-analyzer:CheckAccessNotGranted'];
+    const statementsOf = (name: 'requestApproval' | 'mint') => policiesOf(stacks.broker.functions[name].role).flatMap((p) => p.policy.Statement);
+
+    // Act
+    const approval = statementsOf('requestApproval').find((s) => s.Sid === 'ProveSessionPoliciesForTheApprovers');
+    const mint = statementsOf('mint').find((s) => s.Sid === 'ProveSessionPoliciesBeforeMinting');
+
+    // Assess
+    expect(approval).toMatchObject({ Effect: 'Allow', Action: checks, Resource: '*' });
+    expect(mint).toMatchObject({ Effect: 'Allow', Action: checks, Resource: '*' });
+    expect(approval).not.toHaveProperty('Condition');
   });
 
   it('with approval.rules, lets RequestApproval read a request and answer the task of the elevation state machine only', () => {

@@ -72,7 +72,12 @@ function parseSecret(stdout: string): Record<string, string> {
     expect(link.startsWith(`${sandbox.url}/review/req-e2e-first?c=`)).toBe(true);
     const shown = await fetch(link);
     expect(shown.status).toBe(200);
-    expect(await shown.text()).toContain('Restart the stuck payment worker');
+    const page = await shown.text();
+    expect(page).toContain('Restart the stuck payment worker');
+    // The sandbox has no IAM Access Analyzer: the email and the page say so, never "proven".
+    expect(email.text).toMatch(/^ {2}Proofs: not proven \(/m);
+    expect(page).toContain('<li>Proofs: not proven (');
+    expect(`${email.text}${page}`).not.toMatch(/Proofs: proven|PASS validate-policy/);
     const capability = new URL(link).searchParams.get('c') ?? '';
     const decided = await fetch(link.split('?')[0], {
       method: 'POST',
@@ -149,6 +154,7 @@ function parseSecret(stdout: string): Record<string, string> {
     await sandbox.waitForEvent('Elevation Pending Approval', 'req-e2e-second');
     const pending = await sandbox.jit('approver', ['pending', '--json']);
     expect(JSON.parse(pending.stdout).pending.map((p: { requestId: string }) => p.requestId)).toEqual(['req-e2e-second']);
+    expect(JSON.parse(pending.stdout).pending[0].proofs[0]).toMatch(/^Proofs: not proven \(IAM Access Analyzer could not be asked/);
     const approved = await sandbox.jit('approver', ['approve', 'req-e2e-second']);
     expect(approved).toMatchObject({ code: 0 });
     const second = await sandbox.waitForEvent('Elevation Granted', 'req-e2e-second');

@@ -142,6 +142,10 @@ export class DynamoDbRequestStore implements RequestStore {
       values[':routing'] = pending.routing;
       routing = ', routing = :routing';
     }
+    if (pending.approvalProofs) {
+      values[':approvalProofs'] = pending.approvalProofs;
+      routing += ', approvalProofs = :approvalProofs';
+    }
     const condition = conditions.statusMayPrecede('awaitDecision', PENDING, names, values);
     await this.client.send(
       new UpdateCommand({

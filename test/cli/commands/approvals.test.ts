@@ -121,6 +121,16 @@ describe('CLI: jit pending, jit approve, jit deny', () => {
     expect(io.stdout).toMatch(/ {2}Cannot \(the role could\): ec2:Describe\*, /);
   });
 
+  it('says under the table what IAM Access Analyzer answered about the session policy as requested: not proven without it', async () => {
+    // Act: the request was put to the approvers without Access Analyzer (as in the sandbox).
+    expect(await jit('pending')).toBe(EXIT.OK);
+
+    // Assess
+    expect(io.stdout).toContain('req-review-0001: IAM Access Analyzer on the session policy as requested (the mint proves the granted policy again):\n  Proofs: not proven (');
+    expect(io.stdout).toContain('  NOT PROVEN validate-policy (session policy): ');
+    expect(io.stdout).not.toMatch(/Proofs: proven|^ {2}PASS /m);
+  });
+
   it('prints a table for people, and leaves out requests whose window closed', async () => {
     expect(await jit('pending')).toBe(EXIT.OK);
     expect(io.stdout).toMatch(/^REQUEST\s+ACCOUNT\s+ROLE\s+MIN/);

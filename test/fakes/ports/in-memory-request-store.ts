@@ -66,6 +66,7 @@ export class InMemoryRequestStore implements RequestStore {
       approvalDeadline: pending.approvalDeadline,
       approvals: item.approvals ?? {},
       ...(pending.routing ? { routing: structuredClone(pending.routing) } : {}),
+      ...(pending.approvalProofs ? { approvalProofs: structuredClone(pending.approvalProofs) } : {}),
       updatedAt: now.toISOString(),
     };
     // New links: nobody has been mailed them yet.

@@ -124,6 +124,25 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(await store.get(ID)).not.toHaveProperty('taskToken');
   });
 
+  it('stores the proofs of the session policy as requested with the approval, for the review page and jit pending', async () => {
+    // Prepare
+    const approvalProofs = {
+      verdict: 'failed' as const,
+      reason: 'access-not-granted failed',
+      checks: [
+        { check: 'validate-policy' as const, subject: 'session policy', status: 'pass' as const, detail: '0 finding(s), none an error or security warning' },
+        { check: 'access-not-granted' as const, subject: 'iam:CreateUser', status: 'fail' as const, detail: 'grants iam:CreateUser' },
+      ],
+    };
+    await store.create(REQUEST, NOW);
+
+    // Act
+    await store.awaitDecision(ID, { ...PENDING, approvalProofs }, NOW);
+
+    // Assess
+    expect(await store.get(ID)).toMatchObject({ status: 'PENDING_APPROVAL', approvalProofs });
+  });
+
   it('resumes an approval whose links were mailed, with the new task token and the same links and deadline', async () => {
     // Prepare
     await pending();
