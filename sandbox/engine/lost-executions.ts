@@ -5,7 +5,8 @@ import type { ExecutionRecord, UnreadableExecution } from './executions';
 /** A request the broker has not finished with, as the request table holds it. */
 export interface StoredRequest {
   readonly requestId: string;
-  readonly status: string;
+  /** Absent on the table's other items (leases, quotas, tripwire counters). */
+  readonly status?: string;
 }
 
 /** A request whose execution is gone: nothing will ever move it on. */
@@ -30,6 +31,9 @@ export function lostExecutions(requests: readonly StoredRequest[], executions: r
   );
   const damaged = unreadable.length > 0 ? ` (${unreadable.length} execution file(s) cannot be read: ${unreadable.map((u) => u.file).join(', ')})` : '';
   return requests
+    // Only request records: the table's lease, quota and tripwire items have no `status` (so the status
+    // index never lists them either) and no execution of their own.
+    .filter((r): r is StoredRequest & { status: string } => typeof r.status === 'string')
     .filter((r) => !(SETTLED_STATUSES as ReadonlySet<string>).has(r.status) && !continued.has(r.requestId))
     .map((r) => ({
       requestId: r.requestId,
