@@ -265,7 +265,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       url: () => url,
       outbox: () => ses.list(),
       outboxFile: (file) => (existsSync(join(ses.folder, file)) ? readFileSync(join(ses.folder, file)) : undefined),
-      requests: () => dynamodb.items(BROKER_NAMES.requestTable).map((item) => requestView(item)),
+      // Request records only: the table's lease, quota and tripwire items carry no `status`.
+      requests: () => dynamodb.items(BROKER_NAMES.requestTable).filter((item) => typeof item.status === 'string').map((item) => requestView(item)),
       events: () => events.log(),
       reportKeys: () => s3.keys(reportBucket),
       report: (key) => s3.read(reportBucket, key),

@@ -75,6 +75,8 @@ describe('Sandbox: a lost execution ends its request visibly', () => {
     const home1 = await running.getJson<{ requests: Array<{ requestId: string; status: string; failure?: string }>; lostExecutions: Array<{ requestId: string; reason: string }>; unreadableExecutionFiles: Array<{ file: string; reason: string }> }>('/');
     const status = (id: string) => home1.requests.find((r) => r.requestId === id)?.status;
     expect([status(ids.deleted), status(ids.damaged), status(ids.kept)]).toEqual(['FAILED', 'FAILED', 'PENDING_APPROVAL']);
+    // Only requests are listed, not the request table's quota or lease items.
+    expect(home1.requests.map((r) => r.requestId).sort()).toEqual(Object.values(ids).sort());
     // The home page and the log name what was lost, and the file that cannot be read.
     expect(home1.lostExecutions.map((l) => l.requestId).sort()).toEqual([ids.damaged, ids.deleted]);
     expect(home1.unreadableExecutionFiles.map((u) => u.file)).toEqual([damagedFile]);
