@@ -1,21 +1,14 @@
 import { z } from 'zod';
+import { NEVER_EVEN_ELEVATED } from './deny-list';
 
 /** The tripwire rules as the broker's functions receive them (`JIT_SETTINGS`); the rules themselves are in `tripwire.ts`. */
 
 /**
  * The blog's hard ceiling (`deny-always.json`, statement `NeverEvenElevated` of the ceiling): the default
  * deny list of the tripwire. An attempt at one of these is refused by the ceiling anyway; the tripwire
- * ends the grant that tried.
+ * ends the grant that tried. One list (deny-list.ts), so the tripwire and the ceiling cannot drift apart.
  */
-export const DEFAULT_TRIPWIRE_DENY_LIST = [
-  'ec2:TerminateInstances',
-  'ec2:DeleteVpc',
-  'ec2:DeleteSubnet',
-  'rds:DeleteDBInstance',
-  'rds:DeleteDBCluster',
-  'organizations:*',
-  'account:*',
-] as const;
+export const DEFAULT_TRIPWIRE_DENY_LIST = NEVER_EVEN_ELEVATED;
 
 /** The rules, as the operator configures them (`tripwires` in the config, docs/configuration.md#tripwires). */
 export const tripwireSettingsSchema = z.object({
