@@ -87,11 +87,14 @@ function suppressBroker(broker: BrokerStack): void {
 
   const { functions } = broker;
   const machineRole = broker.workflow.stateMachine.role;
-  ack(
-    functions.mint.role,
-    'IAM5[Resource::*]',
-    "IAM Access Analyzer's policy checks (ValidatePolicy, CheckNoNewAccess, CheckAccessNotGranted) act on the policy text they are given, not on a resource (docs/security-model.md, Proofs before minting).",
-  );
+  // The mint proves the policy it passes; RequestApproval proves the policy as requested, for the approvers.
+  for (const prover of [functions.mint, functions.requestApproval]) {
+    ack(
+      prover.role,
+      'IAM5[Resource::*]',
+      "IAM Access Analyzer's policy checks (ValidatePolicy, CheckNoNewAccess, CheckAccessNotGranted) act on the policy text they are given, not on a resource (docs/security-model.md, Proofs before minting).",
+    );
+  }
   ack(machineRole, 'IAM5[Resource::*]', 'X-Ray tracing (PutTraceSegments, PutTelemetryRecords, sampling) supports no resource-level permissions.');
   for (const fn of Object.values(functions)) {
     ack(
