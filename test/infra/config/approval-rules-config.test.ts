@@ -1,28 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConfigError, loadJitConfig, toBrokerSettings } from '../../../infra/config/load-config';
-import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
+import { loadConfigVariant as load, type RawConfig } from '../../helpers/config-variant';
 
-type RawConfig = { roles: { name: string; policyFile: string; humanOnly?: boolean }[]; approval: Record<string, unknown> } & Record<string, unknown>;
-const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as RawConfig;
 const RULE = { name: 'read-only-ops', roles: ['Ops'], maxMinutes: 15, timeZone: 'Europe/Berlin', windows: [{ days: ['Mon'], from: '08:00', to: '18:00' }] };
-
-function load(mutate: (config: RawConfig) => void): { problems: readonly string[] } | { settings: ReturnType<typeof toBrokerSettings> } {
-  const config = structuredClone(example);
-  mutate(config);
-  config.roles = config.roles.map((r) => ({ ...r, policyFile: join(REPO_ROOT, r.policyFile) }));
-  const dir = mkdtempSync(join(tmpdir(), 'jit-rules-'));
-  try {
-    writeFileSync(join(dir, 'jit.config.json'), JSON.stringify(config));
-    return { settings: toBrokerSettings(loadJitConfig(join(dir, 'jit.config.json')).config) };
-  } catch (error) {
-    if (error instanceof ConfigError) return { problems: error.problems };
-    throw error;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('Config: approval.rules and roles[].humanOnly', () => {
   it('hands the rules (actions default read-only) and the humanOnly roles to the functions', () => {

@@ -1,28 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConfigError, loadJitConfig, toBrokerSettings } from '../../../infra/config/load-config';
-import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
-
-type RawConfig = { roles: { name: string; policyFile: string; narrowerThan?: string[] }[] } & Record<string, unknown>;
-const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as RawConfig;
-
-/** Loads a variant of the example config (policy files made absolute); returns its problems, or its settings. */
-function load(mutate: (config: RawConfig) => void): { problems: readonly string[] } | { settings: ReturnType<typeof toBrokerSettings> } {
-  const config = structuredClone(example);
-  mutate(config);
-  config.roles = config.roles.map((r) => ({ ...r, policyFile: join(REPO_ROOT, r.policyFile) }));
-  const dir = mkdtempSync(join(tmpdir(), 'jit-role-order-'));
-  try {
-    writeFileSync(join(dir, 'jit.config.json'), JSON.stringify(config));
-    return { settings: toBrokerSettings(loadJitConfig(join(dir, 'jit.config.json')).config) };
-  } catch (error) {
-    if (error instanceof ConfigError) return { problems: error.problems };
-    throw error;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { loadConfigVariant as load, type RawConfig } from '../../helpers/config-variant';
 
 describe('Config: roles[].narrowerThan', () => {
   it('hands the declared order to the functions; the example declares none (no seed role is a subset of another)', () => {
