@@ -14,8 +14,8 @@ module.exports = {
   setupFilesAfterEnv: ['<rootDir>/test/setup/matchers.ts'],
   // Generous on purpose: CI and developers share 2 cores, and a second run may share them too.
   testTimeout: 120000,
-  // Known leak, not yet fixed: an execution stopped mid-task (test/workflows/stranded-decision.test.ts) leaves
-  // aws-local-stepfunctions' execution-timeout timer running (the engine clears it only when an execution
-  // finishes), so Jest would wait for it after every test had passed. Exit when the run is done instead.
+  // A stopped local execution used to leave aws-local-stepfunctions' task and execution timeout timers running
+  // (fixed in workflows/local/local-execution.ts, tested in test/workflows/local/local-execution.test.ts).
+  // Kept as a guard: a leaked timer must not hold CI for its 90 minutes after every test has passed.
   forceExit: true,
 };

@@ -348,9 +348,17 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
     };
   }
 
+  // The engine clears a task's timeout timer, and its execution-timeout timer, only once the task's promise
+  // settles: a task left hanging by a stopped execution would keep both alive (and the process with them).
+  // So a stopped execution also ends the task it was in.
+  const settlingOnStop: typeof handlers = {};
+  for (const [stateName, handler] of Object.entries(handlers)) {
+    settlingOnStop[stateName] = (taskInput) => endedByStop(handler(taskInput), options.signal);
+  }
+
   const execution = machine.run(asJson(input) as never, {
     overrides: {
-      taskResourceLocalHandlers: handlers as never,
+      taskResourceLocalHandlers: settlingOnStop as never,
       waitTimeOverrides: options.waitOverrides ? { ...options.waitOverrides } : undefined,
       retryIntervalOverrides: options.retryIntervalOverrides ? { ...options.retryIntervalOverrides } : undefined,
     },
@@ -394,4 +402,15 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** `work`, or a rejection as soon as `signal` aborts, whichever comes first; no listener is left behind. */
+function endedByStop<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new Error('The execution was stopped'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('The execution was stopped'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

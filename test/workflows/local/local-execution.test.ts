@@ -47,4 +47,32 @@ describe('Function: runLocalExecution', () => {
     await expect(run(invalid)).rejects.toThrow(/State machine definition is invalid/);
     await expect(run(invalid)).rejects.toThrow(/State machine definition is invalid/);
   });
+
+  it('leaves no timer running once a stopped execution has ended, even when its task never answered', async () => {
+    // Prepare: an execution timeout and a task whose code never finishes (a decision that never comes).
+    const fn = 'arn:aws:lambda:eu-west-1:111111111111:function:hangs';
+    const hanging = {
+      StartAt: 'Hang',
+      TimeoutSeconds: 3600,
+      States: { Hang: { Type: 'Task', Resource: fn, TimeoutSeconds: 3600, End: true } },
+    } as unknown as AslDefinition;
+    let called!: () => void;
+    const entered = new Promise<void>((resolve) => (called = resolve));
+    const functions = new Map([[fn, () => { called(); return new Promise<never>(() => undefined); }]]);
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const stop = new AbortController();
+
+    // Act: stop the execution while its task runs.
+    const result = runLocalExecution({}, { definition: hanging, functions, tokens: new LocalTaskTokens(), signal: stop.signal });
+    await entered;
+    expect(timers()).toBeGreaterThan(before);
+    stop.abort();
+    const ended = await result;
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Assess: it ended FAILED and neither the task's nor the execution's timeout timer is left behind.
+    expect(ended.status).toBe('FAILED');
+    expect(timers()).toBe(before);
+  });
 });
