@@ -100,6 +100,9 @@ function benchConfig(folder: string, count: number): string {
   config.roles = config.roles.map((role) => ({ ...role, policyFile: resolve(root, role.policyFile) }));
   delete config.agent;
   config.agents = Array.from({ length: count }, (_, i) => (i === 0 ? { id: 'default', kind: 'user', name: 'jit-agent' } : { id: `bench-${i}`, kind: 'user' }));
+  // The per-agent request limits (docs/approvals.md#request-limits) would refuse the benchmark's own load; it
+  // measures the lifecycle, so it runs at the schema's maxima.
+  config.limits = { pendingPerAgent: 100, requestsPerHourPerAgent: 1000 };
   const file = join(folder, 'jit.config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
