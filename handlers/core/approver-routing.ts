@@ -63,8 +63,13 @@ export function routeFor(settings: Pick<BrokerSettings, 'approvers' | 'approvalR
  */
 export function requesterApprover(requester: string | undefined, approvers: readonly string[]): string | undefined {
   if (!requester) return undefined;
-  const address = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(requester)?.[1] ?? requester;
+  const address = requesterAddress(requester);
   return approvers.find((approver) => sameApprover(approver, address));
+}
+
+/** The address a `requester` names: the one in `Name <address>`, else the whole text. */
+export function requesterAddress(requester: string): string {
+  return /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(requester)?.[1] ?? requester;
 }
 
 /**

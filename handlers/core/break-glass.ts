@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requesterAddress, sameApprover } from './approver-routing';
 import type { BrokerSettings } from './broker-settings';
 import type { RequestRecord } from './request-record';
 
@@ -36,8 +37,9 @@ export function postReviewOf(record: Pick<RequestRecord, 'decision' | 'postRevie
 }
 
 /** The same person, whatever the case of the address. */
-function samePerson(a: string | undefined, b: string): boolean {
-  return a !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+/** The requester is known by its address, as routing knows it (`requesterApprover`). */
+function samePerson(requester: string | undefined, approver: string): boolean {
+  return requester !== undefined && sameApprover(requesterAddress(requester.trim()), approver.trim());
 }
 
 /**

@@ -13,6 +13,18 @@ describe('Core: break-glass', () => {
     expect(breakGlassProblems(SETTINGS, REQUEST, 'oncall@example.com', { reason: 'down' })).toEqual([]);
   });
 
+  it('knows the requester by the address in `Name <address>`, as routing does, and nobody else by it', () => {
+    // Prepare: the requester written with a display name, as an agent may send it.
+    const named = { ...REQUEST, requester: 'Ana Oncall <OnCall@example.com>' };
+
+    // Act + Assess: the requester's own address may break the glass; another address, or the name, may not.
+    expect(breakGlassProblems(SETTINGS, named, 'oncall@example.com', { reason: 'down' })).toEqual([]);
+    expect(breakGlassProblems(SETTINGS, named, 'lead@example.com', { reason: 'down' })).toEqual([
+      "break-glass is the requester's own approval: lead@example.com is not the requester of this request (Ana Oncall <OnCall@example.com>)",
+    ]);
+    expect(breakGlassProblems(SETTINGS, named, 'Ana Oncall', { reason: 'down' })).toHaveLength(1);
+  });
+
   it('names every problem at once', () => {
     // Act
     const problems = breakGlassProblems(SETTINGS, { ...REQUEST, role: 'Deploy', requester: undefined }, 'lead@example.com', { reason: '  ' });
