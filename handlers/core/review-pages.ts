@@ -152,8 +152,18 @@ ${request.approvalProofs ? html`<section class="card"><p class="lead"><strong>${
 <button class="deny" type="submit" name="action" value="deny" formnovalidate>Deny</button>
 </div>
 </form>
-<p class="muted">You are deciding as ${input.approver}. The link works once and until ${request.approvalDeadline ? utcText(request.approvalDeadline) : 'the approval window closes'}.</p>`;
+<p class="muted">You are deciding as ${input.approver}. ${linkTerms(request)}</p>`;
   return layout(input.problems?.length ? 422 : 200, 'Approve elevated access?', body);
+}
+
+/**
+ * What the link can still do. Alone, an approver's link decides once; in a quorum an approval counts once
+ * and the same link may still deny (approval-quorum.ts), so promising "once" there would be wrong.
+ */
+function linkTerms(request: RequestView): string {
+  const until = request.approvalDeadline ? utcText(request.approvalDeadline) : 'the approval window closes';
+  if ((request.routing?.quorum ?? 1) > 1) return `Your approval counts once; the link works until ${until}, to deny after approving if you change your mind.`;
+  return `The link works once and until ${until}.`;
 }
 
 function decisionRows(decision: ApprovalDecision | undefined, denial: Denial | undefined): SafeHtml | '' {
