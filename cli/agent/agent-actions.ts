@@ -191,7 +191,8 @@ export interface AgentStatus {
   readonly status?: ElevationStatus;
   /** The latest outcome the agent was told (the broker event's name, e.g. `Pending Approval`), if any. */
   readonly lastOutcome?: BrokerNotification['outcome'];
-  readonly outcomes: ReadonlyArray<{ readonly outcome: string; readonly time?: string; readonly reason?: string }>;
+  /** Each outcome told, with the broker's `code` when it gave one (e.g. `RATE_LIMITED` on `Refused`). */
+  readonly outcomes: ReadonlyArray<{ readonly outcome: string; readonly time?: string; readonly reason?: string; readonly code?: string }>;
   readonly account?: string;
   readonly accountId?: string;
   /** Set when the account's secret holds this request's grant. */
@@ -228,7 +229,7 @@ export async function agentStatus(
     requestId,
     ...(status ? { status } : {}),
     ...(last ? { lastOutcome: last.outcome } : {}),
-    outcomes: events.map((e) => ({ outcome: e.outcome, ...(e.time ? { time: e.time } : {}), ...(typeof e.detail.reason === 'string' ? { reason: e.detail.reason } : {}) })),
+    outcomes: events.map((e) => ({ outcome: e.outcome, ...(e.time ? { time: e.time } : {}), ...(typeof e.detail.reason === 'string' ? { reason: e.detail.reason } : {}), ...(typeof e.detail.code === 'string' ? { code: e.detail.code } : {}) })),
     ...(account ? { account: account.name, accountId: account.id, profile: profileNameFor(account) } : {}),
     ...(grant ? { grant } : {}),
   };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DECISION_OUTCOMES, END_OUTCOMES } from '../../handlers/core/broker-notification';
 import { grantAvailability, grantFacts } from '../../handlers/core/credential-process';
 import type { ElevationStatus } from '../../handlers/core/request-status';
+import { RATE_LIMITED_CODE } from '../../handlers/core/request-quota';
 import { MAX_PLANNED_ACTIONS, MAX_PLANNED_ACTION_LENGTH, MAX_REASON_LENGTH, REQUEST_ID_PATTERN } from '../../handlers/core/elevation-request';
 import { type AgentStatus, agentStatus, awaitDecision, endOwnGrant, submitRequest } from '../agent/agent-actions';
 import { profileNameFor } from '../agent/aws-profile';
@@ -79,7 +80,9 @@ async function guardedAt(run: () => Promise<CallToolResult>, endpoint?: string):
 /** What the agent should do next, for each status of `elevation_status`. */
 function nextForStatus(status: ElevationStatus, active: boolean, facts: AgentStatus): string {
   if (active) return `Run AWS commands with AWS_PROFILE=${facts.profile} until ${facts.grant?.expiresAt}; call end_elevation when done.`;
-  const code = CODE_OF_STATUS[status];
+  // A refusal is either the lease's (a grant is live) or the request limits'; only the event's code tells them apart.
+  const rateLimited = status === 'REFUSED' && facts.outcomes.at(-1)?.code === RATE_LIMITED_CODE;
+  const code = rateLimited ? 'RATE_LIMITED' : CODE_OF_STATUS[status];
   const next = code ? NEXT_BY_CODE[code] : undefined;
   if (next) return next;
   switch (status) {

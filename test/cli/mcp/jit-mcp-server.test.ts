@@ -173,6 +173,21 @@ describe('MCP: jit mcp tools through an in-process MCP client', () => {
     expect(body).toMatchObject({ status: 'REQUESTED', next: expect.stringContaining('again') });
   });
 
+  it.each([
+    ['over the request limits', { code: 'RATE_LIMITED', reason: 'agent default has 5 requests pending (the limit is 5)' }, 'over your request limits'],
+    ['while a grant is live', { reason: 'A grant of this agent is live in prod' }, 'extend_elevation'],
+  ])('tells a request refused %s what to do about that refusal', async (_, refusal, next) => {
+    // Prepare: the broker refuses the request, with its code when the refusal has one (Elevation Refused).
+    world.answerRequests(() => [['Refused', { account: 'prod', ...refusal }]]);
+    const sent = await call('request_elevation', { account: 'prod', role: 'Ops', minutes: 15, reason: 'Restart the stuck payment worker' });
+
+    // Act
+    const { body } = await call('elevation_status', { requestId: String(sent.body.requestId), waitSeconds: 5 });
+
+    // Assess: the next step fits the refusal; a rate-limited agent is not told a grant of its is live.
+    expect(body).toMatchObject({ status: 'REFUSED', next: expect.stringContaining(next) });
+  });
+
   it('gives every tool error a next step', async () => {
     const { body } = await call('request_elevation', { account: 'nowhere', role: 'Ops', reason: 'x' });
     expect(body).toMatchObject({ error: { code: 'INVALID_REQUEST' }, next: expect.stringContaining('list_access') });
