@@ -58,6 +58,9 @@ function suppressBroker(broker: BrokerStack): void {
     'APIG4',
     'The review route is reached from an emailed link on a phone: the 256-bit single-use capability in the link, stored hashed and compared in constant time, is the authorization; the stage is throttled.',
   );
+  if (broker.slack) {
+    ack(broker.slack.failedHandOffs, 'SQS3', "This queue is itself the Slack function's on-failure destination for asynchronous invocations.");
+  }
   const undeliverable = broker.node.findChild('UndeliverableRequests');
   ack(undeliverable, 'SQS3', 'This queue is itself the dead-letter queue of the request rule.');
   ack(

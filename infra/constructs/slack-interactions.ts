@@ -5,6 +5,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { BROKER_EVENT_SOURCE, detailTypeFor } from '../../handlers/core/broker-event';
 import { Construct } from 'constructs';
 import { REPLAY_KEY, REPLAY_TTL_ATTRIBUTE } from '../../handlers/adapters/aws/dynamodb-replay-guard';
@@ -39,6 +41,8 @@ export interface SlackInteractionsProps {
 export class SlackInteractions extends Construct {
   readonly handler: BrokerFunction<'slack-interactions'>;
   readonly presses: dynamodb.Table;
+  /** Hand-offs (and window-end closings) that failed every attempt, kept for the operator (docs/slack.md). */
+  readonly failedHandOffs: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: SlackInteractionsProps) {
     super(scope, id);
@@ -64,6 +68,19 @@ export class SlackInteractions extends Construct {
         slackPressTable: this.presses.tableName,
         slackInteractionsFunction: BROKER_NAMES.slackInteractionsFunction,
       },
+    });
+    // Lambda retries a failed asynchronous invocation twice and then discards the event unless it has an
+    // on-failure destination; a press older than an hour is past any approval window.
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+    this.failedHandOffs = new sqs.Queue(this, 'FailedHandOffs', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.handler.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      onFailure: new SqsDestination(this.failedHandOffs),
     });
     const role = this.handler.role;
     iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });

@@ -69,6 +69,22 @@ describe('BrokerStack: Slack approvals', () => {
     ]);
   });
 
+  it('keeps a hand-off that failed every attempt on an encrypted queue instead of dropping it', () => {
+    // Lambda retries a failed asynchronous invocation twice, then discards the event unless it has an
+    // on-failure destination: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+    const fn = functionNamed(json, 'slack-interactions');
+    const configs = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    expect(configs).toHaveLength(1);
+    const config = configs[0]!.Properties as { FunctionName: unknown; MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number; DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': string[] } } } };
+    expect(config.FunctionName).toEqual({ Ref: fn?.id });
+    expect(config.MaximumRetryAttempts).toBe(2);
+    expect(config.MaximumEventAgeInSeconds).toBe(3600);
+    const [queueId] = config.DestinationConfig.OnFailure.Destination['Fn::GetAtt'];
+    expect(json.Resources[queueId!]).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 } });
+    const sends = statementsOf(json, 'slack-interactions').filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
+    expect(sends.map((s) => JSON.stringify(s.Resource))).toEqual([JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] })]);
+  });
+
   it('adds nothing without approval.slack', () => {
     const plain = synthApp().json;
     expect(functionNamed(plain, 'slack-interactions')).toBeUndefined();
