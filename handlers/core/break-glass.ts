@@ -36,7 +36,6 @@ export function postReviewOf(record: Pick<RequestRecord, 'decision' | 'postRevie
   return ack ? { status: 'acknowledged', ...base, acknowledgedBy: ack.approver, acknowledgedAt: ack.acknowledgedAt } : { status: 'pending', ...base };
 }
 
-/** The same person, whatever the case of the address. */
 /** The requester is known by its address, as routing knows it (`requesterApprover`). */
 function samePerson(requester: string | undefined, approver: string): boolean {
   return requester !== undefined && sameApprover(requesterAddress(requester.trim()), approver.trim());

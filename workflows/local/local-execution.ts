@@ -353,7 +353,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
   // So a stopped execution also ends the task it was in.
   const settlingOnStop: typeof handlers = {};
   for (const [stateName, handler] of Object.entries(handlers)) {
-    settlingOnStop[stateName] = (taskInput) => endedByStop(handler(taskInput), options.signal);
+    settlingOnStop[stateName] = (taskInput) => endedByStop(() => handler(taskInput), options.signal);
   }
 
   const execution = machine.run(asJson(input) as never, {
@@ -404,10 +404,15 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
   }
 }
 
-/** `work`, or a rejection as soon as `signal` aborts, whichever comes first; no listener is left behind. */
-function endedByStop<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
+/**
+ * `run()`'s result, or a rejection as soon as `signal` aborts, whichever comes first; no listener is left
+ * behind. After a stop nothing runs: the engine's retry of the rejected task (its sleep ends at once on the
+ * abort) gets the rejection again without starting the task's code.
+ */
+function endedByStop<T>(run: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return run();
   if (signal.aborted) return Promise.reject(new Error('The execution was stopped'));
+  const work = run();
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new Error('The execution was stopped'));
     signal.addEventListener('abort', onAbort, { once: true });

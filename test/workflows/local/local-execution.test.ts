@@ -54,11 +54,13 @@ describe('Function: runLocalExecution', () => {
     const hanging = {
       StartAt: 'Hang',
       TimeoutSeconds: 3600,
-      States: { Hang: { Type: 'Task', Resource: fn, TimeoutSeconds: 3600, End: true } },
+      // Retried on any error, as a task whose Lambda died is: a stop must not start its code again.
+      States: { Hang: { Type: 'Task', Resource: fn, TimeoutSeconds: 3600, Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 3 }], End: true } },
     } as unknown as AslDefinition;
     let called!: () => void;
     const entered = new Promise<void>((resolve) => (called = resolve));
-    const functions = new Map([[fn, () => { called(); return new Promise<never>(() => undefined); }]]);
+    let runs = 0;
+    const functions = new Map([[fn, () => { runs += 1; called(); return new Promise<never>(() => undefined); }]]);
     const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
     const before = timers();
     const stop = new AbortController();
@@ -71,8 +73,10 @@ describe('Function: runLocalExecution', () => {
     const ended = await result;
     await new Promise((resolve) => setImmediate(resolve));
 
-    // Assess: it ended FAILED and neither the task's nor the execution's timeout timer is left behind.
+    // Assess: it ended FAILED, its code ran once, and neither the task's nor the execution's timeout timer
+    // is left behind.
     expect(ended.status).toBe('FAILED');
+    expect(runs).toBe(1);
     expect(timers()).toBe(before);
   });
 });
