@@ -38,7 +38,7 @@ export function postReviewOf(record: Pick<RequestRecord, 'decision' | 'postRevie
 
 /** The requester is known by its address, as routing knows it (`requesterApprover`). */
 function samePerson(requester: string | undefined, approver: string): boolean {
-  return requester !== undefined && sameApprover(requesterAddress(requester.trim()), approver.trim());
+  return requester !== undefined && sameApprover(requesterAddress(requester), approver);
 }
 
 /**

@@ -70,7 +70,8 @@ export class SlackInteractions extends Construct {
       },
     });
     // Lambda retries a failed asynchronous invocation twice and then discards the event unless it has an
-    // on-failure destination; a press older than an hour is past any approval window.
+    // on-failure destination. A press still queued after an hour goes there instead of deciding late (an
+    // approval window may be longer; the approver can press again while it is open).
     // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
     this.failedHandOffs = new sqs.Queue(this, 'FailedHandOffs', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
