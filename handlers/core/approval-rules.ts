@@ -6,8 +6,8 @@ import type { ElevationRequest } from './elevation-request';
  * Rules that approve without a human (config `approval.rules`, docs/approvals.md#rules-that-approve-without-a-human).
  * A rule approves a request only when every condition holds: the account and role are the rule's, the role
  * is not `humanOnly`, the minutes are at most the rule's, every planned action is within its read-only set,
- * and the whole grant (now until now + minutes) lies inside one of its time windows. Anything else goes to
- * the humans, as before. The decision is recorded as approved by `rule:<name>`.
+ * and the whole grant (now until now + minutes) lies inside one of its time windows. An extension never
+ * qualifies. Anything else goes to the humans, as before. The decision is recorded as approved by `rule:<name>`.
  */
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -97,6 +97,8 @@ function inWindow(rule: ApprovalRuleSetting, start: Date, minutes: number): bool
 /** Why a rule does not approve a request, one line per unmet condition; empty when it approves. */
 export function ruleMisses(rule: ApprovalRuleSetting, request: ElevationRequest, settings: Pick<BrokerSettings, 'humanOnlyRoles'>, now: Date): string[] {
   const misses: string[] = [];
+  // Only a human lengthens a grant: judged one extension at a time, a rule could chain short ones for hours.
+  if (request.extension) misses.push(`an extension of ${request.extension.requestId}: only a human approves more time`);
   if (rule.accounts && !rule.accounts.includes(request.accountId) && !rule.accounts.includes(request.accountName)) misses.push(`account ${request.accountName} is not one of the rule's`);
   if (!rule.roles.includes(request.role)) misses.push(`role ${request.role} is not one of the rule's`);
   if ((settings.humanOnlyRoles ?? []).includes(request.role)) misses.push(`role ${request.role} is humanOnly`);

@@ -6,6 +6,7 @@ import { loadJitConfig } from '../../infra/config/load-config';
 import { STATE } from '../../workflows/state-names';
 import type { FakeAws } from '../fakes/fake-aws';
 import { newFakeAws, pendingTaskToken, requestEvent, runElevation, useHarnessConfig } from '../helpers/elevation-harness';
+import { extensionEvent } from '../helpers/fixtures';
 
 /**
  * test/configs/approval-rules.config.json: rule `read-only-ops` approves Ops in prod for at most 15 minutes,
@@ -80,5 +81,40 @@ describe('Workflow: a rule approves without a human; anything outside it goes to
     expect(aws.emails[0].subject).toMatch(/^Approve /);
     expect(result).toMatchObject({ status: 'FAILED', finalState: STATE.denied });
     expect(aws.sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+  });
+
+  it('never approves an extension: a read-only grant it approved is lengthened only by a human', async () => {
+    // Prepare: the rule approves a 10-minute read-only grant; its execution is held at its wait until expiry.
+    moveTo(aws, 'Mon', 10);
+    let reached: () => void = () => undefined;
+    const atWait = new Promise<void>((resolve) => (reached = resolve));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const live = runElevation(aws, requestEvent({ requestId: REQUEST_ID, account: 'prod', role: 'Ops', minutes: 10, reason: 'Look at the worker', plannedActions: READ_ONLY }), {
+      beforeTask: async (state) => {
+        if (state !== STATE.waitUntilExpiry) return;
+        reached();
+        await gate;
+      },
+    });
+    await atWait;
+    expect(aws.table.items.get(REQUEST_ID)).toMatchObject({ status: 'GRANTED', decision: { approver: 'rule:read-only-ops' } });
+    const emailsBefore = aws.emails.length;
+
+    // Act: 5 more minutes, same plan, same role, inside the window: every condition of the rule holds.
+    const extension = runElevation(aws, extensionEvent({ requestId: 'ext-rule-00001', extends: REQUEST_ID, minutes: 5, reason: 'Still looking' }));
+    const token = await pendingTaskToken(aws, 'ext-rule-00001');
+    const waiting = structuredClone(aws.table.items.get('ext-rule-00001'));
+    aws.tokens.sendTaskFailure(token, APPROVAL_DENIED_ERROR, 'not now');
+    const result = await extension;
+    release();
+    await live;
+
+    // Assess: the humans were asked; nothing was decided by the rule, nothing minted for the extension.
+    expect(waiting?.decision).toBeUndefined();
+    expect(Object.values(waiting?.approverLinks ?? {})).toEqual(['security-lead@example.com']);
+    expect(aws.emails[emailsBefore].subject).toMatch(/^Extend Ops by 5 min in prod\?/);
+    expect(result).toMatchObject({ status: 'FAILED', finalState: STATE.denied });
+    expect(aws.sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
   });
 });

@@ -56,6 +56,12 @@ describe('Approval rules', () => {
     expect(ruleMisses(settings.approvalRules[0], request({ role: 'Security' }), settings, MONDAY_10)).toEqual(['role Security is humanOnly']);
   });
 
+  it('never approves an extension, however short and read-only: only a human lengthens a grant', () => {
+    const extension = { requestId: 'req-live-000001', grantId: 'a'.repeat(32), firstGrantedAt: '2026-11-30T08:55:00Z', expiresAt: '2026-11-30T09:05:00Z' };
+    expect(approvingRule({ approvalRules: [RULE] }, request({ minutes: 5, extension }), MONDAY_10)).toBeUndefined();
+    expect(ruleMisses(RULE, request({ minutes: 5, extension }), {}, MONDAY_10)).toEqual(['an extension of req-live-000001: only a human approves more time']);
+  });
+
   it('with an explicit list, approves only the listed actions (action names compare without case)', () => {
     const rule: ApprovalRuleSetting = { ...RULE, actions: ['ecs:DescribeServices'], windows: undefined };
     expect(ruleMisses(rule, request({ plannedActions: ['ecs:describeservices'] }), {}, MONDAY_10)).toEqual([]);
