@@ -38,6 +38,9 @@ export interface SlackInteractionsProps {
  * small table of requests already received, so a captured request cannot be replayed within its
  * five minutes. The function may read the Slack secret, never write it.
  */
+/** The interactions function's memory, hence its CPU: a cold start must still answer within Slack's 3 s. */
+export const SLACK_INTERACTIONS_MEMORY_MB = 1024;
+
 export class SlackInteractions extends Construct {
   readonly handler: BrokerFunction<'slack-interactions'>;
   readonly presses: dynamodb.Table;
@@ -61,6 +64,10 @@ export class SlackInteractions extends Construct {
       description: 'Verifies Slack button presses and records the single decision',
       // API Gateway waits at most 30 s; Slack shows an error after 3 s: the answer comes before the decision.
       timeout: Duration.seconds(15),
+      // A cold start answers Slack too. Lambda gives CPU in proportion to memory (one vCPU at 1,769 MB); at
+      // the broker's 256 MB, loading and the first answer took an estimated 1.5 s of Slack's 3 (bench/cold-start.ts,
+      // docs/performance.md). https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+      memorySize: SLACK_INTERACTIONS_MEMORY_MB,
       environment: {
         settings: props.settingsJson,
         requestTable: props.table.tableName,

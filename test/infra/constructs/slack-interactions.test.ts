@@ -69,6 +69,12 @@ describe('BrokerStack: Slack approvals', () => {
     ]);
   });
 
+  it('gives the function a vCPU share a cold start answers Slack with (1,024 MB, where the broker default is 256)', () => {
+    // CPU in proportion to memory, one vCPU at 1,769 MB: https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+    // bench/cold-start.ts measured ~217 ms of CPU to the first answer: ~1.5 s at 256 MB, ~0.4 s at 1,024 MB.
+    expect(functionNamed(json, 'slack-interactions')?.props.MemorySize).toBe(1024);
+  });
+
   it('keeps a hand-off that failed every attempt on an encrypted queue instead of dropping it', () => {
     // Lambda retries a failed asynchronous invocation twice, then discards the event unless it has an
     // on-failure destination: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
