@@ -18,6 +18,8 @@ export interface MintFunctionProps {
   readonly elevatedRoleArns: readonly string[];
   /** The account secrets the grants are written into. */
   readonly secrets: AccountSecrets;
+  /** Secrets beyond \`secrets\`, by ARN or ARN pattern (the nested agents' secrets). @default none */
+  readonly moreSecretArns?: readonly string[];
   /** Where the issued access key ids are recorded for the audit. */
   readonly requestTable: RequestTable;
   /** Group of the one-time reset schedules. */
@@ -73,7 +75,7 @@ export class MintFunction extends BrokerFunction<'mint'> {
       new iam.PolicyStatement({
         sid: 'WriteGrantsIntoAccountSecrets',
         actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
-        resources: props.secrets.secretArns,
+        resources: [...props.secrets.secretArns, ...(props.moreSecretArns ?? [])],
       }),
     );
     for (const statement of oneTimeScheduleStatements({
