@@ -12,7 +12,7 @@ import { LEASE_ATTRIBUTES } from '../../handlers/core/grant-lease';
 export interface MintFunctionProps {
   /** Fixed name of the function's role: the only principal the elevated roles trust. */
   readonly roleName: string;
-  /** The broker settings as JSON (`JIT_SETTINGS`): the decision is checked against them again. */
+  /** The broker settings as JSON (bundled as `jit-settings.json`): the decision is checked against them again. */
   readonly settingsJson: string;
   /** Every configured elevated role, in every target account: all the mint may assume. */
   readonly elevatedRoleArns: readonly string[];

@@ -1,34 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App, type NestedStack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AGENTS_IN_BROKER_STACK, type BrokerStack } from '../../../infra/broker-stack';
 import { CFN_MAX_RESOURCES_PER_STACK, LAMBDA_MAX_ENVIRONMENT_BYTES } from '../../../infra/aws-limits';
 import { MAX_AGENTS } from '../../../infra/config/jit-config';
-import { loadJitConfig } from '../../../infra/config/load-config';
 import { addJitStacks } from '../../../infra/jit-app';
 import { AgentStack } from '../../../infra/constructs/agent-stack';
 import type { CfnResource } from '../../../sandbox/template/deployed-template';
 import { inlineNestedStacks, nestedTemplatesOf } from '../../../sandbox/template/nested-stacks';
-import { EXAMPLE_CONFIG, REPO_ROOT } from '../../helpers/synth';
+import { loadedConfigWithAgents } from '../../helpers/config-variant';
 
 type Json = { Resources: Record<string, CfnResource & { Properties: Record<string, unknown> }> };
 
 /** The broker synthesized (without bundling) from the example config with `count` agents, the first the seed's. */
 function brokerWithAgents(count: number): BrokerStack {
-  const config = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Record<string, unknown> & { roles: Array<{ policyFile: string }> };
-  config.roles = config.roles.map((role) => ({ ...role, policyFile: join(REPO_ROOT, role.policyFile) }));
-  delete config.agent;
-  config.agents = Array.from({ length: count }, (_, i) => (i === 0 ? { id: 'default', kind: 'user', name: 'jit-agent' } : { id: `agent-${i}`, kind: 'user' }));
-  const dir = mkdtempSync(join(tmpdir(), 'jit-agents-'));
-  try {
-    writeFileSync(join(dir, 'jit.config.json'), JSON.stringify(config));
-    const loaded = loadJitConfig(join(dir, 'jit.config.json'));
-    return addJitStacks(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), loaded).broker;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return addJitStacks(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), loadedConfigWithAgents(count)).broker;
 }
 
 const templateOf = (stack: BrokerStack | NestedStack) => Template.fromStack(stack).toJSON() as Json;
