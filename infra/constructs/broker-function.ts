@@ -125,15 +125,17 @@ export class BrokerFunction<E extends FunctionEntry = FunctionEntry> extends Con
 
 /**
  * The bundling hooks that write the settings next to `index.js`. Local bundling runs them in a shell on
- * this machine (node is there: esbuild runs on it); base64 keeps the JSON free of shell quoting.
+ * this machine (node is there: esbuild runs on it); base64 keeps the JSON free of shell quoting, in pieces
+ * of 64 KiB since Linux refuses a single argument over 128 KiB.
  */
 function settingsFileHooks(settingsJson: string) {
   const encoded = Buffer.from(settingsJson, 'utf8').toString('base64');
+  const pieces = encoded.match(/.{1,65536}/g) ?? [];
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
     afterBundling: (_inputDir: string, outputDir: string) => [
-      `node -e "require('fs').writeFileSync(process.argv[1], Buffer.from(process.argv[2], 'base64'))" '${join(outputDir, SETTINGS_FILE)}' '${encoded}'`,
+      `node -e "require('fs').writeFileSync(process.argv[1], Buffer.from(process.argv.slice(2).join(''), 'base64'))" '${join(outputDir, SETTINGS_FILE)}' ${pieces.map((p) => `'${p}'`).join(' ')}`,
     ],
   };
 }
