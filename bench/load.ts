@@ -7,6 +7,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { agentEventSource, agentSecretName } from '../handlers/core/agents';
 import { agentsOf, loadJitConfig } from '../infra/config/load-config';
+import { MAX_AGENTS } from '../infra/config/jit-config';
 import { cachedInstallation } from '../sandbox/template/installation';
 import { startSandbox } from '../sandbox/sandbox';
 
@@ -20,7 +21,7 @@ import { startSandbox } from '../sandbox/sandbox';
  *
  * One agent holds one live grant per account (docs/agent.md), so the requests come from several agents:
  * request i is agent floor(i/2 mod A)'s in account i mod 2, with A agents (`--agents`; default N/2, at
- * most the 10 a config may have). With N <= 2A every request is its own (agent, account) pair and every
+ * most the 200 a config may have). With N <= 2A every request is its own (agent, account) pair and every
  * one is granted; beyond that, only the first mint of each pair wins the lease and the others end
  * `GrantAlreadyLive` (counted as refused). The benchmark writes its own config: the example's hub,
  * roles and two accounts, with A agents.
@@ -34,8 +35,6 @@ import { startSandbox } from '../sandbox/sandbox';
  * Figures and how to read them: docs/performance.md ("Load in the sandbox").
  */
 const DEFAULT_SIZES = [10, 50, 200];
-/** The most agents a config may name (infra/config/jit-config.ts). */
-const MAX_AGENTS = 10;
 
 interface Figures {
   readonly n: number;

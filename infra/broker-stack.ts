@@ -6,7 +6,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ELEVATION_END_REQUESTED, ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from '../handlers/core/broker-event';
-import { type AgentRef, agentEventSource, agentQueueName } from '../handlers/core/agents';
+import { type AgentRef, PRIMARY_AGENT_SOURCE, agentEventSource, agentQueueName } from '../handlers/core/agents';
 import { MAX_DELIVERY_EVENT_AGE_SECONDS, MAX_DELIVERY_RETRY_ATTEMPTS } from '../handlers/core/delivery-retry';
 import { BROKER_NAMES, auditBucketName, auditReaderRoleArn, revokerRoleArn, roleArn } from '../handlers/core/resource-names';
 import { ElevationWorkflow } from '../workflows/elevation-workflow';
@@ -14,6 +14,7 @@ import { SQS_MAX_RETENTION } from './aws-limits';
 import { agentPrincipalArn, agentsOf, type LoadedConfig, toBrokerSettings } from './config/load-config';
 import { AccountSecrets, pascal } from './constructs/account-secrets';
 import { AgentIdentity } from './constructs/agent-identity';
+import { AgentStack } from './constructs/agent-stack';
 import { AgentNotifications } from './constructs/agent-notifications';
 import { ApprovalEndpoint } from './constructs/approval-endpoint';
 import { ApproverPolicy } from './constructs/approver-policy';
@@ -51,11 +52,22 @@ export interface BrokerStackProps extends StackProps {
 }
 
 /**
- * Lambda allows 4 KB of environment variables in total; the settings must leave room for the rest.
- *
- * @see https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ * How many agents live in the broker stack itself, with the construct ids they had before nested stacks;
+ * each agent after them gets a nested stack of its own (`AgentStack<Id>`).
  */
-const MAX_SETTINGS_BYTES = 3000;
+export const AGENTS_IN_BROKER_STACK = 10;
+
+/**
+ * EventBridge allows 2,048 characters of event pattern per rule (adjustable); the rules that take the
+ * agents' requests list their sources while they fit and match the agent source prefix beyond that
+ * (Register refuses a source no configured agent has).
+ *
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+ */
+const MAX_LISTED_AGENT_SOURCES = AGENTS_IN_BROKER_STACK;
+
+/** The names of the nested agents' secrets (`agent/<id>/elevated/<account>`, plus Secrets Manager's suffix). */
+const NESTED_AGENT_SECRETS_PATTERN = 'agent/*/elevated/*';
 
 /**
  * The broker in the hub account: the event bus agents send requests to, the elevation workflow and its
@@ -75,6 +87,8 @@ export class BrokerStack extends Stack {
   readonly agent: AgentIdentity;
   /** Every agent's identity, by agent id, first one first. */
   readonly agents: ReadonlyMap<string, AgentIdentity>;
+  /** The nested stack of each agent after the tenth, by agent id. */
+  readonly agentStacks: ReadonlyMap<string, AgentStack>;
   /** Every agent's notification queue, by agent id. */
   readonly agentQueues: ReadonlyMap<string, AgentNotifications>;
   /** Execution role of the revoke function. */
@@ -85,21 +99,17 @@ export class BrokerStack extends Stack {
   readonly auditorPolicy: AuditorPolicy;
   /** The workflow's functions and the revoke function, one construct per function role. */
   readonly functions: BrokerFunctions;
+  /** The broker settings bundled with each function that reads them (`jit-settings.json`). */
+  readonly settingsJson: string;
 
   constructor(scope: Construct, id: string, props: BrokerStackProps) {
     super(scope, id, props);
     const { config } = props.config;
-    // With the roles' policies when they fit (the approval messages evaluate grants with them); without
-    // them the messages say the grant's scope could not be computed.
-    const withPolicies = toBrokerSettings(config, props.config.policies);
-    const settings = Buffer.byteLength(JSON.stringify(withPolicies)) <= MAX_SETTINGS_BYTES ? withPolicies : toBrokerSettings(config);
+    // With the roles' policies (the approval messages evaluate grants with them): the settings travel in
+    // each function's bundle (jit-settings.json), not in its 4 KB environment, which holds only their digest.
+    const settings = toBrokerSettings(config, props.config.policies);
     const settingsJson = JSON.stringify(settings);
-    if (Buffer.byteLength(settingsJson) > MAX_SETTINGS_BYTES) {
-      throw new Error(
-        `The broker settings derived from ${props.config.file} take ${Buffer.byteLength(settingsJson)} bytes; ` +
-          `Lambda environment variables allow about ${MAX_SETTINGS_BYTES}. Shorten role descriptions or split accounts across brokers.`,
-      );
-    }
+    this.settingsJson = settingsJson;
 
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: BROKER_NAMES.eventBus });
     this.requestTable = new RequestTable(this, 'Requests', { tableName: BROKER_NAMES.requestTable });
@@ -108,16 +118,18 @@ export class BrokerStack extends Stack {
     const secretWriters = [brokerRole(BROKER_NAMES.mintRole), brokerRole(BROKER_NAMES.resetRole)];
     const agentConfigs = agentsOf(config);
     const agentRefs: AgentRef[] = settings.agents!.map((a, i) => ({ id: a.id, name: a.name, primary: i === 0 }));
+    const accountIds = config.accounts.map((a) => a.id);
+    const inThisStack = agentRefs.slice(0, AGENTS_IN_BROKER_STACK);
     this.secrets = new AccountSecrets(this, 'Secrets', {
-      accountIds: config.accounts.map((a) => a.id),
-      agents: agentRefs.map((agent, i) => ({ agent, principalArn: agentPrincipalArn(agentConfigs[i], Aws.PARTITION, Aws.ACCOUNT_ID) })),
+      accountIds,
+      agents: inThisStack.map((agent, i) => ({ agent, principalArn: agentPrincipalArn(agentConfigs[i], Aws.PARTITION, Aws.ACCOUNT_ID) })),
       writerArns: secretWriters,
       readerArns: secretWriters,
     });
     // One identity per agent, each reading only its own secrets and sending only with its own source. The
     // first keeps the construct id shipped before several agents (resource identities).
     const agents = new Map<string, AgentIdentity>();
-    agentRefs.forEach((agent, i) => {
+    inThisStack.forEach((agent, i) => {
       agents.set(
         agent.id,
         new AgentIdentity(this, agent.primary ? 'Agent' : `Agent${pascal(agent.id)}`, {
@@ -128,6 +140,27 @@ export class BrokerStack extends Stack {
         }),
       );
     });
+    // The agents after the tenth: a nested stack each, named by the agent's id, so adding, removing or
+    // reordering them moves nothing between stacks (docs/deploy.md#more-than-ten-agents).
+    const agentStacks = new Map<string, AgentStack>();
+    agentRefs.slice(AGENTS_IN_BROKER_STACK).forEach((agent, i) => {
+      const nested = new AgentStack(this, `AgentStack${pascal(agent.id)}`, {
+        agent,
+        config: agentConfigs[AGENTS_IN_BROKER_STACK + i],
+        principalArn: agentPrincipalArn(agentConfigs[AGENTS_IN_BROKER_STACK + i], Aws.PARTITION, Aws.ACCOUNT_ID),
+        accountIds,
+        secretWriterArns: secretWriters,
+        bus: this.bus,
+      });
+      agents.set(agent.id, nested.identity);
+      agentStacks.set(agent.id, nested);
+    });
+    this.agentStacks = agentStacks;
+    // The mint and reset functions write every agent's secrets: the first ten by ARN, as before, the nested
+    // agents' by the name pattern they share (an ARN each would outgrow the roles' 10,240-character inline
+    // policy quota; each secret's own resource policy still admits only the mint and reset roles).
+    // @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    const nestedSecretArns = agentStacks.size > 0 ? [this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: NESTED_AGENT_SECRETS_PATTERN, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] : [];
     this.agents = agents;
     this.agent = agents.get(agentRefs[0].id)!;
     this.revokeRole = new RevokeRole(this, 'Revoke', {
@@ -164,7 +197,7 @@ export class BrokerStack extends Stack {
       sender: config.approval.sender,
     });
 
-    const reset = new ResetFunction(this, 'Reset', { roleName: BROKER_NAMES.resetRole, secrets: this.secrets, bus: this.bus });
+    const reset = new ResetFunction(this, 'Reset', { roleName: BROKER_NAMES.resetRole, secrets: this.secrets, moreSecretArns: nestedSecretArns, bus: this.bus });
     const schedulerRole = new ScheduleInvokerRole(this, 'ResetSchedulerRole', {
       roleName: BROKER_NAMES.schedulerRole,
       description: 'Lets one-time EventBridge Scheduler schedules invoke the reset function',
@@ -178,6 +211,7 @@ export class BrokerStack extends Stack {
         account.roles.map((role) => roleArn(Aws.PARTITION, account.id, role.iamRoleName)),
       ),
       secrets: this.secrets,
+      moreSecretArns: nestedSecretArns,
       requestTable: this.requestTable,
       scheduleGroupName: scheduleGroup.scheduleGroupName,
       resetFunction: reset.function,
@@ -285,12 +319,14 @@ export class BrokerStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       retentionPeriod: SQS_MAX_RETENTION,
     });
+    const agentSources =
+      agentRefs.length <= MAX_LISTED_AGENT_SOURCES ? agentRefs.map((a) => agentEventSource(a)) : events.Match.prefix(PRIMARY_AGENT_SOURCE);
     new events.Rule(this, 'ElevationRequested', {
       eventBus: this.bus,
       description: 'Starts the elevation workflow for each request from an agent',
       // Every configured agent's source; the broker tells them apart by it. An extension of a live grant
       // is a request of its own, with its own execution (docs/architecture.md#extending-a-live-grant).
-      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED] },
+      eventPattern: { source: agentSources, detailType: [ELEVATION_REQUESTED, ELEVATION_EXTENSION_REQUESTED] },
       // Every request is retried as often and as long as EventBridge allows.
       targets: [
         new targets.SfnStateMachine(this.workflow.stateMachine, {
@@ -304,7 +340,7 @@ export class BrokerStack extends Stack {
     new events.Rule(this, 'ElevationEndRequested', {
       eventBus: this.bus,
       description: "Hands an agent's request to end its own grant to the revoke function",
-      eventPattern: { source: agentRefs.map((a) => agentEventSource(a)), detailType: [ELEVATION_END_REQUESTED] },
+      eventPattern: { source: agentSources, detailType: [ELEVATION_END_REQUESTED] },
       // An end request is worth delivering within the hour; after that the grant has ended anyway.
       targets: [
         new targets.LambdaFunction(revoke.function, {
@@ -340,7 +376,7 @@ export class BrokerStack extends Stack {
     // One queue per agent, each consumed by its agent only; with several agents each takes only the
     // events of its own agent's requests.
     const queues = new Map<string, AgentNotifications>();
-    for (const agent of agentRefs) {
+    for (const agent of inThisStack) {
       const notifications = new AgentNotifications(this, agent.primary ? 'AgentNotifications' : `AgentNotifications${pascal(agent.id)}`, {
         bus: this.bus,
         queueName: agentQueueName(agent),
@@ -349,6 +385,7 @@ export class BrokerStack extends Stack {
       agents.get(agent.id)!.grantConsumeNotifications(notifications.queue);
       queues.set(agent.id, notifications);
     }
+    for (const [id, nested] of agentStacks) queues.set(id, nested.notifications);
     this.agentQueues = queues;
     this.notifications = queues.get(agentRefs[0].id)!;
 

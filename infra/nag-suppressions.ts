@@ -41,7 +41,9 @@ function wildcardsOf(policy: PolicyDocument): { actions: Set<string>; resources:
 }
 
 function suppressBroker(broker: BrokerStack): void {
-  for (const secret of broker.secrets.secrets.values()) {
+  // Every agent's secrets, in the broker stack (the first ten agents) and in the agents' nested stacks.
+  const secrets = [broker.secrets, ...[...broker.agentStacks.values()].map((nested) => nested.secrets)].flatMap((s) => [...s.byAgent.values()].flatMap((m) => [...m.values()]));
+  for (const secret of secrets) {
     ack(
       secret,
       'SMG4',
@@ -63,21 +65,35 @@ function suppressBroker(broker: BrokerStack): void {
   }
   const undeliverable = broker.node.findChild('UndeliverableRequests');
   ack(undeliverable, 'SQS3', 'This queue is itself the dead-letter queue of the request rule.');
-  ack(
-    broker.notifications.queue,
-    'SQS3',
-    'Outcome notifications for the agent; an unread one simply expires (retention one hour). A redrive would move messages other waiters still read.',
-  );
+  for (const notifications of broker.agentQueues.values()) {
+    ack(
+      notifications.queue,
+      'SQS3',
+      'Outcome notifications for the agent; an unread one simply expires (retention one hour). A redrive would move messages other waiters still read.',
+    );
+  }
   ack(
     broker.revokeRole.role,
     'IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/jit-broker-resets/jit-lift-*]',
     'Lift schedule names carry the request id, unknown at deploy time; the pattern is limited to lift schedules in the broker group.',
   );
-  ack(
-    broker.agent.policy,
-    'IAM5[Resource::*]',
-    'cloudtrail:LookupEvents and sts:GetCallerIdentity support no resource-level permissions (invariant 1 of docs/security-invariants.md names both).',
-  );
+  for (const agent of broker.agents.values()) {
+    ack(
+      agent.policy,
+      'IAM5[Resource::*]',
+      'cloudtrail:LookupEvents and sts:GetCallerIdentity support no resource-level permissions (invariant 1 of docs/security-invariants.md names both).',
+    );
+  }
+  if (broker.agentStacks.size > 0) {
+    const pattern = `IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${broker.region}:${broker.account}:secret:agent/*/elevated/*]`;
+    for (const fn of [broker.functions.mint, broker.functions.reset]) {
+      ack(
+        fn.role,
+        pattern,
+        "The secrets of the agents after the tenth, by the name pattern they share (an ARN each would outgrow the role's 10,240 characters of inline policy); each secret's resource policy admits only the mint and reset roles as writers.",
+      );
+    }
+  }
 
   const apiId = `<${Stack.of(broker.approvals.api).getLogicalId(broker.approvals.api.node.defaultChild as CfnElement)}>`;
   for (const route of APPROVER_ROUTES) {

@@ -8,7 +8,7 @@ import { requestLimitsSchema } from './request-quota';
 
 /**
  * What the broker's handlers need to know about the installation, derived from the operator's config
- * at synth time and handed to each function as the `JIT_SETTINGS` environment variable.
+ * at synth time and bundled with each function as `jit-settings.json` (its SHA-256 in `JIT_SETTINGS_SHA256`).
  */
 export const elevatedRoleSchema = z.object({
   name: z.string(),
@@ -65,8 +65,8 @@ export const brokerSettingsSchema = z.object({
   tripwires: tripwireSettingsSchema.optional(),
   /**
    * Each role's policy document (its `policyFile`), by role name, so the approval messages can show what a
-   * grant can do by evaluating it (handlers/core/grant-scope.ts). Absent when it would not fit in the
-   * function environment: the messages then say the scope could not be computed.
+   * grant can do by evaluating it (handlers/core/grant-scope.ts). Absent only in settings built without
+   * policies (tests): the messages then say the scope could not be computed.
    */
   rolePolicies: z.record(z.string(), z.unknown()).optional(),
   /**

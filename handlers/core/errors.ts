@@ -116,6 +116,20 @@ export class InvalidReportQueryError extends Error {
 }
 
 /** A function started without an environment variable its entry point reads: it was deployed without it. */
+/**
+ * The settings file bundled with a function (`jit-settings.json`) is missing, or is not the one its
+ * `JIT_SETTINGS_SHA256` names: the code and the configuration of the function do not belong together.
+ */
+export class SettingsFileError extends Error {
+  constructor(
+    readonly entry: string,
+    message: string,
+  ) {
+    super(`The ${entry} function's settings file: ${message}`);
+    this.name = 'SettingsFileError';
+  }
+}
+
 export class MissingEnvironmentError extends Error {
   constructor(
     readonly entry: string,

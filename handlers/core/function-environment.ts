@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { MissingEnvironmentError } from './errors';
+import { MissingEnvironmentError, SettingsFileError } from './errors';
 
 /**
  * The contract between the broker stack and its Lambda entry points: which environment variables exist,
@@ -9,8 +10,14 @@ import { MissingEnvironmentError } from './errors';
  * naming the variable).
  */
 export const ENVIRONMENT_VARIABLES = {
-  /** The broker settings as JSON (`handlers/core/broker-settings.ts`), derived from the operator's config. */
-  settings: 'JIT_SETTINGS',
+  /**
+   * The SHA-256 (hex) of the broker settings (`handlers/core/broker-settings.ts`, derived from the operator's
+   * config), which travel as `jit-settings.json` bundled with the function's code (`SETTINGS_FILE`): the
+   * environment holds 4 KB in all, too little for the settings of many agents. Under the contract key the
+   * stack hands over the settings JSON and the entry point gets it back, read from the file and checked
+   * against this digest.
+   */
+  settings: 'JIT_SETTINGS_SHA256',
   /** Name of the request table. */
   requestTable: 'REQUEST_TABLE',
   /** Name of the broker's event bus. */
@@ -41,6 +48,19 @@ export const ENVIRONMENT_VARIABLES = {
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT_VARIABLES;
 
+/** The settings file bundled next to each function's `index.js` that reads settings. */
+export const SETTINGS_FILE = 'jit-settings.json';
+
+/** The digest the environment carries for a settings file: SHA-256 of its bytes, hex. */
+export function settingsDigest(json: string): string {
+  return createHash('sha256').update(json, 'utf8').digest('hex');
+}
+
+/** Whether this entry reads the broker settings (and so is bundled with a settings file). */
+export function readsSettings(entry: FunctionEntry): boolean {
+  return (FUNCTION_ENVIRONMENT[entry] as readonly EnvironmentKey[]).includes('settings');
+}
+
 /**
  * Names the handler module of a deployed function (`handlers/lambda/<entry>.ts`); the local runners map
  * synthesized functions back to code by it. Set on every broker function; no handler reads it.
@@ -67,20 +87,32 @@ export type FunctionEntry = keyof typeof FUNCTION_ENVIRONMENT;
 /** The values of the variables one function reads, by contract key. */
 export type FunctionEnvironment<E extends FunctionEntry> = { readonly [K in (typeof FUNCTION_ENVIRONMENT)[E][number]]: string };
 
-/** Stack side: a function's variables by their environment names, in contract order. */
+/**
+ * Stack side: a function's variables by their environment names, in contract order. The settings become
+ * their digest; the settings themselves go into the function's bundle (`infra/constructs/broker-function.ts`).
+ */
 export function environmentVariables<E extends FunctionEntry>(entry: E, values: FunctionEnvironment<E>): Record<string, string> {
   const keys: readonly EnvironmentKey[] = FUNCTION_ENVIRONMENT[entry];
   const byKey = values as Readonly<Record<EnvironmentKey, string>>;
-  return Object.fromEntries(keys.map((key) => [ENVIRONMENT_VARIABLES[key], byKey[key]]));
+  return Object.fromEntries(keys.map((key) => [ENVIRONMENT_VARIABLES[key], key === 'settings' ? settingsDigest(byKey[key]) : byKey[key]]));
 }
 
 /**
+ * Where an entry point's settings file comes from: its contents, or undefined when there is none. In
+ * Lambda, the file bundled with the code (`handlers/adapters/system/settings-file.ts`).
+ */
+export type SettingsSource = () => string | undefined;
+
+/**
  * Entry-point side: reads a function's variables from an environment (`process.env` in the Lambda
- * runtime). Every one must be set and non-empty.
+ * runtime). Every one must be set and non-empty. A function that reads settings gets them from
+ * `settingsFile`, refused (`SettingsFileError`) when it is missing or its digest is not the one the
+ * environment names, so a function never runs with settings it was not deployed with.
  */
 export function parseFunctionEnvironment<E extends FunctionEntry>(
   entry: E,
   env: Readonly<Record<string, string | undefined>>,
+  settingsFile: SettingsSource = () => undefined,
 ): FunctionEnvironment<E> {
   const keys: readonly EnvironmentKey[] = FUNCTION_ENVIRONMENT[entry];
   const schema = z.object(Object.fromEntries(keys.map((key) => [ENVIRONMENT_VARIABLES[key], z.string().min(1)])));
@@ -89,5 +121,19 @@ export function parseFunctionEnvironment<E extends FunctionEntry>(
     const missing = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
     throw new MissingEnvironmentError(entry, missing);
   }
-  return Object.fromEntries(keys.map((key) => [key, parsed.data[ENVIRONMENT_VARIABLES[key]]])) as FunctionEnvironment<E>;
+  const values = Object.fromEntries(keys.map((key) => [key, parsed.data[ENVIRONMENT_VARIABLES[key]]])) as Record<EnvironmentKey, string>;
+  if (keys.includes('settings')) values.settings = verifiedSettings(entry, values.settings, settingsFile());
+  return values as FunctionEnvironment<E>;
+}
+
+function verifiedSettings(entry: FunctionEntry, expected: string, contents: string | undefined): string {
+  if (contents === undefined) throw new SettingsFileError(entry, `${SETTINGS_FILE} is not there; the function was bundled without it.`);
+  const actual = settingsDigest(contents);
+  if (actual !== expected.toLowerCase()) {
+    throw new SettingsFileError(
+      entry,
+      `${SETTINGS_FILE} has SHA-256 ${actual}, but ${ENVIRONMENT_VARIABLES.settings} is ${expected}; the code and the environment come from different deployments.`,
+    );
+  }
+  return contents;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NEVER_EVEN_ELEVATED } from './deny-list';
 
-/** The tripwire rules as the broker's functions receive them (`JIT_SETTINGS`); the rules themselves are in `tripwire.ts`. */
+/** The tripwire rules as the broker's functions receive them (the bundled `jit-settings.json`); the rules themselves are in `tripwire.ts`. */
 
 /**
  * The blog's hard ceiling (`deny-always.json`, statement `NeverEvenElevated` of the ceiling): the default

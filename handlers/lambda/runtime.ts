@@ -7,6 +7,7 @@ import { ThrottledError, TransientAwsError } from '../core/errors';
 import { type FunctionEntry, type FunctionEnvironment, parseFunctionEnvironment } from '../core/function-environment';
 import { parseTaskInput } from '../core/task-input';
 import { cryptoRandom, systemClock } from '../adapters/system/system-clock';
+import { bundledSettingsFile } from '../adapters/system/settings-file';
 import type { FunctionRuntime } from '../functions/function-runtime';
 
 /**
@@ -22,12 +23,14 @@ export const logger = new Logger({ serviceName: 'jit-broker' });
 /**
  * The environment variables this function's entry point reads, by contract key
  * (`handlers/core/function-environment.ts`); throws `MissingEnvironmentError` naming any that is not set.
+ * The settings come from the `jit-settings.json` bundled with the code, checked against the digest in
+ * `JIT_SETTINGS_SHA256` (`SettingsFileError` when it is missing or another deployment's).
  */
 export function functionEnvironment<E extends FunctionEntry>(entry: E): FunctionEnvironment<E> {
-  return parseFunctionEnvironment(entry, process.env);
+  return parseFunctionEnvironment(entry, process.env, bundledSettingsFile());
 }
 
-/** The broker settings from their `JIT_SETTINGS` JSON. */
+/** The broker settings from their JSON (the bundled `jit-settings.json`). */
 export function parseSettings(json: string): BrokerSettings {
   return brokerSettingsSchema.parse(JSON.parse(json));
 }

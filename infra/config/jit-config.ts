@@ -188,6 +188,13 @@ export const agentConfigSchema = z.discriminatedUnion('kind', [userAgentSchema, 
  */
 const agentId = z.string().regex(AGENT_ID_PATTERN, 'must be a lower-case letter followed by up to 23 lower-case letters, digits or dashes');
 
+/**
+ * The most agents one config may name: the first ten in the broker stack itself, the rest one nested stack
+ * each (`AgentStack<Id>`, infra/constructs/agent-stack.ts), which keeps the broker stack under
+ * CloudFormation's 500 resources (a test synthesizes 100 agents and checks every stack and function).
+ */
+export const MAX_AGENTS = 200;
+
 /** One of several agents: an agent identity plus the id it is known by. */
 export const agentEntrySchema = z.discriminatedUnion('kind', [userAgentSchema.extend({ id: agentId }), roleAgentSchema.extend({ id: agentId })]);
 
@@ -419,7 +426,7 @@ export const jitConfigSchema = z
      * seed's names; the loader makes `agent` the first of them. Not together with `agent`.
      * @default one agent, from `agent`
      */
-    agents: z.array(agentEntrySchema).min(1).max(10).optional(),
+    agents: z.array(agentEntrySchema).min(1).max(MAX_AGENTS).optional(),
     roles: z.array(roleConfigSchema).min(1),
     /** Organization guardrails (SCPs and RCPs). @default none: the stack is not synthesized */
     organization: organizationConfigSchema.optional(),

@@ -13,7 +13,7 @@ import { ApprovalWebFunction } from './approval-web-function';
 export interface ApprovalEndpointProps {
   /** The request table: the function reads requests and claims decisions in it. */
   readonly table: dynamodb.ITable;
-  /** The broker settings as JSON (`JIT_SETTINGS`). */
+  /** The broker settings as JSON (bundled as `jit-settings.json`). */
   readonly settingsJson: string;
   /** Address the confirmation emails are sent from (a verified SES identity). */
   readonly sender: string;

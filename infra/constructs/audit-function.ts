@@ -16,7 +16,7 @@ const AUDIT_MEMORY_MB = 1024;
 export interface AuditFunctionProps {
   /** Fixed name of the function's role, which the target accounts' audit reader roles trust. */
   readonly roleName: string;
-  /** The broker settings as JSON (`JIT_SETTINGS`): audit regions, delay and maximum lag. */
+  /** The broker settings as JSON (bundled as `jit-settings.json`): audit regions, delay and maximum lag. */
   readonly settingsJson: string;
   /** The `jit-audit-reader` roles of the target accounts. */
   readonly auditReaderRoleArns: readonly string[];

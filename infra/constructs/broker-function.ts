@@ -5,7 +5,15 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { FUNCTION_ENTRY_VARIABLE, type FunctionEntry, type FunctionEnvironment, environmentVariables } from '../../handlers/core/function-environment';
+import {
+  FUNCTION_ENTRY_VARIABLE,
+  type FunctionEntry,
+  type FunctionEnvironment,
+  SETTINGS_FILE,
+  environmentVariables,
+  readsSettings,
+} from '../../handlers/core/function-environment';
+import { LAMBDA_MAX_ENVIRONMENT_BYTES, environmentBytes } from '../aws-limits';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -15,7 +23,8 @@ export interface BrokerFunctionProps<E extends FunctionEntry = FunctionEntry> {
   readonly description: string;
   /**
    * The values of exactly the variables the entry point reads (`handlers/core/function-environment.ts`),
-   * set under their environment names.
+   * set under their environment names; the settings JSON goes into the bundle as `jit-settings.json` and
+   * the environment gets its digest.
    */
   readonly environment: FunctionEnvironment<E>;
   /** @default Duration.seconds(30) */
@@ -68,6 +77,21 @@ export class BrokerFunction<E extends FunctionEntry = FunctionEntry> extends Con
         description: `Execution role of the broker's ${props.entry} function`,
       });
     logGroup.grantWrite(this.role);
+    const environment = {
+      POWERTOOLS_SERVICE_NAME: 'jit-broker',
+      [FUNCTION_ENTRY_VARIABLE]: props.entry,
+      NODE_OPTIONS: '--enable-source-maps',
+      ...environmentVariables(props.entry, props.environment),
+    };
+    // Lambda refuses a function whose variables exceed 4 KB; say so at synth, not at deploy.
+    const bytes = environmentBytes(environment);
+    if (bytes > LAMBDA_MAX_ENVIRONMENT_BYTES) {
+      throw new Error(
+        `BrokerFunction ${id} (${props.entry}): its environment variables take ${bytes} bytes; Lambda allows ${LAMBDA_MAX_ENVIRONMENT_BYTES} in all. ` +
+          `Variables: ${Object.keys(environment).join(', ')}.`,
+      );
+    }
+    const settingsJson = readsSettings(props.entry) ? (props.environment as Readonly<Record<string, string>>).settings : undefined;
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       entry: join(REPO_ROOT, 'handlers', 'lambda', `${props.entry}.ts`),
@@ -82,12 +106,7 @@ export class BrokerFunction<E extends FunctionEntry = FunctionEntry> extends Con
       role: this.role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'jit-broker',
-        [FUNCTION_ENTRY_VARIABLE]: props.entry,
-        NODE_OPTIONS: '--enable-source-maps',
-        ...environmentVariables(props.entry, props.environment),
-      },
+      environment,
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.CJS,
@@ -96,7 +115,27 @@ export class BrokerFunction<E extends FunctionEntry = FunctionEntry> extends Con
         target: 'node24',
         // The AWS SDK v3 ships with the runtime.
         externalModules: ['@aws-sdk/*'],
+        // The settings travel in the bundle, too large for the environment with many agents; the asset's
+        // hash covers the bundle's output, so a settings change is new code (and the digest a new version).
+        ...(settingsJson === undefined ? {} : { commandHooks: settingsFileHooks(settingsJson) }),
       },
     });
   }
+}
+
+/**
+ * The bundling hooks that write the settings next to `index.js`. Local bundling runs them in a shell on
+ * this machine (node is there: esbuild runs on it); base64 keeps the JSON free of shell quoting, in pieces
+ * of 64 KiB since Linux refuses a single argument over 128 KiB.
+ */
+function settingsFileHooks(settingsJson: string) {
+  const encoded = Buffer.from(settingsJson, 'utf8').toString('base64');
+  const pieces = encoded.match(/.{1,65536}/g) ?? [];
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [
+      `node -e "require('fs').writeFileSync(process.argv[1], Buffer.from(process.argv.slice(2).join(''), 'base64'))" '${join(outputDir, SETTINGS_FILE)}' ${pieces.map((p) => `'${p}'`).join(' ')}`,
+    ],
+  };
 }

@@ -12,12 +12,14 @@ import { LEASE_ATTRIBUTES } from '../../handlers/core/grant-lease';
 export interface MintFunctionProps {
   /** Fixed name of the function's role: the only principal the elevated roles trust. */
   readonly roleName: string;
-  /** The broker settings as JSON (`JIT_SETTINGS`): the decision is checked against them again. */
+  /** The broker settings as JSON (bundled as `jit-settings.json`): the decision is checked against them again. */
   readonly settingsJson: string;
   /** Every configured elevated role, in every target account: all the mint may assume. */
   readonly elevatedRoleArns: readonly string[];
   /** The account secrets the grants are written into. */
   readonly secrets: AccountSecrets;
+  /** Secrets beyond \`secrets\`, by ARN or ARN pattern (the nested agents' secrets). @default none */
+  readonly moreSecretArns?: readonly string[];
   /** Where the issued access key ids are recorded for the audit. */
   readonly requestTable: RequestTable;
   /** Group of the one-time reset schedules. */
@@ -73,7 +75,7 @@ export class MintFunction extends BrokerFunction<'mint'> {
       new iam.PolicyStatement({
         sid: 'WriteGrantsIntoAccountSecrets',
         actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
-        resources: props.secrets.secretArns,
+        resources: [...props.secrets.secretArns, ...(props.moreSecretArns ?? [])],
       }),
     );
     for (const statement of oneTimeScheduleStatements({

@@ -3,7 +3,7 @@ import { BrokerFunction } from './broker-function';
 import type { RequestTable } from './request-table';
 
 export interface RegisterFunctionProps {
-  /** The broker settings as JSON (`JIT_SETTINGS`): the request is validated against them. */
+  /** The broker settings as JSON (bundled as `jit-settings.json`): the request is validated against them. */
   readonly settingsJson: string;
   /** Where the request is stored, once. */
   readonly requestTable: RequestTable;

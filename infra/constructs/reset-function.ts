@@ -9,6 +9,8 @@ export interface ResetFunctionProps {
   readonly roleName: string;
   /** The account secrets it resets. */
   readonly secrets: AccountSecrets;
+  /** Secrets beyond \`secrets\`, by ARN or ARN pattern (the nested agents' secrets). @default none */
+  readonly moreSecretArns?: readonly string[];
   /** The broker's bus, for `Elevation Ended` when the safety-net schedule is the one that resets. */
   readonly bus: events.IEventBus;
 }
@@ -33,7 +35,7 @@ export class ResetFunction extends BrokerFunction<'reset'> {
       new iam.PolicyStatement({
         sid: 'CompareAndResetAccountSecrets',
         actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-        resources: props.secrets.secretArns,
+        resources: [...props.secrets.secretArns, ...(props.moreSecretArns ?? [])],
       }),
     );
     props.bus.grantPutEventsTo(this.role);

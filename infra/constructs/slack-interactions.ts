@@ -20,7 +20,7 @@ export const SLACK_INTERACTIONS_PATH = '/slack/interactions';
 export interface SlackInteractionsProps {
   /** The approval API the route is added to. */
   readonly api: apigwv2.HttpApi;
-  /** The broker settings as JSON (`JIT_SETTINGS`), with `slack` set. */
+  /** The broker settings as JSON (bundled as `jit-settings.json`), with `slack` set. */
   readonly settingsJson: string;
   /** The request table: the function reads requests and claims decisions in it. */
   readonly table: dynamodb.ITable;

@@ -29,6 +29,8 @@ export interface BrokerFunctionInfo {
   readonly environment: Readonly<Record<string, string>>;
   /** Its timeout in seconds. */
   readonly timeoutSeconds: number;
+  /** The settings it is bundled with (`SynthesizedStack.settings`), for an entry that reads them. */
+  readonly settings?: string;
 }
 
 /** What the host of the functions (the sandbox, the workflow tests) gives each of them. */
@@ -77,13 +79,23 @@ export function brokerFunctions(stack: SynthesizedStack): BrokerFunctionInfo[] {
     const environment: Record<string, string> = {};
     for (const [name, value] of Object.entries(variables)) if (name !== FUNCTION_ENTRY_VARIABLE) environment[name] = String(resolve(value, stack));
     const timeout = prop(resource, 'Timeout');
-    return [{ logicalId, entry, arn: arnOf(stack, logicalId, resource), environment, timeoutSeconds: typeof timeout === 'number' ? timeout : LAMBDA_DEFAULT_TIMEOUT_SECONDS }];
+    return [
+      {
+        logicalId,
+        entry,
+        arn: arnOf(stack, logicalId, resource),
+        environment,
+        timeoutSeconds: typeof timeout === 'number' ? timeout : LAMBDA_DEFAULT_TIMEOUT_SECONDS,
+        ...(stack.settings === undefined ? {} : { settings: stack.settings }),
+      },
+    ];
   });
 }
 
 function loadFunction<E extends FunctionEntry>(fn: BrokerFunctionInfo & { readonly entry: E }, host: FunctionHost): LoadedFunction {
   const handler = brokerHandler(fn.entry, {
-    env: parseFunctionEnvironment(fn.entry, { ...fn.environment, ...host.environment }),
+    // The settings file a bundle would hold, checked against the template's digest as the entry point checks it.
+    env: parseFunctionEnvironment(fn.entry, { ...fn.environment, ...host.environment }, () => fn.settings),
     clock: host.clock,
     random: host.random ?? cryptoRandom,
     // One logger per function, as each Lambda function has its own: the task wrapper appends keys to it.

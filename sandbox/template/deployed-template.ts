@@ -16,6 +16,7 @@ export interface IamDocument {
 export interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
+  readonly DependsOn?: string | readonly string[];
 }
 
 /** A synthesized CloudFormation template, as far as the readers here look into it. */
@@ -32,6 +33,11 @@ export interface SynthesizedStack {
   readonly outputs?: Readonly<Record<string, string>>;
   /** The template's description. */
   readonly description?: string;
+  /**
+   * The broker settings its functions are bundled with (`jit-settings.json`, whose digest each function's
+   * `JIT_SETTINGS_SHA256` names): the sandbox does not bundle, so it takes them from the synthesized stack.
+   */
+  readonly settings?: string;
 }
 
 /** What Secrets Manager appends to a secret's name in its ARN; six characters, as in real ARNs. */

@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../../infra/config/load-config';
 import { addJitStacks } from '../../infra/jit-app';
 import { readJson, writeJsonAtomic } from '../store/json-file';
 import type { SynthesizedStack } from './deployed-template';
+import { inlineNestedStacks, nestedTemplatesOf } from './nested-stacks';
 
 /** The whole installation as `cdk synth` would produce it, for the sandbox to run. */
 export interface SynthesizedInstallation {
@@ -28,7 +29,7 @@ export function synthesizeInstallation(loaded: LoadedConfig): SynthesizedInstall
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
     const stacks = addJitStacks(app, loaded);
     const assembly = app.synth();
-    const read = (stackName: string, account: string, region: string): SynthesizedStack => {
+    const read = (stackName: string, account: string, region: string, resources?: SynthesizedStack['resources']): SynthesizedStack => {
       const template = assembly.getStackByName(stackName).template as {
         Resources: SynthesizedStack['resources'];
         Outputs?: Record<string, { Value?: unknown }>;
@@ -36,10 +37,16 @@ export function synthesizeInstallation(loaded: LoadedConfig): SynthesizedInstall
       };
       const outputs: Record<string, string> = {};
       for (const [key, output] of Object.entries(template.Outputs ?? {})) if (typeof output.Value === 'string') outputs[key] = output.Value;
-      return { name: stackName, account, region, resources: template.Resources, outputs, ...(template.Description ? { description: template.Description } : {}) };
+      return { name: stackName, account, region, resources: resources ?? template.Resources, outputs, ...(template.Description ? { description: template.Description } : {}) };
     };
     const { hub } = loaded.config;
-    const broker = read(stacks.broker.stackName, hub.account, hub.region);
+    // The agents after the tenth are nested stacks, their templates files of the assembly.
+    const brokerTemplate = assembly.getStackByName(stacks.broker.stackName).template as { Resources: SynthesizedStack['resources'] };
+    const nested = nestedTemplatesOf(stacks.broker, (n) => JSON.parse(readFileSync(join(assembly.directory, n.templateFile), 'utf8')) as { Resources: SynthesizedStack['resources'] });
+    const broker = {
+      ...read(stacks.broker.stackName, hub.account, hub.region, inlineNestedStacks(brokerTemplate.Resources, nested)),
+      settings: stacks.broker.settingsJson,
+    };
     const targets = new Map<string, SynthesizedStack>();
     for (const account of loaded.config.accounts) {
       const stack = stacks.targets.get(account.name);

@@ -5,14 +5,16 @@ import { App, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addJitStacks } from '../../infra/jit-app';
+import type { LoadedConfig } from '../../infra/config/load-config';
+import { loadedConfigWithAgents } from '../helpers/config-variant';
 import { exampleConfig } from '../helpers/synth';
 
-/** Synthesizes the example installation with the AwsSolutions pack as a validation plugin. */
-function synthWithNag(): { error?: Error; report: string } {
+/** Synthesizes the example installation (or `config`) with the AwsSolutions pack as a validation plugin. */
+function synthWithNag(config: LoadedConfig = exampleConfig()): { error?: Error; report: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'jit-nag-'));
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    addJitStacks(app, exampleConfig());
+    addJitStacks(app, config);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     try {
       app.synth();
@@ -36,6 +38,11 @@ describe('cdk-nag AwsSolutions pack over every stack', () => {
     const { error, report } = synthWithNag();
     expect({ error: error?.message, report }).toEqual({ error: undefined, report: '' });
   });
+
+  it('finds nothing unacknowledged with twelve agents either: every agent, in the broker stack or nested', () => {
+    const { error, report } = synthWithNag(loadedConfigWithAgents(12));
+    expect({ error: error?.message, report }).toEqual({ error: undefined, report: '' });
+  }, 300_000);
 
   it('reports an unacknowledged wildcard, so the pack really runs', () => {
     // Prepare: the same app, but a broker role grows an unacknowledged wildcard.

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { GetCommandInput, PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ENVIRONMENT_VARIABLES } from '../../../handlers/core/function-environment';
+import { ENVIRONMENT_VARIABLES, SETTINGS_FILE, settingsDigest } from '../../../handlers/core/function-environment';
 import { exampleSettings } from '../../helpers/synth';
 
 type Entry = { handler: (event: unknown) => Promise<unknown> };
@@ -29,9 +32,29 @@ function loadEntry(entry: string, env: Record<string, string>, prepare: (libs: L
   }
 }
 
+/** A function's code folder as Lambda's LAMBDA_TASK_ROOT names it, holding a settings file, removed after `run`. */
+function withTaskRoot<T>(settings: string | undefined, run: (taskRoot: string) => T): T {
+  const taskRoot = mkdtempSync(join(tmpdir(), 'jit-task-root-'));
+  try {
+    if (settings !== undefined) writeFileSync(join(taskRoot, SETTINGS_FILE), settings);
+    return run(taskRoot);
+  } finally {
+    rmSync(taskRoot, { recursive: true, force: true });
+  }
+}
+
 describe('Lambda entry points', () => {
   it('refuse to start without their variables, naming each one missing', () => {
-    expect(() => loadEntry('register', {})).toThrow(expect.objectContaining({ name: 'MissingEnvironmentError', message: expect.stringMatching(/JIT_SETTINGS.*REQUEST_TABLE/) }));
+    expect(() => loadEntry('register', {})).toThrow(expect.objectContaining({ name: 'MissingEnvironmentError', message: expect.stringMatching(/JIT_SETTINGS_SHA256.*REQUEST_TABLE/) }));
+  });
+
+  it('refuse to start with a bundled settings file that is not the deployed one, or none', () => {
+    const settings = JSON.stringify(exampleSettings());
+    const env = (taskRoot: string) => ({ LAMBDA_TASK_ROOT: taskRoot, JIT_SETTINGS_SHA256: settingsDigest(settings), REQUEST_TABLE: 't' });
+    withTaskRoot(settings.replace('"Ops"', '"Opz"'), (root) =>
+      expect(() => loadEntry('register', env(root))).toThrow(expect.objectContaining({ name: 'SettingsFileError', message: expect.stringMatching(/jit-settings.json has SHA-256 [0-9a-f]{64}, but JIT_SETTINGS_SHA256 is/) })),
+    );
+    withTaskRoot(undefined, (root) => expect(() => loadEntry('register', env(root))).toThrow(expect.objectContaining({ name: 'SettingsFileError', message: expect.stringMatching(/is not there/) })));
   });
 
   it('read their variables from the Lambda environment at start-up and run their function with them', async () => {
@@ -40,7 +63,10 @@ describe('Lambda entry points', () => {
     const gets: GetCommandInput[] = [];
     let restore = () => undefined as void;
     try {
-      const { handler } = loadEntry('register', { AWS_REGION: 'eu-west-1', JIT_SETTINGS: JSON.stringify(exampleSettings()), REQUEST_TABLE: 'table-from-the-environment' }, ({ ddb, mock }) => {
+      const settings = JSON.stringify(exampleSettings());
+      const env = (taskRoot: string) => ({ AWS_REGION: 'eu-west-1', LAMBDA_TASK_ROOT: taskRoot, JIT_SETTINGS_SHA256: settingsDigest(settings), REQUEST_TABLE: 'table-from-the-environment' });
+      // The settings are read at start-up: the code folder is gone again before the first invocation.
+      const { handler } = withTaskRoot(settings, (root) => loadEntry('register', env(root), ({ ddb, mock }) => {
         const table = mock.mockClient(ddb.DynamoDBDocumentClient);
         table.on(ddb.PutCommand).callsFake((input: PutCommandInput) => void puts.push(input));
         // Register reads the agent's grant lease first; none is held.
@@ -49,7 +75,7 @@ describe('Lambda entry points', () => {
           return {};
         });
         restore = () => table.restore();
-      });
+      }));
 
       // Act: the variables are gone again; the function keeps what it read at start-up. The input is the
       // state machine's envelope: the event and the execution's id.

@@ -33,6 +33,15 @@ describe('Loader: the deployed broker functions, run in one process', () => {
     expect(invoked.filter((arn) => !loaded.has(arn))).toEqual([]);
   });
 
+  it('takes each function\'s settings from the synthesized stack and refuses settings of another digest, as the bundled file would be refused', () => {
+    expect(stack.settings).toBeDefined();
+    expect(() => loadBrokerFunctions(stack, host)).not.toThrow();
+    const other = { ...stack, settings: stack.settings!.replace('"Ops"', '"Opz"') };
+    expect(() => loadBrokerFunctions(other, host)).toThrow(expect.objectContaining({ name: 'SettingsFileError', message: expect.stringMatching(/JIT_SETTINGS_SHA256/) }));
+    const none = { ...stack, settings: undefined };
+    expect(() => loadBrokerFunctions(none, host)).toThrow(/jit-settings.json is not there/);
+  });
+
   it("runs a function on the host's clock with its template environment, and leaves process.env alone", async () => {
     // Prepare
     const table = mockClient(DynamoDBDocumentClient);
