@@ -11,9 +11,10 @@ describe('function environment contract', () => {
   });
 
   it('gives the stack the variables of one function by their environment names, in contract order', () => {
-    expect(environmentVariables('notify', { requestTable: 'jit-requests', eventBusName: 'jit-broker' })).toEqual({
+    expect(environmentVariables('notify', { requestTable: 'jit-requests', eventBusName: 'jit-broker', settings: '{}' })).toEqual({
       REQUEST_TABLE: 'jit-requests',
       EVENT_BUS_NAME: 'jit-broker',
+      JIT_SETTINGS_SHA256: sha256('{}'),
     });
     expect(Object.keys(environmentVariables('reset', { eventBusName: 'jit-broker' }))).toEqual(['EVENT_BUS_NAME']);
   });
