@@ -66,7 +66,7 @@ export function planNotice(grant: Pick<GrantSummary, 'grantId' | 'grantedAt' | '
  * The attributes NotifyExpiring reads of a request, and all the notify function's role may read: never the
  * task token or the link hashes (infra/constructs/notify-function.ts).
  */
-export const EXPIRY_FACT_ATTRIBUTES = ['requestId', 'status', 'grant', 'revokedAt', 'decision', 'routing'] as const;
+export const EXPIRY_FACT_ATTRIBUTES = ['status', 'grant', 'revokedAt', 'decision', 'routing'] as const;
 
 /** What NotifyExpiring reads back of the request (a projected GetItem): enough to tell whether the notice still holds. */
 export interface ExpiryFacts {

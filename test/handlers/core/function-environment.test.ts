@@ -44,7 +44,7 @@ describe('function environment contract', () => {
   });
 
   it('refuses to start without a variable, naming it and the function', () => {
-    const read = () => parseFunctionEnvironment('notify', { REQUEST_TABLE: 'jit-requests' });
+    const read = () => parseFunctionEnvironment('notify', { REQUEST_TABLE: 'jit-requests', JIT_SETTINGS_SHA256: sha256('{}') }, () => '{}');
     expect(read).toThrow(MissingEnvironmentError);
     expect(read).toThrow('Environment variable EVENT_BUS_NAME is not set; the notify function was deployed without it.');
   });
