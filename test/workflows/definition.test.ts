@@ -37,10 +37,10 @@ describe('Synthesized elevation state machine', () => {
   it('plans the notice before expiry after the grant and after taking over an extension, and never lets it stand in the way of the reset', () => {
     expect(states[STATE.notifyGranted]).toMatchObject({ Next: STATE.planNotice });
     expect(states[STATE.takeExtension]).toMatchObject({ Next: STATE.planNotice });
-    expect(states[STATE.planNotice]).toMatchObject({ Type: 'Task', ResultPath: '$.notice', Parameters: { Payload: { mode: 'plan-notice', 'grant.$': '$.grant' } }, Next: STATE.isNoticeDue });
+    expect(states[STATE.planNotice]).toMatchObject({ Type: 'Task', ResultPath: '$.notice', Parameters: { mode: 'plan-notice', 'grant.$': '$.grant' }, Next: STATE.isNoticeDue });
     expect(states[STATE.isNoticeDue]).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.notice.due', BooleanEquals: true, Next: STATE.waitUntilNotice }], Default: STATE.waitUntilExpiry });
     expect(states[STATE.waitUntilNotice]).toMatchObject({ Type: 'Wait', TimestampPath: '$.notice.at', Next: STATE.notifyExpiring });
-    expect(states[STATE.notifyExpiring]).toMatchObject({ Type: 'Task', ResultPath: null, Parameters: { Payload: { mode: 'expiring', 'request.$': '$.request', 'grantId.$': '$.notice.grantId' } }, Next: STATE.waitUntilExpiry });
+    expect(states[STATE.notifyExpiring]).toMatchObject({ Type: 'Task', ResultPath: null, Parameters: { mode: 'expiring', 'request.$': '$.request', 'grantId.$': '$.notice.grantId' }, Next: STATE.waitUntilExpiry });
     for (const name of [STATE.planNotice, STATE.notifyExpiring]) {
       expect(states[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.noticeError', Next: STATE.waitUntilExpiry }]);
     }
