@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CEILING_TAGS } from '../../handlers/core/resource-names';
 
 /** The alarm's fixed name: the topic policy names it, and an operator finds it by it. */
 export const FAILED_HAND_OFFS_ALARM_NAME = 'JitBroker-SlackFailedHandOffs';
@@ -85,6 +86,10 @@ export class FailedHandOffsAlarm extends Construct {
         },
       }),
     );
+    // A security control no elevated session may change where the hub is also a target (the ceiling's
+    // DenyChangesToMarkedSecurityControls; docs/security-model.md).
+    Tags.of(this.topic).add(CEILING_TAGS.security, 'true');
+    Tags.of(this.alarm).add(CEILING_TAGS.security, 'true');
     new CfnOutput(this, 'TopicArn', { key: 'SlackAlarmTopicArn', value: this.topic.topicArn, description: 'Subscribe to hear of Slack hand-offs that failed' });
   }
 }

@@ -118,7 +118,8 @@ export class SlackInteractions extends Construct {
     role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
     // A decision made outside Slack (review page, jit approve/deny, rule, break-glass) or the window's end
     // reaches every posted prompt: the function re-reads the request and settles each copy (docs/slack.md).
-    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
+    // EventBridge may deliver an event more than once: settling is idempotent.
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
     new events.Rule(this, 'DecisionsOutsideSlack', {
       eventBus: props.bus,
       description: 'Settles the Slack prompts of a request decided, or ended, outside Slack',

@@ -37,6 +37,7 @@ describe('BrokerStack: an alarm that reaches a human when a Slack hand-off faile
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: topicId }],
+      Tags: [{ Key: 'jit:security', Value: 'true' }],
     });
   });
 
@@ -51,6 +52,7 @@ describe('BrokerStack: an alarm that reaches a human when a Slack hand-off faile
     // CloudWatch alarms cannot publish to a topic under the AWS managed key: https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
     const [[topicId, topic]] = resourcesOf(json, 'AWS::SNS::Topic');
     const keyId = (topic.Properties as { KmsMasterKeyId: { 'Fn::GetAtt': string[] } }).KmsMasterKeyId['Fn::GetAtt'][0]!;
+    expect(topic.Properties).toMatchObject({ Tags: [{ Key: 'jit:security', Value: 'true' }] });
     const key = json.Resources[keyId]!;
     expect(key.Type).toBe('AWS::KMS::Key');
     expect(key.Properties).toMatchObject({ EnableKeyRotation: true });
