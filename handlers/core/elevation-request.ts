@@ -6,6 +6,7 @@ import { checkGrantTerms } from './grant-terms';
 import { ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from './broker-event';
 import { PlanTooLargeError, isEnforceableAction, planOf } from './session-policy';
 import { requestSessionPolicy } from './request-session-policy';
+import { UnsupportedPolicyError } from './policy-evaluator';
 import { planOutsideRole, planOutsideRoleProblem, rolePermissionsOf } from './role-permissions';
 
 /**
@@ -229,7 +230,13 @@ export function planOutsideTheRole(
   const plan = planOf(request);
   const permissions = rolePermissionsOf(settings, request.role);
   if (!plan || !permissions) return undefined;
-  return planOutsideRoleProblem(planOutsideRole(plan, permissions, settings.auditRegions, now), request.role);
+  try {
+    return planOutsideRoleProblem(planOutsideRole(plan, permissions, settings.auditRegions, now), request.role);
+  } catch (error) {
+    // A role policy the evaluator cannot evaluate (policy variables, ...): left to IAM and the proofs.
+    if (error instanceof UnsupportedPolicyError) return undefined;
+    throw error;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { BrokerSettings } from './broker-settings';
 import type { ElevationRequest } from './elevation-request';
-import { type PolicyStatement, toPolicyDocument, wildcardMatch } from './policy-evaluator';
+import { type PolicyStatement, UnsupportedPolicyError, toPolicyDocument, wildcardMatch } from './policy-evaluator';
 import { requestSessionPolicy } from './request-session-policy';
 import { allowsIn, deniedWithin, fencedRegionsOf, probeOf, rolePermissionsOf } from './role-permissions';
 import { planOf, PlanTooLargeError } from './session-policy';
@@ -49,6 +49,20 @@ function list(value: string | readonly string[] | undefined): readonly string[] 
  * policy documents are not in the settings (then nobody can compute it, and the messages say so).
  */
 export function grantScopeOf(
+  request: Pick<ElevationRequest, 'role' | 'plannedActions' | 'plannedResources' | 'minutes'>,
+  settings: Pick<BrokerSettings, 'auditRegions' | 'rolePolicies'>,
+  now: Date,
+): GrantScope | undefined {
+  try {
+    return scopeOf(request, settings, now);
+  } catch (error) {
+    // A role policy the evaluator cannot evaluate (policy variables, ...): the messages say it is not computed.
+    if (error instanceof UnsupportedPolicyError) return undefined;
+    throw error;
+  }
+}
+
+function scopeOf(
   request: Pick<ElevationRequest, 'role' | 'plannedActions' | 'plannedResources' | 'minutes'>,
   settings: Pick<BrokerSettings, 'auditRegions' | 'rolePolicies'>,
   now: Date,

@@ -1,6 +1,6 @@
 import type { BrokerSettings } from './broker-settings';
 import { NEVER_EVEN_ELEVATED } from './deny-list';
-import { type PolicyDocument, type PolicyStatement, evaluatePolicies, toPolicyDocument, wildcardMatch } from './policy-evaluator';
+import { type PolicyDocument, type PolicyStatement, UnsupportedPolicyError, evaluatePolicies, toPolicyDocument, wildcardMatch } from './policy-evaluator';
 import { GLOBAL_SERVICES_REGION, US_EAST_1_GLOBAL_ACTIONS } from './session-policy';
 
 /**
@@ -93,7 +93,13 @@ export function deniedWithin(pattern: string): string[] {
 export function roleAllowsAll(permissions: RolePermissions, action: string, resources: readonly string[], auditRegions: readonly string[], now: Date): boolean {
   if (deniedWithin(action).length > 0) return false;
   const regions = fencedRegionsOf(action, auditRegions);
-  return resources.every((r) => regions.some((region) => allowsIn({ identity: [permissions.document] }, action, r, region, now)));
+  try {
+    return resources.every((r) => regions.some((region) => allowsIn({ identity: [permissions.document] }, action, r, region, now)));
+  } catch (error) {
+    // A role policy the evaluator cannot evaluate (policy variables, ...): nothing is widened for it.
+    if (error instanceof UnsupportedPolicyError) return false;
+    throw error;
+  }
 }
 
 /** One planned entry the role does not allow, and why, in words for the agent. */
@@ -108,7 +114,11 @@ export interface OutsideRole {
  * The entries of a plan the role does not allow, evaluated with the project's policy evaluator against the
  * role's merged permissions in every region the grant could call them in. A planned wildcard is inside the
  * role only if all of it is (its probe allowed, no deny-list action within it). Empty: the plan is within the
- * role, so the session policy built from it grants nothing the role does not.
+ * role, so the session policy built from it grants nothing the role does not. A role statement whose
+ * condition needs a key Register does not know (anything but `aws:RequestedRegion` and `aws:CurrentTime`)
+ * does not count as allowing, as IAM would not count it without that key.
+ *
+ * @throws UnsupportedPolicyError when the role's policy uses what the evaluator does not evaluate.
  */
 export function planOutsideRole(
   plan: { readonly actions: readonly string[]; readonly resources?: Readonly<Record<string, readonly string[]>> },

@@ -164,4 +164,9 @@ describe('validateElevationRequest: the plan the session policy enforces', () =>
     const result = validateElevationRequest(event({ ...valid, plannedActions: ['iam:CreateUser'] }), { ...settings, rolePolicies: undefined }, now);
     expect(result).toMatchObject({ ok: true });
   });
+
+  it("leaves a plan to IAM and the proofs when the role's policy uses what the evaluator does not evaluate (policy variables)", () => {
+    const variables = { ...settings, rolePolicies: { Ops: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${aws:username}/*' }] } } };
+    expect(validateElevationRequest(event({ ...valid, plannedActions: ['s3:GetObject'] }), variables, now)).toMatchObject({ ok: true });
+  });
 });
