@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JournaledRecords, stateFilesWritten, writeChangedStateFiles } from '../../../sandbox/store/json-file';
+import { JournaledRecords, appendJsonLine, appendJsonLineSoon, readJsonLines, stateFilesWritten, writeChangedStateFiles } from '../../../sandbox/store/json-file';
 
 describe('JournaledRecords: a keyed store written as a snapshot plus a journal of changes', () => {
   let folder: string;
@@ -70,5 +70,61 @@ describe('JournaledRecords: a keyed store written as a snapshot plus a journal o
 
     // Assess
     expect(store.get()).toEqual({ a: 2, b: 5 });
+  });
+});
+
+describe('appendJsonLineSoon: lines appended with the next flush', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'jit-lines-'));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('writes the lines of one turn in one append, with one fsync when any of them is durable', async () => {
+    // Prepare
+    const file = join(folder, 'nested', 'events.jsonl');
+    const fsyncs = jest.spyOn(fs, 'fsyncSync');
+
+    // Act: three lines in one turn, one of them durable, then the flush the server waits for.
+    appendJsonLineSoon(file, { n: 1 });
+    appendJsonLineSoon(file, { n: 2 }, { durable: true });
+    appendJsonLineSoon(file, { n: 3 });
+    expect(existsSync(file)).toBe(false);
+    await stateFilesWritten();
+
+    // Assess
+    expect(readFileSync(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    expect(fsyncs).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows a reader the lines not yet written, and keeps the order of a direct append after them', () => {
+    // Act
+    const file = join(folder, 'trail.jsonl');
+    appendJsonLineSoon(file, { n: 1 });
+    appendJsonLine(file, { n: 2 });
+    appendJsonLineSoon(file, { n: 3 });
+
+    // Assess
+    expect(readJsonLines(file)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    writeChangedStateFiles();
+    expect(readFileSync(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+  });
+
+  it('makes its folder again when it was removed since the last write', async () => {
+    // Prepare: a first write makes the folder; then it goes.
+    const file = join(folder, 'trail', 'a.jsonl');
+    appendJsonLineSoon(file, { n: 1 });
+    await stateFilesWritten();
+    rmSync(join(folder, 'trail'), { recursive: true });
+
+    // Act
+    appendJsonLineSoon(file, { n: 2 });
+    await stateFilesWritten();
+
+    // Assess
+    expect(readFileSync(file, 'utf8')).toBe('{"n":2}\n');
   });
 });
