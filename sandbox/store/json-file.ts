@@ -194,8 +194,22 @@ export function forgetPendingWrite(file: string): void {
   unappended.delete(file);
 }
 
-function scheduleWrite(file: string, write: () => void): void {
-  unwritten.set(file, write);
+/**
+ * `write` replaces a write of `file` not yet made (the last change of a whole file wins), unless `alongside`:
+ * then a pending write of another writer (another journal over the same file, as two engines over one home
+ * in a test) is made too, before it.
+ */
+function scheduleWrite(file: string, write: () => void, alongside = false): void {
+  const other = unwritten.get(file);
+  unwritten.set(
+    file,
+    alongside && other && other !== write
+      ? () => {
+          other();
+          write();
+        }
+      : write,
+  );
   flush ??= new Promise<void>((resolve, reject) => {
     setImmediate(() => {
       flush = undefined;
@@ -308,10 +322,10 @@ export class JournaledRecords<V> {
 
   private changed(line: JournalLine<V>): void {
     this.pending.push(line);
-    scheduleWrite(this.journal, () => this.write());
+    scheduleWrite(this.journal, this.write, true);
   }
 
-  private write(): void {
+  private readonly write = (): void => {
     const lines = this.pending;
     this.pending = [];
     if (lines.length === 0) return;
@@ -323,5 +337,5 @@ export class JournaledRecords<V> {
     }
     appendLines(this.journal, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), false);
     this.journalLines += lines.length;
-  }
+  };
 }
