@@ -57,6 +57,10 @@ interface Figures {
   readonly approvalCpuMs: number;
   /** That CPU time over the granted requests. */
   readonly cpuMsPerGrant: number;
+  /** Grants whose GrantedAt is before their secret version was written (must be 0). */
+  readonly clockBeforeReadable: number;
+  /** The most a grant's GrantedAt came before its secret version was written, ms. */
+  readonly clockEarlyMaxMs: number;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -152,14 +156,19 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
      * after the measured window: the benchmark's own calls share the sandbox's process.
      */
     const written = new Map<string, number>();
+    /** request id -> the grant's GrantedAt as its secret says (its clock's start). */
+    const clockStarts = new Map<string, number>();
     const readVersions = async (secretIds: ReadonlySet<string>): Promise<void> => {
       for (const secretId of secretIds) {
         const listed = await secrets.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, MaxResults: 100 }));
         for (const version of listed.Versions ?? []) {
           if (!version.VersionId) continue;
           const value = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: version.VersionId }));
-          const requestId = (JSON.parse(value.SecretString ?? '{}') as { RequestId?: string }).RequestId;
-          if (requestId && version.CreatedDate) written.set(requestId, version.CreatedDate.getTime());
+          const { RequestId: requestId, GrantedAt: grantedAt } = JSON.parse(value.SecretString ?? '{}') as { RequestId?: string; GrantedAt?: string };
+          if (requestId && version.CreatedDate) {
+            written.set(requestId, version.CreatedDate.getTime());
+            if (grantedAt) clockStarts.set(requestId, Date.parse(grantedAt));
+          }
         }
       }
     };
@@ -263,6 +272,10 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
       approvalCpuMs: measured.cpuMs,
       cpuMsPerGrant: latencies.length ? Math.round(measured.cpuMs / latencies.length) : Number.NaN,
+      // The grant's clock must start no earlier than its credentials can be read (docs/architecture.md,
+      // "Time box"): GrantedAt at or after the version's creation.
+      clockBeforeReadable: [...written].filter(([id, at]) => (clockStarts.get(id) ?? Number.POSITIVE_INFINITY) < at).length,
+      clockEarlyMaxMs: Math.max(0, ...[...written].map(([id, at]) => at - (clockStarts.get(id) ?? at))),
     };
   } finally {
     await sandbox.stop();
@@ -336,6 +349,8 @@ async function main(): Promise<void> {
     ['CPU ms/grant', (r) => r.cpuMsPerGrant],
     ['requests->emails ms', (r) => r.requestToEmailsMs],
     ['peak RSS MiB', (r) => r.peakRssMiB],
+    ['clock before readable', (r) => r.clockBeforeReadable],
+    ['by at most ms', (r) => r.clockEarlyMaxMs],
   ];
   console.log(columns.map(([name]) => name.padStart(Math.max(8, name.length))).join(' '));
   for (const r of results) console.log(columns.map(([name, value]) => String(value(r)).padStart(Math.max(8, name.length))).join(' '));

@@ -339,3 +339,79 @@ export class JournaledRecords<V> {
     this.journalLines += lines.length;
   };
 }
+
+/**
+ * A `JsonFile` of entries by key (secrets by name, sessions by key id, schedules, queues) changed in place
+ * by its callers, written as a `JournaledRecords` file is: a snapshot, `<file>`, plus a journal, `<file>l`,
+ * of the entries that changed. Which entries changed is found at the flush, by comparing each entry's JSON
+ * with what was last written, so callers keep changing the value in place as with `JsonFile`. Under load a
+ * whole-file store was renamed over itself once a flush (on ext4 a rename over an existing file waits for
+ * its data), its size growing with every grant; now a flush appends the entries that changed. The snapshot
+ * is written at the first flush when there is none, and the journal folded into it once it holds more lines
+ * than the file has entries (and at least 200). Same guarantees as `JsonFile` and `JournaledRecords`.
+ */
+export class JournaledJsonFile<V> {
+  private value: Record<string, V>;
+  private readonly journal: string;
+  /** Each entry's JSON as the files hold it. */
+  private readonly written = new Map<string, string>();
+  private journalLines: number;
+  private snapshotWritten: boolean;
+
+  constructor(readonly file: string) {
+    this.journal = `${file}l`;
+    const snapshot = readJson<Record<string, V> | undefined>(file, undefined);
+    this.snapshotWritten = snapshot !== undefined;
+    this.value = snapshot ?? {};
+    const lines = readJsonLines<JournalLine<V>>(this.journal);
+    for (const line of lines) {
+      if (line.value === undefined) delete this.value[line.key];
+      else this.value[line.key] = line.value;
+    }
+    this.journalLines = lines.length;
+    for (const [key, entry] of Object.entries(this.value)) this.written.set(key, JSON.stringify(entry));
+  }
+
+  get(): Record<string, V> {
+    return this.value;
+  }
+
+  /** Changes the value in place (or replaces it) and writes what changed with the next flush. */
+  update<R>(change: (value: Record<string, V>) => R): R {
+    const result = change(this.value);
+    this.changed();
+    return result;
+  }
+
+  set(value: Record<string, V>): void {
+    this.value = value;
+    this.changed();
+  }
+
+  private changed(): void {
+    scheduleWrite(this.journal, this.write, true);
+  }
+
+  private readonly write = (): void => {
+    const lines: string[] = [];
+    const now = new Map<string, string>();
+    for (const [key, entry] of Object.entries(this.value)) {
+      const json = JSON.stringify(entry);
+      now.set(key, json);
+      if (this.written.get(key) !== json) lines.push(`{"key":${JSON.stringify(key)},"value":${json}}\n`);
+    }
+    for (const key of this.written.keys()) if (!now.has(key)) lines.push(`${JSON.stringify({ key })}\n`);
+    this.written.clear();
+    for (const [key, json] of now) this.written.set(key, json);
+    if (this.snapshotWritten && lines.length === 0) return;
+    if (!this.snapshotWritten || this.journalLines + lines.length > Math.max(200, now.size)) {
+      writeJsonAtomic(this.file, this.value);
+      rmSync(this.journal, { force: true });
+      this.snapshotWritten = true;
+      this.journalLines = 0;
+      return;
+    }
+    appendLines(this.journal, lines.join(''), false);
+    this.journalLines += lines.length;
+  };
+}

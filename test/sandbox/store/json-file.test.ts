@@ -1,7 +1,7 @@
 import fs, { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JournaledRecords, appendJsonLine, appendJsonLineSoon, readJsonLines, stateFilesWritten, writeChangedStateFiles } from '../../../sandbox/store/json-file';
+import { JournaledJsonFile, JournaledRecords, appendJsonLine, appendJsonLineSoon, readJsonLines, stateFilesWritten, writeChangedStateFiles } from '../../../sandbox/store/json-file';
 
 describe('JournaledRecords: a keyed store written as a snapshot plus a journal of changes', () => {
   let folder: string;
@@ -126,5 +126,53 @@ describe('appendJsonLineSoon: lines appended with the next flush', () => {
 
     // Assess
     expect(readFileSync(file, 'utf8')).toBe('{"n":2}\n');
+  });
+});
+
+describe('JournaledJsonFile: entries changed in place, the changed ones appended', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'jit-journaled-file-'));
+  });
+  afterEach(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('writes a snapshot first, then journals only the entries a change touched, and a new instance reads them all back', async () => {
+    // Prepare: two entries, written by the first flush as the snapshot.
+    const file = join(folder, 'secrets.json');
+    const store = new JournaledJsonFile<{ versions: string[] }>(file);
+    store.update((all) => {
+      all.a = { versions: ['v1'] };
+      all.b = { versions: ['v1'] };
+    });
+    await stateFilesWritten();
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ a: { versions: ['v1'] }, b: { versions: ['v1'] } });
+
+    // Act: one entry changed in place, one removed, one added.
+    store.update((all) => {
+      all.a.versions.push('v2');
+      delete all.b;
+      all.c = { versions: [] };
+    });
+    await stateFilesWritten();
+
+    // Assess: the snapshot is untouched; the journal holds the three changed entries, nothing of the rest.
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ a: { versions: ['v1'] }, b: { versions: ['v1'] } });
+    expect(readFileSync(`${file}l`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      { key: 'a', value: { versions: ['v1', 'v2'] } },
+      { key: 'c', value: { versions: [] } },
+      { key: 'b' },
+    ]);
+    expect(new JournaledJsonFile<{ versions: string[] }>(file).get()).toEqual({ a: { versions: ['v1', 'v2'] }, c: { versions: [] } });
+  });
+
+  it('reads a store file written whole by an earlier sandbox as its snapshot', () => {
+    // Prepare
+    const file = join(folder, 'schedules.json');
+    writeFileSync(file, JSON.stringify({ s1: { at: 1 } }, null, 2));
+
+    // Act / Assess
+    expect(new JournaledJsonFile<{ at: number }>(file).get()).toEqual({ s1: { at: 1 } });
   });
 });
