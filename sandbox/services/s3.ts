@@ -93,6 +93,19 @@ export class S3Emulation {
     }
   }
 
+  /**
+   * Writes an object as a service does (CloudTrail delivering a log file), outside any caller's request:
+   * nothing is authorized or recorded.
+   */
+  deliver(bucket: string, key: string, data: Buffer, contentType: string): void {
+    this.model.putObject(bucket, key, { data, contentType });
+  }
+
+  /** Whether the sandbox holds this bucket. */
+  hasBucket(bucket: string): boolean {
+    return this.model.buckets().includes(bucket);
+  }
+
   keys(bucket: string): string[] {
     return this.model.listObjectsV2(bucket, {}).contents.map((c) => c.key);
   }
@@ -216,11 +229,21 @@ export class S3Emulation {
   private list(call: AwsCall, bucket: string): AwsResponse {
     call.note.operation = 'ListObjectsV2';
     call.note.readOnly = true;
-    this.authorizer.authorize(call, 's3:ListBucket', `arn:aws:s3:::${bucket}`);
-    const prefix = call.query.get('prefix') ?? '';
+    // The listing's prefix is the s3:prefix condition key (absent without one), as S3 authorizes it.
+    // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
+    const prefixParameter = call.query.get('prefix') ?? undefined;
+    this.authorizer.authorize(call, 's3:ListBucket', `arn:aws:s3:::${bucket}`, prefixParameter !== undefined ? { request: { s3Prefix: prefixParameter } } : {});
+    call.note.requestParameters = { bucketName: bucket, ...(prefixParameter !== undefined ? { prefix: prefixParameter } : {}) };
+    const prefix = prefixParameter ?? '';
     const maxKeys = call.query.has('max-keys') ? Number(call.query.get('max-keys')) : undefined;
     const token = call.query.get('continuation-token') ?? undefined;
-    const page = this.model.listObjectsV2(bucket, { prefix, ...(maxKeys !== undefined ? { maxKeys } : {}), ...(token ? { continuationToken: token } : {}) });
+    const startAfter = call.query.get('start-after') ?? undefined;
+    const page = this.model.listObjectsV2(bucket, {
+      prefix,
+      ...(maxKeys !== undefined ? { maxKeys } : {}),
+      ...(token ? { continuationToken: token } : {}),
+      ...(startAfter ? { startAfter } : {}),
+    });
     const contents = page.contents
       .map(
         ({ key, version: o }) =>

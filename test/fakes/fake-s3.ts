@@ -77,6 +77,7 @@ export class FakeS3 {
           ...(input.Prefix ? { prefix: input.Prefix } : {}),
           ...(input.MaxKeys !== undefined ? { maxKeys: input.MaxKeys } : {}),
           ...(input.ContinuationToken ? { continuationToken: input.ContinuationToken } : {}),
+          ...(input.StartAfter ? { startAfter: input.StartAfter } : {}),
         }),
       );
       return {
