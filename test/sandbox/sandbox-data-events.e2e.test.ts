@@ -121,5 +121,11 @@ function filesUnder(folder: string): string[] {
     expect(actions.find((a) => a.action === 'DescribeInstances')).toMatchObject({ category: 'management' });
     expect(parsed.report.coverage.read).toEqual(['management', 'data']);
     expect(parsed.report.collection.dataEvents?.find((d) => d.region === 'eu-west-1')).toMatchObject({ events: 2, complete: true });
+    // The signed manifest records that data events were read, and its trail digest covers them.
+    const { reports } = await sandbox.getJson<{ reports: string[] }>('/reports');
+    const manifestKey = reports.find((k) => k.includes(REQUEST) && k.endsWith('.manifest.json'));
+    const manifest = (await (await fetch(`${sandbox.url}/reports/${manifestKey}`)).json()) as { trail: { events: number; dataEvents?: { read: boolean; events: number; objects: number } } };
+    expect(manifest.trail).toMatchObject({ events: actions.length, dataEvents: { read: true, events: 2 } });
+    expect(manifest.trail.dataEvents?.objects).toBeGreaterThanOrEqual(2);
   }, 240_000);
 });
