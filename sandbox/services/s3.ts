@@ -46,7 +46,8 @@ export function objectLockOf(properties: Readonly<Record<string, unknown>> | und
 }
 
 /**
- * S3's REST protocol for the buckets the broker stack defines (the audit bucket): PutObject, GetObject,
+ * S3's REST protocol for the buckets the broker stack defines (the audit bucket) and the configured trails of
+ * data events (their log files, written by `deliver`): PutObject, GetObject,
  * HeadObject, ListObjectsV2, GetObjectLockConfiguration, path-style and virtual-host-style. Versions,
  * checksums and retention are the model's (sandbox/models/s3.ts); bodies are files under
  * `$JIT_HOME/s3/<bucket>/`, one per version. Nothing in the sandbox deletes a report, so Object Lock's
