@@ -62,19 +62,19 @@ interface PollResult {
 /**
  * Reads the grant's data events from the account's trail, every audited region at once. The window is the
  * LookupEvents window, up to now: a log file delivered later may still hold earlier events, which the
- * settle rule waits for as it does for LookupEvents.
+ * settle rule waits for as it does for LookupEvents. Never rejects: a region it cannot read is incomplete.
  */
 async function readDataEvents(state: AuditState, accountId: string, now: Date, deps: AuditGrantDeps, options: AuditGrantOptions): Promise<{ events: TrailEvent[]; collections: DataEventCollection[] } | undefined> {
   const trail = deps.settings.accounts.find((a) => a.id === accountId)?.dataEventTrail;
   if (!trail || !deps.dataEvents) return undefined;
-  const log = deps.dataEvents(accountId, trail);
+  const open = deps.dataEvents;
   const startTime = new Date(state.window.start);
   const endTime = new Date(Math.min(Date.parse(state.window.end), now.getTime()));
   const accessKeyIds = state.credentials.map((c) => c.accessKeyId);
   const reads = await Promise.all(
     auditRegions(deps.settings.auditRegions).map(async (region) => {
       try {
-        return { region, ...(await log.readDataEvents({ region, accessKeyIds, startTime, endTime, stopAt: options.stopReadingAt })) };
+        return { region, ...(await open(accountId, trail).readDataEvents({ region, accessKeyIds, startTime, endTime, stopAt: options.stopReadingAt })) };
       } catch (error) {
         return { region, source: `s3://${trail.bucket}/`, events: [] as TrailEvent[], objects: 0, complete: false, error: describeError(error) };
       }
@@ -91,6 +91,8 @@ async function readTrail(state: AuditState, accountId: string, now: Date, deps: 
   const trail = deps.trails(accountId);
   const startTime = new Date(state.window.start);
   const endTime = new Date(Math.min(Date.parse(state.window.end), now.getTime()));
+  // The trail's log files are read alongside LookupEvents: different services, different limits.
+  const dataRead = readDataEvents(state, accountId, now, deps, options);
   const perRegion = await Promise.all(
     auditRegions(deps.settings.auditRegions).map(async (region) => {
       const lookups = await Promise.all(
@@ -110,7 +112,7 @@ async function readTrail(state: AuditState, accountId: string, now: Date, deps: 
       return { summary, events: lookups.flatMap((l) => l.events) };
     }),
   );
-  const data = await readDataEvents(state, accountId, now, deps, options);
+  const data = await dataRead;
   return {
     // Management events first: the merge keeps the first of two records with one event id.
     events: [...perRegion.flatMap((r) => r.events), ...(data?.events ?? [])],
