@@ -55,7 +55,8 @@ describe('BrokerStack: an alarm that reaches a human when a Slack hand-off faile
     expect(topic.Properties).toMatchObject({ Tags: [{ Key: 'jit:security', Value: 'true' }] });
     const key = json.Resources[keyId]!;
     expect(key.Type).toBe('AWS::KMS::Key');
-    expect(key.Properties).toMatchObject({ EnableKeyRotation: true });
+    // Marked, so the ceiling's DenyMarkedKeys keeps elevated sessions off it where the hub is also a target.
+    expect(key.Properties).toMatchObject({ EnableKeyRotation: true, Tags: [{ Key: 'jit:security', Value: 'true' }] });
     expect((key.Properties as { KeyPolicy: { Statement: unknown[] } }).KeyPolicy.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
     );
