@@ -299,6 +299,7 @@ export class BrokerStack extends Stack {
         bus: this.bus,
         sender: config.approval.sender,
         secretName: config.approval.slack.secretName,
+        ...(config.approval.slack.alarmEmail ? { alarmEmail: config.approval.slack.alarmEmail } : {}),
       });
       this.workflow.stateMachine.grantTaskResponse(this.slack.handler.role);
     }

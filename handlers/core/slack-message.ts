@@ -110,7 +110,15 @@ export function approvalPromptMessage({ request, approvalDeadline, reviewUrl, sc
 
 /** What the prompt turns into once decided (or when a press could not decide): no buttons left. */
 export type PromptOutcome =
-  | { readonly kind: 'approved'; readonly approver: string; readonly role: string; readonly minutes: number; readonly at: string }
+  | {
+      readonly kind: 'approved';
+      readonly approver: string;
+      readonly role: string;
+      readonly minutes: number;
+      readonly at: string;
+      /** The requester approved their own request (docs/approvals.md#break-glass). */
+      readonly breakGlass?: boolean;
+    }
   | { readonly kind: 'denied'; readonly approver: string; readonly at: string }
   | { readonly kind: 'closed'; readonly why: string };
 
@@ -122,7 +130,11 @@ export function outcomeMessage(request: Pick<ElevationRequest, 'requestId' | 'ro
         ? `Denied: ${summary(request)}`
         : `Closed: ${summary(request)}`;
   const detail =
-    outcome.kind === 'closed' ? outcome.why : `${outcome.kind === 'approved' ? 'Approved' : 'Denied'} by ${outcome.approver} at ${utcText(outcome.at)}.`;
+    outcome.kind === 'closed'
+      ? outcome.why
+      : outcome.kind === 'approved' && outcome.breakGlass
+        ? `Break-glass: approved by ${outcome.approver}, their own request, at ${utcText(outcome.at)}.`
+        : `${outcome.kind === 'approved' ? 'Approved' : 'Denied'} by ${outcome.approver} at ${utcText(outcome.at)}.`;
   return {
     text: `${headline} (request ${request.requestId})`,
     blocks: [

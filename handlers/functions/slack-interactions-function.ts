@@ -11,17 +11,25 @@ import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher';
 import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
 import { SesV2Mailer } from '../adapters/aws/sesv2-mailer';
 import { slackHandOff, slackHandOffSchema } from '../core/slack-interaction';
-import { closeExpiredPrompts, decideSlackPress, handleSlackInteraction } from '../http/slack-routes';
+import { decideSlackPress, handleSlackInteraction, settleRecordedPrompts } from '../http/slack-routes';
 import { z } from 'zod';
 import { BROKER_EVENT_SOURCE, detailTypeFor } from '../core/broker-event';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
+import { PROMPT_SETTLING_OUTCOMES } from '../core/recorded-prompt-outcome';
 import { parseSettings } from '../lambda/runtime';
 import type { FunctionRuntime } from './function-runtime';
 import { slackClients } from './slack-clients';
 
-/** `Elevation Approval Expired` as EventBridge delivers it to the function (the stack's rule). */
-const approvalExpiredSchema = z
-  .object({ source: z.literal(BROKER_EVENT_SOURCE), 'detail-type': z.literal(detailTypeFor('Approval Expired')), detail: z.object({ requestId: z.string().regex(REQUEST_ID_PATTERN) }).loose() })
+/**
+ * A broker event after which the prompts may be out of date, as EventBridge delivers it to the function (the
+ * stack's rule, `PROMPT_SETTLING_OUTCOMES`). Only its request id is read; the outcome comes from the table.
+ */
+const settlingEventSchema = z
+  .object({
+    source: z.literal(BROKER_EVENT_SOURCE),
+    'detail-type': z.enum(PROMPT_SETTLING_OUTCOMES.map((o) => detailTypeFor(o))),
+    detail: z.object({ requestId: z.string().regex(REQUEST_ID_PATTERN) }).loose(),
+  })
   .loose();
 
 /**
@@ -72,9 +80,9 @@ export function slackInteractionsFunction(runtime: FunctionRuntime<'slack-intera
       await decideSlackPress(handOff.data.press, deps, logger);
       return undefined;
     }
-    const expired = approvalExpiredSchema.safeParse(event);
-    if (expired.success) {
-      await closeExpiredPrompts(expired.data.detail.requestId, deps, logger);
+    const settling = settlingEventSchema.safeParse(event);
+    if (settling.success) {
+      await settleRecordedPrompts(settling.data.detail.requestId, deps, logger, settling.data['detail-type']);
       return undefined;
     }
     // Wall time, not the runtime's clock: this measures the answer against Slack's three-second budget.

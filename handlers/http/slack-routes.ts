@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { Verdict } from '../core/approval-decision';
 import type { SlackSettings } from '../core/broker-settings';
 import { type SlackPress, readSlackPress } from '../core/slack-interaction';
+import { recordedPromptOutcome } from '../core/recorded-prompt-outcome';
 import type { PromptOutcome } from '../core/slack-message';
 import { MAX_SLACK_SKEW_SECONDS, verifySlackRequest } from '../core/slack-signature';
 import type { ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
@@ -44,15 +45,12 @@ function answer(outcome: DecideOutcome): { settle?: PromptOutcome; tell?: string
       return { settle: { kind: 'approved', approver: outcome.decision.approver, role: outcome.decision.role, minutes: outcome.decision.minutes, at: outcome.decision.decidedAt } };
     case 'denied':
       return { settle: { kind: 'denied', approver: outcome.denial.approver, at: outcome.denial.decidedAt } };
-    case 'decided': {
-      const { decision, denial } = outcome.request;
-      const settle: PromptOutcome = decision
-        ? { kind: 'approved', approver: decision.approver, role: decision.role, minutes: decision.minutes, at: decision.decidedAt }
-        : denial
-          ? { kind: 'denied', approver: denial.approver, at: denial.decidedAt }
-          : { kind: 'closed', why: 'Already decided.' };
-      return { settle, tell: 'This request was already decided; your press changed nothing.' };
-    }
+    case 'decided':
+      // As the table records it, as every other copy is settled (a break-glass approval says so).
+      return {
+        settle: recordedPromptOutcome(outcome.request) ?? { kind: 'closed', why: 'Already decided.' },
+        tell: 'This request was already decided; your press changed nothing.',
+      };
     case 'expired':
       return { settle: { kind: 'closed', why: 'The approval window closed; nothing was granted.' }, tell: 'The approval window has closed; nothing changed.' };
     case 'closed':
@@ -191,22 +189,26 @@ async function reply(press: SlackPress, outcome: DecideOutcome, deps: SlackInter
   }
 }
 
-/** What every copy of the prompt says once the approval window closed without a decision. */
-export const WINDOW_CLOSED: PromptOutcome = { kind: 'closed', why: 'The approval window closed; nothing was granted.' };
-
 /**
- * On `Elevation Approval Expired` (the stack's rule delivers it to the interactions function): every copy
- * of the prompt recorded for the request (`chatPrompts`) is replaced by "window closed", with no buttons.
- * Only for a request the table records as expired, so an event naming a live request changes nothing.
+ * On a broker event after which the prompts may be out of date (`PROMPT_SETTLING_OUTCOMES`: a decision on the
+ * review page, with `jit approve`/`deny`, by a rule or by break-glass, the window's end, an approved request
+ * never issued; the stack's rule delivers them to the interactions function): the request is read again and
+ * every copy recorded in `chatPrompts` is replaced by the outcome **the table records**, with no buttons.
+ * The event says only which request; its content is never trusted for the outcome, so an event naming a
+ * request still waiting changes nothing. Idempotent: a second delivery writes the same outcome again. A
+ * Slack failure is logged; it never undoes anything and is not retried by the broker.
  */
-export async function closeExpiredPrompts(requestId: string, deps: SlackInteractionDeps, log: ReviewLog): Promise<void> {
+export async function settleRecordedPrompts(requestId: string, deps: Pick<SlackInteractionDeps, 'store' | 'chat'>, log: ReviewLog, event: string): Promise<void> {
   const request = await deps.store.get(requestId);
-  if (!request || request.status !== 'APPROVAL_EXPIRED') {
-    log.warn('approval expired event for a request not expired; prompts left as they are', { requestId, status: request?.status });
+  const outcome = request ? recordedPromptOutcome(request) : undefined;
+  if (!request || !outcome) {
+    log.warn('broker event for a request not decided; prompts left as they are', { requestId, event, status: request?.status });
     return;
   }
-  const results = await Promise.allSettled(promptsOf(request, undefined).map((copy) => deps.chat.settle(copy, request, WINDOW_CLOSED)));
+  const copies = promptsOf(request, undefined);
+  const results = await Promise.allSettled(copies.map((copy) => deps.chat.settle(copy, request, outcome)));
   for (const result of results) {
-    if (result.status === 'rejected') log.warn('slack reply failed', { requestId, errorName: errorName(result.reason) });
+    if (result.status === 'rejected') log.warn('slack prompt not settled', { requestId, event, errorName: errorName(result.reason) });
   }
+  log.info('slack prompts settled', { requestId, event, outcome: outcome.kind, copies: copies.length });
 }

@@ -297,6 +297,11 @@ export const slackConfigSchema = z
       if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'must map at least one Slack user id to an approver' });
       for (const id of ids) if (!SLACK_USER_ID.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'must be a Slack user id such as U0123456789' });
     }),
+    /**
+     * An address subscribed to the alarm topic told when a Slack hand-off failed every attempt (docs/slack.md).
+     * @default none: subscribe to the `SlackAlarmTopicArn` output yourself
+     */
+    alarmEmail: z.email('must be an email address').optional(),
   })
   .strict();
 

@@ -426,7 +426,8 @@ export function toBrokerSettings(config: JitConfig, policies?: ReadonlyMap<strin
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.proofs ? { proofsOnFail: config.proofs.onFail } : {}),
     ...(config.limits ? { requestLimits: config.limits } : {}),
-    ...(config.approval.slack ? { slack: config.approval.slack } : {}),
+    // The functions need where to post and who may press; the alarm's address stays in the stack.
+    ...(config.approval.slack ? { slack: { postTo: config.approval.slack.postTo, secretName: config.approval.slack.secretName, users: config.approval.slack.users } } : {}),
     ...(config.tripwires
       ? { tripwires: { denyListedActions: config.tripwires.denyListedActions, accessDenied: config.tripwires.accessDenied, unplannedCalls: config.tripwires.unplannedCalls } }
       : {}),

@@ -1,10 +1,11 @@
 import { Aws } from 'aws-cdk-lib';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { REPORT_PREFIX } from '../../handlers/core/report-location';
+import { CEILING_TAGS } from '../../handlers/core/resource-names';
 import { LAMBDA_MAX_TIMEOUT } from '../aws-limits';
 import { BrokerFunction } from './broker-function';
 import type { RequestTable } from './request-table';
@@ -101,6 +102,8 @@ function reportSigningKey(scope: Construct, id: string): kms.Key {
     removalPolicy: RemovalPolicy.RETAIN,
     alias: 'alias/jit-report-signing',
   });
+  // The ceiling denies elevated sessions every change and use of a key marked so (elevation-ceiling.ts).
+  Tags.of(key).add(CEILING_TAGS.security, 'true');
   return key;
 }
 

@@ -422,6 +422,18 @@ function brokerStatements(props: ElevationCeilingProps): iam.PolicyStatement[] {
     ...(props.accountId === props.hubAccount
       ? [deny('DenyChangesToApprovalApi', ['apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'], [`arn:${props.partition}:apigateway:${props.hubRegion}::/*`])]
       : []),
+    // The broker's KMS keys (the report signing key, the alarm topic's key) carry `jit:security`, as may
+    // the operator's own: with kms:* an elevated session could rewrite the signing key's policy and sign a
+    // forged manifest, or schedule the key's deletion. KMS compares `aws:ResourceTag` with the key's own
+    // tags, and no session may change a `jit:` tag. Reads, the public key and Verify stay allowed.
+    // @see https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html
+    new iam.PolicyStatement({
+      sid: 'DenyMarkedKeys',
+      effect: iam.Effect.DENY,
+      notActions: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:Verify'],
+      resources: [`arn:${props.partition}:kms:*:*:key/*`],
+      conditions: { Null: { [`aws:ResourceTag/${CEILING_TAGS.security}`]: 'false' } },
+    }),
     denyAllBut('DenyChangesToAuditReports', ['s3:Get*', 's3:List*'], arns.auditReports),
     denyAllBut('DenyChangesToBrokerStacks', ['cloudformation:Describe*', 'cloudformation:List*', 'cloudformation:Get*'], arns.stacks),
   ];
@@ -476,6 +488,30 @@ function boundaryStatements(props: ElevationCeilingProps): iam.PolicyStatement[]
   ];
 }
 
+/** IAM's limit on a managed policy document, counted without whitespace. */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+/** The longest partition name, so the size check holds where `partition` is still a token at synthesis. */
+const LONGEST_PARTITION = 'aws-us-gov';
+
+/**
+ * Refuses at synthesis a ceiling or boundary IAM would refuse at deployment (LimitExceeded), naming the
+ * policy, its size, and what makes it grow: role and agent names outside `jit-*` are listed one by one.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+function refuseOversizedPolicies(props: ElevationCeilingProps): void {
+  const sized = { ...props, partition: LONGEST_PARTITION };
+  const documents = [...ceilingPolicies(sized).map((p) => ({ name: p.name, statements: p.statements })), { name: TARGET_NAMES.boundaryPolicy, statements: boundaryStatements(sized) }];
+  for (const { name, statements } of documents) {
+    const size = JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => s.toStatementJson()) }).length;
+    if (size > MANAGED_POLICY_MAX_CHARS) {
+      throw new Error(
+        `ElevationCeiling: ${name} would be ${size} characters; IAM allows ${MANAGED_POLICY_MAX_CHARS} per managed policy. ` +
+          'Each elevated role, agent or passable role whose name does not start with jit- is listed in it by name: give them jit- names or list fewer.',
+      );
+    }
+  }
+}
+
 /**
  * The policies that cap what an elevated session can do, created in a target account with fixed names:
  *
@@ -498,6 +534,7 @@ export class ElevationCeiling extends Construct {
     if (props.elevatedRoleNames.length === 0) {
       throw new Error('ElevationCeiling: elevatedRoleNames must name at least one role. Received: []');
     }
+    refuseOversizedPolicies(props);
     const [denyAlways, ...others] = ceilingPolicies(props).map(
       (p) => new iam.ManagedPolicy(this, p.id, { managedPolicyName: p.name, description: p.description, statements: p.statements }),
     );

@@ -8,10 +8,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { BROKER_EVENT_SOURCE, detailTypeFor } from '../../handlers/core/broker-event';
+import { PROMPT_SETTLING_OUTCOMES } from '../../handlers/core/recorded-prompt-outcome';
 import { Construct } from 'constructs';
 import { REPLAY_KEY, REPLAY_TTL_ATTRIBUTE } from '../../handlers/adapters/aws/dynamodb-replay-guard';
 import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import { BrokerFunction } from './broker-function';
+import { FailedHandOffsAlarm } from './failed-hand-offs-alarm';
 import { sendAsSenderStatement } from './send-as-sender-statement';
 
 /** Where Slack sends button presses, on the approval API: the app's Interactivity Request URL. */
@@ -30,6 +32,8 @@ export interface SlackInteractionsProps {
   readonly sender: string;
   /** Name of the operator's Slack secret (`approval.slack.secretName`). */
   readonly secretName: string;
+  /** `approval.slack.alarmEmail`: subscribed to the failed hand-offs alarm's topic. */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -46,6 +50,8 @@ export class SlackInteractions extends Construct {
   readonly presses: dynamodb.Table;
   /** Hand-offs (and window-end closings) that failed every attempt, kept for the operator (docs/slack.md). */
   readonly failedHandOffs: sqs.Queue;
+  /** Tells a human when anything lands on `failedHandOffs`. */
+  readonly failedHandOffsAlarm: FailedHandOffsAlarm;
 
   constructor(scope: Construct, id: string, props: SlackInteractionsProps) {
     super(scope, id);
@@ -90,6 +96,10 @@ export class SlackInteractions extends Construct {
       maxEventAge: Duration.hours(1),
       onFailure: new SqsDestination(this.failedHandOffs),
     });
+    this.failedHandOffsAlarm = new FailedHandOffsAlarm(this, 'FailedHandOffsAlarm', {
+      queue: this.failedHandOffs,
+      ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
+    });
     const role = this.handler.role;
     iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
     iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:PutItem'], resourceArns: [this.presses.tableArn] });
@@ -106,11 +116,14 @@ export class SlackInteractions extends Construct {
     );
     role.addToPolicy(slackSecretReadStatement('ReadTheSlackSecret', props.secretName));
     role.addToPolicy(sendAsSenderStatement('SendConfirmationEmailAsTheBrokerOnly', props.sender));
-    // When the approval window closes, the posted prompts lose their buttons (docs/slack.md).
-    new events.Rule(this, 'ApprovalExpired', {
+    // A decision made outside Slack (review page, jit approve/deny, rule, break-glass) or the window's end
+    // reaches every posted prompt: the function re-reads the request and settles each copy (docs/slack.md).
+    // EventBridge may deliver an event more than once: settling is idempotent.
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+    new events.Rule(this, 'DecisionsOutsideSlack', {
       eventBus: props.bus,
-      description: 'Closes the Slack prompts of a request whose approval window ended',
-      eventPattern: { source: [BROKER_EVENT_SOURCE], detailType: [detailTypeFor('Approval Expired')] },
+      description: 'Settles the Slack prompts of a request decided, or ended, outside Slack',
+      eventPattern: { source: [BROKER_EVENT_SOURCE], detailType: PROMPT_SETTLING_OUTCOMES.map((o) => detailTypeFor(o)) },
       targets: [new targets.LambdaFunction(this.handler.function)],
     });
     props.api.addRoutes({

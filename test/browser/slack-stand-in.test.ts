@@ -1,7 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { type Browser, chromium } from 'playwright-core';
 import { APPROVER_COOKIE } from '../../sandbox/http/approver-gate';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox';
@@ -23,6 +24,7 @@ if (!haveChromium) {
 }
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const REQUEST_ID = 'req-slack-web1';
+const REVIEWED_ID = 'req-slack-web2';
 
 /** The example config with Slack on, written where the sandbox can read it; policy files by absolute path. */
 function slackConfigFile(folder: string): string {
@@ -116,6 +118,51 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20
     }
     expect(granted?.decision).toMatchObject({ approver: 'security-lead@example.com', channel: 'slack', role: 'Ops', minutes: 15 });
     if (screenshots) await page.screenshot({ path: join(screenshots, 'slack-stand-in-approved.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('updates the prompt in the stand-in when the decision is made on the review page instead', async () => {
+    // Prepare: a second request (in staging: the first one's grant in prod is still live); its prompt and its email with the review link.
+    const events = new EventBridgeClient({ region: 'eu-west-1', endpoint: sandbox.url, credentials: sandbox.keys.agent, maxAttempts: 1 });
+    await events.send(
+      new PutEventsCommand({
+        Entries: [{ EventBusName: 'jit-broker', Source: 'jit.agent', DetailType: 'Elevation Requested', Detail: JSON.stringify({ requestId: REVIEWED_ID, account: 'staging', role: 'Ops', minutes: 15, reason: 'Read the worker logs' }) }],
+      }),
+    );
+    const messages = () => (JSON.parse(readFileSync(join(sandbox.home, 'slack.json'), 'utf8')) as { messages: Array<{ text?: string }> }).messages;
+    await until('the second Slack prompt', () => (messages().some((m) => String(m.text).includes(REVIEWED_ID)) ? true : undefined));
+    const outbox = join(sandbox.home, 'outbox');
+    let link: string | undefined;
+    const started = Date.now();
+    while (!link && Date.now() - started < 20_000) {
+      for (const file of readdirSync(outbox).filter((f) => f.endsWith('.eml'))) {
+        const mail = await simpleParser(readFileSync(join(outbox, file)));
+        const found = /^Review and decide: (\S+)$/m.exec(mail.text ?? '')?.[1];
+        if (found?.includes(REVIEWED_ID)) link = found;
+      }
+      if (!link) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!link) throw new Error(`No review link for ${REVIEWED_ID} in the outbox`);
+    const context = await browser.newContext({ viewport: { width: 720, height: 900 }, deviceScaleFactor: 2 });
+    await context.addCookies([{ name: APPROVER_COOKIE, value: sandbox.approverSecret, url: sandbox.url }]);
+    const page = await context.newPage();
+
+    // Act: approve on the review page, not in Slack.
+    await page.goto(link);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Approve', exact: true }).click()]);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Approved');
+
+    // Assess: the stack's rule delivers Elevation Granted to the interactions function, which settles the prompt.
+    await page.goto(`${sandbox.url}/slack`);
+    const prompt = () => page.locator('.msg', { hasText: REVIEWED_ID });
+    const decidedAt = Date.now();
+    while ((await prompt().locator('h3').textContent()) !== 'Approved: Ops for 15 min in staging' && Date.now() - decidedAt < 20_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      await page.reload();
+    }
+    await expect(prompt().locator('h3').textContent()).resolves.toBe('Approved: Ops for 15 min in staging');
+    await expect(prompt().textContent()).resolves.toContain('Approved by security-lead@example.com');
+    await expect(prompt().getByRole('button').count()).resolves.toBe(0);
     await context.close();
   });
 });

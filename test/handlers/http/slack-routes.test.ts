@@ -1,7 +1,8 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgePublisher } from '../../../handlers/adapters/aws/eventbridge-publisher';
 import type { SlackSettings } from '../../../handlers/core/broker-settings';
-import { type SlackInteractionDeps, decideSlackPress, handleSlackInteraction } from '../../../handlers/http/slack-routes';
+import { type SlackInteractionDeps, decideSlackPress, handleSlackInteraction, settleRecordedPrompts } from '../../../handlers/http/slack-routes';
+import { decideRequest } from '../../../handlers/use-cases/decide-request';
 import type { ChatNotifier } from '../../../handlers/ports/chat-notifier';
 import { FakeAws } from '../../fakes/fake-aws';
 import { InMemoryReplayGuard } from '../../fakes/ports/in-memory-replay-guard';
@@ -152,5 +153,35 @@ describe('Route: POST /slack/interactions', () => {
         { approver: 'sec-b@example.com', channel: 'slack' },
       ],
     });
+  });
+
+  it('settles every recorded copy after a decision made elsewhere; a Slack failure on one copy is logged and changes nothing else', async () => {
+    // Prepare: two posted copies, the request denied with jit deny; Slack refuses the first update.
+    const pending = await pendingRequest(aws, deps);
+    const id = pending.request.requestId;
+    await deps.store.recordChatPrompts(id, [{ channel: 'D0LEAD', ts: '1.1' }, { channel: 'D0SECB', ts: '2.2' }], clock.now());
+    await decideRequest(id, { channel: 'cli', approver: 'security-lead@example.com' }, { action: 'deny', reason: 'Use the pipeline' }, deps);
+    await pending.answer.catch(() => undefined);
+    const failing: SlackInteractionDeps = {
+      ...deps,
+      chat: {
+        ...chat,
+        announce: () => chat.announce(),
+        tellPrivately: (url, text) => chat.tellPrivately(url, text),
+        settle: async (posted, request, outcome) => {
+          if (posted.channel === 'D0LEAD') throw Object.assign(new Error('message_not_found'), { name: 'SlackApiError' });
+          await chat.settle(posted, request, outcome);
+        },
+      },
+    };
+
+    // Act
+    await settleRecordedPrompts(id, failing, log, 'Elevation Denied');
+
+    // Assess
+    expect(chat.settledWhere).toEqual([{ channel: 'D0SECB', ts: '2.2' }]);
+    expect(chat.settled).toEqual([{ kind: 'denied', approver: 'security-lead@example.com', at: expect.any(String) }]);
+    expect(log.lines).toContainEqual({ level: 'warn', message: 'slack prompt not settled', fields: { requestId: id, event: 'Elevation Denied', errorName: 'SlackApiError' } });
+    expect(aws.table.items.get(id)).toMatchObject({ status: 'DENIED', denial: { approver: 'security-lead@example.com', channel: 'cli' } });
   });
 });

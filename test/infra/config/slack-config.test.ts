@@ -38,4 +38,12 @@ describe('Config: approval.slack', () => {
     expect(problems(withSlack(slackSection({ users: {} })))).toEqual(['approval.slack.users: must map at least one Slack user id to an approver']);
     expect(problems(withSlack({ ...slackSection(), signingSecret: 'inline-secret' }))).toEqual([expect.stringMatching(/^approval\.slack: Unrecognized key/)]);
   });
+
+  it('takes an alarm address for the failed hand-offs alarm, refuses one that is not an address, and keeps it out of the functions\' settings', () => {
+    const withAlarm = withSlack(slackSection({ alarmEmail: 'platform-oncall@example.com' }));
+
+    expect(withAlarm.success).toBe(true);
+    if (withAlarm.success) expect(toBrokerSettings(withAlarm.data).slack).toEqual(slackSection());
+    expect(problems(withSlack(slackSection({ alarmEmail: 'oncall' })))).toEqual(['approval.slack.alarmEmail: must be an email address']);
+  });
 });

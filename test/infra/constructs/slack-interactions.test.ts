@@ -91,6 +91,22 @@ describe('BrokerStack: Slack approvals', () => {
     expect(sends.map((s) => JSON.stringify(s.Resource))).toEqual([JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] })]);
   });
 
+  it('delivers the decision and end events of the broker bus to the function, which settles the prompts from the table', () => {
+    const fn = functionNamed(json, 'slack-interactions');
+    const rules = Object.values(json.Resources).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify((r.Properties as { Targets?: unknown[] }).Targets ?? []).includes(JSON.stringify({ 'Fn::GetAtt': [fn?.id, 'Arn'] })),
+    );
+    expect(rules.map((r) => (r.Properties as { EventPattern: unknown }).EventPattern)).toEqual([
+      {
+        source: ['jit.broker'],
+        'detail-type': ['Elevation Granted', 'Elevation Extended', 'Elevation Denied', 'Elevation Break Glass', 'Elevation Approval Expired', 'Elevation Failed', 'Elevation Refused'],
+      },
+    ]);
+    expect(JSON.stringify((rules[0]!.Properties as { EventBusName: unknown }).EventBusName)).toContain('Bus');
+    // EventBridge may invoke the function for this rule only.
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [fn?.id, 'Arn'] } });
+  });
+
   it('adds nothing without approval.slack', () => {
     const plain = synthApp().json;
     expect(functionNamed(plain, 'slack-interactions')).toBeUndefined();

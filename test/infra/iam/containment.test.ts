@@ -279,6 +279,41 @@ describe('Containment: every broker resource stays read-only', () => {
     }
   });
 
+  // KMS evaluates `aws:ResourceTag/<key>` against the key's own tags on every key operation, and the
+  // ceiling already denies setting or removing a `jit:` tag, so the mark cannot be shed first.
+  // @see https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html
+  it('keeps the broker’s keys (marked jit:security) out of reach: no policy change, no use, no deletion', async () => {
+    const key = `arn:aws:kms:${region}:${f.hub}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+    // A KMS key is usable through IAM only where its key policy delegates to the account, as CDK's
+    // default key policy does (the broker's keys keep that statement).
+    // @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+    const keyPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${f.hub}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const onKey = (action: string, tags: Record<string, string>) =>
+      evaluate({
+        principal: assumedRoleSessionArn('aws', f.hub, f.elevatedRoleNames[0]!, 'jit-req-contain-0001'),
+        session: { sourceIdentity: 'jit-req-contain-0001', issuedAt: '2026-03-01T10:00:00Z' },
+        action,
+        resource: key,
+        resourceAccount: f.hub,
+        identityPolicies: [allowEverything, ...ceilingOf({})],
+        sessionPolicy,
+        resourcePolicy: keyPolicy,
+        // KMS evaluates `aws:ResourceTag/<key>` against the key's own tags on every key operation, and the
+        // ceiling denies setting or removing a `jit:` tag, so the mark cannot be shed first.
+        // @see https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html
+        request: { resourceTags: tags },
+      });
+    const marked = { [CEILING_TAGS.security]: 'true' };
+    for (const action of ['kms:PutKeyPolicy', 'kms:Sign', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:CreateGrant', 'kms:Decrypt', 'kms:UpdateKeyDescription']) {
+      await expect(onKey(action, marked)).resolves.toBe('ExplicitlyDenied');
+      await expect(onKey(action, { team: 'app' })).resolves.toBe('Allowed');
+    }
+    // An auditor's checks still work for the session: the public key and Verify.
+    for (const action of ['kms:GetPublicKey', 'kms:Verify', 'kms:DescribeKey', 'kms:GetKeyPolicy']) {
+      await expect(onKey(action, marked)).resolves.toBe('Allowed');
+    }
+  });
+
   it('keeps the approval sender’s SES identities the broker’s', async () => {
     const policy = ceilingOf({ sender: 'jit@example.com' });
     for (const resource of [`arn:aws:ses:${region}:${f.hub}:identity/jit@example.com`, `arn:aws:ses:${region}:${f.hub}:identity/example.com`]) {

@@ -1,4 +1,4 @@
-import { BROKER_NAMES } from '../../../handlers/core/resource-names';
+import { BROKER_NAMES, CEILING_TAGS } from '../../../handlers/core/resource-names';
 import { evaluate } from '../../helpers/iam-simulator';
 import { iamFixture } from '../../helpers/iam-fixture';
 import { identityPoliciesOfRole, type IamDocument, type NamedPolicy, arnOf, prop, resolve, resourcesOfType } from '../../helpers/iam-template';
@@ -29,6 +29,13 @@ describe('AuditFunction: the report signing key', () => {
       await expect(evaluate({ principal, action: 'kms:Sign', resource: keyArn, identityPolicies: [kmsAdmin], resourcePolicy: keyPolicy })).resolves.toBe('ExplicitlyDenied');
     }
     await expect(evaluate({ principal: f.agentArn, action: 'kms:Sign', resource: keyArn, identityPolicies: [kmsAdmin], resourcePolicy: keyPolicy })).resolves.toBe('ExplicitlyDenied');
+  });
+
+  it('carries jit:security, so the ceiling keeps elevated sessions off it where the hub is also a target', () => {
+    // The account's administration of the key stays delegated to IAM (a key policy that locks the account
+    // out is unrecoverable); the ceiling's DenyMarkedKeys (test/infra/iam/containment.test.ts) is what
+    // stops a session with kms:* rewriting that policy and signing.
+    expect(prop(keyResource, 'Tags')).toContainEqual({ Key: CEILING_TAGS.security, Value: 'true' });
   });
 
   it('leaves GetPublicKey to IAM, so an auditor policy can grant it', async () => {
