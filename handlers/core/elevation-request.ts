@@ -4,7 +4,10 @@ import { type BrokerSettings, agentsOf } from './broker-settings';
 import { displayTextProblem } from './display-text';
 import { checkGrantTerms } from './grant-terms';
 import { ELEVATION_EXTENSION_REQUESTED, ELEVATION_REQUESTED } from './broker-event';
-import { PlanTooLargeError, grantSessionPolicy, isEnforceableAction, planOf } from './session-policy';
+import { PlanTooLargeError, isEnforceableAction, planOf } from './session-policy';
+import { requestSessionPolicy } from './request-session-policy';
+import { UnsupportedPolicyError } from './policy-evaluator';
+import { planOutsideRole, planOutsideRoleProblem, rolePermissionsOf } from './role-permissions';
 
 /**
  * Request ids travel in role session names, source identities, secret versions and URLs, so they are
@@ -162,8 +165,15 @@ export function validateElevationRequest(
   if (plannedResources) problems.push(...plannedResourceProblems(plannedActions, plannedResources));
   const requester = detail.requester === undefined ? undefined : checkText('requester', detail.requester, 128, problems);
   if (problems.length === 0 && terms.ok) {
-    const tooLarge = planSizeProblem({ plannedActions, ...(plannedResources ? { plannedResources } : {}) }, settings, new Date(now.getTime() + detail.minutes * 60_000));
-    if (tooLarge) problems.push(tooLarge);
+    const planned = { role: terms.role.name, plannedActions, ...(plannedResources ? { plannedResources } : {}) };
+    // A plan the role does not allow is refused first: the grant could never do it, and it is not what the
+    // approver would be asked to allow (role-permissions.ts). Then the plan's size, as the mint builds it.
+    const outside = planOutsideTheRole(planned, settings, now);
+    if (outside) problems.push(outside);
+    else {
+      const tooLarge = planSizeProblem(planned, settings, new Date(now.getTime() + detail.minutes * 60_000), now);
+      if (tooLarge) problems.push(tooLarge);
+    }
   }
 
   if (problems.length > 0 || !terms.ok || !requestId || !agent) return { ok: false, problems };
@@ -206,18 +216,42 @@ function plannedResourceProblems(plannedActions: readonly string[], plannedResou
 }
 
 /**
+ * The problem with a plan that names actions (or resources) the role's merged permissions do not allow in
+ * the audited regions: the role's policy file and the ceiling's deny list, evaluated with the project's
+ * policy evaluator (role-permissions.ts). Undefined when the plan is within the role, when there is no plan,
+ * or when the settings do not carry the role's policy (then nothing can be evaluated; the mint's
+ * no-new-access proof says "not proven").
+ */
+export function planOutsideTheRole(
+  request: Pick<ElevationRequest, 'role' | 'plannedActions' | 'plannedResources'>,
+  settings: Pick<BrokerSettings, 'auditRegions' | 'rolePolicies'>,
+  now: Date,
+): string | undefined {
+  const plan = planOf(request);
+  const permissions = rolePermissionsOf(settings, request.role);
+  if (!plan || !permissions) return undefined;
+  try {
+    return planOutsideRoleProblem(planOutsideRole(plan, permissions, settings.auditRegions, now), request.role);
+  } catch (error) {
+    // A role policy the evaluator cannot evaluate (policy variables, ...): left to IAM and the proofs.
+    if (error instanceof UnsupportedPolicyError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * The problem with a plan whose session policy would not fit STS's limit, said at Register so the agent
  * learns it before anyone is asked to approve; the mint checks again (the same pure builder).
  */
 export function planSizeProblem(
-  request: Pick<ElevationRequest, 'plannedActions' | 'plannedResources'>,
-  settings: Pick<BrokerSettings, 'auditRegions'>,
+  request: Pick<ElevationRequest, 'role' | 'plannedActions' | 'plannedResources'>,
+  settings: Pick<BrokerSettings, 'auditRegions' | 'rolePolicies'>,
   expiresAt: Date,
+  now: Date,
 ): string | undefined {
-  const plan = planOf(request);
-  if (!plan) return undefined;
+  if (!planOf(request)) return undefined;
   try {
-    grantSessionPolicy({ expiresAt, regions: settings.auditRegions, plan });
+    requestSessionPolicy(request, settings, { expiresAt, now });
     return undefined;
   } catch (error) {
     if (error instanceof PlanTooLargeError) return error.message;

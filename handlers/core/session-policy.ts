@@ -48,6 +48,12 @@ export interface SessionPolicyInput {
   readonly regions: readonly string[];
   /** Absent: the session may do whatever the role may (unscoped). */
   readonly plan?: GrantPlan;
+  /**
+   * Whether the role allows all of `action` (a pattern) on each of `resources` (patterns): compression
+   * widens an entry only to a pattern this allows, so it never widens past the role (role-permissions.ts,
+   * `roleAllowsAll`). Absent: the role is not known, and nothing is widened.
+   */
+  readonly within?: (action: string, resources: readonly string[]) => boolean;
 }
 
 export interface SessionPolicyStatement {
@@ -144,11 +150,18 @@ function parentPattern(arn: string): string | undefined {
   return cut > 0 && cut < arn.length - 1 ? `${arn.slice(0, cut + 1)}*` : undefined;
 }
 
-/** Replaces every group of two or more entries sharing a wider pattern by that pattern. */
-function mergeBy(values: readonly string[], wider: (v: string) => string | undefined, widened: string[], ignoreCase: boolean): string[] {
+/** Replaces every group of two or more entries sharing a wider pattern by that pattern, where `may` allows it. */
+function mergeBy(
+  values: readonly string[],
+  wider: (v: string) => string | undefined,
+  widened: string[],
+  ignoreCase: boolean,
+  may: (pattern: string) => boolean,
+): string[] {
   const groups = new Map<string, string[]>();
   for (const v of values) {
-    const w = wider(v);
+    const candidate = wider(v);
+    const w = candidate !== undefined && may(candidate) ? candidate : undefined;
     const k = w ?? `=${v}`;
     groups.set(k, [...(groups.get(k) ?? []), v]);
   }
@@ -217,7 +230,9 @@ function documentOf(input: SessionPolicyInput, groups: readonly PlanGroup[] | un
  * - **Plan:** with a plan, only its actions are allowed, each on its planned resources (or `*`). Actions with
  *   the same resources share a statement; entries a wildcard of the plan covers are dropped. Only when the
  *   policy would not fit are entries widened: actions to `service:Verb*`, then resources to their parent
- *   path; the widened entries are named in the result. A plan that still does not fit is refused.
+ *   path, each only where `within` says the role allows all of the wider pattern (so the compressed policy
+ *   is never wider than the role); the widened entries are named in the result. A plan that still does not
+ *   fit is refused.
  * - **Region fence:** every call whose `aws:RequestedRegion` is not an audited region is denied, so each
  *   call the session can make is one the audit reads. Global services signing for us-east-1 (IAM, the STS
  *   global endpoint, CloudFront, Route 53, Organizations, ...) work there; other calls in us-east-1 only if
@@ -239,9 +254,12 @@ export function grantSessionPolicy(input: SessionPolicyInput): SessionPolicy {
   const widened: string[] = [];
   let groups = groupsOf(input.plan);
   let json = JSON.stringify(documentOf(input, groups));
+  // Never wider than the role: a widened action must be allowed whole on the group's resources, a widened
+  // resource for every action of its group. Without the role's policy nothing is widened.
+  const within = input.within ?? (() => false);
   const steps: Array<(g: PlanGroup) => PlanGroup> = [
-    (g) => ({ ...g, actions: mergeBy(g.actions, verbPattern, widened, true) }),
-    (g) => ({ ...g, resources: mergeBy(g.resources, parentPattern, widened, false) }),
+    (g) => ({ ...g, actions: mergeBy(g.actions, verbPattern, widened, true, (pattern) => within(pattern, g.resources)) }),
+    (g) => ({ ...g, resources: mergeBy(g.resources, parentPattern, widened, false, (pattern) => g.actions.every((a) => within(a, [pattern]))) }),
   ];
   for (const step of steps) {
     if (json.length <= MAX_SESSION_POLICY_CHARS) break;

@@ -21,6 +21,12 @@ export interface PendingApproval {
   readonly approvalProofs?: PolicyProofs;
 }
 
+/** A retried approval request's stored wait: its deadline, and the proofs the approvers were shown. */
+export interface ResumedApproval {
+  readonly approvalDeadline: string;
+  readonly approvalProofs?: PolicyProofs;
+}
+
 /** Fields a status change may record alongside the new status. */
 export type StatusUpdate = Partial<Pick<RequestRecord, 'grant' | 'report' | 'failure' | 'decision' | 'revokedAt' | 'revokedBy' | 'revokeReason'>>;
 
@@ -68,7 +74,7 @@ export interface RequestStore {
    * (`markApprovalMailed`) and its window is still open, keeps those links and stores the new task token.
    * Returns the approval deadline then; undefined when there is nothing to resume (new links are needed).
    */
-  resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<{ approvalDeadline: string } | undefined>;
+  resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<ResumedApproval | undefined>;
   /** Records that every approver was mailed the links stored with `taskToken`. */
   markApprovalMailed(requestId: string, taskToken: string, now: Date): Promise<void>;
   /**

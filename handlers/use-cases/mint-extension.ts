@@ -9,7 +9,8 @@ import { GRANT_RANDOM_BYTES, MINT_HANDOVER_SECONDS, isGrantOfRequest, isoSeconds
 import { type IssuedCredentialsRecord, issuedCredentialsSchema } from '../core/issued-credentials';
 import { roleArn as iamRoleArn } from '../core/resource-names';
 import type { ActiveSecret } from '../core/secret-value';
-import { grantSessionPolicy, planOf } from '../core/session-policy';
+import { requestSessionPolicy } from '../core/request-session-policy';
+import { rolePermissionsOf } from '../core/role-permissions';
 import { DEFAULT_PROOF_FAIL_MODE, describeProofs, proofsRefuseMint } from '../core/policy-proofs';
 import { parseTaskInput } from '../core/task-input';
 import { takeGrantLease } from './grant-lease';
@@ -107,10 +108,10 @@ export async function mintExtension(input: MintExtensionInput, deps: MintGrantDe
   const sourceIdentity = sourceIdentityFor(extension.requestId);
   // The live grant's plan (Register copied it onto the extension) and the region fence, as the first set
   // had them: an extension adds time, never permissions. A plan too large is refused before the lease.
-  const plan = planOf(request);
-  const sessionPolicy = grantSessionPolicy({ expiresAt: window.fence, regions: deps.settings.auditRegions, ...(plan ? { plan } : {}) });
+  const sessionPolicy = requestSessionPolicy(request, deps.settings, { expiresAt: window.fence, now: assumedAt }, role.name);
   // Proven as the first set's was, before the lease moves (docs/security-model.md, "Proofs before minting").
-  const proofs = await proveSessionPolicy({ sessionPolicy: sessionPolicy.json }, deps.prover);
+  const rolePolicy = rolePermissionsOf(deps.settings, role.name)?.json;
+  const proofs = await proveSessionPolicy({ sessionPolicy: sessionPolicy.json, ...(rolePolicy ? { rolePolicy } : {}) }, deps.prover);
   if (proofsRefuseMint(proofs, deps.settings.proofsOnFail ?? DEFAULT_PROOF_FAIL_MODE)) {
     throw new PolicyProofFailedError(`IAM Access Analyzer refused the session policy of extension ${request.requestId}: ${describeProofs(proofs).join('; ')}`);
   }

@@ -15,7 +15,8 @@ import {
 } from '../core/grant-window';
 import type { ActiveSecret } from '../core/secret-value';
 import { RESET_SCHEDULE_PREFIX, roleArn as iamRoleArn } from '../core/resource-names';
-import { grantSessionPolicy, planOf } from '../core/session-policy';
+import { requestSessionPolicy } from '../core/request-session-policy';
+import { rolePermissionsOf } from '../core/role-permissions';
 import type { Clock, RandomSource } from '../ports/clock';
 import type { CredentialIssuer } from '../ports/credential-issuer';
 import type { RequestStore } from '../ports/request-store';
@@ -89,12 +90,14 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
   const sourceIdentity = sourceIdentityFor(request.requestId);
   // The plan, the time fence and the region fence (handlers/core/session-policy.ts). A plan too large for
   // STS is refused here, before the lease or AssumeRole, as Register refused it (PlanTooLargeError).
-  const plan = planOf(request);
-  const sessionPolicy = grantSessionPolicy({ expiresAt: fence, regions: deps.settings.auditRegions, ...(plan ? { plan } : {}) });
+  // Compression is bounded by the granted role (a decision may have chosen a narrower one than requested).
+  const sessionPolicy = requestSessionPolicy(request, deps.settings, { expiresAt: fence, now: assumedAt }, role.name);
 
   // Before the lease and AssumeRole: prove the session policy (docs/security-model.md, "Proofs before
   // minting"); a refusal leaves nothing behind.
-  const proofs = await proveSessionPolicy({ sessionPolicy: sessionPolicy.json }, deps.prover);
+  // CheckNoNewAccess against the granted role's merged permissions (its policy file and the ceiling's deny list).
+  const rolePolicy = rolePermissionsOf(deps.settings, role.name)?.json;
+  const proofs = await proveSessionPolicy({ sessionPolicy: sessionPolicy.json, ...(rolePolicy ? { rolePolicy } : {}) }, deps.prover);
   if (proofsRefuseMint(proofs, deps.settings.proofsOnFail ?? DEFAULT_PROOF_FAIL_MODE)) {
     throw new PolicyProofFailedError(`IAM Access Analyzer refused the session policy of ${request.requestId}: ${describeProofs(proofs).join('; ')}`);
   }

@@ -5,7 +5,11 @@ import type { PolicyProver } from '../ports/policy-prover';
 export interface ProveSessionPolicyInput {
   /** The exact session policy the mint passes to AssumeRole. */
   readonly sessionPolicy: string;
-  /** The role's own permissions policy, when the mint knows it; without it no-new-access is not proven. */
+  /**
+   * The role's merged permissions policy (role-permissions.ts: its policy file and the ceiling's deny list),
+   * CheckNoNewAccess's existing document; absent only where the settings carry no policy for the role, and
+   * then no-new-access is not proven.
+   */
   readonly rolePolicy?: string;
   /** @default the design's deny list, NEVER_EVEN_ELEVATED */
   readonly denyList?: readonly string[];
@@ -69,7 +73,7 @@ export async function proveSessionPolicy(input: ProveSessionPolicyInput, prover:
   if (isUnscoped(input.sessionPolicy)) {
     checks.push({ check: 'no-new-access', subject: 'session policy vs role policy', status: 'not-applicable', detail: 'the session policy is unscoped (it fences time only): the role policy is the grant' });
   } else if (input.rolePolicy === undefined) {
-    checks.push({ check: 'no-new-access', subject: 'session policy vs role policy', status: 'not-proven', detail: "the role's policy is not available to the mint" });
+    checks.push({ check: 'no-new-access', subject: 'session policy vs role policy', status: 'not-proven', detail: "the role's policy is not in the broker's settings" });
   } else {
     try {
       const r = await prover.checkNoNewAccess(input.sessionPolicy, input.rolePolicy);

@@ -4,7 +4,9 @@ import { renderApprovalEmail } from '../core/approval-email';
 import { routeRequest } from '../core/approver-routing';
 import { grantScopeOf, grantScopeText } from '../core/grant-scope';
 import { type PolicyProofs, describeProofs } from '../core/policy-proofs';
-import { grantSessionPolicy, planOf, PlanTooLargeError } from '../core/session-policy';
+import { PlanTooLargeError } from '../core/session-policy';
+import { requestSessionPolicy } from '../core/request-session-policy';
+import { rolePermissionsOf } from '../core/role-permissions';
 import type { PolicyProver } from '../ports/policy-prover';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
@@ -70,7 +72,7 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
   // A retry after the approvers were mailed (the answer was lost, or publishing failed): keep their links.
   const resumed = await deps.store.resumeAwaitDecision(request.requestId, taskToken, now);
   if (resumed) {
-    await publishPending(request, resumed.approvalDeadline, deps);
+    await publishPending(request, resumed.approvalDeadline, deps, resumed.approvalProofs);
     return { requestId: request.requestId, approvalDeadline: resumed.approvalDeadline };
   }
   const approvalDeadline = new Date(now.getTime() + deps.settings.approvalWindowMinutes * 60_000);
@@ -126,7 +128,7 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
     ? await announce(deps.chat, input.request, approvalDeadline, links, deps.reviewBaseUrl, { approvers: routing.approvers, ...(routing.slackChannel ? { channel: routing.slackChannel } : {}) }, scope, proofs)
     : undefined;
   if (chat && 'posted' in chat && chat.posted.length > 0) await deps.store.recordChatPrompts(request.requestId, chat.posted, deps.clock.now());
-  await publishPending(request, approvalDeadline.toISOString(), deps);
+  await publishPending(request, approvalDeadline.toISOString(), deps, approvalProofs);
   return { requestId: request.requestId, approvalDeadline: approvalDeadline.toISOString(), ...(chat ? { chat } : {}) };
 }
 
@@ -136,19 +138,23 @@ export async function requestApproval(input: RequestApprovalInput, deps: Request
  * plan too large for STS, which Register refuses before this.
  */
 async function proofsAsRequested(request: RequestApprovalInput['request'], deps: RequestApprovalDeps, now: Date): Promise<PolicyProofs | undefined> {
-  const plan = planOf(request);
   let sessionPolicy: string;
   try {
-    sessionPolicy = grantSessionPolicy({ expiresAt: new Date(now.getTime() + request.minutes * 60_000), regions: deps.settings.auditRegions, ...(plan ? { plan } : {}) }).json;
+    sessionPolicy = requestSessionPolicy(request, deps.settings, { expiresAt: new Date(now.getTime() + request.minutes * 60_000), now }).json;
   } catch (error) {
     if (error instanceof PlanTooLargeError) return undefined;
     throw error;
   }
-  return proveSessionPolicy({ sessionPolicy }, deps.prover);
+  const rolePolicy = rolePermissionsOf(deps.settings, request.role)?.json;
+  return proveSessionPolicy({ sessionPolicy, ...(rolePolicy ? { rolePolicy } : {}) }, deps.prover);
 }
 
-/** `Elevation Pending Approval`, at least once: a retried approval request publishes it again. */
-async function publishPending(request: RequestApprovalInput['request'], approvalDeadline: string, deps: RequestApprovalDeps): Promise<void> {
+/**
+ * `Elevation Pending Approval`, at least once: a retried approval request publishes it again, with the proofs
+ * stored by the first attempt. `approvalProofs` is each check's PASS/FAIL/not proven as the approvers see it
+ * (the verdict, and per check its name, subject and status); absent when a rule approved (nobody was asked).
+ */
+async function publishPending(request: RequestApprovalInput['request'], approvalDeadline: string, deps: RequestApprovalDeps, proofs?: PolicyProofs): Promise<void> {
   await deps.publisher.publish({
     outcome: 'Pending Approval',
     detail: {
@@ -158,6 +164,7 @@ async function publishPending(request: RequestApprovalInput['request'], approval
       role: request.role,
       minutes: request.minutes,
       approvalDeadline,
+      ...(proofs ? { approvalProofs: { verdict: proofs.verdict, checks: proofs.checks.map((c) => ({ check: c.check, subject: c.subject, status: c.status })) } } : {}),
     },
   });
 }

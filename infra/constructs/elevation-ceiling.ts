@@ -1,4 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Stack, Token } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { secretNameFor } from '../../handlers/core/broker-settings';
 import { NEVER_EVEN_ELEVATED } from '../../handlers/core/deny-list';
@@ -487,16 +489,24 @@ function boundaryStatements(props: ElevationCeilingProps): iam.PolicyStatement[]
 
 /** IAM's limit on a managed policy document, counted without whitespace. */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
-/** The longest partition name, so the size check holds where `partition` is still a token at synthesis. */
+/** The longest partition name, for a check where neither the partition nor the region is known at synthesis. */
 const LONGEST_PARTITION = 'aws-us-gov';
+
+/** The partition the policies will be deployed in: given, or the stack region's, or the longest name. */
+function partitionToMeasure(scope: Construct, partition: string): string {
+  if (!Token.isUnresolved(partition)) return partition;
+  const region = Stack.of(scope).region;
+  return (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || LONGEST_PARTITION;
+}
 
 /**
  * Refuses at synthesis a ceiling or boundary IAM would refuse at deployment (LimitExceeded), naming the
  * policy, its size, and what makes it grow: role and agent names outside `jit-*` are listed one by one.
+ * Measured in the partition of the stack's region (ARNs in `aws-us-gov` are 7 characters longer each).
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
  */
-function refuseOversizedPolicies(props: ElevationCeilingProps): void {
-  const sized = { ...props, partition: LONGEST_PARTITION };
+function refuseOversizedPolicies(scope: Construct, props: ElevationCeilingProps): void {
+  const sized = { ...props, partition: partitionToMeasure(scope, props.partition) };
   const documents = [...ceilingPolicies(sized).map((p) => ({ name: p.name, statements: p.statements })), { name: TARGET_NAMES.boundaryPolicy, statements: boundaryStatements(sized) }];
   for (const { name, statements } of documents) {
     const size = JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => s.toStatementJson()) }).length;
@@ -531,7 +541,7 @@ export class ElevationCeiling extends Construct {
     if (props.elevatedRoleNames.length === 0) {
       throw new Error('ElevationCeiling: elevatedRoleNames must name at least one role. Received: []');
     }
-    refuseOversizedPolicies(props);
+    refuseOversizedPolicies(this, props);
     const [denyAlways, ...others] = ceilingPolicies(props).map(
       (p) => new iam.ManagedPolicy(this, p.id, { managedPolicyName: p.name, description: p.description, statements: p.statements }),
     );

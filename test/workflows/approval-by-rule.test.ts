@@ -60,7 +60,8 @@ describe('Workflow: a rule approves without a human; anything outside it goes to
   it.each([
     ['more minutes than the rule allows', 'Mon', 'Ops', 20, READ_ONLY],
     ['a write action in the plan', 'Mon', 'Ops', 10, ['ec2:DescribeInstances', 'ecs:UpdateService']],
-    ['a plan that reads a secret', 'Mon', 'Ops', 10, ['secretsmanager:GetSecretValue']],
+    // Ops allows s3:GetObject (not secretsmanager:GetSecretValue, which Register would refuse as outside the role).
+    ['a plan that reads data (s3:GetObject)', 'Mon', 'Ops', 10, ['s3:GetObject']],
     ['no plan at all', 'Mon', 'Ops', 10, []],
     ['a Saturday, out of the window', 'Sat', 'Ops', 10, READ_ONLY],
     ['a humanOnly role', 'Mon', 'Security', 5, ['iam:ListRoles']],

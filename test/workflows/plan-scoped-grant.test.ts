@@ -126,9 +126,10 @@ describe('Workflow: a plan-scoped grant (synthesized state machine, real handler
   });
 
   it('refuses at Register, with a clear message, a plan whose session policy cannot fit in 2,048 characters', async () => {
-    // Prepare: 20 actions of different services, each on its own long resource.
-    const plannedActions = Array.from({ length: 20 }, (_, i) => `svc${i}:Act${String.fromCharCode(65 + i)}${'q'.repeat(40)}`);
-    const plannedResources = Object.fromEntries(plannedActions.map((a, i) => [a, [`arn:aws:svc${i}:eu-west-1:${PROD}:thing-${'r'.repeat(60)}`]]));
+    // Prepare: two actions the role allows, each on ten long services of clusters of their own (nothing to widen).
+    const services = (name: string) => Array.from({ length: 10 }, (_, i) => `arn:aws:ecs:eu-west-1:${PROD}:service/cluster-${i}-${'c'.repeat(40)}/${name}`);
+    const plannedActions = ['ecs:UpdateService', 'ecs:DescribeServices'];
+    const plannedResources = { 'ecs:UpdateService': services('payments'), 'ecs:DescribeServices': services('billing') };
 
     // Act
     const result = await runElevation(aws, requestEvent(detail({ plannedActions, plannedResources })));

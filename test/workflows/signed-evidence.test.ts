@@ -65,7 +65,7 @@ describe('Workflow: signed evidence and proofs before minting (synthesized, run 
     expect(report.proofs?.verdict).toBe('not proven');
     expect(report.proofs?.checks.some((c) => c.status === 'pass')).toBe(false);
     // The request plans ecs:UpdateService, so its session policy is scoped: no-new-access applies and is
-    // not proven either (the mint does not hold the role's policy).
+    // not proven either (Access Analyzer cannot be asked, though the mint holds the role's policy).
     expect(report.proofs?.checks.filter((c) => c.status === 'not-proven').map((c) => c.check)).toEqual(['validate-policy', 'no-new-access', 'access-not-granted']);
     expect(aws.s3.latest(jsonUri.replace(/\.json$/, '.md'))?.body).toContain('**Not proven**');
     expect(aws.events.find((e) => e.detailType === 'Elevation Granted')?.detail).toMatchObject({ proofs: { verdict: 'not proven' } });

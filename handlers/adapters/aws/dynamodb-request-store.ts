@@ -17,8 +17,10 @@ import type {
   PendingApproval,
   PendingSummary,
   RequestStore,
+  ResumedApproval,
   StatusUpdate,
 } from '../../ports/request-store';
+import { policyProofsSchema } from '../../core/policy-proofs';
 
 const PENDING: RequestStatus = 'PENDING_APPROVAL';
 
@@ -163,7 +165,7 @@ export class DynamoDbRequestStore implements RequestStore {
     );
   }
 
-  async resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<{ approvalDeadline: string } | undefined> {
+  async resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<ResumedApproval | undefined> {
     try {
       const result = await this.client.send(
         new UpdateCommand({
@@ -177,7 +179,9 @@ export class DynamoDbRequestStore implements RequestStore {
         }),
       );
       const deadline = result.Attributes?.approvalDeadline;
-      return typeof deadline === 'string' ? { approvalDeadline: deadline } : undefined;
+      // The proofs stored with the first attempt, so the retried `Elevation Pending Approval` carries them too.
+      const proofs = policyProofsSchema.safeParse(result.Attributes?.approvalProofs);
+      return typeof deadline === 'string' ? { approvalDeadline: deadline, ...(proofs.success ? { approvalProofs: proofs.data } : {}) } : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;

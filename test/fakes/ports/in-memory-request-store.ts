@@ -10,7 +10,7 @@ import type { ReportLocation, RequestRecord, RequestStatus } from '../../../hand
 import { REQUEST_KEY, STATUS_INDEX_ATTRIBUTES, STATUS_INDEX_KEYS, TTL_ATTRIBUTE } from '../../../handlers/core/request-table-schema';
 import { requestView } from '../../../handlers/core/request-view';
 import type { PostedPrompt } from '../../../handlers/ports/chat-notifier';
-import type { DecisionClaim, DecisionDelivery, PendingApproval, PendingSummary, RequestStore, StatusUpdate } from '../../../handlers/ports/request-store';
+import type { DecisionClaim, DecisionDelivery, PendingApproval, PendingSummary, RequestStore, ResumedApproval, StatusUpdate } from '../../../handlers/ports/request-store';
 
 /** What the store keeps per request: the record plus the TTL attribute DynamoDB reads. */
 type StoredItem = RequestRecord & { readonly [TTL_ATTRIBUTE]?: number };
@@ -74,13 +74,13 @@ export class InMemoryRequestStore implements RequestStore {
     this.write(requestId, next);
   }
 
-  async resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<{ approvalDeadline: string } | undefined> {
+  async resumeAwaitDecision(requestId: string, taskToken: string, now: Date): Promise<ResumedApproval | undefined> {
     const item = this.items.get(requestId);
     // `approvalDeadline > :now` is false when the attribute is missing, as in DynamoDB.
     if (!item || item.status !== 'PENDING_APPROVAL' || item.approvalMailedAt === undefined) return undefined;
     if (item.approvalDeadline === undefined || !(item.approvalDeadline > now.toISOString())) return undefined;
     this.write(requestId, { ...item, taskToken, updatedAt: now.toISOString() });
-    return { approvalDeadline: item.approvalDeadline };
+    return { approvalDeadline: item.approvalDeadline, ...(item.approvalProofs ? { approvalProofs: item.approvalProofs } : {}) };
   }
 
   async markApprovalMailed(requestId: string, taskToken: string, now: Date): Promise<void> {

@@ -124,14 +124,49 @@ describe('validateElevationRequest: the plan the session policy enforces', () =>
   });
 
   it('refuses, at Register, a plan whose session policy cannot fit in 2,048 characters', () => {
-    // Prepare: 20 actions of different services, each on its own long resource.
-    const plannedActions = Array.from({ length: 20 }, (_, i) => `svc${i}:Act${String.fromCharCode(65 + i)}${'q'.repeat(40)}`);
-    const plannedResources = Object.fromEntries(plannedActions.map((a, i) => [a, [`arn:aws:svc${i}:eu-west-1:222222222222:thing-${'r'.repeat(60)}`]]));
+    // Prepare: two actions the role allows, each on ten long services of clusters of their own (nothing to widen).
+    const services = (name: string) => Array.from({ length: 10 }, (_, i) => `arn:aws:ecs:eu-west-1:222222222222:service/cluster-${i}-${'c'.repeat(40)}/${name}`);
+    const plannedActions = ['ecs:UpdateService', 'ecs:DescribeServices'];
+    const plannedResources = { 'ecs:UpdateService': services('payments'), 'ecs:DescribeServices': services('billing') };
 
     // Act
     const result = validateElevationRequest(event({ ...valid, plannedActions, plannedResources }), settings, now);
 
     // Assess
     expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^plannedActions: the plan needs a session policy of \d+ characters after compression; STS allows 2048 \(AssumeRole Policy\)/)] });
+  });
+
+  it('refuses, at Register, a plan naming actions the role does not allow, naming each (the grant could never do them)', () => {
+    // Act
+    const result = validateElevationRequest(event({ ...valid, plannedActions: ['ecs:UpdateService', 'iam:CreateUser', 'ec2:TerminateInstances', 'restart the worker'] }), settings, now);
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        'plannedActions: outside the role Ops, so the grant could never do them: iam:CreateUser (the role Ops does not allow it in eu-west-1, us-east-1); ' +
+          'ec2:TerminateInstances (the ceiling denies ec2:TerminateInstances to every elevated role). Plan only what the role allows, or ask for a role that allows it.',
+      ],
+    });
+  });
+
+  it('refuses a planned wildcard wider than the role (Ops has three ecs actions, not ecs:*)', () => {
+    const wide = validateElevationRequest(event({ ...valid, plannedActions: ['ecs:*'] }), settings, now);
+    expect(wide).toEqual({ ok: false, problems: [expect.stringContaining('ecs:* (the role Ops does not allow it (all of this wildcard) in eu-west-1)')] });
+  });
+
+  it('accepts the same plan for a role that allows it (Security may create users)', () => {
+    const result = validateElevationRequest(event({ ...valid, role: 'Security', minutes: 5, plannedActions: ['iam:CreateUser'] }), settings, now);
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  it('cannot check a plan against a role whose policy the settings do not carry, and leaves it to the proofs', () => {
+    const result = validateElevationRequest(event({ ...valid, plannedActions: ['iam:CreateUser'] }), { ...settings, rolePolicies: undefined }, now);
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  it("leaves a plan to IAM and the proofs when the role's policy uses what the evaluator does not evaluate (policy variables)", () => {
+    const variables = { ...settings, rolePolicies: { Ops: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${aws:username}/*' }] } } };
+    expect(validateElevationRequest(event({ ...valid, plannedActions: ['s3:GetObject'] }), variables, now)).toMatchObject({ ok: true });
   });
 });

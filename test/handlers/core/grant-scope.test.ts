@@ -52,4 +52,55 @@ describe('grantScopeOf: the role versus the grant, by evaluating both', () => {
     expect(grantScopeOf(request(['ecs:UpdateService']), { ...settings, rolePolicies: undefined }, now)).toBeUndefined();
     expect(grantScopeText(undefined)[0]).toMatch(/could not be computed/);
   });
+
+  it('evaluates every audited region, not only the first: a role fenced to the second region keeps the action there', () => {
+    // Prepare: a role that may update services in eu-central-1 only; the audit reads eu-west-1 first.
+    const fenced = {
+      auditRegions: ['eu-west-1', 'eu-central-1'],
+      rolePolicies: {
+        Ops: {
+          Statement: [
+            { Effect: 'Allow', Action: 'ecs:UpdateService', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-central-1' } } },
+            { Effect: 'Allow', Action: 'ecs:DescribeServices', Resource: '*' },
+          ],
+        },
+      },
+    };
+
+    // Act
+    const scope = grantScopeOf(request(['ecs:UpdateService', 'ecs:DescribeServices']), fenced, now);
+    const unscoped = grantScopeOf(request([]), fenced, now);
+
+    // Assess
+    expect(scope?.lines).toEqual([
+      { role: 'ecs:UpdateService', grant: 'all', regions: ['eu-central-1'] },
+      { role: 'ecs:DescribeServices', grant: 'all' },
+    ]);
+    expect(scope?.plannedOutsideRole).toEqual([]);
+    expect(grantScopeText(scope)).toContain('Can: ecs:UpdateService in eu-central-1 only');
+    expect(grantScopeText(unscoped)).toContain('Only in eu-central-1: ecs:UpdateService');
+  });
+
+  it("evaluates the ceiling's action denies: a role pattern that reaches the deny list never includes it, one inside it is never granted", () => {
+    // Prepare: a role whose policy file allows all of EC2 and the organization.
+    const wide = { auditRegions: ['eu-west-1'], rolePolicies: { Ops: { Statement: [{ Effect: 'Allow', Action: ['ec2:*', 'organizations:*', 'ecs:UpdateService'], Resource: '*' }] } } };
+
+    // Act
+    const unscoped = grantScopeOf(request([]), wide, now);
+    const scoped = grantScopeOf(request(['ecs:UpdateService']), wide, now);
+
+    // Assess
+    expect(unscoped?.lines).toEqual([
+      { role: 'ec2:*', grant: 'all', denied: ['ec2:TerminateInstances', 'ec2:DeleteVpc', 'ec2:DeleteSubnet'] },
+      { role: 'organizations:*', grant: [], denied: ['organizations:*'] },
+      { role: 'ecs:UpdateService', grant: 'all' },
+    ]);
+    expect(grantScopeText(unscoped)).toContain(
+      'Never, whatever the role says (the ceiling denies them to every elevated role): ec2:TerminateInstances, ec2:DeleteVpc, ec2:DeleteSubnet, organizations:*',
+    );
+    // The organization is not counted as a permission the role has and the grant lost.
+    expect(grantScopeText(scoped)[0]).toBe("Scoped to the plan: 1 of the role's 2 permissions kept, 1 removed.");
+    expect(grantScopeText(scoped)).toContain('Cannot (the role could): ec2:*');
+  });
 });
+

@@ -24,6 +24,7 @@ import { assumedRoleSessionArn } from '../../../handlers/core/resource-names';
 import { GLOBAL_SERVICES_REGION, PlanTooLargeError, grantSessionPolicy, planOf } from '../../../handlers/core/session-policy';
 import { contextOf, evaluate, type Decision } from '../../helpers/iam-simulator';
 import opsPolicy from '../../../infra/policies/ops.json';
+import { roleAllowsAll, rolePermissionsOf } from '../../../handlers/core/role-permissions';
 
 const expiresAt = new Date('2026-03-01T10:05:00Z');
 const account = '222222222222';
@@ -93,13 +94,45 @@ describe('grantSessionPolicy', () => {
     // Prepare: 20 long Describe actions over one service: 2,300 characters as written.
     const actions = Array.from({ length: 20 }, (_, i) => `ec2:DescribeSomethingRatherLongNumber${String.fromCharCode(65 + i)}${'x'.repeat(60)}`);
 
-    // Act
-    const policy = grantSessionPolicy({ expiresAt, regions: ['eu-west-1'], plan: { actions } });
+    // Act: a role that allows all of ec2:Describe*
+    const policy = grantSessionPolicy({ expiresAt, regions: ['eu-west-1'], plan: { actions }, within: () => true });
 
     // Assess
     expect(policy.document.Statement[0].Action).toBe('ec2:Describe*');
     expect(policy.widened).toEqual(actions);
     expect(policy.json.length).toBeLessThanOrEqual(MAX_SESSION_POLICY_CHARS);
+  });
+
+  it('never widens past the role: a wider pattern the role does not allow whole is not used, and the plan is refused as too large', () => {
+    // Prepare: the same 20 long Describe actions; roles that allow each of them but not all of ec2:Describe*,
+    // or all of EC2, which the ceiling's deny list cuts (ec2:Delete* would reach ec2:DeleteVpc).
+    const describes = Array.from({ length: 20 }, (_, i) => `ec2:DescribeSomethingRatherLongNumber${String.fromCharCode(65 + i)}${'x'.repeat(60)}`);
+    const deletes = describes.map((a) => a.replace('ec2:Describe', 'ec2:Delete'));
+    const listed = rolePermissionsOf({ rolePolicies: { Listed: { Statement: [{ Effect: 'Allow', Action: describes, Resource: '*' }] } } }, 'Listed');
+    const allEc2 = rolePermissionsOf({ rolePolicies: { AllEc2: { Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] } } }, 'AllEc2');
+    if (!listed || !allEc2) throw new Error('no role');
+    const within = (role: typeof listed) => (action: string, resources: readonly string[]) => roleAllowsAll(role, action, resources, ['eu-west-1'], expiresAt);
+
+    // Act / Assess
+    expect(() => grantSessionPolicy({ expiresAt, regions: ['eu-west-1'], plan: { actions: describes }, within: within(listed) })).toThrow(PlanTooLargeError);
+    expect(() => grantSessionPolicy({ expiresAt, regions: ['eu-west-1'], plan: { actions: deletes }, within: within(allEc2) })).toThrow(PlanTooLargeError);
+    expect(grantSessionPolicy({ expiresAt, regions: ['eu-west-1'], plan: { actions: describes }, within: within(allEc2) }).document.Statement[0].Action).toBe('ec2:Describe*');
+    // Without the role's policy nothing is widened.
+    expect(() => grantSessionPolicy({ expiresAt, regions: ['eu-west-1'], plan: { actions: describes } })).toThrow(PlanTooLargeError);
+  });
+
+  it("widens a resource path only where the role allows every action of the group on the wider path (the example Ops role's Resource is *)", () => {
+    // Prepare: a role limited to one prefix; a plan of objects under two prefixes, too long as written.
+    const objects = (prefix: string) => Array.from({ length: 10 }, (_, i) => `arn:aws:s3:::reports/${prefix}/${'o'.repeat(190)}-${i}`);
+    const limited = rolePermissionsOf({ rolePolicies: { Reports: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::reports/2026/*' }] } } }, 'Reports');
+    if (!limited) throw new Error('no role');
+    const within = (action: string, resources: readonly string[]) => roleAllowsAll(limited, action, resources, ['eu-west-1'], expiresAt);
+
+    // Act
+    const inside = grantSessionPolicy({ expiresAt, regions: ['eu-west-1'], plan: { actions: ['s3:GetObject'], resources: { 's3:GetObject': [...objects('2026'), ...objects('x').slice(0, 2)] } }, within });
+
+    // Assess: 2026/* is within the role and replaces its ten; the two under x/ stay as they are (x/* is outside the role)
+    expect(inside.document.Statement[0].Resource).toEqual(['arn:aws:s3:::reports/2026/*', ...objects('x').slice(0, 2)]);
   });
 
   it('refuses a plan that cannot fit in 2,048 characters, saying so', () => {

@@ -141,6 +141,9 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
 
     // Assess
     expect(await store.get(ID)).toMatchObject({ status: 'PENDING_APPROVAL', approvalProofs });
+    // A retried approval request gets them back with the wait, for its Elevation Pending Approval.
+    await store.markApprovalMailed(ID, PENDING.taskToken, NOW);
+    expect(await store.resumeAwaitDecision(ID, 'task-token-2', NOW)).toEqual({ approvalDeadline: DEADLINE, approvalProofs });
   });
 
   it('resumes an approval whose links were mailed, with the new task token and the same links and deadline', async () => {

@@ -14,6 +14,10 @@ import { GRANT_RANDOM_BYTES, newGrantId } from '../../../handlers/core/grant-win
 import { elevationRequest } from '../../helpers/fixtures';
 import { mintGrant } from '../../../handlers/use-cases/mint-grant';
 import { exampleSettings } from '../../helpers/synth';
+import { AccessAnalyzerClient, CheckAccessNotGrantedCommand, CheckNoNewAccessCommand, ValidatePolicyCommand } from '@aws-sdk/client-accessanalyzer';
+import 'aws-sdk-client-mock-jest';
+import { AccessAnalyzerPolicyProver } from '../../../handlers/adapters/aws/access-analyzer-policy-prover';
+import { rolePermissionsOf } from '../../../handlers/core/role-permissions';
 
 const request = elevationRequest();
 const decision: ApprovalDecision = { role: 'Ops', minutes: 5, approver: 'lead@example.com', decidedAt: '2026-11-28T09:59:30.000Z' };
@@ -44,7 +48,7 @@ describe('mintGrant with the AWS adapters', () => {
     scheduler.on(CreateScheduleCommand).resolves({});
   });
 
-  const mint = (d: ApprovalDecision = decision, r: typeof request = request) =>
+  const mint = (d: ApprovalDecision = decision, r: typeof request = request, prover?: AccessAnalyzerPolicyProver) =>
     mintGrant(
       { request: r, decision: d },
       {
@@ -62,8 +66,57 @@ describe('mintGrant with the AWS adapters', () => {
         clock: { now: () => now },
         random: { bytes: (n) => new Uint8Array(n).fill(0xab) },
         partition: 'aws',
+        ...(prover ? { prover } : {}),
       },
     );
+
+  describe("proofs against the role (IAM Access Analyzer at the SDK boundary)", () => {
+    const analyzer = mockClient(AccessAnalyzerClient);
+    const planned = { ...request, plannedActions: ['ecs:UpdateService', 'ecs:DescribeServices'] };
+    beforeEach(() => {
+      analyzer.reset();
+      analyzer.on(ValidatePolicyCommand).resolves({ findings: [] });
+      analyzer.on(CheckAccessNotGrantedCommand).resolves({ result: 'PASS', message: 'The policy document does not grant access.' });
+    });
+    afterAll(() => analyzer.restore());
+    const prover = () => new AccessAnalyzerPolicyProver(new AccessAnalyzerClient({ region: 'eu-west-1' }));
+
+    it("runs CheckNoNewAccess: the session policy passed to AssumeRole as new, the role's merged permissions policy as existing", async () => {
+      // Prepare
+      analyzer.on(CheckNoNewAccessCommand).resolves({ result: 'PASS', message: 'The modified permissions grant no new access.' });
+
+      // Act
+      const grant = await mint(decision, planned, prover());
+
+      // Assess
+      const policy = String(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.Policy);
+      expect(analyzer).toHaveReceivedCommandTimes(CheckNoNewAccessCommand, 1);
+      expect(analyzer.commandCalls(CheckNoNewAccessCommand)[0].args[0].input).toEqual({
+        newPolicyDocument: policy,
+        existingPolicyDocument: rolePermissionsOf(exampleSettings(), 'Ops')?.json,
+        policyType: 'IDENTITY_POLICY',
+      });
+      expect(JSON.parse(String(analyzer.commandCalls(CheckNoNewAccessCommand)[0].args[0].input.existingPolicyDocument)).Statement.at(-1).Sid).toBe('NeverEvenElevated');
+      expect(grant.proofs).toEqual({
+        verdict: 'proven',
+        checks: [
+          { check: 'validate-policy', status: 'pass' },
+          { check: 'no-new-access', status: 'pass' },
+          { check: 'access-not-granted', status: 'pass' },
+        ],
+      });
+    });
+
+    it('stops the mint on a CheckNoNewAccess FAIL before the lease or AssumeRole (proofs.onFail defaults to refuse)', async () => {
+      // Prepare
+      analyzer.on(CheckNoNewAccessCommand).resolves({ result: 'FAIL', message: 'The modified permissions grant new access.' });
+
+      // Act / Assess
+      await expect(mint(decision, planned, prover())).rejects.toThrow(/IAM Access Analyzer refused the session policy of req-00000001: .*FAIL no-new-access/);
+      expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 0);
+      expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 0);
+    });
+  });
 
   it('asks STS for 900 s with SourceIdentity and a session policy fenced at +5 minutes and the handover allowance', async () => {
     // Act

@@ -5,7 +5,8 @@ import { AccessAnalyzerPolicyProver } from '../../../handlers/adapters/aws/acces
 import { NEVER_EVEN_ELEVATED } from '../../../handlers/core/deny-list';
 import { reviewPage } from '../../../handlers/core/review-pages';
 import { requestView } from '../../../handlers/core/request-view';
-import { grantSessionPolicy, planOf } from '../../../handlers/core/session-policy';
+import { requestSessionPolicy } from '../../../handlers/core/request-session-policy';
+import { rolePermissionsOf } from '../../../handlers/core/role-permissions';
 import { type ApprovalPrompt, approvalPromptMessage } from '../../../handlers/core/slack-message';
 import type { ChatNotifier, PostedPrompt } from '../../../handlers/ports/chat-notifier';
 import type { PolicyProver } from '../../../handlers/ports/policy-prover';
@@ -41,8 +42,10 @@ describe('Use case: requestApproval proves the session policy as requested, for 
   }
 
   it('puts each PASS and FAIL in the email, the Slack prompt, the review page and jit pending, and stores them with the approval', async () => {
-    // Prepare: Access Analyzer finds nothing wrong with the policy, but says it grants a deny-listed action.
+    // Prepare: Access Analyzer finds nothing wrong with the policy and no access beyond the role's, but says
+    // it grants a deny-listed action.
     analyzer.on(ValidatePolicyCommand).resolves({ findings: [] });
+    analyzer.on(CheckNoNewAccessCommand).resolves({ result: 'PASS', message: 'The modified permissions grant no new access compared to your existing policy.' });
     analyzer.on(CheckAccessNotGrantedCommand).resolves({ result: 'FAIL', message: 'The policy document grants access to perform one or more of the listed actions.' });
     const prover = new AccessAnalyzerPolicyProver(new AccessAnalyzerClient({ region: 'eu-west-1' }));
 
@@ -50,16 +53,16 @@ describe('Use case: requestApproval proves the session policy as requested, for 
     const { approval, chat, request, clock } = await ask(prover);
 
     // Assess: the policy proved is the one the mint builds for the requested minutes, regions and plan.
-    const plan = planOf(request);
-    const expected = grantSessionPolicy({
-      expiresAt: new Date(clock.now().getTime() + request.minutes * 60_000),
-      regions: approval.deps.settings.auditRegions,
-      ...(plan ? { plan } : {}),
-    }).json;
+    const expected = requestSessionPolicy(request, approval.deps.settings, { expiresAt: new Date(clock.now().getTime() + request.minutes * 60_000), now: clock.now() }).json;
     expect(analyzer.commandCalls(ValidatePolicyCommand)[0]?.args[0].input).toMatchObject({ policyDocument: expected, policyType: 'IDENTITY_POLICY' });
     expect(analyzer.commandCalls(CheckAccessNotGrantedCommand)[0]?.args[0].input.access).toEqual([{ actions: [...NEVER_EVEN_ELEVATED] }]);
-    // A scoped plan without the role's policy at hand: no-new-access is not proven, and not asked.
-    expect(analyzer).toHaveReceivedCommandTimes(CheckNoNewAccessCommand, 0);
+    // A scoped plan, compared with the role's merged permissions policy (its policy file and the ceiling's deny list).
+    expect(analyzer).toHaveReceivedCommandTimes(CheckNoNewAccessCommand, 1);
+    expect(analyzer.commandCalls(CheckNoNewAccessCommand)[0]?.args[0].input).toEqual({
+      newPolicyDocument: expected,
+      existingPolicyDocument: rolePermissionsOf(approval.deps.settings, 'Ops')?.json,
+      policyType: 'IDENTITY_POLICY',
+    });
 
     const record = await approval.store.get(request.requestId);
     expect(record?.approvalProofs).toMatchObject({
@@ -67,8 +70,17 @@ describe('Use case: requestApproval proves the session policy as requested, for 
       reason: 'access-not-granted failed',
       checks: [
         { check: 'validate-policy', status: 'pass' },
-        { check: 'no-new-access', status: 'not-proven' },
+        { check: 'no-new-access', status: 'pass' },
         { check: 'access-not-granted', status: 'fail' },
+      ],
+    });
+    // The event carries each check's status too, for subscribers that post it elsewhere.
+    expect(approval.publisher.events.find((e) => e.outcome === 'Pending Approval')?.detail.approvalProofs).toEqual({
+      verdict: 'failed',
+      checks: [
+        { check: 'validate-policy', subject: 'session policy', status: 'pass' },
+        { check: 'no-new-access', subject: 'session policy vs role policy', status: 'pass' },
+        { check: 'access-not-granted', subject: NEVER_EVEN_ELEVATED.join(', '), status: 'fail' },
       ],
     });
 
@@ -78,7 +90,7 @@ describe('Use case: requestApproval proves the session policy as requested, for 
         'IAM Access Analyzer on the session policy as requested (the mint proves the granted policy again):',
         '  Proofs: failed (access-not-granted failed)',
         '  PASS validate-policy (session policy): 0 finding(s), none an error or security warning',
-        "  NOT PROVEN no-new-access (session policy vs role policy): the role's policy is not available to the mint",
+        '  PASS no-new-access (session policy vs role policy): The modified permissions grant no new access compared to your existing policy.',
         `  FAIL access-not-granted (${NEVER_EVEN_ELEVATED.join(', ').slice(0, 40)}`,
       ].join('\n'),
     );
@@ -100,6 +112,27 @@ describe('Use case: requestApproval proves the session policy as requested, for 
     expect(analyzer.calls()).toHaveLength(0);
   });
 
+  it('a retried approval request publishes Elevation Pending Approval again with the proofs stored by the first', async () => {
+    // Prepare
+    analyzer.on(ValidatePolicyCommand).resolves({ findings: [] });
+    analyzer.on(CheckNoNewAccessCommand).resolves({ result: 'PASS', message: 'no new access' });
+    analyzer.on(CheckAccessNotGrantedCommand).resolves({ result: 'PASS', message: 'not granted' });
+    const prover = new AccessAnalyzerPolicyProver(new AccessAnalyzerClient({ region: 'eu-west-1' }));
+    const { approval, request } = await ask(prover);
+    analyzer.reset();
+
+    // Act: Step Functions runs the task again (a lost answer), with a new token
+    await requestApproval({ taskToken: 'token-2-'.padEnd(40, 'y'), request }, { ...approval.deps, prover });
+
+    // Assess: nobody mailed again, nothing asked again, and both events carry the same proofs
+    const pending = approval.publisher.events.filter((e) => e.outcome === 'Pending Approval');
+    expect(pending).toHaveLength(2);
+    expect(approval.mailer.sent).toHaveLength(1);
+    expect(analyzer.calls()).toHaveLength(0);
+    expect(pending[1]?.detail.approvalProofs).toEqual(pending[0]?.detail.approvalProofs);
+    expect(pending[1]?.detail.approvalProofs).toMatchObject({ verdict: 'proven' });
+  });
+
   it.each([
     ['without a prover', undefined],
     ['where Access Analyzer cannot be reached (the sandbox)', 'unreachable'],
@@ -119,5 +152,6 @@ describe('Use case: requestApproval proves the session policy as requested, for 
     expect(email.text).toMatch(/^ {2}Proofs: not proven \(/m);
     expect(email.text).not.toMatch(/Proofs: proven|^ {2}PASS /m);
     expect(chat.prompts[0]?.proofs?.[0]).toMatch(/^Proofs: not proven/);
+    expect(approval.publisher.events.find((e) => e.outcome === 'Pending Approval')?.detail.approvalProofs).toMatchObject({ verdict: 'not proven' });
   });
 });
