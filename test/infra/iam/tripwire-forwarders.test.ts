@@ -1,9 +1,21 @@
 import { join } from 'node:path';
-import { assumedRoleSessionArn, brokerBusArn, BROKER_NAMES } from '../../../handlers/core/resource-names';
+import { assumedRoleSessionArn, brokerBusArn, BROKER_NAMES, TARGET_NAMES } from '../../../handlers/core/resource-names';
 import { tripwireRegions } from '../../../handlers/core/tripwire-regions';
 import { loadJitConfig } from '../../../infra/config/load-config';
 import { evaluate } from '../../helpers/iam-simulator';
-import { type IamDocument, arnOf, asList, identityPoliciesOf, prop, resolve, resourcesOfType, synthesizedStack, type SynthesizedStack } from '../../helpers/iam-template';
+import {
+  type IamDocument,
+  type NamedPolicy,
+  arnOf,
+  asList,
+  identityPoliciesOf,
+  managedPolicyNamed,
+  prop,
+  resolve,
+  resourcesOfType,
+  synthesizedStack,
+  type SynthesizedStack,
+} from '../../helpers/iam-template';
 import { synthApp } from '../../helpers/synth';
 
 /**
@@ -114,5 +126,22 @@ describe('Tripwire forwarders: only events:PutEvents on the broker bus, from eve
         resourcePolicy: busPolicy,
       }),
     ).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it.each(pairs.map((p) => [`${p.account}/${p.region}`, p] as const))('%s: an elevated session, whatever its role allows, may read the forwarding rule but not change, disable or delete it', async (_name, pair) => {
+    // Prepare: the ceiling as deployed in the pair's account, over a role that allows everything.
+    const target = synthesizedStack([...stacks.targets.values()].find((s) => s.account === pair.account)!);
+    const ceiling: NamedPolicy[] = [TARGET_NAMES.denyAlwaysPolicy, TARGET_NAMES.denyDetectionPolicy, TARGET_NAMES.denyBrokerPolicy].map((name) => ({ name, policy: managedPolicyNamed(target, name) }));
+    const allowEverything: NamedPolicy = { name: 'AllowEverything', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
+    const [ruleId, rule] = resourcesOfType(pair.stack, 'AWS::Events::Rule')[0];
+    const ruleArn = arnOf(pair.stack, ruleId, rule);
+    const session = assumedRoleSessionArn('aws', pair.account, 'AgentElevated-Ops', 'jit-req-forwarder-0001');
+    const as = (action: string) =>
+      evaluate({ principal: session, session: { sourceIdentity: 'jit-req-forwarder-0001' }, action, resource: ruleArn, identityPolicies: [allowEverything, ...ceiling] });
+
+    // Act / Assess
+    expect(ruleArn).toMatch(new RegExp(`^arn:aws:events:${pair.region}:${pair.account}:rule/JitTarget-`));
+    await expect(as('events:DescribeRule')).resolves.toBe('Allowed');
+    for (const action of ['events:DeleteRule', 'events:DisableRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets']) await expect(as(action)).resolves.toBe('ExplicitlyDenied');
   });
 });
