@@ -200,8 +200,8 @@ describe('Tripwires, through the synthesized broker (docs/security-model.md#trip
     });
 
     it('an IAM call, recorded in us-east-1, reaches the broker through the us-east-1 forwarder and trips', async () => {
-      // Prepare: a plan without IAM, so any IAM call is outside it.
-      const { grant, finish } = await liveGrant(world, ['ecs:UpdateService', 'ecs:Describe*']);
+      // Prepare: a plan within Ops and without IAM, so any IAM call is outside it.
+      const { grant, finish } = await liveGrant(world, ['ecs:UpdateService', 'ecs:DescribeServices']);
       const iamCall = callBy(world, grant, 'iam.amazonaws.com', 'CreateAccessKey', undefined, 'us-east-1');
 
       // Act
