@@ -57,6 +57,10 @@ interface Figures {
   readonly approvalCpuMs: number;
   /** That CPU time over the granted requests. */
   readonly cpuMsPerGrant: number;
+  /** Grants whose GrantedAt is before their secret version was written (must be 0). */
+  readonly clockBeforeReadable: number;
+  /** The most a grant's GrantedAt came before its secret version was written, ms. */
+  readonly clockEarlyMaxMs: number;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -147,29 +151,39 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
     };
 
     /**
-     * Every version written to the agents' secrets so far: request id -> sandbox time it was written (the
-     * version's creation time, so how often this looks does not change what it measures). Only secrets
-     * still awaiting a request are read: the benchmark's own calls share the sandbox's process.
+     * Every version written to the given secrets: request id -> sandbox time it was written (the version's
+     * creation time, so when it is read does not change what it measures). Read once the outcomes are in,
+     * after the measured window: the benchmark's own calls share the sandbox's process.
      */
     const written = new Map<string, number>();
-    const seenVersions = new Set<string>();
-    const readVersions = async (awaited: ReadonlySet<string>): Promise<void> => {
-      for (const secretId of awaited) {
+    /** request id -> the grant's GrantedAt as its secret says (its clock's start). */
+    const clockStarts = new Map<string, number>();
+    const readVersions = async (secretIds: ReadonlySet<string>): Promise<void> => {
+      for (const secretId of secretIds) {
         const listed = await secrets.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, MaxResults: 100 }));
         for (const version of listed.Versions ?? []) {
-          if (!version.VersionId || seenVersions.has(version.VersionId)) continue;
-          seenVersions.add(version.VersionId);
+          if (!version.VersionId) continue;
           const value = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: version.VersionId }));
-          const requestId = (JSON.parse(value.SecretString ?? '{}') as { RequestId?: string }).RequestId;
-          if (requestId && version.CreatedDate) written.set(requestId, version.CreatedDate.getTime());
+          const { RequestId: requestId, GrantedAt: grantedAt } = JSON.parse(value.SecretString ?? '{}') as { RequestId?: string; GrantedAt?: string };
+          if (requestId && version.CreatedDate) {
+            written.set(requestId, version.CreatedDate.getTime());
+            if (grantedAt) clockStarts.set(requestId, Date.parse(grantedAt));
+          }
         }
       }
     };
-    /** Requests refused so far (the broker's "Elevation Refused" events). */
-    const refused = async (): Promise<Set<string>> => {
+    /**
+     * The outcomes so far, from the broker's events (one call to the sandbox's events page however many
+     * requests are open): "Elevation Granted" is published after the secret is written, "Elevation
+     * Refused" when the lease refused the mint. Before, the benchmark polled every awaited secret's versions
+     * (two signed calls a secret every 500 ms), a load of its own on the process it measures: at N=200 about
+     * 1,600 calls during the approvals, as many as the grants' own.
+     */
+    const outcomes = async (): Promise<{ granted: Set<string>; refused: Set<string> }> => {
       const response = await fetch(`${sandbox.url}/events?format=json`);
       const { events } = (await response.json()) as { events: Array<{ event: { 'detail-type': string; detail: { requestId?: string } } }> };
-      return new Set(events.filter((e) => e.event['detail-type'] === 'Elevation Refused').map((e) => e.event.detail.requestId ?? ''));
+      const of = (type: string) => new Set(events.filter((e) => e.event['detail-type'] === type).map((e) => e.event.detail.requestId ?? ''));
+      return { granted: of('Elevation Granted'), refused: of('Elevation Refused') };
     };
 
     /**
@@ -221,16 +235,16 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
         }),
       );
       if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0 };
-      let seen = new Set<string>();
-      const refusedIds = await waitFor(`${count} outcomes`, async () => {
-        const open = requests.filter((r) => !written.has(r.requestId) && !seen.has(r.requestId));
-        await readVersions(new Set(open.map((r) => agentSecretName(r.agent.ref, r.account.id))));
-        if (open.some((r) => !written.has(r.requestId))) seen = await refused();
-        return ids.every((id) => written.has(id) || seen.has(id)) ? seen : undefined;
+      const decided = await waitFor(`${count} outcomes`, async () => {
+        const seen = await outcomes();
+        return ids.every((id) => seen.granted.has(id) || seen.refused.has(id)) ? seen : undefined;
       }, 60_000 + count * 1_000, 500);
+      const refusedIds = decided.refused;
       const allOutcomesMs = sandbox.clock.nowMs() - firstApproval;
       const cpu = process.cpuUsage(cpuAtApproval);
       await profile?.();
+      const grantedSecrets = requests.filter((r) => decided.granted.has(r.requestId)).map((r) => agentSecretName(r.agent.ref, r.account.id));
+      await readVersions(new Set(grantedSecrets));
       return { approvedAt, refusedIds, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), allOutcomesMs };
     };
 
@@ -258,6 +272,10 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
       approvalCpuMs: measured.cpuMs,
       cpuMsPerGrant: latencies.length ? Math.round(measured.cpuMs / latencies.length) : Number.NaN,
+      // The grant's clock must start no earlier than its credentials can be read (docs/architecture.md,
+      // "Time box"): GrantedAt at or after the version's creation.
+      clockBeforeReadable: [...written].filter(([id, at]) => (clockStarts.get(id) ?? Number.POSITIVE_INFINITY) < at).length,
+      clockEarlyMaxMs: Math.max(0, ...[...written].map(([id, at]) => at - (clockStarts.get(id) ?? at))),
     };
   } finally {
     await sandbox.stop();
@@ -331,6 +349,8 @@ async function main(): Promise<void> {
     ['CPU ms/grant', (r) => r.cpuMsPerGrant],
     ['requests->emails ms', (r) => r.requestToEmailsMs],
     ['peak RSS MiB', (r) => r.peakRssMiB],
+    ['clock before readable', (r) => r.clockBeforeReadable],
+    ['by at most ms', (r) => r.clockEarlyMaxMs],
   ];
   console.log(columns.map(([name]) => name.padStart(Math.max(8, name.length))).join(' '));
   for (const r of results) console.log(columns.map(([name, value]) => String(value(r)).padStart(Math.max(8, name.length))).join(' '));

@@ -6,6 +6,8 @@ import { agentNameOf, agentsOf, iamRoleNameOf, type LoadedConfig } from './confi
 import { ElevatedRole } from './constructs/elevated-role';
 import { ElevationCeiling } from './constructs/elevation-ceiling';
 import { TripwireForwarder } from './constructs/tripwire-forwarder';
+import { auditRegions } from '../handlers/core/audit-polling';
+import { regionFolder } from '../handlers/core/data-event-trail';
 import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES, brokerBusArn, roleArn } from '../handlers/core/resource-names';
 
 export interface TargetAccountStackProps extends StackProps {
@@ -83,6 +85,7 @@ export class TargetAccountStack extends Stack {
         resources: ['*'],
       }),
     );
+    if (account.dataEventTrail) this.grantDataEventTrailRead(account, auditRegions(config.audit.regions));
 
     this.revoker = new iam.Role(this, 'Revoker', {
       roleName: TARGET_NAMES.revokerRole,
@@ -112,5 +115,49 @@ export class TargetAccountStack extends Stack {
       value: this.ceiling.boundaryArn,
       description: 'Every role or user an elevated session creates must carry this permissions boundary',
     });
+  }
+
+  /**
+   * Lets the audit reader read the trail's log files of this account in the audited regions, and nothing else
+   * of the bucket: `s3:GetObject` on `<prefix>/AWSLogs/<account>/CloudTrail/<region>/*`, and `s3:ListBucket`
+   * only for listings whose `s3:prefix` lies in those folders (a listing without a prefix is refused). With
+   * SSE-KMS log files, `kms:Decrypt` on the trail's key, only through S3 in the bucket's region; the key's
+   * own policy must allow it too (CloudTrail's default key policy lets principals of the account decrypt).
+   * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-find-log-files.html
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
+   * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+   */
+  private grantDataEventTrailRead(account: AccountConfig, regions: readonly string[]): void {
+    const trail = account.dataEventTrail;
+    if (!trail) return;
+    const folders = regions.map((region) => `${regionFolder(trail.prefix, account.id, region)}*`);
+    const bucketArn = `arn:${Aws.PARTITION}:s3:::${trail.bucket}`;
+    this.auditReader.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadDataEventLogFilesOnly',
+        actions: ['s3:GetObject'],
+        resources: folders.map((folder) => `${bucketArn}/${folder}`),
+      }),
+    );
+    this.auditReader.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListDataEventLogFoldersOnly',
+        actions: ['s3:ListBucket'],
+        resources: [bucketArn],
+        conditions: { StringLike: { 's3:prefix': folders } },
+      }),
+    );
+    if (trail.kmsKeyArn) {
+      const bucketRegion = trail.region ?? regions[0];
+      this.auditReader.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptDataEventLogFilesThroughS3',
+          actions: ['kms:Decrypt'],
+          resources: [trail.kmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${bucketRegion}.amazonaws.com` } },
+        }),
+      );
+    }
   }
 }

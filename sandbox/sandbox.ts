@@ -42,6 +42,8 @@ import { SqsEmulation, queuesOf } from './services/sqs';
 import { StsEmulation, assumableRoles } from './services/sts';
 import { TargetAccountEmulation } from './services/target-account';
 import { TrailStore } from './services/trail-store';
+import { TrailDelivery } from './services/trail-delivery';
+import { SessionS3 } from './services/session-s3';
 import { arnOf, prop, resolve, resourcesOfType } from './template/deployed-template';
 import { deployedWorkflow } from './template/deployed-workflow';
 import { type SynthesizedInstallation, cachedInstallation } from './template/installation';
@@ -223,7 +225,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...approverRoster(config.config.approval)]);
   const bucketResources = resourcesOfType(broker, 'AWS::S3::Bucket').map(([, r]) => [String(prop(r, 'BucketName') ?? auditBucketName(hub.account, hub.region)), r] as const);
   const buckets = bucketResources.map(([name]) => name);
-  const s3 = new S3Emulation(buckets, home, authorizer, clock, Object.fromEntries(bucketResources.map(([name, r]) => [name, objectLockOf(r.Properties)])));
+  // Trails of data events (accounts[].dataEventTrail): their buckets live in the sandbox's S3, and the trail
+  // delivers each data event there as a log file, for the audit to read through the audit reader role.
+  const trailBuckets = config.config.accounts.flatMap((a) => (a.dataEventTrail ? [{ accountId: a.id, bucket: a.dataEventTrail.bucket, ...(a.dataEventTrail.prefix ? { prefix: a.dataEventTrail.prefix } : {}) }] : []));
+  const s3 = new S3Emulation([...buckets, ...new Set(trailBuckets.map((t) => t.bucket))], home, authorizer, clock, Object.fromEntries(bucketResources.map(([name, r]) => [name, objectLockOf(r.Properties)])));
+  const trailDelivery = new TrailDelivery(trailBuckets, s3, () => clock.now());
+  trail.onRecord((record) => trailDelivery.deliver(record));
   const sts = new StsEmulation(roles, identities, authorizer, clock, hub.account);
   const sfn = new SfnEmulation(tokens, stateMachineArn, authorizer);
   const cloudtrail = new CloudTrailEmulation(trail, authorizer, hub.region);
@@ -251,7 +258,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const router = new AwsRouter({
     identities,
     hubServices: [dynamodb, secrets, events, scheduler, ses, s3, sts, sfn, cloudtrail, sqs, lambda, cloudformation, iamRead, executeApi, kms],
-    sessionServices: [sts, cloudtrail, iam],
+    sessionServices: [sts, cloudtrail, iam, new SessionS3(s3, trailDelivery.buckets(), fallback)],
     fallback,
     trail,
     clock,

@@ -50,7 +50,8 @@ function actionTable(actions: readonly AuditAction[], withKey: boolean): string[
     const cells = [
       a.time,
       mdText(a.service),
-      mdText(a.action),
+      // Data events come from the trail's log files, not LookupEvents: said where the call is listed.
+      `${mdText(a.action)}${a.category === 'data' ? ' (data event)' : ''}`,
       mdText(a.resources.join(', ')),
       mdText(a.region),
       mdText(result),
@@ -222,6 +223,16 @@ export function renderAuditMarkdown(report: AuditReport, options: MarkdownOption
     '|---|---|---|---|---|',
     ...r.collection.regions.map((g) => `| ${mdText(g.region)} | ${g.events} | ${g.pages} | ${yesNo(g.complete)} | ${mdText(g.error ?? '')} |`),
     '',
+    ...(r.collection.dataEvents
+      ? [
+          "Data events from the account's trail log files (S3, gzip JSON), by access key, the same window:",
+          '',
+          '| Region | Source | Log files | Events | Read to the end | Error |',
+          '|---|---|---|---|---|---|',
+          ...r.collection.dataEvents.map((d) => `| ${mdText(d.region)} | ${mdText(d.source)} | ${d.objects} | ${d.events} | ${yesNo(d.complete)} | ${mdText(d.error ?? '')} |`),
+          '',
+        ]
+      : []),
     '## Verifying this report',
     '',
     `This Markdown is rendered from the JSON report \`${options.jsonUri}\`, whose SHA-256 is`,

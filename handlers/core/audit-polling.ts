@@ -170,7 +170,7 @@ export function observePoll(state: AuditState, observation: PollObservation, now
       `CloudTrail settled: ${QUIET_POLLS_TO_SETTLE} consecutive polls a minute apart found no new event, ` +
       `the first ${timing.delayMinutes} min after the credentials stopped working (${next.polls} polls).`;
   } else if (!observation.readEverything) {
-    reason = `Not every region could be read to the end by the deadline ${state.deadline} (maximum lag ${timing.maxLagMinutes} min); events are missing.`;
+    reason = `Not every region could be read to the end (nor, where configured, every folder of the data-event trail) by the deadline ${state.deadline} (maximum lag ${timing.maxLagMinutes} min); events are missing.`;
   } else {
     reason =
       `The maximum lag of ${timing.maxLagMinutes} min after the credentials stopped working passed before the trail settled ` +

@@ -59,6 +59,11 @@ export const auditActionSchema = z.object({
   sourceIpAddress: z.string().optional(),
   userAgent: z.string().optional(),
   flags: z.array(z.enum(ACTION_FLAGS)),
+  /**
+   * Where the call was read: `management` (LookupEvents) or `data` (a trail's log files in S3). Added within
+   * v1: absent in reports written before data events were read.
+   */
+  category: z.enum(['management', 'data']).optional(),
 });
 
 export type AuditAction = z.infer<typeof auditActionSchema>;
@@ -75,6 +80,22 @@ export const regionCollectionSchema = z.object({
 
 export type RegionCollection = z.infer<typeof regionCollectionSchema>;
 
+/** How one audited region's data events were read from a trail's log files. */
+export const dataEventCollectionSchema = z.object({
+  region: z.string(),
+  /** `s3://<bucket>/<prefix>/AWSLogs/<account>/CloudTrail/<region>/`. */
+  source: z.string(),
+  /** Log files read. */
+  objects: count,
+  /** The grant's data events found in them. */
+  events: count,
+  /** False when a listing or a log file could not be read. */
+  complete: z.boolean(),
+  error: z.string().optional(),
+});
+
+export type DataEventCollection = z.infer<typeof dataEventCollectionSchema>;
+
 export const collectionSchema = z.object({
   complete: z.boolean(),
   /** Why the report is (in)complete, in one sentence. */
@@ -82,6 +103,11 @@ export const collectionSchema = z.object({
   /** The LookupEvents time window. */
   window: z.object({ start: iso, end: iso }),
   regions: z.array(regionCollectionSchema),
+  /**
+   * The data events read from the account's trail of data events, per audited region; absent when the account
+   * configures none (`accounts[].dataEventTrail`). Added within v1.
+   */
+  dataEvents: z.array(dataEventCollectionSchema).optional(),
   polls: count,
   firstPollAt: iso.nullable(),
   lastPollAt: iso.nullable(),
@@ -207,18 +233,34 @@ export const auditReportSchema = z.object({
 });
 
 /**
- * What LookupEvents cannot show, said in every report. LookupEvents returns management (and Insights)
- * events only; data events are recorded only by a trail or event data store configured for them.
+ * What the report read and what it cannot show, said in every report. LookupEvents returns management (and
+ * Insights) events only; data events are recorded only by a trail or event data store configured for them,
+ * which the report reads when the account names one (`collection.dataEvents`) and every folder of it was read.
  *
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
  */
-export function coverageOf(regions: readonly string[]): NonNullable<AuditReport['coverage']> {
-  return {
-    read: ['management'],
-    notCovered: [
+export function coverageOf(regions: readonly string[], dataEvents?: readonly DataEventCollection[]): NonNullable<AuditReport['coverage']> {
+  const dataRead = dataEvents !== undefined && dataEvents.length > 0 && dataEvents.every((d) => d.complete);
+  let dataSentence: string;
+  if (dataRead) {
+    dataSentence =
+      "Data events the account's trail does not record: the report read every data event the trail delivered for these credentials " +
+      `(${[...new Set(dataEvents.map((d) => d.source.replace(/AWSLogs\/.*$/, 'AWSLogs/')))].join(', ')}), but only for the resources and event types the trail's data event selectors cover, which the broker does not check.`;
+  } else if (dataEvents !== undefined && dataEvents.length > 0) {
+    const failed = dataEvents.find((d) => !d.complete);
+    dataSentence =
       'Data events (S3 object reads and writes such as GetObject and PutObject, Lambda Invoke, DynamoDB item reads and writes, SNS Publish, ...): ' +
-        'CloudTrail LookupEvents returns management events only, and this report read no trail of data events.',
+      `the account's trail of data events could not be read completely (${failed?.region ?? ''}: ${failed?.error ?? 'incomplete'}); the data events listed may be missing some.`;
+  } else {
+    dataSentence =
+      'Data events (S3 object reads and writes such as GetObject and PutObject, Lambda Invoke, DynamoDB item reads and writes, SNS Publish, ...): ' +
+      'CloudTrail LookupEvents returns management events only, and this report read no trail of data events.';
+  }
+  return {
+    read: dataRead ? ['management', 'data'] : ['management'],
+    notCovered: [
+      dataSentence,
       `Calls in regions other than ${regions.join(', ')}: the grant's session policy refuses them (region fence; global services only in us-east-1), ` +
         "so none can have succeeded; a refused attempt there is recorded only in that region's event history.",
       'Calls made with other credentials these credentials obtained: they have other access keys (look for credential-change).',
@@ -247,7 +289,10 @@ function bounded(text: string | undefined, max = MAX_TEXT): string | undefined {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Merges events from several regions and keys: de-duplicated by event id, oldest first. */
+/**
+ * Merges events from several regions, keys and sources: de-duplicated by event id (the first kept, so
+ * management events read from LookupEvents win over the same record in a log file), oldest first.
+ */
 export function mergeTrailEvents(events: Iterable<TrailEvent>): TrailEvent[] {
   const byId = new Map<string, TrailEvent>();
   for (const event of events) if (!byId.has(event.eventId)) byId.set(event.eventId, event);
@@ -304,6 +349,7 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
       ...(sourceIpAddress ? { sourceIpAddress } : {}),
       ...(userAgent ? { userAgent } : {}),
       flags,
+      category: e.category ?? 'management',
     };
   });
 
@@ -384,7 +430,7 @@ export function buildAuditReport(input: AuditReportInput): AuditReport {
       delivered: c.delivered,
     })),
     collection: input.collection,
-    coverage: coverageOf(input.collection.regions.map((g) => g.region)),
+    coverage: coverageOf(input.collection.regions.map((g) => g.region), input.collection.dataEvents),
     summary: {
       total: actions.length,
       mutating: has('mutating'),

@@ -18,10 +18,20 @@ export const elevatedRoleSchema = z.object({
   description: z.string().optional(),
 });
 
+/** A trail of the account that logs data events to S3 (config `accounts[].dataEventTrail`, its region resolved). */
+export const dataEventTrailSettingSchema = z.object({
+  bucket: z.string(),
+  prefix: z.string().optional(),
+  /** The bucket's region. */
+  region: z.string(),
+});
+
 export const targetAccountSchema = z.object({
   id: z.string(),
   name: z.string(),
   roles: z.array(elevatedRoleSchema).min(1),
+  /** @default none: the audit reads management events only */
+  dataEventTrail: dataEventTrailSettingSchema.optional(),
 });
 
 /** One agent the broker serves: its id and its IAM name, in config order (the first keeps the seed's names). */
@@ -86,6 +96,7 @@ export const brokerSettingsSchema = z.object({
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;
 export type TargetAccount = z.infer<typeof targetAccountSchema>;
+export type DataEventTrailSetting = z.infer<typeof dataEventTrailSettingSchema>;
 export type BrokerSettings = z.infer<typeof brokerSettingsSchema>;
 export type SlackSettings = z.infer<typeof slackSettingsSchema>;
 

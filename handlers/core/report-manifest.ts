@@ -40,8 +40,26 @@ export const reportManifestSchema = z.object({
   decision: z.unknown(),
   grant: z.unknown(),
   proofs: policyProofsSchema,
-  /** SHA-256 over the sorted CloudTrail event ids the report holds, with their count and the completeness. */
-  trail: z.object({ digest: hex64, events: z.number().int().nonnegative(), complete: z.boolean() }),
+  /**
+   * SHA-256 over the sorted CloudTrail event ids the report holds (management and data events), with their
+   * count and the completeness; `dataEvents` when the account's trail of data events was read (added within v1).
+   */
+  trail: z.object({
+    digest: hex64,
+    events: z.number().int().nonnegative(),
+    complete: z.boolean(),
+    dataEvents: z
+      .object({
+        /** Whether every folder of the trail was read (`coverage.read` includes `data`). */
+        read: z.boolean(),
+        /** Data events in the report. */
+        events: z.number().int().nonnegative(),
+        /** Log files read. */
+        objects: z.number().int().nonnegative(),
+        sources: z.array(z.string()),
+      })
+      .optional(),
+  }),
 });
 
 export type ReportManifest = z.infer<typeof reportManifestSchema>;
@@ -75,7 +93,21 @@ export function buildReportManifest(input: ManifestInput): ReportManifest {
     decision: report.approval,
     grant: report.grant,
     proofs: input.proofs ?? { verdict: NOT_PROVEN, reason: 'no proofs were recorded for this grant', checks: [] },
-    trail: { digest: trailDigest(report.actions.map((a) => a.eventId)), events: report.actions.length, complete: report.collection.complete },
+    trail: {
+      digest: trailDigest(report.actions.map((a) => a.eventId)),
+      events: report.actions.length,
+      complete: report.collection.complete,
+      ...(report.collection.dataEvents
+        ? {
+            dataEvents: {
+              read: report.coverage?.read.includes('data') ?? false,
+              events: report.actions.filter((a) => a.category === 'data').length,
+              objects: report.collection.dataEvents.reduce((n, d) => n + d.objects, 0),
+              sources: report.collection.dataEvents.map((d) => d.source),
+            },
+          }
+        : {}),
+    },
   };
 }
 

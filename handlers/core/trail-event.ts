@@ -1,4 +1,4 @@
-/** One CloudTrail management event, reduced to what an audit report needs. */
+/** One CloudTrail event (management, from LookupEvents, or data, from the trail's log files), reduced to what an audit report needs. */
 export interface TrailEvent {
   readonly eventId: string;
   readonly eventTime: string;
@@ -7,6 +7,8 @@ export interface TrailEvent {
   readonly awsRegion: string;
   /** The access key the event was looked up by: which of a request's credentials made the call. */
   readonly accessKeyId: string;
+  /** Where it was read: LookupEvents (management, the default) or a trail's log files (data). */
+  readonly category?: 'management' | 'data';
   readonly readOnly?: boolean;
   readonly errorCode?: string;
   readonly errorMessage?: string;

@@ -5,6 +5,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { cloudTrailTrailFactory } from '../adapters/aws/cloudtrail-trail';
+import { s3DataEventLogFactory } from '../adapters/aws/s3-data-event-log';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store';
 import { S3ReportStore } from '../adapters/aws/s3-report-store';
 import { KmsReportSigner } from '../adapters/aws/kms-report-signer';
@@ -33,8 +34,10 @@ export function auditFunction({ env, aws, clock, logger }: FunctionRuntime<'audi
     client: DynamoDBDocumentClient.from(new DynamoDBClient(aws)),
     tableName: env.requestTable,
   });
+  const sts = new STSClient(aws);
   const pollDeps = {
-    trails: cloudTrailTrailFactory({ sts: new STSClient(aws), partition: env.targetPartition, endpoint: aws.endpoint }),
+    trails: cloudTrailTrailFactory({ sts, partition: env.targetPartition, endpoint: aws.endpoint }),
+    dataEvents: s3DataEventLogFactory({ sts, partition: env.targetPartition, endpoint: aws.endpoint }),
     reports: new S3ReportStore(new S3Client(aws), env.auditBucket),
     settings,
     clock,

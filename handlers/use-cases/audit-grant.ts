@@ -3,7 +3,7 @@ import { approvalDecisionSchema } from '../core/approval-decision';
 import { completenessText, type KeyLookup, readEverything, regionCollection, stoppedEarlyReason } from '../core/audit-completeness';
 import { renderAuditMarkdown } from '../core/audit-markdown';
 import { type AuditState, auditRegions, auditStateSchema, observePoll } from '../core/audit-polling';
-import { buildAuditReport, type RegionCollection, serializeAuditReport } from '../core/audit-report';
+import { buildAuditReport, type DataEventCollection, type RegionCollection, serializeAuditReport } from '../core/audit-report';
 import type { BrokerSettings } from '../core/broker-settings';
 import { elevationRequestSchema } from '../core/elevation-request';
 import { reportKeyBase, type ReportLocation } from '../core/report-location';
@@ -12,6 +12,7 @@ import { buildReportManifest, encodeSignature, manifestUrisOf, serializeManifest
 import type { ReportSigner } from '../ports/report-signer';
 import type { Clock } from '../ports/clock';
 import type { ReportStore } from '../ports/report-store';
+import type { DataEventLogFactory } from '../ports/data-event-log';
 import type { TrailEvent, TrailFactory } from '../ports/trail';
 
 export const auditGrantInputSchema = z.object({
@@ -29,6 +30,11 @@ export interface AuditGrantDeps {
   readonly clock: Clock;
   /** Signs each report's manifest (KMS in AWS, a local key in the sandbox). Without it no manifest is written. */
   readonly signer?: ReportSigner;
+  /**
+   * Reads data events from the log files of an account's trail (`accounts[].dataEventTrail`). Without it, or
+   * for an account without such a trail, the report reads management events only and says so.
+   */
+  readonly dataEvents?: DataEventLogFactory;
 }
 
 export interface AuditGrantOptions {
@@ -49,6 +55,35 @@ function describeError(error: unknown): string {
 interface PollResult {
   readonly events: TrailEvent[];
   readonly regions: RegionCollection[];
+  /** Absent when the account has no data-event trail configured (or no reader is wired). */
+  readonly dataEvents?: DataEventCollection[];
+}
+
+/**
+ * Reads the grant's data events from the account's trail, every audited region at once. The window is the
+ * LookupEvents window, up to now: a log file delivered later may still hold earlier events, which the
+ * settle rule waits for as it does for LookupEvents. Never rejects: a region it cannot read is incomplete.
+ */
+async function readDataEvents(state: AuditState, accountId: string, now: Date, deps: AuditGrantDeps, options: AuditGrantOptions): Promise<{ events: TrailEvent[]; collections: DataEventCollection[] } | undefined> {
+  const trail = deps.settings.accounts.find((a) => a.id === accountId)?.dataEventTrail;
+  if (!trail || !deps.dataEvents) return undefined;
+  const open = deps.dataEvents;
+  const startTime = new Date(state.window.start);
+  const endTime = new Date(Math.min(Date.parse(state.window.end), now.getTime()));
+  const accessKeyIds = state.credentials.map((c) => c.accessKeyId);
+  const reads = await Promise.all(
+    auditRegions(deps.settings.auditRegions).map(async (region) => {
+      try {
+        return { region, ...(await open(accountId, trail).readDataEvents({ region, accessKeyIds, startTime, endTime, stopAt: options.stopReadingAt })) };
+      } catch (error) {
+        return { region, source: `s3://${trail.bucket}/`, events: [] as TrailEvent[], objects: 0, complete: false, error: describeError(error) };
+      }
+    }),
+  );
+  return {
+    events: reads.flatMap((r) => r.events),
+    collections: reads.map((r) => ({ region: r.region, source: r.source, objects: r.objects, events: r.events.length, complete: r.complete, ...(r.error ? { error: r.error } : {}) })),
+  };
 }
 
 /** Reads every region for every key at once; the trail's per-region limiter keeps each region within its rate. */
@@ -56,6 +91,8 @@ async function readTrail(state: AuditState, accountId: string, now: Date, deps: 
   const trail = deps.trails(accountId);
   const startTime = new Date(state.window.start);
   const endTime = new Date(Math.min(Date.parse(state.window.end), now.getTime()));
+  // The trail's log files are read alongside LookupEvents: different services, different limits.
+  const dataRead = readDataEvents(state, accountId, now, deps, options);
   const perRegion = await Promise.all(
     auditRegions(deps.settings.auditRegions).map(async (region) => {
       const lookups = await Promise.all(
@@ -75,7 +112,13 @@ async function readTrail(state: AuditState, accountId: string, now: Date, deps: 
       return { summary, events: lookups.flatMap((l) => l.events) };
     }),
   );
-  return { events: perRegion.flatMap((r) => r.events), regions: perRegion.map((r) => r.summary) };
+  const data = await dataRead;
+  return {
+    // Management events first: the merge keeps the first of two records with one event id.
+    events: [...perRegion.flatMap((r) => r.events), ...(data?.events ?? [])],
+    regions: perRegion.map((r) => r.summary),
+    ...(data ? { dataEvents: data.collections } : {}),
+  };
 }
 
 /**
@@ -92,10 +135,12 @@ export async function auditGrant(input: AuditGrantInput, deps: AuditGrantDeps, o
 
   const now = deps.clock.now();
   const timing = { delayMinutes: deps.settings.auditDelayMinutes, maxLagMinutes: deps.settings.auditMaxLagMinutes };
-  const { events, regions } = await readTrail(audit, request.accountId, now, deps, options);
+  const { events, regions, dataEvents } = await readTrail(audit, request.accountId, now, deps, options);
+  // The settle rule covers both sources: a poll is quiet only when neither found anything new, and counts
+  // only when both were read to the end.
   const verdict = observePoll(
     audit,
-    { eventIds: events.map((e) => e.eventId), readEverything: readEverything(regions) },
+    { eventIds: events.map((e) => e.eventId), readEverything: readEverything(regions) && (dataEvents ?? []).every((d) => d.complete) },
     now,
     timing,
   );
@@ -112,6 +157,7 @@ export async function auditGrant(input: AuditGrantInput, deps: AuditGrantDeps, o
       reason: verdict.reason,
       window: audit.window,
       regions,
+      ...(dataEvents ? { dataEvents } : {}),
       polls: verdict.state.polls,
       firstPollAt: verdict.state.firstPollAt ?? null,
       lastPollAt: verdict.state.lastPollAt ?? null,

@@ -120,6 +120,30 @@ export const passableRoleSchema = z
   })
   .strict();
 
+/** S3 bucket names: 3-63 lower-case letters, digits, dots and dashes, starting and ending with a letter or digit. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A trail's S3 key prefix: no leading or trailing slash (CloudTrail adds `/AWSLogs/...`). */
+const TRAIL_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[0-9a-f-]{36}$/;
+
+/**
+ * A trail of this account that logs data events to S3 (docs/audit.md, "Data events"): the audit reads
+ * its log files, `<prefix>/AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/`, for every audited region.
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-find-log-files.html
+ */
+export const dataEventTrailConfigSchema = z
+  .object({
+    /** The trail's S3 bucket, in this account. */
+    bucket: z.string().regex(BUCKET_NAME, 'must be an S3 bucket name'),
+    /** The trail's S3 key prefix, if it has one. @default none */
+    prefix: z.string().max(200).regex(TRAIL_PREFIX, 'must be an S3 key prefix without a leading or trailing slash').optional(),
+    /** The bucket's region. @default the first of `audit.regions` */
+    region: z.string().regex(REGION, 'must be an AWS region such as eu-west-1').optional(),
+    /** The KMS key the trail encrypts its log files with (SSE-KMS): the audit reader may decrypt with it, through S3 only. @default none */
+    kmsKeyArn: z.string().regex(KMS_KEY_ARN, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)').optional(),
+  })
+  .strict();
+
 export const accountConfigSchema = z
   .object({
     id: z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'),
@@ -131,6 +155,8 @@ export const accountConfigSchema = z
      * services named. Every other role outside the broker's bounded path stays unpassable.
      */
     passableRoles: z.array(passableRoleSchema).min(1).max(MAX_PASSABLE_ROLES).optional(),
+    /** A trail of this account that logs data events to S3, which the audit reads as well. @default none: management events only */
+    dataEventTrail: dataEventTrailConfigSchema.optional(),
   })
   .strict();
 

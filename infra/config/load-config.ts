@@ -401,6 +401,15 @@ export function toBrokerSettings(config: JitConfig, policies?: ReadonlyMap<strin
           maxMinutes: role.maxMinutes,
           ...(role.description ? { description: role.description } : {}),
         })),
+      ...(account.dataEventTrail
+        ? {
+            dataEventTrail: {
+              bucket: account.dataEventTrail.bucket,
+              ...(account.dataEventTrail.prefix ? { prefix: account.dataEventTrail.prefix } : {}),
+              region: account.dataEventTrail.region ?? config.audit.regions[0],
+            },
+          }
+        : {}),
     })),
     approvalWindowMinutes: config.approval.windowMinutes,
     approvers: approverRoster(config.approval),

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SandboxClock } from '../clock';
-import { appendJsonLine, forgetPendingWrite, readJson, readJsonLines, writeChangedStateFiles, writeJsonAtomic, writeJsonSoon } from '../store/json-file';
+import { JournaledRecords, appendJsonLine, forgetPendingWrite, readJson, readJsonLines, writeChangedStateFiles, writeJsonAtomic } from '../store/json-file';
 import { type LocalExecutionResult, type LocalFunction, ResumeStateError, localExecutionId, runLocalExecution } from '../../workflows/local/local-execution';
 import type { AslDefinition } from '../../workflows/local/asl-definition';
 import type { LocalTaskTokens } from '../../workflows/local/task-tokens';
@@ -28,6 +28,15 @@ export interface ExecutionRecord {
   /** How many times the sandbox picked the execution up again after a restart. */
   resumed?: number;
 }
+
+/**
+ * What changes while an execution runs: kept apart from its file, in `$JIT_HOME/executions-progress.json`
+ * (a snapshot plus a journal, `JournaledRecords`), so that entering a state appends a line instead of
+ * rewriting the execution's file (on ext4 a rename over an existing file waits for its data: 200 grants
+ * at once renamed 1,400 execution files). The file holds the execution as it started, and its whole
+ * record again once it stops or cannot continue.
+ */
+type ExecutionProgress = Pick<ExecutionRecord, 'current' | 'callbackInvoked' | 'path' | 'resumed'>;
 
 /** What an execution file must hold to be continued; anything else is reported, never guessed at. */
 const executionRecordSchema = z.looseObject({
@@ -88,11 +97,16 @@ export class ExecutionEngine {
   private readonly archiveFile: string;
   /** The finished executions, oldest first (the archive, read once). */
   private readonly finished: ExecutionRecord[];
+  /** The progress of the running executions since their files were written, by name. */
+  private readonly progress: JournaledRecords<ExecutionProgress>;
+  /** The executions this engine runs, by name, as they stand. */
+  private readonly records = new Map<string, ExecutionRecord>();
 
   constructor(private readonly options: ExecutionEngineOptions) {
     this.folder = join(options.home, 'executions');
     this.archiveFile = join(options.home, 'executions-finished.jsonl');
     this.finished = readJsonLines<ExecutionRecord>(this.archiveFile);
+    this.progress = new JournaledRecords<ExecutionProgress>(join(options.home, 'executions-progress.json'));
     // The execution-wide timeout would restart with every resume; the sandbox leaves it out.
     const { TimeoutSeconds: _timeout, ...definition } = options.definition;
     this.definition = definition as AslDefinition;
@@ -150,6 +164,8 @@ export class ExecutionEngine {
    */
   resumeAll(): ResumeOutcome {
     const { records, unreadable } = this.scan();
+    // Progress of an execution whose file is gone (deleted by hand) has nothing left to continue.
+    for (const name of Object.keys(this.progress.get())) if (!existsSync(this.file(name))) this.progress.remove(name);
     const outcome: ResumeOutcome = { resumed: [], failed: unreadable.map((u) => ({ file: u.file, reason: u.reason })) };
     for (const record of records.filter((r) => r.status === 'RUNNING')) {
       const state = record.current?.state;
@@ -178,6 +194,13 @@ export class ExecutionEngine {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled([...this.running.values()]);
+    // Each file holds its execution whole again, so that a file is what the next start reads (and what a
+    // person who edits it changes); the progress kept apart is then spent.
+    for (const record of this.records.values()) {
+      writeJsonAtomic(this.file(record.name), record);
+      this.progress.remove(record.name);
+    }
+    this.records.clear();
     writeChangedStateFiles();
   }
 
@@ -200,7 +223,9 @@ export class ExecutionEngine {
         unreadable.push({ file, reason: (error as Error).message });
         continue;
       }
-      const parsed = executionRecordSchema.safeParse(value);
+      // A running execution's progress since its file was written (see `ExecutionProgress`).
+      const progress = (value as { status?: unknown } | undefined)?.status === 'RUNNING' ? this.progress.get()[name.slice(0, -'.json'.length)] : undefined;
+      const parsed = executionRecordSchema.safeParse(progress ? { ...(value as object), ...progress } : value);
       if (!parsed.success) {
         const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
         unreadable.push({ file, reason: `${file} is not an execution record (${issues}); fix or delete it and start again.` });
@@ -215,12 +240,19 @@ export class ExecutionEngine {
     return join(this.folder, `${name}.json`);
   }
 
-  /** Progress is written with the next flush of the state files (several states in a turn: one write). */
+  /** Progress is written with the next flush of the state files: a line of the progress journal. */
   private save(record: ExecutionRecord): void {
-    writeJsonSoon(this.file(record.name), record);
+    const { current, callbackInvoked, path, resumed } = record;
+    this.progress.put(record.name, {
+      path: [...path],
+      ...(current ? { current } : {}),
+      ...(callbackInvoked === undefined ? {} : { callbackInvoked }),
+      ...(resumed === undefined ? {} : { resumed }),
+    });
   }
 
   private run(record: ExecutionRecord): void {
+    this.records.set(record.name, record);
     const clock = this.options.clock;
     const resume = record.current
       ? {
@@ -287,6 +319,8 @@ export class ExecutionEngine {
     if (result.error) record.error = result.error;
     if (result.cause) record.cause = result.cause;
     // The end is written at once: whoever is told it ended (onFinished, settled) finds it on disk.
+    this.records.delete(record.name);
+    this.progress.remove(record.name);
     if (options.keepFile) {
       writeJsonAtomic(this.file(record.name), record);
     } else {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { agentNameOf, agentsOf } from '../../infra/config/load-config';
 import type { AgentConfig, JitConfig } from '../../infra/config/jit-config';
-import { JsonFile } from '../store/json-file';
+import { JournaledJsonFile } from '../store/json-file';
 import type { SigningSecret } from '../http/sigv4';
 import type { Caller, KeyCaller, SessionCaller } from './caller';
 import { type AccessKey, type KeyHolder, type SandboxKeys, newAccessKeyId, newSecretAccessKey } from './keys';
@@ -71,7 +71,7 @@ export interface MintedCredentials {
  */
 export class Identities {
   private readonly byKey = new Map<string, { secret: SigningSecret; caller: Caller }>();
-  private readonly sessions: JsonFile<Record<string, StoredSession>>;
+  private readonly sessions: JournaledJsonFile<StoredSession>;
 
   constructor(
     readonly keys: SandboxKeys,
@@ -88,7 +88,7 @@ export class Identities {
     });
     register(keys.approver, holderCaller('approver', keys.approver.accessKeyId, hub));
     register(keys.broker, holderCaller('broker', keys.broker.accessKeyId, hub));
-    this.sessions = new JsonFile(join(home, 'sts-sessions.json'), () => ({}));
+    this.sessions = new JournaledJsonFile(join(home, 'sts-sessions.json'));
   }
 
   /** The secret to verify a signature with, and who signed; undefined for an unknown key. */

@@ -85,6 +85,8 @@ export interface CalledApi {
   readonly resourceTags?: Readonly<Record<string, string>>;
   /** For requests that set or remove tags (tagging a resource, or creating one with tags): their keys. */
   readonly tagKeys?: readonly string[];
+  /** For `s3:ListBucket` (ListObjects, ListObjectsV2): the `prefix` parameter; absent when the request has none. */
+  readonly s3Prefix?: string;
 }
 
 /** A request the caller's identity or parameters make impossible; AWS would refuse it before any policy. */
@@ -269,6 +271,13 @@ export function requestContext(signer: Signer, call: CalledApi): RequestContext 
     requireAction(call, (a) => /tag|^[a-z0-9-]+:(create|run|register|put)/.test(a), 'aws:TagKeys');
     // The keys of the tags in the request. @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tagkeys
     context['aws:TagKeys'] = [...call.tagKeys];
+  }
+  if (call.s3Prefix !== undefined) {
+    requireAction(call, (a) => a === 's3:listbucket' || a === 's3:listbucketversions', 's3:prefix');
+    // The `prefix` of a listing; a listing without one has no s3:prefix, so a condition on it does not match.
+    // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
+    // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+    context['s3:prefix'] = call.s3Prefix;
   }
   return context;
 }

@@ -168,23 +168,33 @@ export class S3Model {
    * MaxKeys (default 1,000) a page, a continuation token for the rest.
    * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
    */
-  listObjectsV2(bucket: string, query: { prefix?: string; maxKeys?: number; continuationToken?: string }): {
+  /**
+   * ListObjectsV2: keys under `prefix` in UTF-8 byte order, at most MaxKeys (1,000) a page; `startAfter`
+   * starts after that key, and the opaque continuation token continues after the last key of the page.
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+   */
+  listObjectsV2(bucket: string, query: { prefix?: string; maxKeys?: number; continuationToken?: string; startAfter?: string }): {
     contents: Array<{ key: string; version: ObjectVersion }>;
     nextContinuationToken?: string;
   } {
     const objects = this.bucket(bucket);
     const prefix = query.prefix ?? '';
+    const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    let after = query.startAfter;
+    if (query.continuationToken) {
+      const decoded = Buffer.from(query.continuationToken, 'base64url').toString('utf8');
+      if (!decoded.startsWith('after:')) throw new AwsError('InvalidArgument', 'The continuation token provided is incorrect', 400);
+      after = decoded.slice('after:'.length);
+    }
     const keys = Object.keys(objects)
-      .filter((k) => k.startsWith(prefix))
-      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    const offset = query.continuationToken ? Number(Buffer.from(query.continuationToken, 'base64url').toString('utf8')) : 0;
-    if (!Number.isInteger(offset) || offset < 0) throw new AwsError('InvalidArgument', 'The continuation token provided is incorrect', 400);
+      .filter((k) => k.startsWith(prefix) && (after === undefined || byBytes(k, after) > 0))
+      .sort(byBytes);
     const max = Math.min(query.maxKeys ?? 1000, 1000);
-    const page = keys.slice(offset, offset + max);
-    const more = offset + max < keys.length;
+    const page = keys.slice(0, max);
+    const more = max < keys.length;
     return {
       contents: page.map((key) => ({ key, version: objects[key][objects[key].length - 1] })),
-      ...(more ? { nextContinuationToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
+      ...(more ? { nextContinuationToken: Buffer.from(`after:${page[page.length - 1]}`).toString('base64url') } : {}),
     };
   }
 }

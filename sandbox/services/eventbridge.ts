@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { SandboxClock } from '../clock';
 import type { AwsCall } from '../http/aws-call';
 import type { Authorizer } from '../iam/authorizer';
-import { appendJsonLine, readJsonLines } from '../store/json-file';
+import { appendJsonLineSoon, readJsonLines } from '../store/json-file';
 import type { EventPattern } from '../models/event-pattern';
 import {
   type AcceptedEvent,
@@ -144,7 +144,8 @@ export class EventBridgeEmulation implements ServiceEmulation {
    */
   private accept(accepted: AcceptedEvent): void {
     const { bus, event } = accepted;
-    appendJsonLine(this.logFile, { bus, event } satisfies LoggedEvent, { durable: true });
+    // With the next flush (one fsync for the events of a turn), which the answer waits for.
+    appendJsonLineSoon(this.logFile, { bus, event } satisfies LoggedEvent, { durable: true });
     for (const listener of this.listeners) listener({ bus, event });
     for (const target of targetsOf(this.rules, accepted)) {
       try {

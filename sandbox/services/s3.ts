@@ -46,7 +46,8 @@ export function objectLockOf(properties: Readonly<Record<string, unknown>> | und
 }
 
 /**
- * S3's REST protocol for the buckets the broker stack defines (the audit bucket): PutObject, GetObject,
+ * S3's REST protocol for the buckets the broker stack defines (the audit bucket) and the configured trails of
+ * data events (their log files, written by `deliver`): PutObject, GetObject,
  * HeadObject, ListObjectsV2, GetObjectLockConfiguration, path-style and virtual-host-style. Versions,
  * checksums and retention are the model's (sandbox/models/s3.ts); bodies are files under
  * `$JIT_HOME/s3/<bucket>/`, one per version. Nothing in the sandbox deletes a report, so Object Lock's
@@ -91,6 +92,19 @@ export class S3Emulation {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Writes an object as a service does (CloudTrail delivering a log file), outside any caller's request:
+   * nothing is authorized or recorded.
+   */
+  deliver(bucket: string, key: string, data: Buffer, contentType: string): void {
+    this.model.putObject(bucket, key, { data, contentType });
+  }
+
+  /** Whether the sandbox holds this bucket. */
+  hasBucket(bucket: string): boolean {
+    return this.model.buckets().includes(bucket);
   }
 
   keys(bucket: string): string[] {
@@ -216,11 +230,21 @@ export class S3Emulation {
   private list(call: AwsCall, bucket: string): AwsResponse {
     call.note.operation = 'ListObjectsV2';
     call.note.readOnly = true;
-    this.authorizer.authorize(call, 's3:ListBucket', `arn:aws:s3:::${bucket}`);
-    const prefix = call.query.get('prefix') ?? '';
+    // The listing's prefix is the s3:prefix condition key (absent without one), as S3 authorizes it.
+    // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
+    const prefixParameter = call.query.get('prefix') ?? undefined;
+    this.authorizer.authorize(call, 's3:ListBucket', `arn:aws:s3:::${bucket}`, prefixParameter !== undefined ? { request: { s3Prefix: prefixParameter } } : {});
+    call.note.requestParameters = { bucketName: bucket, ...(prefixParameter !== undefined ? { prefix: prefixParameter } : {}) };
+    const prefix = prefixParameter ?? '';
     const maxKeys = call.query.has('max-keys') ? Number(call.query.get('max-keys')) : undefined;
     const token = call.query.get('continuation-token') ?? undefined;
-    const page = this.model.listObjectsV2(bucket, { prefix, ...(maxKeys !== undefined ? { maxKeys } : {}), ...(token ? { continuationToken: token } : {}) });
+    const startAfter = call.query.get('start-after') ?? undefined;
+    const page = this.model.listObjectsV2(bucket, {
+      prefix,
+      ...(maxKeys !== undefined ? { maxKeys } : {}),
+      ...(token ? { continuationToken: token } : {}),
+      ...(startAfter ? { startAfter } : {}),
+    });
     const contents = page.contents
       .map(
         ({ key, version: o }) =>

@@ -5,7 +5,7 @@ import { AwsError, notEmulated } from '../http/aws-error';
 import { restJsonOk } from '../http/protocols';
 import type { Authorizer } from '../iam/authorizer';
 import { passedRoles } from '../iam/passed-roles';
-import { JsonFile } from '../store/json-file';
+import { JournaledJsonFile } from '../store/json-file';
 import { type RestRoute, matchRoute, restBody } from './rest';
 import { type ServiceEmulation, epochSeconds } from './service';
 
@@ -54,7 +54,7 @@ export const SCHEDULE_LAG_MS = 20_000;
  */
 export class SchedulerEmulation implements ServiceEmulation {
   readonly signingNames = ['scheduler'];
-  private readonly store: JsonFile<Record<string, StoredSchedule>>;
+  private readonly store: JournaledJsonFile<StoredSchedule>;
   private readonly timers = new Map<string, AbortController>();
   private readonly routes: RestRoute<unknown>[];
   private stopped = false;
@@ -66,7 +66,7 @@ export class SchedulerEmulation implements ServiceEmulation {
     private readonly clock: SandboxClock,
     private readonly invoke: ScheduleTargetInvoker,
   ) {
-    this.store = new JsonFile(join(home, 'schedules.json'), () => ({}));
+    this.store = new JournaledJsonFile(join(home, 'schedules.json'));
     this.routes = [
       { method: 'POST', pattern: '/schedules/{Name}', operation: 'CreateSchedule', run: (call, l, body) => this.put(call, l.Name, body, 'create') },
       { method: 'PUT', pattern: '/schedules/{Name}', operation: 'UpdateSchedule', run: (call, l, body) => this.put(call, l.Name, body, 'update') },

@@ -4,7 +4,7 @@ import type { AwsCall } from '../http/aws-call';
 import { AwsError } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
 import { type PolicyDocument, toPolicyDocument } from '../iam/policy-evaluator';
-import { JsonFile } from '../store/json-file';
+import { JournaledJsonFile } from '../store/json-file';
 import { type SecretState, SecretsManagerModel } from '../models/secrets-manager';
 import { type SynthesizedStack, prop, resolve, resourcesOfType } from '../template/deployed-template';
 import { type JsonOperation, type ServiceEmulation, epochSeconds, handleJson, optionalString, requiredString } from './service';
@@ -51,7 +51,7 @@ export class SecretsManagerEmulation implements ServiceEmulation {
     clock: SandboxClock,
   ) {
     this.region = hub.region;
-    this.model = new SecretsManagerModel(new JsonFile<Record<string, SecretState>>(join(home, 'secretsmanager.json'), () => ({})), () => clock.now());
+    this.model = new SecretsManagerModel(new JournaledJsonFile<SecretState>(join(home, 'secretsmanager.json')), () => clock.now());
     for (const definition of definitions) {
       if (definition.resourcePolicy) this.policies.set(definition.name, definition.resourcePolicy);
       this.model.create({ name: definition.name, account: hub.account, region: hub.region, initialValue: definition.initialValue, ...(definition.description ? { description: definition.description } : {}) });

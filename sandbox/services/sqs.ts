@@ -4,7 +4,7 @@ import type { AwsCall } from '../http/aws-call';
 import { AwsError } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
 import { type BatchEntry, type QueuedMessage, SqsModel } from '../models/sqs';
-import { JsonFile } from '../store/json-file';
+import { JournaledJsonFile } from '../store/json-file';
 import { type SynthesizedStack, arnOf, resourcesOfType } from '../template/deployed-template';
 import { type JsonOperation, type ServiceEmulation, handleJson, requiredString } from './service';
 
@@ -51,7 +51,7 @@ export class SqsEmulation implements ServiceEmulation {
     private readonly authorizer: Authorizer,
     clock: SandboxClock,
   ) {
-    this.model = new SqsModel(new JsonFile<Record<string, QueuedMessage[]>>(join(home, 'sqs.json'), () => ({})), () => clock.nowMs());
+    this.model = new SqsModel(new JournaledJsonFile<QueuedMessage[]>(join(home, 'sqs.json')), () => clock.nowMs());
     for (const queue of queues) this.byName.set(queue.name, queue);
   }
 

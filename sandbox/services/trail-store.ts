@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { isDataEvent } from '../models/cloudtrail';
-import { appendJsonLine, readJsonLines } from '../store/json-file';
+import { appendJsonLineSoon, readJsonLines } from '../store/json-file';
 
 /**
  * One CloudTrail record, as `CloudTrailEvent` holds it (the fields audits read). Data-plane calls (S3
@@ -47,7 +47,7 @@ export class TrailStore {
     this.folder = join(home, 'trail');
   }
 
-  /** Called with every record once it is on disk (the sandbox forwards broker sessions' calls to the broker bus). */
+  /** Called with every record as it is recorded; it is on disk before the call is answered (the sandbox forwards broker sessions' calls to the broker bus). */
   onRecord(listener: (record: TrailRecord) => void): void {
     this.listeners.push(listener);
   }
@@ -63,7 +63,7 @@ export class TrailStore {
       managementEvent: !data,
       eventCategory: data ? 'Data' : 'Management',
     };
-    appendJsonLine(join(this.folder, `${accountId}.jsonl`), full);
+    appendJsonLineSoon(join(this.folder, `${accountId}.jsonl`), full);
     for (const listener of this.listeners) {
       try {
         listener(full);

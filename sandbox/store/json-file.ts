@@ -5,6 +5,29 @@ import { dirname } from 'node:path';
 const unwritten = new Map<string, () => void>();
 let flush: Promise<void> | undefined;
 
+/**
+ * Folders this process has made or found: a write checks its folder once, not on every write (under load
+ * the sandbox writes thousands of times a second, and each `mkdir` is a system call). A folder removed
+ * since (by hand, by a test) is made again when a write finds it missing.
+ */
+const knownFolders = new Set<string>();
+
+function inFolder<R>(folder: string, write: () => R): R {
+  if (!knownFolders.has(folder)) {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    knownFolders.add(folder);
+  }
+  try {
+    return write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(folder)) throw error;
+    knownFolders.delete(folder);
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    knownFolders.add(folder);
+    return write();
+  }
+}
+
 /** Writes `text` to `file` and waits for the disk (fsync) before returning. */
 function writeDurably(file: string, text: string, flags: 'w' | 'a'): void {
   const fd = openSync(file, flags, 0o600);
@@ -38,11 +61,12 @@ function syncFolder(folder: string): void {
  */
 export function writeJsonAtomic(file: string, value: unknown, options: { readonly durable?: boolean } = {}): void {
   const folder = dirname(file);
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
   const text = `${JSON.stringify(value, null, 2)}\n`;
-  if (options.durable) writeDurably(temporary, text, 'w');
-  else writeFileSync(temporary, text, { mode: 0o600 });
+  inFolder(folder, () => {
+    if (options.durable) writeDurably(temporary, text, 'w');
+    else writeFileSync(temporary, text, { mode: 0o600 });
+  });
   renameSync(temporary, file);
   if (options.durable) syncFolder(folder);
 }
@@ -62,13 +86,17 @@ export class StateFileError extends Error {
   }
 }
 
-export function readJson<T>(file: string, fallback: T): T {
-  // A change not yet written is what the file holds, for any reader in this process.
+/** A change of `file` not yet written is what the file holds, for any reader in this process. */
+function writePending(file: string): void {
   const pending = unwritten.get(file);
   if (pending) {
     unwritten.delete(file);
     pending();
   }
+}
+
+export function readJson<T>(file: string, fallback: T): T {
+  writePending(file);
   if (!existsSync(file)) return fallback;
   const text = readFileSync(file, 'utf8');
   try {
@@ -84,13 +112,47 @@ export function readJson<T>(file: string, fallback: T): T {
  * crash; a log line (the trail) need not wait for the disk.
  */
 export function appendJsonLine(file: string, value: unknown, options: { readonly durable?: boolean } = {}): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // Lines of this file waiting for the flush go first: the file keeps the order of the calls.
+  writePending(file);
+  appendLines(file, `${JSON.stringify(value)}\n`, options.durable === true);
+}
+
+function appendLines(file: string, text: string, durable: boolean): void {
+  inFolder(dirname(file), () => {
+    if (durable) writeDurably(file, text, 'a');
+    else appendFileSync(file, text, { mode: 0o600 });
+  });
+}
+
+/** Lines appended with the next flush, by file, and whether that append waits for the disk. */
+const unappended = new Map<string, { lines: string[]; durable: boolean }>();
+
+/**
+ * Appends one JSON document per line with the next flush of the state files, so before the sandbox
+ * answers the request that made it (`stateFilesWritten`), with the guarantee `appendJsonLine` gives
+ * (with `durable`, on disk: fsync). The lines of one flush are one write (and one fsync): under load the
+ * sandbox records hundreds of calls a second in its trail and its accepted events, and each line was a
+ * file opened, written and closed (an event's also an fsync). A reader of the file in this process
+ * (`readJsonLines`) sees the lines at once.
+ */
+export function appendJsonLineSoon(file: string, value: unknown, options: { readonly durable?: boolean } = {}): void {
   const line = `${JSON.stringify(value)}\n`;
-  if (options.durable) writeDurably(file, line, 'a');
-  else appendFileSync(file, line, { mode: 0o600 });
+  const queued = unappended.get(file);
+  if (queued) {
+    queued.lines.push(line);
+    queued.durable ||= options.durable === true;
+    return;
+  }
+  unappended.set(file, { lines: [line], durable: options.durable === true });
+  scheduleWrite(file, () => {
+    const batch = unappended.get(file);
+    unappended.delete(file);
+    if (batch) appendLines(file, batch.lines.join(''), batch.durable);
+  });
 }
 
 export function readJsonLines<T>(file: string): T[] {
+  writePending(file);
   if (!existsSync(file)) return [];
   const lines = readFileSync(file, 'utf8').split('\n');
   const values: T[] = [];
@@ -129,10 +191,25 @@ export function writeJsonSoon(file: string, value: unknown): void {
 /** Drops a write not yet made (the file is being removed). */
 export function forgetPendingWrite(file: string): void {
   unwritten.delete(file);
+  unappended.delete(file);
 }
 
-function scheduleWrite(file: string, write: () => void): void {
-  unwritten.set(file, write);
+/**
+ * `write` replaces a write of `file` not yet made (the last change of a whole file wins), unless `alongside`:
+ * then a pending write of another writer (another journal over the same file, as two engines over one home
+ * in a test) is made too, before it.
+ */
+function scheduleWrite(file: string, write: () => void, alongside = false): void {
+  const other = unwritten.get(file);
+  unwritten.set(
+    file,
+    alongside && other && other !== write
+      ? () => {
+          other();
+          write();
+        }
+      : write,
+  );
   flush ??= new Promise<void>((resolve, reject) => {
     setImmediate(() => {
       flush = undefined;
@@ -245,10 +322,10 @@ export class JournaledRecords<V> {
 
   private changed(line: JournalLine<V>): void {
     this.pending.push(line);
-    scheduleWrite(this.journal, () => this.write());
+    scheduleWrite(this.journal, this.write, true);
   }
 
-  private write(): void {
+  private readonly write = (): void => {
     const lines = this.pending;
     this.pending = [];
     if (lines.length === 0) return;
@@ -258,8 +335,83 @@ export class JournaledRecords<V> {
       this.journalLines = 0;
       return;
     }
-    mkdirSync(dirname(this.journal), { recursive: true, mode: 0o700 });
-    appendFileSync(this.journal, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
+    appendLines(this.journal, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), false);
     this.journalLines += lines.length;
+  };
+}
+
+/**
+ * A `JsonFile` of entries by key (secrets by name, sessions by key id, schedules, queues) changed in place
+ * by its callers, written as a `JournaledRecords` file is: a snapshot, `<file>`, plus a journal, `<file>l`,
+ * of the entries that changed. Which entries changed is found at the flush, by comparing each entry's JSON
+ * with what was last written, so callers keep changing the value in place as with `JsonFile`. Under load a
+ * whole-file store was renamed over itself once a flush (on ext4 a rename over an existing file waits for
+ * its data), its size growing with every grant; now a flush appends the entries that changed. The snapshot
+ * is written at the first flush when there is none, and the journal folded into it once it holds more lines
+ * than the file has entries (and at least 200). Same guarantees as `JsonFile` and `JournaledRecords`.
+ */
+export class JournaledJsonFile<V> {
+  private value: Record<string, V>;
+  private readonly journal: string;
+  /** Each entry's JSON as the files hold it. */
+  private readonly written = new Map<string, string>();
+  private journalLines: number;
+  private snapshotWritten: boolean;
+
+  constructor(readonly file: string) {
+    this.journal = `${file}l`;
+    const snapshot = readJson<Record<string, V> | undefined>(file, undefined);
+    this.snapshotWritten = snapshot !== undefined;
+    this.value = snapshot ?? {};
+    const lines = readJsonLines<JournalLine<V>>(this.journal);
+    for (const line of lines) {
+      if (line.value === undefined) delete this.value[line.key];
+      else this.value[line.key] = line.value;
+    }
+    this.journalLines = lines.length;
+    for (const [key, entry] of Object.entries(this.value)) this.written.set(key, JSON.stringify(entry));
   }
+
+  get(): Record<string, V> {
+    return this.value;
+  }
+
+  /** Changes the value in place (or replaces it) and writes what changed with the next flush. */
+  update<R>(change: (value: Record<string, V>) => R): R {
+    const result = change(this.value);
+    this.changed();
+    return result;
+  }
+
+  set(value: Record<string, V>): void {
+    this.value = value;
+    this.changed();
+  }
+
+  private changed(): void {
+    scheduleWrite(this.journal, this.write, true);
+  }
+
+  private readonly write = (): void => {
+    const lines: string[] = [];
+    const now = new Map<string, string>();
+    for (const [key, entry] of Object.entries(this.value)) {
+      const json = JSON.stringify(entry);
+      now.set(key, json);
+      if (this.written.get(key) !== json) lines.push(`{"key":${JSON.stringify(key)},"value":${json}}\n`);
+    }
+    for (const key of this.written.keys()) if (!now.has(key)) lines.push(`${JSON.stringify({ key })}\n`);
+    this.written.clear();
+    for (const [key, json] of now) this.written.set(key, json);
+    if (this.snapshotWritten && lines.length === 0) return;
+    if (!this.snapshotWritten || this.journalLines + lines.length > Math.max(200, now.size)) {
+      writeJsonAtomic(this.file, this.value);
+      rmSync(this.journal, { force: true });
+      this.snapshotWritten = true;
+      this.journalLines = 0;
+      return;
+    }
+    appendLines(this.journal, lines.join(''), false);
+    this.journalLines += lines.length;
+  };
 }

@@ -52,7 +52,7 @@ export class FakeS3 {
       const { version, body } = sdk(input.Bucket, () => this.model.getObject(String(input.Bucket), String(input.Key), input.VersionId));
       const checksum = version.checksumSha256;
       return {
-        Body: { transformToString: async () => body.toString('utf8') },
+        Body: { transformToString: async () => body.toString('utf8'), transformToByteArray: async () => new Uint8Array(body) },
         VersionId: version.versionId,
         ContentType: version.contentType,
         ...(input.ChecksumMode === 'ENABLED' && checksum ? { ChecksumSHA256: checksum, ChecksumType: 'FULL_OBJECT' } : {}),
@@ -77,6 +77,7 @@ export class FakeS3 {
           ...(input.Prefix ? { prefix: input.Prefix } : {}),
           ...(input.MaxKeys !== undefined ? { maxKeys: input.MaxKeys } : {}),
           ...(input.ContinuationToken ? { continuationToken: input.ContinuationToken } : {}),
+          ...(input.StartAfter ? { startAfter: input.StartAfter } : {}),
         }),
       );
       return {
@@ -85,6 +86,13 @@ export class FakeS3 {
         ...(page.nextContinuationToken ? { NextContinuationToken: page.nextContinuationToken } : {}),
       };
     });
+  }
+
+  /** Writes bytes as a service would (CloudTrail delivering a gzip log file), outside any SDK call. */
+  deliver(bucket: string, key: string, data: Buffer): void {
+    this.model.ensureBucket(bucket);
+    this.buckets.add(bucket);
+    this.model.putObject(bucket, key, { data, contentType: 'application/json', otherChecksum: true });
   }
 
   /** Every object's versions, oldest first, by `bucket/key`. */

@@ -185,6 +185,35 @@ function sharedLimiter(accountId: string, region: string): RateLimiter {
 }
 
 /**
+ * The credentials of a target account's `jit-audit-reader` role, assumed once and kept until they expire
+ * (the SDK refreshes a provider's credentials before `expiration`); a refused AssumeRole is not cached.
+ */
+export function auditReaderCredentials(sts: STSClient, partition: string, accountId: string): () => Promise<AwsCredentialIdentity> {
+  let cached: Promise<AwsCredentialIdentity> | undefined;
+  return async (): Promise<AwsCredentialIdentity> => {
+    cached ??= sts
+      .send(
+        new AssumeRoleCommand({
+          RoleArn: auditReaderRoleArn(partition, accountId),
+          RoleSessionName: 'jit-audit',
+          DurationSeconds: 3600,
+        }),
+      )
+      .then((r) => {
+        const c = r.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`No audit credentials for account ${accountId}.`);
+        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      })
+      .catch((error: unknown) => {
+        // A refused AssumeRole must not stick for the life of the container.
+        cached = undefined;
+        throw error;
+      });
+    return cached;
+  };
+}
+
+/**
  * Opens a target account's trail through its `jit-audit-reader` role, so the audit reads the account's
  * own CloudTrail rather than anything the agent says about itself.
  */
@@ -195,28 +224,7 @@ export function cloudTrailTrailFactory(options: {
   endpoint?: string;
 }): TrailFactory {
   return (accountId) => {
-    let cached: Promise<AwsCredentialIdentity> | undefined;
-    const credentials = async (): Promise<AwsCredentialIdentity> => {
-      cached ??= options.sts
-        .send(
-          new AssumeRoleCommand({
-            RoleArn: auditReaderRoleArn(options.partition, accountId),
-            RoleSessionName: 'jit-audit',
-            DurationSeconds: 3600,
-          }),
-        )
-        .then((r) => {
-          const c = r.Credentials;
-          if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`No audit credentials for account ${accountId}.`);
-          return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
-        })
-        .catch((error: unknown) => {
-          // A refused AssumeRole must not stick for the life of the container.
-          cached = undefined;
-          throw error;
-        });
-      return cached;
-    };
+    const credentials = auditReaderCredentials(options.sts, options.partition, accountId);
     const clients = new Map<string, CloudTrailClient>();
     return new CloudTrailTrail({
       clientFor: (region) => {

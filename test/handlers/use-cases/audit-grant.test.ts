@@ -7,7 +7,9 @@ import type { AuditState } from '../../../handlers/core/audit-polling';
 import { auditReportSchema } from '../../../handlers/core/audit-report';
 import type { GrantSummary } from '../../../handlers/core/grant';
 import { sha256Hex } from '../../../handlers/core/report-digest';
-import { auditGrant } from '../../../handlers/use-cases/audit-grant';
+import { auditGrant, type AuditGrantDeps } from '../../../handlers/use-cases/audit-grant';
+import type { TrailEvent } from '../../../handlers/core/trail-event';
+import type { DataEventLog, DataEventQuery } from '../../../handlers/ports/data-event-log';
 import { planRequestAudit } from '../../../handlers/use-cases/plan-audit';
 import { FakeCloudTrail, type TrailEventSpec } from '../../fakes/fake-cloudtrail';
 import { InMemoryRequestStore } from '../../fakes/ports/in-memory-request-store';
@@ -59,18 +61,19 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
   });
   afterAll(() => cloudTrailMock.restore());
 
-  const deps = () => ({
+  const deps = (extra: Partial<AuditGrantDeps> = {}) => ({
     trails: () => new CloudTrailTrail({ clientFor: (region: string) => new CloudTrailClient({ region, credentials: { accessKeyId: 'AKIDAUDIT', secretAccessKey: 's' } }), now: time.now, sleep: time.sleep, random: () => 0.5 }),
     reports: new S3ReportStore(new S3Client({ region: 'eu-west-1' }), BUCKET),
     settings,
     clock: { now: time.date },
+    ...extra,
   });
 
   const record = (spec: Omit<TrailEventSpec, 'time'> & { minute: number }, deliveredAt?: Date, key = KEY) =>
     trail.record(key, { ...spec, time: new Date(Date.parse(GRANTED_AT) + spec.minute * 60_000) }, deliveredAt);
 
   /** Runs the audit loop as the state machine does: plan, then wait until nextPollAt and poll, until done. */
-  async function runAudit(options: { grant?: GrantSummary; beforePoll?: (poll: number) => void } = {}): Promise<{ state: AuditState; states: AuditState[] }> {
+  async function runAudit(options: { grant?: GrantSummary; beforePoll?: (poll: number) => void; deps?: Partial<AuditGrantDeps> } = {}): Promise<{ state: AuditState; states: AuditState[] }> {
     const plannedGrant = 'grant' in options ? options.grant : grant();
     let state = await planRequestAudit({ requestId: 'req-audit-0001', ...(plannedGrant ? { grant: plannedGrant } : {}) }, { store, settings, clock: { now: time.date } });
     const states: AuditState[] = [state];
@@ -78,7 +81,7 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
       if (poll > 100) throw new Error('the audit never finished');
       await time.sleep(Math.max(0, Date.parse(state.nextPollAt) - time.now()));
       options.beforePoll?.(poll);
-      state = await auditGrant({ request: elevationRequest(AUDIT_REQUEST), decision: decision(), audit: state }, deps());
+      state = await auditGrant({ request: elevationRequest(AUDIT_REQUEST), decision: decision(), audit: state }, deps(options.deps));
       states.push(state);
     }
     return { state, states };
@@ -325,5 +328,113 @@ describe('Audit of a grant (plan, poll until settled, write the report)', () => 
     const largest = Math.max(...states.map((s) => Buffer.byteLength(JSON.stringify(s))));
     expect(largest).toBeLessThan(4096);
     expect(states[states.length - 1].eventCount).toBe(3000);
+  });
+
+  describe('with a trail of data events (accounts[].dataEventTrail)', () => {
+    const withTrail = { ...settings, accounts: settings.accounts.map((a) => (a.id === '222222222222' ? { ...a, dataEventTrail: { bucket: 'org-trail-logs', region: 'eu-west-1' } } : a)) };
+    /** The trail's log files as the port returns them: data events that become visible at a given time, a region that fails. */
+    class StubDataEventLog implements DataEventLog {
+      readonly queries: DataEventQuery[] = [];
+      constructor(
+        private readonly files: ReadonlyArray<{ visibleAt: number; event: TrailEvent }>,
+        private readonly failing: Set<string> = new Set(),
+      ) {}
+      async readDataEvents(query: DataEventQuery) {
+        this.queries.push(query);
+        const source = `s3://org-trail-logs/AWSLogs/222222222222/CloudTrail/${query.region}/`;
+        if (this.failing.has(query.region)) return { source, events: [], objects: 0, complete: false, error: 'AccessDenied: Access Denied' };
+        const visible = this.files.filter((f) => f.visibleAt <= time.now() && f.event.awsRegion === query.region && query.accessKeyIds.includes(f.event.accessKeyId));
+        return { source, events: visible.map((f) => f.event), objects: visible.length, complete: true };
+      }
+    }
+    const dataEvent = (id: string, minute: number, name = 'GetObject', readOnly = true): TrailEvent => ({
+      eventId: id,
+      eventTime: new Date(Date.parse(GRANTED_AT) + minute * 60_000).toISOString().replace('.000Z', 'Z'),
+      eventSource: 's3.amazonaws.com',
+      eventName: name,
+      awsRegion: 'eu-west-1',
+      accessKeyId: KEY,
+      category: 'data',
+      readOnly,
+      resources: [{ type: 'AWS::S3::Object', name: 'arn:aws:s3:::payments/invoices/1.pdf' }],
+    });
+
+    it('puts the data events in the timeline, classified and flagged, de-duplicated with management events, and says data was read', async () => {
+      // Prepare: a management call, two data calls (one also returned as a management record with the same id).
+      record({ id: 'ecs-1', name: 'UpdateService', source: 'ecs.amazonaws.com', region: 'eu-west-1', readOnly: false, minute: 2 });
+      const log = new StubDataEventLog([
+        { visibleAt: 0, event: dataEvent('s3-get', 3) },
+        { visibleAt: 0, event: dataEvent('s3-put', 4, 'PutObject', false) },
+        { visibleAt: 0, event: { ...dataEvent('ecs-1', 2), eventSource: 'ecs.amazonaws.com', eventName: 'UpdateService' } },
+      ]);
+
+      // Act
+      const { state } = await runAudit({ deps: { settings: withTrail, dataEvents: () => log } });
+
+      // Assess
+      const report = reportOf(state);
+      expect(report.actions.map((a) => [a.eventId, a.category, a.iamAction])).toEqual([
+        ['ecs-1', 'management', 'ecs:UpdateService'],
+        ['s3-get', 'data', 's3:GetObject'],
+        ['s3-put', 'data', 's3:PutObject'],
+      ]);
+      expect(report.actions.find((a) => a.eventId === 's3-put')?.flags).toContain('mutating');
+      expect(report.coverage?.read).toEqual(['management', 'data']);
+      expect(report.coverage?.notCovered[0]).toMatch(/data event selectors cover/);
+      expect(report.collection.dataEvents).toEqual([
+        { region: 'eu-west-1', source: 's3://org-trail-logs/AWSLogs/222222222222/CloudTrail/eu-west-1/', objects: 3, events: 3, complete: true },
+        { region: 'us-east-1', source: 's3://org-trail-logs/AWSLogs/222222222222/CloudTrail/us-east-1/', objects: 0, events: 0, complete: true },
+      ]);
+      expect(log.queries[0]).toMatchObject({ region: 'eu-west-1', accessKeyIds: [KEY], startTime: new Date(state.window?.start ?? 0) });
+      expect(report.summary.mutating).toBe(2);
+    });
+
+    it('waits for a log file delivered late: the settle rule counts data events too', async () => {
+      // Prepare: a data event whose file arrives after the first two polls.
+      const firstPoll = Date.parse('2026-11-28T10:40:00Z');
+      const log = new StubDataEventLog([{ visibleAt: firstPoll + 90_000, event: dataEvent('s3-late', 20) }]);
+
+      // Act
+      const { state, states } = await runAudit({ deps: { settings: withTrail, dataEvents: () => log } });
+
+      // Assess: polls at 10:40, 10:41 (quiet), 10:42 (new: the late file), 10:43, 10:44 (settled).
+      expect(states.slice(1).map((s) => s.lastPollAt)).toEqual([
+        '2026-11-28T10:40:00.000Z',
+        '2026-11-28T10:41:00.000Z',
+        '2026-11-28T10:42:00.000Z',
+        '2026-11-28T10:43:00.000Z',
+        '2026-11-28T10:44:00.000Z',
+      ]);
+      expect(reportOf(state).actions.map((a) => a.eventId)).toEqual(['s3-late']);
+      expect(reportOf(state).collection.complete).toBe(true);
+    });
+
+    it('is incomplete, and says why, when a folder of the trail cannot be read', async () => {
+      // Prepare
+      const log = new StubDataEventLog([], new Set(['us-east-1']));
+
+      // Act
+      const { state } = await runAudit({ deps: { settings: withTrail, dataEvents: () => log } });
+
+      // Assess
+      const report = reportOf(state);
+      expect(report.collection.complete).toBe(false);
+      expect(report.collection.reason).toMatch(/data-event trail/);
+      expect(report.collection.dataEvents?.find((d) => d.region === 'us-east-1')).toMatchObject({ complete: false, error: 'AccessDenied: Access Denied' });
+      expect(report.coverage?.read).toEqual(['management']);
+      expect(report.coverage?.notCovered[0]).toMatch(/could not be read completely \(us-east-1: AccessDenied/);
+    });
+
+    it('reads no data events for an account without a trail of them, and says so', async () => {
+      // Act
+      const log = new StubDataEventLog([{ visibleAt: 0, event: dataEvent('s3-get', 3) }]);
+      const { state } = await runAudit({ deps: { dataEvents: () => log } });
+
+      // Assess
+      const report = reportOf(state);
+      expect(log.queries).toHaveLength(0);
+      expect(report.collection.dataEvents).toBeUndefined();
+      expect(report.coverage?.read).toEqual(['management']);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxClock } from '../../../sandbox/clock';
 import { ExecutionEngine, type ExecutionRecord } from '../../../sandbox/engine/executions';
+import { JournaledRecords } from '../../../sandbox/store/json-file';
 import type { LocalFunction } from '../../../workflows/local/local-execution';
 import type { AslDefinition } from '../../../workflows/local/asl-definition';
 import { LocalTaskTokens } from '../../../workflows/local/task-tokens';
@@ -88,10 +89,17 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10
   }
 }
 
-/** An execution's record: its file while it runs, its line in the archive of finished ones after. */
+/**
+ * An execution's record: while it runs, its file with the progress kept apart from it
+ * (`executions-progress.json`, as the engine reads it back); its line in the archive of finished ones after.
+ */
 function saved(home: string, name: string): ExecutionRecord {
   const file = join(home, 'executions', `${name}.json`);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord;
+  if (existsSync(file)) {
+    const record = JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord;
+    const progress = new JournaledRecords<Partial<ExecutionRecord>>(join(home, 'executions-progress.json')).get()[name];
+    return record.status === 'RUNNING' ? { ...record, ...progress } : record;
+  }
   const archive = join(home, 'executions-finished.jsonl');
   const finished = existsSync(archive) ? readFileSync(archive, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ExecutionRecord) : [];
   const record = finished.find((r) => r.name === name);
@@ -158,6 +166,26 @@ describe('Sandbox: executions continue after a restart', () => {
     expect(record).toMatchObject({ status: 'FAILED', finalState: 'ApprovalExpired', error: 'ApprovalExpired' });
     expect(Date.parse(record.finishedAt ?? '')).toBeGreaterThanOrEqual(enteredAt + WINDOW_S * 1000);
     expect(Date.parse(record.finishedAt ?? '')).toBeLessThan(enteredAt + WINDOW_S * 1000 + SLACK_MS);
+    expect(second.calls).toEqual([]);
+  });
+
+  it('records a state entered as a line of the progress journal, not by rewriting the file, and a start after a crash continues from it', async () => {
+    // Prepare: a request waiting for its approver; the first sandbox is never stopped (killed).
+    first.engine.start({ request: { requestId: 'req-crashed' } }, 'req-crashed');
+    await until('the approval task', () => (saved(home, 'req-crashed').callbackInvoked ? true : undefined));
+    const file = join(home, 'executions', 'req-crashed.json');
+
+    // Act
+    const second = new Sandbox(home, clock);
+    const outcome = second.engine.resumeAll();
+
+    // Assess: the file is the execution as it started; its progress is in the journal, and the second
+    // sandbox continues in the approval task without notifying again.
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ status: 'RUNNING', path: [] });
+    expect(readFileSync(join(home, 'executions-progress.jsonl'), 'utf8')).toContain('"AwaitApproval"');
+    expect(outcome).toEqual({ resumed: ['req-crashed'], failed: [] });
+    expect(second.engine.list().find((r) => r.name === 'req-crashed')).toMatchObject({ current: { state: 'AwaitApproval' }, callbackInvoked: true, path: ['Register', 'AwaitApproval'], resumed: 1 });
+    await until('the same token to be awaited again', () => (second.tokens.isWaiting(saved(home, 'req-crashed').taskToken) ? true : undefined));
     expect(second.calls).toEqual([]);
   });
 

@@ -85,4 +85,18 @@ describe('S3 model', () => {
     expect(second.contents.map((c) => c.key)).toEqual(['reports/c']);
     expect(second.nextContinuationToken).toBeUndefined();
   });
+
+  // @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+  it('starts a listing after StartAfter, and continues a page after its last key', () => {
+    const model = newModel();
+    for (const key of ['logs/1000', 'logs/1005', 'logs/1010', 'logs/1015']) put(model, key, key);
+
+    const first = model.listObjectsV2(BUCKET, { prefix: 'logs/', startAfter: 'logs/1005', maxKeys: 1 });
+    const second = model.listObjectsV2(BUCKET, { prefix: 'logs/', maxKeys: 1, continuationToken: first.nextContinuationToken });
+
+    expect(first.contents.map((c) => c.key)).toEqual(['logs/1010']);
+    expect(second.contents.map((c) => c.key)).toEqual(['logs/1015']);
+    expect(second.nextContinuationToken).toBeUndefined();
+    expect(() => model.listObjectsV2(BUCKET, { continuationToken: 'not-a-token' })).toThrow(/continuation token provided is incorrect/);
+  });
 });

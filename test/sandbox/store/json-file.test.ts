@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JournaledRecords, stateFilesWritten, writeChangedStateFiles } from '../../../sandbox/store/json-file';
+import { JournaledJsonFile, JournaledRecords, appendJsonLine, appendJsonLineSoon, readJsonLines, stateFilesWritten, writeChangedStateFiles } from '../../../sandbox/store/json-file';
 
 describe('JournaledRecords: a keyed store written as a snapshot plus a journal of changes', () => {
   let folder: string;
@@ -70,5 +70,109 @@ describe('JournaledRecords: a keyed store written as a snapshot plus a journal o
 
     // Assess
     expect(store.get()).toEqual({ a: 2, b: 5 });
+  });
+});
+
+describe('appendJsonLineSoon: lines appended with the next flush', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'jit-lines-'));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('writes the lines of one turn in one append, with one fsync when any of them is durable', async () => {
+    // Prepare
+    const file = join(folder, 'nested', 'events.jsonl');
+    const fsyncs = jest.spyOn(fs, 'fsyncSync');
+
+    // Act: three lines in one turn, one of them durable, then the flush the server waits for.
+    appendJsonLineSoon(file, { n: 1 });
+    appendJsonLineSoon(file, { n: 2 }, { durable: true });
+    appendJsonLineSoon(file, { n: 3 });
+    expect(existsSync(file)).toBe(false);
+    await stateFilesWritten();
+
+    // Assess
+    expect(readFileSync(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    expect(fsyncs).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows a reader the lines not yet written, and keeps the order of a direct append after them', () => {
+    // Act
+    const file = join(folder, 'trail.jsonl');
+    appendJsonLineSoon(file, { n: 1 });
+    appendJsonLine(file, { n: 2 });
+    appendJsonLineSoon(file, { n: 3 });
+
+    // Assess
+    expect(readJsonLines(file)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    writeChangedStateFiles();
+    expect(readFileSync(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+  });
+
+  it('makes its folder again when it was removed since the last write', async () => {
+    // Prepare: a first write makes the folder; then it goes.
+    const file = join(folder, 'trail', 'a.jsonl');
+    appendJsonLineSoon(file, { n: 1 });
+    await stateFilesWritten();
+    rmSync(join(folder, 'trail'), { recursive: true });
+
+    // Act
+    appendJsonLineSoon(file, { n: 2 });
+    await stateFilesWritten();
+
+    // Assess
+    expect(readFileSync(file, 'utf8')).toBe('{"n":2}\n');
+  });
+});
+
+describe('JournaledJsonFile: entries changed in place, the changed ones appended', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'jit-journaled-file-'));
+  });
+  afterEach(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('writes a snapshot first, then journals only the entries a change touched, and a new instance reads them all back', async () => {
+    // Prepare: two entries, written by the first flush as the snapshot.
+    const file = join(folder, 'secrets.json');
+    const store = new JournaledJsonFile<{ versions: string[] }>(file);
+    store.update((all) => {
+      all.a = { versions: ['v1'] };
+      all.b = { versions: ['v1'] };
+    });
+    await stateFilesWritten();
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ a: { versions: ['v1'] }, b: { versions: ['v1'] } });
+
+    // Act: one entry changed in place, one removed, one added.
+    store.update((all) => {
+      all.a.versions.push('v2');
+      delete all.b;
+      all.c = { versions: [] };
+    });
+    await stateFilesWritten();
+
+    // Assess: the snapshot is untouched; the journal holds the three changed entries, nothing of the rest.
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ a: { versions: ['v1'] }, b: { versions: ['v1'] } });
+    expect(readFileSync(`${file}l`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      { key: 'a', value: { versions: ['v1', 'v2'] } },
+      { key: 'c', value: { versions: [] } },
+      { key: 'b' },
+    ]);
+    expect(new JournaledJsonFile<{ versions: string[] }>(file).get()).toEqual({ a: { versions: ['v1', 'v2'] }, c: { versions: [] } });
+  });
+
+  it('reads a store file written whole by an earlier sandbox as its snapshot', () => {
+    // Prepare
+    const file = join(folder, 'schedules.json');
+    writeFileSync(file, JSON.stringify({ s1: { at: 1 } }, null, 2));
+
+    // Act / Assess
+    expect(new JournaledJsonFile<{ at: number }>(file).get()).toEqual({ s1: { at: 1 } });
   });
 });
