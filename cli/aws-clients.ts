@@ -107,8 +107,9 @@ export class AwsClients {
     return this.once('lambda', () => new (sdk.lambda().LambdaClient)(this.config()));
   }
 
-  cloudFormation(): CloudFormationClient {
-    return this.once('cloudformation', () => new (sdk.cloudFormation().CloudFormationClient)(this.config()));
+  /** CloudFormation in the clients' region, or in another (a tripwire forwarder stack's). */
+  cloudFormation(region = this.options.region): CloudFormationClient {
+    return this.once(`cloudformation:${region}`, () => new (sdk.cloudFormation().CloudFormationClient)({ ...this.config(), region }));
   }
 
   /** IAM is global; its endpoint is the same from every region. */

@@ -7,14 +7,21 @@ import { allowedPathsSummary, escalationReport, refusalMessage, synthesizedEleva
 import type { LoadedConfig } from './config/load-config';
 import { INSTALLATION_DIGEST_OUTPUT, installationDigest } from './installation-digest';
 import { applyNagSuppressions } from './nag-suppressions';
-import { STACK_NAMES, targetStackName } from '../handlers/core/resource-names';
+import { STACK_NAMES, targetStackName, tripwireStackName } from '../handlers/core/resource-names';
+import { separateForwarderRegions } from '../handlers/core/tripwire-regions';
 import { ORG_GUARDRAILS_STACK_NAME, OrgGuardrailsStack } from './organization/org-guardrails-stack';
 import { TargetAccountStack } from './target-account-stack';
+import { TripwireForwarderStack } from './tripwire-forwarder-stack';
 
 export interface JitStacks {
   readonly broker: BrokerStack;
   /** One stack per configured target account, by account name. */
   readonly targets: ReadonlyMap<string, TargetAccountStack>;
+  /**
+   * With `tripwires`: each target account's forwarder in every audited region and us-east-1 other than its
+   * target stack's own region (whose rule the target stack holds), by stack name. Empty without tripwires.
+   */
+  readonly tripwireForwarders: ReadonlyMap<string, TripwireForwarderStack>;
   /** The organization guardrails, when the config has `organization`. */
   readonly organization?: OrgGuardrailsStack;
 }
@@ -40,14 +47,32 @@ export function addJitStacks(app: App, loaded: LoadedConfig): JitStacks {
     target.addStackDependency(broker, 'target trust policies name the broker roles');
     targets.set(account.name, target);
   }
+  const tripwireForwarders = new Map<string, TripwireForwarderStack>();
+  if (loaded.config.tripwires) {
+    for (const account of loaded.config.accounts) {
+      for (const region of separateForwarderRegions(hub.region, loaded.config.audit.regions)) {
+        const name = tripwireStackName(account.name, region);
+        const forwarder = new TripwireForwarderStack(app, name, {
+          config: loaded,
+          account,
+          region,
+          env: { account: account.id, region },
+          description: `Just-in-time AWS access for AI agents: tripwire forwarding of ${account.name} (${account.id}) in ${region}`,
+        });
+        // The broker bus's policy must admit the account before its rule sends anything.
+        forwarder.addStackDependency(broker, 'the broker bus policy admits the forwarded calls');
+        tripwireForwarders.set(name, forwarder);
+      }
+    }
+  }
   // `jit doctor` compares this with the digest of the config it runs with: a stack is current when they match.
   const digest = installationDigest(loaded);
-  for (const stack of [broker, ...targets.values()] as Stack[]) {
+  for (const stack of [broker, ...targets.values(), ...tripwireForwarders.values()] as Stack[]) {
     new CfnOutput(stack, INSTALLATION_DIGEST_OUTPUT, { value: digest, description: 'Digest of the jit config and role policy files this stack was deployed from' });
   }
   applyNagSuppressions({ broker, targets }, loaded.policies);
   const org = loaded.config.organization;
-  if (!org) return { broker, targets };
+  if (!org) return { broker, targets, tripwireForwarders };
   const organization = new OrgGuardrailsStack(app, ORG_GUARDRAILS_STACK_NAME, {
     config: loaded.config,
     // Organizations is a global service hosted in us-east-1.
@@ -55,7 +80,7 @@ export function addJitStacks(app: App, loaded: LoadedConfig): JitStacks {
     env: { account: org.account, region: 'us-east-1' },
     description: 'Just-in-time AWS access for AI agents: organization guardrails (SCPs and RCP)',
   });
-  return { broker, targets, organization };
+  return { broker, targets, tripwireForwarders, organization };
 }
 
 export interface SynthesizeOptions {

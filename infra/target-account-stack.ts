@@ -8,7 +8,7 @@ import { ElevationCeiling } from './constructs/elevation-ceiling';
 import { TripwireForwarder } from './constructs/tripwire-forwarder';
 import { auditRegions } from '../handlers/core/audit-polling';
 import { regionFolder } from '../handlers/core/data-event-trail';
-import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES, roleArn } from '../handlers/core/resource-names';
+import { BROKER_NAMES, DEFAULT_AGENT_NAME, TARGET_NAMES, brokerBusArn, roleArn } from '../handlers/core/resource-names';
 
 export interface TargetAccountStackProps extends StackProps {
   /** The validated operator config. */
@@ -101,10 +101,12 @@ export class TargetAccountStack extends Stack {
       }),
     );
 
-    // Tripwires: this region's CloudTrail API calls of broker sessions go to the broker's bus.
+    // Tripwires: this region's CloudTrail API calls of broker sessions go to the broker's bus. The other
+    // audited regions and us-east-1 have a stack each (infra/tripwire-forwarder-stack.ts); this one keeps
+    // its logical IDs so that an upgrade replaces nothing.
     if (config.tripwires) {
       new TripwireForwarder(this, 'TripwireForwarder', {
-        brokerBusArn: `arn:${partition}:events:${config.hub.region}:${hub}:event-bus/${BROKER_NAMES.eventBus}`,
+        brokerBusArn: brokerBusArn(partition, hub, config.hub.region),
         readOnlyEvents: config.tripwires.readOnlyEvents,
       });
     }

@@ -28,7 +28,7 @@ import { CloudFormationEmulation } from './services/cloudformation';
 import { CloudTrailEmulation } from './services/cloudtrail';
 import { DynamoDbEmulation, tablesOf } from './services/dynamodb';
 import { ExecuteApiEmulation } from './services/execute-api';
-import { type DeliveredEvent, EventBridgeEmulation, type LoggedEvent, rulesOf } from './services/eventbridge';
+import { type DeliveredEvent, EventBridgeEmulation, type LoggedEvent, defaultBusRulesOf, rulesOf } from './services/eventbridge';
 import { IamEmulation } from './services/iam';
 import { IamReadEmulation } from './services/iam-read';
 import { S3Emulation, objectLockOf } from './services/s3';
@@ -217,8 +217,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const slackSecret = slack && slackSettings ? [{ name: slackSettings.secretName, initialValue: slack.secretString, description: 'Slack stand-in credentials (sandbox)' }] : [];
   const secrets = new SecretsManagerEmulation([...secretsOf(broker), ...slackSecret], home, hub, authorizer, clock);
   const events = new EventBridgeEmulation(buses, rulesOf(broker), home, authorizer, clock, dispatch, hub.region);
-  // Every target account's tripwire rule, as infra/constructs/tripwire-forwarder.ts defines it: broker sessions' calls go to the broker bus.
-  trail.onRecord((record) => events.forwardTrailRecord(BROKER_NAMES.eventBus, record));
+  // Each recorded call reaches the default bus of its own account and region, whose rules (the target
+  // accounts' tripwire forwarders, infra/constructs/tripwire-forwarder.ts) send broker sessions' calls on.
+  const defaultBusRules = defaultBusRulesOf([...installation.targets.values(), ...installation.forwarders]);
+  trail.onRecord((record) => events.forwardTrailRecord(defaultBusRules, record));
   const scheduler = new SchedulerEmulation(home, hub, authorizer, clock, invokeFunction);
   const ses = new SesV2Emulation(home, hub, authorizer, clock, [config.config.approval.sender, ...approverRoster(config.config.approval)]);
   const bucketResources = resourcesOfType(broker, 'AWS::S3::Bucket').map(([, r]) => [String(prop(r, 'BucketName') ?? auditBucketName(hub.account, hub.region)), r] as const);
@@ -233,7 +235,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const sfn = new SfnEmulation(tokens, stateMachineArn, authorizer);
   const cloudtrail = new CloudTrailEmulation(trail, authorizer, hub.region);
   // Read-only views of the installation for `jit doctor`: the stacks as deployed, IAM's reads and simulator.
-  const stacks = [broker, ...installation.targets.values()];
+  const stacks = [broker, ...installation.targets.values(), ...installation.forwarders];
   const startedAt = clock.now();
   const cloudformation = new CloudFormationEmulation(stacks, authorizer, () => startedAt, fallback);
   const iamRead = new IamReadEmulation(stacks, iam, authorizer, fallback);

@@ -33,6 +33,7 @@ export function doctorCommand(context: (command: Command) => CliContext): Comman
       const probe = new AwsDeploymentProbe({
         sts: clients.sts(),
         cloudFormation: clients.cloudFormation(),
+        cloudFormationIn: (region) => clients.cloudFormation(region),
         sesv2: clients.sesv2(),
         secretsManager: clients.secretsManager(),
         iam: clients.iam(),

@@ -21,6 +21,8 @@ import { ProbeAccessDeniedError } from './deployment-probe';
 export interface AwsDeploymentProbeClients {
   readonly sts: STSClient;
   readonly cloudFormation: CloudFormationClient;
+  /** CloudFormation in another region (the tripwire forwarder stacks). @default `cloudFormation` */
+  readonly cloudFormationIn?: (region: string) => CloudFormationClient;
   readonly sesv2: SESv2Client;
   readonly secretsManager: SecretsManagerClient;
   readonly iam: IAMClient;
@@ -65,9 +67,10 @@ export class AwsDeploymentProbe implements DeploymentProbe {
    * DescribeStacks answers ValidationError "Stack with id X does not exist" for an unknown name.
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
    */
-  async stack(name: string): Promise<StackFacts | undefined> {
+  async stack(name: string, region?: string): Promise<StackFacts | undefined> {
+    const client = region ? (this.clients.cloudFormationIn?.(region) ?? this.clients.cloudFormation) : this.clients.cloudFormation;
     try {
-      const answer = await read('cloudformation:DescribeStacks', [], () => this.clients.cloudFormation.send(new DescribeStacksCommand({ StackName: name })));
+      const answer = await read('cloudformation:DescribeStacks', [], () => client.send(new DescribeStacksCommand({ StackName: name })));
       const stack = answer?.Stacks?.[0];
       if (!stack) return undefined;
       const outputs: Record<string, string> = {};

@@ -79,8 +79,8 @@ export class ProbeAccessDeniedError extends Error {
 export interface DeploymentProbe {
   /** The account the caller's credentials belong to (STS GetCallerIdentity). */
   callerAccount(): Promise<string>;
-  /** Undefined when no stack has that name. */
-  stack(name: string): Promise<StackFacts | undefined>;
+  /** Undefined when no stack has that name (in `region`, default the probe's). */
+  stack(name: string, region?: string): Promise<StackFacts | undefined>;
   sesAccount(): Promise<SesAccountFacts>;
   /** Undefined when SES knows no such identity. */
   emailIdentity(identity: string): Promise<EmailIdentityFacts | undefined>;

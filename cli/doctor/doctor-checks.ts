@@ -4,7 +4,8 @@ import { sourceIdentityFor } from '../../handlers/core/grant-window';
 import { PLACEHOLDER_SECRET, parseSecretValue } from '../../handlers/core/secret-value';
 import { agentPrincipalArn, agentsOf, type LoadedConfig, toBrokerSettings } from '../../infra/config/load-config';
 import { INSTALLATION_DIGEST_OUTPUT, installationDigest } from '../../infra/installation-digest';
-import { BROKER_NAMES, STACK_NAMES, auditBucketName, roleArn as iamRoleArn, targetStackName } from '../../handlers/core/resource-names';
+import { BROKER_NAMES, STACK_NAMES, auditBucketName, roleArn as iamRoleArn, targetStackName, tripwireStackName } from '../../handlers/core/resource-names';
+import { separateForwarderRegions } from '../../handlers/core/tripwire-regions';
 import { evaluatePolicies, toPolicyDocument, UnsupportedPolicyError } from '../../sandbox/iam/policy-evaluator';
 import { type DeploymentProbe, ProbeAccessDeniedError, type SimulationContextEntry, type SimulationRequest } from './deployment-probe';
 
@@ -64,11 +65,15 @@ async function guarded(id: string, run: () => Promise<CheckResult | CheckResult[
   }
 }
 
-async function stackCheck(probe: DeploymentProbe, name: string, digest: string): Promise<CheckResult> {
+async function stackCheck(probe: DeploymentProbe, name: string, digest: string, region?: string): Promise<CheckResult> {
   const id = `stack:${name}`;
-  const stack = await probe.stack(name);
+  const stack = await probe.stack(name, region);
   const deploy = `npx cdk deploy ${name}`;
-  if (!stack) return fail(id, `no stack ${name} in this account and region`, `Deploy it: ${deploy} (docs/deploy.md).`);
+  if (!stack) {
+    const where = region ? `in this account in ${region}` : 'in this account and region';
+    const bootstrap = region ? ` (the region must be bootstrapped first: npx cdk bootstrap aws://<account>/${region})` : '';
+    return fail(id, `no stack ${name} ${where}`, `Deploy it: ${deploy}${bootstrap} (docs/deploy.md).`);
+  }
   if (!SETTLED.has(stack.status)) {
     const reason = stack.statusReason ? ` (${stack.statusReason})` : '';
     const fix = stack.status.endsWith('_IN_PROGRESS')
@@ -344,13 +349,21 @@ export async function runDoctorChecks(input: DoctorInput): Promise<CheckResult[]
 
   // Audit regions plus us-east-1, where IAM and global STS events land.
   const auditRegions = [...new Set([...settings.auditRegions, 'us-east-1'])];
+  // Tripwires: each target account's forwarder in every other audited region and us-east-1 is a stack of
+  // its own there (the target stack holds its own region's).
+  const forwarderRegions = loaded.config.tripwires ? separateForwarderRegions(hub.region, settings.auditRegions) : [];
   for (const account of settings.accounts) {
     const stackName = targetStackName(account.name);
     if (account.id !== caller) {
       results.push(elsewhere(`stack:${stackName}`, account.id));
+      for (const region of forwarderRegions) results.push(elsewhere(`stack:${tripwireStackName(account.name, region)}`, account.id));
       continue;
     }
     results.push(...(await guarded(`stack:${stackName}`, () => stackCheck(probe, stackName, digest))));
+    for (const region of forwarderRegions) {
+      const forwarder = tripwireStackName(account.name, region);
+      results.push(...(await guarded(`stack:${forwarder}`, () => stackCheck(probe, forwarder, digest, region))));
+    }
     for (const role of account.roles) results.push(...(await guarded(`trust:${account.name}/${role.name}`, () => trustCheck(probe, hub.account, account, role, partition))));
     results.push(...(await guarded(`trail:${account.name}`, () => trailCheck(probe, account, auditRegions))));
   }

@@ -95,6 +95,15 @@ export function targetStackName(accountName: string): string {
   return `${STACK_NAMES.targetPrefix}${accountName}`;
 }
 
+/**
+ * A target account's tripwire forwarder in one region other than the target stack's own:
+ * `JitTarget-<name>-Tripwires-<region>`. It starts with the target prefix, so the ceiling's deny on
+ * changes to `JitTarget-*` stacks covers it too.
+ */
+export function tripwireStackName(accountName: string, region: string): string {
+  return `${targetStackName(accountName)}-Tripwires-${region}`;
+}
+
 /** Default name of the agent's IAM user or role in the hub account. */
 export const DEFAULT_AGENT_NAME = 'jit-agent';
 
@@ -128,6 +137,11 @@ export const LIFT_SCHEDULE_PREFIX = 'jit-lift-';
  */
 export function roleArn(partition: string, accountId: string, roleName: string): string {
   return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
+
+/** The ARN of the broker's event bus in the hub, where every target account's tripwire rules send. */
+export function brokerBusArn(partition: string, hubAccount: string, hubRegion: string): string {
+  return `arn:${partition}:events:${hubRegion}:${hubAccount}:event-bus/${BROKER_NAMES.eventBus}`;
 }
 
 /**

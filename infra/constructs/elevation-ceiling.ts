@@ -72,6 +72,9 @@ function brokerArns(p: ElevationCeilingProps) {
       arn('states', `execution:${BROKER_NAMES.stateMachine}:*`),
       arn('events', `event-bus/${BROKER_NAMES.eventBus}`),
       arn('events', `rule/${BROKER_NAMES.eventBus}/*`),
+      // The tripwire forwarders on the target accounts' default buses, named by CloudFormation after their
+      // stacks (`JitTarget-<name>…`): deleting or disabling one would blind the tripwires of its region.
+      arn('events', `rule/${STACK_NAMES.targetPrefix}*`),
       arn('scheduler', `schedule/${BROKER_NAMES.scheduleGroup}/*`),
       arn('scheduler', `schedule-group/${BROKER_NAMES.scheduleGroup}`),
       arn('lambda', `function:${STACK_NAMES.broker}-*`),

@@ -179,3 +179,32 @@ export function cloudTrailApiCallEvent(record: { readonly eventID: string; reado
     detail: { ...record },
   };
 }
+
+/**
+ * A rule on a target account's default bus in one region, as a tripwire forwarder defines it: it sees
+ * only the CloudTrail events of its own account and region, since CloudTrail puts each call on the
+ * default bus of the region it was made in (global services' calls in us-east-1). In state `ENABLED` it
+ * matches no read-only management event; `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS` matches them too.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html
+ */
+export interface DefaultBusRule extends RuleDefinition {
+  readonly account: string;
+  readonly region: string;
+  readonly state: string;
+}
+
+/**
+ * Where the default buses send a CloudTrail API-call event: the targets of every rule of the event's own
+ * account and region that matches it (a read-only event only where the rule's state admits it). An
+ * account or region with no such rule sends it nowhere.
+ */
+export function defaultBusTargets(rules: readonly DefaultBusRule[], event: DeliveredEvent): string[] {
+  const envelope = event as unknown as Record<string, unknown>;
+  const readOnly = event.detail.readOnly === true;
+  return rules
+    .filter((r) => r.bus === 'default' && r.account === event.account && r.region === event.region)
+    .filter((r) => r.state === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' || (r.state === 'ENABLED' && !readOnly))
+    .filter((r) => matchesPattern(r.pattern, envelope))
+    .flatMap((r) => [...r.targets]);
+}

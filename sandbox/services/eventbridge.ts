@@ -4,11 +4,21 @@ import type { AwsCall } from '../http/aws-call';
 import type { Authorizer } from '../iam/authorizer';
 import { appendJsonLineSoon, readJsonLines } from '../store/json-file';
 import type { EventPattern } from '../models/event-pattern';
-import { type AcceptedEvent, type DeliveredEvent, type PutEventsEntry, type RuleDefinition, cloudTrailApiCallEvent, putEvents, targetsOf } from '../models/eventbridge';
+import {
+  type AcceptedEvent,
+  type DefaultBusRule,
+  type DeliveredEvent,
+  type PutEventsEntry,
+  type RuleDefinition,
+  cloudTrailApiCallEvent,
+  defaultBusTargets,
+  putEvents,
+  targetsOf,
+} from '../models/eventbridge';
 import { type SynthesizedStack, prop, resolve, resourcesOfType } from '../template/deployed-template';
 import { type JsonOperation, type ServiceEmulation, handleJson } from './service';
 
-export type { DeliveredEvent, RuleDefinition };
+export type { DefaultBusRule, DeliveredEvent, RuleDefinition };
 
 /** The rules a synthesized stack defines, with their buses, patterns and target ARNs. */
 export function rulesOf(stack: SynthesizedStack): RuleDefinition[] {
@@ -18,6 +28,24 @@ export function rulesOf(stack: SynthesizedStack): RuleDefinition[] {
     pattern: prop(resource, 'EventPattern') as EventPattern,
     targets: ((prop(resource, 'Targets') as Array<{ Arn: unknown }> | undefined) ?? []).map((t) => String(resolve(t.Arn, stack))),
   }));
+}
+
+/**
+ * The rules on the default buses of target-side stacks (the tripwire forwarders), each with the account
+ * and region of its stack and its state (CloudFormation's default: `ENABLED`).
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-events-rule.html
+ */
+export function defaultBusRulesOf(stacks: readonly SynthesizedStack[]): DefaultBusRule[] {
+  return stacks.flatMap((stack) =>
+    resourcesOfType(stack, 'AWS::Events::Rule')
+      .filter(([, resource]) => String(resolve(prop(resource, 'EventBusName') ?? 'default', stack)) === 'default')
+      .map(([id, resource]) => ({
+        ...rulesOf({ ...stack, resources: { [id]: resource } })[0],
+        account: stack.account,
+        region: stack.region,
+        state: String(prop(resource, 'State') ?? 'ENABLED'),
+      })),
+  );
 }
 
 /**
@@ -91,16 +119,23 @@ export class EventBridgeEmulation implements ServiceEmulation {
   }
 
   /**
-   * A recorded API call of a broker session, as the target account's tripwire rule delivers it to the
-   * broker's bus (infra/constructs/tripwire-forwarder.ts): matched against the broker's rules, so only an
-   * installation with tripwires configured acts on it. The sandbox forwards at once; AWS delivers CloudTrail
-   * events to EventBridge on a best-effort basis, with a delay of its own (docs/sandbox.md).
+   * A recorded API call, as CloudTrail puts it on the default bus of the call's account and region: the
+   * rules there (the target accounts' tripwire forwarders, infra/constructs/tripwire-forwarder.ts) send it
+   * on to the buses they target, here the broker's, whose own rules decide what acts on it. A call in an
+   * account or region without a forwarder goes nowhere, as in AWS. The sandbox forwards at once; AWS
+   * delivers CloudTrail events to EventBridge on a best-effort basis, with a delay of its own (docs/sandbox.md).
+   * Returns the buses it reached.
    */
-  forwardTrailRecord(brokerBus: string, record: Parameters<typeof cloudTrailApiCallEvent>[0] & { readonly userIdentity: Record<string, unknown> }): void {
-    const sessionContext = (record.userIdentity.sessionContext ?? {}) as { sourceIdentity?: unknown };
-    if (typeof sessionContext.sourceIdentity !== 'string' || !sessionContext.sourceIdentity.startsWith('jit-')) return;
-    if (!this.buses.has(brokerBus)) return;
-    this.accept({ bus: brokerBus, event: cloudTrailApiCallEvent(record) });
+  forwardTrailRecord(defaultBusRules: readonly DefaultBusRule[], record: Parameters<typeof cloudTrailApiCallEvent>[0]): string[] {
+    const event = cloudTrailApiCallEvent(record);
+    const reached: string[] = [];
+    for (const target of defaultBusTargets(defaultBusRules, event)) {
+      const bus = [...this.buses.entries()].find(([name, arn]) => arn === target && name !== 'default')?.[0];
+      if (!bus) continue;
+      this.accept({ bus, event });
+      reached.push(bus);
+    }
+    return reached;
   }
 
   /**

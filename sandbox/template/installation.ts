@@ -17,6 +17,8 @@ export interface SynthesizedInstallation {
   readonly broker: SynthesizedStack;
   /** Target-account stacks by account id. */
   readonly targets: ReadonlyMap<string, SynthesizedStack>;
+  /** With tripwires: each target account's forwarder stacks in the regions other than its target stack's. */
+  readonly forwarders: readonly SynthesizedStack[];
 }
 
 /**
@@ -52,12 +54,14 @@ export function synthesizeInstallation(loaded: LoadedConfig): SynthesizedInstall
       const stack = stacks.targets.get(account.name);
       if (stack) targets.set(account.id, read(stack.stackName, account.id, hub.region));
     }
+    const forwarders = [...stacks.tripwireForwarders.values()].map((stack) => read(stack.stackName, stack.account, stack.region));
     return {
       loaded,
       hubAccount: hub.account,
       region: hub.region,
       broker,
       targets,
+      forwarders,
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -86,6 +90,7 @@ interface CachedSynth {
   readonly key: string;
   readonly broker: SynthesizedStack;
   readonly targets: Array<[string, SynthesizedStack]>;
+  readonly forwarders?: SynthesizedStack[];
 }
 
 /**
@@ -125,11 +130,12 @@ export function cachedInstallation(
       region: hub.region,
       broker: cached.broker,
       targets: new Map(cached.targets),
+      forwarders: cached.forwarders ?? [],
       fromCache: true,
     };
   }
   const installation = synthesizeInstallation(loaded);
-  const entry = { key, broker: installation.broker, targets: [...installation.targets.entries()] } satisfies CachedSynth;
+  const entry = { key, broker: installation.broker, targets: [...installation.targets.entries()], forwarders: [...installation.forwarders] } satisfies CachedSynth;
   writeJsonAtomic(file, entry);
   try {
     mkdirSync(sharedDir, { recursive: true });

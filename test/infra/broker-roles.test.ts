@@ -52,7 +52,8 @@ describe('BrokerStack: each function role holds only what that function calls', 
     ['audit', ['dynamodb:GetItem', 'kms:Sign', 's3:PutObject', 'sts:AssumeRole']],
     [
       'revoke',
-      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'iam:PassRole', 'lambda:InvokeFunction', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'sts:AssumeRole'],
+      // ses:SendEmail: the example config has tripwires, whose trips the revoke function mails to the approvers.
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'iam:PassRole', 'lambda:InvokeFunction', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'ses:SendEmail', 'sts:AssumeRole'],
     ],
   ] as const)('%s', (name, expected) => {
     const fn = stacks.broker.functions[name];

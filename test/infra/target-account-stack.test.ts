@@ -23,7 +23,8 @@ describe('TargetAccountStack', () => {
   });
 
   it('creates the configured elevated roles of the account with a one-hour session cap and the ceiling attached', () => {
-    prod.resourceCountIs('AWS::IAM::Role', 5);
+    // Three elevated roles, the audit reader, the revoker, and the tripwire forwarder's role (tripwires are on in the example).
+    prod.resourceCountIs('AWS::IAM::Role', 6);
     for (const roleName of ['AgentElevated-Ops', 'AgentElevated-Deploy', 'AgentElevated-Security']) {
       prod.hasResourceProperties('AWS::IAM::Role', {
         RoleName: roleName,
@@ -69,12 +70,12 @@ describe('TargetAccountStack', () => {
 
   it('creates only the roles an account is configured for', () => {
     // staging has no `roles` list, so it gets every configured role; a narrower account gets fewer.
-    staging.resourceCountIs('AWS::IAM::Role', 5);
+    staging.resourceCountIs('AWS::IAM::Role', 6);
     const loaded = exampleConfig();
     const narrow = { ...loaded.config.accounts[0], roles: ['Ops'] };
     const stack = new TargetAccountStack(new App(), 'Narrow', { config: loaded, account: narrow, env: { account: narrow.id, region: 'eu-west-1' } });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::IAM::Role', 3);
+    template.resourceCountIs('AWS::IAM::Role', 4); // Ops, the audit reader, the revoker, the tripwire forwarder
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: TARGET_NAMES.revokerRole,
       Policies: Match.absent(),

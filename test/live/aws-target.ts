@@ -12,7 +12,8 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { secretNameFor } from '../../handlers/core/broker-settings';
 import { REVOCATION_POLICY_PREFIX } from '../../handlers/core/revocation-policy';
 import { loadJitConfig, toBrokerSettings } from '../../infra/config/load-config';
-import { BROKER_NAMES, DEFAULT_AGENT_NAME, STACK_NAMES, auditBucketName, targetStackName } from '../../handlers/core/resource-names';
+import { BROKER_NAMES, DEFAULT_AGENT_NAME, STACK_NAMES, auditBucketName, targetStackName, tripwireStackName } from '../../handlers/core/resource-names';
+import { separateForwarderRegions } from '../../handlers/core/tripwire-regions';
 import type { CallTarget, ElevationTarget, JitRun, TargetTimeouts } from './elevation-target';
 import { oneAccountConfig } from './one-account-config';
 
@@ -60,6 +61,8 @@ export class AwsTarget implements ElevationTarget {
   readonly role: string;
   readonly iamRoleName: string;
   private readonly region: string;
+  /** `JIT_LIVE_SECOND_REGION`: a second audited region for the tripwire case (bootstrapped, like us-east-1). */
+  readonly secondRegion?: string;
   private readonly email: string;
   private readonly auditDelayMinutes: number;
   private readonly folder = mkdtempSync(join(tmpdir(), 'jit-live-'));
@@ -69,15 +72,23 @@ export class AwsTarget implements ElevationTarget {
 
   constructor(env: NodeJS.ProcessEnv) {
     this.region = String(env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
+    if (env.JIT_LIVE_SECOND_REGION && env.JIT_LIVE_SECOND_REGION !== this.region) this.secondRegion = env.JIT_LIVE_SECOND_REGION;
     this.email = String(env.JIT_LIVE_EMAIL);
     // CloudTrail delivers most events within about 5 minutes, without a guarantee.
     this.auditDelayMinutes = Number(env.JIT_LIVE_AUDIT_DELAY_MINUTES ?? 6);
     this.calls = { region: this.region };
     const minute = 60_000;
-    this.timeouts = { pending: 3 * minute, granted: 3 * minute, ended: 5 * minute, audited: (this.auditDelayMinutes + 30) * minute, revokeApplies: 6 * minute };
+    this.timeouts = { pending: 3 * minute, granted: 3 * minute, ended: 5 * minute, audited: (this.auditDelayMinutes + 30) * minute, revokeApplies: 6 * minute, tripped: 15 * minute };
     const role = toBrokerSettings(oneAccountConfig({ account: '000000000000', region: this.region, email: this.email, auditDelayMinutes: 0 })).accounts[0].roles[0];
     this.role = role.name;
     this.iamRoleName = role.iamRoleName;
+  }
+
+  /** The stacks of the run, in deployment order: broker, target, then each tripwire forwarder. */
+  private stackNames(): string[] {
+    const config = loadJitConfig(this.configFile).config;
+    const forwarders = config.tripwires ? separateForwarderRegions(this.region, config.audit.regions).map((region) => tripwireStackName(ACCOUNT_NAME, region)) : [];
+    return [STACK_NAMES.broker, targetStackName(ACCOUNT_NAME), ...forwarders];
   }
 
   private clientConfig() {
@@ -99,12 +110,21 @@ export class AwsTarget implements ElevationTarget {
   async setUp(): Promise<void> {
     const who = await new STSClient(this.clientConfig()).send(new GetCallerIdentityCommand({}));
     this.account = String(who.Account);
-    const config = oneAccountConfig({ account: this.account, region: this.region, email: this.email, accountName: ACCOUNT_NAME, auditDelayMinutes: this.auditDelayMinutes });
+    const config = oneAccountConfig({
+      account: this.account,
+      region: this.region,
+      email: this.email,
+      accountName: ACCOUNT_NAME,
+      auditDelayMinutes: this.auditDelayMinutes,
+      ...(this.secondRegion ? { secondRegion: this.secondRegion } : {}),
+    });
     // One day of GOVERNANCE retention: Object Lock is exercised, and tear-down may bypass it.
     this.configFile = join(this.folder, 'jit.config.json');
     writeFileSync(this.configFile, JSON.stringify({ ...config, audit: { ...config.audit, objectLock: 'GOVERNANCE', retentionDays: 1 } }, null, 2));
     loadJitConfig(this.configFile);
-    await this.cdk(['deploy', STACK_NAMES.broker, targetStackName(ACCOUNT_NAME), '--require-approval', 'never']);
+    // With tripwires (on in the example config) the forwarders of us-east-1 and the second region are
+    // stacks of their own: those regions must be bootstrapped (docs/deploy.md#the-live-test).
+    await this.cdk(['deploy', ...this.stackNames(), '--require-approval', 'never']);
 
     // The agent's standing identity, with a key of its own for this run; IAM keys take a moment to work.
     const key = await new IAMClient(this.clientConfig()).send(new CreateAccessKeyCommand({ UserName: DEFAULT_AGENT_NAME }));
@@ -181,7 +201,7 @@ export class AwsTarget implements ElevationTarget {
         } while (token);
       });
     }
-    await attempt('the stacks (npx cdk destroy)', () => this.cdk(['destroy', targetStackName(ACCOUNT_NAME), STACK_NAMES.broker, '--force']));
+    await attempt('the stacks (npx cdk destroy)', () => this.cdk(['destroy', ...this.stackNames().reverse(), '--force']));
     const secretName = secretNameFor(this.account);
     await attempt(`secret ${secretName}`, async () => {
       try {

@@ -26,6 +26,8 @@ export interface TargetTimeouts {
   readonly audited: number;
   /** From `jit revoke` until copied credentials are refused (IAM applies a deny within a few minutes). */
   readonly revokeApplies: number;
+  /** From a deny-listed or unplanned call to REVOKED by a tripwire (CloudTrail's delivery to EventBridge has no documented latency). */
+  readonly tripped: number;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface ElevationTarget {
   /** The role's IAM name, as the grant's session ARN shows it. */
   readonly iamRoleName: string;
   readonly calls: CallTarget;
+  /** A second audited region, where the tripwire case calls; undefined skips that case. */
+  readonly secondRegion?: string;
   /** Minutes of the grant the fence scenario asks for: long enough to use it on this target. */
   readonly grantMinutes: number;
   readonly timeouts: TargetTimeouts;

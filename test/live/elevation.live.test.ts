@@ -5,7 +5,7 @@ import { MINT_HANDOVER_SECONDS } from '../../handlers/core/grant-window';
 import { AwsTarget, liveSkipReason } from './aws-target';
 import type { ElevationTarget, GrantCredentials } from './elevation-target';
 import { SandboxTarget } from './sandbox-target';
-import { ec2Call } from './signed-call';
+import { ec2Call, iamCall } from './signed-call';
 
 /**
  * One elevation through every part of the system: request, approval from the terminal (`jit approve`),
@@ -59,6 +59,7 @@ interface StatusView {
   readonly status: string;
   readonly grant?: GrantSummary;
   readonly revokedBy?: string;
+  readonly revokeReason?: string;
 }
 
 (targets ? describe : describe.skip)(`One elevation end to end (${target?.kind ?? 'not run'})`, () => {
@@ -85,8 +86,9 @@ interface StatusView {
     }
   }
 
-  async function requestAndApprove(requestId: string, minutes: number, reason: string): Promise<{ view: StatusView; creds: GrantCredentials }> {
-    await ok('agent', ['--json', 'request', '--account', t.accountName, '--role', t.role, '--minutes', String(minutes), '--reason', reason, '--request-id', requestId]);
+  async function requestAndApprove(requestId: string, minutes: number, reason: string, plan: readonly string[] = []): Promise<{ view: StatusView; creds: GrantCredentials }> {
+    const planned = plan.flatMap((action) => ['--plan', action]);
+    await ok('agent', ['--json', 'request', '--account', t.accountName, '--role', t.role, '--minutes', String(minutes), '--reason', reason, '--request-id', requestId, ...planned]);
     await waitForStatus(requestId, ['PENDING_APPROVAL'], t.timeouts.pending);
     const pending = parseJson<{ pending: Array<{ requestId: string }> }>(await ok('approver', ['--json', 'pending']), 'jit pending');
     expect(pending.pending.map((p) => p.requestId)).toContain(requestId);
@@ -136,6 +138,52 @@ interface StatusView {
       const copy = await refusedWithin(creds, t.timeouts.revokeApplies);
       expect(copy.status).toBe(403);
       expect(copy.body).toMatch(/UnauthorizedOperation|AccessDenied/);
+    },
+    SCENARIO_MS,
+  );
+
+  // Tripwires (on in the example config): calls reach the broker through the forwarder of the region
+  // CloudTrail records them in, a second audited region's and us-east-1's (IAM) stacks of their own.
+  // In AWS the second region is JIT_LIVE_SECOND_REGION; without it that case is skipped.
+  const secondRegion = targets?.revoke.secondRegion;
+  if (targets && !secondRegion) console.warn('\n\n*** LIVE TRIPWIRE CASE IN A SECOND REGION NOT RUN: set JIT_LIVE_SECOND_REGION (bootstrapped) ***\n\n');
+
+  (secondRegion ? it : it.skip)(
+    'tripwires: a deny-listed call in a second audited region revokes the grant',
+    async () => {
+      // Prepare: a grant whose credentials work.
+      t = (targets as { revoke: ElevationTarget }).revoke;
+      const requestId = `live-${runId}-trip-region`;
+      const { creds } = await requestAndApprove(requestId, 2, 'live test: a tripwire in a second region');
+
+      // Act: a deny-listed call (the blog's ceiling) in the second region; the ceiling refuses it.
+      const attempt = await ec2Call({ ...t.calls, region: String(secondRegion) }, creds, 'TerminateInstances', { 'InstanceId.1': 'i-0123456789abcdef0' });
+
+      // Assess: refused, recorded in that region, forwarded by its forwarder, and the grant revoked by the broker.
+      expect(attempt.status).toBe(403);
+      const view = await waitForStatus(requestId, ['REVOKED', 'AUDITED'], t.timeouts.tripped);
+      expect(view).toMatchObject({ revokedBy: 'jit-broker-tripwire', revokeReason: expect.stringContaining('ec2:TerminateInstances') });
+      expect(view.revokeReason).toContain(String(secondRegion));
+    },
+    SCENARIO_MS,
+  );
+
+  it(
+    'tripwires: an IAM call outside the plan, recorded in us-east-1, revokes the grant',
+    async () => {
+      // Prepare: a grant planned for EC2 reads only.
+      t = (targets as { revoke: ElevationTarget }).revoke;
+      const requestId = `live-${runId}-trip-iam`;
+      const { creds } = await requestAndApprove(requestId, 2, 'live test: a tripwire on an IAM call', ['ec2:DescribeInstances']);
+
+      // Act: an IAM read, outside the plan (the session policy refuses it; CloudTrail records it in us-east-1).
+      const attempt = await iamCall(t.calls, creds, 'ListRoles');
+
+      // Assess
+      expect(attempt.status).toBe(403);
+      const view = await waitForStatus(requestId, ['REVOKED', 'AUDITED'], t.timeouts.tripped);
+      expect(view).toMatchObject({ revokedBy: 'jit-broker-tripwire', revokeReason: expect.stringContaining('iam:ListRoles') });
+      expect(view.revokeReason).toContain('us-east-1');
     },
     SCENARIO_MS,
   );

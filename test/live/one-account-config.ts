@@ -16,11 +16,13 @@ export interface OneAccountConfigOptions {
   readonly auditDelayMinutes: number;
   /** The approver's IAM identities (`approval.iamPrincipals`). @default the sandbox's approver user in `account` */
   readonly approverPrincipals?: readonly string[];
+  /** A second audited region (its tripwire forwarder is a stack of its own there). @default none */
+  readonly secondRegion?: string;
 }
 
 /**
  * A config that deploys the hub and one target into the same account, from the example config's roles
- * (whatever they are called) with absolute policy paths, so the file can live anywhere.
+ * (whatever they are called) with absolute policy paths, so the file can live anywhere, and its tripwires.
  */
 export function oneAccountConfig(options: OneAccountConfigOptions): JitConfig {
   const example = JSON.parse(readFileSync(join(REPO_ROOT, 'jit.config.example.json'), 'utf8')) as JitConfig;
@@ -36,7 +38,7 @@ export function oneAccountConfig(options: OneAccountConfigOptions): JitConfig {
     },
     roles: example.roles.map((role) => ({ ...role, policyFile: isAbsolute(role.policyFile) ? role.policyFile : join(REPO_ROOT, role.policyFile) })),
     accounts: [{ id: options.account, name: options.accountName ?? 'live' }],
-    audit: { ...example.audit, regions: [options.region], delayMinutes: options.auditDelayMinutes },
+    audit: { ...example.audit, regions: [options.region, ...(options.secondRegion ? [options.secondRegion] : [])], delayMinutes: options.auditDelayMinutes },
   };
 }
 

@@ -17,7 +17,14 @@ export class SandboxTarget implements ElevationTarget {
   readonly accountName = 'live';
   readonly timeouts: TargetTimeouts;
   private readonly folder = mkdtempSync(join(tmpdir(), 'jit-elevation-sandbox-'));
-  private readonly configFile = writeOneAccountConfig(this.folder, { account: '111111111111', region: 'eu-west-1', email: 'approver@example.com', auditDelayMinutes: 1 });
+  readonly secondRegion = 'eu-central-1';
+  private readonly configFile = writeOneAccountConfig(this.folder, {
+    account: '111111111111',
+    region: 'eu-west-1',
+    secondRegion: this.secondRegion,
+    email: 'approver@example.com',
+    auditDelayMinutes: 1,
+  });
   private readonly sandbox: SandboxProcess;
   readonly role: string;
   readonly iamRoleName: string;
@@ -34,7 +41,7 @@ export class SandboxTarget implements ElevationTarget {
     this.sandbox = new SandboxProcess(join(this.folder, 'home'), timeScale, this.configFile);
     // Sandbox minutes in real milliseconds, with room for a busy machine.
     const minutes = (n: number) => Math.ceil((n * 60_000) / timeScale);
-    this.timeouts = { pending: 30_000, granted: 30_000, ended: 30_000 + minutes(2), audited: 60_000 + minutes(25), revokeApplies: 10_000 };
+    this.timeouts = { pending: 30_000, granted: 30_000, ended: 30_000 + minutes(2), audited: 60_000 + minutes(25), revokeApplies: 10_000, tripped: 30_000 };
     const role = toBrokerSettings(loadJitConfig(this.configFile).config).accounts[0].roles[0];
     this.role = role.name;
     this.iamRoleName = role.iamRoleName;

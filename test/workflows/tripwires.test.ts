@@ -4,15 +4,18 @@ import { auditReportSchema } from '../../handlers/core/audit-report';
 import type { GrantSummary } from '../../handlers/core/grant';
 import { revocationPolicy } from '../../handlers/core/revocation-policy';
 import { loadJitConfig } from '../../infra/config/load-config';
-import { rulesOf } from '../../sandbox/services/eventbridge';
-import { cloudTrailApiCallEvent } from '../../sandbox/models/eventbridge';
-import { targetsOf } from '../../sandbox/models/eventbridge';
+import { brokerBusArn } from '../../handlers/core/resource-names';
+import { type DefaultBusRule, defaultBusRulesOf, rulesOf } from '../../sandbox/services/eventbridge';
+import { cloudTrailApiCallEvent, defaultBusTargets, targetsOf } from '../../sandbox/models/eventbridge';
+import { synthesizedStack } from '../helpers/iam-template';
+import { synthApp } from '../helpers/synth';
 import type { LocalExecutionResult } from '../../workflows/local/local-execution';
 import { STATE } from '../../workflows/state-names';
 import { AgentWorld, REVOKE_FUNCTION_ARN } from '../helpers/agent-world';
 import { PROD, pendingTaskToken, requestEvent, runElevation, synthesizedElevation, useHarnessConfig } from '../helpers/elevation-harness';
 
-useHarnessConfig(loadJitConfig(join(__dirname, '..', 'configs', 'tripwires.config.json')));
+const config = loadJitConfig(join(__dirname, '..', 'configs', 'tripwires.config.json'));
+useHarnessConfig(config);
 
 const REQUEST_ID = 'req-trip-0001';
 const sfn = new SFNClient({ region: 'eu-west-1' });
@@ -38,8 +41,8 @@ async function liveGrant(world: AgentWorld, plannedActions?: string[]): Promise<
 }
 
 let n = 0;
-/** The grant's session calls `eventSource` `eventName` now: its CloudTrail record, as the target account's rule forwards it. */
-function callBy(world: AgentWorld, grant: GrantSummary, eventSource: string, eventName: string, errorCode?: string) {
+/** The grant's session calls `eventSource` `eventName` now (in `region`): its CloudTrail record, as the target account's rule forwards it. */
+function callBy(world: AgentWorld, grant: GrantSummary, eventSource: string, eventName: string, errorCode?: string, region = 'eu-west-1') {
   n += 1;
   const at = `${world.aws.clock.now().toISOString().slice(0, 19)}Z`;
   return cloudTrailApiCallEvent({
@@ -47,7 +50,7 @@ function callBy(world: AgentWorld, grant: GrantSummary, eventSource: string, eve
     eventTime: at,
     eventSource,
     eventName,
-    awsRegion: 'eu-west-1',
+    awsRegion: region,
     recipientAccountId: PROD,
     ...(errorCode ? { errorCode } : {}),
     readOnly: eventName.startsWith('Describe') || eventName.startsWith('List'),
@@ -65,6 +68,28 @@ async function deliver(world: AgentWorld, event: ReturnType<typeof callBy>): Pro
   const targets = targetsOf(rulesOf(synthesizedElevation().stack), { bus: 'jit-broker', event });
   expect(targets).toEqual([REVOKE_FUNCTION_ARN]);
   return world.revokeFunction(event, { invokedFunctionArn: REVOKE_FUNCTION_ARN });
+}
+
+let defaultBusRules: DefaultBusRule[] | undefined;
+/** The rules on the target accounts' default buses, every region's, as synthesized (target and forwarder stacks). */
+function targetDefaultBusRules(): DefaultBusRule[] {
+  if (!defaultBusRules) {
+    const { stacks } = synthApp(config);
+    defaultBusRules = defaultBusRulesOf([...stacks.targets.values(), ...stacks.tripwireForwarders.values()].map(synthesizedStack));
+  }
+  return defaultBusRules;
+}
+
+/**
+ * CloudTrail puts the call on the default bus of its own account and region; the forwarder there, if
+ * any, sends it to the broker bus, whose rules deliver it. Returns where the default bus sent it and the
+ * revoke function's answer, if it got that far.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ */
+async function throughTheDefaultBus(world: AgentWorld, event: ReturnType<typeof callBy>): Promise<{ sentTo: string[]; answer?: unknown }> {
+  const sentTo = defaultBusTargets(targetDefaultBusRules(), event);
+  if (!sentTo.includes(brokerBusArn('aws', config.config.hub.account, config.config.hub.region))) return { sentTo };
+  return { sentTo, answer: await deliver(world, event) };
 }
 
 const record = (world: AgentWorld) => world.aws.table.items.get(REQUEST_ID) as Record<string, unknown>;
@@ -151,5 +176,62 @@ describe('Tripwires, through the synthesized broker (docs/security-model.md#trip
     expect(denyOf(world)).toBeUndefined();
     expect(world.aws.events.some((e) => e.detailType === 'Elevation Tripped')).toBe(false);
     await finish();
+  });
+
+  describe('from every audited region and us-east-1 (docs/security-model.md#tripwires)', () => {
+    const bus = brokerBusArn('aws', config.config.hub.account, config.config.hub.region);
+
+    it('a deny-listed call in the second audited region reaches the broker through that region\'s forwarder and revokes the grant', async () => {
+      // Prepare
+      const { grant, finish } = await liveGrant(world);
+      const attempt = callBy(world, grant, 'rds.amazonaws.com', 'DeleteDBInstance', 'AccessDenied', 'eu-central-1');
+
+      // Act
+      const { sentTo, answer } = await throughTheDefaultBus(world, attempt);
+
+      // Assess
+      expect(sentTo).toEqual([bus]);
+      expect(answer).toEqual({ kind: 'tripped' });
+      expect(record(world)).toMatchObject({ status: 'REVOKED', revokedBy: 'jit-broker-tripwire' });
+      expect(String(record(world).revokeReason)).toContain('rds:DeleteDBInstance');
+      expect(String(record(world).revokeReason)).toContain('eu-central-1');
+      expect(denyOf(world)).toBe(revocationPolicy(grant.sourceIdentity).document);
+      await finish();
+    });
+
+    it('an IAM call, recorded in us-east-1, reaches the broker through the us-east-1 forwarder and trips', async () => {
+      // Prepare: a plan within Ops and without IAM, so any IAM call is outside it.
+      const { grant, finish } = await liveGrant(world, ['ecs:UpdateService', 'ecs:DescribeServices']);
+      const iamCall = callBy(world, grant, 'iam.amazonaws.com', 'CreateAccessKey', undefined, 'us-east-1');
+
+      // Act
+      const { sentTo, answer } = await throughTheDefaultBus(world, iamCall);
+
+      // Assess
+      expect(sentTo).toEqual([bus]);
+      expect(answer).toEqual({ kind: 'tripped' });
+      expect(String(record(world).revokeReason)).toContain('Tripwire unplanned-call');
+      expect(String(record(world).revokeReason)).toContain('iam:CreateAccessKey');
+      await finish();
+    });
+
+    it('a call in a region no forwarder covers goes nowhere, as in AWS, and the grant lives on', async () => {
+      // Prepare
+      const { grant, finish } = await liveGrant(world);
+      const elsewhere = callBy(world, grant, 'ec2.amazonaws.com', 'TerminateInstances', 'Client.UnauthorizedOperation', 'ap-southeast-2');
+
+      // Act
+      const { sentTo } = await throughTheDefaultBus(world, elsewhere);
+
+      // Assess: refused by the region fence, never seen by the broker.
+      expect(sentTo).toEqual([]);
+      expect(record(world).status).toBe('GRANTED');
+      await finish();
+    });
+
+    it("another account's forwarder never carries this account's calls", () => {
+      const call = cloudTrailApiCallEvent({ eventID: 'x', eventTime: '2026-03-01T10:00:00Z', eventSource: 'ec2.amazonaws.com', awsRegion: 'eu-central-1', recipientAccountId: '444444444444', userIdentity: { sessionContext: { sourceIdentity: 'jit-req-1' } } } as Parameters<typeof cloudTrailApiCallEvent>[0]);
+      expect(defaultBusTargets(targetDefaultBusRules(), call)).toEqual([]);
+    });
   });
 });

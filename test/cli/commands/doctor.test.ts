@@ -74,6 +74,8 @@ describe('jit doctor (against the sandbox)', () => {
       'audit:object-lock',
       'agent:standing',
       'stack:JitTarget-live',
+      // Tripwires (on in the example config): us-east-1's forwarder is a stack of its own there.
+      'stack:JitTarget-live-Tripwires-us-east-1',
       ...roles.map((r) => `trust:live/${r.name}`),
       'trail:live',
     ]);
@@ -141,6 +143,28 @@ describe('jit doctor (against the sandbox)', () => {
     expect(io.stdout).toMatch(/^FAIL {2}stack:JitTarget-live: .*\n {6}fix: Deploy the current config: npx cdk deploy JitTarget-live/m);
     expect(io.stdout).toMatch(/^PASS {2}ses:sender: the sender approver@example.com is verified for sending$/m);
     expect(io.stderr).toContain('jit: ');
+  });
+
+  it('fails the check of a tripwire forwarder stack that was never deployed in its region, and says to bootstrap the region', async () => {
+    // Prepare: a second audited region, whose forwarder the sandbox's installation does not have.
+    const changed = join(home, 'second-region.config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as { audit: { regions: string[] } };
+    config.audit.regions = [...config.audit.regions, 'eu-central-1'];
+    writeFileSync(changed, JSON.stringify(config));
+
+    // Act
+    const { code, checks } = await doctor([], changed);
+
+    // Assess
+    expect(code).toBe(EXIT.DOCTOR_FAILED);
+    expect(check(checks, 'stack:JitTarget-live-Tripwires-eu-central-1')).toEqual({
+      id: 'stack:JitTarget-live-Tripwires-eu-central-1',
+      status: 'fail',
+      detail: 'no stack JitTarget-live-Tripwires-eu-central-1 in this account in eu-central-1',
+      fix: 'Deploy it: npx cdk deploy JitTarget-live-Tripwires-eu-central-1 (the region must be bootstrapped first: npx cdk bootstrap aws://<account>/eu-central-1) (docs/deploy.md).',
+    });
+    // us-east-1's is deployed (from the other config, so its digest differs).
+    expect(check(checks, 'stack:JitTarget-live-Tripwires-us-east-1')).toMatchObject({ status: 'fail', detail: expect.stringContaining('deployed from another config') });
   });
 
   it('skips, and says with whose credentials to run them, the checks the agent may not make; the agent reads its secret', async () => {

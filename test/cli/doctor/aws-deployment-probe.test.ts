@@ -33,7 +33,7 @@ describe('AwsDeploymentProbe', () => {
   const iam = mockClient(IAMClient);
   const s3 = mockClient(S3Client);
   const trail = mockClient(CloudTrailClient);
-  const probe = new AwsDeploymentProbe({
+  const probeClients = {
     sts: new STSClient({}),
     cloudFormation: new CloudFormationClient({}),
     sesv2: new SESv2Client({}),
@@ -41,7 +41,8 @@ describe('AwsDeploymentProbe', () => {
     iam: new IAMClient({}),
     s3: new S3Client({}),
     cloudTrail: new CloudTrailClient({}),
-  });
+  };
+  const probe = new AwsDeploymentProbe(probeClients);
 
   beforeEach(() => {
     for (const m of [sts, cfn, ses, secrets, iam, s3, trail]) m.reset();
@@ -58,6 +59,24 @@ describe('AwsDeploymentProbe', () => {
     expect(await probe.stack('JitBroker')).toEqual({ status: 'UPDATE_COMPLETE', outputs: { JitInstallationDigest: 'abc' } });
     expect(await probe.stack('JitTarget-x')).toBeUndefined();
     expect(cfn).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'JitBroker' });
+  });
+
+  it('reads a stack of another region with CloudFormation in that region', async () => {
+    // Prepare
+    const east = new CloudFormationClient({ region: 'us-east-1' });
+    const cloudFormationIn = jest.fn((_region: string) => east);
+    const regional = new AwsDeploymentProbe({ ...probeClients, cloudFormationIn });
+    cfn.on(DescribeStacksCommand, { StackName: 'JitTarget-x-Tripwires-us-east-1' }).resolves({
+      Stacks: [{ StackName: 'JitTarget-x-Tripwires-us-east-1', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }],
+    });
+
+    // Act
+    const found = await regional.stack('JitTarget-x-Tripwires-us-east-1', 'us-east-1');
+
+    // Assess
+    expect(found).toEqual({ status: 'CREATE_COMPLETE', outputs: {} });
+    expect(cloudFormationIn).toHaveBeenCalledWith('us-east-1');
+    expect(cfn).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'JitTarget-x-Tripwires-us-east-1' });
   });
 
   it('reads the SES account and identities; an unknown identity is undefined', async () => {

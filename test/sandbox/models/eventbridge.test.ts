@@ -1,4 +1,4 @@
-import { type PutEventsEntry, entrySize, putEvents, targetsOf } from '../../../sandbox/models/eventbridge';
+import { type DefaultBusRule, type PutEventsEntry, cloudTrailApiCallEvent, defaultBusTargets, entrySize, putEvents, targetsOf } from '../../../sandbox/models/eventbridge';
 
 const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/jit-broker';
 const context = { account: '111111111111', region: 'eu-west-1', now: new Date('2026-11-28T10:00:00.123Z'), arnOfBus: (name: string) => (name === 'jit-broker' ? BUS_ARN : undefined) };
@@ -61,5 +61,48 @@ describe('EventBridge PutEvents model', () => {
     ];
 
     expect(targetsOf(rules, accepted)).toEqual(['arn:sfn']);
+  });
+});
+
+describe('EventBridge default buses: CloudTrail events reach only the rules of their own account and region', () => {
+  const forwarder = (account: string, region: string, state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'): DefaultBusRule => ({
+    name: `fwd-${account}-${region}`,
+    bus: 'default',
+    account,
+    region,
+    state,
+    pattern: { 'detail-type': ['AWS API Call via CloudTrail'], detail: { userIdentity: { sessionContext: { sourceIdentity: [{ prefix: 'jit-' }] } } } },
+    targets: [`broker-bus-via-${account}-${region}`],
+  });
+  const call = (account: string, region: string, readOnly = false, sourceIdentity = 'jit-req-1') =>
+    cloudTrailApiCallEvent({
+      eventID: 'e-1',
+      eventTime: '2026-03-01T10:00:00Z',
+      eventSource: 'ec2.amazonaws.com',
+      awsRegion: region,
+      recipientAccountId: account,
+      readOnly,
+      userIdentity: { sessionContext: { sourceIdentity } },
+    } as Parameters<typeof cloudTrailApiCallEvent>[0]);
+  const rules = [forwarder('222222222222', 'eu-west-1'), forwarder('222222222222', 'us-east-1'), forwarder('333333333333', 'eu-west-1', 'ENABLED')];
+
+  it('sends a call through the rule of its account and region only', () => {
+    expect(defaultBusTargets(rules, call('222222222222', 'us-east-1'))).toEqual(['broker-bus-via-222222222222-us-east-1']);
+    expect(defaultBusTargets(rules, call('222222222222', 'eu-west-1'))).toEqual(['broker-bus-via-222222222222-eu-west-1']);
+  });
+
+  it('sends a call of a region or account without a rule nowhere', () => {
+    expect(defaultBusTargets(rules, call('222222222222', 'eu-central-1'))).toEqual([]);
+    expect(defaultBusTargets(rules, call('333333333333', 'us-east-1'))).toEqual([]);
+  });
+
+  it('matches a read-only call only in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS', () => {
+    expect(defaultBusTargets(rules, call('333333333333', 'eu-west-1', true))).toEqual([]);
+    expect(defaultBusTargets(rules, call('333333333333', 'eu-west-1', false))).toEqual(['broker-bus-via-333333333333-eu-west-1']);
+    expect(defaultBusTargets(rules, call('222222222222', 'eu-west-1', true))).toEqual(['broker-bus-via-222222222222-eu-west-1']);
+  });
+
+  it("does not send a call the rule's pattern does not match (no broker source identity)", () => {
+    expect(defaultBusTargets(rules, call('222222222222', 'eu-west-1', false, 'someone-else'))).toEqual([]);
   });
 });
