@@ -218,7 +218,7 @@ export class BrokerStack extends Stack {
       schedulerRole,
     });
 
-    const notify = new NotifyFunction(this, 'Notify', { requestTable: this.requestTable, bus: this.bus });
+    const notify = new NotifyFunction(this, 'Notify', { settingsJson, requestTable: this.requestTable, bus: this.bus, sender: config.approval.sender });
 
     const audit = new AuditFunction(this, 'Audit', {
       roleName: BROKER_NAMES.auditRole,

@@ -90,7 +90,8 @@ const RETRY_DIED: sfn.RetryProps = {
 /**
  * The elevation lifecycle (docs/architecture.md) as a Standard state machine in JSONPath mode:
  *
- * Register → AwaitApproval (.waitForTaskToken) → Mint → NotifyGranted → WaitUntilExpiry → Reset →
+ * Register → AwaitApproval (.waitForTaskToken) → Mint → NotifyGranted → PlanNotice → IsNoticeDue →
+ * (WaitUntilNotice → NotifyExpiring →) WaitUntilExpiry → Reset →
  * NotifyEnded → PlanAudit → WaitForTrail → CollectTrail ⟲ (IsAuditDone → WaitForLateEvents) → NotifyAudited.
  *
  * The audit polls in the state machine, not in one Lambda: CloudTrail's lag may outlast a function's
@@ -303,6 +304,30 @@ export class ElevationWorkflow extends Construct {
     // delivered it (the extension's own execution, below); this execution follows it — waits until its
     // expiry and resets it — so one execution resets the grant and writes one report covering every set.
     const waitUntilExpiry = new sfn.Wait(this, STATE.waitUntilExpiry, { stateName: STATE.waitUntilExpiry, time: sfn.WaitTime.timestampPath('$.grant.expiresAt') });
+
+    // The notice before expiry, for every set the execution waits on (the first, and each one it takes over
+    // from an extension). A courtesy: both tasks catch everything into the wait for the expiry, so the reset
+    // never depends on a notice. `$.notice.at` is whole seconds in UTC with an uppercase T and Z, the form a
+    // Wait state's timestamp takes.
+    // @see https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
+    const planNotice = invoke(STATE.planNotice, fns.notify, { mode: 'plan-notice', grant: at('$.grant') }, '$.notice');
+    planNotice.addCatch(waitUntilExpiry, { errors: [sfn.Errors.ALL], resultPath: '$.noticeError' });
+    const notifyExpiring = invoke(
+      STATE.notifyExpiring,
+      fns.notify,
+      { mode: 'expiring', request: at('$.request'), grantId: text('$.notice.grantId') },
+      sfn.JsonPath.DISCARD,
+    );
+    notifyExpiring.addCatch(waitUntilExpiry, { errors: [sfn.Errors.ALL], resultPath: '$.noticeError' });
+    notifyExpiring.next(waitUntilExpiry);
+    planNotice.next(
+      new sfn.Choice(this, STATE.isNoticeDue, { stateName: STATE.isNoticeDue })
+        .when(
+          sfn.Condition.booleanEquals('$.notice.due', true),
+          new sfn.Wait(this, STATE.waitUntilNotice, { stateName: STATE.waitUntilNotice, time: sfn.WaitTime.timestampPath('$.notice.at') }).next(notifyExpiring),
+        )
+        .otherwise(waitUntilExpiry),
+    );
     const notifyEnded = notify(STATE.notifyEnded, 'Ended', { request: at('$.request'), grant: at('$.grant'), resetOutcome: text('$.reset.outcome') });
     notifyEnded.next(planAudit);
     const followExtension = invoke(STATE.followExtension, fns.mint, { mode: 'follow', request: at('$.request'), grant: at('$.grant') }, '$.followed');
@@ -312,7 +337,7 @@ export class ElevationWorkflow extends Construct {
       new sfn.Choice(this, STATE.isExtended, { stateName: STATE.isExtended })
         .when(
           sfn.Condition.booleanEquals('$.followed.extended', true),
-          new sfn.Pass(this, STATE.takeExtension, { stateName: STATE.takeExtension, inputPath: '$.followed.grant', resultPath: '$.grant' }).next(waitUntilExpiry),
+          new sfn.Pass(this, STATE.takeExtension, { stateName: STATE.takeExtension, inputPath: '$.followed.grant', resultPath: '$.grant' }).next(planNotice),
         )
         .otherwise(notifyEnded),
     );
@@ -372,7 +397,7 @@ export class ElevationWorkflow extends Construct {
           awaitApproval
             .next(mint)
             .next(notify(STATE.notifyGranted, 'Granted', { request: at('$.request'), decision: at('$.decision'), grant: at('$.grant') }))
-            .next(waitUntilExpiry),
+            .next(planNotice),
         ),
     );
 

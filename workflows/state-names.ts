@@ -12,6 +12,11 @@ export const STATE = {
   mint: 'Mint',
   ensurePlaceholder: 'EnsurePlaceholder',
   notifyGranted: 'NotifyGranted',
+  /** The notice before expiry (config `notifications.beforeExpiryMinutes`, docs/agent.md#before-a-grant-expires). */
+  planNotice: 'PlanNotice',
+  isNoticeDue: 'IsNoticeDue',
+  waitUntilNotice: 'WaitUntilNotice',
+  notifyExpiring: 'NotifyExpiring',
   waitUntilExpiry: 'WaitUntilExpiry',
   reset: 'Reset',
   notifyEnded: 'NotifyEnded',

@@ -58,6 +58,12 @@ export const BROKER_OUTCOMES = [
    * `detail.call` the CloudTrail event that tripped it, `detail.reason` both in one sentence.
    */
   'Tripped',
+  /**
+   * A live grant expires soon (config `notifications.beforeExpiryMinutes`, docs/agent.md#before-a-grant-expires):
+   * `expiresAt`, `grantId` and `minutesLeft` of the set in the secret; the approvers who approved it were
+   * emailed (`notified`). Changes nothing: the reset at `expiresAt` comes all the same.
+   */
+  'Expiring',
 ] as const;
 
 export type BrokerOutcome = (typeof BROKER_OUTCOMES)[number];

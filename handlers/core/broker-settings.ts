@@ -92,6 +92,11 @@ export const brokerSettingsSchema = z.object({
   requestLimits: requestLimitsSchema.optional(),
   /** Roles their requester may approve themselves, briefly (config `roles[].breakGlass`). @default none */
   breakGlassRoles: z.record(z.string(), z.object({ maxMinutes: z.number().int().positive() })).optional(),
+  /**
+   * Minutes before a grant expires that its agent and approvers are told (config
+   * `notifications.beforeExpiryMinutes`); 0: never. @default DEFAULT_BEFORE_EXPIRY_MINUTES (handlers/core/expiry-notice.ts)
+   */
+  beforeExpiryMinutes: z.number().int().min(0).max(59).optional(),
 });
 
 export type ElevatedRole = z.infer<typeof elevatedRoleSchema>;

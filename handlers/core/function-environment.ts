@@ -73,7 +73,7 @@ export const FUNCTION_ENVIRONMENT = {
   'request-approval': ['settings', 'requestTable', 'eventBusName', 'reviewBaseUrl'],
   mint: ['settings', 'targetPartition', 'scheduleGroup', 'resetFunctionArn', 'schedulerRoleArn', 'requestTable'],
   reset: ['eventBusName'],
-  notify: ['requestTable', 'eventBusName'],
+  notify: ['requestTable', 'eventBusName', 'settings'],
   audit: ['settings', 'targetPartition', 'auditBucket', 'requestTable', 'reportSigningKey'],
   revoke: ['requestTable', 'eventBusName', 'targetPartition', 'resetFunctionArn', 'scheduleGroup', 'liftSchedulerRoleArn', 'settings'],
   'approval-web': ['settings', 'requestTable', 'eventBusName', 'revokeFunctionName'],

@@ -37,6 +37,8 @@ export const STATUS_OF_OUTCOME: Readonly<Record<BrokerOutcome, RequestStatus | u
   Extended: 'EXTENDED',
   // A tripwire's revocation: recorded as REVOKED (revokedBy jit-broker-tripwire).
   Tripped: 'REVOKED',
+  // A notice before the expiry; the grant goes on as it was.
+  Expiring: undefined,
 };
 
 /**

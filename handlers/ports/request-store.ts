@@ -6,6 +6,7 @@ import type { ElevationRequest } from '../core/elevation-request';
 import type { PostedPrompt } from './chat-notifier';
 import type { GrantSummary } from '../core/grant';
 import type { IssuedCredentialsRecord } from '../core/issued-credentials';
+import type { ExpiryFacts } from '../core/expiry-notice';
 import type { PolicyProofs } from '../core/policy-proofs';
 import type { Registration } from '../core/registration';
 import type { ApproverLinks, ReportLocation, RequestRecord, RequestStatus } from '../core/request-record';
@@ -137,6 +138,11 @@ export interface RequestStore {
    * retried Notify or a second extension cannot go backwards). False when the condition did not hold.
    */
   recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean>;
+  /**
+   * Only what a pre-expiry notice must check (status, grant, revocation, decision, routing): a projected,
+   * consistent read (handlers/core/expiry-notice.ts). Undefined for an unknown request.
+   */
+  expiryFacts(requestId: string): Promise<ExpiryFacts | undefined>;
   /** Records where the audit report of a request is, without changing its status (a failed mint stays FAILED). */
   attachReport(requestId: string, report: ReportLocation, now: Date): Promise<void>;
 }

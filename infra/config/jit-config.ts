@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TRIPWIRE_DENY_LIST } from '../../handlers/core/tripwire-settings';
 import { DEFAULT_REQUEST_LIMITS } from '../../handlers/core/request-quota';
+import { DEFAULT_BEFORE_EXPIRY_MINUTES, MAX_BEFORE_EXPIRY_MINUTES } from '../../handlers/core/expiry-notice';
 import { AUDIT_SETTLE_MINUTES } from '../../handlers/core/audit-polling';
 import { MAX_GRANT_MINUTES } from '../../handlers/core/grant-window';
 import { AGENT_ID_PATTERN } from '../../handlers/core/agents';
@@ -524,6 +525,17 @@ export const jitConfigSchema = z
         pendingPerAgent: z.number().int().min(1).max(100).default(DEFAULT_REQUEST_LIMITS.pendingPerAgent),
         /** An agent's requests in one clock hour (UTC), refused ones not counted. @default 20 */
         requestsPerHourPerAgent: z.number().int().min(1).max(1000).default(DEFAULT_REQUEST_LIMITS.requestsPerHourPerAgent),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Notices before a grant expires (docs/configuration.md#notifications): the agent gets `Elevation Expiring`
+     * and the approvers who approved the grant an email. @default { beforeExpiryMinutes: 5 }
+     */
+    notifications: z
+      .object({
+        /** Minutes before the expiry; 0 turns the notices off. Must be less than the longest role maximum. @default 5 */
+        beforeExpiryMinutes: z.number().int().min(0).max(MAX_BEFORE_EXPIRY_MINUTES).default(DEFAULT_BEFORE_EXPIRY_MINUTES),
       })
       .strict()
       .optional(),

@@ -246,6 +246,7 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
   checkRoleOrder(config, problems);
   checkApprovalRules(config, problems);
   checkBreakGlass(config, problems);
+  checkNotifications(config, problems);
 
   const policies = new Map<string, PolicyDocument>();
   config.roles.forEach((role, i) => {
@@ -265,6 +266,21 @@ function crossCheck(config: JitConfig, baseDir: string, problems: string[]): Map
     if (policy) policies.set(role.name, policy);
   });
   return policies;
+}
+
+/**
+ * A notice as long before the expiry as the longest role allows, or longer, could never fall inside a
+ * grant: every notice would be skipped while the config says they are on.
+ */
+function checkNotifications(config: JitConfig, problems: string[]): void {
+  const minutes = config.notifications?.beforeExpiryMinutes;
+  if (minutes === undefined || minutes === 0) return;
+  const longest = config.roles.reduce((a, b) => (b.maxMinutes > a.maxMinutes ? b : a));
+  if (minutes >= longest.maxMinutes) {
+    problems.push(
+      `notifications.beforeExpiryMinutes: ${minutes} is not less than the longest role maximum (${longest.maxMinutes} minutes, role ${longest.name}), so no grant would ever get its notice; use fewer minutes, or 0 to turn notices off`,
+    );
+  }
 }
 
 /** The declared privilege order (`roles[].narrowerThan`): known roles, none narrower than itself, no cycle. */
@@ -435,6 +451,7 @@ export function toBrokerSettings(config: JitConfig, policies?: ReadonlyMap<strin
     auditMaxLagMinutes: config.audit.maxLagMinutes,
     ...(config.proofs ? { proofsOnFail: config.proofs.onFail } : {}),
     ...(config.limits ? { requestLimits: config.limits } : {}),
+    ...(config.notifications ? { beforeExpiryMinutes: config.notifications.beforeExpiryMinutes } : {}),
     // The functions need where to post and who may press; the alarm's address stays in the stack.
     ...(config.approval.slack ? { slack: { postTo: config.approval.slack.postTo, secretName: config.approval.slack.secretName, users: config.approval.slack.users } } : {}),
     ...(config.tripwires

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type Item, type Names, type Values, applyUpdate, evaluateCondition } from '../../sandbox/services/dynamodb-expressions';
+import { type Item, type Names, type Values, applyUpdate, evaluateCondition, project } from '../../sandbox/services/dynamodb-expressions';
 
 const meta = { $metadata: {} };
 
@@ -24,9 +24,10 @@ export class FakeDynamoDb {
       this.items.set(id, structuredClone(input.Item));
       return {};
     });
-    this.mock.on(GetCommand).callsFake((input: { Key: Item }) => {
+    this.mock.on(GetCommand).callsFake((input: { Key: Item; ProjectionExpression?: string; ExpressionAttributeNames?: Names }) => {
       const item = this.items.get(String(input.Key[this.key]));
-      return item ? { Item: structuredClone(item) } : {};
+      // A projected read returns only the attributes it names, as DynamoDB does.
+      return item ? { Item: structuredClone(project(item, input.ProjectionExpression, input.ExpressionAttributeNames ?? {})) } : {};
     });
     this.mock.on(QueryCommand).callsFake((input) => this.queryHandler(input));
     this.mock.on(UpdateCommand).callsFake(

@@ -24,7 +24,8 @@ export function holdBeforeReset(world: AgentWorld, event: unknown, requestId: st
   const granted = new Promise<void>((resolve) => (reached = resolve));
   const run = runElevation(world.aws, event, {
     beforeTask: async (state) => {
-      if (state !== STATE.waitUntilExpiry) return;
+      // Held as soon as the grant is live, before the notice's wait moves the clock.
+      if (state !== STATE.planNotice) return;
       world.registerMintedSessions();
       reached();
       await gate;

@@ -47,7 +47,8 @@ describe('BrokerStack: each function role holds only what that function calls', 
       ],
     ],
     ['reset', ['events:PutEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']],
-    ['notify', ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents']],
+    // ses:SendEmail: the notice before a grant expires, to the approvers who approved it.
+    ['notify', ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'events:PutEvents', 'ses:SendEmail']],
     ['audit', ['dynamodb:GetItem', 'kms:Sign', 's3:PutObject', 'sts:AssumeRole']],
     [
       'revoke',
@@ -123,8 +124,23 @@ describe('BrokerStack: each function role holds only what that function calls', 
       .flatMap((p) => p.policy.Statement)
       .filter((s) => [s.Action].flat().includes('dynamodb:GetItem'));
 
-  it('lets the notify role read the grant leases only, never a request, by the partition key', () => {
-    expect(readsOf('notify')).toEqual([leaseRead]);
+  it('lets the notify role read the grant leases and, of a request, only whether its grant is still live (a projection it must name)', () => {
+    expect(readsOf('notify')).toEqual([
+      expect.objectContaining({
+        Sid: 'ReadWhetherTheGrantIsStillLive',
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['status', 'grant', 'revokedAt', 'decision', 'routing'] },
+          Null: { 'dynamodb:Attributes': 'false' },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+      leaseRead,
+    ]);
+  });
+
+  it('lets the notify role send email as the broker only', () => {
+    const send = policiesOf(stacks.broker.functions.notify.role).flatMap((p) => p.policy.Statement).find((s) => s.Sid === 'SendExpiryNoticeAsTheBrokerOnly');
+    expect(send).toMatchObject({ Action: 'ses:SendEmail', Condition: { StringEquals: { 'ses:FromAddress': expect.stringContaining('@') } } });
   });
 
   it('lets the register role read the leases and, to tell its own retry from a different request under the id, requests', () => {

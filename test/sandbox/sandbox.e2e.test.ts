@@ -121,6 +121,13 @@ function parseSecret(stdout: string): Record<string, string> {
     // Assess: at expiry the secret is reset, and the same credentials are refused by the time fence.
     const ended = await sandbox.waitForEvent('Elevation Ended', 'req-e2e-first');
     expect(Date.parse(ended.time)).toBeGreaterThanOrEqual(Date.parse(creds.Expiration));
+    // Before it, the notice (5 sandbox minutes ahead, docs/agent.md#before-a-grant-expires): on the events page, and
+    // the approver who approved got its email in the outbox.
+    const expiring = await sandbox.waitForEvent('Elevation Expiring', 'req-e2e-first');
+    expect(Date.parse(expiring.time)).toBeLessThan(Date.parse(creds.Expiration));
+    expect(expiring.detail).toMatchObject({ expiresAt: creds.Expiration, grantId: granted.detail.grantId, notified: 1 });
+    // A sandbox minute is two real seconds here: on a busy machine the notice may go out a minute late.
+    expect(await sandbox.waitForEmail((e) => /^Expiring in [45] min: Ops in prod \(request req-e2e-first\)$/.test(e.subject))).toBeDefined();
     const after = await sandbox.aws(agent, ['secretsmanager', 'get-secret-value', '--secret-id', SECRET]);
     expect(parseSecret(after.stdout)).toEqual({ status: 'inactive' });
     // The fence closes at most MINT_HANDOVER_SECONDS after the secret's Expiration (docs/architecture.md,

@@ -47,8 +47,10 @@ describe('Workflow: a rule approves without a human; anything outside it goes to
     expect(aws.sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
     const record = aws.table.items.get(REQUEST_ID);
     expect(record).toMatchObject({ status: 'AUDITED', approverLinks: {}, decision: { role: 'Ops', minutes: 10, approver: 'rule:read-only-ops', channel: 'rule' } });
-    // No review link went out; the approvers got the confirmation, naming the rule.
-    expect(aws.emails.map((e) => e.subject)).toEqual([`Approved: Ops in prod (request ${REQUEST_ID})`]);
+    // No review link went out; the approvers got the confirmation, naming the rule, and, no human having
+    // approved it, the routed approvers the notice 5 minutes before the expiry (docs/agent.md#before-a-grant-expires).
+    expect(aws.emails.map((e) => e.subject)).toEqual([`Approved: Ops in prod (request ${REQUEST_ID})`, `Expiring in 5 min: Ops in prod (request ${REQUEST_ID})`]);
+    expect(aws.emails[1].to).toEqual(['security-lead@example.com']);
     expect(aws.emails[0].to).toEqual(['security-lead@example.com']);
     expect(aws.emails[0].text).toContain('rule:read-only-ops');
     const types = aws.events.map((e) => e.detailType);

@@ -182,8 +182,10 @@ describe('Workflow: a decision made with a Slack button drives the synthesized s
     expect(updated.headers.authorization).toBe(`Bearer ${BOT_TOKEN}`);
     expect(updated.body).toMatchObject({ channel: SLACK_CHANNEL, ts: postedTs, text: `Approved: Ops for 15 min in prod (request ${requestId})` });
     expect(JSON.stringify(updated.body.blocks)).not.toContain('jit_approve');
-    expect(aws.emails.map((e) => e.subject).at(-1)).toBe(`Approved: Ops in prod (request ${requestId})`);
-    expect(aws.emails.at(-1)?.text).toContain('Through: Slack');
+    // The last email but the notice before the expiry (docs/agent.md#before-a-grant-expires) confirms the decision.
+    const confirmation = aws.emails.filter((e) => !e.subject.startsWith('Expiring in')).at(-1);
+    expect(confirmation?.subject).toBe(`Approved: Ops in prod (request ${requestId})`);
+    expect(confirmation?.text).toContain('Through: Slack');
   });
 
   it('refuses a bad signature, a stale timestamp, a replay and an unmapped user, then honours one denial', async () => {

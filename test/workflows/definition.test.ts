@@ -34,6 +34,18 @@ describe('Synthesized elevation state machine', () => {
     expect(states[STATE.waitUntilExpiry]).toMatchObject({ Type: 'Wait', TimestampPath: '$.grant.expiresAt', Next: STATE.reset });
   });
 
+  it('plans the notice before expiry after the grant and after taking over an extension, and never lets it stand in the way of the reset', () => {
+    expect(states[STATE.notifyGranted]).toMatchObject({ Next: STATE.planNotice });
+    expect(states[STATE.takeExtension]).toMatchObject({ Next: STATE.planNotice });
+    expect(states[STATE.planNotice]).toMatchObject({ Type: 'Task', ResultPath: '$.notice', Parameters: { mode: 'plan-notice', 'grant.$': '$.grant' }, Next: STATE.isNoticeDue });
+    expect(states[STATE.isNoticeDue]).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.notice.due', BooleanEquals: true, Next: STATE.waitUntilNotice }], Default: STATE.waitUntilExpiry });
+    expect(states[STATE.waitUntilNotice]).toMatchObject({ Type: 'Wait', TimestampPath: '$.notice.at', Next: STATE.notifyExpiring });
+    expect(states[STATE.notifyExpiring]).toMatchObject({ Type: 'Task', ResultPath: null, Parameters: { mode: 'expiring', 'request.$': '$.request', 'grantId.$': '$.notice.grantId' }, Next: STATE.waitUntilExpiry });
+    for (const name of [STATE.planNotice, STATE.notifyExpiring]) {
+      expect(states[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.noticeError', Next: STATE.waitUntilExpiry }]);
+    }
+  });
+
   it('retries throttling with backoff and full jitter on every task', () => {
     const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
     expect(tasks.length).toBeGreaterThan(10);

@@ -24,7 +24,8 @@ async function liveGrant(world: AgentWorld): Promise<{ grant: GrantSummary; fini
   const atReset = new Promise<void>((resolve) => (reached = resolve));
   const run = runElevation(world.aws, requestEvent(detail), {
     beforeTask: async (state) => {
-      if (state !== STATE.waitUntilExpiry) return;
+      // Held as soon as the grant is live, before the notice's wait moves the clock.
+      if (state !== STATE.planNotice) return;
       reached();
       await gate;
     },

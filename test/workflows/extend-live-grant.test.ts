@@ -24,7 +24,7 @@ interface Sample {
   readonly expiration?: string;
 }
 
-/** A live grant, its execution held at its first WaitUntilExpiry until `release`. */
+/** A live grant, its execution held at its first PlanNotice (right after NotifyGranted) until `release`. */
 async function liveGrant(world: AgentWorld, onState?: (state: string, input: unknown) => Promise<void>, terms: { role: string; minutes: number } = { role: 'Ops', minutes: 15 }) {
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -34,7 +34,8 @@ async function liveGrant(world: AgentWorld, onState?: (state: string, input: unk
   const run = runElevation(world.aws, requestEvent({ ...detail, ...terms }), {
     beforeTask: async (state, input) => {
       await onState?.(state, input);
-      if (state !== STATE.waitUntilExpiry || waits++ > 0) return;
+      // Held as soon as the grant is live, before the notice's wait moves the clock.
+      if (state !== STATE.planNotice || waits++ > 0) return;
       reached();
       await gate;
     },
@@ -144,6 +145,8 @@ describe('Workflow: extending a live grant (docs/architecture.md#extending-a-liv
       'Elevation Extension Requested',
       'Elevation Pending Approval',
       'Elevation Extended',
+      // The notice of the new set; the old set's found the grant extended away (docs/agent.md#before-a-grant-expires).
+      'Elevation Expiring',
       'Elevation Ended',
       'Elevation Audited',
     ]);

@@ -113,12 +113,19 @@ function readPath(input: unknown, path: string): unknown {
     .reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), input);
 }
 
+/**
+ * The timestamps a Wait state takes: RFC 3339 with an uppercase `T` and, without a numeric offset, an
+ * uppercase `Z` (no lower case, no space, no date alone), as Step Functions requires.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
+ */
+const WAIT_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
 /** When a Wait state entered at `enteredAt` with `input` ends. */
 function waitEnd(state: AslState, input: unknown, enteredAt: Date): Date {
   const seconds = state.Seconds ?? (state.SecondsPath ? readPath(input, String(state.SecondsPath)) : undefined);
   if (typeof seconds === 'number') return new Date(enteredAt.getTime() + seconds * 1000);
   const timestamp = state.Timestamp ?? (state.TimestampPath ? readPath(input, String(state.TimestampPath)) : undefined);
-  if (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))) {
+  if (typeof timestamp !== 'string' || !WAIT_TIMESTAMP.test(timestamp) || Number.isNaN(Date.parse(timestamp))) {
     throw new Error(`Wait state has no usable Seconds or Timestamp (got ${JSON.stringify(timestamp ?? seconds)})`);
   }
   return new Date(timestamp);

@@ -1,5 +1,6 @@
 import type { PostReviewAck } from '../../core/break-glass';
 import type { GrantSummary } from '../../core/grant';
+import { EXPIRY_FACT_ATTRIBUTES, type ExpiryFacts } from '../../core/expiry-notice';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QuorumApproval, QuorumApprovals } from '../../core/approval-quorum';
@@ -386,6 +387,15 @@ export class DynamoDbRequestStore implements RequestStore {
       new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true, ProjectionExpression: 'issuedCredentials' }),
     );
     return (result.Item?.issuedCredentials as IssuedCredentialsRecord[] | undefined) ?? [];
+  }
+
+  async expiryFacts(requestId: string): Promise<ExpiryFacts | undefined> {
+    // Top-level attributes only; the grant summary holds no secret material, and no task token or link hash is read.
+    const names = Object.fromEntries(EXPIRY_FACT_ATTRIBUTES.map((name, i) => [`#e${i}`, name]));
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }),
+    );
+    return result.Item as ExpiryFacts | undefined;
   }
 
   async recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { PostReviewAck } from '../../../handlers/core/break-glass';
 import type { GrantSummary } from '../../../handlers/core/grant';
+import type { ExpiryFacts } from '../../../handlers/core/expiry-notice';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { QuorumApproval, QuorumApprovals } from '../../../handlers/core/approval-quorum';
 import type { ElevationRequest } from '../../../handlers/core/elevation-request';
@@ -195,6 +196,13 @@ export class InMemoryRequestStore implements RequestStore {
 
   async issuedCredentialsOf(requestId: string): Promise<IssuedCredentialsRecord[]> {
     return [...structuredClone(this.items.get(requestId)?.issuedCredentials ?? [])];
+  }
+
+  async expiryFacts(requestId: string): Promise<ExpiryFacts | undefined> {
+    const item = this.items.get(requestId);
+    if (!item) return undefined;
+    const { status, grant, revokedAt, decision, routing } = structuredClone(item);
+    return { status, ...(grant ? { grant } : {}), ...(revokedAt !== undefined ? { revokedAt } : {}), ...(decision ? { decision } : {}), ...(routing ? { routing } : {}) };
   }
 
   async recordExtension(requestId: string, grant: GrantSummary, previousGrantId: string, now: Date): Promise<boolean> {

@@ -11,9 +11,10 @@ describe('function environment contract', () => {
   });
 
   it('gives the stack the variables of one function by their environment names, in contract order', () => {
-    expect(environmentVariables('notify', { requestTable: 'jit-requests', eventBusName: 'jit-broker' })).toEqual({
+    expect(environmentVariables('notify', { requestTable: 'jit-requests', eventBusName: 'jit-broker', settings: '{}' })).toEqual({
       REQUEST_TABLE: 'jit-requests',
       EVENT_BUS_NAME: 'jit-broker',
+      JIT_SETTINGS_SHA256: sha256('{}'),
     });
     expect(Object.keys(environmentVariables('reset', { eventBusName: 'jit-broker' }))).toEqual(['EVENT_BUS_NAME']);
   });
@@ -43,7 +44,7 @@ describe('function environment contract', () => {
   });
 
   it('refuses to start without a variable, naming it and the function', () => {
-    const read = () => parseFunctionEnvironment('notify', { REQUEST_TABLE: 'jit-requests' });
+    const read = () => parseFunctionEnvironment('notify', { REQUEST_TABLE: 'jit-requests', JIT_SETTINGS_SHA256: sha256('{}') }, () => '{}');
     expect(read).toThrow(MissingEnvironmentError);
     expect(read).toThrow('Environment variable EVENT_BUS_NAME is not set; the notify function was deployed without it.');
   });

@@ -471,6 +471,27 @@ describe.each(IMPLEMENTATIONS)('RequestStore contract: %s', (_name, open) => {
     expect(await store.recordExtension('req-unknown-0001', extended, first.grantId, NOW)).toBe(false);
   });
 
+  it('reads only what a pre-expiry notice checks: status, grant, revocation, decision, routing; nothing for an unknown request', async () => {
+    // Prepare
+    const grant = { grantId: ISSUED.grantId, requestId: ID, accountId: REQUEST.accountId, role: 'Ops', roleArn: ISSUED.roleArn, accessKeyId: ISSUED.accessKeyId, sourceIdentity: ISSUED.sourceIdentity, grantedAt: ISSUED.issuedAt, expiresAt: ISSUED.expiresAt, stsExpiresAt: ISSUED.stsExpiresAt, resetScheduleName: `jit-reset-${ID}` };
+    const routing = { approvers: ['a@example.com', 'b@example.com'], quorum: 1, route: 'fallback' as const };
+    await store.create(REQUEST, NOW);
+    await store.awaitDecision(ID, { ...PENDING, routing }, NOW);
+    expect(await store.claimDecision(ID, APPROVE_A)).toBe(true);
+    await store.setStatus(ID, 'GRANTED', { grant, decision: APPROVE_A.outcome.status === 'APPROVED' ? APPROVE_A.outcome.decision : undefined }, NOW);
+
+    // Act
+    const live = await store.expiryFacts(ID);
+    await store.setStatus(ID, 'REVOKED', { revokedAt: NOW.toISOString(), revokedBy: 'a@example.com' }, NOW);
+    const revoked = await store.expiryFacts(ID);
+
+    // Assess: no task token, link hash, reason or anything else of the record.
+    const decision = APPROVE_A.outcome.status === 'APPROVED' ? APPROVE_A.outcome.decision : undefined;
+    expect(live).toEqual({ status: 'GRANTED', grant, decision, routing });
+    expect(revoked).toEqual({ status: 'REVOKED', grant, decision, routing, revokedAt: NOW.toISOString() });
+    expect(await store.expiryFacts('req-unknown-0001')).toBeUndefined();
+  });
+
   it('hands out copies: changing what get returned changes nothing stored', async () => {
     // Prepare
     await store.create(REQUEST, NOW);

@@ -35,6 +35,8 @@ describe('AgentNotifications', () => {
         // The agent's grant got more time (jit extend), or a tripwire ended it.
         'Elevation Extended',
         'Elevation Tripped',
+        // Its grant expires in a few minutes (notifications.beforeExpiryMinutes).
+        'Elevation Expiring',
       ].sort(),
     );
     // The queue refuses plain HTTP and allows EventBridge to send only from this rule.

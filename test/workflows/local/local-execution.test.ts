@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { runLocalExecution } from '../../../workflows/local/local-execution';
 import type { AslDefinition } from '../../../workflows/local/asl-definition';
 import { LocalTaskTokens } from '../../../workflows/local/task-tokens';
+import { VirtualClock } from '../../../workflows/local/virtual-clock';
 
 /** A definition with a few states, so that validating it is real work; `marker` makes each one distinct. */
 function definition(marker: string): AslDefinition {
@@ -47,6 +48,24 @@ describe('Function: runLocalExecution', () => {
     await expect(run(invalid)).rejects.toThrow(/State machine definition is invalid/);
     await expect(run(invalid)).rejects.toThrow(/State machine definition is invalid/);
   });
+
+  it.each([['2026-11-28 10:10:00Z'], ['2026-11-28t10:10:00z'], ['2026-11-28'], ['1796279587000']])(
+    "refuses a Wait state's timestamp Step Functions would refuse (%s); takes RFC 3339 with an uppercase T and Z",
+    async (timestamp) => {
+      // Prepare: a Wait on a timestamp from the input, run on a virtual clock (the Wait becomes a timed task).
+      const waits = { StartAt: 'Wait', States: { Wait: { Type: 'Wait', TimestampPath: '$.at', End: true } } } as unknown as AslDefinition;
+      const clock = new VirtualClock();
+      const go = (at: string) => runLocalExecution({ at }, { definition: waits, functions: new Map(), tokens: new LocalTaskTokens(), clock });
+
+      // Act
+      const refused = await go(timestamp);
+      const taken = await go(new Date(clock.now().getTime() + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+      // Assess
+      expect(refused.status).toBe('FAILED');
+      expect(taken.status).toBe('SUCCEEDED');
+    },
+  );
 
   it('leaves no timer running once a stopped execution has ended, even when its task never answered', async () => {
     // Prepare: an execution timeout and a task whose code never finishes (a decision that never comes).
