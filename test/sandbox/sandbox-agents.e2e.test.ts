@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, SandboxProcess } from './sandbox-process';
+import { haveAwsCliFor, REPO_ROOT, SandboxProcess } from './sandbox-process';
 
 /**
  * The sandbox with two configured agents, as two agent hosts use it: each has its own env file, key,
@@ -10,19 +9,7 @@ import { REPO_ROOT, SandboxProcess } from './sandbox-process';
  * `jit creds`, its `jit-<account>` profile (the AWS CLI's credential_process) and GetSecretValue only
  * its own grant; the other agent's secret is refused to it.
  */
-const haveAwsCli = (() => {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveAwsCli) {
-  const message = '\n\n*** SANDBOX AGENTS E2E TEST NOT RUN: no AWS CLI (`aws`) on PATH. Install it with: apt-get install awscli ***\n\n';
-  if (process.env.CI) throw new Error(message);
-  console.warn(message);
-}
+const haveAwsCli = haveAwsCliFor('SANDBOX AGENTS E2E TEST');
 
 /** Ten times real time: a 10-minute grant lasts a real minute, long enough for every read below. */
 const TIME_SCALE = 10;

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { REPO_ROOT, SandboxProcess } from './sandbox-process';
+import { haveAwsCliFor, REPO_ROOT, SandboxProcess } from './sandbox-process';
 
 /**
  * Data events through the whole sandbox (docs/audit.md#data-events, docs/sandbox.md): with
@@ -13,19 +12,7 @@ import { REPO_ROOT, SandboxProcess } from './sandbox-process';
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html
  */
-const haveAwsCli = (() => {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveAwsCli) {
-  const message = '\n\n*** SANDBOX DATA EVENTS E2E TEST NOT RUN: no AWS CLI (`aws`) on PATH. Install it with: apt-get install awscli ***\n\n';
-  if (process.env.CI) throw new Error(message);
-  console.warn(message);
-}
+const haveAwsCli = haveAwsCliFor('SANDBOX DATA EVENTS E2E TEST');
 
 /** Twenty times real time: the 5-minute grant lasts 15 real seconds (time for the calls); its 15-minute STS session and the audit about a minute. */
 const TIME_SCALE = 20;

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -6,6 +6,25 @@ import { simpleParser } from 'mailparser';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
+
+/**
+ * Whether the AWS CLI these tests drive is installed. Without it the test is skipped locally with a loud
+ * warning and fails under CI (`CI` set), where `.ci/run` installs it.
+ */
+export function haveAwsCliFor(testName: string): boolean {
+  let have = true;
+  try {
+    execFileSync('aws', ['--version'], { stdio: 'ignore' });
+  } catch {
+    have = false;
+  }
+  if (!have) {
+    const message = `\n\n*** ${testName} NOT RUN: no AWS CLI (\`aws\`) on PATH. Install it with: apt-get install awscli ***\n\n`;
+    if (process.env.CI) throw new Error(message);
+    console.warn(message);
+  }
+  return have;
+}
 
 /** The environment of a child process, without anything that would send AWS calls elsewhere. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

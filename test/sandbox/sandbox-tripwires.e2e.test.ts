@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, SandboxProcess } from './sandbox-process';
+import { haveAwsCliFor, REPO_ROOT, SandboxProcess } from './sandbox-process';
 
 /**
  * Tripwires through the whole sandbox (docs/security-model.md#tripwires, docs/sandbox.md#tripwires-in-the-sandbox):
@@ -12,19 +11,7 @@ import { REPO_ROOT, SandboxProcess } from './sandbox-process';
  * `Elevation Tripped` reaches the agent's queue and a later call with the same copy is refused.
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
  */
-const haveAwsCli = (() => {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveAwsCli) {
-  const message = '\n\n*** SANDBOX TRIPWIRES E2E TEST NOT RUN: no AWS CLI (`aws`) on PATH. Install it with: apt-get install awscli ***\n\n';
-  if (process.env.CI) throw new Error(message);
-  console.warn(message);
-}
+const haveAwsCli = haveAwsCliFor('SANDBOX TRIPWIRES E2E TEST');
 
 /** Ten times real time: the 10-minute grant lasts a real minute, far longer than the trip takes. */
 const TIME_SCALE = 10;

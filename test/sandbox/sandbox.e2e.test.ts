@@ -1,27 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SandboxProcess } from './sandbox-process';
+import { haveAwsCliFor, SandboxProcess } from './sandbox-process';
 
 /**
  * The sandbox end to end, as a person or an agent uses it: `npm start` as a child process, driven only
  * through HTTP, the `jit` CLI and the AWS CLI (which signs its own requests with botocore, a second SigV4
  * implementation). CI installs the AWS CLI (`.ci/run`); locally the test is skipped, loudly, without it.
  */
-const haveAwsCli = (() => {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!haveAwsCli) {
-  const message = '\n\n*** SANDBOX E2E TEST NOT RUN: no AWS CLI (`aws`) on PATH. Install it with: apt-get install awscli ***\n\n';
-  if (process.env.CI) throw new Error(message);
-  console.warn(message);
-}
+const haveAwsCli = haveAwsCliFor('SANDBOX E2E TEST');
 
 /**
  * Sandbox time runs 30 times faster: a 10-minute grant lasts 20 real seconds (jit judges it by the
