@@ -5,6 +5,9 @@
  * The ceiling construct (infra/constructs/elevation-ceiling.ts) denies it on every elevated role; the mint
  * proves each entry not granted with IAM Access Analyzer before AssumeRole (handlers/use-cases/prove-session-policy.ts).
  */
+/** The Sid the deny list carries wherever it is written: the ceiling, the role's merged permissions, the proofs. */
+export const NEVER_EVEN_ELEVATED_SID = 'NeverEvenElevated';
+
 export const NEVER_EVEN_ELEVATED = [
   'ec2:TerminateInstances',
   'ec2:DeleteVpc',

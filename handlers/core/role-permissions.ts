@@ -1,5 +1,5 @@
 import type { BrokerSettings } from './broker-settings';
-import { NEVER_EVEN_ELEVATED } from './deny-list';
+import { NEVER_EVEN_ELEVATED, NEVER_EVEN_ELEVATED_SID } from './deny-list';
 import { type PolicyDocument, type PolicyStatement, UnsupportedPolicyError, evaluatePolicies, toPolicyDocument, wildcardMatch } from './policy-evaluator';
 import { GLOBAL_SERVICES_REGION, US_EAST_1_GLOBAL_ACTIONS } from './session-policy';
 
@@ -22,9 +22,6 @@ export interface RolePermissions {
   readonly json: string;
 }
 
-/** The statement every elevated role's ceiling carries under this Sid (handlers/core/deny-list.ts). */
-export const CEILING_DENY_SID = 'NeverEvenElevated';
-
 /** The role's merged permissions, or undefined when the settings do not carry the role's policy. */
 export function rolePermissionsOf(settings: Pick<BrokerSettings, 'rolePolicies'>, role: string): RolePermissions | undefined {
   const policy = settings.rolePolicies?.[role];
@@ -33,7 +30,7 @@ export function rolePermissionsOf(settings: Pick<BrokerSettings, 'rolePolicies'>
   const statements = Array.isArray(own.Statement) ? (own.Statement as readonly PolicyStatement[]) : [own.Statement as PolicyStatement];
   const document: PolicyDocument = {
     Version: '2012-10-17',
-    Statement: [...statements, { Sid: CEILING_DENY_SID, Effect: 'Deny', Action: [...NEVER_EVEN_ELEVATED], Resource: '*' }],
+    Statement: [...statements, { Sid: NEVER_EVEN_ELEVATED_SID, Effect: 'Deny', Action: [...NEVER_EVEN_ELEVATED], Resource: '*' }],
   };
   return { role, document, json: JSON.stringify(document) };
 }

@@ -1,4 +1,4 @@
-import { NEVER_EVEN_ELEVATED } from '../core/deny-list';
+import { NEVER_EVEN_ELEVATED, NEVER_EVEN_ELEVATED_SID } from '../core/deny-list';
 import { type PolicyProofs, type ProofCheck, accessCheckChunks, proofsVerdict } from '../core/policy-proofs';
 import type { PolicyProver } from '../ports/policy-prover';
 
@@ -35,7 +35,7 @@ function isUnscoped(sessionPolicy: string): boolean {
  */
 function underTheCeiling(sessionPolicy: string, actions: readonly string[]): string {
   const parsed = JSON.parse(sessionPolicy) as { Version: string; Statement: unknown[] };
-  return JSON.stringify({ ...parsed, Statement: [...parsed.Statement, { Sid: 'NeverEvenElevated', Effect: 'Deny', Action: [...actions], Resource: '*' }] });
+  return JSON.stringify({ ...parsed, Statement: [...parsed.Statement, { Sid: NEVER_EVEN_ELEVATED_SID, Effect: 'Deny', Action: [...actions], Resource: '*' }] });
 }
 
 /**

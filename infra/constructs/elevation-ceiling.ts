@@ -3,7 +3,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { secretNameFor } from '../../handlers/core/broker-settings';
-import { NEVER_EVEN_ELEVATED } from '../../handlers/core/deny-list';
+import { NEVER_EVEN_ELEVATED, NEVER_EVEN_ELEVATED_SID } from '../../handlers/core/deny-list';
 import {
   BOUNDED_PRINCIPAL_PATH,
   BROKER_NAMES,
@@ -232,7 +232,7 @@ function identityStatements(props: ElevationCeilingProps): iam.PolicyStatement[]
   const passable = props.passableRoles ?? [];
   const roleArnOf = (name: string) => `arn:${props.partition}:iam::${props.accountId}:role/${name.replace(/^\//, '')}`;
   return [
-    deny('NeverEvenElevated', [...NEVER_EVEN_ELEVATED]),
+    deny(NEVER_EVEN_ELEVATED_SID, [...NEVER_EVEN_ELEVATED]),
     deny('DenyBillingAndAccountSettings', [
       'aws-portal:Modify*',
       'billing:Put*',

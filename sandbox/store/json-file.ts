@@ -180,14 +180,6 @@ export function writeChangedStateFiles(): void {
   }
 }
 
-/**
- * Writes `value` (as it is then) to `file` with the next flush, with the changes of the state files: for
- * a document that changes several times in a turn of the event loop (an execution's progress).
- */
-export function writeJsonSoon(file: string, value: unknown): void {
-  scheduleWrite(file, () => writeJsonAtomic(file, value));
-}
-
 /** Drops a write not yet made (the file is being removed). */
 export function forgetPendingWrite(file: string): void {
   unwritten.delete(file);
