@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TrailEvent } from './trail-event';
+import { type TrailEvent, recordDetails } from './trail-event';
 
 /**
  * CloudTrail's log files in S3, and the data events of a grant in them (docs/audit.md, "Data events"). Pure:
@@ -126,11 +126,7 @@ export function toDataTrailEvent(record: TrailLogRecord, accessKeyId: string): T
     accessKeyId,
     category: 'data',
     ...(record.readOnly === undefined ? {} : { readOnly: record.readOnly }),
-    ...(record.errorCode ? { errorCode: record.errorCode } : {}),
-    ...(record.errorMessage ? { errorMessage: record.errorMessage } : {}),
-    ...(record.userIdentity?.sessionContext?.sourceIdentity ? { sourceIdentity: record.userIdentity.sessionContext.sourceIdentity } : {}),
-    ...(record.sourceIPAddress ? { sourceIpAddress: record.sourceIPAddress } : {}),
-    ...(record.userAgent ? { userAgent: record.userAgent } : {}),
+    ...recordDetails(record),
     resources,
   };
 }

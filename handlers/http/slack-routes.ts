@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { Verdict } from '../core/approval-decision';
 import type { SlackSettings } from '../core/broker-settings';
 import { type SlackPress, readSlackPress } from '../core/slack-interaction';
-import { recordedPromptOutcome } from '../core/recorded-prompt-outcome';
+import { WINDOW_CLOSED, recordedPromptOutcome } from '../core/recorded-prompt-outcome';
 import type { PromptOutcome } from '../core/slack-message';
 import { MAX_SLACK_SKEW_SECONDS, verifySlackRequest } from '../core/slack-signature';
 import type { ChatNotifier, PostedPrompt } from '../ports/chat-notifier';
@@ -52,7 +52,7 @@ function answer(outcome: DecideOutcome): { settle?: PromptOutcome; tell?: string
         tell: 'This request was already decided; your press changed nothing.',
       };
     case 'expired':
-      return { settle: { kind: 'closed', why: 'The approval window closed; nothing was granted.' }, tell: 'The approval window has closed; nothing changed.' };
+      return { settle: WINDOW_CLOSED, tell: 'The approval window has closed; nothing changed.' };
     case 'closed':
       return { settle: { kind: 'closed', why: `Closed (${outcome.request.status}).` }, tell: 'This request is closed; nothing changed.' };
     case 'not-found':

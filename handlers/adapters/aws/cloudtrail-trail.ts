@@ -3,6 +3,7 @@ import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { auditReaderRoleArn } from '../../core/resource-names';
+import { type CloudTrailRecordDetails, recordDetails } from '../../core/trail-event';
 import type { Trail, TrailEvent, TrailFactory, TrailLookup, TrailQuery } from '../../ports/trail';
 import { RateLimiter, realSleep } from './rate-limiter';
 
@@ -13,14 +14,9 @@ export const LOOKUP_EVENTS_MARGIN_MS = 10;
 /** LookupEvents returns at most 50 events a page. */
 export const LOOKUP_EVENTS_PAGE_SIZE = 50;
 
-interface CloudTrailRecord {
+interface CloudTrailRecord extends CloudTrailRecordDetails {
   awsRegion?: string;
   readOnly?: boolean;
-  errorCode?: string;
-  errorMessage?: string;
-  sourceIPAddress?: string;
-  userAgent?: string;
-  userIdentity?: { sessionContext?: { sourceIdentity?: string } };
   requestParameters?: Record<string, unknown> | null;
 }
 
@@ -60,11 +56,7 @@ export function toTrailEvent(event: CloudTrailApiEvent, queriedRegion: string, a
     awsRegion: record.awsRegion ?? queriedRegion,
     accessKeyId: event.AccessKeyId ?? accessKeyId,
     ...(readOnly === undefined ? {} : { readOnly }),
-    ...(record.errorCode ? { errorCode: record.errorCode } : {}),
-    ...(record.errorMessage ? { errorMessage: record.errorMessage } : {}),
-    ...(record.userIdentity?.sessionContext?.sourceIdentity ? { sourceIdentity: record.userIdentity.sessionContext.sourceIdentity } : {}),
-    ...(record.sourceIPAddress ? { sourceIpAddress: record.sourceIPAddress } : {}),
-    ...(record.userAgent ? { userAgent: record.userAgent } : {}),
+    ...recordDetails(record),
     resources: listed.length > 0 ? listed : resourcesFromParameters(record.requestParameters),
   };
 }
