@@ -87,7 +87,7 @@ export class FailedHandOffsAlarm extends Construct {
       }),
     );
     // A security control no elevated session may change where the hub is also a target (the ceiling's
-    // DenyChangesToMarkedSecurityControls; docs/security-model.md).
+    // DenyChangesToMarkedSecurityControls for the topic and alarm, DenyMarkedKeys for the key; docs/security-model.md).
     Tags.of(this.key).add(CEILING_TAGS.security, 'true');
     Tags.of(this.topic).add(CEILING_TAGS.security, 'true');
     Tags.of(this.alarm).add(CEILING_TAGS.security, 'true');
