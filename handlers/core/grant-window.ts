@@ -49,14 +49,36 @@ export function fenceExpiry(assumedAt: Date, minutes: number): Date {
 }
 
 /**
- * The grant as the agent gets it: it starts when its secret is written (rounded up to the whole second,
- * so never before the credentials can be read) and lasts the approved minutes from then, but never past
- * the moment the credentials stop working (the fence, or the STS session's end).
+ * How far ahead of the secret write's start the grant's clock starts: the write must be answered within it
+ * for the clock to start no earlier than the credentials can be read. Secrets Manager answers a
+ * PutSecretValue in well under a second; a write that takes longer (a throttled retry, a busy sandbox) is
+ * restamped after its answer (`mint-grant.ts`). Rounding up to the whole second adds up to one more second.
  */
-export function grantWindow(writtenAt: Date, minutes: number, limits: { readonly fence: Date; readonly stsExpiration: Date }): { grantedAt: Date; expiresAt: Date } {
-  const grantedAt = new Date(Math.ceil(writtenAt.getTime() / 1000) * 1000);
+export const HANDOVER_MARGIN_SECONDS = 1;
+
+/**
+ * The grant as the agent gets it: it starts once its secret can be read — the whole second after the write
+ * starts plus `HANDOVER_MARGIN_SECONDS`, or, for a restamp, the whole second after the write was answered —
+ * and lasts the approved minutes from then, but never past the moment the credentials stop working (the
+ * fence, or the STS session's end).
+ */
+export function grantWindow(
+  at: { readonly writeStartedAt: Date } | { readonly writeAnsweredAt: Date },
+  minutes: number,
+  limits: { readonly fence: Date; readonly stsExpiration: Date },
+): { grantedAt: Date; expiresAt: Date } {
+  const start = 'writeStartedAt' in at ? at.writeStartedAt.getTime() + HANDOVER_MARGIN_SECONDS * 1000 : at.writeAnsweredAt.getTime();
+  const grantedAt = new Date(Math.ceil(start / 1000) * 1000);
   const stsEnd = Math.floor(limits.stsExpiration.getTime() / 1000) * 1000;
   return { grantedAt, expiresAt: new Date(Math.min(grantedAt.getTime() + minutes * 60_000, limits.fence.getTime(), stsEnd)) };
+}
+
+/**
+ * True when the secret write was answered after the moment its grant's clock starts: the credentials may
+ * have been readable before `GrantedAt`, so the grant is restamped.
+ */
+export function handoverOverran(grantedAt: Date, writeAnsweredAt: Date): boolean {
+  return writeAnsweredAt.getTime() > grantedAt.getTime();
 }
 
 /** ISO 8601 in UTC without milliseconds, the format IAM conditions and the secret use. */
@@ -104,10 +126,30 @@ export function newGrantId(requestId: string, randomHex: string): string {
   return `${requestId}-${randomHex.slice(0, GRANT_SUFFIX_HEX)}`;
 }
 
-/** True when a secret version id is a grant of this request (used to clean up after a failed mint). */
+/** Suffix of a restamped grant's version id: the same credentials, their clock moved to the write's answer. */
+const RESTAMPED_SUFFIX = '-r';
+
+/**
+ * The version id of a grant restamped after a slow write (at most 63 characters: request ids are at most
+ * 36). It is not a grant id of its own: `grantIdOfVersion` maps it back, so the reset, a retried mint and an
+ * extension treat it as the grant it restamps.
+ */
+export function restampedVersionId(grantId: string): string {
+  return `${grantId}${RESTAMPED_SUFFIX}`;
+}
+
+const RESTAMPED_VERSION = new RegExp(`^(.+-[0-9a-f]{${GRANT_SUFFIX_HEX}})${RESTAMPED_SUFFIX}$`);
+
+/** The grant a secret version holds: its own id, or for a restamped version the grant it restamps. */
+export function grantIdOfVersion(versionId: string): string {
+  return RESTAMPED_VERSION.exec(versionId)?.[1] ?? versionId;
+}
+
+/** True when a secret version holds a grant of this request, restamped or not (used to clean up after a failed mint). */
 export function isGrantOfRequest(versionId: string, requestId: string): boolean {
-  const suffix = versionId.slice(requestId.length + 1);
-  return versionId.startsWith(`${requestId}-`) && new RegExp(`^[0-9a-f]{${GRANT_SUFFIX_HEX}}$`).test(suffix);
+  const grantId = grantIdOfVersion(versionId);
+  const suffix = grantId.slice(requestId.length + 1);
+  return grantId.startsWith(`${requestId}-`) && new RegExp(`^[0-9a-f]{${GRANT_SUFFIX_HEX}}$`).test(suffix);
 }
 
 /** Random bytes needed for a grant id suffix. */

@@ -21,4 +21,10 @@ export interface Vault {
    * write idempotent: the same token twice is one reset.
    */
   resetIfCurrent(secretName: string, expectedVersionId: string, resetToken: string): Promise<'reset' | 'conflict'>;
+  /**
+   * Writes `secret` as version `versionId` if, and only if, `expectedVersionId` is still current: the same
+   * compare-and-swap as the reset, so a restamped grant never replaces a reset or a newer grant. The same
+   * `versionId` twice is one write.
+   */
+  replaceGrantIfCurrent(secretName: string, expectedVersionId: string, secret: ActiveSecret, versionId: string): Promise<'replaced' | 'conflict'>;
 }

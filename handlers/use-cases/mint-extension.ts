@@ -5,7 +5,7 @@ import { elevationRequestSchema } from '../core/elevation-request';
 import { ExtensionRefusedError, PolicyProofFailedError } from '../core/errors';
 import { type GrantSummary, grantSummarySchema } from '../core/grant';
 import { extensionResetScheduleName, extensionWindow } from '../core/grant-extension';
-import { GRANT_RANDOM_BYTES, MINT_HANDOVER_SECONDS, isGrantOfRequest, isoSeconds, newGrantId, roleSessionName, sourceIdentityFor } from '../core/grant-window';
+import { GRANT_RANDOM_BYTES, MINT_HANDOVER_SECONDS, grantIdOfVersion, isGrantOfRequest, isoSeconds, newGrantId, roleSessionName, sourceIdentityFor } from '../core/grant-window';
 import { type IssuedCredentialsRecord, issuedCredentialsSchema } from '../core/issued-credentials';
 import { roleArn as iamRoleArn } from '../core/resource-names';
 import type { ActiveSecret } from '../core/secret-value';
@@ -85,10 +85,10 @@ export async function mintExtension(input: MintExtensionInput, deps: MintGrantDe
   const target = { requestId: extension.requestId, accountId: request.accountId, role: role.name, secretName, firstGrantedAt: extension.firstGrantedAt };
 
   const current = await deps.vault.currentVersion(secretName);
-  if (current.versionId !== extension.grantId) {
+  if (grantIdOfVersion(current.versionId) !== extension.grantId) {
     // A retry whose earlier attempt delivered this extension's set finds it current: one set per extension.
     const ours = isGrantOfRequest(current.versionId, extension.requestId)
-      ? (await recordedSets(extension.requestId, deps)).find((c) => c.grantId === current.versionId && c.extensionId === request.requestId)
+      ? (await recordedSets(extension.requestId, deps)).find((c) => c.grantId === grantIdOfVersion(current.versionId) && c.extensionId === request.requestId)
       : undefined;
     if (ours) return summaryOf(ours, target);
     throw new ExtensionRefusedError(
@@ -148,7 +148,7 @@ export async function mintExtension(input: MintExtensionInput, deps: MintGrantDe
     ...(request.agentSource ? { agentSource: request.agentSource } : {}),
   });
   // Ended or revoked while this was minted: the new set never reaches the secret (its own fence ends it).
-  if ((await deps.vault.currentVersion(secretName)).versionId !== extension.grantId) {
+  if (grantIdOfVersion((await deps.vault.currentVersion(secretName)).versionId) !== extension.grantId) {
     throw new ExtensionRefusedError(`the grant of ${extension.requestId} ended while the extension was minted; the new credentials were not handed over`);
   }
 
@@ -197,8 +197,9 @@ export async function followExtension(input: FollowExtensionInput, deps: Pick<Mi
   const { request, grant } = input;
   const secretName = grant.secretName ?? secretNameOf(request);
   const current = await deps.vault.currentVersion(secretName);
-  if (current.versionId === grant.grantId || !isGrantOfRequest(current.versionId, request.requestId)) return { extended: false, grant };
-  const next = (await recordedSets(request.requestId, deps)).find((c) => c.grantId === current.versionId && c.extends !== undefined);
+  const held = grantIdOfVersion(current.versionId);
+  if (held === grant.grantId || !isGrantOfRequest(current.versionId, request.requestId)) return { extended: false, grant };
+  const next = (await recordedSets(request.requestId, deps)).find((c) => c.grantId === held && c.extends !== undefined);
   if (!next) return { extended: false, grant };
   return {
     extended: true,

@@ -7,8 +7,10 @@ import {
   GRANT_RANDOM_BYTES,
   fenceExpiry,
   grantWindow,
+  handoverOverran,
   isoSeconds,
   newGrantId,
+  restampedVersionId,
   roleSessionName,
   sourceIdentityFor,
   stsDurationSeconds,
@@ -58,6 +60,34 @@ export interface MintGrantDeps {
 /** Name of the one-time reset schedule of a request (at most 64 characters; request ids are at most 36). */
 export function resetScheduleName(requestId: string): string {
   return `${RESET_SCHEDULE_PREFIX}${requestId}`;
+}
+
+/**
+ * The grant's clock must not start before its credentials can be read, and they can be read once the write
+ * is answered at the latest. A write answered after the planned `GrantedAt` is written again, as the
+ * restamped version of the same grant (`restampedVersionId`), counting from the answer — only if the secret
+ * still holds this grant, so a reset or an early end in between is never undone. Returns the window the
+ * secret holds.
+ */
+async function restampIfLate(
+  secretName: string,
+  secret: ActiveSecret,
+  planned: { grantedAt: Date; expiresAt: Date },
+  minutes: number,
+  limits: { fence: Date; stsExpiration: Date },
+  deps: Pick<MintGrantDeps, 'vault' | 'clock'>,
+): Promise<{ grantedAt: Date; expiresAt: Date }> {
+  const writeAnsweredAt = deps.clock.now();
+  if (!handoverOverran(planned.grantedAt, writeAnsweredAt)) return planned;
+  const restamped = grantWindow({ writeAnsweredAt }, minutes, limits);
+  const replaced = await deps.vault.replaceGrantIfCurrent(
+    secretName,
+    secret.GrantId,
+    { ...secret, GrantedAt: isoSeconds(restamped.grantedAt), Expiration: isoSeconds(restamped.expiresAt) },
+    restampedVersionId(secret.GrantId),
+  );
+  // Replaced by something newer (a reset, an extension): what the secret held of this grant was the planned window.
+  return replaced === 'replaced' ? restamped : planned;
 }
 
 /**
@@ -141,20 +171,22 @@ export async function mintGrant(input: MintGrantInput, deps: MintGrantDeps): Pro
     ...(request.agentSource ? { agentSource: request.agentSource } : {}),
   });
 
-  const { grantedAt, expiresAt } = grantWindow(deps.clock.now(), decision.minutes, { fence, stsExpiration: credentials.expiration });
+  const limits = { fence, stsExpiration: credentials.expiration };
+  const planned = grantWindow({ writeStartedAt: deps.clock.now() }, decision.minutes, limits);
   const secret: ActiveSecret = {
     AccessKeyId: credentials.accessKeyId,
     SecretAccessKey: credentials.secretAccessKey,
     SessionToken: credentials.sessionToken,
-    Expiration: isoSeconds(expiresAt),
+    Expiration: isoSeconds(planned.expiresAt),
     GrantedFor: request.reason,
-    GrantedAt: isoSeconds(grantedAt),
+    GrantedAt: isoSeconds(planned.grantedAt),
     RoleName: role.iamRoleName,
     GrantedMinutes: decision.minutes,
     RequestId: request.requestId,
     GrantId: grantId,
   };
   await deps.vault.storeGrant(secretName, secret);
+  const { grantedAt, expiresAt } = await restampIfLate(secretName, secret, planned, decision.minutes, limits, deps);
   // Now that the grant's expiry is known, the lease ends with it: the workflow resets the secret then, and
   // the agent may ask again from that moment. Held by this request since before AssumeRole, so it is ours.
   await takeGrantLease(request, expiresAt, deps);

@@ -1,6 +1,6 @@
 import type { ResetOutcome } from '../core/reset-outcome';
 import { z } from 'zod';
-import { isGrantOfRequest } from '../core/grant-window';
+import { grantIdOfVersion, isGrantOfRequest } from '../core/grant-window';
 import { REQUEST_ID_PATTERN } from '../core/elevation-request';
 import { AGENT_SECRET_NAME_PATTERN, AGENT_SOURCE_PATTERN, secretNameOf } from '../core/agents';
 import { resetVersionIdFor } from '../core/reset-token';
@@ -89,12 +89,13 @@ async function resetIfHeld(target: ResetGrantInput, deps: ResetGrantDeps): Promi
   const holdsThisGrant =
     target.mode === 'mint-failed'
       ? isGrantOfRequest(current.versionId, target.requestId)
-      : current.versionId === target.grantId;
+      : grantIdOfVersion(current.versionId) === target.grantId;
 
   if (!holdsThisGrant) {
     const alreadyReset = target.mode !== 'mint-failed' && current.versionId === resetVersionIdFor(target.grantId);
     return { outcome: alreadyReset ? 'already-reset' : 'not-current' };
   }
-  const result = await deps.vault.resetIfCurrent(secretName, current.versionId, resetVersionIdFor(current.versionId));
+  // One reset token per grant, whether the secret holds it as written or restamped (mint-grant.ts).
+  const result = await deps.vault.resetIfCurrent(secretName, current.versionId, resetVersionIdFor(grantIdOfVersion(current.versionId)));
   return { outcome: result === 'reset' ? 'reset' : 'not-current' };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { GrantSummary } from '../core/grant';
-import { isGrantOfRequest } from '../core/grant-window';
+import { grantIdOfVersion, isGrantOfRequest } from '../core/grant-window';
 import { issuedCredentialsSchema } from '../core/issued-credentials';
 import { parseTaskInput } from '../core/task-input';
 import type { RequestStore } from '../ports/request-store';
@@ -24,7 +24,7 @@ export interface ResumeMintTarget {
 
 /**
  * The grant an earlier attempt of this mint already delivered, if there is one: the account's secret holds
- * a grant of this request (its version id is the grant id), and the request records the credentials
+ * a grant of this request (its version id is the grant id, or its restamped version's), and the request records the credentials
  * minted for it. Step Functions runs Mint again after a Lambda service error or a lost response, even when
  * the first attempt had finished its work; minting again would hand the agent a second set of credentials
  * and overwrite the first, which may already be in use. Reusing it keeps one grant per request.
@@ -43,7 +43,7 @@ export async function deliveredGrant(target: ResumeMintTarget, deps: ResumeMintD
     await deps.store.issuedCredentialsOf(target.requestId),
     `issuedCredentials of ${target.requestId}`,
   );
-  const issued = recorded.find((c) => c.grantId === current.versionId);
+  const issued = recorded.find((c) => c.grantId === grantIdOfVersion(current.versionId));
   // A grant of this request in the secret that was never recorded cannot come from this code: mint anew.
   if (!issued) return undefined;
   return {

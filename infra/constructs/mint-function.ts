@@ -58,9 +58,10 @@ export class MintFunction extends BrokerFunction<'mint'> {
         resources: [...props.elevatedRoleArns],
       }),
     );
-    // Write only: Secret.grantWrite would add UpdateSecret and UpdateSecretVersionStage, and the mint
-    // never needs to read a secret back. DescribeSecret names the current version (a retried mint checks
-    // whether its earlier attempt already delivered the grant); it returns no secret value.
+    // Write only: Secret.grantWrite would add UpdateSecret, and the mint never needs to read a secret back.
+    // DescribeSecret names the current version (a retried mint checks whether its earlier attempt already
+    // delivered the grant); it returns no secret value. UpdateSecretVersionStage makes a restamped grant
+    // current only if the secret still holds the grant it restamps (a compare-and-swap, as the reset's).
     // Proofs before minting (docs/security-model.md): Access Analyzer's policy checks act on the policy
     // text passed in, not on a resource, so they are authorized on `*`.
     // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiamaccessanalyzer.html
@@ -74,7 +75,7 @@ export class MintFunction extends BrokerFunction<'mint'> {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteGrantsIntoAccountSecrets',
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue'],
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
         resources: [...props.secrets.secretArns, ...(props.moreSecretArns ?? [])],
       }),
     );

@@ -42,6 +42,8 @@ describe('BrokerStack: each function role holds only what that function calls', 
         'scheduler:UpdateSchedule',
         'secretsmanager:DescribeSecret',
         'secretsmanager:PutSecretValue',
+        // A slow write's restamp is made current by a compare-and-swap (mint-grant.ts).
+        'secretsmanager:UpdateSecretVersionStage',
         'sts:AssumeRole',
         'sts:SetSourceIdentity',
       ],

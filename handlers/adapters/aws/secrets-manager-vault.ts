@@ -14,6 +14,9 @@ import type { Vault, VaultVersion } from '../../ports/vault';
 /** Label a reset's placeholder version carries until it is made current (or loses the race). */
 export const RESET_STAGING_LABEL = 'JIT_RESET_STAGED';
 
+/** Label a restamped grant's version carries until it is made current (or loses the race). */
+export const GRANT_STAGING_LABEL = 'JIT_GRANT_STAGED';
+
 /**
  * The per-account secrets in Secrets Manager.
  *
@@ -22,6 +25,7 @@ export const RESET_STAGING_LABEL = 'JIT_RESET_STAGED';
  * (or has) permission to read credentials. A reset is a compare-and-swap: the placeholder is written
  * as a staged version, then AWSCURRENT is moved to it with `RemoveFromVersionId` = the version the reset
  * expects. Secrets Manager refuses the move when AWSCURRENT is on another version, i.e. a newer grant.
+ * A restamped grant (a slow write's clock moved to its answer) is written the same way.
  */
 export class SecretsManagerVault implements Vault {
   constructor(private readonly client: SecretsManagerClient) {}
@@ -51,17 +55,32 @@ export class SecretsManagerVault implements Vault {
   }
 
   async resetIfCurrent(secretId: string, expectedVersionId: string, resetToken: string): Promise<'reset' | 'conflict'> {
+    return (await this.swapIfCurrent(secretId, expectedVersionId, PLACEHOLDER_SECRET_STRING, resetToken, RESET_STAGING_LABEL)) ? 'reset' : 'conflict';
+  }
+
+  async replaceGrantIfCurrent(secretId: string, expectedVersionId: string, secret: ActiveSecret, versionId: string): Promise<'replaced' | 'conflict'> {
+    return (await this.swapIfCurrent(secretId, expectedVersionId, JSON.stringify(secret), versionId, GRANT_STAGING_LABEL)) ? 'replaced' : 'conflict';
+  }
+
+  /**
+   * Writes `secretString` as a staged version (`VersionStages` without AWSCURRENT leaves the current version
+   * where it is), then moves AWSCURRENT to it only from `expectedVersionId`. True when the new version is
+   * current, by this call or by an earlier one with the same token.
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html
+   */
+  private async swapIfCurrent(secretId: string, expectedVersionId: string, secretString: string, token: string, label: string): Promise<boolean> {
     let staged: string | undefined;
     try {
       const put = await this.client.send(
         new PutSecretValueCommand({
           SecretId: secretId,
-          SecretString: PLACEHOLDER_SECRET_STRING,
-          ClientRequestToken: resetToken,
-          VersionStages: [RESET_STAGING_LABEL],
+          SecretString: secretString,
+          ClientRequestToken: token,
+          VersionStages: [label],
         }),
       );
-      staged = put.VersionId ?? resetToken;
+      staged = put.VersionId ?? token;
     } catch (error) {
       if (error instanceof LimitExceededException) throw new SecretVersionLimitError(secretId, { cause: error });
       throw error;
@@ -75,13 +94,13 @@ export class SecretsManagerVault implements Vault {
           RemoveFromVersionId: expectedVersionId,
         }),
       );
-      return 'reset';
+      return true;
     } catch (error) {
       if (!(error instanceof InvalidParameterException || error instanceof InvalidRequestException)) throw error;
       // Refused: find out whether someone else won the race or the request itself was wrong.
       const { versionId } = await this.currentVersion(secretId);
-      if (versionId === staged) return 'reset';
-      if (versionId !== expectedVersionId) return 'conflict';
+      if (versionId === staged) return true;
+      if (versionId !== expectedVersionId) return false;
       throw error;
     }
   }

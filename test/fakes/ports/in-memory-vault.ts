@@ -11,7 +11,7 @@ interface StoredSecret {
 /**
  * The vault's contract in memory, for use-case tests: secrets by name (one per agent and account,
  * `secretNameFor` / `agentSecretName`), a version per write named by its grant id or reset token, and a
- * reset that is a compare-and-swap on the current version. Writing a version id that exists already is a
+ * reset (and a restamped grant) that is a compare-and-swap on the current version. Writing a version id that exists already is a
  * no-op (Secrets Manager treats a repeated ClientRequestToken with the same value as the same request), so
  * the same reset twice is one reset. A name without a secret fails with the SDK's
  * `ResourceNotFoundException`, as `SecretsManagerVault` does.
@@ -44,6 +44,15 @@ export class InMemoryVault implements Vault {
     if (stored.current !== expectedVersionId) return 'conflict';
     stored.current = resetToken;
     return 'reset';
+  }
+
+  async replaceGrantIfCurrent(secretName: string, expectedVersionId: string, secret: ActiveSecret, versionId: string): Promise<'replaced' | 'conflict'> {
+    const stored = this.secretOf(secretName);
+    if (!stored.versions.has(versionId)) stored.versions.set(versionId, JSON.stringify(secret));
+    if (stored.current === versionId) return 'replaced';
+    if (stored.current !== expectedVersionId) return 'conflict';
+    stored.current = versionId;
+    return 'replaced';
   }
 
   /** The current value, parsed, as the agent would read it. */

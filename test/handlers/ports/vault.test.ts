@@ -1,6 +1,7 @@
 import { ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import { agentSecretName } from '../../../handlers/core/agents';
+import { restampedVersionId } from '../../../handlers/core/grant-window';
 import { secretNameFor } from '../../../handlers/core/resource-names';
 import { PLACEHOLDER_SECRET, type ActiveSecret } from '../../../handlers/core/secret-value';
 import type { Vault } from '../../../handlers/ports/vault';
@@ -143,6 +144,39 @@ describe.each(IMPLEMENTATIONS)('Vault contract: %s', (_name, open) => {
     // Assess
     expect(outcome).toBe('conflict');
     expect(subject.read(NAME)).toEqual(newer);
+  });
+
+  it('replaces a grant with its restamped version only while the grant is current, once per version id', async () => {
+    // Prepare
+    const g = grant('req-00000001', 'a');
+    await vault.storeGrant(NAME, g);
+    const restamped = { ...g, GrantedAt: '2026-11-28T10:00:03Z', Expiration: '2026-11-28T10:05:03Z' };
+
+    // Act
+    const outcome = await vault.replaceGrantIfCurrent(NAME, g.GrantId, restamped, restampedVersionId(g.GrantId));
+    const versions = subject.versionCount(NAME);
+    const again = await vault.replaceGrantIfCurrent(NAME, g.GrantId, restamped, restampedVersionId(g.GrantId));
+
+    // Assess
+    expect([outcome, again]).toEqual(['replaced', 'replaced']);
+    expect(subject.read(NAME)).toEqual(restamped);
+    expect(await vault.currentVersion(NAME)).toEqual({ versionId: restampedVersionId(g.GrantId) });
+    expect(subject.versionCount(NAME)).toBe(versions);
+  });
+
+  it('never restamps over a reset: the placeholder stays current', async () => {
+    // Prepare: the agent ended the grant between the write and its restamp.
+    const g = grant('req-00000001', 'a');
+    await vault.storeGrant(NAME, g);
+    await vault.resetIfCurrent(NAME, g.GrantId, RESET_TOKEN);
+
+    // Act
+    const outcome = await vault.replaceGrantIfCurrent(NAME, g.GrantId, { ...g, GrantedAt: '2026-11-28T10:00:03Z' }, restampedVersionId(g.GrantId));
+
+    // Assess
+    expect(outcome).toBe('conflict');
+    expect(subject.read(NAME)).toEqual(PLACEHOLDER_SECRET);
+    expect(await vault.currentVersion(NAME)).toEqual({ versionId: RESET_TOKEN });
   });
 
   it('fails with ResourceNotFoundException for a name without a secret, and writes nothing', async () => {

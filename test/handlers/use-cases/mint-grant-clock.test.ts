@@ -1,5 +1,5 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, InvalidParameterException, PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -10,7 +10,7 @@ import { SchedulerResetScheduler } from '../../../handlers/adapters/aws/schedule
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../../../handlers/adapters/aws/sts-credential-issuer';
 import type { ApprovalDecision } from '../../../handlers/core/approval-decision';
-import { MINT_HANDOVER_SECONDS } from '../../../handlers/core/grant-window';
+import { HANDOVER_MARGIN_SECONDS, MINT_HANDOVER_SECONDS, restampedVersionId } from '../../../handlers/core/grant-window';
 import { mintGrant } from '../../../handlers/use-cases/mint-grant';
 import { elevationRequest } from '../../helpers/fixtures';
 import { exampleSettings } from '../../helpers/synth';
@@ -32,6 +32,10 @@ describe('mintGrant: the time box counts from the secret write', () => {
   let nowMs = 0;
   let assumedAtMs = 0;
   let writtenAtMs = 0;
+  /** When the first write of the credentials was answered: they are readable from then at the latest. */
+  let answeredAtMs = 0;
+  /** How long the fake PutSecretValue takes. */
+  let writeMs = 300;
 
   beforeEach(() => {
     sts.reset();
@@ -54,9 +58,16 @@ describe('mintGrant: the time box counts from the secret write', () => {
       nowMs += 6_200;
       return {};
     });
+    writeMs = 300;
+    answeredAtMs = 0;
     secrets.on(PutSecretValueCommand).callsFake(() => {
-      writtenAtMs = nowMs;
-      nowMs += 300;
+      if (!answeredAtMs) writtenAtMs = nowMs;
+      nowMs += writeMs;
+      answeredAtMs ||= nowMs;
+      return {};
+    });
+    secrets.on(UpdateSecretVersionStageCommand).callsFake(() => {
+      nowMs += 100;
       return {};
     });
   });
@@ -83,7 +94,7 @@ describe('mintGrant: the time box counts from the secret write', () => {
       },
     );
   };
-  const secretWritten = () => JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString)) as { GrantedAt: string; Expiration: string };
+  const secretWritten = (write = 0) => JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[write].args[0].input.SecretString)) as { GrantedAt: string; Expiration: string; GrantId: string };
   const fenceOf = () => {
     const policy = JSON.parse(String(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.Policy)) as { Statement: Array<{ Condition: { DateLessThan: Record<string, string> } }> };
     return Date.parse(policy.Statement[0].Condition.DateLessThan['aws:CurrentTime']);
@@ -93,10 +104,12 @@ describe('mintGrant: the time box counts from the secret write', () => {
     // Act
     const grant = await mint(minutes);
 
-    // Assess: the secret counts from its own write (rounded up to the second), not from the AssumeRole.
+    // Assess: the secret counts from its own write (its start plus the margin, rounded up to the second),
+    // not from the AssumeRole, and never from before the write was answered: one version, no restamp.
     const secret = secretWritten();
-    expect(Date.parse(secret.GrantedAt)).toBeGreaterThanOrEqual(writtenAtMs);
-    expect(Date.parse(secret.GrantedAt) - writtenAtMs).toBeLessThan(1_000);
+    expect(secrets.commandCalls(PutSecretValueCommand)).toHaveLength(1);
+    expect(Date.parse(secret.GrantedAt)).toBeGreaterThanOrEqual(answeredAtMs);
+    expect(Date.parse(secret.GrantedAt) - writtenAtMs).toBeLessThan((HANDOVER_MARGIN_SECONDS + 1) * 1000);
     expect(Date.parse(secret.Expiration) - Date.parse(secret.GrantedAt)).toBe(minutes * 60_000);
     expect(grant).toMatchObject({ grantedAt: secret.GrantedAt, expiresAt: secret.Expiration });
     // The credentials work until the fence: never before the secret says they end, never much after.
@@ -138,5 +151,49 @@ describe('mintGrant: the time box counts from the secret write', () => {
     // Assess: the secret ends when the credentials stop working, a little short of 15 minutes.
     expect(Date.parse(secretWritten().Expiration)).toBe(fenceOf());
     expect(grant.expiresAt).toBe(secretWritten().Expiration);
+  });
+
+  it('restamps a grant whose write is answered after its clock would have started: GrantedAt never precedes the answer', async () => {
+    // Prepare: the write takes longer than the margin (a throttled retry, a busy process).
+    writeMs = (HANDOVER_MARGIN_SECONDS + 1.5) * 1000;
+
+    // Act
+    const grant = await mint(15);
+
+    // Assess: the first version's GrantedAt came before its answer, so the same credentials were written
+    // again as the grant's restamped version, staged, then made current only from the grant's own version.
+    const first = secretWritten(0);
+    expect(Date.parse(first.GrantedAt)).toBeLessThan(answeredAtMs);
+    const restamp = secrets.commandCalls(PutSecretValueCommand)[1].args[0].input;
+    expect(restamp).toMatchObject({ ClientRequestToken: restampedVersionId(first.GrantId), VersionStages: ['JIT_GRANT_STAGED'] });
+    expect(secrets.commandCalls(UpdateSecretVersionStageCommand)[0].args[0].input).toMatchObject({
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: restampedVersionId(first.GrantId),
+      RemoveFromVersionId: first.GrantId,
+    });
+    const restamped = secretWritten(1);
+    expect(restamped).toMatchObject({ ...first, GrantedAt: restamped.GrantedAt, Expiration: restamped.Expiration });
+    expect(Date.parse(restamped.GrantedAt)).toBeGreaterThanOrEqual(answeredAtMs);
+    expect(Date.parse(restamped.GrantedAt) - answeredAtMs).toBeLessThan(1_000);
+    expect(Date.parse(restamped.Expiration) - Date.parse(restamped.GrantedAt)).toBe(15 * 60_000);
+    expect(Date.parse(restamped.Expiration)).toBeLessThanOrEqual(fenceOf());
+    // The workflow waits for, and the lease ends at, the window the agent reads.
+    expect(grant).toMatchObject({ grantId: first.GrantId, grantedAt: restamped.GrantedAt, expiresAt: restamped.Expiration });
+    const leaseEnds = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':expiresAt'] as string | undefined).filter(Boolean);
+    expect(Date.parse(String(leaseEnds.at(-1)))).toBe(Date.parse(restamped.Expiration));
+  });
+
+  it('leaves a grant ended during its slow write ended: the restamp loses to the reset, and the grant keeps its first window', async () => {
+    // Prepare: the agent's early end reset the secret between the write and the restamp.
+    writeMs = (HANDOVER_MARGIN_SECONDS + 1.5) * 1000;
+    secrets.on(UpdateSecretVersionStageCommand).rejects(new InvalidParameterException({ message: 'RemoveFromVersionId is not the current version', $metadata: {} }));
+    secrets.on(DescribeSecretCommand).resolvesOnce({ VersionIdsToStages: { 'placeholder-version': ['AWSCURRENT'] } }).resolves({ VersionIdsToStages: { 'reset-version': ['AWSCURRENT'] } });
+
+    // Act
+    const grant = await mint(15);
+
+    // Assess
+    const first = secretWritten(0);
+    expect(grant).toMatchObject({ grantedAt: first.GrantedAt, expiresAt: first.Expiration });
   });
 });

@@ -10,7 +10,7 @@ import { SchedulerResetScheduler } from '../../../handlers/adapters/aws/schedule
 import { SecretsManagerVault } from '../../../handlers/adapters/aws/secrets-manager-vault';
 import { StsCredentialIssuer } from '../../../handlers/adapters/aws/sts-credential-issuer';
 import type { ApprovalDecision } from '../../../handlers/core/approval-decision';
-import { GRANT_RANDOM_BYTES, newGrantId } from '../../../handlers/core/grant-window';
+import { GRANT_RANDOM_BYTES, newGrantId, restampedVersionId } from '../../../handlers/core/grant-window';
 import { elevationRequest } from '../../helpers/fixtures';
 import { mintGrant } from '../../../handlers/use-cases/mint-grant';
 import { exampleSettings } from '../../helpers/synth';
@@ -146,11 +146,11 @@ describe('mintGrant with the AWS adapters', () => {
       AccessKeyId: 'ASIAEXAMPLEEXAMPLE12',
       SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       SessionToken: 'FwoGZXIvYXdzEXAMPLE',
-      // Counted from the write (10:00:00.250, rounded up to the second): see mint-grant-clock.test.ts.
-      Expiration: '2026-11-28T10:05:01Z',
+      // Counted from the write (10:00:00.250) plus the handover margin, rounded up to the second: see mint-grant-clock.test.ts.
+      Expiration: '2026-11-28T10:05:02Z',
       GrantedFor: 'Restart the worker',
       GrantedMinutes: 5,
-      GrantedAt: '2026-11-28T10:00:01Z',
+      GrantedAt: '2026-11-28T10:00:02Z',
       RoleName: 'AgentElevated-Ops',
       RequestId: 'req-00000001',
       GrantId: grant.grantId,
@@ -163,7 +163,7 @@ describe('mintGrant with the AWS adapters', () => {
 
     // Assess
     const written = JSON.parse(String(secrets.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString));
-    expect(written).toMatchObject({ GrantedFor: request.reason, GrantedMinutes: 3, Expiration: '2026-11-28T10:03:01Z' });
+    expect(written).toMatchObject({ GrantedFor: request.reason, GrantedMinutes: 3, Expiration: '2026-11-28T10:03:02Z' });
   });
 
   it('schedules a self-deleting reset at the fence before the secret is written', async () => {
@@ -257,7 +257,7 @@ describe('mintGrant with the AWS adapters', () => {
     const text = JSON.stringify(grant);
     expect(text).not.toContain('wJalrXUtnFEMI');
     expect(text).not.toContain('FwoGZXIvYXdzEXAMPLE');
-    expect(grant).toMatchObject({ accessKeyId: 'ASIAEXAMPLEEXAMPLE12', expiresAt: '2026-11-28T10:05:01Z', stsExpiresAt: '2026-11-28T10:15:00Z' });
+    expect(grant).toMatchObject({ accessKeyId: 'ASIAEXAMPLEEXAMPLE12', expiresAt: '2026-11-28T10:05:02Z', stsExpiresAt: '2026-11-28T10:15:00Z' });
   });
 
   it('refuses a decision above the requested minutes or an unknown role before calling STS', async () => {
@@ -356,5 +356,29 @@ describe('mintGrant with the AWS adapters', () => {
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
     expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
     expect(scheduler).not.toHaveReceivedCommand(CreateScheduleCommand);
+  });
+
+  it('returns the grant an earlier attempt delivered and restamped, without minting again', async () => {
+    // Prepare: the earlier attempt's write was slow, so the secret holds the grant's restamped version.
+    const grantId = newGrantId(request.requestId, 'ef'.repeat(GRANT_RANDOM_BYTES));
+    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [restampedVersionId(grantId)]: ['AWSCURRENT'], [grantId]: [] } });
+    const issued = {
+      accessKeyId: 'ASIAEARLIERATTEMPT02',
+      grantId,
+      roleArn: 'arn:aws:iam::222222222222:role/AgentElevated-Ops',
+      sourceIdentity: `jit-${request.requestId}`,
+      issuedAt: '2026-11-28T09:59:58Z',
+      expiresAt: '2026-11-28T10:04:58Z',
+      stsExpiresAt: '2026-11-28T10:14:58Z',
+    };
+    dynamo.on(GetCommand).resolves({ Item: { issuedCredentials: [issued] } });
+
+    // Act
+    const grant = await mint();
+
+    // Assess
+    expect(grant).toMatchObject({ grantId, accessKeyId: issued.accessKeyId });
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
   });
 });

@@ -1,4 +1,5 @@
 import type { ActiveSecret } from '../../../handlers/core/secret-value';
+import { restampedVersionId } from '../../../handlers/core/grant-window';
 import { secretNameFor } from '../../../handlers/core/resource-names';
 import { parseTaskInput } from '../../../handlers/core/task-input';
 import { resetGrant, resetTaskInputSchema } from '../../../handlers/use-cases/reset-grant';
@@ -46,6 +47,23 @@ describe('resetGrant', () => {
     expect(vault.versionCount(NAME)).toBe(versions);
   });
 
+  it('resets a restamped grant as the grant it restamps, and a second run is a no-op', async () => {
+    // Prepare: the mint's write was slow, so the secret holds the grant's restamped version.
+    const g = grant('req-00000001', 'a');
+    await vault.storeGrant(NAME, g);
+    await vault.replaceGrantIfCurrent(NAME, g.GrantId, { ...g, GrantedAt: '2026-11-28T10:00:03Z' }, restampedVersionId(g.GrantId));
+    const input = { mode: 'expired', requestId: g.RequestId, accountId: ACCOUNT, grantId: g.GrantId } as const;
+
+    // Act
+    const first = await resetGrant(input, { vault, publisher });
+    const second = await resetGrant({ ...input, mode: 'scheduled' }, { vault, publisher });
+
+    // Assess
+    expect([first, second]).toEqual([{ outcome: 'reset' }, { outcome: 'already-reset' }]);
+    expect(vault.read(NAME)).toEqual({ status: 'inactive' });
+    expect(publisher.events).toHaveLength(0);
+  });
+
   it('leaves a newer grant alone', async () => {
     // Prepare
     const older = grant('req-00000001', 'a');
@@ -88,6 +106,7 @@ describe('resetGrant', () => {
     const racingVault = {
       currentVersion: (id: string) => vault.currentVersion(id),
       storeGrant: (id: string, s: ActiveSecret) => vault.storeGrant(id, s),
+      replaceGrantIfCurrent: (id: string, expected: string, s: ActiveSecret, versionId: string) => vault.replaceGrantIfCurrent(id, expected, s, versionId),
       resetIfCurrent: async (id: string, expected: string, token: string) => {
         await vault.storeGrant(NAME, newer);
         return vault.resetIfCurrent(id, expected, token);
