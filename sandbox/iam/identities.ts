@@ -134,12 +134,18 @@ export class Identities {
       sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(180).toString('base64')}`,
       caller,
     };
+    const changed = [accessKeyId];
     this.sessions.update((all) => {
       all[accessKeyId] = { secretAccessKey: minted.secretAccessKey, sessionToken: minted.sessionToken, caller };
       // Sessions a day past their STS expiry can never sign again; forget them.
       const horizon = input.issuedAt.getTime() - 86_400_000;
-      for (const [id, s] of Object.entries(all)) if (Date.parse(s.caller.expiresAt) < horizon) delete all[id];
-    });
+      for (const [id, s] of Object.entries(all)) {
+        if (Date.parse(s.caller.expiresAt) < horizon) {
+          delete all[id];
+          changed.push(id);
+        }
+      }
+    }, changed);
     return minted;
   }
 }

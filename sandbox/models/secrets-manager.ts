@@ -19,11 +19,12 @@ export interface SecretState {
 
 /**
  * Where the secrets are kept: the sandbox keeps them in a JSON file (sandbox/store/json-file.ts fits this
- * shape), the unit-test fakes in memory. `update` changes the value in place and writes it through.
+ * shape), the unit-test fakes in memory. `update` changes the value in place and writes it through;
+ * `names` are the secrets the change touched, so that a journaled store writes only those.
  */
 export interface SecretsStore {
   get(): Record<string, SecretState>;
-  update<R>(change: (all: Record<string, SecretState>) => R): R;
+  update<R>(change: (all: Record<string, SecretState>) => R, names?: readonly string[]): R;
 }
 
 export function inMemorySecretsStore(): SecretsStore {
@@ -96,7 +97,7 @@ export class SecretsManagerModel {
         versions: { [randomUUID()]: { value: secret.initialValue, stages: ['AWSCURRENT'], createdAt: now } },
       };
       return all[secret.name];
-    });
+    }, [secret.name]);
   }
 
   /**
@@ -158,7 +159,7 @@ export class SecretsManagerModel {
       for (const stage of input.versionStages ?? ['AWSCURRENT']) attach(secret.versions, stage, versionId);
       secret.lastChangedAt = this.now().toISOString();
       return { arn: secret.arn, name: secret.name, versionId, stages: [...secret.versions[versionId].stages] };
-    });
+    }, [secret.name]);
   }
 
   /**
@@ -182,7 +183,7 @@ export class SecretsManagerModel {
       if (moveTo) attach(secret.versions, stage, moveTo);
       else if (holder) secret.versions[holder].stages.splice(secret.versions[holder].stages.indexOf(stage), 1);
       secret.lastChangedAt = this.now().toISOString();
-    });
+    }, [secret.name]);
     return { arn: secret.arn, name: secret.name };
   }
 

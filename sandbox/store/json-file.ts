@@ -335,8 +335,9 @@ export class JournaledRecords<V> {
 /**
  * A `JsonFile` of entries by key (secrets by name, sessions by key id, schedules, queues) changed in place
  * by its callers, written as a `JournaledRecords` file is: a snapshot, `<file>`, plus a journal, `<file>l`,
- * of the entries that changed. Which entries changed is found at the flush, by comparing each entry's JSON
- * with what was last written, so callers keep changing the value in place as with `JsonFile`. Under load a
+ * of the entries that changed. Which entries changed is found at the flush, by comparing the JSON of each
+ * entry the changes named (or of every entry, when a change named none) with what was last written, so
+ * callers keep changing the value in place as with `JsonFile`. Under load a
  * whole-file store was renamed over itself once a flush (on ext4 a rename over an existing file waits for
  * its data), its size growing with every grant; now a flush appends the entries that changed. The snapshot
  * is written at the first flush when there is none, and the journal folded into it once it holds more lines
@@ -347,6 +348,12 @@ export class JournaledJsonFile<V> {
   private readonly journal: string;
   /** Each entry's JSON as the files hold it. */
   private readonly written = new Map<string, string>();
+  /**
+   * The keys changed since the last flush, when every change named them (`update(change, keys)`); `all`
+   * when one did not. Comparing every entry at every flush grew with the store: at N=200 the secrets'
+   * store has 200 secrets, each with its versions, and a flush follows nearly every write.
+   */
+  private changedKeys: Set<string> | 'all' = new Set();
   private journalLines: number;
   private snapshotWritten: boolean;
 
@@ -368,10 +375,14 @@ export class JournaledJsonFile<V> {
     return this.value;
   }
 
-  /** Changes the value in place (or replaces it) and writes what changed with the next flush. */
-  update<R>(change: (value: Record<string, V>) => R): R {
+  /**
+   * Changes the value in place (or replaces it) and writes what changed with the next flush. `keys`, when
+   * given, names every entry the change may have added, changed or removed (read after `change` runs, so
+   * the change may fill it); without it, every entry is compared at the flush.
+   */
+  update<R>(change: (value: Record<string, V>) => R, keys?: readonly string[]): R {
     const result = change(this.value);
-    this.changed();
+    this.changed(keys);
     return result;
   }
 
@@ -380,23 +391,28 @@ export class JournaledJsonFile<V> {
     this.changed();
   }
 
-  private changed(): void {
+  private changed(keys?: readonly string[]): void {
+    if (!keys) this.changedKeys = 'all';
+    else if (this.changedKeys !== 'all') for (const key of keys) this.changedKeys.add(key);
     scheduleWrite(this.journal, this.write, true);
   }
 
   private readonly write = (): void => {
+    const keys = this.changedKeys === 'all' ? new Set([...Object.keys(this.value), ...this.written.keys()]) : this.changedKeys;
+    this.changedKeys = new Set();
     const lines: string[] = [];
-    const now = new Map<string, string>();
-    for (const [key, entry] of Object.entries(this.value)) {
-      const json = JSON.stringify(entry);
-      now.set(key, json);
-      if (this.written.get(key) !== json) lines.push(`{"key":${JSON.stringify(key)},"value":${json}}\n`);
+    for (const key of keys) {
+      if (!Object.hasOwn(this.value, key)) {
+        if (this.written.delete(key)) lines.push(`${JSON.stringify({ key })}\n`);
+        continue;
+      }
+      const json = JSON.stringify(this.value[key]);
+      if (this.written.get(key) === json) continue;
+      this.written.set(key, json);
+      lines.push(`{"key":${JSON.stringify(key)},"value":${json}}\n`);
     }
-    for (const key of this.written.keys()) if (!now.has(key)) lines.push(`${JSON.stringify({ key })}\n`);
-    this.written.clear();
-    for (const [key, json] of now) this.written.set(key, json);
     if (this.snapshotWritten && lines.length === 0) return;
-    if (!this.snapshotWritten || this.journalLines + lines.length > Math.max(200, now.size)) {
+    if (!this.snapshotWritten || this.journalLines + lines.length > Math.max(200, this.written.size)) {
       writeJsonAtomic(this.file, this.value);
       rmSync(this.journal, { force: true });
       this.snapshotWritten = true;

@@ -167,6 +167,62 @@ describe('JournaledJsonFile: entries changed in place, the changed ones appended
     expect(new JournaledJsonFile<{ versions: string[] }>(file).get()).toEqual({ a: { versions: ['v1', 'v2'] }, c: { versions: [] } });
   });
 
+  it('journals the entries a change names, added, changed or removed, and only those', async () => {
+    // Prepare: a snapshot of three entries.
+    const file = join(folder, 'sessions.json');
+    const store = new JournaledJsonFile<{ n: number }>(file);
+    store.update((all) => {
+      all.a = { n: 1 };
+      all.b = { n: 1 };
+      all.c = { n: 1 };
+    });
+    await stateFilesWritten();
+
+    // Act: two changes in one turn, each naming what it touched (the second fills its list as it runs).
+    store.update((all) => {
+      all.a.n = 2;
+    }, ['a']);
+    const touched: string[] = [];
+    store.update((all) => {
+      delete all.b;
+      touched.push('b');
+      all.d = { n: 1 };
+      touched.push('d');
+    }, touched);
+    await stateFilesWritten();
+
+    // Assess: the journal holds those three, in the order they were named; a new instance reads them back.
+    expect(readFileSync(`${file}l`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      { key: 'a', value: { n: 2 } },
+      { key: 'b' },
+      { key: 'd', value: { n: 1 } },
+    ]);
+    expect(new JournaledJsonFile<{ n: number }>(file).get()).toEqual({ a: { n: 2 }, c: { n: 1 }, d: { n: 1 } });
+  });
+
+  it('compares every entry when one change of a flush named none', async () => {
+    // Prepare
+    const file = join(folder, 'schedules.json');
+    const store = new JournaledJsonFile<{ n: number }>(file);
+    store.update((all) => {
+      all.a = { n: 1 };
+      all.b = { n: 1 };
+    });
+    await stateFilesWritten();
+
+    // Act: one change names its key, another does not.
+    store.update((all) => {
+      all.a.n = 2;
+    }, ['a']);
+    store.update((all) => {
+      all.b.n = 2;
+    });
+    await stateFilesWritten();
+
+    // Assess
+    expect(new JournaledJsonFile<{ n: number }>(file).get()).toEqual({ a: { n: 2 }, b: { n: 2 } });
+  });
+
   it('reads a store file written whole by an earlier sandbox as its snapshot', () => {
     // Prepare
     const file = join(folder, 'schedules.json');
