@@ -7,8 +7,8 @@ import type { AwsCall, AwsResponse } from '../http/aws-call';
 import { AwsError, notEmulated } from '../http/aws-error';
 import { restJsonOk } from '../http/protocols';
 import type { Authorizer } from '../iam/authorizer';
-import { writeJsonAtomic } from '../store/json-file';
-import { writeFileSync } from 'node:fs';
+import { writeJsonAtomicOffThread } from '../store/json-file';
+import { writeFile } from 'node:fs/promises';
 import type { ServiceEmulation } from './service';
 
 /** What the outbox lists about each email; the message itself is the `.eml` beside it. */
@@ -135,8 +135,10 @@ export class SesV2Emulation implements ServiceEmulation {
     const html = simple.Body?.Html?.Data ?? '';
     const message = await composeEml({ from, to, subject: simple.Subject.Data, text, html, date: now, messageId });
     const entry: OutboxEntry = { id, file: `${id}.eml`, messageId, from, to, subject: simple.Subject.Data, date: now.toISOString(), text, html };
-    writeFileSync(join(this.folder, entry.file), message, { mode: 0o600 });
-    writeJsonAtomic(join(this.folder, `${id}.json`), entry);
+    // Written before SendEmail answers, as before, but off the event loop: under load (200 grants at once)
+    // the outbox's file creations were 6 % of the process's time, spent waiting on the file system.
+    await writeFile(join(this.folder, entry.file), message, { mode: 0o600 });
+    await writeJsonAtomicOffThread(join(this.folder, `${id}.json`), entry);
     for (const listener of this.listeners) listener(entry);
     return { MessageId: `${id}@sandbox` };
   }

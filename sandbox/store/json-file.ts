@@ -1,4 +1,5 @@
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Writes of state files changed since the last flush, by file: the last change of each file wins. */
@@ -70,6 +71,18 @@ export function writeJsonAtomic(file: string, value: unknown, options: { readonl
   renameSync(temporary, file);
   if (options.durable) syncFolder(folder);
 }
+
+/**
+ * `writeJsonAtomic` (not durable) through libuv's thread pool, for a new file in a folder that exists
+ * (the outbox's emails): the caller waits for it, the event loop does not. The temporary file's name is
+ * the file's own plus a counter, so two writes of one process never share it.
+ */
+export async function writeJsonAtomicOffThread(file: string, value: unknown): Promise<void> {
+  const temporary = `${file}.${process.pid}.${++offThreadWrites}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  await rename(temporary, file);
+}
+let offThreadWrites = 0;
 
 /**
  * A state file the sandbox cannot read back (cut short by a crash, edited by hand). The sandbox never

@@ -1,7 +1,7 @@
 import fs, { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JournaledJsonFile, JournaledRecords, appendJsonLine, appendJsonLineSoon, readJsonLines, stateFilesWritten, writeChangedStateFiles } from '../../../sandbox/store/json-file';
+import { JournaledJsonFile, JournaledRecords, appendJsonLine, appendJsonLineSoon, readJsonLines, stateFilesWritten, writeChangedStateFiles, writeJsonAtomicOffThread } from '../../../sandbox/store/json-file';
 
 describe('JournaledRecords: a keyed store written as a snapshot plus a journal of changes', () => {
   let folder: string;
@@ -230,5 +230,27 @@ describe('JournaledJsonFile: entries changed in place, the changed ones appended
 
     // Act / Assess
     expect(new JournaledJsonFile<{ at: number }>(file).get()).toEqual({ s1: { at: 1 } });
+  });
+});
+
+describe('writeJsonAtomicOffThread: a new file written through the thread pool', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'jit-off-thread-'));
+  });
+  afterEach(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('writes each of many concurrent files whole, readable by its owner only, with no temporary file left', async () => {
+    // Act
+    await Promise.all(Array.from({ length: 50 }, (_, i) => writeJsonAtomicOffThread(join(folder, `${i}.json`), { i })));
+
+    // Assess
+    const names = fs.readdirSync(folder).sort();
+    expect(names).toHaveLength(50);
+    expect(names.every((n) => n.endsWith('.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(folder, '7.json'), 'utf8'))).toEqual({ i: 7 });
+    expect(fs.statSync(join(folder, '7.json')).mode & 0o777).toBe(0o600);
   });
 });
