@@ -31,6 +31,8 @@ import { startSandbox } from '../sandbox/sandbox';
  *   npm run bench:load -- --agents 1    every request from one agent (what the lease does to such a load)
  *   npm run bench:load -- --stored 200  200 finished (denied) requests stored first, then the measured run
  *   npm run bench:load -- --json        the figures as JSON
+ *   npm run bench:load -- --function-workers 0   the functions on the sandbox's main thread (default: the
+ *                                       sandbox's, sandbox/engine/function-workers.ts)
  *
  * Figures and how to read them: docs/performance.md ("Load in the sandbox").
  */
@@ -53,6 +55,8 @@ interface Figures {
   /** From the first request put to the last approval email in the outbox. */
   readonly requestToEmailsMs: number;
   readonly peakRssMiB: number;
+  /** Worker threads that ran the broker's functions (0: the sandbox's main thread). */
+  readonly functionWorkers: number;
   /** CPU time of the sandbox's process (user + system) from the first approval to the last outcome. */
   readonly approvalCpuMs: number;
   /** That CPU time over the granted requests. */
@@ -112,10 +116,10 @@ function benchConfig(folder: string, count: number): string {
 }
 
 /** One scenario: `stored` requests denied first (and left in the store), then `n` measured. */
-async function scenario(n: number, agentCount: number, stored: number): Promise<Figures> {
+async function scenario(n: number, agentCount: number, stored: number, functionWorkers: number | undefined): Promise<Figures> {
   const folder = mkdtempSync(join(tmpdir(), 'jit-bench-load-'));
   const configFile = benchConfig(folder, agentCount);
-  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT' });
+  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT', ...(functionWorkers === undefined ? {} : { functionWorkers }) });
   try {
     const region = sandbox.config.config.hub.region;
     const agents = agentsOf(sandbox.config.config).map((agent, i) => {
@@ -270,6 +274,7 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
       allOutcomesMs: measured.allOutcomesMs,
       requestToEmailsMs: measured.emailsMs,
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
+      functionWorkers: sandbox.functionWorkers,
       approvalCpuMs: measured.cpuMs,
       cpuMsPerGrant: latencies.length ? Math.round(measured.cpuMs / latencies.length) : Number.NaN,
       // The grant's clock must start no earlier than its credentials can be read (docs/architecture.md,
@@ -282,6 +287,15 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
     if (process.env.BENCH_KEEP) console.error(`kept ${folder}`);
     else rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** `--function-workers N` (0 or more), or undefined for the sandbox's default. */
+function functionWorkersArgument(args: readonly string[]): number | undefined {
+  const i = args.indexOf('--function-workers');
+  if (i < 0) return undefined;
+  const value = Number(args[i + 1]);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--function-workers takes a whole number of worker threads (0: none); received ${args[i + 1] ?? 'nothing'}.`);
+  return value;
 }
 
 function argument(args: readonly string[], name: string): number | undefined {
@@ -297,13 +311,14 @@ async function main(): Promise<void> {
   const agentsFor = (n: number) => argument(args, '--agents') ?? Math.min(MAX_AGENTS, Math.ceil(n / 2));
   if (args.includes('--child')) {
     const n = argument(args, '--n') ?? 10;
-    const figures = await scenario(n, agentsFor(n), argument(args, '--stored') ?? 0);
+    const figures = await scenario(n, agentsFor(n), argument(args, '--stored') ?? 0, functionWorkersArgument(args));
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     // The SDK clients keep sockets open; the scenario is over.
     process.exit(0);
   }
   const sizes = argument(args, '--n') !== undefined ? [argument(args, '--n') ?? 0] : DEFAULT_SIZES;
   const stored = argument(args, '--stored') ?? 0;
+  const functionWorkers = functionWorkersArgument(args);
   const results: Figures[] = [];
   // Synthesized once here (the shared synth cache), so no child's time or peak RSS includes the CDK.
   for (const count of new Set(sizes.map(agentsFor))) {
@@ -318,7 +333,7 @@ async function main(): Promise<void> {
     // Each N in its own process: its peak RSS is its own, and nothing stays warm from the last one.
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, __filename, '--child', '--n', String(n), '--agents', String(agentsFor(n)), ...(stored ? ['--stored', String(stored)] : [])],
+      [...process.execArgv, __filename, '--child', '--n', String(n), '--agents', String(agentsFor(n)), ...(stored ? ['--stored', String(stored)] : []), ...(functionWorkers === undefined ? [] : ['--function-workers', String(functionWorkers)])],
       {
         encoding: 'utf8',
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -349,6 +364,7 @@ async function main(): Promise<void> {
     ['CPU ms/grant', (r) => r.cpuMsPerGrant],
     ['requests->emails ms', (r) => r.requestToEmailsMs],
     ['peak RSS MiB', (r) => r.peakRssMiB],
+    ['function workers', (r) => r.functionWorkers],
     ['clock before readable', (r) => r.clockBeforeReadable],
     ['by at most ms', (r) => r.clockEarlyMaxMs],
   ];

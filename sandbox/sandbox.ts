@@ -10,7 +10,8 @@ import { ENVIRONMENT_VARIABLES } from '../handlers/core/function-environment';
 import type { LocalFunction } from '../workflows/local/local-execution';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
-import { invokeWithContext, loadBrokerFunctions } from './engine/functions';
+import { type FunctionHost, type LoadedFunction, invokeWithContext, loadBrokerFunctions } from './engine/functions';
+import { type BrokerFunctionWorkers, defaultFunctionWorkers, startBrokerFunctionWorkers } from './engine/function-workers';
 import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
 import { type LostExecution, type StoredRequest, lostExecutions } from './engine/lost-executions';
 import { elevationRequestSchema } from '../handlers/core/elevation-request';
@@ -64,6 +65,11 @@ export interface SandboxOptions {
   readonly narrate?: (line: string) => void;
   /** Log level of the broker's handlers (Powertools). @default WARN */
   readonly handlerLogLevel?: string;
+  /**
+   * How many worker threads run the broker's Lambda functions (sandbox/engine/function-workers.ts); 0 runs
+   * them on the main thread, with the AWS emulation. @default 1 with two or more cores, else 0
+   */
+  readonly functionWorkers?: number;
 }
 
 /** A running sandbox. */
@@ -95,6 +101,8 @@ export interface RunningSandbox {
    */
   readonly agentEnvFiles: Readonly<Record<string, string>>;
   readonly engine: ExecutionEngine;
+  /** How many worker threads run the broker's functions (0: the main thread runs them). */
+  readonly functionWorkers: number;
   stop(): Promise<void>;
 }
 
@@ -306,8 +314,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   // process's environment (AWS_ENDPOINT_URL_*, a profile), so nothing sends them elsewhere. The sandbox's
   // clock dates the grant window, the time fence and the audit.
   // @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
-  const functions = loadBrokerFunctions(broker, {
-    clock,
+  const host: Omit<FunctionHost, 'clock'> = {
     logLevel: options.handlerLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     aws: { region: hub.region, endpoint: url, credentials: { accessKeyId: keys.broker.accessKeyId, secretAccessKey: keys.broker.secretAccessKey } },
     region: hub.region,
@@ -316,7 +323,17 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     // The broker's Slack calls go to the stand-in, never to slack.com.
     ...(slack ? { slackApiUrl: `${url}/slack/api` } : {}),
     environment: { [ENVIRONMENT_VARIABLES.reviewBaseUrl]: url },
-  });
+  };
+  // In worker threads, the clock goes as its anchor and each worker rebuilds it: the same time in every thread.
+  const workerCount = options.functionWorkers ?? defaultFunctionWorkers();
+  let workers: BrokerFunctionWorkers | undefined;
+  try {
+    workers = workerCount > 0 ? await startBrokerFunctionWorkers(broker, { ...host, clock: clock.anchorPoint }, workerCount) : undefined;
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const functions: LoadedFunction[] = workers?.functions ?? loadBrokerFunctions(broker, { ...host, clock });
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
       review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -416,11 +433,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     envFiles,
     agentEnvFiles,
     engine,
+    functionWorkers: workers ? workerCount : 0,
     stop: async () => {
       if (stopped) return;
       stopped = true;
       scheduler.stop();
       await engine.stop();
+      // The functions' threads end with the sandbox; what they were still running fails (SandboxStopped).
+      await workers?.stop();
       await server.close();
       writeChangedStateFiles();
     },

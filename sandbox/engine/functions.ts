@@ -114,7 +114,12 @@ function loadFunction<E extends FunctionEntry>(fn: BrokerFunctionInfo & { readon
 
 /** Loads every broker function of the stack with the host's runtime. */
 export function loadBrokerFunctions(stack: SynthesizedStack, host: FunctionHost): LoadedFunction[] {
-  return brokerFunctions(stack).map((fn) => loadFunction(fn, host));
+  return loadFunctions(brokerFunctions(stack), host);
+}
+
+/** Loads the given broker functions (`brokerFunctions` of a stack) with the host's runtime: what a function worker loads. */
+export function loadFunctions(functions: readonly BrokerFunctionInfo[], host: FunctionHost): LoadedFunction[] {
+  return functions.map((fn) => loadFunction(fn, host));
 }
 
 /**
