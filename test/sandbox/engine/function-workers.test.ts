@@ -13,10 +13,10 @@ import { synthApp } from '../../helpers/synth';
 /**
  * The broker's functions in worker threads (sandbox/engine/function-workers.ts): what crosses between the
  * threads, how errors keep their names for the state machine, what a crashed or stopped worker does to the
- * invocations it was running. Most tests run the protocol against a test worker (fixtures/), whose
+ * invocations it was running. Most tests run the protocol against a test worker (test/helpers/test-functions-worker.ts), whose
  * functions return, throw, hang and crash; the last ones start the broker's own functions in a worker.
  */
-const TEST_WORKER = join(__dirname, 'fixtures', 'test-functions-worker.ts');
+const TEST_WORKER = join(__dirname, '..', '..', 'helpers', 'test-functions-worker.ts');
 const pools: FunctionWorkers[] = [];
 
 async function testPool(workers = 1, data: object = {}, onExit: (line: string) => void = () => undefined): Promise<FunctionWorkers> {
