@@ -57,6 +57,10 @@ interface Figures {
   readonly peakRssMiB: number;
   /** Worker threads that ran the broker's functions (0: the sandbox's main thread). */
   readonly functionWorkers: number;
+  /** How much of the approvals' window the main thread's event loop was busy, %. */
+  readonly mainBusyPercent: number;
+  /** The same for each function worker, %. */
+  readonly workersBusyPercent: readonly number[];
   /** CPU time of the sandbox's process (user + system) from the first approval to the last outcome. */
   readonly approvalCpuMs: number;
   /** That CPU time over the granted requests. */
@@ -225,6 +229,8 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       const profile = prefix === 'run' ? await startProfile() : undefined;
       const approvedAt = new Map<string, number>();
       const cpuAtApproval = process.cpuUsage();
+      const mainAtApproval = performance.eventLoopUtilization();
+      const workersAtApproval = sandbox.functionWorkerUtilization();
       const firstApproval = sandbox.clock.nowMs();
       await Promise.all(
         ids.map(async (id) => {
@@ -238,7 +244,7 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
           if (!response.ok) throw new Error(`Approving ${id}: HTTP ${response.status}`);
         }),
       );
-      if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0 };
+      if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0, mainBusy: Number.NaN, workersBusy: [] };
       const decided = await waitFor(`${count} outcomes`, async () => {
         const seen = await outcomes();
         return ids.every((id) => seen.granted.has(id) || seen.refused.has(id)) ? seen : undefined;
@@ -246,10 +252,15 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       const refusedIds = decided.refused;
       const allOutcomesMs = sandbox.clock.nowMs() - firstApproval;
       const cpu = process.cpuUsage(cpuAtApproval);
+      const mainBusy = performance.eventLoopUtilization(mainAtApproval).utilization;
+      const workersBusy = sandbox.functionWorkerUtilization().map((now, i) => {
+        const then = workersAtApproval[i];
+        return then ? performance.eventLoopUtilization(now, then).utilization : Number.NaN;
+      });
       await profile?.();
       const grantedSecrets = requests.filter((r) => decided.granted.has(r.requestId)).map((r) => agentSecretName(r.agent.ref, r.account.id));
       await readVersions(new Set(grantedSecrets));
-      return { approvedAt, refusedIds, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), allOutcomesMs };
+      return { approvedAt, refusedIds, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), allOutcomesMs, mainBusy, workersBusy };
     };
 
     if (stored > 0) {
@@ -275,6 +286,8 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       requestToEmailsMs: measured.emailsMs,
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
       functionWorkers: sandbox.functionWorkers,
+      mainBusyPercent: Math.round(measured.mainBusy * 100),
+      workersBusyPercent: measured.workersBusy.map((u) => Math.round(u * 100)),
       approvalCpuMs: measured.cpuMs,
       cpuMsPerGrant: latencies.length ? Math.round(measured.cpuMs / latencies.length) : Number.NaN,
       // The grant's clock must start no earlier than its credentials can be read (docs/architecture.md,
@@ -350,7 +363,7 @@ async function main(): Promise<void> {
   }
   const [load1, load5] = loadavg();
   console.log(`approval -> secret, all N approved at once, two accounts, real time; load average now ${load1.toFixed(2)} (1 min), ${load5.toFixed(2)} (5 min), ${cpus().length} CPUs`);
-  const columns: Array<[string, (r: Figures) => number]> = [
+  const columns: Array<[string, (r: Figures) => number | string]> = [
     ['N', (r) => r.n],
     ['agents', (r) => r.agents],
     ['stored', (r) => r.stored],
@@ -365,6 +378,8 @@ async function main(): Promise<void> {
     ['requests->emails ms', (r) => r.requestToEmailsMs],
     ['peak RSS MiB', (r) => r.peakRssMiB],
     ['function workers', (r) => r.functionWorkers],
+    ['main busy %', (r) => r.mainBusyPercent],
+    ['workers busy %', (r) => (r.workersBusyPercent.length ? r.workersBusyPercent.join('/') : '-')],
     ['clock before readable', (r) => r.clockBeforeReadable],
     ['by at most ms', (r) => r.clockEarlyMaxMs],
   ];

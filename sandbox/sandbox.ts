@@ -1,3 +1,4 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -103,6 +104,8 @@ export interface RunningSandbox {
   readonly engine: ExecutionEngine;
   /** How many worker threads run the broker's functions (0: the main thread runs them). */
   readonly functionWorkers: number;
+  /** How busy each function worker's event loop has been since it started (none without workers). */
+  functionWorkerUtilization(): EventLoopUtilization[];
   stop(): Promise<void>;
 }
 
@@ -434,6 +437,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     agentEnvFiles,
     engine,
     functionWorkers: workers ? workerCount : 0,
+    functionWorkerUtilization: () => workers?.pool.eventLoopUtilization() ?? [],
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import type { SynthesizedStack } from '../template/deployed-template';
@@ -125,6 +126,11 @@ export class FunctionWorkers {
   /** How many worker threads are running now. */
   get running(): number {
     return this.slots.filter((t) => t && !t.exited).length;
+  }
+
+  /** How busy each running worker's event loop has been since it started (the benchmark reports it). */
+  eventLoopUtilization(): EventLoopUtilization[] {
+    return this.slots.flatMap((t) => (t && !t.exited ? [t.worker.performance.eventLoopUtilization()] : []));
   }
 
   /** The function `arn` as a handler: `(event, context?) => result`, run in a worker. */
