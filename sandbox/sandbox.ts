@@ -11,7 +11,8 @@ import { ENVIRONMENT_VARIABLES } from '../handlers/core/function-environment';
 import type { LocalFunction } from '../workflows/local/local-execution';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
-import { type FunctionHost, type LoadedFunction, invokeWithContext, loadBrokerFunctions } from './engine/functions';
+import { invokeWithContext } from './engine/function-infos';
+import type { FunctionHost, LoadedFunction } from './engine/functions';
 import { type BrokerFunctionWorkers, defaultFunctionWorkers, startBrokerFunctionWorkers } from './engine/function-workers';
 import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
 import { type LostExecution, type StoredRequest, lostExecutions } from './engine/lost-executions';
@@ -336,7 +337,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     await server.close();
     throw error;
   }
-  const functions: LoadedFunction[] = workers?.functions ?? loadBrokerFunctions(broker, { ...host, clock });
+  // On the main thread only without workers: with them, this thread never loads the handlers' code (nor their SDK clients).
+  const functions: LoadedFunction[] = workers?.functions ?? (await import('./engine/functions')).loadBrokerFunctions(broker, { ...host, clock });
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
       review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;

@@ -6,7 +6,8 @@ import type { Context } from 'aws-lambda';
 import type { SynthesizedStack } from '../template/deployed-template';
 import { contextForTransfer, errorFromFunction, type InvokeMessage, type WorkerHandler, type WorkerMessage } from './function-worker-protocol';
 import type { BrokerWorkerData, WorkerFunctionHost } from './function-worker';
-import { type LoadedFunction, brokerFunctions } from './functions';
+import { brokerFunctions } from './function-infos';
+import type { LoadedFunction } from './functions';
 
 /**
  * The broker's Lambda functions run in worker threads, as Lambda runs each function in an execution
