@@ -95,7 +95,13 @@ class FunctionThread {
   invoke(id: number, message: InvokeMessage): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(message);
+      try {
+        this.worker.postMessage(message);
+      } catch (error) {
+        // An event the structured clone cannot copy never reaches the worker: its call fails here.
+        this.pending.delete(id);
+        reject(error as Error);
+      }
     });
   }
 }

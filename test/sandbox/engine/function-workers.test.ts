@@ -81,6 +81,9 @@ describe('Function workers: the broker functions in worker threads', () => {
     const pool = await testPool();
     await expect(pool.invoke('fail', { requestId: 'req-2' })).rejects.toMatchObject({ name: 'ApprovalWindowClosed', message: 'Nobody decided on req-2.' });
     await expect(pool.invoke('no-such-function', {})).rejects.toThrow(/No function no-such-function in this worker/);
+    // An event that is not data (a function) cannot be copied to the worker: that call fails, the next runs.
+    await expect(pool.invoke('echo', { callback: () => undefined })).rejects.toMatchObject({ name: 'DataCloneError' });
+    await expect(pool.invoke('echo', { after: true })).resolves.toMatchObject({ event: { after: true } });
   });
 
   it("lets the state machine Catch a worker's error by its name, with the same outcome as on the main thread", async () => {
