@@ -147,10 +147,13 @@ function refuseUnsignedApproverRoutes(pages: PageHandler): PageHandler {
 /**
  * Starts the whole broker offline: synthesizes the app from the config, serves local emulations of the
  * AWS APIs the system calls on one HTTP port (SigV4-checked, in the AWS wire protocols), loads the real
- * Lambda handler modules with the template's environment pointed at it, runs the synthesized state
+ * Lambda handler modules with the template's environment pointed at it (in a worker thread by default,
+ * sandbox/engine/function-workers.ts), runs the synthesized state
  * machine for each request, and reconciles what happened while it was stopped.
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const workerCount = options.functionWorkers ?? defaultFunctionWorkers();
+  if (!(Number.isInteger(workerCount) && workerCount >= 0)) throw new RangeError(`functionWorkers must be a whole number, 0 or more. Received: ${workerCount}`);
   const home = resolvePath(options.home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const narrate = options.narrate ?? (() => undefined);
@@ -329,7 +332,6 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     environment: { [ENVIRONMENT_VARIABLES.reviewBaseUrl]: url },
   };
   // In worker threads, the clock goes as its anchor and each worker rebuilds it: the same time in every thread.
-  const workerCount = options.functionWorkers ?? defaultFunctionWorkers();
   let workers: BrokerFunctionWorkers | undefined;
   try {
     workers = workerCount > 0 ? await startBrokerFunctionWorkers(broker, { ...host, clock: clock.anchorPoint }, workerCount) : undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
@@ -240,6 +240,14 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
         await onMainThread.stop();
         rmSync(mainHome, { recursive: true, force: true });
       }
+    });
+
+    it('refuses a number of function workers that is not a whole number of 0 or more, before it makes anything', async () => {
+      const home = join(tmpdir(), `jit-sandbox-refused-${process.pid}`);
+      for (const functionWorkers of [-1, 1.5]) {
+        await expect(startSandbox({ home, port: 0, timeScale: 1, configFile: EXAMPLE_CONFIG, functionWorkers })).rejects.toThrow(/functionWorkers must be a whole number, 0 or more/);
+      }
+      expect(existsSync(home)).toBe(false);
     });
 
     it("refuses the agent's correctly signed call: IAM allows it no execute-api:Invoke", async () => {
