@@ -31,6 +31,8 @@ import { startSandbox } from '../sandbox/sandbox';
  *   npm run bench:load -- --agents 1    every request from one agent (what the lease does to such a load)
  *   npm run bench:load -- --stored 200  200 finished (denied) requests stored first, then the measured run
  *   npm run bench:load -- --json        the figures as JSON
+ *   npm run bench:load -- --function-workers 0   the functions on the sandbox's main thread (default: the
+ *                                       sandbox's, sandbox/engine/function-workers.ts)
  *
  * Figures and how to read them: docs/performance.md ("Load in the sandbox").
  */
@@ -53,6 +55,12 @@ interface Figures {
   /** From the first request put to the last approval email in the outbox. */
   readonly requestToEmailsMs: number;
   readonly peakRssMiB: number;
+  /** Worker threads that ran the broker's functions (0: the sandbox's main thread). */
+  readonly functionWorkers: number;
+  /** How much of the approvals' window the main thread's event loop was busy, %. */
+  readonly mainBusyPercent: number;
+  /** The same for each function worker, %. */
+  readonly workersBusyPercent: readonly number[];
   /** CPU time of the sandbox's process (user + system) from the first approval to the last outcome. */
   readonly approvalCpuMs: number;
   /** That CPU time over the granted requests. */
@@ -114,10 +122,10 @@ function benchConfig(folder: string, count: number): string {
 }
 
 /** One scenario: `stored` requests denied first (and left in the store), then `n` measured. */
-async function scenario(n: number, agentCount: number, stored: number): Promise<Figures> {
+async function scenario(n: number, agentCount: number, stored: number, functionWorkers: number | undefined): Promise<Figures> {
   const folder = mkdtempSync(join(tmpdir(), 'jit-bench-load-'));
   const configFile = benchConfig(folder, agentCount);
-  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT' });
+  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT', ...(functionWorkers === undefined ? {} : { functionWorkers }) });
   try {
     const region = sandbox.config.config.hub.region;
     const agents = agentsOf(sandbox.config.config).map((agent, i) => {
@@ -231,6 +239,8 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
       const profile = prefix === 'run' ? await startProfile() : undefined;
       const approvedAt = new Map<string, number>();
       const cpuAtApproval = process.cpuUsage();
+      const mainAtApproval = performance.eventLoopUtilization();
+      const workersAtApproval = sandbox.functionWorkerUtilization();
       const firstApproval = sandbox.clock.nowMs();
       await Promise.all(
         ids.map(async (id) => {
@@ -244,7 +254,7 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
           if (!response.ok) throw new Error(`Approving ${id}: HTTP ${response.status}`);
         }),
       );
-      if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0 };
+      if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0, mainBusy: Number.NaN, workersBusy: [] };
       const decided = await waitFor(`${count} outcomes`, async () => {
         const seen = await outcomes();
         return ids.every((id) => seen.granted.has(id) || seen.refused.has(id)) ? seen : undefined;
@@ -252,10 +262,15 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
       const refusedIds = decided.refused;
       const allOutcomesMs = sandbox.clock.nowMs() - firstApproval;
       const cpu = process.cpuUsage(cpuAtApproval);
+      const mainBusy = performance.eventLoopUtilization(mainAtApproval).utilization;
+      const workersBusy = sandbox.functionWorkerUtilization().map((now, i) => {
+        const then = workersAtApproval[i];
+        return then ? performance.eventLoopUtilization(now, then).utilization : Number.NaN;
+      });
       await profile?.();
       const grantedSecrets = requests.filter((r) => decided.granted.has(r.requestId)).map((r) => agentSecretName(r.agent.ref, r.account.id));
       await readVersions(new Set(grantedSecrets));
-      return { approvedAt, refusedIds, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), allOutcomesMs };
+      return { approvedAt, refusedIds, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), allOutcomesMs, mainBusy, workersBusy };
     };
 
     if (stored > 0) {
@@ -280,6 +295,9 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
       allOutcomesMs: measured.allOutcomesMs,
       requestToEmailsMs: measured.emailsMs,
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
+      functionWorkers: sandbox.functionWorkers,
+      mainBusyPercent: Math.round(measured.mainBusy * 100),
+      workersBusyPercent: measured.workersBusy.map((u) => Math.round(u * 100)),
       approvalCpuMs: measured.cpuMs,
       cpuMsPerGrant: latencies.length ? Math.round(measured.cpuMs / latencies.length) : Number.NaN,
       // The grant's clock must start no earlier than its credentials can be read (docs/architecture.md,
@@ -295,6 +313,15 @@ async function scenario(n: number, agentCount: number, stored: number): Promise<
   }
 }
 
+/** `--function-workers N` (0 or more), or undefined for the sandbox's default. */
+function functionWorkersArgument(args: readonly string[]): number | undefined {
+  const i = args.indexOf('--function-workers');
+  if (i < 0) return undefined;
+  const value = Number(args[i + 1]);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--function-workers takes a whole number of worker threads (0: none); received ${args[i + 1] ?? 'nothing'}.`);
+  return value;
+}
+
 function argument(args: readonly string[], name: string): number | undefined {
   const i = args.indexOf(name);
   if (i < 0) return undefined;
@@ -308,13 +335,14 @@ async function main(): Promise<void> {
   const agentsFor = (n: number) => argument(args, '--agents') ?? Math.min(MAX_AGENTS, Math.ceil(n / 2));
   if (args.includes('--child')) {
     const n = argument(args, '--n') ?? 10;
-    const figures = await scenario(n, agentsFor(n), argument(args, '--stored') ?? 0);
+    const figures = await scenario(n, agentsFor(n), argument(args, '--stored') ?? 0, functionWorkersArgument(args));
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     // The SDK clients keep sockets open; the scenario is over.
     process.exit(0);
   }
   const sizes = argument(args, '--n') !== undefined ? [argument(args, '--n') ?? 0] : DEFAULT_SIZES;
   const stored = argument(args, '--stored') ?? 0;
+  const functionWorkers = functionWorkersArgument(args);
   const results: Figures[] = [];
   // Synthesized once here (the shared synth cache), so no child's time or peak RSS includes the CDK.
   for (const count of new Set(sizes.map(agentsFor))) {
@@ -329,7 +357,7 @@ async function main(): Promise<void> {
     // Each N in its own process: its peak RSS is its own, and nothing stays warm from the last one.
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, __filename, '--child', '--n', String(n), '--agents', String(agentsFor(n)), ...(stored ? ['--stored', String(stored)] : [])],
+      [...process.execArgv, __filename, '--child', '--n', String(n), '--agents', String(agentsFor(n)), ...(stored ? ['--stored', String(stored)] : []), ...(functionWorkers === undefined ? [] : ['--function-workers', String(functionWorkers)])],
       {
         encoding: 'utf8',
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -346,7 +374,7 @@ async function main(): Promise<void> {
   }
   const [load1, load5] = loadavg();
   console.log(`approval -> secret, all N approved at once, two accounts, real time; load average now ${load1.toFixed(2)} (1 min), ${load5.toFixed(2)} (5 min), ${cpus().length} CPUs`);
-  const columns: Array<[string, (r: Figures) => number]> = [
+  const columns: Array<[string, (r: Figures) => number | string]> = [
     ['N', (r) => r.n],
     ['agents', (r) => r.agents],
     ['stored', (r) => r.stored],
@@ -360,6 +388,9 @@ async function main(): Promise<void> {
     ['CPU ms/grant', (r) => r.cpuMsPerGrant],
     ['requests->emails ms', (r) => r.requestToEmailsMs],
     ['peak RSS MiB', (r) => r.peakRssMiB],
+    ['function workers', (r) => r.functionWorkers],
+    ['main busy %', (r) => r.mainBusyPercent],
+    ['workers busy %', (r) => (r.workersBusyPercent.length ? r.workersBusyPercent.join('/') : '-')],
     ['clock before readable', (r) => r.clockBeforeReadable],
     ['by at most ms', (r) => r.clockEarlyMaxMs],
     ['restamped', (r) => r.restamped],

@@ -4,7 +4,8 @@ import { readJson, writeJsonAtomic } from './store/json-file';
 /** setTimeout takes at most 2^31-1 ms; longer sleeps go in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-interface ClockAnchor {
+/** Where a clock was set: with it, another thread rebuilds the same clock (`SandboxClock.fromAnchor`). */
+export interface ClockAnchor {
   /** Real time (ms since the epoch) at the anchor. */
   readonly realMs: number;
   /** Sandbox time at the anchor. */
@@ -34,6 +35,14 @@ export class SandboxClock {
     return new SandboxClock({ realMs: realNow(), sandboxMs: realNow(), scale }, realNow);
   }
 
+  /**
+   * The clock `anchor` was taken from, for another thread of this process (the function workers,
+   * sandbox/engine/function-workers.ts): real time is the same there, so it reads the same time.
+   */
+  static fromAnchor(anchor: ClockAnchor, realNow: () => number = Date.now): SandboxClock {
+    return new SandboxClock({ realMs: anchor.realMs, sandboxMs: anchor.sandboxMs, scale: anchor.scale }, realNow);
+  }
+
   /** Continues the clock saved in `home`, at the new rate from now on. */
   static persisted(home: string, scale: number, realNow: () => number = Date.now): SandboxClock {
     if (!(scale >= 1 && scale <= 10_000)) throw new RangeError(`--time-scale must be between 1 and 10000. Received: ${scale}`);
@@ -45,6 +54,11 @@ export class SandboxClock {
     const anchor = { realMs: real, sandboxMs: Math.max(sandboxMs, saved?.sandboxMs ?? 0), scale };
     writeJsonAtomic(file, anchor);
     return new SandboxClock(anchor, realNow);
+  }
+
+  /** Where this clock was set (plain data, to rebuild it elsewhere with `fromAnchor`). */
+  get anchorPoint(): ClockAnchor {
+    return { ...this.anchor };
   }
 
   get scale(): number {

@@ -9,6 +9,7 @@ interface MainOptions {
   readonly timeScale: number;
   readonly config?: string;
   readonly verbose?: boolean;
+  readonly functionWorkers?: number;
 }
 
 function integer(name: string, min: number, max: number) {
@@ -47,6 +48,7 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
     ...(config.config.approval.slack ? [`  Slack    ${url}/slack  (a local stand-in for the approvers' Slack workspace; docs/slack.md)`] : []),
     `  Config   ${config.file}: hub ${hub.account} ${hub.region}; ${config.config.accounts.map((a) => `${a.name} ${a.id}`).join(', ')}`,
     `  Time     ${clock.scale === 1 ? 'real time' : `${clock.scale}x real time (--time-scale ${clock.scale}): a 15-minute grant lasts ${realDuration(15 * 60, clock.scale)}, the approval window ${realDuration(config.config.approval.windowMinutes * 60, clock.scale)}`}; sandbox now ${clock.now().toISOString()}`,
+    `  Lambda   the broker's functions run ${sandbox.functionWorkers === 0 ? 'on the main thread' : `in ${sandbox.functionWorkers} worker thread${sandbox.functionWorkers === 1 ? '' : 's'}`} (--function-workers)`,
     ...(startedInMs !== undefined ? [`  Started  in ${(startedInMs / 1000).toFixed(1)} s`] : []),
     '',
     'Keys (every call is SigV4-checked; these keys exist only in this sandbox):',
@@ -104,6 +106,11 @@ async function main(): Promise<void> {
     .addOption(new Option('--time-scale <n>', 'run sandbox time n times faster than real time').env('JIT_TIME_SCALE').argParser(integer('--time-scale', 1, 10_000)).default(1))
     .addOption(new Option('--config <file>', 'the jit config (default: ./jit.config.json, else the example)').env('JIT_CONFIG'))
     .option('--verbose', "show the broker handlers' own logs")
+    .addOption(
+      new Option('--function-workers <n>', "worker threads that run the broker's Lambda functions; 0: the main thread (default: 1 with two or more cores, else 0)")
+        .env('JIT_FUNCTION_WORKERS')
+        .argParser(integer('--function-workers', 0, 16)),
+    )
     .showSuggestionAfterError();
   program.parse();
   const options = program.opts<MainOptions>();
@@ -116,6 +123,7 @@ async function main(): Promise<void> {
       timeScale: options.timeScale,
       ...(options.config ? { configFile: options.config } : {}),
       handlerLogLevel: options.verbose ? 'INFO' : 'WARN',
+      ...(options.functionWorkers === undefined ? {} : { functionWorkers: options.functionWorkers }),
       narrate: (line) => console.log(`${time()}  ${line}`),
     });
   } catch (error) {

@@ -1,3 +1,4 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -10,7 +11,9 @@ import { ENVIRONMENT_VARIABLES } from '../handlers/core/function-environment';
 import type { LocalFunction } from '../workflows/local/local-execution';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
-import { invokeWithContext, loadBrokerFunctions } from './engine/functions';
+import { invokeWithContext } from './engine/function-infos';
+import type { FunctionHost, LoadedFunction } from './engine/functions';
+import { type BrokerFunctionWorkers, defaultFunctionWorkers, startBrokerFunctionWorkers } from './engine/function-workers';
 import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
 import { type LostExecution, type StoredRequest, lostExecutions } from './engine/lost-executions';
 import { elevationRequestSchema } from '../handlers/core/elevation-request';
@@ -64,6 +67,11 @@ export interface SandboxOptions {
   readonly narrate?: (line: string) => void;
   /** Log level of the broker's handlers (Powertools). @default WARN */
   readonly handlerLogLevel?: string;
+  /**
+   * How many worker threads run the broker's Lambda functions (sandbox/engine/function-workers.ts); 0 runs
+   * them on the main thread, with the AWS emulation. @default 1 with two or more cores, else 0
+   */
+  readonly functionWorkers?: number;
 }
 
 /** A running sandbox. */
@@ -95,6 +103,10 @@ export interface RunningSandbox {
    */
   readonly agentEnvFiles: Readonly<Record<string, string>>;
   readonly engine: ExecutionEngine;
+  /** How many worker threads run the broker's functions (0: the main thread runs them). */
+  readonly functionWorkers: number;
+  /** How busy each function worker's event loop has been since it started (none without workers). */
+  functionWorkerUtilization(): EventLoopUtilization[];
   stop(): Promise<void>;
 }
 
@@ -135,10 +147,13 @@ function refuseUnsignedApproverRoutes(pages: PageHandler): PageHandler {
 /**
  * Starts the whole broker offline: synthesizes the app from the config, serves local emulations of the
  * AWS APIs the system calls on one HTTP port (SigV4-checked, in the AWS wire protocols), loads the real
- * Lambda handler modules with the template's environment pointed at it, runs the synthesized state
+ * Lambda handler modules with the template's environment pointed at it (in a worker thread by default,
+ * sandbox/engine/function-workers.ts), runs the synthesized state
  * machine for each request, and reconciles what happened while it was stopped.
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const workerCount = options.functionWorkers ?? defaultFunctionWorkers();
+  if (!(Number.isInteger(workerCount) && workerCount >= 0)) throw new RangeError(`functionWorkers must be a whole number, 0 or more. Received: ${workerCount}`);
   const home = resolvePath(options.home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const narrate = options.narrate ?? (() => undefined);
@@ -306,8 +321,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   // process's environment (AWS_ENDPOINT_URL_*, a profile), so nothing sends them elsewhere. The sandbox's
   // clock dates the grant window, the time fence and the audit.
   // @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
-  const functions = loadBrokerFunctions(broker, {
-    clock,
+  const host: Omit<FunctionHost, 'clock'> = {
     logLevel: options.handlerLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     aws: { region: hub.region, endpoint: url, credentials: { accessKeyId: keys.broker.accessKeyId, secretAccessKey: keys.broker.secretAccessKey } },
     region: hub.region,
@@ -316,7 +330,17 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     // The broker's Slack calls go to the stand-in, never to slack.com.
     ...(slack ? { slackApiUrl: `${url}/slack/api` } : {}),
     environment: { [ENVIRONMENT_VARIABLES.reviewBaseUrl]: url },
-  });
+  };
+  // In worker threads, the clock goes as its anchor and each worker rebuilds it: the same time in every thread.
+  let workers: BrokerFunctionWorkers | undefined;
+  try {
+    workers = workerCount > 0 ? await startBrokerFunctionWorkers(broker, { ...host, clock: clock.anchorPoint }, workerCount) : undefined;
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  // On the main thread only without workers: with them, this thread never loads the handlers' code (nor their SDK clients).
+  const functions: LoadedFunction[] = workers?.functions ?? (await import('./engine/functions')).loadBrokerFunctions(broker, { ...host, clock });
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
       review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -416,11 +440,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     envFiles,
     agentEnvFiles,
     engine,
+    functionWorkers: workers ? workerCount : 0,
+    functionWorkerUtilization: () => workers?.pool.eventLoopUtilization() ?? [],
     stop: async () => {
       if (stopped) return;
       stopped = true;
       scheduler.stop();
       await engine.stop();
+      // The functions' threads end with the sandbox; what they were still running fails (SandboxStopped).
+      await workers?.stop();
       await server.close();
       writeChangedStateFiles();
     },

@@ -2,7 +2,7 @@ import type { AwsCall, AwsResponse } from '../http/aws-call';
 import { AwsError, notEmulated } from '../http/aws-error';
 import type { Authorizer } from '../iam/authorizer';
 import type { LocalFunction } from '../../workflows/local/local-execution';
-import { invokeWithContext } from '../engine/functions';
+import { invokeWithContext } from '../engine/function-infos';
 import type { ServiceEmulation } from './service';
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
@@ -10,6 +10,7 @@ import { SecretsManagerVault } from '../../handlers/adapters/aws/secrets-manager
 import type { ActiveSecret } from '../../handlers/core/secret-value';
 import { NodeSha256 } from '../../sandbox/http/sigv4';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox';
+import { defaultFunctionWorkers } from '../../sandbox/engine/function-workers';
 import { BROKER_NAMES } from '../../handlers/core/resource-names';
 import { EXAMPLE_CONFIG } from '../helpers/synth';
 import { ApproverApi } from '../../cli/approvals/approver-api';
@@ -216,6 +217,37 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
 
     it('refuses a forged signature (the right key id, a wrong secret)', async () => {
       await expect(api('approver', 'x'.repeat(40)).call('GET', '/approvals')).rejects.toMatchObject({ exitCode: EXIT.AWS_ACCESS, message: expect.stringMatching(/HTTP 403.*signature/i) });
+    });
+
+    it('runs the approval function in a worker thread by default, and on the main thread with functionWorkers: 0, with the same answer', async () => {
+      // Prepare
+      const mainHome = mkdtempSync(join(tmpdir(), 'jit-sandbox-main-thread-'));
+      const onMainThread = await startSandbox({ home: mainHome, port: 0, timeScale: 1, configFile: EXAMPLE_CONFIG, functionWorkers: 0 });
+      try {
+        const approverOf = (s: RunningSandbox) =>
+          new ApproverApi({ baseUrl: s.url, region: 'eu-west-1', credentials: async () => ({ accessKeyId: s.keys.approver.accessKeyId, secretAccessKey: s.keys.approver.secretAccessKey }) });
+
+        // Act
+        const [inWorker, inProcess] = await Promise.all([approverOf(sandbox).call('GET', '/approvals'), approverOf(onMainThread).call('GET', '/approvals')]);
+
+        // Assess
+        expect(sandbox.functionWorkers).toBe(defaultFunctionWorkers());
+        expect(onMainThread.functionWorkers).toBe(0);
+        expect(onMainThread.functionWorkerUtilization()).toEqual([]);
+        expect(inProcess).toEqual(inWorker);
+        expect(inWorker).toEqual({ status: 200, body: { approver: 'security-lead@example.com', pending: [] } });
+      } finally {
+        await onMainThread.stop();
+        rmSync(mainHome, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a number of function workers that is not a whole number of 0 or more, before it makes anything', async () => {
+      const home = join(tmpdir(), `jit-sandbox-refused-${process.pid}`);
+      for (const functionWorkers of [-1, 1.5]) {
+        await expect(startSandbox({ home, port: 0, timeScale: 1, configFile: EXAMPLE_CONFIG, functionWorkers })).rejects.toThrow(/functionWorkers must be a whole number, 0 or more/);
+      }
+      expect(existsSync(home)).toBe(false);
     });
 
     it("refuses the agent's correctly signed call: IAM allows it no execute-api:Invoke", async () => {
