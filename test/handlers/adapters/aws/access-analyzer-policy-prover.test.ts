@@ -63,29 +63,4 @@ describe('AccessAnalyzerPolicyProver', () => {
     await expect(prover().checkAccessNotGranted(POLICY, Array.from({ length: 101 }, (_, i) => `s3:Action${i}`))).rejects.toThrow('1-100 actions');
     expect(analyzer).toHaveReceivedCommandTimes(CheckAccessNotGrantedCommand, 0);
   });
-
-  it('asks no more once the endpoint does not know its operations (UnknownOperationException), failing each check the same way', async () => {
-    // Prepare: an endpoint without Access Analyzer, as the sandbox answers.
-    const unknown = Object.assign(new Error('The sandbox cannot tell which access-analyzer operation this is.'), { name: 'UnknownOperationException' });
-    analyzer.on(ValidatePolicyCommand).rejects(unknown).on(CheckAccessNotGrantedCommand).rejects(unknown);
-    const p = prover();
-
-    // Act / Assess
-    await expect(p.validatePolicy(POLICY)).rejects.toMatchObject({ name: 'UnknownOperationException' });
-    await expect(p.checkAccessNotGranted(POLICY, ['ec2:TerminateInstances'])).rejects.toMatchObject({ name: 'UnknownOperationException' });
-    await expect(p.checkNoNewAccess(POLICY, ROLE)).rejects.toMatchObject({ name: 'UnknownOperationException' });
-    expect(analyzer.calls()).toHaveLength(1);
-  });
-
-  it('asks again after any other failure (a throttle, an outage)', async () => {
-    // Prepare
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    analyzer.on(ValidatePolicyCommand).rejectsOnce(throttled).resolves({ findings: [] });
-    const p = prover();
-
-    // Act / Assess
-    await expect(p.validatePolicy(POLICY)).rejects.toMatchObject({ name: 'ThrottlingException' });
-    await expect(p.validatePolicy(POLICY)).resolves.toEqual([]);
-    expect(analyzer).toHaveReceivedCommandTimes(ValidatePolicyCommand, 2);
-  });
 });
