@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { agentEventSource, agentSecretName } from '../handlers/core/agents';
+import { grantIdOfVersion } from '../handlers/core/grant-window';
 import { agentsOf, loadJitConfig } from '../infra/config/load-config';
 import { MAX_AGENTS } from '../infra/config/jit-config';
 import { cachedInstallation } from '../sandbox/template/installation';
@@ -182,7 +183,7 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
           const created = version.CreatedDate.getTime();
           // Readable from its first version (a restamp holds the same credentials, written later).
           written.set(requestId, Math.min(created, written.get(requestId) ?? Number.POSITIVE_INFINITY));
-          if (version.VersionId.endsWith('-r')) restamped.add(requestId);
+          if (grantIdOfVersion(version.VersionId) !== version.VersionId) restamped.add(requestId);
           if (grantedAt && created >= (latest.get(requestId) ?? Number.NEGATIVE_INFINITY)) {
             latest.set(requestId, created);
             clockStarts.set(requestId, Date.parse(grantedAt));
@@ -313,22 +314,17 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
   }
 }
 
-/** `--function-workers N` (0 or more), or undefined for the sandbox's default. */
-function functionWorkersArgument(args: readonly string[]): number | undefined {
-  const i = args.indexOf('--function-workers');
-  if (i < 0) return undefined;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--function-workers takes a whole number of worker threads (0: none); received ${args[i + 1] ?? 'nothing'}.`);
-  return value;
-}
-
-function argument(args: readonly string[], name: string): number | undefined {
+/** A whole-number option (`--n`, `--agents`, `--stored`: at least 1; `--function-workers`: 0 or more), or undefined when absent. */
+function argument(args: readonly string[], name: string, { min = 1, of = 'requests' }: { min?: number; of?: string } = {}): number | undefined {
   const i = args.indexOf(name);
   if (i < 0) return undefined;
   const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a whole number of requests; received ${args[i + 1] ?? 'nothing'}.`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} takes a whole number of ${of}${min === 0 ? ' (0: none)' : ''}; received ${args[i + 1] ?? 'nothing'}.`);
   return value;
 }
+
+/** `--function-workers N`, or undefined for the sandbox's default. */
+const functionWorkersArgument = (args: readonly string[]) => argument(args, '--function-workers', { min: 0, of: 'worker threads' });
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ClockAnchor, SandboxClock } from '../clock';
 import { type WorkerHandler, serveFunctions } from './function-worker-protocol';
-import { type BrokerFunctionInfo, type FunctionHost, loadFunctions } from './functions';
+import type { BrokerFunctionInfo } from './function-infos';
+import { type FunctionHost, loadFunctions } from './functions';
 
 /**
  * The host's runtime as data a worker thread can be given: everything of `FunctionHost` but the clock,

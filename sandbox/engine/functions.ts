@@ -9,9 +9,6 @@ import type { Clock, RandomSource } from '../../handlers/ports/clock';
 import type { SynthesizedStack } from '../template/deployed-template';
 import { type BrokerFunctionInfo, brokerFunctions, lambdaContext } from './function-infos';
 
-// What the loader's callers have always imported from here; it lives in function-infos.ts, which loads no handler code.
-export { type BrokerFunctionInfo, brokerFunctions, invokeWithContext, lambdaContext } from './function-infos';
-
 /**
  * The one loader of the deployed broker functions, for everything that runs them outside Lambda: the
  * local sandbox and the workflow tests. It reads each function of the synthesized stack (its entry, its ARN

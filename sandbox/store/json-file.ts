@@ -72,6 +72,9 @@ export function writeJsonAtomic(file: string, value: unknown, options: { readonl
   if (options.durable) syncFolder(folder);
 }
 
+/** Writes `writeJsonAtomicOffThread` has started in this process: each its own temporary file. */
+let offThreadWrites = 0;
+
 /**
  * `writeJsonAtomic` (not durable) through libuv's thread pool, for a new file in a folder that exists
  * (the outbox's emails): the caller waits for it, the event loop does not. The temporary file's name is
@@ -82,7 +85,6 @@ export async function writeJsonAtomicOffThread(file: string, value: unknown): Pr
   await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   await rename(temporary, file);
 }
-let offThreadWrites = 0;
 
 /**
  * A state file the sandbox cannot read back (cut short by a crash, edited by hand). The sandbox never
