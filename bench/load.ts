@@ -10,7 +10,7 @@ import { grantIdOfVersion } from '../handlers/core/grant-window';
 import { agentsOf, loadJitConfig } from '../infra/config/load-config';
 import { MAX_AGENTS } from '../infra/config/jit-config';
 import { cachedInstallation } from '../sandbox/template/installation';
-import { startSandbox } from '../sandbox/sandbox';
+import { type FunctionCalls, startSandbox } from '../sandbox/sandbox';
 
 /**
  * Load in the sandbox (`npm start`'s broker, in this process, on a free port, real time): N elevation
@@ -34,6 +34,8 @@ import { startSandbox } from '../sandbox/sandbox';
  *   npm run bench:load -- --json        the figures as JSON
  *   npm run bench:load -- --function-workers 0   the functions on the sandbox's main thread (default: the
  *                                       sandbox's, sandbox/engine/function-workers.ts)
+ *   npm run bench:load -- --function-calls http  the functions' AWS calls over HTTP (default: direct,
+ *                                       sandbox/engine/function-aws-transport.ts)
  *
  * Figures and how to read them: docs/performance.md ("Load in the sandbox").
  */
@@ -58,6 +60,10 @@ interface Figures {
   readonly peakRssMiB: number;
   /** Worker threads that ran the broker's functions (0: the sandbox's main thread). */
   readonly functionWorkers: number;
+  /** How the functions sent their AWS calls (`direct` or `http`: docs/sandbox.md, "How the functions run"). */
+  readonly functionCalls: FunctionCalls;
+  /** AWS API calls the sandbox answered from the first approval to the last outcome, over the granted requests. */
+  readonly awsCallsPerGrant: number;
   /** How much of the approvals' window the main thread's event loop was busy, %. */
   readonly mainBusyPercent: number;
   /** The same for each function worker, %. */
@@ -123,10 +129,10 @@ function benchConfig(folder: string, count: number): string {
 }
 
 /** One scenario: `stored` requests denied first (and left in the store), then `n` measured. */
-async function scenario(n: number, agentCount: number, stored: number, functionWorkers: number | undefined): Promise<Figures> {
+async function scenario(n: number, agentCount: number, stored: number, functionWorkers: number | undefined, functionCalls: FunctionCalls | undefined): Promise<Figures> {
   const folder = mkdtempSync(join(tmpdir(), 'jit-bench-load-'));
   const configFile = benchConfig(folder, agentCount);
-  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT', ...(functionWorkers === undefined ? {} : { functionWorkers }) });
+  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT', ...(functionWorkers === undefined ? {} : { functionWorkers }), ...(functionCalls ? { functionCalls } : {}) });
   try {
     const region = sandbox.config.config.hub.region;
     const agents = agentsOf(sandbox.config.config).map((agent, i) => {
@@ -243,6 +249,7 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       const mainAtApproval = performance.eventLoopUtilization();
       const workersAtApproval = sandbox.functionWorkerUtilization();
       const firstApproval = sandbox.clock.nowMs();
+      const callsAtApproval = sandbox.awsCallsAnswered();
       await Promise.all(
         ids.map(async (id) => {
           const link = links.get(id) ?? '';
@@ -255,13 +262,14 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
           if (!response.ok) throw new Error(`Approving ${id}: HTTP ${response.status}`);
         }),
       );
-      if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0, mainBusy: Number.NaN, workersBusy: [] };
+      if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0, mainBusy: Number.NaN, workersBusy: [], awsCalls: 0 };
       const decided = await waitFor(`${count} outcomes`, async () => {
         const seen = await outcomes();
         return ids.every((id) => seen.granted.has(id) || seen.refused.has(id)) ? seen : undefined;
       }, 60_000 + count * 1_000, 500);
       const refusedIds = decided.refused;
       const allOutcomesMs = sandbox.clock.nowMs() - firstApproval;
+      const awsCalls = sandbox.awsCallsAnswered() - callsAtApproval;
       const cpu = process.cpuUsage(cpuAtApproval);
       const mainBusy = performance.eventLoopUtilization(mainAtApproval).utilization;
       const workersBusy = sandbox.functionWorkerUtilization().map((now, i) => {
@@ -271,7 +279,7 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       await profile?.();
       const grantedSecrets = requests.filter((r) => decided.granted.has(r.requestId)).map((r) => agentSecretName(r.agent.ref, r.account.id));
       await readVersions(new Set(grantedSecrets));
-      return { approvedAt, refusedIds, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), allOutcomesMs, mainBusy, workersBusy };
+      return { approvedAt, refusedIds, emailsMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), allOutcomesMs, mainBusy, workersBusy, awsCalls };
     };
 
     if (stored > 0) {
@@ -297,6 +305,8 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       requestToEmailsMs: measured.emailsMs,
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
       functionWorkers: sandbox.functionWorkers,
+      functionCalls: sandbox.functionCalls,
+      awsCallsPerGrant: latencies.length ? Math.round((measured.awsCalls / latencies.length) * 10) / 10 : Number.NaN,
       mainBusyPercent: Math.round(measured.mainBusy * 100),
       workersBusyPercent: measured.workersBusy.map((u) => Math.round(u * 100)),
       approvalCpuMs: measured.cpuMs,
@@ -326,12 +336,21 @@ function argument(args: readonly string[], name: string, { min = 1, of = 'reques
 /** `--function-workers N`, or undefined for the sandbox's default. */
 const functionWorkersArgument = (args: readonly string[]) => argument(args, '--function-workers', { min: 0, of: 'worker threads' });
 
+/** `--function-calls direct|http`, or undefined for the sandbox's default. */
+function functionCallsArgument(args: readonly string[]): FunctionCalls | undefined {
+  const i = args.indexOf('--function-calls');
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value !== 'direct' && value !== 'http') throw new Error(`--function-calls takes direct or http; received ${value ?? 'nothing'}.`);
+  return value;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const agentsFor = (n: number) => argument(args, '--agents') ?? Math.min(MAX_AGENTS, Math.ceil(n / 2));
   if (args.includes('--child')) {
     const n = argument(args, '--n') ?? 10;
-    const figures = await scenario(n, agentsFor(n), argument(args, '--stored') ?? 0, functionWorkersArgument(args));
+    const figures = await scenario(n, agentsFor(n), argument(args, '--stored') ?? 0, functionWorkersArgument(args), functionCallsArgument(args));
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     // The SDK clients keep sockets open; the scenario is over.
     process.exit(0);
@@ -339,6 +358,7 @@ async function main(): Promise<void> {
   const sizes = argument(args, '--n') !== undefined ? [argument(args, '--n') ?? 0] : DEFAULT_SIZES;
   const stored = argument(args, '--stored') ?? 0;
   const functionWorkers = functionWorkersArgument(args);
+  const functionCalls = functionCallsArgument(args);
   const results: Figures[] = [];
   // Synthesized once here (the shared synth cache), so no child's time or peak RSS includes the CDK.
   for (const count of new Set(sizes.map(agentsFor))) {
@@ -353,7 +373,7 @@ async function main(): Promise<void> {
     // Each N in its own process: its peak RSS is its own, and nothing stays warm from the last one.
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, __filename, '--child', '--n', String(n), '--agents', String(agentsFor(n)), ...(stored ? ['--stored', String(stored)] : []), ...(functionWorkers === undefined ? [] : ['--function-workers', String(functionWorkers)])],
+      [...process.execArgv, __filename, '--child', '--n', String(n), '--agents', String(agentsFor(n)), ...(stored ? ['--stored', String(stored)] : []), ...(functionWorkers === undefined ? [] : ['--function-workers', String(functionWorkers)]), ...(functionCalls ? ['--function-calls', functionCalls] : [])],
       {
         encoding: 'utf8',
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -384,7 +404,9 @@ async function main(): Promise<void> {
     ['CPU ms/grant', (r) => r.cpuMsPerGrant],
     ['requests->emails ms', (r) => r.requestToEmailsMs],
     ['peak RSS MiB', (r) => r.peakRssMiB],
+    ['AWS calls/grant', (r) => r.awsCallsPerGrant],
     ['function workers', (r) => r.functionWorkers],
+    ['function calls', (r) => r.functionCalls],
     ['main busy %', (r) => r.mainBusyPercent],
     ['workers busy %', (r) => (r.workersBusyPercent.length ? r.workersBusyPercent.join('/') : '-')],
     ['clock before readable', (r) => r.clockBeforeReadable],

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../infra/config/load-config';
-import { DEFAULT_HOME, DEFAULT_PORT, type RunningSandbox, startSandbox } from './sandbox';
+import { DEFAULT_HOME, DEFAULT_PORT, type FunctionCalls, type RunningSandbox, startSandbox } from './sandbox';
 import { StateFileError } from './store/json-file';
 
 interface MainOptions {
@@ -10,6 +10,7 @@ interface MainOptions {
   readonly config?: string;
   readonly verbose?: boolean;
   readonly functionWorkers?: number;
+  readonly functionCalls?: FunctionCalls;
 }
 
 function integer(name: string, min: number, max: number) {
@@ -48,7 +49,7 @@ export function banner(sandbox: RunningSandbox, startedInMs?: number): string {
     ...(config.config.approval.slack ? [`  Slack    ${url}/slack  (a local stand-in for the approvers' Slack workspace; docs/slack.md)`] : []),
     `  Config   ${config.file}: hub ${hub.account} ${hub.region}; ${config.config.accounts.map((a) => `${a.name} ${a.id}`).join(', ')}`,
     `  Time     ${clock.scale === 1 ? 'real time' : `${clock.scale}x real time (--time-scale ${clock.scale}): a 15-minute grant lasts ${realDuration(15 * 60, clock.scale)}, the approval window ${realDuration(config.config.approval.windowMinutes * 60, clock.scale)}`}; sandbox now ${clock.now().toISOString()}`,
-    `  Lambda   the broker's functions run ${sandbox.functionWorkers === 0 ? 'on the main thread' : `in ${sandbox.functionWorkers} worker thread${sandbox.functionWorkers === 1 ? '' : 's'}`} (--function-workers)`,
+    `  Lambda   the broker's functions run ${sandbox.functionWorkers === 0 ? 'on the main thread' : `in ${sandbox.functionWorkers} worker thread${sandbox.functionWorkers === 1 ? '' : 's'}`} (--function-workers), their AWS calls ${sandbox.functionCalls === 'direct' ? 'handed to the AWS emulation without a socket' : 'over HTTP'} (--function-calls)`,
     ...(startedInMs !== undefined ? [`  Started  in ${(startedInMs / 1000).toFixed(1)} s`] : []),
     '',
     'Keys (every call is SigV4-checked; these keys exist only in this sandbox):',
@@ -111,6 +112,12 @@ async function main(): Promise<void> {
         .env('JIT_FUNCTION_WORKERS')
         .argParser(integer('--function-workers', 0, 16)),
     )
+    .addOption(
+      new Option('--function-calls <how>', "how the broker's functions send their AWS calls: direct (to the AWS emulation, no socket) or http (over the listener)")
+        .env('JIT_FUNCTION_CALLS')
+        .choices(['direct', 'http'])
+        .default('direct'),
+    )
     .showSuggestionAfterError();
   program.parse();
   const options = program.opts<MainOptions>();
@@ -124,6 +131,7 @@ async function main(): Promise<void> {
       ...(options.config ? { configFile: options.config } : {}),
       handlerLogLevel: options.verbose ? 'INFO' : 'WARN',
       ...(options.functionWorkers === undefined ? {} : { functionWorkers: options.functionWorkers }),
+      ...(options.functionCalls ? { functionCalls: options.functionCalls } : {}),
       narrate: (line) => console.log(`${time()}  ${line}`),
     });
   } catch (error) {

@@ -12,6 +12,7 @@ import type { LocalFunction } from '../workflows/local/local-execution';
 import { LocalTaskTokens } from '../workflows/local/task-tokens';
 import { SandboxClock } from './clock';
 import { invokeWithContext } from './engine/function-infos';
+import type { DirectCalls } from './engine/function-aws-transport';
 import type { FunctionHost, LoadedFunction } from './engine/functions';
 import { type BrokerFunctionWorkers, defaultFunctionWorkers, startBrokerFunctionWorkers } from './engine/function-workers';
 import { ExecutionEngine, type ExecutionRecord, type ResumeOutcome } from './engine/executions';
@@ -19,6 +20,7 @@ import { type LostExecution, type StoredRequest, lostExecutions } from './engine
 import { elevationRequestSchema } from '../handlers/core/elevation-request';
 import { ApproverGate } from './http/approver-gate';
 import { AwsRouter } from './http/aws-router';
+import { type WireRequest, answerDirectCall } from './http/direct-calls';
 import { type PageHandler, SandboxServer } from './http/server';
 import { Authorizer } from './iam/authorizer';
 import { Identities } from './iam/identities';
@@ -47,7 +49,7 @@ import { TargetAccountEmulation } from './services/target-account';
 import { TrailStore } from './services/trail-store';
 import { TrailDelivery } from './services/trail-delivery';
 import { SessionS3 } from './services/session-s3';
-import { arnOf, prop, resolve, resourcesOfType } from './template/deployed-template';
+import { type SynthesizedStack, arnOf, prop, resolve, resourcesOfType } from './template/deployed-template';
 import { deployedWorkflow } from './template/deployed-workflow';
 import { type SynthesizedInstallation, cachedInstallation } from './template/installation';
 
@@ -72,7 +74,16 @@ export interface SandboxOptions {
    * them on the main thread, with the AWS emulation. @default 1 with two or more cores, else 0
    */
   readonly functionWorkers?: number;
+  /**
+   * How the broker's functions send their AWS calls: `direct`, the signed request handed to the AWS router
+   * without a socket (sandbox/engine/function-aws-transport.ts), or `http`, over the sandbox's HTTP
+   * listener as every other caller does. The router checks, authorizes and records both alike. @default direct
+   */
+  readonly functionCalls?: FunctionCalls;
 }
+
+/** How the broker's functions reach the sandbox's AWS emulation (`SandboxOptions.functionCalls`). */
+export type FunctionCalls = 'direct' | 'http';
 
 /** A running sandbox. */
 export interface RunningSandbox {
@@ -105,8 +116,12 @@ export interface RunningSandbox {
   readonly engine: ExecutionEngine;
   /** How many worker threads run the broker's functions (0: the main thread runs them). */
   readonly functionWorkers: number;
+  /** How they send their AWS calls. */
+  readonly functionCalls: FunctionCalls;
   /** How busy each function worker's event loop has been since it started (none without workers). */
   functionWorkerUtilization(): EventLoopUtilization[];
+  /** How many AWS API calls the sandbox has answered since it started, over HTTP or direct. */
+  awsCallsAnswered(): number;
   stop(): Promise<void>;
 }
 
@@ -145,6 +160,16 @@ function refuseUnsignedApproverRoutes(pages: PageHandler): PageHandler {
 }
 
 /**
+ * The broker's functions on the main thread (no workers), their SDK clients sending through the direct
+ * transport too (unless the sandbox was told `http`). Loaded only then: with workers, this thread never loads the handlers' code.
+ */
+async function functionsInProcess(stack: SynthesizedStack, host: FunctionHost, directCalls: DirectCalls | undefined): Promise<LoadedFunction[]> {
+  const [{ loadBrokerFunctions }, { DirectCallHandler }] = await Promise.all([import('./engine/functions'), import('./engine/function-aws-transport')]);
+  const endpoint = host.aws.endpoint;
+  return loadBrokerFunctions(stack, directCalls && endpoint ? { ...host, aws: { ...host.aws, requestHandler: new DirectCallHandler(directCalls, endpoint) } } : host);
+}
+
+/**
  * Starts the whole broker offline: synthesizes the app from the config, serves local emulations of the
  * AWS APIs the system calls on one HTTP port (SigV4-checked, in the AWS wire protocols), loads the real
  * Lambda handler modules with the template's environment pointed at it (in a worker thread by default,
@@ -153,6 +178,8 @@ function refuseUnsignedApproverRoutes(pages: PageHandler): PageHandler {
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const workerCount = options.functionWorkers ?? defaultFunctionWorkers();
+  const functionCalls = options.functionCalls ?? 'direct';
+  if (functionCalls !== 'direct' && functionCalls !== 'http') throw new RangeError(`functionCalls must be direct or http. Received: ${String(functionCalls)}`);
   if (!(Number.isInteger(workerCount) && workerCount >= 0)) throw new RangeError(`functionWorkers must be a whole number, 0 or more. Received: ${workerCount}`);
   const home = resolvePath(options.home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -329,18 +356,23 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     stsProofEndpoint: url,
     // The broker's Slack calls go to the stand-in, never to slack.com.
     ...(slack ? { slackApiUrl: `${url}/slack/api` } : {}),
+    // The sandbox does not emulate IAM Access Analyzer: the functions do not ask it, and every proof is "not proven".
+    accessAnalyzer: false,
     environment: { [ENVIRONMENT_VARIABLES.reviewBaseUrl]: url },
   };
+  // The functions' signed requests reach the router without a socket (engine/function-aws-transport.ts):
+  // the SDK does everything else as it does in Lambda, the router checks and records them as any call.
+  const directCalls = functionCalls === 'direct' ? (request: WireRequest) => answerDirectCall(router, request) : undefined;
   // In worker threads, the clock goes as its anchor and each worker rebuilds it: the same time in every thread.
   let workers: BrokerFunctionWorkers | undefined;
   try {
-    workers = workerCount > 0 ? await startBrokerFunctionWorkers(broker, { ...host, clock: clock.anchorPoint }, workerCount) : undefined;
+    workers = workerCount > 0 ? await startBrokerFunctionWorkers(broker, { ...host, clock: clock.anchorPoint }, workerCount, directCalls) : undefined;
   } catch (error) {
     await server.close();
     throw error;
   }
   // On the main thread only without workers: with them, this thread never loads the handlers' code (nor their SDK clients).
-  const functions: LoadedFunction[] = workers?.functions ?? (await import('./engine/functions')).loadBrokerFunctions(broker, { ...host, clock });
+  const functions: LoadedFunction[] = workers?.functions ?? (await functionsInProcess(broker, { ...host, clock }, directCalls));
   for (const fn of functions) {
     if (fn.entry === 'approval-web') {
       review = fn.handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -441,7 +473,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     agentEnvFiles,
     engine,
     functionWorkers: workers ? workerCount : 0,
+    functionCalls,
     functionWorkerUtilization: () => workers?.pool.eventLoopUtilization() ?? [],
+    awsCallsAnswered: () => router.callsAnswered,
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -36,8 +36,8 @@ export function auditFunction({ env, aws, clock, logger }: FunctionRuntime<'audi
   });
   const sts = new STSClient(aws);
   const pollDeps = {
-    trails: cloudTrailTrailFactory({ sts, partition: env.targetPartition, endpoint: aws.endpoint }),
-    dataEvents: s3DataEventLogFactory({ sts, partition: env.targetPartition, endpoint: aws.endpoint }),
+    trails: cloudTrailTrailFactory({ sts, partition: env.targetPartition, endpoint: aws.endpoint, requestHandler: aws.requestHandler }),
+    dataEvents: s3DataEventLogFactory({ sts, partition: env.targetPartition, endpoint: aws.endpoint, requestHandler: aws.requestHandler }),
     reports: new S3ReportStore(new S3Client(aws), env.auditBucket),
     settings,
     clock,

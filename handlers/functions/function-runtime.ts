@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { HttpHandler } from '@smithy/protocol-http';
 import type { FunctionEntry, FunctionEnvironment } from '../core/function-environment';
 import type { Clock, RandomSource } from '../ports/clock';
 
@@ -11,6 +12,11 @@ export interface AwsClientConfig {
   readonly endpoint?: string;
   /** @default the SDK's default credential chain: in Lambda, the function's execution role */
   readonly credentials?: AwsCredentialIdentity;
+  /**
+   * What sends the signed requests (the local sandbox hands them to its AWS emulation without a socket:
+   * sandbox/engine/function-aws-transport.ts). @default the SDK's Node.js HTTP handler
+   */
+  readonly requestHandler?: HttpHandler;
 }
 
 /**
@@ -43,4 +49,10 @@ export interface FunctionRuntime<E extends FunctionEntry> {
    * @default Slack's Web API
    */
   readonly slackApiUrl?: string;
+  /**
+   * Whether IAM Access Analyzer answers where the function runs. The local sandbox has none, so its mint and
+   * RequestApproval do not ask: every proof is "not proven", as when Access Analyzer cannot be reached.
+   * @default true
+   */
+  readonly accessAnalyzer?: boolean;
 }

@@ -16,7 +16,7 @@ import { SfnTaskCallbacks } from '../adapters/aws/sfn-task-callbacks';
 
 /** AwaitApproval (.waitForTaskToken): store the token, email the approver, wait. */
 export function requestApprovalFunction(runtime: FunctionRuntime<'request-approval'>) {
-  const { env, aws, clock, random, logger } = runtime;
+  const { env, aws, clock, random, logger, accessAnalyzer = true } = runtime;
   const settings = parseSettings(env.settings);
   const deps = {
     store: new DynamoDbRequestStore({
@@ -30,8 +30,8 @@ export function requestApprovalFunction(runtime: FunctionRuntime<'request-approv
     random,
     reviewBaseUrl: env.reviewBaseUrl,
     // The approvers see what Access Analyzer answers about the session policy as requested; where it cannot
-    // answer (the sandbox does not emulate it), every check is "not proven".
-    prover: new AccessAnalyzerPolicyProver(new AccessAnalyzerClient({ ...aws, maxAttempts: 2 })),
+    // answer, or is not there to ask (the sandbox), every check is "not proven".
+    ...(accessAnalyzer ? { prover: new AccessAnalyzerPolicyProver(new AccessAnalyzerClient({ ...aws, maxAttempts: 2 })) } : {}),
     ...(settings.slack ? { chat: slackClients(settings.slack, runtime).chat } : {}),
     // Only with rules that approve without a human; the role may answer the task then (infra/broker-stack.ts).
     ...(settings.approvalRules ? { callbacks: new SfnTaskCallbacks(new SFNClient(aws)) } : {}),

@@ -73,7 +73,7 @@ export function revokeFunction({ env, aws, clock, logger, region, stsProofEndpoi
       publisher,
       clock,
       resetter: new LambdaGrantResetter(new LambdaClient(aws), env.resetFunctionArn),
-      revoker: new IamRoleRevoker({ sts, partition, endpoint: aws.endpoint }),
+      revoker: new IamRoleRevoker({ sts, partition, endpoint: aws.endpoint, requestHandler: aws.requestHandler }),
       lifts: new SchedulerLiftScheduler({
         client: new SchedulerClient(aws),
         groupName: env.scheduleGroup,

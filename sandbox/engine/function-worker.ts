@@ -1,5 +1,6 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { type ClockAnchor, SandboxClock } from '../clock';
+import { DirectCallHandler, directCallsOverPort } from './function-aws-transport';
 import { type WorkerHandler, serveFunctions } from './function-worker-protocol';
 import type { BrokerFunctionInfo } from './function-infos';
 import { type FunctionHost, loadFunctions } from './functions';
@@ -24,8 +25,11 @@ export interface BrokerWorkerData {
  */
 function main(): void {
   if (!parentPort) throw new Error('sandbox/engine/function-worker.ts runs in a worker thread only.');
-  const { functions, host } = (workerData as { data: BrokerWorkerData }).data;
-  const loaded = loadFunctions(functions, { ...host, clock: SandboxClock.fromAnchor(host.clock) });
+  const { data, awsCalls } = workerData as { data: BrokerWorkerData; awsCalls?: MessagePort };
+  const { functions, host } = data;
+  // With a port for them, the SDK clients' signed requests go to the main thread's AWS router as data.
+  const aws = awsCalls && host.aws.endpoint ? { ...host.aws, requestHandler: new DirectCallHandler(directCallsOverPort(awsCalls), host.aws.endpoint) } : host.aws;
+  const loaded = loadFunctions(functions, { ...host, aws, clock: SandboxClock.fromAnchor(host.clock) });
   serveFunctions(parentPort, new Map<string, WorkerHandler>(loaded.map((fn) => [fn.arn, fn.handler])));
 }
 

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import type { SynthesizedStack } from '../template/deployed-template';
 import { contextForTransfer, errorFromFunction, type InvokeMessage, type WorkerHandler, type WorkerMessage } from './function-worker-protocol';
 import type { BrokerWorkerData, WorkerFunctionHost } from './function-worker';
+import { type DirectCalls, serveDirectCalls } from './function-aws-transport';
 import { brokerFunctions } from './function-infos';
 import type { LoadedFunction } from './functions';
 
@@ -47,6 +48,11 @@ export interface FunctionWorkersOptions {
   readonly data: unknown;
   /** Told when a worker exits by itself (the sandbox logs it). @default console.error */
   readonly onExit?: (description: string) => void;
+  /**
+   * Answers the workers' AWS calls on the main thread (sandbox/engine/function-aws-transport.ts): each worker
+   * gets a port for them, as `workerData.awsCalls`. @default none: the workers call over HTTP
+   */
+  readonly directCalls?: DirectCalls;
 }
 
 interface Pending {
@@ -64,8 +70,18 @@ class FunctionThread {
   private uncaught: Error | undefined;
 
   constructor(options: FunctionWorkersOptions, onExit: (thread: FunctionThread, code: number, uncaught: Error | undefined) => void) {
+    let awsCalls: MessagePort | undefined;
+    if (options.directCalls) {
+      const channel = new MessageChannel();
+      serveDirectCalls(channel.port1, options.directCalls);
+      awsCalls = channel.port2;
+    }
     // The environment of whoever started the sandbox (under jest, the test's `process.env`, not the real one).
-    this.worker = new Worker(ENTRY, { workerData: { module: options.module, data: options.data }, env: process.env });
+    this.worker = new Worker(ENTRY, {
+      workerData: { module: options.module, data: options.data, ...(awsCalls ? { awsCalls } : {}) },
+      ...(awsCalls ? { transferList: [awsCalls] } : {}),
+      env: process.env,
+    });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') {
@@ -215,9 +231,14 @@ export interface BrokerFunctionWorkers {
 }
 
 /** Starts `workers` threads that each load every broker function of the stack with the host's runtime. */
-export async function startBrokerFunctionWorkers(stack: SynthesizedStack, host: WorkerFunctionHost, workers: number): Promise<BrokerFunctionWorkers> {
+export async function startBrokerFunctionWorkers(
+  stack: SynthesizedStack,
+  host: WorkerFunctionHost,
+  workers: number,
+  directCalls?: DirectCalls,
+): Promise<BrokerFunctionWorkers> {
   const infos = brokerFunctions(stack);
   const data: BrokerWorkerData = { functions: infos, host };
-  const pool = await FunctionWorkers.start({ workers, module: BROKER_WORKER_MODULE, data });
+  const pool = await FunctionWorkers.start({ workers, module: BROKER_WORKER_MODULE, data, ...(directCalls ? { directCalls } : {}) });
   return { functions: infos.map((fn) => ({ ...fn, handler: pool.proxy(fn.arn) })), pool, stop: () => pool.stop() };
 }

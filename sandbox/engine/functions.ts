@@ -33,6 +33,8 @@ export interface FunctionHost {
   readonly stsProofEndpoint?: string;
   /** Where the functions' Slack Web API calls go (the sandbox's Slack stand-in). @default Slack's Web API */
   readonly slackApiUrl?: string;
+  /** Whether IAM Access Analyzer answers here (`FunctionRuntime.accessAnalyzer`). @default true */
+  readonly accessAnalyzer?: boolean;
   /** Values that replace the template's, by variable name (the sandbox's `REVIEW_BASE_URL`). @default none */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -55,6 +57,7 @@ function loadFunction<E extends FunctionEntry>(fn: BrokerFunctionInfo & { readon
     region: host.region,
     ...(host.stsProofEndpoint ? { stsProofEndpoint: host.stsProofEndpoint } : {}),
     ...(host.slackApiUrl ? { slackApiUrl: host.slackApiUrl } : {}),
+    ...(host.accessAnalyzer === undefined ? {} : { accessAnalyzer: host.accessAnalyzer }),
   }) as (event: unknown, context: Context) => Promise<unknown>;
   return {
     ...fn,

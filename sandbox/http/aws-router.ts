@@ -45,13 +45,20 @@ function byName(services: readonly ServiceEmulation[]): Map<string, ServiceEmula
 export class AwsRouter {
   private readonly hub: Map<string, ServiceEmulation>;
   private readonly sessions: Map<string, ServiceEmulation>;
+  private answered = 0;
 
   constructor(private readonly options: AwsRouterOptions) {
     this.hub = byName(options.hubServices);
     this.sessions = byName(options.sessionServices);
   }
 
+  /** How many calls the router has answered (allowed, denied or refused), for the load benchmark. */
+  get callsAnswered(): number {
+    return this.answered;
+  }
+
   async handle(request: SignedRequest, sourceIp: string): Promise<AwsResponse> {
+    this.answered++;
     const requestId = randomUUID();
     let protocol: WireProtocol = protocolOf('unknown', request);
     let call: AwsCall;

@@ -250,6 +250,36 @@ describe('Sandbox: AWS APIs over HTTP (in process)', () => {
       expect(existsSync(home)).toBe(false);
     });
 
+    it("sends the functions' AWS calls direct by default, and over HTTP with functionCalls: 'http', with the same answer", async () => {
+      // Prepare
+      const httpHome = mkdtempSync(join(tmpdir(), 'jit-sandbox-http-calls-'));
+      const overHttp = await startSandbox({ home: httpHome, port: 0, timeScale: 1, configFile: EXAMPLE_CONFIG, functionCalls: 'http' });
+      try {
+        const approverOf = (s: RunningSandbox) =>
+          new ApproverApi({ baseUrl: s.url, region: 'eu-west-1', credentials: async () => ({ accessKeyId: s.keys.approver.accessKeyId, secretAccessKey: s.keys.approver.secretAccessKey }) });
+        const callsBefore = [sandbox.awsCallsAnswered(), overHttp.awsCallsAnswered()];
+
+        // Act: the approval function answers from the request table (a Query it sends as the broker).
+        const [direct, http] = await Promise.all([approverOf(sandbox).call('GET', '/approvals'), approverOf(overHttp).call('GET', '/approvals')]);
+
+        // Assess: both reached the router (the approver's own signed call, and the function's).
+        expect([sandbox.functionCalls, overHttp.functionCalls]).toEqual(['direct', 'http']);
+        expect(http).toEqual(direct);
+        expect(direct).toMatchObject({ status: 200, body: { pending: [] } });
+        expect(sandbox.awsCallsAnswered() - callsBefore[0]).toBeGreaterThanOrEqual(2);
+        expect(overHttp.awsCallsAnswered() - callsBefore[1]).toBe(sandbox.awsCallsAnswered() - callsBefore[0]);
+      } finally {
+        await overHttp.stop();
+        rmSync(httpHome, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a way of sending the functions\' calls other than direct or http, before it makes anything', async () => {
+      const home = join(tmpdir(), `jit-sandbox-refused-calls-${process.pid}`);
+      await expect(startSandbox({ home, port: 0, timeScale: 1, configFile: EXAMPLE_CONFIG, functionCalls: 'socket' as 'http' })).rejects.toThrow(/functionCalls must be direct or http/);
+      expect(existsSync(home)).toBe(false);
+    });
+
     it("refuses the agent's correctly signed call: IAM allows it no execute-api:Invoke", async () => {
       await expect(api('agent').call('POST', '/approvals/req-1234abcd/approve', {})).rejects.toMatchObject({
         exitCode: EXIT.AWS_ACCESS,

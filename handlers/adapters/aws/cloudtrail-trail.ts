@@ -6,6 +6,7 @@ import { auditReaderRoleArn } from '../../core/resource-names';
 import { type CloudTrailRecordDetails, recordDetails } from '../../core/trail-event';
 import type { Trail, TrailEvent, TrailFactory, TrailLookup, TrailQuery } from '../../ports/trail';
 import { RateLimiter, realSleep } from './rate-limiter';
+import type { HttpHandler } from '@smithy/protocol-http';
 
 /** LookupEvents allows 2 requests per second per account and region (docs/aws-facts.md). */
 export const LOOKUP_EVENTS_PER_SECOND = 2;
@@ -214,6 +215,8 @@ export function cloudTrailTrailFactory(options: {
   partition: string;
   /** Where the CloudTrail clients send their calls instead of AWS's regional endpoints (the local sandbox). */
   endpoint?: string;
+  /** What sends their signed requests (the local sandbox's direct transport). @default the SDK's HTTP handler */
+  requestHandler?: HttpHandler;
 }): TrailFactory {
   return (accountId) => {
     const credentials = auditReaderCredentials(options.sts, options.partition, accountId);
@@ -223,7 +226,13 @@ export function cloudTrailTrailFactory(options: {
         let client = clients.get(region);
         if (!client) {
           // The trail retries with its own backoff, in step with the rate limiter.
-          client = new CloudTrailClient({ region, credentials, maxAttempts: 1, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+          client = new CloudTrailClient({
+            region,
+            credentials,
+            maxAttempts: 1,
+            ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+            ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
+          });
           clients.set(region, client);
         }
         return client;

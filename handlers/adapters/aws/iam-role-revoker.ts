@@ -4,6 +4,7 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { revokerRoleArn } from '../../core/resource-names';
 import type { RevocationPolicy } from '../../core/revocation-policy';
 import type { RoleRevoker } from '../../ports/role-revoker';
+import type { HttpHandler } from '@smithy/protocol-http';
 
 export interface IamRoleRevokerOptions {
   /** STS client of the broker's revoke role. */
@@ -13,6 +14,8 @@ export interface IamRoleRevokerOptions {
   readonly iamClient?: (credentials: () => Promise<AwsCredentialIdentity>) => IAMClient;
   /** Where the IAM clients send their calls instead of IAM's endpoint (the local sandbox). @default IAM's */
   readonly endpoint?: string;
+  /** What sends their signed requests (the local sandbox's direct transport). @default the SDK's HTTP handler */
+  readonly requestHandler?: HttpHandler;
 }
 
 /**
@@ -44,7 +47,12 @@ export class IamRoleRevoker implements RoleRevoker {
       return cached;
     };
     // IAM is global; its endpoint lives in us-east-1 (aws partition).
-    client = this.options.iamClient?.(credentials) ?? new IAMClient({ region: 'us-east-1', credentials, ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}) });
+    client = this.options.iamClient?.(credentials) ?? new IAMClient({
+        region: 'us-east-1',
+        credentials,
+        ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+        ...(this.options.requestHandler ? { requestHandler: this.options.requestHandler } : {}),
+      });
     this.clients.set(accountId, client);
     return client;
   }

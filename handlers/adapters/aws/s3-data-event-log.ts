@@ -6,6 +6,7 @@ import { dayListings, grantDataEvents, isLogFileKey, parseLogFile, sourceUri } f
 import type { TrailEvent } from '../../core/trail-event';
 import type { DataEventLog, DataEventLogFactory, DataEventQuery, DataEventRead } from '../../ports/data-event-log';
 import { auditReaderCredentials } from './cloudtrail-trail';
+import type { HttpHandler } from '@smithy/protocol-http';
 
 const MAX_ERROR_TEXT = 300;
 
@@ -92,6 +93,8 @@ export function s3DataEventLogFactory(options: {
   partition: string;
   /** Where the S3 calls go instead of AWS's endpoints (the local sandbox). */
   endpoint?: string;
+  /** What sends their signed requests (the local sandbox's direct transport). @default the SDK's HTTP handler */
+  requestHandler?: HttpHandler;
 }): DataEventLogFactory {
   const opened = new Map<string, S3DataEventLog>();
   return (accountId, trail) => {
@@ -102,6 +105,7 @@ export function s3DataEventLogFactory(options: {
         region: trail.region,
         credentials: auditReaderCredentials(options.sts, options.partition, accountId),
         ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+        ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
       });
       log = new S3DataEventLog({ client, accountId, trail });
       opened.set(id, log);
