@@ -34,7 +34,8 @@ async function bodyBytes(body: unknown): Promise<Uint8Array> {
   if (typeof body === 'string') return new Uint8Array(Buffer.from(body, 'utf8'));
   // A copy of exactly its bytes, which the port can transfer (a small Buffer is a view of a shared pool).
   if (body instanceof Uint8Array) return new Uint8Array(body);
-  if (body instanceof Readable || (typeof body === 'object' && Symbol.asyncIterator in body)) {
+  // A stream (Node.js's Readable is one) or any other async iterable of chunks.
+  if (typeof body === 'object' && Symbol.asyncIterator in body) {
     const chunks: Buffer[] = [];
     for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     return new Uint8Array(Buffer.concat(chunks));
@@ -93,7 +94,7 @@ export class DirectCallHandler implements HttpHandler {
   }
 
   destroy(): void {
-    // Nothing to close; the port belongs to the worker.
+    // Nothing to close: there is no connection (a worker's port is the worker's).
   }
 }
 
