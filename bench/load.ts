@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -11,11 +12,14 @@ import { agentsOf, loadJitConfig } from '../infra/config/load-config';
 import { MAX_AGENTS } from '../infra/config/jit-config';
 import { cachedInstallation } from '../sandbox/template/installation';
 import { type FunctionCalls, startSandbox } from '../sandbox/sandbox';
+import type { DecideOrder, DecideReport } from './load-approvers';
 
 /**
  * Load in the sandbox (`npm start`'s broker, in this process, on a free port, real time): N elevation
  * requests across two accounts are put at once, and once every approval email is in the outbox all N are
- * approved at once from their review links (POST, as the approver's browser does). For each request the
+ * approved at once from their review links (POST, as the approver's browser does), from a process of their
+ * own (bench/load-approvers.ts), as browsers are: over the measured approvals the sandbox's process runs
+ * the sandbox only, so its CPU time and event-loop figures are the sandbox's. For each request the
  * benchmark measures approval -> secret: from the moment its approval was sent to the moment its
  * credentials were written to its agent's secret of the account, read back from the secret's versions
  * (their creation time) through the Secrets Manager API.
@@ -36,6 +40,9 @@ import { type FunctionCalls, startSandbox } from '../sandbox/sandbox';
  *                                       sandbox's, sandbox/engine/function-workers.ts)
  *   npm run bench:load -- --function-calls http  the functions' AWS calls over HTTP (default: direct,
  *                                       sandbox/engine/function-aws-transport.ts)
+ *
+ * Beside the figures of each N it prints `machine ms`: the CPU time of a fixed hashing loop run just before
+ * (`machineSpeedMs`), how fast this shared machine was at that moment.
  *
  * Figures and how to read them: docs/performance.md ("Load in the sandbox").
  */
@@ -78,6 +85,21 @@ interface Figures {
   readonly clockEarlyMaxMs: number;
   /** Grants restamped because their write was answered after their planned GrantedAt. */
   readonly restamped: number;
+  /** CPU ms of `machineSpeedMs`'s fixed loop, run just before this N: how fast this machine was then. */
+  readonly machineMs: number;
+}
+
+/**
+ * How fast the machine is right now: the CPU time, in ms, of a fixed loop (60,000 SHA-256 digests of 4 KiB).
+ * A shared 2-vCPU machine's speed moves by a third or more from one minute to the next, and the load
+ * figures with it; this is printed beside them so two runs can be compared (docs/performance.md).
+ */
+function machineSpeedMs(): number {
+  const block = Buffer.alloc(4096, 1);
+  const started = process.cpuUsage();
+  for (let i = 0; i < 60_000; i++) createHash('sha256').update(block).digest();
+  const used = process.cpuUsage(started);
+  return Math.round((used.user + used.system) / 1000);
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -113,6 +135,26 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
+/**
+ * The approvers' process (bench/load-approvers.ts), forked once per scenario and ready before the first
+ * round: its start-up is not in any figure.
+ */
+async function startApprovers(): Promise<{ decide(order: DecideOrder): Promise<Extract<DecideReport, { ok: true }>>; stop(): void }> {
+  const child = fork(join(__dirname, 'load-approvers.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((ready, failed) => {
+    child.once('message', () => ready());
+    child.once('exit', (code) => failed(new Error(`The approvers' process exited (${code}) before it was ready.`)));
+  });
+  return {
+    decide: (order) =>
+      new Promise((done, failed) => {
+        child.once('message', (report: DecideReport) => (report.ok ? done(report) : failed(new Error(`The approvers' process: ${report.error}`))));
+        child.send(order);
+      }),
+    stop: () => child.kill(),
+  };
+}
+
 /** The example config with `count` agents (the first keeps the seed's names) and absolute policy files. */
 function benchConfig(folder: string, count: number): string {
   const root = join(__dirname, '..');
@@ -129,10 +171,11 @@ function benchConfig(folder: string, count: number): string {
 }
 
 /** One scenario: `stored` requests denied first (and left in the store), then `n` measured. */
-async function scenario(n: number, agentCount: number, stored: number, functionWorkers: number | undefined, functionCalls: FunctionCalls | undefined): Promise<Figures> {
+async function scenario(n: number, agentCount: number, stored: number, functionWorkers: number | undefined, functionCalls: FunctionCalls | undefined): Promise<Omit<Figures, 'machineMs'>> {
   const folder = mkdtempSync(join(tmpdir(), 'jit-bench-load-'));
   const configFile = benchConfig(folder, agentCount);
   const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT', ...(functionWorkers === undefined ? {} : { functionWorkers }), ...(functionCalls ? { functionCalls } : {}) });
+  const approvers = await startApprovers();
   try {
     const region = sandbox.config.config.hub.region;
     const agents = agentsOf(sandbox.config.config).map((agent, i) => {
@@ -198,20 +241,6 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       }
     };
     /**
-     * The outcomes so far, from the broker's events (one call to the sandbox's events page however many
-     * requests are open): "Elevation Granted" is published after the secret is written, "Elevation
-     * Refused" when the lease refused the mint. Before, the benchmark polled every awaited secret's versions
-     * (two signed calls a secret every 500 ms), a load of its own on the process it measures: at N=200 about
-     * 1,600 calls during the approvals, as many as the grants' own.
-     */
-    const outcomes = async (): Promise<{ granted: Set<string>; refused: Set<string> }> => {
-      const response = await fetch(`${sandbox.url}/events?format=json`);
-      const { events } = (await response.json()) as { events: Array<{ event: { 'detail-type': string; detail: { requestId?: string } } }> };
-      const of = (type: string) => new Set(events.filter((e) => e.event['detail-type'] === type).map((e) => e.event.detail.requestId ?? ''));
-      return { granted: of('Elevation Granted'), refused: of('Elevation Refused') };
-    };
-
-    /**
      * Puts `count` requests, waits for their emails, approves (or denies) all at once; returns when each
      * was decided. Approved ones are followed until their secrets are written or they are refused.
      */
@@ -244,31 +273,29 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       }, 60_000 + count * 1_000);
       const emailsMs = Date.now() - putAt;
       const profile = prefix === 'run' ? await startProfile() : undefined;
-      const approvedAt = new Map<string, number>();
       const cpuAtApproval = process.cpuUsage();
       const mainAtApproval = performance.eventLoopUtilization();
       const workersAtApproval = sandbox.functionWorkerUtilization();
       const firstApproval = sandbox.clock.nowMs();
       const callsAtApproval = sandbox.awsCallsAnswered();
-      await Promise.all(
-        ids.map(async (id) => {
-          const link = links.get(id) ?? '';
-          approvedAt.set(id, sandbox.clock.nowMs());
-          const response = await fetch(link.split('?')[0], {
-            method: 'POST',
-            headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ c: new URL(link).searchParams.get('c') ?? '', action }).toString(),
-          });
-          if (!response.ok) throw new Error(`Approving ${id}: HTTP ${response.status}`);
+      const report = await approvers.decide({
+        links: ids.map((requestId) => {
+          const link = new URL(links.get(requestId) ?? '');
+          return { requestId, url: `${link.origin}${link.pathname}`, capability: link.searchParams.get('c') ?? '' };
         }),
-      );
+        cookie,
+        action,
+        ...(action === 'approve' ? { eventsUrl: `${sandbox.url}/events?format=json` } : {}),
+        pollMs: 500,
+        timeoutMs: 60_000 + count * 1_000,
+      });
+      // The approvers' clock is this machine's wall clock; the sandbox's runs at the same rate from its anchor.
+      const toSandboxMs = sandbox.clock.nowMs() - Date.now();
+      const approvedAt = new Map(report.sentAt.map(([id, at]) => [id, at + toSandboxMs]));
       if (action === 'deny') return { approvedAt, refusedIds: new Set<string>(), emailsMs, cpuMs: 0, allOutcomesMs: 0, mainBusy: Number.NaN, workersBusy: [], awsCalls: 0 };
-      const decided = await waitFor(`${count} outcomes`, async () => {
-        const seen = await outcomes();
-        return ids.every((id) => seen.granted.has(id) || seen.refused.has(id)) ? seen : undefined;
-      }, 60_000 + count * 1_000, 500);
+      const decided = { granted: new Set(report.granted), refused: new Set(report.refused) };
       const refusedIds = decided.refused;
-      const allOutcomesMs = sandbox.clock.nowMs() - firstApproval;
+      const allOutcomesMs = report.outcomesSeenAt + toSandboxMs - firstApproval;
       const awsCalls = sandbox.awsCallsAnswered() - callsAtApproval;
       const cpu = process.cpuUsage(cpuAtApproval);
       const mainBusy = performance.eventLoopUtilization(mainAtApproval).utilization;
@@ -318,6 +345,7 @@ async function scenario(n: number, agentCount: number, stored: number, functionW
       restamped: restamped.size,
     };
   } finally {
+    approvers.stop();
     await sandbox.stop();
     if (process.env.BENCH_KEEP) console.error(`kept ${folder}`);
     else rmSync(folder, { recursive: true, force: true });
@@ -370,6 +398,7 @@ async function main(): Promise<void> {
     }
   }
   for (const n of sizes) {
+    const machineMs = machineSpeedMs();
     // Each N in its own process: its peak RSS is its own, and nothing stays warm from the last one.
     const child = spawnSync(
       process.execPath,
@@ -382,7 +411,7 @@ async function main(): Promise<void> {
     );
     const line = child.stdout.trim().split('\n').at(-1) ?? '';
     if (child.status !== 0 || !line.startsWith('{')) throw new Error(`N=${n} failed (exit ${child.status}):\n${child.stderr}\n${child.stdout}`);
-    results.push(JSON.parse(line) as Figures);
+    results.push({ ...(JSON.parse(line) as Omit<Figures, 'machineMs'>), machineMs });
   }
   if (args.includes('--json')) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -412,6 +441,7 @@ async function main(): Promise<void> {
     ['clock before readable', (r) => r.clockBeforeReadable],
     ['by at most ms', (r) => r.clockEarlyMaxMs],
     ['restamped', (r) => r.restamped],
+    ['machine ms', (r) => r.machineMs],
   ];
   console.log(columns.map(([name]) => name.padStart(Math.max(8, name.length))).join(' '));
   for (const r of results) console.log(columns.map(([name, value]) => String(value(r)).padStart(Math.max(8, name.length))).join(' '));
