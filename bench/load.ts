@@ -135,22 +135,41 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
+interface Approvers {
+  decide(order: DecideOrder): Promise<Extract<DecideReport, { ok: true }>>;
+  stop(): void;
+}
+
 /**
  * The approvers' process (bench/load-approvers.ts), forked once per scenario and ready before the first
- * round: its start-up is not in any figure.
+ * round: its start-up is not in any figure. If it dies, what waits on it fails (no hang).
  */
-async function startApprovers(): Promise<{ decide(order: DecideOrder): Promise<Extract<DecideReport, { ok: true }>>; stop(): void }> {
+async function startApprovers(): Promise<Approvers> {
   const child = fork(join(__dirname, 'load-approvers.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((ready, failed) => {
-    child.once('message', () => ready());
-    child.once('exit', (code) => failed(new Error(`The approvers' process exited (${code}) before it was ready.`)));
+  let exited: Error | undefined;
+  const waiting = new Set<(error: Error) => void>();
+  child.once('exit', (code, signal) => {
+    exited = new Error(`The approvers' process exited (${code ?? signal}).`);
+    for (const fail of waiting) fail(exited);
   });
+  const next = <T>(): Promise<T> =>
+    new Promise<T>((done, failed) => {
+      if (exited) return failed(exited);
+      waiting.add(failed);
+      child.once('message', (message: T) => {
+        waiting.delete(failed);
+        done(message);
+      });
+    });
+  await next<{ ready: true }>();
   return {
-    decide: (order) =>
-      new Promise((done, failed) => {
-        child.once('message', (report: DecideReport) => (report.ok ? done(report) : failed(new Error(`The approvers' process: ${report.error}`))));
-        child.send(order);
-      }),
+    decide: async (order) => {
+      const answer = next<DecideReport>();
+      child.send(order);
+      const report = await answer;
+      if (!report.ok) throw new Error(`The approvers' process: ${report.error}`);
+      return report;
+    },
     stop: () => child.kill(),
   };
 }
@@ -174,8 +193,12 @@ function benchConfig(folder: string, count: number): string {
 async function scenario(n: number, agentCount: number, stored: number, functionWorkers: number | undefined, functionCalls: FunctionCalls | undefined): Promise<Omit<Figures, 'machineMs'>> {
   const folder = mkdtempSync(join(tmpdir(), 'jit-bench-load-'));
   const configFile = benchConfig(folder, agentCount);
-  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT', ...(functionWorkers === undefined ? {} : { functionWorkers }), ...(functionCalls ? { functionCalls } : {}) });
   const approvers = await startApprovers();
+  const sandbox = await startSandbox({ home: join(folder, 'home'), port: 0, timeScale: 1, configFile, handlerLogLevel: 'SILENT', ...(functionWorkers === undefined ? {} : { functionWorkers }), ...(functionCalls ? { functionCalls } : {}) }).catch((error: unknown) => {
+    approvers.stop();
+    rmSync(folder, { recursive: true, force: true });
+    throw error;
+  });
   try {
     const region = sandbox.config.config.hub.region;
     const agents = agentsOf(sandbox.config.config).map((agent, i) => {
